@@ -1,0 +1,3 @@
+//! Passwords, tokens, sessions and the extractors that authenticate requests.
+
+pub mod password;

@@ -1,0 +1,186 @@
+//! What happens before the server listens (and what `migrate` and `create-admin` do):
+//! the database is made ready and the first operator exists.
+
+use std::path::Path;
+
+use r2d2::ManageConnection;
+
+use crate::auth::password;
+use crate::config::{DatabaseUrl, Settings};
+use crate::db::{self, ConnectionManager, DbConnection, audit, users};
+use crate::domain::{Email, Password};
+
+#[derive(Debug, thiserror::Error)]
+pub enum BootstrapError {
+    #[error("cannot connect to the database {url}: {source}")]
+    Connect {
+        url: String,
+        source: diesel::ConnectionError,
+    },
+    #[error("cannot create the folder {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("migrations failed: {0}")]
+    Migrate(db::migrations::MigrationError),
+    #[error("{var}: {problem}")]
+    Invalid { var: &'static str, problem: String },
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("password hashing failed: {0}")]
+    Hash(argon2::password_hash::Error),
+}
+
+/// Creates the SQLite file's folder, connects and applies pending migrations.
+pub fn prepare_database(url: &DatabaseUrl) -> Result<Vec<String>, BootstrapError> {
+    if let DatabaseUrl::Sqlite(path) = url {
+        if let Some(dir) = Path::new(path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir).map_err(|source| BootstrapError::DataDir {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+    }
+    let mut conn = connect(url)?;
+    db::migrations::run_pending(&mut conn).map_err(BootstrapError::Migrate)
+}
+
+pub fn connect(url: &DatabaseUrl) -> Result<DbConnection, BootstrapError> {
+    ConnectionManager::new(url.clone())
+        .connect()
+        .map_err(|source| BootstrapError::Connect {
+            url: url.to_string(),
+            source,
+        })
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum AdminOutcome {
+    Created,
+    Promoted,
+    AlreadyAdmin,
+}
+
+pub enum PasswordPolicy {
+    /// `create-admin`: the operator asked for this password, so an existing account
+    /// gets it too.
+    Overwrite,
+    /// ADMIN_EMAIL/ADMIN_PASSWORD at every start-up: create the account once, never
+    /// reset a password the operator may have changed since.
+    KeepExisting,
+}
+
+/// Creates the operator, or gives an existing account the admin role.
+pub fn ensure_admin(
+    conn: &mut DbConnection,
+    email: &str,
+    name: Option<&str>,
+    password: &str,
+    policy: PasswordPolicy,
+) -> Result<AdminOutcome, BootstrapError> {
+    let email = Email::parse(email).map_err(|problem| BootstrapError::Invalid {
+        var: "email",
+        problem: problem.into(),
+    })?;
+    let password = Password::parse(password).map_err(|problem| BootstrapError::Invalid {
+        var: "password",
+        problem: problem.into(),
+    })?;
+    let existing = users::find_by_email(conn, email.as_str())?;
+    if let (Some(user), PasswordPolicy::KeepExisting) = (&existing, &policy) {
+        if user.is_admin() {
+            return Ok(AdminOutcome::AlreadyAdmin);
+        }
+    }
+    let hash = password::hash(password.expose()).map_err(BootstrapError::Hash)?;
+    let now = db::now();
+    let (outcome, user_id) = match existing {
+        Some(user) => {
+            users::set_role(conn, &user.id, users::ROLE_ADMIN)?;
+            if matches!(policy, PasswordPolicy::Overwrite) {
+                users::set_password_hash(conn, &user.id, &hash)?;
+            }
+            let outcome = if user.is_admin() {
+                AdminOutcome::AlreadyAdmin
+            } else {
+                AdminOutcome::Promoted
+            };
+            (outcome, user.id)
+        }
+        None => {
+            let id = uuid::Uuid::new_v4().to_string();
+            users::insert(
+                conn,
+                &users::NewUser {
+                    id: &id,
+                    email: email.as_str(),
+                    name,
+                    password_hash: &hash,
+                    email_verified: false,
+                    role: users::ROLE_ADMIN,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )?;
+            (AdminOutcome::Created, id)
+        }
+    };
+    let action = match outcome {
+        AdminOutcome::Created => "admin.created",
+        AdminOutcome::Promoted => "admin.promoted",
+        AdminOutcome::AlreadyAdmin => "admin.password_set",
+    };
+    audit::record(
+        conn,
+        &audit::NewAuditEntry {
+            action,
+            actor_email: Some("system"),
+            target_type: Some("user"),
+            target_id: Some(&user_id),
+            details: Some(&serde_json::json!({ "email": email.as_str() }).to_string()),
+            created_at: now,
+            ..Default::default()
+        },
+    )?;
+    Ok(outcome)
+}
+
+/// The ADMIN_EMAIL/ADMIN_PASSWORD operator, when configured.
+pub fn ensure_configured_admin(settings: &Settings) -> Result<(), BootstrapError> {
+    let (Some(email), Some(password)) = (&settings.admin_email, &settings.admin_password) else {
+        return Ok(());
+    };
+    let mut conn = connect(&settings.database_url)?;
+    let outcome = ensure_admin(
+        &mut conn,
+        email,
+        None,
+        secrecy::ExposeSecret::expose_secret(password),
+        PasswordPolicy::KeepExisting,
+    )
+    .map_err(|e| match e {
+        BootstrapError::Invalid {
+            var: "email",
+            problem,
+        } => BootstrapError::Invalid {
+            var: "ADMIN_EMAIL",
+            problem,
+        },
+        BootstrapError::Invalid {
+            var: "password",
+            problem,
+        } => BootstrapError::Invalid {
+            var: "ADMIN_PASSWORD",
+            problem,
+        },
+        other => other,
+    })?;
+    if outcome != AdminOutcome::AlreadyAdmin {
+        log::info!("operator {email}: {outcome:?} from ADMIN_EMAIL");
+    }
+    Ok(())
+}

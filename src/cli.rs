@@ -1,0 +1,125 @@
+//! The command line: `serve` (the default), `migrate`, `create-admin`.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::bootstrap::{self, AdminOutcome, PasswordPolicy};
+use crate::config::Settings;
+use crate::startup::Application;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sekisho",
+    version,
+    about = "An authentication server for Next.js apps"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Apply migrations and serve the API and the admin panel (the default).
+    Serve,
+    /// Apply pending migrations to DATABASE_URL and exit.
+    Migrate,
+    /// Create an operator (role admin), or promote an existing account and set its
+    /// password. The password comes from ADMIN_PASSWORD or is asked for without echo.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+pub fn main() -> ExitCode {
+    if let Err(error) = dotenvy::dotenv() {
+        if !error.not_found() {
+            eprintln!("error: .env: {error}");
+            return ExitCode::from(2);
+        }
+    }
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let cli = Cli::parse();
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings),
+        Command::Migrate => migrate(&settings),
+        Command::CreateAdmin { email, name } => create_admin(&settings, &email, name.as_deref()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(settings: Settings) -> Result<(), String> {
+    actix_web::rt::System::new().block_on(async move {
+        let backend = settings.database_url.backend_name();
+        let app = Application::build(settings)
+            .await
+            .map_err(|e| e.to_string())?;
+        log::info!("sekisho listening on port {} ({backend})", app.port());
+        app.run_until_stopped().await.map_err(|e| e.to_string())
+    })
+}
+
+fn migrate(settings: &Settings) -> Result<(), String> {
+    let applied = bootstrap::prepare_database(&settings.database_url).map_err(|e| e.to_string())?;
+    if applied.is_empty() {
+        println!("database is up to date");
+    } else {
+        for name in applied {
+            println!("applied {name}");
+        }
+    }
+    Ok(())
+}
+
+fn create_admin(settings: &Settings, email: &str, name: Option<&str>) -> Result<(), String> {
+    let password = match &settings.admin_password {
+        Some(password) => password.clone(),
+        None => prompt_password()?,
+    };
+    bootstrap::prepare_database(&settings.database_url).map_err(|e| e.to_string())?;
+    let mut conn = bootstrap::connect(&settings.database_url).map_err(|e| e.to_string())?;
+    let outcome = bootstrap::ensure_admin(
+        &mut conn,
+        email,
+        name,
+        password.expose_secret(),
+        PasswordPolicy::Overwrite,
+    )
+    .map_err(|e| e.to_string())?;
+    let what = match outcome {
+        AdminOutcome::Created => "created operator",
+        AdminOutcome::Promoted => "promoted to operator (password set)",
+        AdminOutcome::AlreadyAdmin => "already an operator (password set)",
+    };
+    println!("{what}: {}", email.trim().to_lowercase());
+    Ok(())
+}
+
+fn prompt_password() -> Result<SecretString, String> {
+    let first = rpassword::prompt_password("Password: ")
+        .map_err(|e| format!("reading the password: {e}"))?;
+    let second = rpassword::prompt_password("Repeat password: ")
+        .map_err(|e| format!("reading the password: {e}"))?;
+    if first != second {
+        return Err("the passwords do not match".into());
+    }
+    Ok(SecretString::from(first))
+}

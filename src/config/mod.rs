@@ -1,0 +1,302 @@
+//! Settings, read once at start-up from the environment (and `.env`, loaded by main).
+//! Names and defaults are those of the contract's configuration table; anything
+//! invalid stops the process with one line naming the variable.
+
+mod database_url;
+mod origins;
+mod secret_key;
+
+use std::net::ToSocketAddrs;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use database_url::DatabaseUrl;
+pub use origins::{AllowedOrigins, OriginRule};
+use secrecy::SecretString;
+pub use secret_key::SecretKey;
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {var}: {problem}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub problem: String,
+}
+
+impl ConfigError {
+    pub fn new(var: &'static str, problem: impl Into<String>) -> Self {
+        Self {
+            var,
+            problem: problem.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppEnv {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub app_env: AppEnv,
+    pub database_url: DatabaseUrl,
+    pub bind: String,
+    pub data_dir: PathBuf,
+    pub secret_key: SecretKey,
+    pub access_token_expire_days: i64,
+    pub cookie_secure: bool,
+    pub cookie_name: String,
+    pub cors_origins: AllowedOrigins,
+    pub frontend_url: url::Url,
+    pub smtp_url: Option<SecretString>,
+    pub mail_from: Option<String>,
+    pub admin_email: Option<String>,
+    pub admin_password: Option<SecretString>,
+    pub refresh_grace_seconds: u64,
+    pub db_pool_size: u32,
+    pub db_timeout: Duration,
+    /// actix worker threads; the number of cores when unset.
+    pub workers: Option<usize>,
+}
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests can build settings without touching
+    /// the (process-global) environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+
+        let app_env = match get("APP_ENV").as_deref().map(str::trim) {
+            None | Some("development") | Some("dev") | Some("test") => AppEnv::Development,
+            Some("production") | Some("prod") => AppEnv::Production,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "APP_ENV",
+                    format!("must be `development` or `production`, not `{other}`"),
+                ));
+            }
+        };
+        let data_dir = PathBuf::from(get("DATA_DIR").unwrap_or_else(|| "data".into()));
+        let database_url = DatabaseUrl::parse(
+            get("DATABASE_URL")
+                .as_deref()
+                .unwrap_or("sqlite://data/auth.db"),
+        )?;
+        let bind = get("BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        if bind
+            .to_socket_addrs()
+            .map(|mut a| a.next().is_none())
+            .unwrap_or(true)
+        {
+            return Err(ConfigError::new(
+                "BIND",
+                format!("`{bind}` is not an address to listen on (expected HOST:PORT)"),
+            ));
+        }
+        let secret_key = SecretKey::load(get("SECRET_KEY"), app_env, &data_dir)?;
+        let cookie_name = get("COOKIE_NAME").unwrap_or_else(|| "access_token".into());
+        if !is_cookie_token(&cookie_name) {
+            return Err(ConfigError::new(
+                "COOKIE_NAME",
+                "must be letters, digits, `-` or `_` only",
+            ));
+        }
+        let frontend_url = parse_frontend_url(get("FRONTEND_URL").as_deref())?;
+        let mail_from = get("MAIL_FROM");
+        let smtp_url = get("SMTP_URL").map(SecretString::from);
+        if smtp_url.is_some() && mail_from.is_none() {
+            return Err(ConfigError::new(
+                "MAIL_FROM",
+                "must be set when SMTP_URL is set (the From address of reset mails)",
+            ));
+        }
+        let admin_email = get("ADMIN_EMAIL");
+        let admin_password = get("ADMIN_PASSWORD").map(SecretString::from);
+        if admin_email.is_some() != admin_password.is_some() {
+            let missing = if admin_email.is_some() {
+                "ADMIN_PASSWORD"
+            } else {
+                "ADMIN_EMAIL"
+            };
+            return Err(ConfigError::new(
+                missing,
+                "ADMIN_EMAIL and ADMIN_PASSWORD are set together or not at all",
+            ));
+        }
+
+        Ok(Self {
+            app_env,
+            database_url,
+            bind,
+            data_dir,
+            secret_key,
+            access_token_expire_days: parse_number(
+                "ACCESS_TOKEN_EXPIRE_DAYS",
+                get("ACCESS_TOKEN_EXPIRE_DAYS"),
+                7,
+                1..=365,
+            )?,
+            cookie_secure: parse_bool("COOKIE_SECURE", get("COOKIE_SECURE"), false)?,
+            cookie_name,
+            cors_origins: AllowedOrigins::parse(
+                get("CORS_ORIGINS")
+                    .as_deref()
+                    .unwrap_or("http://localhost:3000"),
+            )?,
+            frontend_url,
+            smtp_url,
+            mail_from,
+            admin_email,
+            admin_password,
+            refresh_grace_seconds: parse_number(
+                "REFRESH_GRACE_SECONDS",
+                get("REFRESH_GRACE_SECONDS"),
+                10,
+                0..=300,
+            )?,
+            db_pool_size: parse_number("DB_POOL_SIZE", get("DB_POOL_SIZE"), 10, 1..=200)?,
+            db_timeout: Duration::from_millis(parse_number(
+                "DB_TIMEOUT_MS",
+                get("DB_TIMEOUT_MS"),
+                3000,
+                100..=60_000,
+            )?),
+            workers: get("WORKERS")
+                .map(|raw| parse_number("WORKERS", Some(raw), 1, 1..=1024))
+                .transpose()?,
+        })
+    }
+}
+
+fn parse_number<T>(
+    var: &'static str,
+    raw: Option<String>,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    let Some(raw) = raw else { return Ok(default) };
+    let value: T = raw
+        .trim()
+        .parse()
+        .map_err(|_| ConfigError::new(var, format!("`{raw}` is not a whole number")))?;
+    if !range.contains(&value) {
+        return Err(ConfigError::new(
+            var,
+            format!(
+                "{value} is out of range ({} to {})",
+                range.start(),
+                range.end()
+            ),
+        ));
+    }
+    Ok(value)
+}
+
+fn parse_bool(var: &'static str, raw: Option<String>, default: bool) -> Result<bool, ConfigError> {
+    match raw
+        .as_deref()
+        .map(|v| v.trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        None => Ok(default),
+        Some("true" | "1" | "yes" | "on") => Ok(true),
+        Some("false" | "0" | "no" | "off") => Ok(false),
+        Some(other) => Err(ConfigError::new(
+            var,
+            format!("`{other}` is not true or false"),
+        )),
+    }
+}
+
+fn parse_frontend_url(raw: Option<&str>) -> Result<url::Url, ConfigError> {
+    let raw = raw.unwrap_or("http://localhost:3000");
+    let url = url::Url::parse(raw.trim())
+        .map_err(|e| ConfigError::new("FRONTEND_URL", format!("`{raw}` is not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(ConfigError::new(
+            "FRONTEND_URL",
+            format!("`{raw}` must be an http:// or https:// URL"),
+        ));
+    }
+    Ok(url)
+}
+
+/// RFC 6265 cookie-name characters, narrowed to what a person would choose.
+fn is_cookie_token(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let mut map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        map.entry("SECRET_KEY".into())
+            .or_insert_with(|| "x".repeat(40));
+        Settings::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_follow_the_contract() {
+        let s = settings(&[]).expect("defaults are valid");
+        assert_eq!(s.bind, "127.0.0.1:8080");
+        assert_eq!(s.cookie_name, "access_token");
+        assert_eq!(s.access_token_expire_days, 7);
+        assert!(!s.cookie_secure);
+        assert_eq!(s.refresh_grace_seconds, 10);
+        assert_eq!(s.frontend_url.as_str(), "http://localhost:3000/");
+        assert!(matches!(s.database_url, DatabaseUrl::Sqlite(ref p) if p == "data/auth.db"));
+        assert!(s.cors_origins.allows("http://localhost:3000"));
+    }
+
+    #[test]
+    fn invalid_values_name_their_variable() {
+        let cases: &[(&str, &str, &str)] = &[
+            ("CORS_ORIGINS", "*", "CORS_ORIGINS"),
+            ("DATABASE_URL", "mysql://x", "DATABASE_URL"),
+            ("BIND", "not an address", "BIND"),
+            ("COOKIE_SECURE", "maybe", "COOKIE_SECURE"),
+            ("ACCESS_TOKEN_EXPIRE_DAYS", "0", "ACCESS_TOKEN_EXPIRE_DAYS"),
+            (
+                "ACCESS_TOKEN_EXPIRE_DAYS",
+                "seven",
+                "ACCESS_TOKEN_EXPIRE_DAYS",
+            ),
+            ("REFRESH_GRACE_SECONDS", "-1", "REFRESH_GRACE_SECONDS"),
+            ("FRONTEND_URL", "localhost:3000", "FRONTEND_URL"),
+            ("COOKIE_NAME", "a b", "COOKIE_NAME"),
+            ("APP_ENV", "staging", "APP_ENV"),
+            ("SMTP_URL", "smtp://localhost", "MAIL_FROM"),
+            ("ADMIN_EMAIL", "a@example.com", "ADMIN_PASSWORD"),
+        ];
+        for (var, value, named) in cases {
+            let err = settings(&[(var, value)]).expect_err(var);
+            assert_eq!(err.var, *named, "{var}={value}: {err}");
+        }
+    }
+
+    #[test]
+    fn production_needs_a_long_secret_key() {
+        let err = settings(&[("APP_ENV", "production"), ("SECRET_KEY", "short")])
+            .expect_err("short key refused");
+        assert_eq!(err.var, "SECRET_KEY");
+        let ok = settings(&[("APP_ENV", "production"), ("SECRET_KEY", &"k".repeat(32))]);
+        assert!(ok.is_ok());
+    }
+}

@@ -1,0 +1,123 @@
+use std::path::Path;
+
+use super::{AppEnv, ConfigError};
+
+/// The HS256 signing key. Its Debug output never shows the key.
+#[derive(Clone)]
+pub struct SecretKey(Vec<u8>);
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SecretKey(<{} bytes>)", self.0.len())
+    }
+}
+
+const MIN_PRODUCTION_BYTES: usize = 32;
+
+impl SecretKey {
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// SECRET_KEY when set; otherwise, outside production, a key generated once and
+    /// kept in `<data dir>/secret.key` so sessions survive a restart.
+    pub fn load(raw: Option<String>, env: AppEnv, data_dir: &Path) -> Result<Self, ConfigError> {
+        if let Some(raw) = raw {
+            if raw.len() < MIN_PRODUCTION_BYTES {
+                if env == AppEnv::Production {
+                    return Err(ConfigError::new(
+                        "SECRET_KEY",
+                        format!(
+                            "is {} bytes; APP_ENV=production needs at least {MIN_PRODUCTION_BYTES} (try: openssl rand -hex 32)",
+                            raw.len()
+                        ),
+                    ));
+                }
+                log::warn!(
+                    "SECRET_KEY is shorter than {MIN_PRODUCTION_BYTES} bytes; fine for development, refused in production"
+                );
+            }
+            return Ok(Self(raw.into_bytes()));
+        }
+        if env == AppEnv::Production {
+            return Err(ConfigError::new(
+                "SECRET_KEY",
+                format!("must be set when APP_ENV=production ({MIN_PRODUCTION_BYTES}+ bytes)"),
+            ));
+        }
+        Self::from_file(&data_dir.join("secret.key"))
+    }
+
+    fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let fail = |what: &str, e: std::io::Error| {
+            ConfigError::new(
+                "SECRET_KEY",
+                format!("unset, and {what} {} failed: {e}", path.display()),
+            )
+        };
+        match std::fs::read_to_string(path) {
+            Ok(existing) if existing.trim().len() >= MIN_PRODUCTION_BYTES => {
+                return Ok(Self(existing.trim().as_bytes().to_vec()));
+            }
+            Ok(_) => {
+                return Err(ConfigError::new(
+                    "SECRET_KEY",
+                    format!(
+                        "unset, and {} holds a key that is too short",
+                        path.display()
+                    ),
+                ));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(fail("reading", e)),
+        }
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| fail("creating the folder of", e))?;
+        }
+        let mut bytes = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+        let key = hex::encode(bytes);
+        write_private(path, &key).map_err(|e| fail("writing", e))?;
+        log::info!("generated a new SECRET_KEY in {}", path.display());
+        Ok(Self(key.into_bytes()))
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_key_is_kept_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = SecretKey::load(None, AppEnv::Development, dir.path()).unwrap();
+        let second = SecretKey::load(None, AppEnv::Development, dir.path()).unwrap();
+        assert_eq!(first.bytes(), second.bytes());
+        assert!(first.bytes().len() >= MIN_PRODUCTION_BYTES);
+        assert!(!format!("{first:?}").contains(std::str::from_utf8(first.bytes()).unwrap()));
+    }
+
+    #[test]
+    fn production_refuses_a_missing_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = SecretKey::load(None, AppEnv::Production, dir.path()).unwrap_err();
+        assert_eq!(err.var, "SECRET_KEY");
+    }
+}

@@ -1,0 +1,59 @@
+//! The audit log: who did what to whom, when, from where.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::audit_log;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audit_log)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub actor_id: Option<String>,
+    pub actor_email: Option<String>,
+    pub action: String,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    pub ip: Option<String>,
+    pub details: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Default, Insertable)]
+#[diesel(table_name = audit_log)]
+pub struct NewAuditEntry<'a> {
+    pub actor_id: Option<&'a str>,
+    pub actor_email: Option<&'a str>,
+    pub action: &'a str,
+    pub target_type: Option<&'a str>,
+    pub target_id: Option<&'a str>,
+    pub ip: Option<&'a str>,
+    pub details: Option<&'a str>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn record(conn: &mut DbConnection, entry: &NewAuditEntry<'_>) -> QueryResult<()> {
+    diesel::insert_into(audit_log::table)
+        .values(entry)
+        .execute(conn)
+        .map(drop)
+}
+
+/// Newest first; `before` is the id of the last entry of the previous page (keyset
+/// pagination stays fast however long the log grows).
+pub fn list(
+    conn: &mut DbConnection,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<AuditEntry>> {
+    let mut query = audit_log::table
+        .order(audit_log::id.desc())
+        .limit(limit)
+        .select(AuditEntry::as_select())
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(audit_log::id.lt(before));
+    }
+    query.load(conn)
+}

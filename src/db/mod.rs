@@ -1,0 +1,54 @@
+//! Connections, the pool, migrations and the queries, for SQLite and PostgreSQL alike.
+
+pub mod audit;
+mod connection;
+pub mod migrations;
+pub mod schema;
+pub mod sessions;
+pub mod users;
+
+use std::time::Duration;
+
+use actix_web::web;
+
+pub use connection::{ConnectionManager, DbConnection};
+
+use crate::config::DatabaseUrl;
+use crate::error::ApiError;
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+/// Builds the pool without connecting: the process starts (and /api/health answers
+/// 503) even when the database is down, and connections come back by themselves.
+pub fn build_pool(url: &DatabaseUrl, max_size: u32, timeout: Duration) -> Pool {
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(0))
+        .connection_timeout(timeout)
+        // A PostgreSQL restart leaves dead connections in the pool; checking each one
+        // out with a ping throws those away instead of failing a request with them.
+        .test_on_check_out(true)
+        .build_unchecked(ConnectionManager::new(url.clone()))
+}
+
+/// Runs database work on the blocking thread pool, never on an actix worker.
+pub async fn run<T, F>(pool: &Pool, work: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    web::block(move || {
+        let mut conn = pool.get()?;
+        work(&mut conn)
+    })
+    .await?
+}
+
+/// Milliseconds-precise "now" in UTC. Both backends store naive UTC timestamps;
+/// truncating to microseconds keeps values equal after a round trip on either.
+pub fn now() -> chrono::NaiveDateTime {
+    let now = chrono::Utc::now().naive_utc();
+    chrono::DurationRound::duration_trunc(now, chrono::TimeDelta::microseconds(1)).unwrap_or(now)
+}

@@ -1,0 +1,67 @@
+// One schema for both backends. Written by hand (not by `diesel print-schema`) because
+// the two databases report different type names for the same portable columns.
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        name -> Nullable<Text>,
+        password_hash -> Text,
+        email_verified -> Bool,
+        image -> Nullable<Text>,
+        role -> Text,
+        disabled_at -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> Nullable<Text>,
+        kind -> Text,
+        token_hash -> Nullable<Text>,
+        refresh_token_hash -> Nullable<Text>,
+        previous_refresh_token_hash -> Nullable<Text>,
+        refresh_rotated_at -> Nullable<Timestamp>,
+        state -> Nullable<Text>,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    password_reset_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        actor_id -> Nullable<Text>,
+        actor_email -> Nullable<Text>,
+        action -> Text,
+        target_type -> Nullable<Text>,
+        target_id -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        details -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(password_reset_tokens -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(users, sessions, password_reset_tokens, audit_log);

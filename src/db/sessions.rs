@@ -1,0 +1,108 @@
+//! Queries on `sessions`, the one table behind every kind of session.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::sessions;
+
+pub const KIND_BROWSER: &str = "browser";
+pub const KIND_BEARER: &str = "bearer";
+pub const KIND_ADMIN: &str = "admin";
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = sessions)]
+pub struct Session {
+    pub id: String,
+    pub user_id: Option<String>,
+    pub kind: String,
+    pub token_hash: Option<String>,
+    pub refresh_token_hash: Option<String>,
+    pub previous_refresh_token_hash: Option<String>,
+    pub refresh_rotated_at: Option<NaiveDateTime>,
+    pub state: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = sessions)]
+pub struct NewSession<'a> {
+    pub id: &'a str,
+    pub user_id: Option<&'a str>,
+    pub kind: &'a str,
+    pub token_hash: Option<&'a str>,
+    pub refresh_token_hash: Option<&'a str>,
+    pub state: Option<&'a str>,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+}
+
+pub fn insert(conn: &mut DbConnection, session: &NewSession<'_>) -> QueryResult<()> {
+    diesel::insert_into(sessions::table)
+        .values(session)
+        .execute(conn)
+        .map(drop)
+}
+
+/// The session if it exists, is not revoked and has not expired at `now`.
+pub fn find_active(
+    conn: &mut DbConnection,
+    id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Session>> {
+    sessions::table
+        .find(id)
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now))
+        .select(Session::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list_active_for_user(
+    conn: &mut DbConnection,
+    user_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<Session>> {
+    sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now))
+        .order(sessions::created_at.desc())
+        .select(Session::as_select())
+        .load(conn)
+}
+
+pub fn revoke(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        sessions::table
+            .find(id)
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(now))
+    .execute(conn)
+}
+
+/// Revokes every live session of a user, except `keep` when given.
+pub fn revoke_all_for_user(
+    conn: &mut DbConnection,
+    user_id: &str,
+    keep: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let targets = sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::id.ne(keep.unwrap_or("")));
+    diesel::update(targets)
+        .set(sessions::revoked_at.eq(now))
+        .execute(conn)
+}

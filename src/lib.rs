@@ -1,0 +1,14 @@
+//! Sekisho: an authentication server for Next.js apps.
+
+pub mod auth;
+pub mod bootstrap;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod middleware;
+pub mod routes;
+pub mod startup;
+pub mod state;

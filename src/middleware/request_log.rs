@@ -1,0 +1,65 @@
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage};
+
+/// The id of one request, in the log line and the `X-Request-Id` response header.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Logs one line a request: method, path, status, duration, request id. Only the path
+/// is logged (no query string, headers or body), so no password, token or cookie can
+/// reach the log.
+pub async fn log_requests(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let request_id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| is_safe_request_id(v))
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    req.extensions_mut().insert(RequestId(request_id.clone()));
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    let started = Instant::now();
+
+    let result = next.call(req).await;
+
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    match result {
+        Ok(mut res) => {
+            if let Ok(value) = HeaderValue::from_str(&request_id) {
+                res.headers_mut().insert(REQUEST_ID.clone(), value);
+            }
+            log::info!(
+                "{method} {path} {} {elapsed_ms:.1}ms rid={request_id}",
+                res.status().as_u16()
+            );
+            Ok(res)
+        }
+        Err(error) => {
+            log::info!(
+                "{method} {path} {} {elapsed_ms:.1}ms rid={request_id}",
+                error.as_response_error().status_code().as_u16()
+            );
+            Err(error)
+        }
+    }
+}
+
+/// A caller's id is kept only when it cannot forge log lines.
+fn is_safe_request_id(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= 64
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}

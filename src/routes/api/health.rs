@@ -1,0 +1,42 @@
+use actix_web::{HttpResponse, web};
+use diesel::r2d2::R2D2Connection;
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+    timestamp: String,
+    database: &'static str,
+}
+
+/// 200 when the database answers a ping; 503 (in the error envelope, with the same
+/// status fields) when it does not. Nothing is cached, so recovery shows at once.
+pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let pool = state.pool.clone();
+    let ping = web::block(move || -> Result<(), ApiError> {
+        let mut conn = pool.get()?;
+        conn.ping().map_err(ApiError::unavailable)
+    })
+    .await
+    .map_err(ApiError::from)
+    .and_then(|r| r);
+    let timestamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    match ping {
+        Ok(()) => Ok(HttpResponse::Ok().json(Health {
+            status: "ok",
+            timestamp,
+            database: "ok",
+        })),
+        Err(error) => {
+            let mut extra = Map::new();
+            extra.insert("status".into(), json!("unavailable"));
+            extra.insert("timestamp".into(), Value::String(timestamp));
+            extra.insert("database".into(), json!("unavailable"));
+            Err(ApiError::unavailable(error).with_extra(extra))
+        }
+    }
+}
