@@ -34,16 +34,15 @@ pub enum BootstrapError {
 
 /// Creates the SQLite file's folder, connects and applies pending migrations.
 pub fn prepare_database(url: &DatabaseUrl) -> Result<Vec<String>, BootstrapError> {
-    if let DatabaseUrl::Sqlite(path) = url {
-        if let Some(dir) = Path::new(path)
+    if let DatabaseUrl::Sqlite(path) = url
+        && let Some(dir) = Path::new(path)
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(dir).map_err(|source| BootstrapError::DataDir {
-                path: dir.display().to_string(),
-                source,
-            })?;
-        }
+    {
+        std::fs::create_dir_all(dir).map_err(|source| BootstrapError::DataDir {
+            path: dir.display().to_string(),
+            source,
+        })?;
     }
     let mut conn = connect(url)?;
     db::migrations::run_pending(&mut conn).map_err(BootstrapError::Migrate)
@@ -91,10 +90,10 @@ pub fn ensure_admin(
         problem: problem.into(),
     })?;
     let existing = users::find_by_email(conn, email.as_str())?;
-    if let (Some(user), PasswordPolicy::KeepExisting) = (&existing, &policy) {
-        if user.is_admin() {
-            return Ok(AdminOutcome::AlreadyAdmin);
-        }
+    if let (Some(user), PasswordPolicy::KeepExisting) = (&existing, &policy)
+        && user.is_admin()
+    {
+        return Ok(AdminOutcome::AlreadyAdmin);
     }
     let hash = password::hash(password.expose()).map_err(BootstrapError::Hash)?;
     let now = db::now();

@@ -37,11 +37,11 @@ enum Command {
 }
 
 pub fn main() -> ExitCode {
-    if let Err(error) = dotenvy::dotenv() {
-        if !error.not_found() {
-            eprintln!("error: .env: {error}");
-            return ExitCode::from(2);
-        }
+    if let Err(error) = dotenvy::dotenv()
+        && !error.not_found()
+    {
+        eprintln!("error: .env: {error}");
+        return ExitCode::from(2);
     }
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let cli = Cli::parse();

@@ -117,15 +117,11 @@ impl Settings {
         }
         let admin_email = get("ADMIN_EMAIL");
         let admin_password = get("ADMIN_PASSWORD").map(SecretString::from);
-        if admin_email.is_some() != admin_password.is_some() {
-            let missing = if admin_email.is_some() {
-                "ADMIN_PASSWORD"
-            } else {
-                "ADMIN_EMAIL"
-            };
+        // ADMIN_PASSWORD alone is fine: `create-admin` reads it.
+        if admin_email.is_some() && admin_password.is_none() {
             return Err(ConfigError::new(
-                missing,
-                "ADMIN_EMAIL and ADMIN_PASSWORD are set together or not at all",
+                "ADMIN_PASSWORD",
+                "must be set when ADMIN_EMAIL is (the operator created at start-up)",
             ));
         }
 

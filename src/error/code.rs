@@ -27,17 +27,11 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Generic codes before specific ones: `for_status` takes the first match.
     pub const ALL: [ErrorCode; 18] = [
         Self::ValidationError,
-        Self::EmailTaken,
-        Self::InvalidToken,
-        Self::InvalidPassword,
         Self::Unauthorized,
-        Self::InvalidCredentials,
-        Self::TokenReused,
-        Self::AccountDisabled,
         Self::Forbidden,
-        Self::CsrfFailed,
         Self::NotFound,
         Self::MethodNotAllowed,
         Self::PayloadTooLarge,
@@ -46,6 +40,13 @@ impl ErrorCode {
         Self::RateLimited,
         Self::InternalError,
         Self::ServiceUnavailable,
+        Self::EmailTaken,
+        Self::InvalidToken,
+        Self::InvalidPassword,
+        Self::InvalidCredentials,
+        Self::TokenReused,
+        Self::AccountDisabled,
+        Self::CsrfFailed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -94,20 +95,15 @@ impl ErrorCode {
 
     /// The code for a response the framework produced on its own (no handler error).
     pub fn for_status(status: StatusCode) -> Self {
-        match status.as_u16() {
-            400 => Self::ValidationError,
-            401 => Self::Unauthorized,
-            403 => Self::Forbidden,
-            404 => Self::NotFound,
-            405 => Self::MethodNotAllowed,
-            413 => Self::PayloadTooLarge,
-            415 => Self::UnsupportedMediaType,
-            422 => Self::InvalidRequest,
-            429 => Self::RateLimited,
-            503 => Self::ServiceUnavailable,
-            400..=499 => Self::InvalidRequest,
-            _ => Self::InternalError,
-        }
+        Self::ALL
+            .into_iter()
+            // The first code with this status; 400 is VALIDATION_ERROR, 401 UNAUTHORIZED.
+            .find(|code| code.status() == status)
+            .unwrap_or(if status.is_client_error() {
+                Self::InvalidRequest
+            } else {
+                Self::InternalError
+            })
     }
 
     pub fn message(self, lang: Lang) -> &'static str {
@@ -171,5 +167,41 @@ impl ErrorCode {
 impl std::fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn framework_statuses_get_generic_codes() {
+        let cases = [
+            (400, ErrorCode::ValidationError),
+            (401, ErrorCode::Unauthorized),
+            (403, ErrorCode::Forbidden),
+            (404, ErrorCode::NotFound),
+            (405, ErrorCode::MethodNotAllowed),
+            (408, ErrorCode::InvalidRequest),
+            (413, ErrorCode::PayloadTooLarge),
+            (415, ErrorCode::UnsupportedMediaType),
+            (422, ErrorCode::InvalidRequest),
+            (429, ErrorCode::RateLimited),
+            (500, ErrorCode::InternalError),
+            (502, ErrorCode::InternalError),
+            (503, ErrorCode::ServiceUnavailable),
+        ];
+        for (status, code) in cases {
+            let status = StatusCode::from_u16(status).unwrap();
+            assert_eq!(ErrorCode::for_status(status), code, "{status}");
+        }
+    }
+
+    #[test]
+    fn every_code_has_both_messages() {
+        for code in ErrorCode::ALL {
+            assert!(!code.message(Lang::En).is_empty());
+            assert_ne!(code.message(Lang::En), code.message(Lang::Ja), "{code}");
+        }
     }
 }

@@ -1,0 +1,281 @@
+//! The `sekisho` binary itself: configuration errors, `migrate`, `create-admin`,
+//! the start-up operator, and what its log may contain.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use sekisho::auth::password;
+use sekisho::db::users;
+
+use crate::helpers::{TestApp, TestDb};
+
+const SECRET: &str = "test-secret-key-that-is-long-enough-0123456789";
+
+/// The binary with a clean environment, run in the test's own folder (no .env).
+fn sekisho(db: &TestDb) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sekisho"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_BACKTRACE", "0")
+        .env("DATABASE_URL", db.url())
+        .env("SECRET_KEY", SECRET)
+        .env("DATA_DIR", db.data_dir())
+        .current_dir(db.dir())
+        .stdin(Stdio::null());
+    command
+}
+
+#[tokio::test]
+async fn invalid_configuration_stops_with_one_line_naming_the_variable() {
+    let db = TestDb::create(crate::helpers::Backend::Sqlite)
+        .await
+        .unwrap();
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (&[("CORS_ORIGINS", "*")], "CORS_ORIGINS"),
+        (
+            &[("CORS_ORIGINS", "http://localhost:3000,https://*")],
+            "CORS_ORIGINS",
+        ),
+        (
+            &[("APP_ENV", "production"), ("SECRET_KEY", "too-short")],
+            "SECRET_KEY",
+        ),
+        (
+            &[("APP_ENV", "production"), ("SECRET_KEY", "")],
+            "SECRET_KEY",
+        ),
+        (
+            &[("DATABASE_URL", "mysql://root@localhost/auth")],
+            "DATABASE_URL",
+        ),
+        (
+            &[("DATABASE_URL", "postgres://user:pw@:5432/x")],
+            "DATABASE_URL",
+        ),
+        (&[("BIND", "somewhere")], "BIND"),
+        (
+            &[("ACCESS_TOKEN_EXPIRE_DAYS", "a week")],
+            "ACCESS_TOKEN_EXPIRE_DAYS",
+        ),
+    ];
+    for (vars, named) in cases {
+        let mut command = sekisho(&db);
+        for (name, value) in *vars {
+            command.env(name, value);
+        }
+        let output = command.arg("serve").output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{vars:?}: {stderr}");
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{vars:?}: {stderr}");
+        assert!(lines[0].contains(named), "{vars:?}: {stderr}");
+        assert!(
+            !stderr.contains("pw@"),
+            "the password of the URL leaked: {stderr}"
+        );
+    }
+}
+
+crate::on_both_databases!(
+    migrate_applies_then_reports_up_to_date,
+    create_admin_creates_then_promotes
+);
+
+async fn migrate_applies_then_reports_up_to_date(db: TestDb) {
+    let first = sekisho(&db).arg("migrate").output().unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(String::from_utf8_lossy(&first.stdout).contains("applied 20261122000001"));
+    let second = sekisho(&db).arg("migrate").output().unwrap();
+    assert!(second.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&second.stdout).trim(),
+        "database is up to date"
+    );
+}
+
+async fn create_admin_creates_then_promotes(db: TestDb) {
+    let output = sekisho(&db)
+        .args([
+            "create-admin",
+            "--email",
+            " Ops@Example.com ",
+            "--name",
+            "運用",
+        ])
+        .env("ADMIN_PASSWORD", "operator-password-1")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("created operator: ops@example.com"));
+
+    // A too-short password is refused before anything is written.
+    let short = sekisho(&db)
+        .args(["create-admin", "--email", "other@example.com"])
+        .env("ADMIN_PASSWORD", "short")
+        .output()
+        .unwrap();
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("password"));
+
+    let app = TestApp::spawn_on(db, &[]).await;
+    let (ops, user_id) = app
+        .with_db(|conn| {
+            let ops = users::find_by_email(conn, "ops@example.com")
+                .unwrap()
+                .unwrap();
+            let user_id = crate::repository::new_user(conn, "member@example.com");
+            assert!(
+                users::find_by_email(conn, "other@example.com")
+                    .unwrap()
+                    .is_none()
+            );
+            (ops, user_id)
+        })
+        .await;
+    assert!(ops.is_admin());
+    assert_eq!(ops.name.as_deref(), Some("運用"));
+    assert!(ops.password_hash.starts_with("$argon2id$"));
+    assert!(password::verify("operator-password-1", &ops.password_hash));
+
+    // An existing account is promoted and gets the new password.
+    let output = sekisho(&app.db)
+        .args(["create-admin", "--email", "member@example.com"])
+        .env("ADMIN_PASSWORD", "member-password-2")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let member = app
+        .with_db(move |conn| users::find_by_id(conn, &user_id).unwrap().unwrap())
+        .await;
+    assert!(member.is_admin());
+    assert!(password::verify("member-password-2", &member.password_hash));
+}
+
+crate::on_both_databases!(startup_operator_is_created_once);
+
+async fn startup_operator_is_created_once(db: TestDb) {
+    let vars = [
+        ("ADMIN_EMAIL", "Boss@Example.com"),
+        ("ADMIN_PASSWORD", "first-password"),
+    ];
+    let app = TestApp::spawn_on(db, &vars).await;
+    let boss = app
+        .with_db(|conn| {
+            users::find_by_email(conn, "boss@example.com")
+                .unwrap()
+                .unwrap()
+        })
+        .await;
+    assert!(boss.is_admin());
+    assert!(password::verify("first-password", &boss.password_hash));
+
+    // A restart with another ADMIN_PASSWORD keeps the password the operator has.
+    let TestApp { db, .. } = app;
+    let vars = [
+        ("ADMIN_EMAIL", "boss@example.com"),
+        ("ADMIN_PASSWORD", "second-password"),
+    ];
+    let app = TestApp::spawn_on(db, &vars).await;
+    let boss = app
+        .with_db(|conn| {
+            users::find_by_email(conn, "boss@example.com")
+                .unwrap()
+                .unwrap()
+        })
+        .await;
+    assert!(password::verify("first-password", &boss.password_hash));
+}
+
+#[tokio::test]
+async fn the_log_holds_requests_but_no_secrets() {
+    let db = TestDb::create(crate::helpers::Backend::Sqlite)
+        .await
+        .unwrap();
+    let mut child = sekisho(&db)
+        .env("BIND", "127.0.0.1:0")
+        .env("RUST_LOG", "debug")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut log = Vec::new();
+    let port = loop {
+        let line = lines_rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the server logs that it listens");
+        let port = line
+            .split("listening on port ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|p| p.parse::<u16>().ok());
+        log.push(line);
+        if let Some(port) = port {
+            break port;
+        }
+    };
+
+    let client = reqwest::Client::new();
+    let response = client
+        .post(format!(
+            "http://127.0.0.1:{port}/api/test-nothing?token=query-secret-1"
+        ))
+        .header("Authorization", "Bearer bearer-secret-2")
+        .header("Cookie", "access_token=cookie-secret-3")
+        .json(&serde_json::json!({ "email": "a@example.com", "password": "body-secret-4" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    let health = client
+        .get(format!("http://127.0.0.1:{port}/api/health"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+
+    // Wait for both request lines, then stop the server.
+    while !log.iter().any(|l| l.contains("GET /api/health 200")) {
+        log.push(
+            lines_rx
+                .recv_timeout(Duration::from_secs(10))
+                .expect("request log line"),
+        );
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    log.extend(lines_rx.try_iter());
+    let text = log.join("\n");
+    assert!(text.contains("POST /api/test-nothing 404"), "{text}");
+    assert!(text.contains("rid="), "{text}");
+    for secret in [
+        "query-secret-1",
+        "bearer-secret-2",
+        "cookie-secret-3",
+        "body-secret-4",
+        SECRET,
+    ] {
+        assert!(!text.contains(secret), "{secret} reached the log:\n{text}");
+    }
+}

@@ -1,0 +1,214 @@
+//! The framework's own errors reach the client in the contract's envelope.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::TestApp;
+
+crate::on_both_backends!(
+    unknown_route_is_404,
+    wrong_method_is_405,
+    malformed_json_is_422,
+    wrong_content_type_is_415,
+    body_over_64_kib_is_413,
+    wrong_shape_is_a_validation_error,
+    panicking_handler_is_500_without_internals,
+    messages_follow_accept_language,
+);
+
+async fn envelope(response: reqwest::Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(response.status(), status);
+    assert_eq!(
+        response.headers()["content-type"].to_str().unwrap(),
+        "application/json"
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(
+        !body["error"]["message"].as_str().unwrap().is_empty(),
+        "{body}"
+    );
+    body
+}
+
+async fn unknown_route_is_404(app: TestApp) {
+    envelope(
+        app.get("/api/v1/nothing-here").await,
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+    )
+    .await;
+    envelope(app.get("/api").await, StatusCode::NOT_FOUND, "NOT_FOUND").await;
+}
+
+async fn wrong_method_is_405(app: TestApp) {
+    let response = app
+        .client
+        .delete(app.url("/api/health"))
+        .send()
+        .await
+        .unwrap();
+    envelope(
+        response,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+    )
+    .await;
+}
+
+async fn malformed_json_is_422(app: TestApp) {
+    for body in ["{\"email\": ", "not json", "{\"a\":1,}"] {
+        let response = app
+            .client
+            .post(app.url("/api/test/echo"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        envelope(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "INVALID_REQUEST",
+        )
+        .await;
+    }
+}
+
+async fn wrong_content_type_is_415(app: TestApp) {
+    let response = app
+        .client
+        .post(app.url("/api/test/echo"))
+        .header("content-type", "text/plain")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    envelope(
+        response,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "UNSUPPORTED_MEDIA_TYPE",
+    )
+    .await;
+
+    let form = app
+        .client
+        .post(app.url("/api/test/echo"))
+        .form(&[("email", "a@example.com")])
+        .send()
+        .await
+        .unwrap();
+    envelope(
+        form,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "UNSUPPORTED_MEDIA_TYPE",
+    )
+    .await;
+}
+
+async fn body_over_64_kib_is_413(app: TestApp) {
+    let big = serde_json::json!({ "pad": "x".repeat(64 * 1024) });
+    let response = app
+        .client
+        .post(app.url("/api/test/echo"))
+        .json(&big)
+        .send()
+        .await
+        .unwrap();
+    envelope(response, StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE").await;
+
+    // Just under the limit still goes through.
+    let fits = serde_json::json!({ "pad": "x".repeat(60 * 1024) });
+    let response = app
+        .client
+        .post(app.url("/api/test/echo"))
+        .json(&fits)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+async fn wrong_shape_is_a_validation_error(app: TestApp) {
+    let response = app
+        .client
+        .post(app.url("/api/test/strict"))
+        .json(&serde_json::json!({ "name": "x" }))
+        .send()
+        .await
+        .unwrap();
+    let body = envelope(response, StatusCode::BAD_REQUEST, "VALIDATION_ERROR").await;
+    assert_eq!(body["error"]["details"]["fields"]["email"], "is required");
+
+    let response = app
+        .client
+        .post(app.url("/api/test/strict"))
+        .json(&serde_json::json!({ "email": 42 }))
+        .send()
+        .await
+        .unwrap();
+    envelope(response, StatusCode::BAD_REQUEST, "VALIDATION_ERROR").await;
+}
+
+async fn panicking_handler_is_500_without_internals(app: TestApp) {
+    let response = app.get("/api/test/panic").await;
+    let body = envelope(
+        response,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "INTERNAL_ERROR",
+    )
+    .await;
+    let text = body.to_string();
+    assert!(
+        !text.contains("hunter2") && !text.contains("secret"),
+        "{text}"
+    );
+
+    let ja = app
+        .client
+        .get(app.url("/api/test/panic"))
+        .header("accept-language", "ja")
+        .send()
+        .await
+        .unwrap();
+    let body = envelope(ja, StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR").await;
+    assert_eq!(body["error"]["message"], "サーバーでエラーが発生しました");
+
+    // The worker survived the panic.
+    assert_eq!(app.get("/api/health").await.status(), 200);
+}
+
+async fn messages_follow_accept_language(app: TestApp) {
+    let english = envelope(
+        app.get("/api/missing").await,
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+    )
+    .await;
+    assert_eq!(english["error"]["message"], "Not found");
+
+    for header in ["ja", "ja-JP,ja;q=0.9,en;q=0.8", "fr, ja;q=0.4"] {
+        let response = app
+            .client
+            .get(app.url("/api/missing"))
+            .header("accept-language", header)
+            .send()
+            .await
+            .unwrap();
+        let body = envelope(response, StatusCode::NOT_FOUND, "NOT_FOUND").await;
+        assert_eq!(body["error"]["message"], "見つかりません", "{header}");
+    }
+
+    // Handler errors with details keep them in Japanese too.
+    let response = app
+        .client
+        .post(app.url("/api/test/strict"))
+        .header("accept-language", "ja")
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    let body = envelope(response, StatusCode::BAD_REQUEST, "VALIDATION_ERROR").await;
+    assert_eq!(body["error"]["message"], "入力内容が正しくありません");
+    assert_eq!(body["error"]["details"]["fields"]["email"], "is required");
+}

@@ -1,0 +1,198 @@
+//! The integration-test harness: the real application on a random port, against a
+//! fresh SQLite file or a fresh PostgreSQL database, spoken to over HTTP.
+
+mod backend;
+mod pg_cluster;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use actix_web::{HttpResponse, web};
+use sekisho::config::Settings;
+use sekisho::db::{DbConnection, Pool};
+use sekisho::startup::Application;
+
+pub use backend::{Backend, TestDb};
+pub use pg_cluster::PgCluster;
+
+/// Whether a missing PostgreSQL or Chromium fails the test instead of skipping it
+/// (`.ci/run` sets it).
+pub fn require_all() -> bool {
+    std::env::var("SEKISHO_REQUIRE_ALL").is_ok_and(|v| v == "1")
+}
+
+/// Prints the skip, or fails when CI requires every dependency.
+pub fn skip(test: &str, why: &str) {
+    assert!(!require_all(), "{test}: {why} (SEKISHO_REQUIRE_ALL=1)");
+    eprintln!("SKIPPED {test}: {why}");
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub backend: Backend,
+    pub pool: Pool,
+    pub settings: Arc<Settings>,
+    pub db: TestDb,
+}
+
+impl TestApp {
+    /// The app on `backend`, or None (after printing why) when that backend is absent.
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_with(backend, &[]).await
+    }
+
+    pub async fn spawn_with(backend: Backend, vars: &[(&str, &str)]) -> Option<TestApp> {
+        let db = TestDb::create(backend).await?;
+        let app = Self::spawn_on(db, vars).await;
+        Some(app)
+    }
+
+    /// The app on an existing database (tests that restart the server or share one).
+    pub async fn spawn_on(db: TestDb, vars: &[(&str, &str)]) -> TestApp {
+        let mut env: HashMap<String, String> = HashMap::from([
+            ("DATABASE_URL".into(), db.url()),
+            ("BIND".into(), "127.0.0.1:0".into()),
+            (
+                "SECRET_KEY".into(),
+                "test-secret-key-that-is-long-enough-0123456789".into(),
+            ),
+            ("DATA_DIR".into(), db.data_dir().display().to_string()),
+            ("WORKERS".into(), "2".into()),
+            ("DB_POOL_SIZE".into(), "4".into()),
+            ("DB_TIMEOUT_MS".into(), "1000".into()),
+        ]);
+        for (name, value) in vars {
+            env.insert(name.to_string(), value.to_string());
+        }
+        let settings = Settings::from_lookup(|name| env.get(name).cloned()).expect("test settings");
+        let app = Application::build_with(settings, Arc::new(test_routes))
+            .await
+            .expect("the application starts");
+        let port = app.port();
+        let pool = app.state().pool.clone();
+        let settings = app.state().settings.clone();
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address: format!("http://127.0.0.1:{port}"),
+
+            client: client(),
+            backend: db.backend(),
+            pool,
+            settings,
+            db,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Runs database work on a blocking thread with a connection of the app's pool.
+    pub async fn with_db<T, F>(&self, work: F) -> T
+    where
+        F: FnOnce(&mut DbConnection) -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().expect("a pooled connection");
+            work(&mut conn)
+        })
+        .await
+        .expect("database work finished")
+    }
+}
+
+/// A client that keeps cookies and does not follow redirects, like a careful user.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("HTTP client")
+}
+
+/// Handlers mounted only in tests, to exercise the middleware with real requests.
+fn test_routes(cfg: &mut web::ServiceConfig) {
+    #[derive(serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Strict {
+        email: String,
+    }
+    cfg.route(
+        "/api/test/panic",
+        web::get().to(|| async {
+            panic!("secret internal detail: db password is hunter2");
+            #[allow(unreachable_code)]
+            HttpResponse::Ok().finish()
+        }),
+    )
+    .route(
+        "/api/test/echo",
+        web::post().to(|body: web::Json<serde_json::Value>| async move {
+            HttpResponse::Ok().json(body.into_inner())
+        }),
+    )
+    .route(
+        "/api/test/strict",
+        web::post().to(|_body: web::Json<Strict>| async { HttpResponse::Ok().finish() }),
+    );
+}
+
+/// Generates `<name>::sqlite` and `<name>::postgres` tests from `async fn <name>(TestApp)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    if let Some(app) = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await {
+                        super::$name(app).await;
+                    }
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(app) = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await {
+                        super::$name(app).await;
+                    }
+                }
+            }
+        )*
+    };
+}
+
+/// Like `on_both_backends!`, for tests that need a fresh database but start the
+/// server themselves: `async fn <name>(TestDb)`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    if let Some(db) = $crate::helpers::TestDb::create($crate::helpers::Backend::Sqlite).await {
+                        super::$name(db).await;
+                    }
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(db) = $crate::helpers::TestDb::create($crate::helpers::Backend::Postgres).await {
+                        super::$name(db).await;
+                    }
+                }
+            }
+        )*
+    };
+}

@@ -1,0 +1,11 @@
+//! One integration-test binary: the real server on a random port, on both backends.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod cli;
+mod errors;
+mod health;
+mod outage;
+mod repository;
+mod schema;

@@ -1,0 +1,322 @@
+//! The query functions, run unchanged on both backends: the schemas agree in use.
+
+use chrono::TimeDelta;
+use diesel::result::{DatabaseErrorKind, Error};
+use sekisho::db::{self, DbConnection, audit, sessions, users};
+
+use crate::helpers::{Backend, TestApp};
+
+crate::on_both_backends!(
+    users_round_trip,
+    emails_are_unique,
+    sessions_lifecycle,
+    deleting_a_user_removes_its_sessions,
+    audit_log_pages_newest_first,
+    migrations_are_idempotent,
+);
+
+pub fn new_user(conn: &mut DbConnection, email: &str) -> String {
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = db::now();
+    users::insert(
+        conn,
+        &users::NewUser {
+            id: &id,
+            email,
+            name: Some("田中太郎"),
+            password_hash: "$argon2id$placeholder",
+            email_verified: false,
+            role: users::ROLE_USER,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .unwrap();
+    id
+}
+
+fn new_session(
+    conn: &mut DbConnection,
+    user_id: Option<&str>,
+    kind: &str,
+    ttl: TimeDelta,
+) -> String {
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = db::now();
+    sessions::insert(
+        conn,
+        &sessions::NewSession {
+            id: &id,
+            user_id,
+            kind,
+            token_hash: None,
+            refresh_token_hash: None,
+            state: None,
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now + ttl,
+            ip: Some("127.0.0.1"),
+            user_agent: Some("tests"),
+        },
+    )
+    .unwrap();
+    id
+}
+
+async fn users_round_trip(app: TestApp) {
+    app.with_db(|conn| {
+        let id = new_user(conn, "tanaka@example.com");
+        let user = users::find_by_email(conn, "tanaka@example.com")
+            .unwrap()
+            .unwrap();
+        assert_eq!(user.id, id);
+        assert_eq!(user.name.as_deref(), Some("田中太郎"));
+        assert_eq!(user.role, "user");
+        assert!(!user.email_verified);
+        assert!(user.disabled_at.is_none() && user.deleted_at.is_none());
+        // Timestamps survive the round trip to the microsecond on both backends.
+        let again = users::find_by_id(conn, &id).unwrap().unwrap();
+        assert_eq!(again.created_at, user.created_at);
+
+        assert_eq!(users::set_role(conn, &id, users::ROLE_ADMIN).unwrap(), 1);
+        assert!(users::find_by_id(conn, &id).unwrap().unwrap().is_admin());
+        assert_eq!(users::count_active(conn).unwrap(), 1);
+        assert!(
+            users::find_by_email(conn, "nobody@example.com")
+                .unwrap()
+                .is_none()
+        );
+    })
+    .await;
+}
+
+async fn emails_are_unique(app: TestApp) {
+    app.with_db(|conn| {
+        new_user(conn, "sato@example.com");
+        let now = db::now();
+        let duplicate = users::insert(
+            conn,
+            &users::NewUser {
+                id: &uuid::Uuid::new_v4().to_string(),
+                email: "sato@example.com",
+                name: None,
+                password_hash: "x",
+                email_verified: false,
+                role: users::ROLE_USER,
+                created_at: now,
+                updated_at: now,
+            },
+        );
+        assert!(
+            matches!(
+                duplicate,
+                Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
+            ),
+            "{duplicate:?}"
+        );
+    })
+    .await;
+}
+
+async fn sessions_lifecycle(app: TestApp) {
+    app.with_db(|conn| {
+        let user = new_user(conn, "suzuki@example.com");
+        let now = db::now();
+        let browser = new_session(
+            conn,
+            Some(&user),
+            sessions::KIND_BROWSER,
+            TimeDelta::days(7),
+        );
+        let bearer = new_session(
+            conn,
+            Some(&user),
+            sessions::KIND_BEARER,
+            TimeDelta::days(30),
+        );
+        let expired = new_session(
+            conn,
+            Some(&user),
+            sessions::KIND_BROWSER,
+            TimeDelta::seconds(-1),
+        );
+        // An admin-panel session exists before its operator logs in.
+        let anonymous = new_session(conn, None, sessions::KIND_ADMIN, TimeDelta::minutes(30));
+
+        assert!(
+            sessions::find_active(conn, &browser, now)
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            sessions::find_active(conn, &expired, now)
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            sessions::find_active(conn, &anonymous, now)
+                .unwrap()
+                .is_some()
+        );
+        let listed = sessions::list_active_for_user(conn, &user, now).unwrap();
+        assert_eq!(listed.len(), 2);
+
+        assert_eq!(sessions::revoke(conn, &browser, now).unwrap(), 1);
+        assert_eq!(
+            sessions::revoke(conn, &browser, now).unwrap(),
+            0,
+            "already revoked"
+        );
+        assert!(
+            sessions::find_active(conn, &browser, now)
+                .unwrap()
+                .is_none()
+        );
+
+        let other = new_session(
+            conn,
+            Some(&user),
+            sessions::KIND_BROWSER,
+            TimeDelta::days(1),
+        );
+        let revoked = sessions::revoke_all_for_user(conn, &user, Some(&bearer), now).unwrap();
+        assert_eq!(revoked, 2, "the other browser session and the expired one");
+        assert!(sessions::find_active(conn, &bearer, now).unwrap().is_some());
+        assert!(sessions::find_active(conn, &other, now).unwrap().is_none());
+    })
+    .await;
+}
+
+async fn deleting_a_user_removes_its_sessions(app: TestApp) {
+    use diesel::prelude::*;
+    use sekisho::db::schema;
+    app.with_db(|conn| {
+        let user = new_user(conn, "ito@example.com");
+        new_session(
+            conn,
+            Some(&user),
+            sessions::KIND_BROWSER,
+            TimeDelta::days(1),
+        );
+        diesel::delete(schema::users::table.find(&user))
+            .execute(conn)
+            .unwrap();
+        let left: i64 = schema::sessions::table.count().get_result(conn).unwrap();
+        assert_eq!(
+            left, 0,
+            "ON DELETE CASCADE needs foreign keys on (SQLite: PRAGMA)"
+        );
+
+        // And a session cannot point at a user that does not exist.
+        let orphan = sessions::insert(
+            conn,
+            &sessions::NewSession {
+                id: "orphan",
+                user_id: Some("no-such-user"),
+                kind: sessions::KIND_BROWSER,
+                token_hash: None,
+                refresh_token_hash: None,
+                state: None,
+                created_at: db::now(),
+                last_seen_at: db::now(),
+                expires_at: db::now(),
+                ip: None,
+                user_agent: None,
+            },
+        );
+        assert!(
+            matches!(
+                orphan,
+                Err(Error::DatabaseError(
+                    DatabaseErrorKind::ForeignKeyViolation,
+                    _
+                ))
+            ),
+            "{orphan:?}"
+        );
+    })
+    .await;
+}
+
+async fn audit_log_pages_newest_first(app: TestApp) {
+    app.with_db(|conn| {
+        for n in 0..5 {
+            let action = format!("test.action{n}");
+            audit::record(
+                conn,
+                &audit::NewAuditEntry {
+                    action: &action,
+                    actor_email: Some("ops@example.com"),
+                    ip: Some("203.0.113.9"),
+                    created_at: db::now(),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        }
+        let first = audit::list(conn, None, 2).unwrap();
+        assert_eq!(
+            first.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+            ["test.action4", "test.action3"]
+        );
+        let second = audit::list(conn, Some(first[1].id), 2).unwrap();
+        assert_eq!(
+            second.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+            ["test.action2", "test.action1"]
+        );
+        let last = audit::list(conn, Some(second[1].id), 2).unwrap();
+        assert_eq!(last.len(), 1);
+        assert_eq!(last[0].ip.as_deref(), Some("203.0.113.9"));
+    })
+    .await;
+}
+
+async fn migrations_are_idempotent(app: TestApp) {
+    let url = app.settings.database_url.clone();
+    let applied = tokio::task::spawn_blocking(move || sekisho::bootstrap::prepare_database(&url))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        applied.is_empty(),
+        "already applied at start-up: {applied:?}"
+    );
+    if app.backend == Backend::Sqlite {
+        sqlite_connections_are_tuned(&app).await;
+    }
+}
+
+async fn sqlite_connections_are_tuned(app: &TestApp) {
+    use diesel::prelude::*;
+    use diesel::sql_types::{BigInt, Text};
+
+    #[derive(QueryableByName)]
+    struct Mode {
+        #[diesel(sql_type = Text)]
+        journal_mode: String,
+    }
+    #[derive(QueryableByName)]
+    struct Number {
+        #[diesel(sql_type = BigInt)]
+        value: i64,
+    }
+    app.with_db(|conn| {
+        let DbConnection::Sqlite(conn) = conn else {
+            panic!("sqlite expected")
+        };
+        let mode: Mode = diesel::sql_query("PRAGMA journal_mode")
+            .get_result(conn)
+            .unwrap();
+        assert_eq!(mode.journal_mode, "wal");
+        let number = |conn: &mut diesel::SqliteConnection, pragma: &str, column: &str| -> i64 {
+            diesel::sql_query(format!("SELECT \"{column}\" AS value FROM pragma_{pragma}"))
+                .get_result::<Number>(conn)
+                .unwrap()
+                .value
+        };
+        assert_eq!(number(conn, "foreign_keys", "foreign_keys"), 1);
+        assert_eq!(number(conn, "synchronous", "synchronous"), 1, "NORMAL");
+        assert_eq!(number(conn, "busy_timeout", "timeout"), 5000);
+    })
+    .await;
+}
