@@ -7,12 +7,18 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
 
+use crate::auth::client::TrustedProxies;
+use crate::auth::hasher_pool::HasherPool;
+use crate::auth::jwt::JwtKeys;
 use crate::bootstrap::{self, BootstrapError};
-use crate::config::Settings;
-use crate::middleware;
-use crate::routes;
+use crate::config::{ConfigError, Settings};
+use crate::mail::Mailer;
+use crate::rate_limit::IpRateLimiter;
 use crate::state::AppState;
+use crate::{cors, middleware, routes};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -25,6 +31,10 @@ pub enum StartupError {
     },
     #[error("start-up task failed: {0}")]
     Blocking(#[from] actix_web::error::BlockingError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot start the password hashing threads: {0}")]
+    Hasher(std::io::Error),
 }
 
 pub struct Application {
@@ -66,28 +76,46 @@ impl Application {
             })?
             .port();
 
+        let hasher_threads = settings.hasher_threads.unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(usize::from)
+                .unwrap_or(1)
+        });
         let state = AppState {
             pool: crate::db::build_pool(
                 &settings.database_url,
                 settings.db_pool_size,
                 settings.db_timeout,
             ),
+            hasher: HasherPool::start(hasher_threads).map_err(StartupError::Hasher)?,
+            jwt: JwtKeys::new(&settings.secret_key),
+            mailer: Mailer::from_settings(&settings)?,
+            limiter: Arc::new(IpRateLimiter::new(settings.rate_limit_enabled)),
+            proxies: TrustedProxies::new(settings.trusted_proxies.clone()),
             settings: settings.clone(),
         };
+        if !settings.rate_limit_enabled {
+            log::warn!("RATE_LIMIT_ENABLED=false: logins are not rate limited (benchmarks only)");
+        }
         let app_state = web::Data::new(state.clone());
         let mut server = HttpServer::new(move || {
             let extra = extra.clone();
-            App::new()
+            let (app, document) = App::new()
                 .app_data(app_state.clone())
                 .app_data(middleware::json_config())
                 .app_data(middleware::path_config())
                 .app_data(middleware::query_config())
                 .app_data(web::PayloadConfig::new(middleware::BODY_LIMIT))
-                // Outermost first in the request's path: log, envelope, panic guard.
+                // Outermost first in the request's path: log, CORS, envelope, panic guard.
                 .wrap(from_fn(middleware::catch_panic))
                 .wrap(from_fn(middleware::api_error_envelope))
+                .wrap(cors::layer(app_state.settings.cors_origins.clone()))
                 .wrap(from_fn(middleware::log_requests))
+                .into_utoipa_app()
+                .openapi(routes::api::BaseDocument::openapi())
                 .configure(routes::api::configure)
+                .split_for_parts();
+            app.app_data(web::Data::new(document))
                 .configure(move |cfg| extra(cfg))
                 .service(web::scope("/api").default_service(web::to(routes::api::not_found)))
         })

@@ -1,47 +1,151 @@
 //! argon2id with the OWASP parameters, stored as PHC strings.
+//!
+//! `PasswordEngine` owns the 19 MiB work area so that a hashing thread allocates it
+//! once, not once per login (see `hasher_pool`).
 
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{Output, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 
 /// OWASP's recommendation: 19 MiB, two passes, one lane.
 pub const MEMORY_KIB: u32 = 19_456;
 pub const ITERATIONS: u32 = 2;
 pub const PARALLELISM: u32 = 1;
+const OUTPUT_LEN: usize = 32;
 
-fn hasher() -> Result<Argon2<'static>, argon2::Error> {
-    let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None)?;
-    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+pub type HashError = argon2::password_hash::Error;
+
+fn params() -> Result<Params, argon2::Error> {
+    Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, Some(OUTPUT_LEN))
 }
 
-/// Blocking and slow (tens of milliseconds): never call it on an actix worker.
-pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
-    let salt = SaltString::generate(&mut OsRng);
-    Ok(hasher()?
-        .hash_password(password.as_bytes(), &salt)?
-        .to_string())
+/// One thread's hasher and its reusable memory.
+pub struct PasswordEngine {
+    memory: Vec<Block>,
 }
 
-/// Blocking and slow, like `hash`. A malformed stored hash verifies as false.
+impl Default for PasswordEngine {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PasswordEngine {
+    pub fn new() -> Self {
+        Self {
+            memory: vec![Block::default(); MEMORY_KIB as usize],
+        }
+    }
+
+    /// A new PHC string for `password` with a fresh random salt. Slow: never call it
+    /// on an actix worker.
+    pub fn hash(&mut self, password: &str) -> Result<String, HashError> {
+        let salt = SaltString::generate(&mut OsRng);
+        let mut salt_bytes = [0u8; 64];
+        let salt_raw = salt.decode_b64(&mut salt_bytes)?;
+        let params = params()?;
+        let mut out = [0u8; OUTPUT_LEN];
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+            .hash_password_into_with_memory(
+                password.as_bytes(),
+                salt_raw,
+                &mut out,
+                &mut self.memory,
+            )?;
+        let output = Output::new(&out)?;
+        Ok(format!(
+            "$argon2id$v=19$m={},t={},p={}${}${}",
+            params.m_cost(),
+            params.t_cost(),
+            params.p_cost(),
+            salt.as_str(),
+            output
+        ))
+    }
+
+    /// Whether `password` matches the stored PHC string (constant-time comparison).
+    /// A malformed or foreign hash verifies as false.
+    pub fn verify(&mut self, password: &str, phc: &str) -> bool {
+        self.try_verify(password, phc).unwrap_or(false)
+    }
+
+    fn try_verify(&mut self, password: &str, phc: &str) -> Result<bool, HashError> {
+        let parsed = PasswordHash::new(phc)?;
+        let algorithm = Algorithm::try_from(parsed.algorithm)?;
+        let version = parsed
+            .version
+            .map(Version::try_from)
+            .transpose()?
+            .unwrap_or_default();
+        let params = Params::try_from(&parsed)?;
+        let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+            return Ok(false);
+        };
+        let mut salt_bytes = [0u8; 64];
+        let salt_raw = salt.decode_b64(&mut salt_bytes)?;
+        let mut out = vec![0u8; expected.len()];
+        let hasher = Argon2::new(algorithm, version, params.clone());
+        if params.block_count() == self.memory.len() {
+            hasher.hash_password_into_with_memory(
+                password.as_bytes(),
+                salt_raw,
+                &mut out,
+                &mut self.memory,
+            )?;
+        } else {
+            // A hash made with other parameters (an older policy): still verifiable.
+            hasher.hash_password_into(password.as_bytes(), salt_raw, &mut out)?;
+        }
+        Ok(Output::new(&out)? == expected)
+    }
+}
+
+/// One-off hashing outside the server (the `create-admin` command).
+pub fn hash(password: &str) -> Result<String, HashError> {
+    PasswordEngine::new().hash(password)
+}
+
+/// One-off verification outside the server (tests, tools).
 pub fn verify(password: &str, phc: &str) -> bool {
-    let Ok(parsed) = PasswordHash::new(phc) else {
-        return false;
-    };
-    hasher()
-        .map(|h| h.verify_password(password.as_bytes(), &parsed).is_ok())
-        .unwrap_or(false)
+    PasswordEngine::new().verify(password, phc)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use argon2::PasswordVerifier;
 
     #[test]
-    fn hashes_are_argon2id_phc_and_verify() {
-        let phc = hash("correct horse").unwrap();
+    fn hashes_are_standard_argon2id_phc() {
+        let mut engine = PasswordEngine::new();
+        let phc = engine.hash("correct horse").unwrap();
         assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
-        assert!(verify("correct horse", &phc));
-        assert!(!verify("wrong horse", &phc));
-        assert!(!verify("correct horse", "not a hash"));
+        // Any argon2 implementation can read what we wrote.
+        let parsed = PasswordHash::new(&phc).unwrap();
+        assert!(
+            Argon2::default()
+                .verify_password(b"correct horse", &parsed)
+                .is_ok()
+        );
+        assert!(engine.verify("correct horse", &phc));
+        assert!(!engine.verify("wrong horse", &phc));
+        assert!(!engine.verify("correct horse", "not a hash"));
+    }
+
+    #[test]
+    fn hashes_from_other_parameters_still_verify() {
+        use argon2::PasswordHasher;
+        let salt = SaltString::generate(&mut OsRng);
+        let other = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8192, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"old password", &salt)
+        .unwrap()
+        .to_string();
+        let mut engine = PasswordEngine::new();
+        assert!(engine.verify("old password", &other));
+        assert!(!engine.verify("new password", &other));
     }
 }

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use database_url::DatabaseUrl;
-pub use origins::{AllowedOrigins, OriginRule};
+pub use origins::{AllowedOrigins, OriginRule, normalize_origin};
 use secrecy::SecretString;
 pub use secret_key::SecretKey;
 
@@ -58,6 +58,15 @@ pub struct Settings {
     pub db_timeout: Duration,
     /// actix worker threads; the number of cores when unset.
     pub workers: Option<usize>,
+    /// argon2 threads; the number of cores when unset.
+    pub hasher_threads: Option<usize>,
+    /// Proxies whose X-Forwarded-For is believed (none by default).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Off only for benchmarks of the login path.
+    pub rate_limit_enabled: bool,
+    /// Where the `Secure` origin of the server itself is not enough: the public origin
+    /// of this server, for the CSRF check (derived from the Host header when unset).
+    pub public_origin: Option<String>,
 }
 
 impl Settings {
@@ -165,6 +174,18 @@ impl Settings {
             workers: get("WORKERS")
                 .map(|raw| parse_number("WORKERS", Some(raw), 1, 1..=1024))
                 .transpose()?,
+            hasher_threads: get("HASHER_THREADS")
+                .map(|raw| parse_number("HASHER_THREADS", Some(raw), 1, 1..=256))
+                .transpose()?,
+            trusted_proxies: parse_proxies(get("TRUSTED_PROXIES").as_deref())?,
+            rate_limit_enabled: parse_bool("RATE_LIMIT_ENABLED", get("RATE_LIMIT_ENABLED"), true)?,
+            public_origin: get("PUBLIC_ORIGIN")
+                .map(|raw| {
+                    origins::normalize_origin(raw.trim_end_matches('/')).ok_or_else(|| {
+                        ConfigError::new("PUBLIC_ORIGIN", format!("`{raw}` is not an origin"))
+                    })
+                })
+                .transpose()?,
         })
     }
 }
@@ -194,6 +215,27 @@ where
         ));
     }
     Ok(value)
+}
+
+/// Comma-separated IP addresses and CIDR ranges.
+fn parse_proxies(raw: Option<&str>) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    let Some(raw) = raw else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    ConfigError::new(
+                        "TRUSTED_PROXIES",
+                        format!("`{item}` is not an IP address or CIDR range"),
+                    )
+                })
+        })
+        .collect()
 }
 
 fn parse_bool(var: &'static str, raw: Option<String>, default: bool) -> Result<bool, ConfigError> {
@@ -280,6 +322,12 @@ mod tests {
             ("APP_ENV", "staging", "APP_ENV"),
             ("SMTP_URL", "smtp://localhost", "MAIL_FROM"),
             ("ADMIN_EMAIL", "a@example.com", "ADMIN_PASSWORD"),
+            (
+                "TRUSTED_PROXIES",
+                "10.0.0.0/8, proxy.local",
+                "TRUSTED_PROXIES",
+            ),
+            ("RATE_LIMIT_ENABLED", "sometimes", "RATE_LIMIT_ENABLED"),
         ];
         for (var, value, named) in cases {
             let err = settings(&[(var, value)]).expect_err(var);

@@ -57,3 +57,26 @@ pub fn list(
     }
     query.load(conn)
 }
+
+/// An entry for an action a user took on their own account.
+pub fn record_user_action(
+    conn: &mut DbConnection,
+    user_id: &str,
+    email: &str,
+    action: &str,
+    ip: Option<&str>,
+) -> QueryResult<()> {
+    record(
+        conn,
+        &NewAuditEntry {
+            actor_id: Some(user_id),
+            actor_email: Some(email),
+            action,
+            target_type: Some("user"),
+            target_id: Some(user_id),
+            ip,
+            details: None,
+            created_at: super::now(),
+        },
+    )
+}

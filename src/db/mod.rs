@@ -3,8 +3,10 @@
 pub mod audit;
 mod connection;
 pub mod migrations;
+pub mod reset_tokens;
 pub mod schema;
 pub mod sessions;
+pub mod throttles;
 pub mod users;
 
 use std::time::Duration;

@@ -61,7 +61,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    auth_throttles (key) {
+        key -> Text,
+        attempts -> BigInt,
+        window_started_at -> Timestamp,
+        blocked_until -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(password_reset_tokens -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(users, sessions, password_reset_tokens, audit_log);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sessions,
+    password_reset_tokens,
+    audit_log,
+    auth_throttles
+);

@@ -27,7 +27,13 @@ struct Name {
     name: String,
 }
 
-const TABLES: [&str; 4] = ["users", "sessions", "password_reset_tokens", "audit_log"];
+const TABLES: [&str; 5] = [
+    "users",
+    "sessions",
+    "password_reset_tokens",
+    "audit_log",
+    "auth_throttles",
+];
 
 /// SQLite and PostgreSQL spell the same portable type differently.
 fn family(data_type: &str) -> &'static str {

@@ -1,20 +1,21 @@
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, get, web};
 use diesel::r2d2::R2D2Connection;
-use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::error::ApiError;
+use crate::routes::api::dto::{ErrorResponse, HealthResponse};
 use crate::state::AppState;
-
-#[derive(Serialize)]
-struct Health {
-    status: &'static str,
-    timestamp: String,
-    database: &'static str,
-}
 
 /// 200 when the database answers a ping; 503 (in the error envelope, with the same
 /// status fields) when it does not. Nothing is cached, so recovery shows at once.
+#[utoipa::path(
+    tag = "health",
+    responses(
+        (status = 200, body = HealthResponse),
+        (status = 503, description = "SERVICE_UNAVAILABLE, with `\"database\":\"unavailable\"`", body = ErrorResponse),
+    )
+)]
+#[get("/api/health")]
 pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let pool = state.pool.clone();
     let ping = web::block(move || -> Result<(), ApiError> {
@@ -24,17 +25,20 @@ pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     .await
     .map_err(ApiError::from)
     .and_then(|r| r);
-    let timestamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let timestamp = chrono::Utc::now();
     match ping {
-        Ok(()) => Ok(HttpResponse::Ok().json(Health {
-            status: "ok",
+        Ok(()) => Ok(HttpResponse::Ok().json(HealthResponse {
+            status: "ok".into(),
             timestamp,
-            database: "ok",
+            database: "ok".into(),
         })),
         Err(error) => {
             let mut extra = Map::new();
             extra.insert("status".into(), json!("unavailable"));
-            extra.insert("timestamp".into(), Value::String(timestamp));
+            extra.insert(
+                "timestamp".into(),
+                Value::String(timestamp.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            );
             extra.insert("database".into(), json!("unavailable"));
             Err(ApiError::unavailable(error).with_extra(extra))
         }

@@ -1,16 +1,81 @@
-//! The JSON API under /api: thin handlers, one file per area.
+//! The JSON API under /api: thin handlers, one file per area. Routes are registered
+//! through utoipa-actix-web, so registering a handler documents it.
 
+mod auth;
+pub mod dto;
+mod greeting;
 mod health;
+mod openapi;
+mod user;
+mod validate;
 
-use actix_web::web;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub use openapi::BaseDocument;
 
 use crate::error::{ApiError, ErrorCode};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/api/health").route(web::get().to(health::health)));
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(health::health)
+        .service(openapi::openapi_json)
+        .service(greeting::greeting)
+        .configure(auth::configure)
+        .configure(user::configure);
 }
 
-/// Anything under /api that no route matched.
-pub async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::new(ErrorCode::NotFound))
+/// Anything under /api that no route matched: 405 with `Allow` when the path is a
+/// documented route with other methods (the document is the route table), else 404.
+pub async fn not_found(
+    req: HttpRequest,
+    document: web::Data<utoipa::openapi::OpenApi>,
+) -> Result<HttpResponse, ApiError> {
+    let methods = allowed_methods(&document, req.path());
+    if methods.is_empty() {
+        return Err(ApiError::new(ErrorCode::NotFound));
+    }
+    let error = ApiError::new(ErrorCode::MethodNotAllowed);
+    let mut response = actix_web::ResponseError::error_response(&error);
+    if let Ok(value) = HeaderValue::from_str(&methods.join(", ")) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    Ok(response)
+}
+
+fn allowed_methods(document: &utoipa::openapi::OpenApi, path: &str) -> Vec<String> {
+    let Some((_, item)) = document
+        .paths
+        .paths
+        .iter()
+        .find(|(template, _)| path_matches(template, path))
+    else {
+        return Vec::new();
+    };
+    let mut methods: Vec<String> = [
+        ("GET", item.get.is_some()),
+        ("POST", item.post.is_some()),
+        ("PUT", item.put.is_some()),
+        ("PATCH", item.patch.is_some()),
+        ("DELETE", item.delete.is_some()),
+    ]
+    .into_iter()
+    .filter(|(_, present)| *present)
+    .map(|(method, _)| method.to_owned())
+    .collect();
+    methods.push("OPTIONS".into());
+    methods
+}
+
+/// `/api/v1/auth/sessions/{id}` matches `/api/v1/auth/sessions/abc`.
+fn path_matches(template: &str, path: &str) -> bool {
+    let (mut t, mut p) = (template.split('/'), path.split('/'));
+    loop {
+        match (t.next(), p.next()) {
+            (None, None) => return true,
+            (Some(ts), Some(ps)) if ts.starts_with('{') && !ps.is_empty() => {}
+            (Some(ts), Some(ps)) if ts == ps => {}
+            _ => return false,
+        }
+    }
 }

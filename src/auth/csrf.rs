@@ -1,0 +1,52 @@
+//! The contract's CSRF rule for cookie-authenticated unsafe requests: the Origin (or,
+//! failing that, the Referer) must be an allowed CORS origin or the server's own.
+
+use actix_web::HttpRequest;
+use actix_web::http::Method;
+use actix_web::http::header::{ORIGIN, REFERER};
+
+use crate::config::{Settings, normalize_origin};
+
+pub fn is_unsafe(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    )
+}
+
+/// The origin the request claims to come from: Origin, else Referer's origin.
+pub fn request_origin(req: &HttpRequest) -> Option<String> {
+    if let Some(origin) = req.headers().get(ORIGIN) {
+        return origin.to_str().ok().and_then(normalize_origin);
+    }
+    let referer = req.headers().get(REFERER)?.to_str().ok()?;
+    let url = url::Url::parse(referer).ok()?;
+    let origin = url.origin();
+    origin.is_tuple().then(|| origin.ascii_serialization())
+}
+
+fn own_origin(req: &HttpRequest, settings: &Settings) -> String {
+    if let Some(public) = &settings.public_origin {
+        return public.clone();
+    }
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host()).to_ascii_lowercase()
+}
+
+/// Whether the request's claimed origin may act with the user's cookie. A request
+/// with neither header is refused: browsers always send Origin on such requests.
+pub fn origin_allowed(req: &HttpRequest, settings: &Settings) -> bool {
+    match request_origin(req) {
+        Some(origin) => {
+            settings.cors_origins.allows(&origin) || origin == own_origin(req, settings)
+        }
+        None => false,
+    }
+}
+
+/// For requests that set a cookie without one (signup, login): a browser's Origin
+/// must be allowed (no login CSRF); a client that sends none (curl, a server) may.
+pub fn foreign_origin(req: &HttpRequest, settings: &Settings) -> bool {
+    let claimed = req.headers().contains_key(ORIGIN) || req.headers().contains_key(REFERER);
+    claimed && !origin_allowed(req, settings)
+}

@@ -1,0 +1,137 @@
+//! Authentication as actix extractors: `AuthUser` (required) and `MaybeUser`
+//! (optional). Every authenticated request checks the session row, so a revocation
+//! anywhere counts on the very next request.
+
+use actix_web::dev::Payload;
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{FromRequest, HttpRequest, web};
+use chrono::TimeDelta;
+use diesel::prelude::*;
+use futures_util::future::LocalBoxFuture;
+
+use super::csrf;
+use crate::db::schema::{sessions, users};
+use crate::db::sessions::Session;
+use crate::db::users::User;
+use crate::db::{self, DbConnection};
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+/// last_seen_at is written at most this often per session, not on every request.
+const LAST_SEEN_RESOLUTION: TimeDelta = TimeDelta::minutes(1);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthVia {
+    Cookie,
+    Bearer,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub user: User,
+    pub session: Session,
+    pub via: AuthVia,
+}
+
+/// The caller if authenticated; guests (and stale tokens) are `None`.
+#[derive(Debug, Clone)]
+pub struct MaybeUser(pub Option<AuthUser>);
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            authenticate(&req)
+                .await?
+                .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized))
+        })
+    }
+}
+
+impl FromRequest for MaybeUser {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            match authenticate(&req).await {
+                Ok(user) => Ok(MaybeUser(user)),
+                Err(e) if e.code() == ErrorCode::Unauthorized => Ok(MaybeUser(None)),
+                Err(e) => Err(e),
+            }
+        })
+    }
+}
+
+/// The bearer token, else the cookie; a request with both uses the bearer token.
+fn credential(req: &HttpRequest, cookie_name: &str) -> Option<(String, AuthVia)> {
+    if let Some(header) = req.headers().get(AUTHORIZATION) {
+        let value = header.to_str().ok()?;
+        let (scheme, token) = value.split_once(' ')?;
+        if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() {
+            return Some((token.trim().to_owned(), AuthVia::Bearer));
+        }
+        return None;
+    }
+    let cookie = req.cookie(cookie_name)?;
+    (!cookie.value().is_empty()).then(|| (cookie.value().to_owned(), AuthVia::Cookie))
+}
+
+async fn authenticate(req: &HttpRequest) -> Result<Option<AuthUser>, ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::internal("AppState missing"))?;
+    let Some((token, via)) = credential(req, &state.settings.cookie_name) else {
+        return Ok(None);
+    };
+    if via == AuthVia::Cookie
+        && csrf::is_unsafe(req.method())
+        && !csrf::origin_allowed(req, &state.settings)
+    {
+        return Err(ApiError::new(ErrorCode::CsrfFailed));
+    }
+    let claims = state
+        .jwt
+        .verify(&token)
+        .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized))?;
+    let (user, session) = db::run(&state.pool, move |conn| {
+        load_live_session(conn, &claims.sid, &claims.sub)
+    })
+    .await?;
+    Ok(Some(AuthUser { user, session, via }))
+}
+
+fn load_live_session(
+    conn: &mut DbConnection,
+    sid: &str,
+    sub: &str,
+) -> Result<(User, Session), ApiError> {
+    let now = db::now();
+    let found = sessions::table
+        .inner_join(users::table)
+        .filter(sessions::id.eq(sid))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now))
+        .filter(users::id.eq(sub))
+        .filter(users::deleted_at.is_null())
+        .select((User::as_select(), Session::as_select()))
+        .first::<(User, Session)>(conn)
+        .optional()?;
+    let Some((user, mut session)) = found else {
+        return Err(ApiError::new(ErrorCode::Unauthorized));
+    };
+    if user.disabled_at.is_some() {
+        return Err(ApiError::new(ErrorCode::AccountDisabled));
+    }
+    if now - session.last_seen_at >= LAST_SEEN_RESOLUTION {
+        diesel::update(sessions::table.find(&session.id))
+            .set(sessions::last_seen_at.eq(now))
+            .execute(conn)?;
+        session.last_seen_at = now;
+    }
+    Ok((user, session))
+}

@@ -1,0 +1,117 @@
+//! Password hashing off the actix workers: one thread per core, each reusing its own
+//! argon2 memory. A login flood queues here (bounded) instead of starting a blocking
+//! task and a 19 MiB allocation per request, so other requests keep their threads and
+//! memory stays flat.
+
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::oneshot;
+
+use super::password::{HashError, PasswordEngine};
+use crate::error::{ApiError, ErrorCode};
+
+enum Job {
+    Hash {
+        password: String,
+        reply: oneshot::Sender<Result<String, HashError>>,
+    },
+    Verify {
+        password: String,
+        phc: String,
+        reply: oneshot::Sender<bool>,
+    },
+}
+
+#[derive(Clone)]
+pub struct HasherPool {
+    jobs: SyncSender<Job>,
+    /// Verifying against this costs what a real verification costs: logins for
+    /// unknown emails take as long as those for known ones.
+    dummy_hash: Arc<str>,
+}
+
+/// Jobs waiting per thread before new ones are turned away with 503.
+const QUEUE_PER_THREAD: usize = 256;
+
+impl HasherPool {
+    pub fn start(threads: usize) -> std::io::Result<Self> {
+        let threads = threads.max(1);
+        let (jobs, queue) = mpsc::sync_channel::<Job>(threads * QUEUE_PER_THREAD);
+        let queue = Arc::new(Mutex::new(queue));
+        for n in 0..threads {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("argon2-{n}"))
+                .spawn(move || work(&queue))?;
+        }
+        let dummy_hash = PasswordEngine::new()
+            .hash(&uuid::Uuid::new_v4().to_string())
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        Ok(Self {
+            jobs,
+            dummy_hash: dummy_hash.into(),
+        })
+    }
+
+    pub async fn hash(&self, password: &str) -> Result<String, ApiError> {
+        let (reply, answer) = oneshot::channel();
+        self.submit(Job::Hash {
+            password: password.to_owned(),
+            reply,
+        })?;
+        answer
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(|e| ApiError::internal(e.to_string()))
+    }
+
+    pub async fn verify(&self, password: &str, phc: &str) -> Result<bool, ApiError> {
+        let (reply, answer) = oneshot::channel();
+        self.submit(Job::Verify {
+            password: password.to_owned(),
+            phc: phc.to_owned(),
+            reply,
+        })?;
+        answer.await.map_err(ApiError::internal)
+    }
+
+    /// Spends a verification's time and returns false: the unknown-user path.
+    pub async fn verify_dummy(&self, password: &str) -> Result<bool, ApiError> {
+        let dummy = self.dummy_hash.clone();
+        self.verify(password, &dummy).await.map(|_| false)
+    }
+
+    fn submit(&self, job: Job) -> Result<(), ApiError> {
+        self.jobs.try_send(job).map_err(|e| match e {
+            TrySendError::Full(_) => ApiError::new(ErrorCode::ServiceUnavailable)
+                .with_retry_after(1)
+                .with_cause("password hashing queue is full"),
+            TrySendError::Disconnected(_) => ApiError::internal("password hashing threads stopped"),
+        })
+    }
+}
+
+fn work(queue: &Mutex<Receiver<Job>>) {
+    let mut engine = PasswordEngine::new();
+    loop {
+        // The lock is held only while waiting for the next job, not while hashing.
+        let job = match queue.lock() {
+            Ok(receiver) => receiver.recv(),
+            Err(_) => return,
+        };
+        let Ok(job) = job else { return };
+        match job {
+            Job::Hash { password, reply } => {
+                let _ = reply.send(engine.hash(&password));
+            }
+            Job::Verify {
+                password,
+                phc,
+                reply,
+            } => {
+                let _ = reply.send(engine.verify(&password, &phc));
+            }
+        }
+    }
+}

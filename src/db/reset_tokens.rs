@@ -1,0 +1,68 @@
+//! Password-reset tokens: stored as SHA-256 hashes, single use, short-lived.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::password_reset_tokens as t;
+
+pub fn insert(
+    conn: &mut DbConnection,
+    user_id: &str,
+    token_hash: &str,
+    now: NaiveDateTime,
+    expires_at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(t::table)
+        .values((
+            t::id.eq(uuid::Uuid::new_v4().to_string()),
+            t::user_id.eq(user_id),
+            t::token_hash.eq(token_hash),
+            t::created_at.eq(now),
+            t::expires_at.eq(expires_at),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Marks the token used if it is unused and unexpired; returns its user. The
+/// conditional UPDATE makes two racing resets with one token succeed only once.
+pub fn consume(
+    conn: &mut DbConnection,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<String>> {
+    let found: Option<(String, String)> = t::table
+        .filter(t::token_hash.eq(token_hash))
+        .filter(t::used_at.is_null())
+        .filter(t::expires_at.gt(now))
+        .select((t::id, t::user_id))
+        .first(conn)
+        .optional()?;
+    let Some((id, user_id)) = found else {
+        return Ok(None);
+    };
+    let claimed = diesel::update(t::table.find(&id).filter(t::used_at.is_null()))
+        .set(t::used_at.eq(now))
+        .execute(conn)?;
+    Ok((claimed == 1).then_some(user_id))
+}
+
+/// Spends every outstanding token of the user (after a reset or a password change).
+pub fn spend_all_for_user(
+    conn: &mut DbConnection,
+    user_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        t::table
+            .filter(t::user_id.eq(user_id))
+            .filter(t::used_at.is_null()),
+    )
+    .set(t::used_at.eq(now))
+    .execute(conn)
+}
+
+pub fn delete_all_for_user(conn: &mut DbConnection, user_id: &str) -> QueryResult<usize> {
+    diesel::delete(t::table.filter(t::user_id.eq(user_id))).execute(conn)
+}

@@ -1,0 +1,42 @@
+use actix_web::{HttpRequest, HttpResponse, post, web};
+
+use super::{refuse_foreign_origin, start_browser_session};
+use crate::auth::credentials;
+use crate::error::{ApiError, ErrorCode};
+use crate::routes::api::dto::{ErrorResponse, LoginRequest, UserResponse, UserView};
+use crate::routes::api::validate::Fields;
+use crate::state::AppState;
+
+/// Sign in with email and password; sets the session cookie.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in; the session cookie is set", body = UserResponse),
+        (status = 400, description = "VALIDATION_ERROR", body = ErrorResponse),
+        (status = 401, description = "INVALID_CREDENTIALS", body = ErrorResponse),
+        (status = 403, description = "ACCOUNT_DISABLED, or CSRF_FAILED from a foreign origin", body = ErrorResponse),
+        (status = 429, description = "RATE_LIMITED, with Retry-After", body = ErrorResponse),
+    )
+)]
+#[post("/login")]
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    refuse_foreign_origin(&req, &state)?;
+    let mut fields = Fields::default();
+    let email = fields.email("email", body.email.as_deref());
+    let password = fields.given_password("password", body.password.as_deref());
+    fields.finish()?;
+    let (Some(email), Some(password)) = (email, password) else {
+        return Err(ApiError::new(ErrorCode::ValidationError));
+    };
+    let user = credentials::check(&state, &req, email, password).await?;
+    let remember = body.remember_me.unwrap_or(true);
+    let cookie = start_browser_session(&state, &req, &user, remember, "user.login").await?;
+    Ok(HttpResponse::Ok().cookie(cookie).json(UserResponse {
+        user: UserView::from(&user),
+    }))
+}

@@ -1,0 +1,36 @@
+use actix_web::{HttpResponse, post, web};
+
+use crate::auth::{MaybeUser, cookies};
+use crate::db::{self, sessions};
+use crate::error::ApiError;
+use crate::routes::api::dto::{ErrorResponse, MessageResponse};
+use crate::state::AppState;
+
+/// End the current session and clear the cookie; 200 also when not signed in.
+#[utoipa::path(
+    tag = "auth",
+    responses(
+        (status = 200, description = "Signed out; the cookie is cleared (Max-Age=0)", body = MessageResponse),
+        (status = 403, description = "CSRF_FAILED", body = ErrorResponse),
+    ),
+    security((), ("cookie" = []), ("bearer" = []))
+)]
+#[post("/logout")]
+pub async fn logout(
+    state: web::Data<AppState>,
+    caller: MaybeUser,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(caller) = caller.0 {
+        let sid = caller.session.id.clone();
+        db::run(&state.pool, move |conn| {
+            sessions::revoke(conn, &sid, db::now())?;
+            Ok(())
+        })
+        .await?;
+    }
+    Ok(HttpResponse::Ok()
+        .cookie(cookies::cleared_cookie(&state.settings))
+        .json(MessageResponse {
+            message: "Logged out".into(),
+        }))
+}

@@ -1,0 +1,10 @@
+//! /api/v1/user: the account itself.
+
+mod withdraw;
+
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(scope("/api/v1/user").service(withdraw::withdraw));
+}

@@ -1,0 +1,73 @@
+//! Collects every invalid field of a request, so one VALIDATION_ERROR names them all.
+
+use std::collections::BTreeMap;
+
+use crate::domain::{Email, Password};
+use crate::error::ApiError;
+
+#[derive(Default)]
+pub struct Fields(BTreeMap<String, String>);
+
+impl Fields {
+    pub fn email(&mut self, name: &str, raw: Option<&str>) -> Option<Email> {
+        self.check(name, Email::parse(raw.unwrap_or("")))
+    }
+
+    /// A new password: 8 to 128 characters.
+    pub fn new_password(&mut self, name: &str, raw: Option<&str>) -> Option<Password> {
+        self.check(name, Password::parse(raw.unwrap_or("")))
+    }
+
+    /// A password to compare with a stored one: present and not absurdly long (the
+    /// bound spares argon2 a megabyte of input); its quality is not judged here.
+    pub fn given_password<'a>(&mut self, name: &str, raw: Option<&'a str>) -> Option<&'a str> {
+        match raw {
+            None | Some("") => self.fail(name, "is required"),
+            Some(p) if p.chars().count() > crate::domain::password::MAX_CHARS => {
+                self.fail(name, "must be at most 128 characters")
+            }
+            Some(p) => Some(p),
+        }
+    }
+
+    pub fn required<'a>(&mut self, name: &str, raw: Option<&'a str>) -> Option<&'a str> {
+        match raw.map(str::trim) {
+            None | Some("") => self.fail(name, "is required"),
+            Some(value) => Some(value),
+        }
+    }
+
+    /// An optional display name: trimmed, empty means none, at most 100 characters.
+    pub fn display_name(&mut self, name: &str, raw: Option<&str>) -> Option<String> {
+        let trimmed = raw.map(str::trim).filter(|s| !s.is_empty())?;
+        if trimmed.chars().count() > 100 {
+            return self.fail(name, "must be at most 100 characters");
+        }
+        if trimmed.chars().any(char::is_control) {
+            return self.fail(name, "must not contain control characters");
+        }
+        Some(trimmed.to_owned())
+    }
+
+    fn check<T>(&mut self, name: &str, result: Result<T, &'static str>) -> Option<T> {
+        result
+            .map_err(|problem| self.fail::<()>(name, problem))
+            .ok()
+    }
+
+    fn fail<T>(&mut self, name: &str, problem: &str) -> Option<T> {
+        self.0
+            .entry(name.to_owned())
+            .or_insert_with(|| problem.to_owned());
+        None
+    }
+
+    /// Ok when every field passed.
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::validation(self.0))
+        }
+    }
+}
