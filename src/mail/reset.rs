@@ -1,5 +1,6 @@
 use lettre::Message;
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Mailbox, SinglePart};
 
 /// The password-reset mail: English and Japanese, plain text, one link.
 pub fn reset_message(from: &Mailbox, to: &str, link: &str) -> Result<Message, String> {
@@ -17,7 +18,12 @@ pub fn reset_message(from: &Mailbox, to: &str, link: &str) -> Result<Message, St
         .from(from.clone())
         .to(to)
         .subject("Reset your password / パスワードの再設定")
-        .header(ContentType::TEXT_PLAIN)
-        .body(body)
+        // Quoted-printable keeps the link readable in a raw .eml file.
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_PLAIN)
+                .header(ContentTransferEncoding::QuotedPrintable)
+                .body(body),
+        )
         .map_err(|e| e.to_string())
 }

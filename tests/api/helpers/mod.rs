@@ -3,6 +3,7 @@
 
 mod backend;
 mod pg_cluster;
+mod smtp;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,6 +15,11 @@ use sekisho::startup::Application;
 
 pub use backend::{Backend, TestDb};
 pub use pg_cluster::PgCluster;
+pub use smtp::{SmtpListener, reset_link};
+
+/// The front-end origin allowed by default (CORS_ORIGINS' default).
+pub const FRONTEND: &str = "http://localhost:3000";
+pub const PASSWORD: &str = "correct horse battery";
 
 /// Whether a missing PostgreSQL or Chromium fails the test instead of skipping it
 /// (`.ci/run` sets it).
@@ -94,6 +100,72 @@ impl TestApp {
             .send()
             .await
             .expect("request sent")
+    }
+
+    /// A JSON POST as the front-end's browser sends it: with its Origin.
+    pub async fn post(&self, path: &str, body: serde_json::Value) -> reqwest::Response {
+        self.post_with(&self.client, path, body).await
+    }
+
+    pub async fn post_with(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        body: serde_json::Value,
+    ) -> reqwest::Response {
+        client
+            .post(self.url(path))
+            .header("Origin", FRONTEND)
+            .json(&body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn delete(&self, path: &str) -> reqwest::Response {
+        self.client
+            .delete(self.url(path))
+            .header("Origin", FRONTEND)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Signs up `email` with `PASSWORD` on the app's own client; returns the user JSON.
+    pub async fn signup(&self, email: &str) -> serde_json::Value {
+        let response = self
+            .post(
+                "/api/v1/auth/signup",
+                serde_json::json!({ "email": email, "password": PASSWORD, "name": "田中太郎" }),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "signup of {email}");
+        let body: serde_json::Value = response.json().await.expect("JSON body");
+        body["user"].clone()
+    }
+
+    /// Logs `email` in on a fresh client (another browser); returns that client.
+    pub async fn login_elsewhere(&self, email: &str) -> reqwest::Client {
+        let other = client();
+        let response = self
+            .post_with(
+                &other,
+                "/api/v1/auth/login",
+                serde_json::json!({ "email": email, "password": PASSWORD }),
+            )
+            .await;
+        assert_eq!(response.status(), 200, "login of {email}");
+        other
+    }
+
+    pub async fn me_status(&self, client: &reqwest::Client) -> u16 {
+        client
+            .get(self.url("/api/v1/auth/me"))
+            .send()
+            .await
+            .expect("request sent")
+            .status()
+            .as_u16()
     }
 
     /// Runs database work on a blocking thread with a connection of the app's pool.
