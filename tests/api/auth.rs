@@ -19,13 +19,22 @@ crate::on_both_backends!(
 );
 
 fn set_cookie(response: &reqwest::Response) -> String {
-    response.headers()["set-cookie"].to_str().unwrap().to_owned()
+    response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned()
 }
 
 async fn error_code(response: reqwest::Response) -> (StatusCode, String) {
     let status = response.status();
     let body: Value = response.json().await.unwrap();
-    (status, body["error"]["code"].as_str().unwrap_or_default().to_owned())
+    (
+        status,
+        body["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    )
 }
 
 async fn signup_creates_the_user_and_signs_in(app: TestApp) {
@@ -60,9 +69,17 @@ async fn signup_creates_the_user_and_signs_in(app: TestApp) {
 
     // The stored hash is argon2id, never the password.
     let stored = app
-        .with_db(|conn| sekisho::db::users::find_by_email(conn, "tanaka@example.com").unwrap().unwrap())
+        .with_db(|conn| {
+            sekisho::db::users::find_by_email(conn, "tanaka@example.com")
+                .unwrap()
+                .unwrap()
+        })
         .await;
-    assert!(stored.password_hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+    assert!(
+        stored
+            .password_hash
+            .starts_with("$argon2id$v=19$m=19456,t=2,p=1$")
+    );
     assert!(!stored.password_hash.contains(PASSWORD));
 }
 
@@ -70,23 +87,45 @@ async fn signup_refuses_taken_and_invalid_input(app: TestApp) {
     app.signup("sato@example.com").await;
     let other = client();
     let taken = app
-        .post_with(&other, "/api/v1/auth/signup", json!({ "email": "SATO@example.com", "password": PASSWORD }))
+        .post_with(
+            &other,
+            "/api/v1/auth/signup",
+            json!({ "email": "SATO@example.com", "password": PASSWORD }),
+        )
         .await;
-    assert_eq!(error_code(taken).await, (StatusCode::BAD_REQUEST, "EMAIL_TAKEN".into()));
+    assert_eq!(
+        error_code(taken).await,
+        (StatusCode::BAD_REQUEST, "EMAIL_TAKEN".into())
+    );
 
     let invalid = app
-        .post_with(&other, "/api/v1/auth/signup", json!({ "email": "not-an-email", "password": "short" }))
+        .post_with(
+            &other,
+            "/api/v1/auth/signup",
+            json!({ "email": "not-an-email", "password": "short" }),
+        )
         .await;
     assert_eq!(invalid.status(), 400);
     let body: Value = invalid.json().await.unwrap();
     assert_eq!(body["error"]["code"], "VALIDATION_ERROR");
-    assert_eq!(body["error"]["details"]["fields"]["email"], "must be a valid email address");
-    assert_eq!(body["error"]["details"]["fields"]["password"], "must be at least 8 characters");
+    assert_eq!(
+        body["error"]["details"]["fields"]["email"],
+        "must be a valid email address"
+    );
+    assert_eq!(
+        body["error"]["details"]["fields"]["password"],
+        "must be at least 8 characters"
+    );
 
-    let missing = app.post_with(&other, "/api/v1/auth/signup", json!({})).await;
+    let missing = app
+        .post_with(&other, "/api/v1/auth/signup", json!({}))
+        .await;
     let body: Value = missing.json().await.unwrap();
     assert_eq!(body["error"]["details"]["fields"]["email"], "is required");
-    assert_eq!(body["error"]["details"]["fields"]["password"], "is required");
+    assert_eq!(
+        body["error"]["details"]["fields"]["password"],
+        "is required"
+    );
 
     let too_long = app
         .post_with(
@@ -96,7 +135,10 @@ async fn signup_refuses_taken_and_invalid_input(app: TestApp) {
         )
         .await;
     let body: Value = too_long.json().await.unwrap();
-    assert_eq!(body["error"]["details"]["fields"]["password"], "must be at most 128 characters");
+    assert_eq!(
+        body["error"]["details"]["fields"]["password"],
+        "must be at most 128 characters"
+    );
     assert_eq!(app.me_status(&other).await, 401, "no session was created");
 }
 
@@ -104,11 +146,18 @@ async fn login_sets_the_cookie_per_remember_me(app: TestApp) {
     app.signup("suzuki@example.com").await;
     let browser = client();
     let remembered = app
-        .post_with(&browser, "/api/v1/auth/login", json!({ "email": "Suzuki@Example.com", "password": PASSWORD }))
+        .post_with(
+            &browser,
+            "/api/v1/auth/login",
+            json!({ "email": "Suzuki@Example.com", "password": PASSWORD }),
+        )
         .await;
     assert_eq!(remembered.status(), 200);
     let cookie = set_cookie(&remembered);
-    assert!(cookie.contains("Max-Age=604800") && cookie.contains("HttpOnly"), "{cookie}");
+    assert!(
+        cookie.contains("Max-Age=604800") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
     let body: Value = remembered.json().await.unwrap();
     assert_eq!(body["user"]["email"], "suzuki@example.com");
     assert_eq!(app.me_status(&browser).await, 200);
@@ -121,7 +170,10 @@ async fn login_sets_the_cookie_per_remember_me(app: TestApp) {
         )
         .await;
     let cookie = set_cookie(&short);
-    assert!(!cookie.contains("Max-Age"), "a browser-session cookie: {cookie}");
+    assert!(
+        !cookie.contains("Max-Age"),
+        "a browser-session cookie: {cookie}"
+    );
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
     // ...and a one-day session row.
     let sessions = app
@@ -134,7 +186,10 @@ async fn login_sets_the_cookie_per_remember_me(app: TestApp) {
                 .unwrap()
         })
         .await;
-    let mut lifetimes: Vec<i64> = sessions.iter().map(|(c, e)| (*e - *c).num_hours()).collect();
+    let mut lifetimes: Vec<i64> = sessions
+        .iter()
+        .map(|(c, e)| (*e - *c).num_hours())
+        .collect();
     lifetimes.sort();
     assert_eq!(lifetimes, [24, 168, 168]);
 }
@@ -142,21 +197,39 @@ async fn login_sets_the_cookie_per_remember_me(app: TestApp) {
 async fn login_refuses_wrong_credentials_alike(app: TestApp) {
     app.signup("ito@example.com").await;
     let wrong_password = app
-        .post_with(&client(), "/api/v1/auth/login", json!({ "email": "ito@example.com", "password": "wrong password" }))
+        .post_with(
+            &client(),
+            "/api/v1/auth/login",
+            json!({ "email": "ito@example.com", "password": "wrong password" }),
+        )
         .await;
     let unknown = app
-        .post_with(&client(), "/api/v1/auth/login", json!({ "email": "nobody@example.com", "password": PASSWORD }))
+        .post_with(
+            &client(),
+            "/api/v1/auth/login",
+            json!({ "email": "nobody@example.com", "password": PASSWORD }),
+        )
         .await;
     let a = wrong_password.text().await.unwrap();
     let b = unknown.text().await.unwrap();
-    assert_eq!(a, b, "the same answer for an unknown email and a wrong password");
+    assert_eq!(
+        a, b,
+        "the same answer for an unknown email and a wrong password"
+    );
     let body: Value = serde_json::from_str(&a).unwrap();
     assert_eq!(body["error"]["code"], "INVALID_CREDENTIALS");
 
     let blank = app
-        .post_with(&client(), "/api/v1/auth/login", json!({ "email": "ito@example.com" }))
+        .post_with(
+            &client(),
+            "/api/v1/auth/login",
+            json!({ "email": "ito@example.com" }),
+        )
         .await;
-    assert_eq!(error_code(blank).await, (StatusCode::BAD_REQUEST, "VALIDATION_ERROR".into()));
+    assert_eq!(
+        error_code(blank).await,
+        (StatusCode::BAD_REQUEST, "VALIDATION_ERROR".into())
+    );
 }
 
 async fn logout_revokes_the_session_and_clears_the_cookie(app: TestApp) {
@@ -171,7 +244,10 @@ async fn logout_revokes_the_session_and_clears_the_cookie(app: TestApp) {
     let response = app.post("/api/v1/auth/logout", json!({})).await;
     assert_eq!(response.status(), 200);
     let cookie = set_cookie(&response);
-    assert!(cookie.starts_with("access_token=;") && cookie.contains("Max-Age=0"), "{cookie}");
+    assert!(
+        cookie.starts_with("access_token=;") && cookie.contains("Max-Age=0"),
+        "{cookie}"
+    );
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["message"], "Logged out");
     assert_eq!(app.me_status(&app.client).await, 401);
@@ -179,37 +255,63 @@ async fn logout_revokes_the_session_and_clears_the_cookie(app: TestApp) {
         .with_db(|conn| {
             use diesel::prelude::*;
             use sekisho::db::schema::sessions::dsl::*;
-            sessions.filter(revoked_at.is_not_null()).count().get_result::<i64>(conn).unwrap()
+            sessions
+                .filter(revoked_at.is_not_null())
+                .count()
+                .get_result::<i64>(conn)
+                .unwrap()
         })
         .await;
     assert_eq!(revoked, 1);
 
     // Not signed in: still 200.
-    let again = app.post_with(&client(), "/api/v1/auth/logout", json!({})).await;
+    let again = app
+        .post_with(&client(), "/api/v1/auth/logout", json!({}))
+        .await;
     assert_eq!(again.status(), 200);
 }
 
 async fn me_requires_a_live_session(app: TestApp) {
-    let anonymous = client().get(app.url("/api/v1/auth/me")).send().await.unwrap();
-    assert_eq!(error_code(anonymous).await, (StatusCode::UNAUTHORIZED, "UNAUTHORIZED".into()));
+    let anonymous = client()
+        .get(app.url("/api/v1/auth/me"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_code(anonymous).await,
+        (StatusCode::UNAUTHORIZED, "UNAUTHORIZED".into())
+    );
     let garbage = client()
         .get(app.url("/api/v1/auth/me"))
         .header("Cookie", "access_token=not.a.jwt")
         .send()
         .await
         .unwrap();
-    assert_eq!(error_code(garbage).await, (StatusCode::UNAUTHORIZED, "UNAUTHORIZED".into()));
+    assert_eq!(
+        error_code(garbage).await,
+        (StatusCode::UNAUTHORIZED, "UNAUTHORIZED".into())
+    );
 }
 
 async fn greeting_for_guests_and_users(app: TestApp) {
-    let guest: Value = client().get(app.url("/api/v1/greeting")).send().await.unwrap().json().await.unwrap();
+    let guest: Value = client()
+        .get(app.url("/api/v1/greeting"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(guest["userName"], Value::Null);
     assert_eq!(guest["isLoggedIn"], false);
     assert!(guest["message"].as_str().unwrap().starts_with("Hello"));
 
     app.signup("yamada@example.com").await;
     let user: Value = app.get("/api/v1/greeting").await.json().await.unwrap();
-    assert_eq!(user, json!({ "message": "Hello, 田中太郎!", "userName": "田中太郎", "isLoggedIn": true }));
+    assert_eq!(
+        user,
+        json!({ "message": "Hello, 田中太郎!", "userName": "田中太郎", "isLoggedIn": true })
+    );
 
     // A stale cookie is a guest, not an error.
     let stale = client()
@@ -253,24 +355,55 @@ async fn disabled_accounts_cannot_sign_in_and_lose_their_sessions(app: TestApp) 
             .unwrap();
     })
     .await;
-    let me = browser.get(app.url("/api/v1/auth/me")).send().await.unwrap();
-    assert_eq!(error_code(me).await, (StatusCode::FORBIDDEN, "ACCOUNT_DISABLED".into()));
+    let me = browser
+        .get(app.url("/api/v1/auth/me"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_code(me).await,
+        (StatusCode::FORBIDDEN, "ACCOUNT_DISABLED".into())
+    );
     let login = app
-        .post_with(&client(), "/api/v1/auth/login", json!({ "email": "disabled@example.com", "password": PASSWORD }))
+        .post_with(
+            &client(),
+            "/api/v1/auth/login",
+            json!({ "email": "disabled@example.com", "password": PASSWORD }),
+        )
         .await;
-    assert_eq!(error_code(login).await, (StatusCode::FORBIDDEN, "ACCOUNT_DISABLED".into()));
+    assert_eq!(
+        error_code(login).await,
+        (StatusCode::FORBIDDEN, "ACCOUNT_DISABLED".into())
+    );
     // Without the password nobody learns that the account is disabled.
     let guess = app
-        .post_with(&client(), "/api/v1/auth/login", json!({ "email": "disabled@example.com", "password": "wrong password" }))
+        .post_with(
+            &client(),
+            "/api/v1/auth/login",
+            json!({ "email": "disabled@example.com", "password": "wrong password" }),
+        )
         .await;
-    assert_eq!(error_code(guess).await, (StatusCode::UNAUTHORIZED, "INVALID_CREDENTIALS".into()));
+    assert_eq!(
+        error_code(guess).await,
+        (StatusCode::UNAUTHORIZED, "INVALID_CREDENTIALS".into())
+    );
 }
 
 async fn secure_cookies_when_configured(app: TestApp) {
     let TestApp { db, .. } = app;
-    let app = TestApp::spawn_on(db, &[("COOKIE_SECURE", "true"), ("COOKIE_NAME", "sekisho_session")]).await;
+    let app = TestApp::spawn_on(
+        db,
+        &[
+            ("COOKIE_SECURE", "true"),
+            ("COOKIE_NAME", "sekisho_session"),
+        ],
+    )
+    .await;
     let response = app
-        .post("/api/v1/auth/signup", json!({ "email": "secure@example.com", "password": PASSWORD }))
+        .post(
+            "/api/v1/auth/signup",
+            json!({ "email": "secure@example.com", "password": PASSWORD }),
+        )
         .await;
     let cookie = set_cookie(&response);
     assert!(cookie.starts_with("sekisho_session="), "{cookie}");

@@ -8,5 +8,8 @@ mod cli;
 mod errors;
 mod health;
 mod outage;
+mod passwords;
 mod repository;
 mod schema;
+mod sessions;
+mod withdraw;

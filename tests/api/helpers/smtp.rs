@@ -49,14 +49,19 @@ impl SmtpListener {
     }
 }
 
-async fn converse(stream: tokio::net::TcpStream, store: Arc<Mutex<Vec<String>>>) -> std::io::Result<()> {
+async fn converse(
+    stream: tokio::net::TcpStream,
+    store: Arc<Mutex<Vec<String>>>,
+) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read).lines();
     write.write_all(b"220 test-smtp ready\r\n").await?;
     while let Some(line) = lines.next_line().await? {
         let command = line.to_ascii_uppercase();
         if command.starts_with("EHLO") || command.starts_with("HELO") {
-            write.write_all(b"250-test-smtp\r\n250 8BITMIME\r\n").await?;
+            write
+                .write_all(b"250-test-smtp\r\n250 8BITMIME\r\n")
+                .await?;
         } else if command.starts_with("DATA") {
             write.write_all(b"354 end with .\r\n").await?;
             let mut data = String::new();

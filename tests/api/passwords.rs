@@ -1,0 +1,255 @@
+//! Changing and resetting passwords, with the reset mail going through a real SMTP
+//! listener or into the outbox.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, SmtpListener, TestApp, TestDb, client, reset_link};
+
+crate::on_both_backends!(
+    change_password_checks_the_current_one_and_revokes_others,
+    outbox_receives_reset_mails_without_smtp,
+    reset_tokens_are_hashed_single_use_and_expire,
+);
+
+crate::on_both_databases!(reset_mail_arrives_by_smtp_and_its_link_works);
+
+async fn change_password_checks_the_current_one_and_revokes_others(app: TestApp) {
+    app.signup("change@example.com").await;
+    let phone = app.login_elsewhere("change@example.com").await;
+    let wrong = app
+        .post(
+            "/api/v1/auth/change-password",
+            json!({ "currentPassword": "not my password", "newPassword": "brand new password" }),
+        )
+        .await;
+    assert_eq!(wrong.status(), 400);
+    let body: Value = wrong.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "INVALID_PASSWORD");
+
+    let weak = app
+        .post(
+            "/api/v1/auth/change-password",
+            json!({ "currentPassword": PASSWORD, "newPassword": "short" }),
+        )
+        .await;
+    let body: Value = weak.json().await.unwrap();
+    assert_eq!(
+        body["error"]["details"]["fields"]["newPassword"],
+        "must be at least 8 characters"
+    );
+
+    let ok = app
+        .post(
+            "/api/v1/auth/change-password",
+            json!({ "currentPassword": PASSWORD, "newPassword": "brand new password" }),
+        )
+        .await;
+    assert_eq!(ok.status(), 200);
+    let body: Value = ok.json().await.unwrap();
+    assert_eq!(body["success"], true);
+    assert_eq!(app.me_status(&phone).await, 401, "other sessions revoked");
+    assert_eq!(app.me_status(&app.client).await, 200, "this one kept");
+
+    let old = app
+        .post_with(
+            &client(),
+            "/api/v1/auth/login",
+            json!({ "email": "change@example.com", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(old.status(), 401);
+    let new = app
+        .post_with(
+            &client(),
+            "/api/v1/auth/login",
+            json!({ "email": "change@example.com", "password": "brand new password" }),
+        )
+        .await;
+    assert_eq!(new.status(), 200);
+}
+
+async fn reset_mail_arrives_by_smtp_and_its_link_works(db: TestDb) {
+    let smtp = SmtpListener::start().await;
+    let url = smtp.url();
+    let app = TestApp::spawn_on(
+        db,
+        &[
+            ("SMTP_URL", url.as_str()),
+            ("MAIL_FROM", "Sekisho <auth@example.com>"),
+            ("FRONTEND_URL", "https://app.example.com"),
+        ],
+    )
+    .await;
+    app.signup("reset@example.com").await;
+    let phone = app.login_elsewhere("reset@example.com").await;
+
+    let response = app
+        .post_with(
+            &client(),
+            "/api/v1/auth/forgot-password",
+            json!({ "email": "Reset@Example.com" }),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let known: Value = response.json().await.unwrap();
+    assert_eq!(known["success"], true);
+
+    let mail = smtp.wait_for(1).await;
+    assert!(mail.contains("To: reset@example.com"), "{mail}");
+    assert!(mail.contains("From: Sekisho <auth@example.com>"), "{mail}");
+    let link = reset_link(&mail);
+    assert!(
+        link.starts_with("https://app.example.com/reset-password?token="),
+        "{link}"
+    );
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+
+    // An unknown address gets the same answer and no mail.
+    let unknown = app
+        .post_with(
+            &client(),
+            "/api/v1/auth/forgot-password",
+            json!({ "email": "nobody@example.com" }),
+        )
+        .await;
+    let unknown: Value = unknown.json().await.unwrap();
+    assert_eq!(unknown, known);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(smtp.count(), 1);
+
+    // Following the link: the front-end posts the token with the new password.
+    let reset = app
+        .post_with(
+            &client(),
+            "/api/v1/auth/reset-password",
+            json!({ "token": token, "newPassword": "a fresh password" }),
+        )
+        .await;
+    assert_eq!(reset.status(), 200);
+    let body: Value = reset.json().await.unwrap();
+    assert_eq!(body["success"], true);
+    assert_eq!(app.me_status(&phone).await, 401, "every session revoked");
+    assert_eq!(
+        app.me_status(&app.client).await,
+        401,
+        "every session revoked"
+    );
+    let login = app
+        .post_with(
+            &client(),
+            "/api/v1/auth/login",
+            json!({ "email": "reset@example.com", "password": "a fresh password" }),
+        )
+        .await;
+    assert_eq!(login.status(), 200);
+
+    let reused = app
+        .post_with(
+            &client(),
+            "/api/v1/auth/reset-password",
+            json!({ "token": token, "new_password": "yet another one" }),
+        )
+        .await;
+    assert_eq!(reused.status(), 400);
+    let body: Value = reused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "INVALID_TOKEN");
+}
+
+async fn outbox_receives_reset_mails_without_smtp(app: TestApp) {
+    app.signup("outbox@example.com").await;
+    let response = app
+        .post(
+            "/api/v1/auth/forgot-password",
+            json!({ "email": "outbox@example.com" }),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let outbox = app.db.data_dir().join("outbox");
+    let mut mail = None;
+    for _ in 0..50 {
+        if let Some(entry) = std::fs::read_dir(&outbox)
+            .ok()
+            .and_then(|mut dir| dir.find_map(Result::ok))
+        {
+            mail = Some(std::fs::read_to_string(entry.path()).unwrap());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let mail = mail.expect("an .eml file in data/outbox/");
+    assert!(reset_link(&mail).starts_with("http://localhost:3000/reset-password?token="));
+}
+
+async fn reset_tokens_are_hashed_single_use_and_expire(app: TestApp) {
+    let user = app.signup("expire@example.com").await;
+    let user_id = user["id"].as_str().unwrap().to_owned();
+    let token = sekisho::auth::tokens::new_secret();
+    let hash = sekisho::auth::tokens::hash_secret(&token);
+    let expired_token = sekisho::auth::tokens::new_secret();
+    let expired_hash = sekisho::auth::tokens::hash_secret(&expired_token);
+    app.with_db(move |conn| {
+        let now = sekisho::db::now();
+        sekisho::db::reset_tokens::insert(
+            conn,
+            &user_id,
+            &hash,
+            now,
+            now + chrono::TimeDelta::minutes(30),
+        )
+        .unwrap();
+        sekisho::db::reset_tokens::insert(
+            conn,
+            &user_id,
+            &expired_hash,
+            now - chrono::TimeDelta::minutes(31),
+            now - chrono::TimeDelta::minutes(1),
+        )
+        .unwrap();
+    })
+    .await;
+    let expired = app
+        .post_with(
+            &client(),
+            "/api/v1/auth/reset-password",
+            json!({ "token": expired_token, "newPassword": "password after expiry" }),
+        )
+        .await;
+    let body: Value = expired.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "INVALID_TOKEN");
+    let unknown = app
+        .post_with(
+            &client(),
+            "/api/v1/auth/reset-password",
+            json!({ "token": "made-up", "newPassword": "password after expiry" }),
+        )
+        .await;
+    assert_eq!(unknown.status(), 400);
+
+    // Two resets racing with one token: exactly one wins.
+    let (first, second) = (client(), client());
+    let (a, b) = tokio::join!(
+        app.post_with(
+            &first,
+            "/api/v1/auth/reset-password",
+            json!({ "token": token, "newPassword": "racing password 1" })
+        ),
+        app.post_with(
+            &second,
+            "/api/v1/auth/reset-password",
+            json!({ "token": token, "newPassword": "racing password 2" })
+        ),
+    );
+    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [200, 400]);
+
+    // Only hashes are stored.
+    let stored: Vec<String> = app
+        .with_db(|conn| {
+            use diesel::prelude::*;
+            use sekisho::db::schema::password_reset_tokens::dsl::*;
+            password_reset_tokens.select(token_hash).load(conn).unwrap()
+        })
+        .await;
+    assert!(!stored.contains(&token));
+}

@@ -1,0 +1,165 @@
+//! Listing and revoking sessions; a revocation counts on the very next request.
+
+use serde_json::Value;
+
+use crate::helpers::{TestApp, client};
+
+crate::on_both_backends!(
+    sessions_are_listed_with_the_current_one_marked,
+    revoking_one_session_ends_it_at_once,
+    other_users_sessions_are_not_found,
+    revoking_all_others_keeps_the_current_one,
+    last_seen_is_not_written_on_every_request,
+);
+
+async fn sessions_of(app: &TestApp, browser: &reqwest::Client) -> Vec<Value> {
+    let response = browser
+        .get(app.url("/api/v1/auth/sessions"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    body["sessions"].as_array().unwrap().clone()
+}
+
+async fn sessions_are_listed_with_the_current_one_marked(app: TestApp) {
+    app.signup("list@example.com").await;
+    let other = client();
+    app.client.get(app.url("/api/health")).send().await.unwrap();
+    let response = other
+        .post(app.url("/api/v1/auth/login"))
+        .header("Origin", crate::helpers::FRONTEND)
+        .header("User-Agent", "Firefox/140 on a phone")
+        .json(&serde_json::json!({ "email": "list@example.com", "password": crate::helpers::PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    let sessions = sessions_of(&app, &app.client).await;
+    assert_eq!(sessions.len(), 2);
+    let current: Vec<&Value> = sessions.iter().filter(|s| s["current"] == true).collect();
+    assert_eq!(current.len(), 1);
+    let phone = sessions.iter().find(|s| s["current"] == false).unwrap();
+    assert_eq!(phone["kind"], "browser");
+    assert_eq!(phone["ip"], "127.0.0.1");
+    assert_eq!(phone["userAgent"], "Firefox/140 on a phone");
+    for field in ["createdAt", "lastSeenAt", "expiresAt"] {
+        chrono::DateTime::parse_from_rfc3339(phone[field].as_str().unwrap()).unwrap();
+    }
+    uuid::Uuid::parse_str(phone["id"].as_str().unwrap()).unwrap();
+}
+
+async fn revoking_one_session_ends_it_at_once(app: TestApp) {
+    app.signup("revoke@example.com").await;
+    let phone = app.login_elsewhere("revoke@example.com").await;
+    let sessions = sessions_of(&app, &app.client).await;
+    let phone_id = sessions.iter().find(|s| s["current"] == false).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(app.me_status(&phone).await, 200);
+
+    let response = app
+        .delete(&format!("/api/v1/auth/sessions/{phone_id}"))
+        .await;
+    assert_eq!(response.status(), 204);
+    assert_eq!(
+        app.me_status(&phone).await,
+        401,
+        "revoked on the next request"
+    );
+    assert_eq!(app.me_status(&app.client).await, 200);
+
+    let again = app
+        .delete(&format!("/api/v1/auth/sessions/{phone_id}"))
+        .await;
+    assert_eq!(again.status(), 404);
+    let body: Value = again.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "NOT_FOUND");
+    assert_eq!(sessions_of(&app, &app.client).await.len(), 1);
+}
+
+async fn other_users_sessions_are_not_found(app: TestApp) {
+    app.signup("victim@example.com").await;
+    let victim_session = sessions_of(&app, &app.client).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let attacker = client();
+    let signup = app
+        .post_with(
+            &attacker,
+            "/api/v1/auth/signup",
+            serde_json::json!({ "email": "attacker@example.com", "password": crate::helpers::PASSWORD }),
+        )
+        .await;
+    assert_eq!(signup.status(), 201);
+    let response = attacker
+        .delete(app.url(&format!("/api/v1/auth/sessions/{victim_session}")))
+        .header("Origin", crate::helpers::FRONTEND)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    assert_eq!(
+        app.me_status(&app.client).await,
+        200,
+        "the victim is still signed in"
+    );
+    let unauthenticated = client()
+        .delete(app.url("/api/v1/auth/sessions"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unauthenticated.status(), 401);
+}
+
+async fn revoking_all_others_keeps_the_current_one(app: TestApp) {
+    app.signup("all@example.com").await;
+    let phone = app.login_elsewhere("all@example.com").await;
+    let laptop = app.login_elsewhere("all@example.com").await;
+    let response = app.delete("/api/v1/auth/sessions").await;
+    assert_eq!(response.status(), 204);
+    assert_eq!(app.me_status(&phone).await, 401);
+    assert_eq!(app.me_status(&laptop).await, 401);
+    assert_eq!(app.me_status(&app.client).await, 200);
+    let left = sessions_of(&app, &app.client).await;
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0]["current"], true);
+}
+
+async fn last_seen_is_not_written_on_every_request(app: TestApp) {
+    app.signup("seen@example.com").await;
+    async fn read(app: &TestApp) -> chrono::NaiveDateTime {
+        app.with_db(|conn| {
+            use diesel::prelude::*;
+            use sekisho::db::schema::sessions::dsl::*;
+            sessions
+                .select(last_seen_at)
+                .first::<chrono::NaiveDateTime>(conn)
+                .unwrap()
+        })
+        .await
+    }
+    let first = read(&app).await;
+    for _ in 0..3 {
+        assert_eq!(app.me_status(&app.client).await, 200);
+    }
+    assert_eq!(read(&app).await, first, "no write within a minute");
+
+    // A session last seen two minutes ago is touched by the next request.
+    app.with_db(|conn| {
+        use diesel::prelude::*;
+        use sekisho::db::schema::sessions::dsl::*;
+        diesel::update(sessions)
+            .set(last_seen_at.eq(sekisho::db::now() - chrono::TimeDelta::minutes(2)))
+            .execute(conn)
+            .unwrap();
+    })
+    .await;
+    let stale = read(&app).await;
+    assert_eq!(app.me_status(&app.client).await, 200);
+    assert!(read(&app).await > stale);
+}
