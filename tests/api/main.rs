@@ -5,10 +5,13 @@ mod helpers;
 
 mod auth;
 mod cli;
+mod csrf_cors;
 mod errors;
 mod health;
+mod openapi;
 mod outage;
 mod passwords;
+mod rate_limits;
 mod repository;
 mod schema;
 mod sessions;

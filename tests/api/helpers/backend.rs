@@ -15,10 +15,14 @@ pub enum Backend {
 
 /// A fresh database for one test; a PostgreSQL one is dropped with it.
 pub struct TestDb {
-    dir: tempfile::TempDir,
+    /// Present on the owner: dropping it removes the folder (and the PostgreSQL
+    /// database); a `reuse`d handle has none.
+    dir: Option<tempfile::TempDir>,
+    path: PathBuf,
     kind: DbKind,
 }
 
+#[derive(Clone)]
 enum DbKind {
     Sqlite,
     Postgres { server_url: String, name: String },
@@ -29,7 +33,8 @@ impl TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         match backend {
             Backend::Sqlite => Some(TestDb {
-                dir,
+                path: dir.path().to_path_buf(),
+                dir: Some(dir),
                 kind: DbKind::Sqlite,
             }),
             Backend::Postgres => {
@@ -57,8 +62,18 @@ impl TestDb {
         .await
         .expect("create database task");
         TestDb {
-            dir,
+            path: dir.path().to_path_buf(),
+            dir: Some(dir),
             kind: DbKind::Postgres { server_url, name },
+        }
+    }
+
+    /// The same database for a second server instance; the original keeps ownership.
+    pub fn reuse(other: &TestDb) -> TestDb {
+        TestDb {
+            dir: None,
+            path: other.path.clone(),
+            kind: other.kind.clone(),
         }
     }
 
@@ -72,22 +87,25 @@ impl TestDb {
     /// The DATABASE_URL the application gets.
     pub fn url(&self) -> String {
         match &self.kind {
-            DbKind::Sqlite => format!("sqlite://{}", self.dir.path().join("auth.db").display()),
+            DbKind::Sqlite => format!("sqlite://{}", self.path.join("auth.db").display()),
             DbKind::Postgres { server_url, name } => with_database(server_url, name),
         }
     }
 
     pub fn data_dir(&self) -> PathBuf {
-        self.dir.path().join("data")
+        self.path.join("data")
     }
 
     pub fn dir(&self) -> &Path {
-        self.dir.path()
+        &self.path
     }
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
+        if self.dir.is_none() {
+            return;
+        }
         if let DbKind::Postgres { server_url, name } = &self.kind {
             // Best effort: FORCE ends the connections the app's pool still holds.
             if let Ok(mut conn) = PgConnection::establish(server_url) {

@@ -1,0 +1,208 @@
+//! The CSRF origin rule and CORS headers of the contract.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{FRONTEND, PASSWORD, TestApp, TestDb, client};
+
+crate::on_both_backends!(
+    cookie_requests_need_an_allowed_origin,
+    bearer_requests_are_exempt_from_the_origin_check,
+    login_from_a_foreign_browser_origin_is_refused,
+);
+
+crate::on_both_databases!(cors_headers_follow_the_allow_list);
+
+async fn cookie_requests_need_an_allowed_origin(app: TestApp) {
+    app.signup("csrf@example.com").await;
+    let url = app.url("/api/v1/auth/sessions");
+    let cases: &[(Option<(&str, &str)>, u16)] = &[
+        (Some(("Origin", FRONTEND)), 204),
+        (Some(("Origin", "https://evil.example.net")), 403),
+        (Some(("Origin", "null")), 403),
+        (
+            Some(("Referer", "http://localhost:3000/settings/sessions")),
+            204,
+        ),
+        (Some(("Referer", "https://evil.example.net/page")), 403),
+        (None, 403),
+    ];
+    for (header, expected) in cases {
+        let mut request = app.client.delete(&url);
+        if let Some((name, value)) = header {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status().as_u16(), *expected, "{header:?}");
+        if *expected == 403 {
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(body["error"]["code"], "CSRF_FAILED");
+        }
+    }
+    // The server's own origin is allowed too (same-origin pages).
+    let own = app
+        .client
+        .delete(&url)
+        .header("Origin", app.address.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 204);
+    // Safe methods need no origin.
+    assert_eq!(app.me_status(&app.client).await, 200);
+}
+
+async fn bearer_requests_are_exempt_from_the_origin_check(app: TestApp) {
+    app.signup("bearer@example.com").await;
+    let jwt = app
+        .client
+        .get(app.url("/api/v1/auth/me"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(jwt.status(), 200);
+    // The cookie's JWT used as a bearer token by a non-browser client: no Origin.
+    let login = client()
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({ "email": "bearer@example.com", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    let cookie = login.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let token = cookie
+        .trim_start_matches("access_token=")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let response = client()
+        .delete(app.url("/api/v1/auth/sessions"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    assert_eq!(
+        app.me_status(&app.client).await,
+        401,
+        "the other session was revoked"
+    );
+}
+
+async fn login_from_a_foreign_browser_origin_is_refused(app: TestApp) {
+    app.signup("logincsrf@example.com").await;
+    let foreign = client()
+        .post(app.url("/api/v1/auth/login"))
+        .header("Origin", "https://evil.example.net")
+        .json(&json!({ "email": "logincsrf@example.com", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), 403);
+    assert!(foreign.headers().get("set-cookie").is_none());
+    // A client without Origin (curl, a server) may log in.
+    let plain = client()
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({ "email": "logincsrf@example.com", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), 200);
+}
+
+async fn cors_headers_follow_the_allow_list(db: TestDb) {
+    let app = TestApp::spawn_on(
+        db,
+        &[(
+            "CORS_ORIGINS",
+            "http://localhost:3000, https://*.example.com",
+        )],
+    )
+    .await;
+    let preflight = |origin: &'static str| {
+        client()
+            .request(reqwest::Method::OPTIONS, app.url("/api/v1/auth/login"))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .header("Access-Control-Request-Headers", "content-type")
+            .send()
+    };
+    for origin in ["http://localhost:3000", "https://app.example.com"] {
+        let response = preflight(origin).await.unwrap();
+        assert!(
+            response.status().is_success(),
+            "{origin}: {}",
+            response.status()
+        );
+        let headers = response.headers();
+        assert_eq!(headers["access-control-allow-origin"], origin);
+        assert_eq!(headers["access-control-allow-credentials"], "true");
+        assert_eq!(headers["access-control-max-age"], "86400");
+        let methods = headers["access-control-allow-methods"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        for method in ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] {
+            assert!(methods.contains(method), "{methods}");
+        }
+        let allowed = headers["access-control-allow-headers"]
+            .to_str()
+            .unwrap()
+            .to_ascii_lowercase();
+        for header in [
+            "content-type",
+            "authorization",
+            "x-requested-with",
+            "accept",
+            "origin",
+            "x-csrf-token",
+        ] {
+            assert!(allowed.contains(header), "{allowed}");
+        }
+        assert!(headers["vary"].to_str().unwrap().contains("Origin"));
+    }
+
+    // A foreign origin: no CORS headers, and no 400 from the CORS layer either.
+    let foreign = preflight("https://evil.example.net").await.unwrap();
+    assert!(foreign.status().as_u16() < 400, "{}", foreign.status());
+    assert!(
+        foreign
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    let bare_domain = preflight("https://example.com").await.unwrap();
+    assert!(
+        bare_domain
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+
+    let simple = client()
+        .get(app.url("/api/health"))
+        .header("Origin", "https://evil.example.net")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(simple.status(), 200);
+    assert!(
+        simple
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    let allowed = client()
+        .get(app.url("/api/health"))
+        .header("Origin", "https://shop.example.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://shop.example.com"
+    );
+    assert_eq!(
+        allowed.headers()["access-control-allow-credentials"],
+        "true"
+    );
+}

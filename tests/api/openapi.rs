@@ -1,0 +1,85 @@
+//! The OpenAPI document matches the routes: every documented operation exists, and
+//! the documented set is exactly the contract's endpoints.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::helpers::{TestApp, client};
+
+crate::on_both_backends!(openapi_document_matches_the_routes);
+
+/// Every /api endpoint of the contract (API.md's tables) as `METHOD path`.
+const CONTRACT: &[&str] = &[
+    "GET /api/health",
+    "GET /api/openapi.json",
+    "GET /api/v1/greeting",
+    "POST /api/v1/auth/signup",
+    "POST /api/v1/auth/login",
+    "POST /api/v1/auth/logout",
+    "GET /api/v1/auth/me",
+    "POST /api/v1/auth/forgot-password",
+    "POST /api/v1/auth/reset-password",
+    "POST /api/v1/auth/change-password",
+    "GET /api/v1/auth/sessions",
+    "DELETE /api/v1/auth/sessions/{id}",
+    "DELETE /api/v1/auth/sessions",
+    "POST /api/v1/user/withdraw",
+];
+
+async fn openapi_document_matches_the_routes(app: TestApp) {
+    let response = app.get("/api/openapi.json").await;
+    assert_eq!(response.status(), 200);
+    let doc: Value = response.json().await.unwrap();
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["cookie"]["type"], "apiKey");
+    assert_eq!(schemes["cookie"]["in"], "cookie");
+    assert_eq!(schemes["bearer"]["scheme"], "bearer");
+    for schema in [
+        "ErrorResponse",
+        "UserResponse",
+        "SignupRequest",
+        "LoginRequest",
+        "SessionsResponse",
+    ] {
+        assert!(
+            doc["components"]["schemas"][schema].is_object(),
+            "schema {schema} missing"
+        );
+    }
+    let login = &doc["paths"]["/api/v1/auth/login"]["post"];
+    assert!(login["requestBody"].is_object());
+    assert!(login["responses"]["401"].is_object() && login["responses"]["429"].is_object());
+
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.insert(format!("{} {path}", method.to_ascii_uppercase()));
+        }
+    }
+    let contract: BTreeSet<String> = CONTRACT.iter().map(|s| s.to_string()).collect();
+    assert_eq!(
+        documented, contract,
+        "the document lists exactly the contract's endpoints"
+    );
+
+    // Each documented operation is served: never the router's 404 or 405.
+    for operation in &documented {
+        let (method, path) = operation.split_once(' ').unwrap();
+        let path = path.replace("{id}", &uuid::Uuid::new_v4().to_string());
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let response = client()
+            .request(method, app.url(&path))
+            .header("Origin", crate::helpers::FRONTEND)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        assert!(status != 404 && status != 405, "{operation}: {status}");
+    }
+}
