@@ -2,6 +2,7 @@
 //! fresh SQLite file or a fresh PostgreSQL database, spoken to over HTTP.
 
 mod backend;
+mod browser;
 mod pg_cluster;
 mod smtp;
 
@@ -14,6 +15,7 @@ use sekisho::db::{DbConnection, Pool};
 use sekisho::startup::Application;
 
 pub use backend::{Backend, TestDb};
+pub use browser::Browser;
 pub use pg_cluster::PgCluster;
 pub use smtp::{SmtpListener, reset_link};
 

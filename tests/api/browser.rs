@@ -1,0 +1,121 @@
+//! The real Next.js development setup in a real browser: a page on
+//! http://localhost:PORT_A signs up and reads /me from the API on
+//! http://localhost:PORT_B with `credentials: "include"`; a page on an origin that is
+//! not allowed is refused by the browser.
+
+use std::time::Duration;
+
+use actix_web::{App, HttpResponse, HttpServer, web};
+use fantoccini::Locator;
+
+use crate::helpers::{Backend, Browser, TestApp, TestDb};
+
+/// A page that runs `script` (with API set to the API's base URL) and writes the
+/// outcome into #result, marking it done.
+fn page(api: &str, script: &str) -> String {
+    format!(
+        r#"<!doctype html><html><body><pre id="result"></pre><script>
+const API = "{api}";
+const out = document.getElementById("result");
+(async () => {{ {script} }})()
+  .then(text => {{ out.textContent = text; }})
+  .catch(e => {{ out.textContent = "error: " + e; }})
+  .finally(() => out.setAttribute("data-done", "1"));
+</script></body></html>"#
+    )
+}
+
+const SIGNUP_THEN_ME: &str = r#"
+const signup = await fetch(API + "/api/v1/auth/signup", {
+  method: "POST", credentials: "include",
+  headers: { "Content-Type": "application/json" },
+  body: JSON.stringify({ email: "browser@example.com", password: "correct horse battery", name: "Browser" }),
+});
+const me = await fetch(API + "/api/v1/auth/me", { credentials: "include" });
+const body = await me.json();
+return "signup " + signup.status + "; me " + me.status + " " + body.user.email;
+"#;
+
+const ME_ONLY: &str = r#"
+const me = await fetch(API + "/api/v1/auth/me", { credentials: "include" });
+return "me " + me.status;
+"#;
+
+/// Serves one HTML page at / on `listener`; returns its port.
+fn serve_page(html: String, listener: std::net::TcpListener) -> u16 {
+    let port = listener.local_addr().expect("page address").port();
+    let server = HttpServer::new(move || {
+        let html = html.clone();
+        App::new().route(
+            "/",
+            web::get().to(move || {
+                let html = html.clone();
+                async move {
+                    HttpResponse::Ok()
+                        .content_type("text/html; charset=utf-8")
+                        .body(html)
+                }
+            }),
+        )
+    })
+    .workers(1)
+    .listen(listener)
+    .expect("listen")
+    .run();
+    tokio::spawn(server);
+    port
+}
+
+fn free_listener() -> std::net::TcpListener {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind a page server")
+}
+
+async fn run_page(browser: &Browser, url: &str) -> String {
+    browser.client.goto(url).await.expect("open the page");
+    let result = browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#result[data-done]"))
+        .await
+        .expect("the page finished");
+    result.text().await.expect("result text")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frontend_on_another_port_signs_up_and_reads_me() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(db) = TestDb::create(backend).await else {
+            continue;
+        };
+        let Some(browser) = Browser::start("browser CORS test").await else {
+            return;
+        };
+
+        // The front-end's port is known before the API starts: CORS_ORIGINS names it.
+        let frontend_listener = free_listener();
+        let frontend = format!(
+            "http://localhost:{}",
+            frontend_listener.local_addr().unwrap().port()
+        );
+        let app = TestApp::spawn_on(db, &[("CORS_ORIGINS", frontend.as_str())]).await;
+        let api = app.address.replace("127.0.0.1", "localhost");
+        serve_page(page(&api, SIGNUP_THEN_ME), frontend_listener);
+        let result = run_page(&browser, &format!("{frontend}/")).await;
+        assert_eq!(
+            result, "signup 201; me 200 browser@example.com",
+            "{backend:?}"
+        );
+
+        // A page on an origin that is not allowed: the browser refuses to hand it the
+        // answer (no Access-Control-Allow-Origin), even though it has the cookie.
+        let foreign_port = serve_page(page(&api, ME_ONLY), free_listener());
+        let foreign = run_page(&browser, &format!("http://127.0.0.1:{foreign_port}/")).await;
+        assert!(
+            foreign.starts_with("error: TypeError"),
+            "{backend:?}: {foreign}"
+        );
+
+        browser.close().await;
+    }
+}
