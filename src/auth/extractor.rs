@@ -68,14 +68,17 @@ impl FromRequest for MaybeUser {
 }
 
 /// The bearer token, else the cookie; a request with both uses the bearer token.
+/// Another Authorization scheme (Basic, from a proxy) leaves the cookie in charge.
 fn credential(req: &HttpRequest, cookie_name: &str) -> Option<(String, AuthVia)> {
-    if let Some(header) = req.headers().get(AUTHORIZATION) {
-        let value = header.to_str().ok()?;
-        let (scheme, token) = value.split_once(' ')?;
-        if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() {
-            return Some((token.trim().to_owned(), AuthVia::Bearer));
-        }
-        return None;
+    let bearer = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|header| header.to_str().ok())
+        .and_then(|value| value.split_once(' '))
+        .filter(|(scheme, token)| scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty())
+        .map(|(_, token)| (token.trim().to_owned(), AuthVia::Bearer));
+    if bearer.is_some() {
+        return bearer;
     }
     let cookie = req.cookie(cookie_name)?;
     (!cookie.value().is_empty()).then(|| (cookie.value().to_owned(), AuthVia::Cookie))

@@ -18,6 +18,23 @@ pub fn hash_secret(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
+/// The refresh token that replaces `previous` at rotation: HMAC-SHA256 under the
+/// server key. Deriving it (rather than drawing a new one) lets a second refresh with
+/// the same token inside the grace window receive the same new token, while the
+/// database still holds only hashes. Unpredictable without SECRET_KEY; the first
+/// token of a session is 256 random bits.
+pub fn next_refresh_token(key: &[u8], previous: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
+        Ok(mac) => mac,
+        // HMAC takes keys of any length; this arm cannot run.
+        Err(_) => return new_secret(),
+    };
+    mac.update(b"sekisho refresh rotation\0");
+    mac.update(previous.as_bytes());
+    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -29,5 +46,15 @@ mod tests {
         assert_eq!(a.len(), 43);
         assert_eq!(hash_secret(&a), hash_secret(&a));
         assert_ne!(hash_secret(&a), a);
+    }
+
+    #[test]
+    fn rotation_is_deterministic_per_key() {
+        let first = new_secret();
+        let next = next_refresh_token(b"key one", &first);
+        assert_eq!(next, next_refresh_token(b"key one", &first));
+        assert_ne!(next, next_refresh_token(b"key two", &first));
+        assert_ne!(next, first);
+        assert_eq!(next.len(), 43);
     }
 }

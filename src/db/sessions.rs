@@ -106,3 +106,57 @@ pub fn revoke_all_for_user(
         .set(sessions::revoked_at.eq(now))
         .execute(conn)
 }
+
+/// The live bearer session whose current refresh token hashes to `hash`.
+pub fn find_by_refresh_hash(
+    conn: &mut DbConnection,
+    hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Session>> {
+    sessions::table
+        .filter(sessions::refresh_token_hash.eq(hash))
+        .filter(sessions::kind.eq(KIND_BEARER))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now))
+        .select(Session::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The session (live or not) whose previous refresh token hashes to `hash`.
+pub fn find_by_previous_refresh_hash(
+    conn: &mut DbConnection,
+    hash: &str,
+) -> QueryResult<Option<Session>> {
+    sessions::table
+        .filter(sessions::previous_refresh_token_hash.eq(hash))
+        .filter(sessions::kind.eq(KIND_BEARER))
+        .select(Session::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Moves the session from refresh token `from` to `to` if `from` is still current.
+/// The condition makes rotation atomic: of two racing refreshes, one updates a row.
+pub fn rotate_refresh(
+    conn: &mut DbConnection,
+    id: &str,
+    from: &str,
+    to: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        sessions::table
+            .find(id)
+            .filter(sessions::refresh_token_hash.eq(from))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set((
+        sessions::previous_refresh_token_hash.eq(from),
+        sessions::refresh_token_hash.eq(to),
+        sessions::refresh_rotated_at.eq(now),
+        sessions::last_seen_at.eq(now),
+    ))
+    .execute(conn)
+    .map(|rows| rows == 1)
+}

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth;
+mod bearer;
 mod browser;
 mod cli;
 mod csrf_cors;

@@ -17,6 +17,8 @@ const CONTRACT: &[&str] = &[
     "POST /api/v1/auth/signup",
     "POST /api/v1/auth/login",
     "POST /api/v1/auth/logout",
+    "POST /api/v1/auth/token",
+    "POST /api/v1/auth/refresh",
     "GET /api/v1/auth/me",
     "POST /api/v1/auth/forgot-password",
     "POST /api/v1/auth/reset-password",

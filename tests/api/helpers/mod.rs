@@ -148,12 +148,16 @@ impl TestApp {
 
     /// Logs `email` in on a fresh client (another browser); returns that client.
     pub async fn login_elsewhere(&self, email: &str) -> reqwest::Client {
+        self.login_elsewhere_with(email, PASSWORD).await
+    }
+
+    pub async fn login_elsewhere_with(&self, email: &str, password: &str) -> reqwest::Client {
         let other = client();
         let response = self
             .post_with(
                 &other,
                 "/api/v1/auth/login",
-                serde_json::json!({ "email": email, "password": PASSWORD }),
+                serde_json::json!({ "email": email, "password": password }),
             )
             .await;
         assert_eq!(response.status(), 200, "login of {email}");

@@ -6,6 +6,7 @@ mod me;
 mod password;
 mod sessions;
 mod signup;
+mod token;
 
 use actix_web::HttpRequest;
 use actix_web::cookie::Cookie;
@@ -23,6 +24,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         scope("/api/v1/auth")
             .service(signup::signup)
             .service(login::login)
+            .service(token::issue_token)
+            .service(token::refresh)
             .service(logout::logout)
             .service(me::me)
             .service(sessions::list)

@@ -1,0 +1,221 @@
+//! Bearer access tokens with rotating refresh tokens, for clients that are not
+//! browsers.
+
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use chrono::{NaiveDateTime, TimeDelta};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::client::ClientInfo;
+use crate::auth::{credentials, sessions as auth_sessions, tokens};
+use crate::db::sessions::Session;
+use crate::db::{self, audit, sessions};
+use crate::error::{ApiError, ErrorCode};
+use crate::routes::api::dto::ErrorResponse;
+use crate::routes::api::validate::Fields;
+use crate::state::AppState;
+
+pub const ACCESS_TOKEN_LIFETIME: TimeDelta = TimeDelta::minutes(15);
+pub const REFRESH_SESSION_LIFETIME: TimeDelta = TimeDelta::days(30);
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenRequest {
+    pub email: Option<String>,
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshRequest {
+    #[serde(alias = "refresh_token")]
+    pub refresh_token: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenResponse {
+    /// An HS256 JWT (sub, sid, iat, exp) for `Authorization: Bearer`.
+    pub token: String,
+    /// Opaque; spent by its first use at /refresh.
+    pub refresh_token: String,
+    /// Seconds until `token` expires.
+    #[schema(example = 900)]
+    pub expires_in: i64,
+    #[schema(example = "Bearer")]
+    pub token_type: String,
+}
+
+/// The access token of session `session` as issued at `issued_at`: signing is
+/// deterministic, so the same inputs give the same token.
+fn access_token(
+    state: &AppState,
+    session: &Session,
+    user_id: &str,
+    issued_at: NaiveDateTime,
+) -> Result<(String, i64), ApiError> {
+    let expires_at = (issued_at + ACCESS_TOKEN_LIFETIME).min(session.expires_at);
+    let token = auth_sessions::sign(&state.jwt, user_id, &session.id, issued_at, expires_at)?;
+    Ok((token, (expires_at - issued_at).num_seconds()))
+}
+
+fn pair(
+    state: &AppState,
+    session: &Session,
+    refresh_token: String,
+    issued_at: NaiveDateTime,
+) -> Result<TokenResponse, ApiError> {
+    let user_id = session
+        .user_id
+        .as_deref()
+        .ok_or_else(|| ApiError::internal("bearer session without a user"))?;
+    let (token, expires_in) = access_token(state, session, user_id, issued_at)?;
+    Ok(TokenResponse {
+        token,
+        refresh_token,
+        expires_in,
+        token_type: "Bearer".into(),
+    })
+}
+
+/// Exchange email and password for an access token and a refresh token.
+#[utoipa::path(
+    tag = "auth",
+    request_body = TokenRequest,
+    responses(
+        (status = 200, body = TokenResponse),
+        (status = 400, description = "VALIDATION_ERROR", body = ErrorResponse),
+        (status = 401, description = "INVALID_CREDENTIALS", body = ErrorResponse),
+        (status = 403, description = "ACCOUNT_DISABLED", body = ErrorResponse),
+        (status = 429, description = "RATE_LIMITED, with Retry-After", body = ErrorResponse),
+    )
+)]
+#[post("/token")]
+pub async fn issue_token(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<TokenRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let mut fields = Fields::default();
+    let email = fields.email("email", body.email.as_deref());
+    let password = fields.given_password("password", body.password.as_deref());
+    fields.finish()?;
+    let (Some(email), Some(password)) = (email, password) else {
+        return Err(ApiError::new(ErrorCode::ValidationError));
+    };
+    let user = credentials::check(&state, &req, email, password).await?;
+    let client = ClientInfo::from_request(&req, &state.proxies);
+    let refresh_token = tokens::new_secret();
+    let refresh_hash = tokens::hash_secret(&refresh_token);
+    let now = db::now();
+    let session = db::run(&state.pool, move |conn| {
+        let (sid, _) = auth_sessions::create(
+            conn,
+            &auth_sessions::NewSessionSpec {
+                user_id: &user.id,
+                kind: sessions::KIND_BEARER,
+                lifetime: REFRESH_SESSION_LIFETIME,
+                refresh_token_hash: Some(&refresh_hash),
+                client: &client,
+            },
+            now,
+        )?;
+        audit::record_user_action(
+            conn,
+            &user.id,
+            &user.email,
+            "user.token_issued",
+            client.ip.as_deref(),
+        )?;
+        sessions::find_active(conn, &sid, now)?
+            .ok_or_else(|| ApiError::internal("new session vanished"))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(pair(&state, &session, refresh_token, now)?))
+}
+
+enum Refreshed {
+    /// This request rotated the session (or lost a race to one that did, within the
+    /// grace window): answer with this pair.
+    Pair(Box<Session>, String, NaiveDateTime),
+    /// A spent token came back after the grace window: the session is revoked.
+    Reused,
+    Unknown,
+}
+
+/// Exchange a refresh token for a new pair; the presented token is spent.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new pair; the presented refresh token is spent", body = TokenResponse),
+        (status = 400, description = "VALIDATION_ERROR", body = ErrorResponse),
+        (status = 401, description = "UNAUTHORIZED, or TOKEN_REUSED (the whole session is revoked)", body = ErrorResponse),
+    )
+)]
+#[post("/refresh")]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    body: web::Json<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let mut fields = Fields::default();
+    let presented = fields.required("refreshToken", body.refresh_token.as_deref());
+    fields.finish()?;
+    let Some(presented) = presented else {
+        return Err(ApiError::new(ErrorCode::ValidationError));
+    };
+    let presented = presented.to_owned();
+    let key = state.settings.secret_key.bytes().to_vec();
+    let grace = TimeDelta::seconds(state.settings.refresh_grace_seconds as i64);
+    let outcome = db::run(&state.pool, move |conn| {
+        let hash = tokens::hash_secret(&presented);
+        let next = tokens::next_refresh_token(&key, &presented);
+        let next_hash = tokens::hash_secret(&next);
+        let now = db::now();
+        if let Some(session) = sessions::find_by_refresh_hash(conn, &hash, now)?
+            && sessions::rotate_refresh(conn, &session.id, &hash, &next_hash, now)?
+        {
+            let session = sessions::find_active(conn, &session.id, now)?
+                .ok_or_else(|| ApiError::internal("rotated session vanished"))?;
+            return Ok(Refreshed::Pair(Box::new(session), next, now));
+        }
+        // Not current (any more): a spent token. Inside the grace window, and only if
+        // the session moved on exactly to the token derived from this one, the caller
+        // gets the pair that rotation issued.
+        let Some(session) = sessions::find_by_previous_refresh_hash(conn, &hash)? else {
+            return Ok(Refreshed::Unknown);
+        };
+        if session.revoked_at.is_some() || session.expires_at <= now {
+            return Ok(Refreshed::Unknown);
+        }
+        let rotated_at = session.refresh_rotated_at.unwrap_or(session.created_at);
+        let in_grace = now - rotated_at <= grace
+            && session.refresh_token_hash.as_deref() == Some(next_hash.as_str());
+        if in_grace {
+            return Ok(Refreshed::Pair(Box::new(session), next, rotated_at));
+        }
+        sessions::revoke(conn, &session.id, now)?;
+        if let Some(user_id) = &session.user_id {
+            audit::record(
+                conn,
+                &audit::NewAuditEntry {
+                    actor_id: Some(user_id),
+                    action: "session.refresh_token_reused",
+                    target_type: Some("session"),
+                    target_id: Some(&session.id),
+                    created_at: now,
+                    ..Default::default()
+                },
+            )?;
+        }
+        Ok(Refreshed::Reused)
+    })
+    .await?;
+    match outcome {
+        Refreshed::Pair(session, refresh_token, issued_at) => {
+            Ok(HttpResponse::Ok().json(pair(&state, &session, refresh_token, issued_at)?))
+        }
+        Refreshed::Reused => Err(ApiError::new(ErrorCode::TokenReused)),
+        Refreshed::Unknown => Err(ApiError::new(ErrorCode::Unauthorized)),
+    }
+}
