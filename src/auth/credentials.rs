@@ -65,3 +65,13 @@ pub async fn check(
     }
     Ok(user)
 }
+
+/// Re-checks the signed-in user's password before a sensitive change
+/// (change-password, withdraw): 400 INVALID_PASSWORD when it is wrong.
+pub async fn confirm(state: &AppState, user: &User, password: &str) -> Result<(), ApiError> {
+    if state.hasher.verify(password, &user.password_hash).await? {
+        Ok(())
+    } else {
+        Err(ApiError::new(ErrorCode::InvalidPassword))
+    }
+}

@@ -234,13 +234,7 @@ async fn login_refuses_wrong_credentials_alike(app: TestApp) {
 
 async fn logout_revokes_the_session_and_clears_the_cookie(app: TestApp) {
     app.signup("kato@example.com").await;
-    let jwt = app
-        .client
-        .get(app.url("/api/v1/auth/me"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(jwt.status(), 200);
+    assert_eq!(app.me_status(&app.client).await, 200);
     let response = app.post("/api/v1/auth/logout", json!({})).await;
     assert_eq!(response.status(), 200);
     let cookie = set_cookie(&response);

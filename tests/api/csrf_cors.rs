@@ -53,13 +53,7 @@ async fn cookie_requests_need_an_allowed_origin(app: TestApp) {
 
 async fn bearer_requests_are_exempt_from_the_origin_check(app: TestApp) {
     app.signup("bearer@example.com").await;
-    let jwt = app
-        .client
-        .get(app.url("/api/v1/auth/me"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(jwt.status(), 200);
+    assert_eq!(app.me_status(&app.client).await, 200);
     // The cookie's JWT used as a bearer token by a non-browser client: no Origin.
     let login = client()
         .post(app.url("/api/v1/auth/login"))

@@ -62,6 +62,20 @@ impl Fields {
         None
     }
 
+    /// The `email` and `password` of a login-like request (/login, /token).
+    pub fn credentials<'a>(
+        email: Option<&str>,
+        password: Option<&'a str>,
+    ) -> Result<(Email, &'a str), ApiError> {
+        let mut fields = Fields::default();
+        let email = fields.email("email", email);
+        let password = fields.given_password("password", password);
+        fields.finish()?;
+        email
+            .zip(password)
+            .ok_or_else(|| ApiError::new(crate::error::ErrorCode::ValidationError))
+    }
+
     /// Ok when every field passed.
     pub fn finish(self) -> Result<(), ApiError> {
         if self.0.is_empty() {

@@ -2,7 +2,7 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use super::{refuse_foreign_origin, start_browser_session};
 use crate::auth::credentials;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::routes::api::dto::{ErrorResponse, LoginRequest, UserResponse, UserView};
 use crate::routes::api::validate::Fields;
 use crate::state::AppState;
@@ -26,13 +26,7 @@ pub async fn login(
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     refuse_foreign_origin(&req, &state)?;
-    let mut fields = Fields::default();
-    let email = fields.email("email", body.email.as_deref());
-    let password = fields.given_password("password", body.password.as_deref());
-    fields.finish()?;
-    let (Some(email), Some(password)) = (email, password) else {
-        return Err(ApiError::new(ErrorCode::ValidationError));
-    };
+    let (email, password) = Fields::credentials(body.email.as_deref(), body.password.as_deref())?;
     let user = credentials::check(&state, &req, email, password).await?;
     let remember = body.remember_me.unwrap_or(true);
     let cookie = start_browser_session(&state, &req, &user, remember, "user.login").await?;

@@ -3,7 +3,7 @@ use chrono::TimeDelta;
 use diesel::Connection;
 
 use crate::auth::client::ClientInfo;
-use crate::auth::{AuthUser, tokens};
+use crate::auth::{AuthUser, credentials, tokens};
 use crate::db::{self, audit, reset_tokens, sessions, throttles, users};
 use crate::error::{ApiError, ErrorCode};
 use crate::mail;
@@ -52,13 +52,7 @@ pub async fn change_password(
     let (Some(current), Some(new)) = (current, new) else {
         return Err(ApiError::new(ErrorCode::ValidationError));
     };
-    if !state
-        .hasher
-        .verify(current, &caller.user.password_hash)
-        .await?
-    {
-        return Err(ApiError::new(ErrorCode::InvalidPassword));
-    }
+    credentials::confirm(&state, &caller.user, current).await?;
     let hash = state.hasher.hash(new.expose()).await?;
     let client = ClientInfo::from_request(&req, &state.proxies);
     let (user, keep) = (caller.user, caller.session.id);

@@ -96,13 +96,7 @@ pub async fn issue_token(
     state: web::Data<AppState>,
     body: web::Json<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut fields = Fields::default();
-    let email = fields.email("email", body.email.as_deref());
-    let password = fields.given_password("password", body.password.as_deref());
-    fields.finish()?;
-    let (Some(email), Some(password)) = (email, password) else {
-        return Err(ApiError::new(ErrorCode::ValidationError));
-    };
+    let (email, password) = Fields::credentials(body.email.as_deref(), body.password.as_deref())?;
     let user = credentials::check(&state, &req, email, password).await?;
     let client = ClientInfo::from_request(&req, &state.proxies);
     let refresh_token = tokens::new_secret();

@@ -2,7 +2,7 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 use diesel::prelude::*;
 
 use crate::auth::client::ClientInfo;
-use crate::auth::{AuthUser, cookies};
+use crate::auth::{AuthUser, cookies, credentials};
 use crate::db::{self, audit, reset_tokens, schema};
 use crate::error::{ApiError, ErrorCode};
 use crate::routes::api::dto::{ErrorResponse, SuccessResponse, WithdrawRequest};
@@ -36,13 +36,7 @@ pub async fn withdraw(
     let Some(password) = password else {
         return Err(ApiError::new(ErrorCode::ValidationError));
     };
-    if !state
-        .hasher
-        .verify(password, &caller.user.password_hash)
-        .await?
-    {
-        return Err(ApiError::new(ErrorCode::InvalidPassword));
-    }
+    credentials::confirm(&state, &caller.user, password).await?;
     let client = ClientInfo::from_request(&req, &state.proxies);
     let user = caller.user;
     db::run(&state.pool, move |conn| {
