@@ -34,11 +34,17 @@ pub async fn check(
     let key = login_key(&email);
     let limited = state.limiter.enabled();
     let lookup_key = key.clone();
-    let user = db::run(&state.pool, move |conn| {
-        if limited && let Some(retry) = throttles::blocked_for(conn, &lookup_key, db::now())? {
+    let (user, counted) = db::run(&state.pool, move |conn| {
+        let throttle = if limited {
+            throttles::status(conn, &lookup_key, db::now())?
+        } else {
+            throttles::Status::Clear
+        };
+        if let throttles::Status::Blocked(retry) = throttle {
             return Err(ApiError::new(ErrorCode::RateLimited).with_retry_after(retry));
         }
-        Ok(users::find_by_email(conn, email.as_str())?)
+        let counted = throttle == throttles::Status::Counting;
+        Ok((users::find_by_email(conn, email.as_str())?, counted))
     })
     .await?;
 
@@ -60,7 +66,8 @@ pub async fn check(
     if user.disabled_at.is_some() {
         return Err(ApiError::new(ErrorCode::AccountDisabled));
     }
-    if limited {
+    // Most logins have no failures to forget: no write for them.
+    if counted {
         db::run(&state.pool, move |conn| Ok(throttles::clear(conn, &key)?)).await?;
     }
     Ok(user)

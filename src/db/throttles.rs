@@ -13,21 +13,41 @@ pub struct Policy {
     pub window: TimeDelta,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// No attempts on record.
+    Clear,
+    /// Attempts counted, still allowed.
+    Counting,
+    /// Blocked for this many more seconds.
+    Blocked(u64),
+}
+
+pub fn status(conn: &mut DbConnection, key: &str, now: NaiveDateTime) -> QueryResult<Status> {
+    let row: Option<Option<NaiveDateTime>> = t::table
+        .find(key)
+        .select(t::blocked_until)
+        .first(conn)
+        .optional()?;
+    Ok(match row {
+        None => Status::Clear,
+        Some(Some(until)) if until > now => {
+            Status::Blocked((until - now).num_seconds().max(1) as u64)
+        }
+        Some(_) => Status::Counting,
+    })
+}
+
 /// Seconds until `key` may try again, when it is blocked now.
 pub fn blocked_for(
     conn: &mut DbConnection,
     key: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Option<u64>> {
-    let blocked_until: Option<Option<NaiveDateTime>> = t::table
-        .find(key)
-        .select(t::blocked_until)
-        .first(conn)
-        .optional()?;
-    Ok(blocked_until
-        .flatten()
-        .filter(|until| *until > now)
-        .map(|until| (until - now).num_seconds().max(1) as u64))
+    Ok(match status(conn, key, now)? {
+        Status::Blocked(seconds) => Some(seconds),
+        _ => None,
+    })
 }
 
 /// Counts one attempt; once `max_attempts` are spent within the window, `key` is

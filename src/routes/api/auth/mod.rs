@@ -10,6 +10,7 @@ mod token;
 
 use actix_web::HttpRequest;
 use actix_web::cookie::Cookie;
+use diesel::Connection;
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -64,19 +65,21 @@ async fn start_browser_session(
     let (user_id, email) = (user.id.clone(), user.email.clone());
     let now = db::now();
     let (sid, expires_at) = db::run(&state.pool, move |conn| {
-        let created = auth_sessions::create(
-            conn,
-            &auth_sessions::NewSessionSpec {
-                user_id: &user_id,
-                kind: session_rows::KIND_BROWSER,
-                lifetime,
-                refresh_token_hash: None,
-                client: &client,
-            },
-            now,
-        )?;
-        audit::record_user_action(conn, &user_id, &email, action, client.ip.as_deref())?;
-        Ok(created)
+        conn.transaction(|conn| {
+            let created = auth_sessions::create(
+                conn,
+                &auth_sessions::NewSessionSpec {
+                    user_id: &user_id,
+                    kind: session_rows::KIND_BROWSER,
+                    lifetime,
+                    refresh_token_hash: None,
+                    client: &client,
+                },
+                now,
+            )?;
+            audit::record_user_action(conn, &user_id, &email, action, client.ip.as_deref())?;
+            Ok::<_, ApiError>(created)
+        })
     })
     .await?;
     let jwt = auth_sessions::sign(&state.jwt, &user.id, &sid, now, expires_at)?;
