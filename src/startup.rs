@@ -116,7 +116,9 @@ impl Application {
                 .openapi(routes::api::BaseDocument::openapi())
                 .configure(routes::api::configure)
                 .split_for_parts();
+            let admin_state = app_state.clone();
             app.app_data(web::Data::new(document))
+                .configure(move |cfg| routes::admin::configure(cfg, &admin_state))
                 .configure(move |cfg| extra(cfg))
                 .service(web::scope("/api").default_service(web::to(routes::api::not_found)))
         })

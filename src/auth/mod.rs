@@ -8,6 +8,7 @@ pub mod extractor;
 pub mod hasher_pool;
 pub mod jwt;
 pub mod password;
+pub mod session_store;
 pub mod sessions;
 pub mod tokens;
 

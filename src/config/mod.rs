@@ -67,6 +67,8 @@ pub struct Settings {
     /// Where the `Secure` origin of the server itself is not enough: the public origin
     /// of this server, for the CSRF check (derived from the Host header when unset).
     pub public_origin: Option<String>,
+    /// Minutes of inactivity after which an operator's panel session ends.
+    pub admin_idle_minutes: i64,
 }
 
 impl Settings {
@@ -179,6 +181,12 @@ impl Settings {
                 .transpose()?,
             trusted_proxies: parse_proxies(get("TRUSTED_PROXIES").as_deref())?,
             rate_limit_enabled: parse_bool("RATE_LIMIT_ENABLED", get("RATE_LIMIT_ENABLED"), true)?,
+            admin_idle_minutes: parse_number(
+                "ADMIN_IDLE_MINUTES",
+                get("ADMIN_IDLE_MINUTES"),
+                30,
+                1..=1440,
+            )?,
             public_origin: get("PUBLIC_ORIGIN")
                 .map(|raw| {
                     origins::normalize_origin(raw.trim_end_matches('/')).ok_or_else(|| {

@@ -80,3 +80,26 @@ pub fn record_user_action(
         },
     )
 }
+
+/// An entry for something an operator did in the admin panel.
+pub fn record_operator_action(
+    conn: &mut DbConnection,
+    operator: (&str, &str),
+    action: &str,
+    target: (&str, &str),
+    ip: Option<&str>,
+) -> QueryResult<()> {
+    record(
+        conn,
+        &NewAuditEntry {
+            actor_id: Some(operator.0),
+            actor_email: Some(operator.1),
+            action,
+            target_type: Some(target.0),
+            target_id: Some(target.1),
+            ip,
+            details: None,
+            created_at: super::now(),
+        },
+    )
+}

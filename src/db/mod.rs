@@ -1,5 +1,6 @@
 //! Connections, the pool, migrations and the queries, for SQLite and PostgreSQL alike.
 
+pub mod admin;
 pub mod audit;
 mod connection;
 pub mod migrations;

@@ -91,3 +91,50 @@ pub fn count_active(conn: &mut DbConnection) -> QueryResult<i64> {
         .count()
         .get_result(conn)
 }
+
+/// Withdrawal (by the user or an operator): the row stays, with `deleted_at` set, the
+/// email and name obfuscated so the address can sign up again, and a password hash
+/// nothing verifies against; sessions and reset tokens are deleted.
+pub fn soft_delete(
+    conn: &mut DbConnection,
+    id: &str,
+    now: chrono::NaiveDateTime,
+) -> QueryResult<()> {
+    use super::schema::{password_reset_tokens as r, sessions as s};
+    conn.transaction(|conn| {
+        diesel::update(users::table.find(id))
+            .set((
+                users::email.eq(format!("deleted+{id}@withdrawn.invalid")),
+                users::name.eq(None::<String>),
+                users::image.eq(None::<String>),
+                users::password_hash.eq("!"),
+                users::deleted_at.eq(now),
+                users::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        diesel::delete(s::table.filter(s::user_id.eq(id))).execute(conn)?;
+        diesel::delete(r::table.filter(r::user_id.eq(id))).execute(conn)?;
+        Ok(())
+    })
+}
+
+/// Disables (revoking every session) or re-enables an account.
+pub fn set_disabled(
+    conn: &mut DbConnection,
+    id: &str,
+    disabled: bool,
+    now: chrono::NaiveDateTime,
+) -> QueryResult<usize> {
+    conn.transaction(|conn| {
+        let changed = diesel::update(users::table.find(id).filter(users::deleted_at.is_null()))
+            .set((
+                users::disabled_at.eq(disabled.then_some(now)),
+                users::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        if disabled {
+            super::sessions::revoke_all_for_user(conn, id, None, now)?;
+        }
+        Ok(changed)
+    })
+}

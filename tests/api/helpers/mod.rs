@@ -1,6 +1,7 @@
 //! The integration-test harness: the real application on a random port, against a
 //! fresh SQLite file or a fresh PostgreSQL database, spoken to over HTTP.
 
+mod admin;
 mod backend;
 mod browser;
 mod pg_cluster;
@@ -14,6 +15,7 @@ use sekisho::config::Settings;
 use sekisho::db::{DbConnection, Pool};
 use sekisho::startup::Application;
 
+pub use admin::{OPERATOR, OPERATOR_PASSWORD};
 pub use backend::{Backend, TestDb};
 pub use browser::Browser;
 pub use pg_cluster::PgCluster;

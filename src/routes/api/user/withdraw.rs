@@ -1,9 +1,8 @@
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use diesel::prelude::*;
 
 use crate::auth::client::ClientInfo;
 use crate::auth::{AuthUser, cookies, credentials};
-use crate::db::{self, audit, reset_tokens, schema};
+use crate::db::{self, audit, users};
 use crate::error::{ApiError, ErrorCode};
 use crate::routes::api::dto::{ErrorResponse, SuccessResponse, WithdrawRequest};
 use crate::routes::api::validate::Fields;
@@ -40,30 +39,14 @@ pub async fn withdraw(
     let client = ClientInfo::from_request(&req, &state.proxies);
     let user = caller.user;
     db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| {
-            use schema::{sessions as s, users as u};
-            let now = db::now();
-            diesel::update(u::table.find(&user.id))
-                .set((
-                    u::email.eq(format!("deleted+{}@withdrawn.invalid", user.id)),
-                    u::name.eq(None::<String>),
-                    u::image.eq(None::<String>),
-                    // No password verifies against "!": the account cannot sign in.
-                    u::password_hash.eq("!"),
-                    u::deleted_at.eq(now),
-                    u::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-            diesel::delete(s::table.filter(s::user_id.eq(&user.id))).execute(conn)?;
-            reset_tokens::delete_all_for_user(conn, &user.id)?;
-            audit::record_user_action(
-                conn,
-                &user.id,
-                &user.email,
-                "user.withdrawn",
-                client.ip.as_deref(),
-            )
-        })?;
+        users::soft_delete(conn, &user.id, db::now())?;
+        audit::record_user_action(
+            conn,
+            &user.id,
+            &user.email,
+            "user.withdrawn",
+            client.ip.as_deref(),
+        )?;
         Ok(())
     })
     .await?;

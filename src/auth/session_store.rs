@@ -1,0 +1,178 @@
+//! actix-session's store for the admin panel, on the shared `sessions` table (kind
+//! `admin`): revoking an operator's session there, by any instance, ends it on the
+//! next request. The cookie holds a random key; the table holds only its SHA-256.
+
+use std::collections::HashMap;
+
+use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
+use actix_web::cookie::time::Duration;
+use anyhow::anyhow;
+use chrono::{NaiveDateTime, TimeDelta};
+use diesel::prelude::*;
+
+use super::tokens;
+use crate::db::schema::sessions as s;
+use crate::db::{self, DbConnection, Pool, sessions::KIND_ADMIN};
+
+/// Where actix-identity keeps the operator's id in the session state.
+const IDENTITY_KEY: &str = "actix_identity.user_id";
+
+#[derive(Clone)]
+pub struct DbSessionStore {
+    pool: Pool,
+}
+
+impl DbSessionStore {
+    pub fn new(pool: Pool) -> Self {
+        Self { pool }
+    }
+
+    async fn run<T, F>(&self, work: F) -> Result<T, anyhow::Error>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, anyhow::Error> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await?
+    }
+}
+
+type State = HashMap<String, String>;
+
+fn expiry(ttl: &Duration) -> NaiveDateTime {
+    db::now() + TimeDelta::seconds(ttl.whole_seconds())
+}
+
+/// The operator's id, once actix-identity has logged one in (values are JSON).
+fn user_of(state: &State) -> Option<String> {
+    state
+        .get(IDENTITY_KEY)
+        .and_then(|raw| serde_json::from_str::<String>(raw).ok())
+}
+
+impl SessionStore for DbSessionStore {
+    async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
+        let hash = tokens::hash_secret(key.as_ref());
+        let raw: Option<Option<String>> = self
+            .run(move |conn| {
+                Ok(s::table
+                    .filter(s::token_hash.eq(&hash))
+                    .filter(s::kind.eq(KIND_ADMIN))
+                    .filter(s::revoked_at.is_null())
+                    .filter(s::expires_at.gt(db::now()))
+                    .select(s::state)
+                    .first(conn)
+                    .optional()?)
+            })
+            .await
+            .map_err(LoadError::Other)?;
+        match raw.flatten() {
+            None => Ok(None),
+            Some(json) => serde_json::from_str(&json)
+                .map(Some)
+                .map_err(|e| LoadError::Deserialization(e.into())),
+        }
+    }
+
+    async fn save(&self, state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
+        let json = serde_json::to_string(&state).map_err(|e| SaveError::Serialization(e.into()))?;
+        let key = tokens::new_secret();
+        let hash = tokens::hash_secret(&key);
+        let expires_at = expiry(ttl);
+        let user_id = user_of(&state);
+        self.run(move |conn| {
+            let now = db::now();
+            diesel::insert_into(s::table)
+                .values((
+                    s::id.eq(uuid::Uuid::new_v4().to_string()),
+                    s::user_id.eq(user_id),
+                    s::kind.eq(KIND_ADMIN),
+                    s::token_hash.eq(hash),
+                    s::state.eq(json),
+                    s::created_at.eq(now),
+                    s::last_seen_at.eq(now),
+                    s::expires_at.eq(expires_at),
+                ))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await
+        .map_err(SaveError::Other)?;
+        SessionKey::try_from(key).map_err(|e| SaveError::Other(e.into()))
+    }
+
+    async fn update(
+        &self,
+        key: SessionKey,
+        state: State,
+        ttl: &Duration,
+    ) -> Result<SessionKey, UpdateError> {
+        let json =
+            serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
+        let hash = tokens::hash_secret(key.as_ref());
+        let expires_at = expiry(ttl);
+        let user_id = user_of(&state);
+        let updated = self
+            .run(move |conn| {
+                Ok(diesel::update(
+                    s::table
+                        .filter(s::token_hash.eq(&hash))
+                        .filter(s::revoked_at.is_null()),
+                )
+                .set((
+                    s::state.eq(json),
+                    s::user_id.eq(user_id),
+                    s::expires_at.eq(expires_at),
+                    s::last_seen_at.eq(db::now()),
+                ))
+                .execute(conn)?)
+            })
+            .await
+            .map_err(UpdateError::Other)?;
+        if updated == 0 {
+            // Revoked or expired meanwhile: never resurrect it; start a new session.
+            return self
+                .save(state, ttl)
+                .await
+                .map_err(|e| UpdateError::Other(anyhow!(e.to_string())));
+        }
+        Ok(key)
+    }
+
+    async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> Result<(), anyhow::Error> {
+        let hash = tokens::hash_secret(key.as_ref());
+        let expires_at = expiry(ttl);
+        self.run(move |conn| {
+            diesel::update(
+                s::table
+                    .filter(s::token_hash.eq(&hash))
+                    .filter(s::revoked_at.is_null()),
+            )
+            .set((s::expires_at.eq(expires_at), s::last_seen_at.eq(db::now())))
+            .execute(conn)?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Logout and key renewal: the row is revoked, not deleted, so the audit trail of
+    /// sessions stays whole.
+    async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
+        let hash = tokens::hash_secret(key.as_ref());
+        self.run(move |conn| {
+            diesel::update(
+                s::table
+                    .filter(s::token_hash.eq(&hash))
+                    .filter(s::revoked_at.is_null()),
+            )
+            .set(s::revoked_at.eq(db::now()))
+            .execute(conn)?;
+            Ok(())
+        })
+        .await
+    }
+}

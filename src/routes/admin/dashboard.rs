@@ -1,0 +1,36 @@
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use super::audit::AuditRow;
+use super::operator::Operator;
+use super::page::{AdminError, Layout, html};
+use crate::db::{self, admin, audit};
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "admin/dashboard.html")]
+struct DashboardPage {
+    layout: Layout,
+    counts: admin::Counts,
+    active_sessions: i64,
+    recent: Vec<AuditRow>,
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    operator: Operator,
+) -> Result<HttpResponse, AdminError> {
+    let (counts, recent) = db::run(&state.pool, |conn| {
+        Ok((
+            admin::counts(conn, db::now())?,
+            audit::list(conn, None, 10)?,
+        ))
+    })
+    .await?;
+    html(&DashboardPage {
+        layout: operator.layout()?,
+        active_sessions: counts.sessions_by_kind.iter().map(|(_, n)| n).sum(),
+        counts,
+        recent: recent.into_iter().map(AuditRow::from).collect(),
+    })
+}

@@ -1,0 +1,177 @@
+use actix_identity::Identity;
+use actix_session::Session;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::csrf;
+use super::page::{AdminError, Flash, flash, html, redirect, take_flash};
+use crate::auth::client::ClientInfo;
+use crate::auth::credentials;
+use crate::db::{self, audit};
+use crate::domain::Email;
+use crate::error::ErrorCode;
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "admin/login.html")]
+struct LoginPage {
+    csrf: String,
+    email: String,
+    flash: Option<Flash>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    email: Option<String>,
+    password: Option<String>,
+    csrf_token: Option<String>,
+}
+
+pub async fn form(
+    session: Session,
+    identity: Option<Identity>,
+) -> Result<HttpResponse, AdminError> {
+    if identity.is_some() {
+        return Ok(redirect("/admin"));
+    }
+    html(&LoginPage {
+        csrf: csrf::token(&session)?,
+        email: String::new(),
+        flash: take_flash(&session),
+    })
+}
+
+fn failed(
+    session: &Session,
+    email: &str,
+    message: &str,
+    status: actix_web::http::StatusCode,
+) -> Result<HttpResponse, AdminError> {
+    let page = LoginPage {
+        csrf: csrf::token(session)?,
+        email: email.to_owned(),
+        flash: Some(Flash {
+            kind: "error".into(),
+            text: message.to_owned(),
+        }),
+    };
+    let mut response = html(&page)?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, AdminError> {
+    use actix_web::http::StatusCode;
+    csrf::verify(&session, form.csrf_token.as_deref())?;
+    let raw_email = form.email.clone().unwrap_or_default();
+    let client = ClientInfo::from_request(&req, &state.proxies);
+    let (Ok(email), Some(password)) = (
+        Email::parse(&raw_email),
+        form.password.as_deref().filter(|p| !p.is_empty()),
+    ) else {
+        return failed(
+            &session,
+            &raw_email,
+            "Enter your email and password.",
+            StatusCode::BAD_REQUEST,
+        );
+    };
+    let attempted = email.as_str().to_owned();
+    let outcome = credentials::check(&state, &req, email, password).await;
+    let (action, user) = match &outcome {
+        Ok(user) if user.is_admin() => ("admin.login", Some(user.clone())),
+        Ok(user) => ("admin.login_refused", Some(user.clone())),
+        Err(_) => ("admin.login_failed", None),
+    };
+    let entry_email = attempted.clone();
+    let ip = client.ip.clone();
+    let actor = user.as_ref().map(|u| u.id.clone());
+    db::run(&state.pool, move |conn| {
+        audit::record(
+            conn,
+            &audit::NewAuditEntry {
+                actor_id: actor.as_deref(),
+                actor_email: Some(&entry_email),
+                action,
+                ip: ip.as_deref(),
+                created_at: db::now(),
+                ..Default::default()
+            },
+        )?;
+        Ok(())
+    })
+    .await?;
+    match outcome {
+        Ok(user) if user.is_admin() => {
+            // A new session key at the privilege change: no session fixation.
+            session.renew();
+            Identity::login(&req.extensions(), user.id.clone())
+                .map_err(|e| AdminError::internal(e.to_string()))?;
+            let _ = csrf::token(&session)?;
+            flash(&session, "success", format!("Signed in as {}.", user.email));
+            Ok(redirect("/admin"))
+        }
+        Ok(_) => Err(AdminError::Forbidden),
+        Err(e) if e.code() == ErrorCode::RateLimited => failed(
+            &session,
+            &attempted,
+            "Too many attempts. Wait a few minutes and try again.",
+            StatusCode::TOO_MANY_REQUESTS,
+        ),
+        Err(e) if e.code() == ErrorCode::AccountDisabled => failed(
+            &session,
+            &attempted,
+            "This account is disabled.",
+            StatusCode::FORBIDDEN,
+        ),
+        Err(e) if e.code() == ErrorCode::InvalidCredentials => failed(
+            &session,
+            &attempted,
+            "Incorrect email or password.",
+            StatusCode::UNAUTHORIZED,
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LogoutForm {
+    csrf_token: Option<String>,
+}
+
+pub async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    identity: Option<Identity>,
+    form: web::Form<LogoutForm>,
+) -> Result<HttpResponse, AdminError> {
+    csrf::verify(&session, form.csrf_token.as_deref())?;
+    if let Some(identity) = identity {
+        let id = identity.id().ok();
+        let ip = ClientInfo::from_request(&req, &state.proxies).ip;
+        db::run(&state.pool, move |conn| {
+            audit::record(
+                conn,
+                &audit::NewAuditEntry {
+                    actor_id: id.as_deref(),
+                    action: "admin.logout",
+                    ip: ip.as_deref(),
+                    created_at: db::now(),
+                    ..Default::default()
+                },
+            )?;
+            Ok(())
+        })
+        .await?;
+        // Purges the session: the store revokes its row.
+        identity.logout();
+    }
+    Ok(redirect("/admin/login"))
+}

@@ -1,0 +1,152 @@
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::csrf;
+use super::operator::Operator;
+use super::page::{AdminError, Layout, PER_PAGE, flash, html, page_number, redirect, safe_return};
+use crate::db::sessions::Session;
+use crate::db::{self, admin, audit, sessions};
+use crate::state::AppState;
+
+pub struct SessionRow {
+    pub id: String,
+    pub kind: String,
+    pub user_id: String,
+    pub email: String,
+    pub ip: String,
+    pub user_agent: String,
+    pub created: String,
+    pub last_seen: String,
+    pub expires: String,
+}
+
+impl SessionRow {
+    pub fn new(session: &Session, email: &str) -> Self {
+        let time = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d %H:%M").to_string();
+        Self {
+            id: session.id.clone(),
+            kind: session.kind.clone(),
+            user_id: session.user_id.clone().unwrap_or_default(),
+            email: email.to_owned(),
+            ip: session.ip.clone().unwrap_or_else(|| "—".into()),
+            user_agent: session.user_agent.clone().unwrap_or_else(|| "—".into()),
+            created: time(session.created_at),
+            last_seen: time(session.last_seen_at),
+            expires: time(session.expires_at),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/sessions.html")]
+struct SessionsPage {
+    layout: Layout,
+    rows: Vec<SessionRow>,
+    kind: String,
+    user: String,
+    page: i64,
+    has_next: bool,
+    filter_query: String,
+    return_to: String,
+}
+
+#[derive(Deserialize)]
+pub struct SessionsQuery {
+    kind: Option<String>,
+    user: Option<String>,
+    page: Option<u32>,
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    operator: Operator,
+    query: web::Query<SessionsQuery>,
+) -> Result<HttpResponse, AdminError> {
+    let kind = query.kind.clone().filter(|k| {
+        [
+            sessions::KIND_BROWSER,
+            sessions::KIND_BEARER,
+            sessions::KIND_ADMIN,
+        ]
+        .contains(&k.as_str())
+    });
+    let user = query.user.clone().unwrap_or_default().trim().to_owned();
+    let page = page_number(query.page);
+    let (kind_filter, user_filter) = (kind.clone(), user.clone());
+    let mut found = db::run(&state.pool, move |conn| {
+        Ok(admin::active_sessions(
+            conn,
+            kind_filter.as_deref(),
+            Some(&user_filter),
+            db::now(),
+            (page - 1) * PER_PAGE,
+            PER_PAGE,
+        )?)
+    })
+    .await?;
+    let has_next = found.len() as i64 > PER_PAGE;
+    found.truncate(PER_PAGE as usize);
+    let kind = kind.unwrap_or_default();
+    let filter_query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("kind", &kind)
+        .append_pair("user", &user)
+        .finish();
+    let return_to = format!("/admin/sessions?{filter_query}&page={page}");
+    html(&SessionsPage {
+        layout: operator.layout()?,
+        rows: found
+            .iter()
+            .map(|(s, email)| SessionRow::new(s, email))
+            .collect(),
+        kind,
+        user,
+        page,
+        has_next,
+        filter_query,
+        return_to,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct RevokeForm {
+    csrf_token: Option<String>,
+    return_to: Option<String>,
+}
+
+pub async fn revoke(
+    state: web::Data<AppState>,
+    operator: Operator,
+    id: web::Path<String>,
+    form: web::Form<RevokeForm>,
+) -> Result<HttpResponse, AdminError> {
+    csrf::verify(&operator.session, form.csrf_token.as_deref())?;
+    let id = id.into_inner();
+    let back = safe_return(form.return_to.as_deref(), "/admin/sessions");
+    let operator_ids = (operator.user.id.clone(), operator.user.email.clone());
+    let ip = operator.client.ip.clone();
+    let revoked = db::run(&state.pool, move |conn| {
+        let count = sessions::revoke(conn, &id, db::now())?;
+        if count > 0 {
+            audit::record_operator_action(
+                conn,
+                (&operator_ids.0, &operator_ids.1),
+                "admin.session_revoked",
+                ("session", &id),
+                ip.as_deref(),
+            )?;
+        }
+        Ok(count)
+    })
+    .await?;
+    if revoked == 0 {
+        flash(
+            &operator.session,
+            "error",
+            "That session had already ended.",
+        );
+    } else {
+        flash(&operator.session, "success", "Session revoked.");
+    }
+    Ok(redirect(&back))
+}

@@ -1,0 +1,228 @@
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::csrf;
+use super::operator::Operator;
+use super::page::{AdminError, Layout, PER_PAGE, flash, html, page_number, redirect};
+use super::sessions::SessionRow;
+use crate::db::users::User;
+use crate::db::{self, admin, audit, sessions, users};
+use crate::state::AppState;
+
+pub struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub status: &'static str,
+    pub created: String,
+}
+
+fn status_of(user: &User) -> &'static str {
+    if user.deleted_at.is_some() {
+        "deleted"
+    } else if user.disabled_at.is_some() {
+        "disabled"
+    } else {
+        "active"
+    }
+}
+
+impl From<&User> for UserRow {
+    fn from(user: &User) -> Self {
+        Self {
+            id: user.id.clone(),
+            email: user.email.clone(),
+            name: user.name.clone().unwrap_or_default(),
+            role: user.role.clone(),
+            status: status_of(user),
+            created: user.created_at.format("%Y-%m-%d %H:%M").to_string(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/users.html")]
+struct UsersPage {
+    layout: Layout,
+    rows: Vec<UserRow>,
+    q: String,
+    status: String,
+    page: i64,
+    has_next: bool,
+    /// `q=…&status=…` for the pagination links.
+    filter_query: String,
+}
+
+#[derive(Deserialize)]
+pub struct UsersQuery {
+    q: Option<String>,
+    status: Option<String>,
+    page: Option<u32>,
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    operator: Operator,
+    query: web::Query<UsersQuery>,
+) -> Result<HttpResponse, AdminError> {
+    let q = query.q.clone().unwrap_or_default().trim().to_owned();
+    let status_raw = query.status.clone().unwrap_or_default();
+    let status = admin::UserStatus::parse(&status_raw);
+    let page = page_number(query.page);
+    let search = q.clone();
+    let mut found = db::run(&state.pool, move |conn| {
+        Ok(admin::search_users(
+            conn,
+            Some(&search),
+            status,
+            (page - 1) * PER_PAGE,
+            PER_PAGE,
+        )?)
+    })
+    .await?;
+    let has_next = found.len() as i64 > PER_PAGE;
+    found.truncate(PER_PAGE as usize);
+    let filter_query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("q", &q)
+        .append_pair("status", if status.is_some() { &status_raw } else { "" })
+        .finish();
+    html(&UsersPage {
+        layout: operator.layout()?,
+        rows: found.iter().map(UserRow::from).collect(),
+        q,
+        status: if status.is_some() {
+            status_raw
+        } else {
+            String::new()
+        },
+        page,
+        has_next,
+        filter_query,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "admin/user.html")]
+struct UserPage {
+    layout: Layout,
+    user: UserRow,
+    email_verified: bool,
+    updated: String,
+    disabled_at: String,
+    sessions: Vec<SessionRow>,
+    is_self: bool,
+    /// Where a revoke button brings the operator back to.
+    return_to: String,
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    operator: Operator,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AdminError> {
+    let id = id.into_inner();
+    let (user, live) = db::run(&state.pool, move |conn| {
+        let user = users::find_by_id(conn, &id)?;
+        let live = sessions::list_active_for_user(conn, &id, db::now())?;
+        Ok((user, live))
+    })
+    .await?;
+    let user = user.ok_or(AdminError::NotFound)?;
+    html(&UserPage {
+        layout: operator.layout()?,
+        email_verified: user.email_verified,
+        updated: user.updated_at.format("%Y-%m-%d %H:%M").to_string(),
+        disabled_at: user
+            .disabled_at
+            .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default(),
+        is_self: user.id == operator.user.id,
+        return_to: format!("/admin/users/{}", user.id),
+        sessions: live
+            .iter()
+            .map(|s| SessionRow::new(s, &user.email))
+            .collect(),
+        user: UserRow::from(&user),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ActionForm {
+    csrf_token: Option<String>,
+    /// The checkbox that confirms a destructive action without JavaScript.
+    confirm: Option<String>,
+}
+
+/// POST /admin/users/{id}/{disable|enable|delete|revoke-sessions}
+pub async fn act(
+    state: web::Data<AppState>,
+    operator: Operator,
+    path: web::Path<(String, String)>,
+    form: web::Form<ActionForm>,
+) -> Result<HttpResponse, AdminError> {
+    csrf::verify(&operator.session, form.csrf_token.as_deref())?;
+    let (id, action) = path.into_inner();
+    let back = format!("/admin/users/{id}");
+    let (audit_action, done, destructive) = match action.as_str() {
+        "disable" => (
+            "admin.user_disabled",
+            "Account disabled; its sessions were revoked.",
+            true,
+        ),
+        "enable" => ("admin.user_enabled", "Account enabled.", false),
+        "delete" => ("admin.user_deleted", "Account deleted.", true),
+        "revoke-sessions" => (
+            "admin.sessions_revoked",
+            "Every session of the account was revoked.",
+            true,
+        ),
+        _ => return Err(AdminError::NotFound),
+    };
+    if destructive && form.confirm.is_none() {
+        flash(
+            &operator.session,
+            "error",
+            "Tick the confirmation box to do this.",
+        );
+        return Ok(redirect(&back));
+    }
+    if id == operator.user.id && matches!(action.as_str(), "disable" | "delete") {
+        flash(
+            &operator.session,
+            "error",
+            "You cannot disable or delete your own account here.",
+        );
+        return Ok(redirect(&back));
+    }
+    let operator_ids = (operator.user.id.clone(), operator.user.email.clone());
+    let ip = operator.client.ip.clone();
+    let target = id.clone();
+    let found = db::run(&state.pool, move |conn| {
+        let Some(user) = users::find_by_id(conn, &target)? else {
+            return Ok(false);
+        };
+        let now = db::now();
+        match action.as_str() {
+            "disable" => users::set_disabled(conn, &user.id, true, now).map(drop)?,
+            "enable" => users::set_disabled(conn, &user.id, false, now).map(drop)?,
+            "delete" => users::soft_delete(conn, &user.id, now)?,
+            _ => sessions::revoke_all_for_user(conn, &user.id, None, now).map(drop)?,
+        }
+        audit::record_operator_action(
+            conn,
+            (&operator_ids.0, &operator_ids.1),
+            audit_action,
+            ("user", &user.id),
+            ip.as_deref(),
+        )?;
+        Ok(true)
+    })
+    .await?;
+    if !found {
+        return Err(AdminError::NotFound);
+    }
+    flash(&operator.session, "success", done);
+    Ok(redirect(&back))
+}

@@ -1,0 +1,537 @@
+//! The admin panel over HTTP: access rules, login, CSRF, search, actions and their
+//! audit entries, and revocations that the API honours at once.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{OPERATOR, OPERATOR_PASSWORD, PASSWORD, TestApp, client};
+
+crate::on_both_backends!(
+    anonymous_visitors_are_sent_to_the_login_page,
+    non_operators_get_403,
+    operators_log_in_and_out,
+    forms_without_a_valid_csrf_token_get_403,
+    search_filters_and_pagination,
+    user_actions_take_effect_and_are_audited,
+    a_session_revoked_in_the_panel_is_rejected_by_the_api,
+    pages_send_security_headers,
+);
+
+fn location(response: &reqwest::Response) -> String {
+    response.headers()["location"].to_str().unwrap().to_owned()
+}
+
+async fn audit_actions(app: &TestApp) -> Vec<String> {
+    app.with_db(|conn| {
+        sekisho::db::audit::list(conn, None, 500)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect()
+    })
+    .await
+}
+
+async fn user_id(app: &TestApp, email: &str) -> String {
+    let email = email.to_owned();
+    app.with_db(move |conn| {
+        sekisho::db::users::find_by_email(conn, &email)
+            .unwrap()
+            .unwrap()
+            .id
+    })
+    .await
+}
+
+async fn anonymous_visitors_are_sent_to_the_login_page(app: TestApp) {
+    let anonymous = client();
+    for path in [
+        "/admin",
+        "/admin/users",
+        "/admin/users/x",
+        "/admin/sessions",
+        "/admin/audit",
+    ] {
+        let response = anonymous.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 303, "{path}");
+        assert_eq!(location(&response), "/admin/login", "{path}");
+    }
+    let post = anonymous
+        .post(app.url("/admin/users/x/disable"))
+        .form(&[("csrf_token", "x"), ("confirm", "yes")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), 303);
+    let login = anonymous.get(app.url("/admin/login")).send().await.unwrap();
+    assert_eq!(login.status(), 200);
+    assert!(login.text().await.unwrap().contains("name=\"csrf_token\""));
+}
+
+async fn non_operators_get_403(app: TestApp) {
+    app.signup("member@example.com").await;
+    let (_, response) = app.admin_login("member@example.com", PASSWORD).await;
+    assert_eq!(response.status(), 403);
+    assert!(
+        audit_actions(&app)
+            .await
+            .contains(&"admin.login_refused".to_owned())
+    );
+
+    // An operator demoted while signed in is refused on the next page.
+    let operator = app.operator().await;
+    assert_eq!(operator.get("/admin").await.status(), 200);
+    let id = user_id(&app, OPERATOR).await;
+    app.with_db(move |conn| sekisho::db::users::set_role(conn, &id, "user").unwrap())
+        .await;
+    assert_eq!(operator.get("/admin").await.status(), 403);
+    assert_eq!(operator.get("/admin/users").await.status(), 403);
+}
+
+async fn operators_log_in_and_out(app: TestApp) {
+    app.create_operator().await;
+    let (_, wrong) = app.admin_login(OPERATOR, "wrong password").await;
+    assert_eq!(wrong.status(), 401);
+    assert!(
+        wrong
+            .text()
+            .await
+            .unwrap()
+            .contains("Incorrect email or password")
+    );
+
+    let (browser, response) = app.admin_login(OPERATOR, OPERATOR_PASSWORD).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/admin");
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    for attribute in [
+        "sekisho_admin=",
+        "HttpOnly",
+        "SameSite=Strict",
+        "Path=/admin",
+        "Max-Age=1800",
+    ] {
+        assert!(cookie.contains(attribute), "{attribute}: {cookie}");
+    }
+    assert!(!cookie.contains("Secure"));
+    let dashboard = browser.get("/admin").await;
+    assert_eq!(dashboard.status(), 200);
+    let html = dashboard.text().await.unwrap();
+    assert!(
+        html.contains(OPERATOR) && html.contains("Signed in as"),
+        "{html}"
+    );
+
+    // The panel's session lives in the shared table, kind admin, key hashed.
+    let rows = app
+        .with_db(|conn| {
+            use diesel::prelude::*;
+            use sekisho::db::schema::sessions::dsl::*;
+            sessions
+                .filter(kind.eq("admin"))
+                .filter(revoked_at.is_null())
+                .filter(user_id.is_not_null())
+                .select((user_id.is_not_null(), token_hash))
+                .load::<(bool, Option<String>)>(conn)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(
+        rows.len(),
+        1,
+        "one signed-in panel session (the failed attempt's stays anonymous)"
+    );
+    assert!(rows[0].0);
+    let cookie_value = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("sekisho_admin=");
+    assert_ne!(rows[0].1.as_deref(), Some(cookie_value));
+
+    let logout = browser.submit("/admin/logout", &[]).await;
+    assert_eq!(logout.status(), 303);
+    assert_eq!(location(&logout), "/admin/login");
+    assert_eq!(browser.get("/admin").await.status(), 303);
+    let actions = audit_actions(&app).await;
+    for action in ["admin.login_failed", "admin.login", "admin.logout"] {
+        assert!(
+            actions.contains(&action.to_owned()),
+            "{action} in {actions:?}"
+        );
+    }
+}
+
+async fn forms_without_a_valid_csrf_token_get_403(app: TestApp) {
+    let operator = app.operator().await;
+    app.signup("victim@example.com").await;
+    let id = user_id(&app, "victim@example.com").await;
+    let path = format!("/admin/users/{id}/disable");
+    let missing = operator.post(&path, &[("confirm", "yes")]).await;
+    assert_eq!(missing.status(), 403);
+    let wrong = operator
+        .post(&path, &[("confirm", "yes"), ("csrf_token", "forged")])
+        .await;
+    assert_eq!(wrong.status(), 403);
+    // Another operator session's token is no good here either.
+    let other = app.admin_login(OPERATOR, OPERATOR_PASSWORD).await.0;
+    let foreign_token = other.csrf().await;
+    let foreign = operator
+        .post(&path, &[("confirm", "yes"), ("csrf_token", &foreign_token)])
+        .await;
+    assert_eq!(foreign.status(), 403);
+    assert_eq!(
+        app.me_status(&app.client).await,
+        200,
+        "nothing was disabled"
+    );
+    let login = client()
+        .post(app.url("/admin/login"))
+        .form(&[("email", OPERATOR), ("password", OPERATOR_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 403);
+}
+
+async fn search_filters_and_pagination(app: TestApp) {
+    let operator = app.operator().await;
+    app.with_db(|conn| {
+        for n in 0..30 {
+            crate::repository::new_user(conn, &format!("member{n:02}@example.com"));
+        }
+        crate::repository::new_user(conn, "someone@else.org");
+    })
+    .await;
+    let count = |html: &str| html.matches("href=\"/admin/users/").count();
+    let page1 = operator
+        .get("/admin/users?q=member")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(count(&page1), 25);
+    assert!(page1.contains("Next →"));
+    let page2 = operator
+        .get("/admin/users?q=member&page=2")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(count(&page2), 5);
+    assert!(!page2.contains("Next →") && page2.contains("← Previous"));
+
+    let exact = operator
+        .get("/admin/users?q=ELSE.ORG")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(count(&exact), 1);
+    assert!(exact.contains("someone@else.org"));
+    let by_name = operator
+        .get("/admin/users?q=田中")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        count(&by_name),
+        25,
+        "a full page: new_user names everyone 田中太郎"
+    );
+    assert!(by_name.contains("Next →"));
+    let wildcard = operator
+        .get("/admin/users?q=%25")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        wildcard.contains("No user matches"),
+        "% is searched literally"
+    );
+
+    let id = user_id(&app, "member00@example.com").await;
+    app.with_db(move |conn| {
+        sekisho::db::users::set_disabled(conn, &id, true, sekisho::db::now()).unwrap()
+    })
+    .await;
+    let disabled = operator
+        .get("/admin/users?status=disabled")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(count(&disabled), 1);
+    assert!(disabled.contains("member00@example.com"));
+    let active = operator
+        .get("/admin/users?status=active&q=member")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!active.contains("member00@example.com"));
+    let none = operator
+        .get("/admin/users?q=nobody-at-all")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(none.contains("No user matches this search"));
+}
+
+async fn user_actions_take_effect_and_are_audited(app: TestApp) {
+    let operator = app.operator().await;
+    app.signup("target@example.com").await;
+    let id = user_id(&app, "target@example.com").await;
+    let page = operator.get(&format!("/admin/users/{id}")).await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("target@example.com") && html.contains("browser"));
+
+    // Without the confirmation box nothing happens.
+    let unconfirmed = operator
+        .submit(&format!("/admin/users/{id}/disable"), &[])
+        .await;
+    assert_eq!(unconfirmed.status(), 303);
+    let html = operator
+        .get(&format!("/admin/users/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Tick the confirmation box"));
+    assert_eq!(app.me_status(&app.client).await, 200);
+
+    let disabled = operator
+        .submit(&format!("/admin/users/{id}/disable"), &[("confirm", "yes")])
+        .await;
+    assert_eq!(disabled.status(), 303);
+    assert_eq!(location(&disabled), format!("/admin/users/{id}"));
+    let html = operator
+        .get(&format!("/admin/users/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Account disabled"));
+    assert_eq!(
+        app.me_status(&app.client).await,
+        401,
+        "sessions revoked by disabling"
+    );
+    let login = app
+        .post_with(
+            &client(),
+            "/api/v1/auth/login",
+            json!({ "email": "target@example.com", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(login.status(), 403);
+
+    let enabled = operator
+        .submit(&format!("/admin/users/{id}/enable"), &[])
+        .await;
+    assert_eq!(enabled.status(), 303);
+    let browser = app.login_elsewhere("target@example.com").await;
+    assert_eq!(app.me_status(&browser).await, 200);
+
+    let revoked = operator
+        .submit(
+            &format!("/admin/users/{id}/revoke-sessions"),
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(revoked.status(), 303);
+    assert_eq!(app.me_status(&browser).await, 401);
+
+    let deleted = operator
+        .submit(&format!("/admin/users/{id}/delete"), &[("confirm", "yes")])
+        .await;
+    assert_eq!(deleted.status(), 303);
+    let deleted_users = operator
+        .get("/admin/users?status=deleted")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(deleted_users.contains("withdrawn.invalid"));
+    let again = app
+        .post_with(
+            &client(),
+            "/api/v1/auth/signup",
+            json!({ "email": "target@example.com", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(again.status(), 201, "the address is free again");
+
+    // An operator cannot lock themselves out.
+    let me = user_id(&app, OPERATOR).await;
+    operator
+        .submit(&format!("/admin/users/{me}/disable"), &[("confirm", "yes")])
+        .await;
+    assert_eq!(operator.get("/admin").await.status(), 200);
+
+    let unknown = operator
+        .submit("/admin/users/no-such-user/enable", &[])
+        .await;
+    assert_eq!(unknown.status(), 404);
+
+    let actions = audit_actions(&app).await;
+    for action in [
+        "admin.user_disabled",
+        "admin.user_enabled",
+        "admin.sessions_revoked",
+        "admin.user_deleted",
+    ] {
+        assert!(
+            actions.contains(&action.to_owned()),
+            "{action} missing from {actions:?}"
+        );
+    }
+    let audit_page = operator.get("/admin/audit").await.text().await.unwrap();
+    assert!(audit_page.contains("admin.user_deleted") && audit_page.contains(OPERATOR));
+    assert!(audit_page.contains("127.0.0.1"));
+}
+
+async fn a_session_revoked_in_the_panel_is_rejected_by_the_api(app: TestApp) {
+    let operator = app.operator().await;
+    app.signup("api@example.com").await;
+    let token: Value = client()
+        .post(app.url("/api/v1/auth/token"))
+        .json(&json!({ "email": "api@example.com", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let bearer = token["token"].as_str().unwrap().to_owned();
+    let me_bearer = || {
+        client()
+            .get(app.url("/api/v1/auth/me"))
+            .bearer_auth(&bearer)
+            .send()
+    };
+    assert_eq!(me_bearer().await.unwrap().status(), 200);
+
+    let list = operator
+        .get("/admin/sessions?user=api%40example.com")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let ids: Vec<String> = list
+        .match_indices("action=\"/admin/sessions/")
+        .map(|(i, m)| list[i + m.len()..].split('/').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 2, "a browser and a bearer session");
+    let bearer_only = operator
+        .get("/admin/sessions?kind=bearer")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(bearer_only.matches("action=\"/admin/sessions/").count(), 1);
+
+    for id in &ids {
+        let response = operator
+            .submit(
+                &format!("/admin/sessions/{id}/revoke"),
+                &[("return_to", "/admin/sessions")],
+            )
+            .await;
+        assert_eq!(response.status(), 303);
+        assert_eq!(location(&response), "/admin/sessions");
+    }
+    assert_eq!(
+        app.me_status(&app.client).await,
+        401,
+        "cookie session rejected at once"
+    );
+    assert_eq!(
+        me_bearer().await.unwrap().status(),
+        401,
+        "bearer session rejected at once"
+    );
+    assert!(
+        audit_actions(&app)
+            .await
+            .contains(&"admin.session_revoked".to_owned())
+    );
+
+    // An open redirect is not on offer.
+    let (other, _) = app.admin_login(OPERATOR, OPERATOR_PASSWORD).await;
+    let response = other
+        .submit(
+            "/admin/sessions/whatever/revoke",
+            &[("return_to", "https://evil.example.net/")],
+        )
+        .await;
+    assert_eq!(location(&response), "/admin/sessions");
+
+    // Revoking an operator's own panel session from another browser signs it out.
+    let admin_sessions = other
+        .get("/admin/sessions?kind=admin")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let first_admin = admin_sessions
+        .match_indices("action=\"/admin/sessions/")
+        .map(|(i, m)| {
+            admin_sessions[i + m.len()..]
+                .split('/')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect::<Vec<_>>();
+    assert_eq!(first_admin.len(), 2);
+    for id in first_admin {
+        other
+            .submit(&format!("/admin/sessions/{id}/revoke"), &[])
+            .await;
+    }
+    assert_eq!(operator.get("/admin").await.status(), 303);
+}
+
+async fn pages_send_security_headers(app: TestApp) {
+    let operator = app.operator().await;
+    for response in [
+        operator.get("/admin").await,
+        client().get(app.url("/admin/login")).send().await.unwrap(),
+    ] {
+        let headers = response.headers();
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+            "{csp}"
+        );
+        assert!(!csp.contains("unsafe-inline"));
+        assert_eq!(headers["x-frame-options"], "DENY");
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(headers["referrer-policy"], "same-origin");
+    }
+    let css = client()
+        .get(app.url("/static/admin.css"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(css.status(), 200);
+    assert!(
+        css.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    let html = operator.get("/admin").await.text().await.unwrap();
+    assert!(!html.contains("<script"), "the panel needs no JavaScript");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "nothing loaded from outside"
+    );
+}
