@@ -151,6 +151,37 @@ async fn operators_log_in_and_out(app: TestApp) {
         .trim_start_matches("sekisho_admin=");
     assert_ne!(rows[0].1.as_deref(), Some(cookie_value));
 
+    // Idle past the deadline (the store's expiry, moved back as if time had passed):
+    // the next page asks for a login again.
+    let (idle, _) = app.admin_login(OPERATOR, OPERATOR_PASSWORD).await;
+    assert_eq!(idle.get("/admin").await.status(), 200);
+    app.with_db(|conn| {
+        use diesel::prelude::*;
+        use sekisho::db::schema::sessions::dsl::*;
+        let latest: String = sessions
+            .filter(kind.eq("admin"))
+            .filter(user_id.is_not_null())
+            .order(created_at.desc())
+            .select(id)
+            .first(conn)
+            .unwrap();
+        diesel::update(sessions.find(latest))
+            .set(expires_at.eq(sekisho::db::now() - chrono::TimeDelta::seconds(1)))
+            .execute(conn)
+            .unwrap();
+    })
+    .await;
+    assert_eq!(
+        idle.get("/admin").await.status(),
+        303,
+        "expired after inactivity"
+    );
+    assert_eq!(
+        browser.get("/admin").await.status(),
+        200,
+        "the other session is untouched"
+    );
+
     let logout = browser.submit("/admin/logout", &[]).await;
     assert_eq!(logout.status(), 303);
     assert_eq!(location(&logout), "/admin/login");

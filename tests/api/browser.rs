@@ -119,3 +119,128 @@ async fn a_frontend_on_another_port_signs_up_and_reads_me() {
         browser.close().await;
     }
 }
+
+/// An operator in a real browser: signs in, finds a user, revokes a session by
+/// clicking, and the API rejects that session at once. Screenshots of the dashboard
+/// and the user page are kept in target/screenshots/ (not committed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_revokes_a_session_by_clicking() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(db) = TestDb::create(backend).await else {
+            continue;
+        };
+        let Some(browser) = Browser::start("admin browser test").await else {
+            return;
+        };
+        let app = TestApp::spawn_on(db, &[]).await;
+        app.create_operator().await;
+        app.signup("customer@example.com").await;
+        assert_eq!(app.me_status(&app.client).await, 200);
+        let b = &browser.client;
+
+        b.goto(&app.url("/admin")).await.unwrap();
+        assert!(
+            b.current_url()
+                .await
+                .unwrap()
+                .path()
+                .ends_with("/admin/login")
+        );
+        b.find(Locator::Css("input[name=email]"))
+            .await
+            .unwrap()
+            .send_keys(crate::helpers::OPERATOR)
+            .await
+            .unwrap();
+        b.find(Locator::Css("input[name=password]"))
+            .await
+            .unwrap()
+            .send_keys(crate::helpers::OPERATOR_PASSWORD)
+            .await
+            .unwrap();
+        b.find(Locator::Css("button.primary"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        b.wait().for_element(Locator::Css(".tiles")).await.unwrap();
+        save_screenshot(&browser, &format!("admin-dashboard-{backend:?}")).await;
+
+        b.find(Locator::LinkText("Users"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        b.find(Locator::Css("input[name=q]"))
+            .await
+            .unwrap()
+            .send_keys("customer")
+            .await
+            .unwrap();
+        b.find(Locator::Css(".filters button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_for_url(&browser, "q=customer").await;
+        b.wait()
+            .for_element(Locator::LinkText("customer@example.com"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        b.wait()
+            .for_element(Locator::Css(".profile"))
+            .await
+            .unwrap();
+        save_screenshot(&browser, &format!("admin-user-{backend:?}")).await;
+
+        b.find(Locator::Css("button[id^=revoke-]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let flash = b
+            .wait()
+            .for_element(Locator::Css(".flash.success"))
+            .await
+            .unwrap();
+        assert_eq!(flash.text().await.unwrap(), "Session revoked.");
+        assert_eq!(
+            app.me_status(&app.client).await,
+            401,
+            "{backend:?}: the API rejects it at once"
+        );
+        browser.close().await;
+    }
+}
+
+/// Waits until the browser has navigated to a URL containing `part`.
+async fn wait_for_url(browser: &Browser, part: &str) {
+    for _ in 0..100 {
+        if browser
+            .client
+            .current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .contains(part)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the browser never reached a URL with {part}");
+}
+
+async fn save_screenshot(browser: &Browser, name: &str) {
+    let png = browser.client.screenshot().await.expect("screenshot");
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("../screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot folder");
+    std::fs::write(dir.join(format!("{name}.png")), png).expect("screenshot written");
+}
