@@ -142,6 +142,7 @@ impl Application {
         server = server
             .worker_max_blocking_threads((settings.db_pool_size as usize).div_ceil(workers).max(1));
         let server = server.run();
+        spawn_housekeeping(state.pool.clone());
         Ok(Self {
             port,
             server,
@@ -160,4 +161,24 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Hourly clean-up of rows nobody can use any more (see `sessions::purge_stale`).
+fn spawn_housekeeping(pool: crate::db::Pool) {
+    tokio::spawn(async move {
+        let hour = std::time::Duration::from_secs(3600);
+        let mut every_hour = tokio::time::interval_at(tokio::time::Instant::now() + hour, hour);
+        loop {
+            every_hour.tick().await;
+            match crate::db::run(&pool, |conn| {
+                Ok(crate::db::sessions::purge_stale(conn, crate::db::now())?)
+            })
+            .await
+            {
+                Ok(0) => {}
+                Ok(n) => log::info!("housekeeping: removed {n} stale rows"),
+                Err(e) => log::warn!("housekeeping failed: {e}"),
+            }
+        }
+    });
 }

@@ -103,3 +103,24 @@ pub fn record_operator_action(
         },
     )
 }
+
+/// An entry about the actor alone (panel sign-in, sign-out, refused sign-in).
+pub fn record_actor_event(
+    conn: &mut DbConnection,
+    actor_id: Option<&str>,
+    actor_email: Option<&str>,
+    action: &str,
+    ip: Option<&str>,
+) -> QueryResult<()> {
+    record(
+        conn,
+        &NewAuditEntry {
+            actor_id,
+            actor_email,
+            action,
+            ip,
+            created_at: super::now(),
+            ..Default::default()
+        },
+    )
+}

@@ -55,3 +55,37 @@ pub fn now() -> chrono::NaiveDateTime {
     let now = chrono::Utc::now().naive_utc();
     chrono::DurationRound::duration_trunc(now, chrono::TimeDelta::microseconds(1)).unwrap_or(now)
 }
+
+/// A transaction that reads before it writes. On SQLite it takes the write lock up
+/// front (`BEGIN IMMEDIATE`): a deferred transaction that read first cannot upgrade
+/// once another writer committed, and fails with SQLITE_BUSY instead of waiting. On
+/// PostgreSQL it is an ordinary transaction.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::Connection;
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+
+    let DbConnection::Sqlite(sqlite) = conn else {
+        return conn.transaction(work);
+    };
+    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    let result = work(conn);
+    if let DbConnection::Sqlite(sqlite) = conn {
+        type Manager = AnsiTransactionManager;
+        match &result {
+            Ok(_) => <Manager as TransactionManager<diesel::SqliteConnection>>::commit_transaction(
+                sqlite,
+            )?,
+            Err(_) => {
+                let _ =
+                    <Manager as TransactionManager<diesel::SqliteConnection>>::rollback_transaction(
+                        sqlite,
+                    );
+            }
+        }
+    }
+    result
+}

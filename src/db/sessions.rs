@@ -160,3 +160,20 @@ pub fn rotate_refresh(
     .execute(conn)
     .map(|rows| rows == 1)
 }
+
+/// Housekeeping: panel sessions that never signed in and have expired (every visit
+/// to the login page makes one), and finished rate-limit windows. Signed-in sessions
+/// are kept after they end: users and operators see them in their history.
+pub fn purge_stale(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
+    use super::schema::auth_throttles as t;
+    let anonymous = diesel::delete(
+        sessions::table
+            .filter(sessions::user_id.is_null())
+            .filter(sessions::expires_at.lt(now)),
+    )
+    .execute(conn)?;
+    let day_ago = now - chrono::TimeDelta::days(1);
+    let throttles =
+        diesel::delete(t::table.filter(t::window_started_at.lt(day_ago))).execute(conn)?;
+    Ok(anonymous + throttles)
+}

@@ -58,7 +58,7 @@ pub fn record_attempt(
     policy: Policy,
     now: NaiveDateTime,
 ) -> QueryResult<Option<u64>> {
-    conn.transaction(|conn| {
+    super::write_transaction(conn, |conn| {
         let current: Option<(i64, NaiveDateTime)> = t::table
             .find(key)
             .select((t::attempts, t::window_started_at))

@@ -102,8 +102,12 @@ async fn write_eml(dir: &Path, message: &Message) -> std::io::Result<PathBuf> {
             chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"),
             uuid::Uuid::new_v4().simple()
         );
+        // Written under a temporary name, then renamed: whoever watches the outbox
+        // never sees half a mail.
+        let partial = dir.join(format!(".{name}.partial"));
         let path = dir.join(name);
-        std::fs::write(&path, bytes)?;
+        std::fs::write(&partial, bytes)?;
+        std::fs::rename(&partial, &path)?;
         Ok(path)
     })
     .await

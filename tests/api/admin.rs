@@ -237,49 +237,24 @@ async fn search_filters_and_pagination(app: TestApp) {
     })
     .await;
     let count = |html: &str| html.matches("href=\"/admin/users/").count();
-    let page1 = operator
-        .get("/admin/users?q=member")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page1 = operator.page("/admin/users?q=member").await;
     assert_eq!(count(&page1), 25);
     assert!(page1.contains("Next →"));
-    let page2 = operator
-        .get("/admin/users?q=member&page=2")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page2 = operator.page("/admin/users?q=member&page=2").await;
     assert_eq!(count(&page2), 5);
     assert!(!page2.contains("Next →") && page2.contains("← Previous"));
 
-    let exact = operator
-        .get("/admin/users?q=ELSE.ORG")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let exact = operator.page("/admin/users?q=ELSE.ORG").await;
     assert_eq!(count(&exact), 1);
     assert!(exact.contains("someone@else.org"));
-    let by_name = operator
-        .get("/admin/users?q=田中")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let by_name = operator.page("/admin/users?q=田中").await;
     assert_eq!(
         count(&by_name),
         25,
         "a full page: new_user names everyone 田中太郎"
     );
     assert!(by_name.contains("Next →"));
-    let wildcard = operator
-        .get("/admin/users?q=%25")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let wildcard = operator.page("/admin/users?q=%25").await;
     assert!(
         wildcard.contains("No user matches"),
         "% is searched literally"
@@ -290,27 +265,12 @@ async fn search_filters_and_pagination(app: TestApp) {
         sekisho::db::users::set_disabled(conn, &id, true, sekisho::db::now()).unwrap()
     })
     .await;
-    let disabled = operator
-        .get("/admin/users?status=disabled")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let disabled = operator.page("/admin/users?status=disabled").await;
     assert_eq!(count(&disabled), 1);
     assert!(disabled.contains("member00@example.com"));
-    let active = operator
-        .get("/admin/users?status=active&q=member")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let active = operator.page("/admin/users?status=active&q=member").await;
     assert!(!active.contains("member00@example.com"));
-    let none = operator
-        .get("/admin/users?q=nobody-at-all")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let none = operator.page("/admin/users?q=nobody-at-all").await;
     assert!(none.contains("No user matches this search"));
 }
 
@@ -383,12 +343,7 @@ async fn user_actions_take_effect_and_are_audited(app: TestApp) {
         .submit(&format!("/admin/users/{id}/delete"), &[("confirm", "yes")])
         .await;
     assert_eq!(deleted.status(), 303);
-    let deleted_users = operator
-        .get("/admin/users?status=deleted")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let deleted_users = operator.page("/admin/users?status=deleted").await;
     assert!(deleted_users.contains("withdrawn.invalid"));
     let again = app
         .post_with(
@@ -423,7 +378,7 @@ async fn user_actions_take_effect_and_are_audited(app: TestApp) {
             "{action} missing from {actions:?}"
         );
     }
-    let audit_page = operator.get("/admin/audit").await.text().await.unwrap();
+    let audit_page = operator.page("/admin/audit").await;
     assert!(audit_page.contains("admin.user_deleted") && audit_page.contains(OPERATOR));
     assert!(audit_page.contains("127.0.0.1"));
 }
@@ -450,22 +405,14 @@ async fn a_session_revoked_in_the_panel_is_rejected_by_the_api(app: TestApp) {
     assert_eq!(me_bearer().await.unwrap().status(), 200);
 
     let list = operator
-        .get("/admin/sessions?user=api%40example.com")
-        .await
-        .text()
-        .await
-        .unwrap();
+        .page("/admin/sessions?user=api%40example.com")
+        .await;
     let ids: Vec<String> = list
         .match_indices("action=\"/admin/sessions/")
         .map(|(i, m)| list[i + m.len()..].split('/').next().unwrap().to_owned())
         .collect();
     assert_eq!(ids.len(), 2, "a browser and a bearer session");
-    let bearer_only = operator
-        .get("/admin/sessions?kind=bearer")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let bearer_only = operator.page("/admin/sessions?kind=bearer").await;
     assert_eq!(bearer_only.matches("action=\"/admin/sessions/").count(), 1);
 
     for id in &ids {
@@ -505,12 +452,7 @@ async fn a_session_revoked_in_the_panel_is_rejected_by_the_api(app: TestApp) {
     assert_eq!(location(&response), "/admin/sessions");
 
     // Revoking an operator's own panel session from another browser signs it out.
-    let admin_sessions = other
-        .get("/admin/sessions?kind=admin")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let admin_sessions = other.page("/admin/sessions?kind=admin").await;
     let first_admin = admin_sessions
         .match_indices("action=\"/admin/sessions/")
         .map(|(i, m)| {
@@ -559,7 +501,7 @@ async fn pages_send_security_headers(app: TestApp) {
             .unwrap()
             .starts_with("text/css")
     );
-    let html = operator.get("/admin").await.text().await.unwrap();
+    let html = operator.page("/admin").await;
     assert!(!html.contains("<script"), "the panel needs no JavaScript");
     assert!(
         !html.contains("http://") && !html.contains("https://"),

@@ -167,10 +167,12 @@ async fn outbox_receives_reset_mails_without_smtp(app: TestApp) {
     let outbox = app.db.data_dir().join("outbox");
     let mut mail = None;
     for _ in 0..50 {
-        if let Some(entry) = std::fs::read_dir(&outbox)
-            .ok()
-            .and_then(|mut dir| dir.find_map(Result::ok))
-        {
+        if let Some(entry) = std::fs::read_dir(&outbox).ok().and_then(|mut dir| {
+            dir.find_map(|e| {
+                e.ok()
+                    .filter(|e| e.file_name().to_string_lossy().ends_with(".eml"))
+            })
+        }) {
             mail = Some(std::fs::read_to_string(entry.path()).unwrap());
             break;
         }

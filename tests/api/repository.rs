@@ -13,6 +13,7 @@ crate::on_both_backends!(
     deleting_a_user_removes_its_sessions,
     audit_log_pages_newest_first,
     migrations_are_idempotent,
+    housekeeping_removes_only_unusable_rows,
 );
 
 pub fn new_user(conn: &mut DbConnection, email: &str) -> String {
@@ -317,6 +318,28 @@ async fn sqlite_connections_are_tuned(app: &TestApp) {
         assert_eq!(number(conn, "foreign_keys", "foreign_keys"), 1);
         assert_eq!(number(conn, "synchronous", "synchronous"), 1, "NORMAL");
         assert_eq!(number(conn, "busy_timeout", "timeout"), 5000);
+    })
+    .await;
+}
+
+async fn housekeeping_removes_only_unusable_rows(app: TestApp) {
+    app.with_db(|conn| {
+        let user = new_user(conn, "kept@example.com");
+        let stale_anonymous = new_session(conn, None, sessions::KIND_ADMIN, TimeDelta::seconds(-1));
+        let live_anonymous = new_session(conn, None, sessions::KIND_ADMIN, TimeDelta::minutes(30));
+        let ended = new_session(
+            conn,
+            Some(&user),
+            sessions::KIND_BROWSER,
+            TimeDelta::seconds(-1),
+        );
+        let removed = sessions::purge_stale(conn, db::now()).unwrap();
+        assert_eq!(removed, 1);
+        use diesel::prelude::*;
+        use sekisho::db::schema::sessions::dsl;
+        let left: Vec<String> = dsl::sessions.select(dsl::id).load(conn).unwrap();
+        assert!(!left.contains(&stale_anonymous));
+        assert!(left.contains(&live_anonymous) && left.contains(&ended));
     })
     .await;
 }

@@ -93,18 +93,13 @@ pub async fn submit(
     let ip = client.ip.clone();
     let actor = user.as_ref().map(|u| u.id.clone());
     db::run(&state.pool, move |conn| {
-        audit::record(
+        Ok(audit::record_actor_event(
             conn,
-            &audit::NewAuditEntry {
-                actor_id: actor.as_deref(),
-                actor_email: Some(&entry_email),
-                action,
-                ip: ip.as_deref(),
-                created_at: db::now(),
-                ..Default::default()
-            },
-        )?;
-        Ok(())
+            actor.as_deref(),
+            Some(&entry_email),
+            action,
+            ip.as_deref(),
+        )?)
     })
     .await?;
     match outcome {
@@ -157,17 +152,13 @@ pub async fn logout(
         let id = identity.id().ok();
         let ip = ClientInfo::from_request(&req, &state.proxies).ip;
         db::run(&state.pool, move |conn| {
-            audit::record(
+            Ok(audit::record_actor_event(
                 conn,
-                &audit::NewAuditEntry {
-                    actor_id: id.as_deref(),
-                    action: "admin.logout",
-                    ip: ip.as_deref(),
-                    created_at: db::now(),
-                    ..Default::default()
-                },
-            )?;
-            Ok(())
+                id.as_deref(),
+                None,
+                "admin.logout",
+                ip.as_deref(),
+            )?)
         })
         .await?;
         // Purges the session: the store revokes its row.

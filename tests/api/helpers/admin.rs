@@ -84,9 +84,14 @@ impl AdminBrowser {
             .expect("request sent")
     }
 
+    /// The HTML of a page.
+    pub async fn page(&self, path: &str) -> String {
+        self.get(path).await.text().await.expect("page body")
+    }
+
     /// The CSRF token of this browser's session, read off a page.
     pub async fn csrf(&self) -> String {
-        csrf_of(&self.get("/admin").await.text().await.unwrap())
+        csrf_of(&self.page("/admin").await)
     }
 
     /// Submits a panel form with this session's token and returns the response.

@@ -177,7 +177,7 @@ pub async fn reset_password(
     let hash = state.hasher.hash(new.expose()).await?;
     let client = ClientInfo::from_request(&req, &state.proxies);
     db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| {
+        db::write_transaction(conn, |conn| {
             let now = db::now();
             let Some(user_id) = reset_tokens::consume(conn, &token_hash, now)? else {
                 return Err(ApiError::new(ErrorCode::InvalidToken));
