@@ -11,7 +11,10 @@ crate::on_both_backends!(
     reset_tokens_are_hashed_single_use_and_expire,
 );
 
-crate::on_both_databases!(reset_mail_arrives_by_smtp_and_its_link_works);
+crate::on_both_databases!(
+    reset_mail_arrives_by_smtp_and_its_link_works,
+    a_failed_smtp_send_is_kept_not_lost,
+);
 
 async fn change_password_checks_the_current_one_and_revokes_others(app: TestApp) {
     app.signup("change@example.com").await;
@@ -254,4 +257,49 @@ async fn reset_tokens_are_hashed_single_use_and_expire(app: TestApp) {
         })
         .await;
     assert!(!stored.contains(&token));
+}
+
+async fn a_failed_smtp_send_is_kept_not_lost(db: TestDb) {
+    // Nothing listens on this port: the send fails after the response went out.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("smtp://127.0.0.1:{}", closed.local_addr().unwrap().port());
+    drop(closed);
+    let app = TestApp::spawn_on(
+        db,
+        &[
+            ("SMTP_URL", url.as_str()),
+            ("MAIL_FROM", "auth@example.com"),
+        ],
+    )
+    .await;
+    app.signup("unlucky@example.com").await;
+    let started = std::time::Instant::now();
+    let response = app
+        .post_with(
+            &client(),
+            "/api/v1/auth/forgot-password",
+            json!({ "email": "unlucky@example.com" }),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "the response did not wait for SMTP"
+    );
+    let failed = app.db.data_dir().join("outbox").join("failed");
+    for _ in 0..100 {
+        let kept = std::fs::read_dir(&failed).ok().and_then(|mut dir| {
+            dir.find_map(|e| {
+                e.ok()
+                    .filter(|e| e.file_name().to_string_lossy().ends_with(".eml"))
+            })
+        });
+        if let Some(entry) = kept {
+            let mail = std::fs::read_to_string(entry.path()).unwrap();
+            assert!(reset_link(&mail).contains("/reset-password?token="));
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the failed mail was not kept in outbox/failed/");
 }
