@@ -17,7 +17,24 @@ crate::on_both_databases!(
 );
 
 async fn change_password_checks_the_current_one_and_revokes_others(app: TestApp) {
+    let anonymous = app
+        .post_with(
+            &client(),
+            "/api/v1/auth/change-password",
+            json!({ "currentPassword": PASSWORD, "newPassword": "brand new password" }),
+        )
+        .await;
+    assert_eq!(anonymous.status(), 401);
     app.signup("change@example.com").await;
+    let foreign = app
+        .client
+        .post(app.url("/api/v1/auth/change-password"))
+        .header("Origin", "https://evil.example.net")
+        .json(&json!({ "currentPassword": PASSWORD, "newPassword": "brand new password" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), 403, "CSRF_FAILED for a foreign origin");
     let phone = app.login_elsewhere("change@example.com").await;
     let wrong = app
         .post(
