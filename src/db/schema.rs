@@ -70,7 +70,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    spent_refresh_tokens (token_hash) {
+        token_hash -> Text,
+        session_id -> Text,
+        spent_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(spent_refresh_tokens -> sessions (session_id));
 diesel::joinable!(password_reset_tokens -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -78,5 +87,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     password_reset_tokens,
     audit_log,
-    auth_throttles
+    auth_throttles,
+    spent_refresh_tokens
 );

@@ -123,21 +123,9 @@ pub fn find_by_refresh_hash(
         .optional()
 }
 
-/// The session (live or not) whose previous refresh token hashes to `hash`.
-pub fn find_by_previous_refresh_hash(
-    conn: &mut DbConnection,
-    hash: &str,
-) -> QueryResult<Option<Session>> {
-    sessions::table
-        .filter(sessions::previous_refresh_token_hash.eq(hash))
-        .filter(sessions::kind.eq(KIND_BEARER))
-        .select(Session::as_select())
-        .first(conn)
-        .optional()
-}
-
-/// Moves the session from refresh token `from` to `to` if `from` is still current.
-/// The condition makes rotation atomic: of two racing refreshes, one updates a row.
+/// Moves the session from refresh token `from` to `to` if `from` is still current,
+/// and records `from` as spent. The condition makes rotation atomic: of two racing
+/// refreshes, one updates a row.
 pub fn rotate_refresh(
     conn: &mut DbConnection,
     id: &str,
@@ -145,7 +133,8 @@ pub fn rotate_refresh(
     to: &str,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    diesel::update(
+    use super::schema::spent_refresh_tokens as spent;
+    let rotated = diesel::update(
         sessions::table
             .find(id)
             .filter(sessions::refresh_token_hash.eq(from))
@@ -157,8 +146,32 @@ pub fn rotate_refresh(
         sessions::refresh_rotated_at.eq(now),
         sessions::last_seen_at.eq(now),
     ))
-    .execute(conn)
-    .map(|rows| rows == 1)
+    .execute(conn)?
+        == 1;
+    if rotated {
+        diesel::insert_into(spent::table)
+            .values((
+                spent::token_hash.eq(from),
+                spent::session_id.eq(id),
+                spent::spent_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(rotated)
+}
+
+/// The session that once spent the refresh token hashing to `hash`, if any.
+pub fn find_by_spent_refresh_hash(
+    conn: &mut DbConnection,
+    hash: &str,
+) -> QueryResult<Option<Session>> {
+    use super::schema::spent_refresh_tokens as spent;
+    spent::table
+        .inner_join(sessions::table)
+        .filter(spent::token_hash.eq(hash))
+        .select(Session::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// Housekeeping: panel sessions that never signed in and have expired (every visit

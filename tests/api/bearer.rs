@@ -19,6 +19,45 @@ crate::on_both_backends!(
 
 crate::on_both_databases!(spent_tokens_after_the_grace_window_revoke_the_session);
 
+crate::on_both_backends!(an_older_spent_token_is_reuse_too);
+
+async fn an_older_spent_token_is_reuse_too(app: TestApp) {
+    app.signup("chain@example.com").await;
+    let first: Value = issue(&app, "chain@example.com").await;
+    let first_token = first["refreshToken"].as_str().unwrap().to_owned();
+    let second: Value = refresh(&app, &first_token).await.json().await.unwrap();
+    let third: Value = refresh(&app, second["refreshToken"].as_str().unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        me_with(&app, third["token"].as_str().unwrap())
+            .await
+            .status(),
+        200
+    );
+
+    // The first token, two rotations old, comes back (inside the grace window even):
+    // that is a stolen token, not a second tab.
+    let replay = refresh(&app, &first_token).await;
+    assert_eq!(replay.status(), 401);
+    let body: Value = replay.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "TOKEN_REUSED");
+    assert_eq!(
+        me_with(&app, third["token"].as_str().unwrap())
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        refresh(&app, third["refreshToken"].as_str().unwrap())
+            .await
+            .status(),
+        401
+    );
+}
+
 async fn issue(app: &TestApp, email: &str) -> Value {
     let response = client()
         .post(app.url("/api/v1/auth/token"))

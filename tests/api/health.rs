@@ -16,6 +16,10 @@ async fn health_reports_ok(app: TestApp) {
     assert_eq!(body["database"], "ok");
     let timestamp = body["timestamp"].as_str().unwrap();
     chrono::DateTime::parse_from_rfc3339(timestamp).expect("ISO 8601 with an offset");
+    assert!(
+        timestamp.ends_with('Z') && timestamp.len() == 20,
+        "{timestamp}"
+    );
 }
 
 async fn responses_carry_a_request_id(app: TestApp) {

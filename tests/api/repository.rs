@@ -334,7 +334,7 @@ async fn housekeeping_removes_only_unusable_rows(app: TestApp) {
             TimeDelta::seconds(-1),
         );
         let removed = sessions::purge_stale(conn, db::now()).unwrap();
-        assert_eq!(removed, 1);
+        assert_eq!(removed, 1, "only the expired anonymous session");
         use diesel::prelude::*;
         use sekisho::db::schema::sessions::dsl;
         let left: Vec<String> = dsl::sessions.select(dsl::id).load(conn).unwrap();

@@ -27,12 +27,13 @@ struct Name {
     name: String,
 }
 
-const TABLES: [&str; 5] = [
+const TABLES: [&str; 6] = [
     "users",
     "sessions",
     "password_reset_tokens",
     "audit_log",
     "auth_throttles",
+    "spent_refresh_tokens",
 ];
 
 /// SQLite and PostgreSQL spell the same portable type differently.

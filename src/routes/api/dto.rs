@@ -119,7 +119,9 @@ pub struct GreetingResponse {
 pub struct HealthResponse {
     #[schema(example = "ok")]
     pub status: String,
-    pub timestamp: DateTime<Utc>,
+    /// ISO 8601 in UTC, to the second, like the contract's example.
+    #[schema(example = "2026-01-15T10:00:00Z", format = DateTime)]
+    pub timestamp: String,
     /// `ok`, or `unavailable` (with status 503).
     #[schema(example = "ok")]
     pub database: String,

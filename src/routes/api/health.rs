@@ -25,7 +25,7 @@ pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     .await
     .map_err(ApiError::from)
     .and_then(|r| r);
-    let timestamp = chrono::Utc::now();
+    let timestamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     match ping {
         Ok(()) => Ok(HttpResponse::Ok().json(HealthResponse {
             status: "ok".into(),
@@ -35,10 +35,7 @@ pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         Err(error) => {
             let mut extra = Map::new();
             extra.insert("status".into(), json!("unavailable"));
-            extra.insert(
-                "timestamp".into(),
-                Value::String(timestamp.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-            );
+            extra.insert("timestamp".into(), Value::String(timestamp));
             extra.insert("database".into(), json!("unavailable"));
             Err(ApiError::unavailable(error).with_extra(extra))
         }

@@ -173,17 +173,19 @@ pub async fn refresh(
                 .ok_or_else(|| ApiError::internal("rotated session vanished"))?;
             return Ok(Refreshed::Pair(Box::new(session), next, now));
         }
-        // Not current (any more): a spent token. Inside the grace window, and only if
-        // the session moved on exactly to the token derived from this one, the caller
-        // gets the pair that rotation issued.
-        let Some(session) = sessions::find_by_previous_refresh_hash(conn, &hash)? else {
+        // Not current (any more): a spent token, of any age. Inside the grace window,
+        // and only if the session moved on exactly to the token derived from this one,
+        // the caller gets the pair that rotation issued; any other replay is reuse.
+        let Some(session) = sessions::find_by_spent_refresh_hash(conn, &hash)? else {
             return Ok(Refreshed::Unknown);
         };
         if session.revoked_at.is_some() || session.expires_at <= now {
             return Ok(Refreshed::Unknown);
         }
         let rotated_at = session.refresh_rotated_at.unwrap_or(session.created_at);
+        // Only the token spent by the latest rotation may get the current pair.
         let in_grace = now - rotated_at <= grace
+            && session.previous_refresh_token_hash.as_deref() == Some(hash.as_str())
             && session.refresh_token_hash.as_deref() == Some(next_hash.as_str());
         if in_grace {
             return Ok(Refreshed::Pair(Box::new(session), next, rotated_at));
