@@ -76,11 +76,7 @@ impl Application {
             })?
             .port();
 
-        let hasher_threads = settings.hasher_threads.unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(usize::from)
-                .unwrap_or(1)
-        });
+        let hasher_threads = settings.hasher_threads.unwrap_or_else(cores);
         let state = AppState {
             pool: crate::db::build_pool(
                 &settings.database_url,
@@ -134,11 +130,7 @@ impl Application {
         // and a thread without a pooled connection only waits for one: threads beyond
         // the pool's size add context switches and lock contention, not throughput
         // (measured: /me +45% against actix's default of 512 per process).
-        let workers = settings.workers.unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(usize::from)
-                .unwrap_or(1)
-        });
+        let workers = settings.workers.unwrap_or_else(cores);
         server = server
             .worker_max_blocking_threads((settings.db_pool_size as usize).div_ceil(workers).max(1));
         let server = server.run();
@@ -181,4 +173,11 @@ fn spawn_housekeeping(pool: crate::db::Pool) {
             }
         }
     });
+}
+
+/// The machine's cores: the default number of workers and of hashing threads.
+fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(1)
 }

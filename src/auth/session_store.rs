@@ -13,6 +13,7 @@ use diesel::prelude::*;
 use super::tokens;
 use crate::db::schema::sessions as s;
 use crate::db::{self, DbConnection, Pool, sessions::KIND_ADMIN};
+use crate::error::ApiError;
 
 /// Where actix-identity keeps the operator's id in the session state.
 const IDENTITY_KEY: &str = "actix_identity.user_id";
@@ -27,17 +28,13 @@ impl DbSessionStore {
         Self { pool }
     }
 
+    /// `db::run` with the error type the SessionStore trait wants.
     async fn run<T, F>(&self, work: F) -> Result<T, anyhow::Error>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, anyhow::Error> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
-        actix_web::web::block(move || {
-            let mut conn = pool.get()?;
-            work(&mut conn)
-        })
-        .await?
+        db::run(&self.pool, work).await.map_err(anyhow::Error::from)
     }
 }
 

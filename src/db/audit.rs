@@ -58,6 +58,29 @@ pub fn list(
     query.load(conn)
 }
 
+/// Who did what to whom, from where, now. `target` is `(type, id)`.
+pub fn record_event(
+    conn: &mut DbConnection,
+    actor: (Option<&str>, Option<&str>),
+    action: &str,
+    target: Option<(&str, &str)>,
+    ip: Option<&str>,
+) -> QueryResult<()> {
+    record(
+        conn,
+        &NewAuditEntry {
+            actor_id: actor.0,
+            actor_email: actor.1,
+            action,
+            target_type: target.map(|t| t.0),
+            target_id: target.map(|t| t.1),
+            ip,
+            details: None,
+            created_at: super::now(),
+        },
+    )
+}
+
 /// An entry for an action a user took on their own account.
 pub fn record_user_action(
     conn: &mut DbConnection,
@@ -66,61 +89,11 @@ pub fn record_user_action(
     action: &str,
     ip: Option<&str>,
 ) -> QueryResult<()> {
-    record(
+    record_event(
         conn,
-        &NewAuditEntry {
-            actor_id: Some(user_id),
-            actor_email: Some(email),
-            action,
-            target_type: Some("user"),
-            target_id: Some(user_id),
-            ip,
-            details: None,
-            created_at: super::now(),
-        },
-    )
-}
-
-/// An entry for something an operator did in the admin panel.
-pub fn record_operator_action(
-    conn: &mut DbConnection,
-    operator: (&str, &str),
-    action: &str,
-    target: (&str, &str),
-    ip: Option<&str>,
-) -> QueryResult<()> {
-    record(
-        conn,
-        &NewAuditEntry {
-            actor_id: Some(operator.0),
-            actor_email: Some(operator.1),
-            action,
-            target_type: Some(target.0),
-            target_id: Some(target.1),
-            ip,
-            details: None,
-            created_at: super::now(),
-        },
-    )
-}
-
-/// An entry about the actor alone (panel sign-in, sign-out, refused sign-in).
-pub fn record_actor_event(
-    conn: &mut DbConnection,
-    actor_id: Option<&str>,
-    actor_email: Option<&str>,
-    action: &str,
-    ip: Option<&str>,
-) -> QueryResult<()> {
-    record(
-        conn,
-        &NewAuditEntry {
-            actor_id,
-            actor_email,
-            action,
-            ip,
-            created_at: super::now(),
-            ..Default::default()
-        },
+        (Some(user_id), Some(email)),
+        action,
+        Some(("user", user_id)),
+        ip,
     )
 }

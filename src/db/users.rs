@@ -44,6 +44,21 @@ pub struct NewUser<'a> {
     pub updated_at: NaiveDateTime,
 }
 
+impl<'a> From<&'a User> for NewUser<'a> {
+    fn from(user: &'a User) -> Self {
+        Self {
+            id: &user.id,
+            email: &user.email,
+            name: user.name.as_deref(),
+            password_hash: &user.password_hash,
+            email_verified: user.email_verified,
+            role: &user.role,
+            created_at: user.created_at,
+            updated_at: user.updated_at,
+        }
+    }
+}
+
 pub fn insert(conn: &mut DbConnection, user: &NewUser<'_>) -> QueryResult<()> {
     diesel::insert_into(users::table)
         .values(user)

@@ -145,13 +145,13 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         self.log_cause();
-        error_response(self.body.clone(), self.retry_after)
+        error_response(self.body.clone(), self.retry_after, Lang::En)
     }
 }
 
-/// An envelope response in English, carrying its `ErrorBody` so that the language
-/// middleware can render it again for a Japanese reader.
-pub fn error_response(body: ErrorBody, retry_after: Option<u64>) -> HttpResponse {
+/// An envelope response in `lang`, carrying its `ErrorBody` so that the language
+/// middleware can render it again for a reader who prefers another language.
+pub fn error_response(body: ErrorBody, retry_after: Option<u64>, lang: Lang) -> HttpResponse {
     let mut response = HttpResponse::build(body.code.status());
     response.insert_header((
         header::CONTENT_TYPE,
@@ -160,7 +160,7 @@ pub fn error_response(body: ErrorBody, retry_after: Option<u64>) -> HttpResponse
     if let Some(seconds) = retry_after {
         response.insert_header((header::RETRY_AFTER, seconds.to_string()));
     }
-    let mut response = response.body(body.to_bytes(Lang::En));
+    let mut response = response.body(body.to_bytes(lang));
     response.extensions_mut().insert(body);
     response
 }

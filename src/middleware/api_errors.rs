@@ -77,9 +77,7 @@ impl ResponseError for LocalizedError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code())
-            .content_type("application/json")
-            .body(self.body.to_bytes(self.lang))
+        crate::error::error_response(self.body.clone(), None, self.lang)
     }
 }
 

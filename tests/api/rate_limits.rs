@@ -49,6 +49,13 @@ async fn failed_logins_block_the_account_across_instances(app: TestApp) {
     assert_limited(attempt(PASSWORD, &second).await).await;
     // Another account is not affected.
     app.signup("bystander@example.com").await;
+    let bystander = client()
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({ "email": "bystander@example.com", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bystander.status(), 200);
 }
 
 async fn forgot_password_is_limited_per_address(app: TestApp) {

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{TestApp, client};
+use crate::helpers::{FRONTEND, PASSWORD, TestApp, TestDb, client};
 
 crate::on_both_backends!(
     sessions_are_listed_with_the_current_one_marked,
@@ -11,6 +11,38 @@ crate::on_both_backends!(
     revoking_all_others_keeps_the_current_one,
     last_seen_is_not_written_on_every_request,
 );
+
+crate::on_both_databases!(forwarded_for_counts_only_from_trusted_proxies);
+
+/// The IP a session records after a signup that claims to come through a proxy.
+async fn recorded_ip(app: &TestApp, email: &str) -> Value {
+    let browser = client();
+    let response = browser
+        .post(app.url("/api/v1/auth/signup"))
+        .header("Origin", FRONTEND)
+        .header("X-Forwarded-For", "6.6.6.6, 203.0.113.7")
+        .json(&serde_json::json!({ "email": email, "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    sessions_of(app, &browser).await[0]["ip"].clone()
+}
+
+async fn forwarded_for_counts_only_from_trusted_proxies(db: TestDb) {
+    // By default the header is the client's own word: the peer address counts.
+    let direct = TestApp::spawn_on(TestDb::reuse(&db), &[]).await;
+    assert_eq!(
+        recorded_ip(&direct, "direct@example.com").await,
+        "127.0.0.1"
+    );
+    // Behind a trusted proxy, the right-most untrusted entry is the client.
+    let proxied = TestApp::spawn_on(db, &[("TRUSTED_PROXIES", "127.0.0.1/32")]).await;
+    assert_eq!(
+        recorded_ip(&proxied, "proxied@example.com").await,
+        "203.0.113.7"
+    );
+}
 
 async fn sessions_of(app: &TestApp, browser: &reqwest::Client) -> Vec<Value> {
     let response = browser

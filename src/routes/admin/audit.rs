@@ -3,7 +3,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::operator::Operator;
-use super::page::{AdminError, Layout, PER_PAGE, html, page_number};
+use super::page::{AdminError, Layout, PER_PAGE, html, page_number, split_page};
 use crate::db::audit::AuditEntry;
 use crate::db::{self, admin};
 use crate::state::AppState;
@@ -57,12 +57,11 @@ pub async fn list(
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, AdminError> {
     let page = page_number(query.page);
-    let mut entries = db::run(&state.pool, move |conn| {
+    let entries = db::run(&state.pool, move |conn| {
         Ok(admin::audit_page(conn, (page - 1) * PER_PAGE, PER_PAGE)?)
     })
     .await?;
-    let has_next = entries.len() as i64 > PER_PAGE;
-    entries.truncate(PER_PAGE as usize);
+    let (entries, has_next) = split_page(entries);
     html(&AuditPage {
         layout: operator.layout()?,
         rows: entries.into_iter().map(AuditRow::from).collect(),

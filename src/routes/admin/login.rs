@@ -93,11 +93,11 @@ pub async fn submit(
     let ip = client.ip.clone();
     let actor = user.as_ref().map(|u| u.id.clone());
     db::run(&state.pool, move |conn| {
-        Ok(audit::record_actor_event(
+        Ok(audit::record_event(
             conn,
-            actor.as_deref(),
-            Some(&entry_email),
+            (actor.as_deref(), Some(&entry_email)),
             action,
+            None,
             ip.as_deref(),
         )?)
     })
@@ -152,11 +152,11 @@ pub async fn logout(
         let id = identity.id().ok();
         let ip = ClientInfo::from_request(&req, &state.proxies).ip;
         db::run(&state.pool, move |conn| {
-            Ok(audit::record_actor_event(
+            Ok(audit::record_event(
                 conn,
-                id.as_deref(),
-                None,
+                (id.as_deref(), None),
                 "admin.logout",
+                None,
                 ip.as_deref(),
             )?)
         })

@@ -4,7 +4,9 @@ use serde::Deserialize;
 
 use super::csrf;
 use super::operator::Operator;
-use super::page::{AdminError, Layout, PER_PAGE, flash, html, page_number, redirect, safe_return};
+use super::page::{
+    AdminError, Layout, PER_PAGE, flash, html, page_number, redirect, safe_return, split_page,
+};
 use crate::db::sessions::Session;
 use crate::db::{self, admin, audit, sessions};
 use crate::state::AppState;
@@ -74,7 +76,7 @@ pub async fn list(
     let user = query.user.clone().unwrap_or_default().trim().to_owned();
     let page = page_number(query.page);
     let (kind_filter, user_filter) = (kind.clone(), user.clone());
-    let mut found = db::run(&state.pool, move |conn| {
+    let found = db::run(&state.pool, move |conn| {
         Ok(admin::active_sessions(
             conn,
             kind_filter.as_deref(),
@@ -85,8 +87,7 @@ pub async fn list(
         )?)
     })
     .await?;
-    let has_next = found.len() as i64 > PER_PAGE;
-    found.truncate(PER_PAGE as usize);
+    let (found, has_next) = split_page(found);
     let kind = kind.unwrap_or_default();
     let filter_query = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("kind", &kind)
@@ -128,11 +129,11 @@ pub async fn revoke(
     let revoked = db::run(&state.pool, move |conn| {
         let count = sessions::revoke(conn, &id, db::now())?;
         if count > 0 {
-            audit::record_operator_action(
+            audit::record_event(
                 conn,
-                (&operator_ids.0, &operator_ids.1),
+                (Some(&operator_ids.0), Some(&operator_ids.1)),
                 "admin.session_revoked",
-                ("session", &id),
+                Some(("session", &id)),
                 ip.as_deref(),
             )?;
         }

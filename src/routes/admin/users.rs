@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 use super::csrf;
 use super::operator::Operator;
-use super::page::{AdminError, Layout, PER_PAGE, flash, html, page_number, redirect};
+use super::page::{AdminError, Layout, PER_PAGE, flash, html, page_number, redirect, split_page};
 use super::sessions::SessionRow;
 use crate::db::users::User;
 use crate::db::{self, admin, audit, sessions, users};
@@ -72,7 +72,7 @@ pub async fn list(
     let status = admin::UserStatus::parse(&status_raw);
     let page = page_number(query.page);
     let search = q.clone();
-    let mut found = db::run(&state.pool, move |conn| {
+    let found = db::run(&state.pool, move |conn| {
         Ok(admin::search_users(
             conn,
             Some(&search),
@@ -82,8 +82,7 @@ pub async fn list(
         )?)
     })
     .await?;
-    let has_next = found.len() as i64 > PER_PAGE;
-    found.truncate(PER_PAGE as usize);
+    let (found, has_next) = split_page(found);
     let filter_query = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("q", &q)
         .append_pair("status", if status.is_some() { &status_raw } else { "" })
@@ -210,11 +209,11 @@ pub async fn act(
             "delete" => users::soft_delete(conn, &user.id, now)?,
             _ => sessions::revoke_all_for_user(conn, &user.id, None, now).map(drop)?,
         }
-        audit::record_operator_action(
+        audit::record_event(
             conn,
-            (&operator_ids.0, &operator_ids.1),
+            (Some(&operator_ids.0), Some(&operator_ids.1)),
             audit_action,
-            ("user", &user.id),
+            Some(("user", &user.id)),
             ip.as_deref(),
         )?;
         Ok(true)

@@ -2,6 +2,7 @@ use actix_web::{HttpResponse, get, web};
 use diesel::r2d2::R2D2Connection;
 use serde_json::{Map, Value, json};
 
+use crate::db;
 use crate::error::ApiError;
 use crate::routes::api::dto::{ErrorResponse, HealthResponse};
 use crate::state::AppState;
@@ -17,14 +18,10 @@ use crate::state::AppState;
 )]
 #[get("/api/health")]
 pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let pool = state.pool.clone();
-    let ping = web::block(move || -> Result<(), ApiError> {
-        let mut conn = pool.get()?;
+    let ping = db::run(&state.pool, |conn| {
         conn.ping().map_err(ApiError::unavailable)
     })
-    .await
-    .map_err(ApiError::from)
-    .and_then(|r| r);
+    .await;
     let timestamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     match ping {
         Ok(()) => Ok(HttpResponse::Ok().json(HealthResponse {

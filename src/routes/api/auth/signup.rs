@@ -63,30 +63,30 @@ pub async fn signup(
     }
 
     let hash = state.hasher.hash(password.expose()).await?;
-    let id = uuid::Uuid::new_v4().to_string();
-    let user = db::run(&state.pool, move |conn| {
-        let now = db::now();
-        let inserted = users::insert(
-            conn,
-            &users::NewUser {
-                id: &id,
-                email: email.as_str(),
-                name: name.as_deref(),
-                password_hash: &hash,
-                email_verified: false,
-                role: users::ROLE_USER,
-                created_at: now,
-                updated_at: now,
-            },
-        );
+    let now = db::now();
+    let user = users::User {
+        id: uuid::Uuid::new_v4().to_string(),
+        email: email.as_str().to_owned(),
+        name,
+        password_hash: hash,
+        email_verified: false,
+        image: None,
+        role: users::ROLE_USER.to_owned(),
+        disabled_at: None,
+        deleted_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let row = user.clone();
+    db::run(&state.pool, move |conn| {
+        let inserted = users::insert(conn, &users::NewUser::from(&row));
         match inserted {
             // Two sign-ups racing for one address: the loser hears EMAIL_TAKEN.
             Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
                 Err(ApiError::new(ErrorCode::EmailTaken))
             }
             other => other.map_err(ApiError::from),
-        }?;
-        users::find_by_id(conn, &id)?.ok_or_else(|| ApiError::internal("new user vanished"))
+        }
     })
     .await?;
 

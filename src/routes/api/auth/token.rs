@@ -46,36 +46,51 @@ pub struct TokenResponse {
     pub token_type: String,
 }
 
-/// The access token of session `session` as issued at `issued_at`: signing is
-/// deterministic, so the same inputs give the same token.
-fn access_token(
-    state: &AppState,
-    session: &Session,
-    user_id: &str,
-    issued_at: NaiveDateTime,
-) -> Result<(String, i64), ApiError> {
-    let expires_at = (issued_at + ACCESS_TOKEN_LIFETIME).min(session.expires_at);
-    let token = auth_sessions::sign(&state.jwt, user_id, &session.id, issued_at, expires_at)?;
-    Ok((token, (expires_at - issued_at).num_seconds()))
-}
-
-fn pair(
-    state: &AppState,
-    session: &Session,
+/// What a token response is made from.
+struct Grant {
+    session_id: String,
+    user_id: String,
+    session_expires_at: NaiveDateTime,
     refresh_token: String,
     issued_at: NaiveDateTime,
-) -> Result<TokenResponse, ApiError> {
-    let user_id = session
-        .user_id
-        .as_deref()
-        .ok_or_else(|| ApiError::internal("bearer session without a user"))?;
-    let (token, expires_in) = access_token(state, session, user_id, issued_at)?;
-    Ok(TokenResponse {
-        token,
-        refresh_token,
-        expires_in,
-        token_type: "Bearer".into(),
-    })
+}
+
+impl Grant {
+    fn for_session(
+        session: &Session,
+        refresh_token: String,
+        issued_at: NaiveDateTime,
+    ) -> Result<Self, ApiError> {
+        Ok(Self {
+            session_id: session.id.clone(),
+            user_id: session
+                .user_id
+                .clone()
+                .ok_or_else(|| ApiError::internal("bearer session without a user"))?,
+            session_expires_at: session.expires_at,
+            refresh_token,
+            issued_at,
+        })
+    }
+
+    /// Signing is deterministic: the same grant gives the same access token, which is
+    /// how a refresh inside the grace window returns the very pair already issued.
+    fn into_response(self, state: &AppState) -> Result<TokenResponse, ApiError> {
+        let expires_at = (self.issued_at + ACCESS_TOKEN_LIFETIME).min(self.session_expires_at);
+        let token = auth_sessions::sign(
+            &state.jwt,
+            &self.user_id,
+            &self.session_id,
+            self.issued_at,
+            expires_at,
+        )?;
+        Ok(TokenResponse {
+            token,
+            refresh_token: self.refresh_token,
+            expires_in: (expires_at - self.issued_at).num_seconds(),
+            token_type: "Bearer".into(),
+        })
+    }
 }
 
 /// Exchange email and password for an access token and a refresh token.
@@ -102,8 +117,9 @@ pub async fn issue_token(
     let refresh_token = tokens::new_secret();
     let refresh_hash = tokens::hash_secret(&refresh_token);
     let now = db::now();
-    let session = db::run(&state.pool, move |conn| {
-        let (sid, _) = auth_sessions::create(
+    let user_id = user.id.clone();
+    let (session_id, session_expires_at) = db::run(&state.pool, move |conn| {
+        let created = auth_sessions::create(
             conn,
             &auth_sessions::NewSessionSpec {
                 user_id: &user.id,
@@ -121,17 +137,23 @@ pub async fn issue_token(
             "user.token_issued",
             client.ip.as_deref(),
         )?;
-        sessions::find_active(conn, &sid, now)?
-            .ok_or_else(|| ApiError::internal("new session vanished"))
+        Ok(created)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(pair(&state, &session, refresh_token, now)?))
+    let grant = Grant {
+        session_id,
+        user_id,
+        session_expires_at,
+        refresh_token,
+        issued_at: now,
+    };
+    Ok(HttpResponse::Ok().json(grant.into_response(&state)?))
 }
 
 enum Refreshed {
     /// This request rotated the session (or lost a race to one that did, within the
     /// grace window): answer with this pair.
-    Pair(Box<Session>, String, NaiveDateTime),
+    Pair(Grant),
     /// A spent token came back after the grace window: the session is revoked.
     Reused,
     Unknown,
@@ -169,9 +191,7 @@ pub async fn refresh(
         if let Some(session) = sessions::find_by_refresh_hash(conn, &hash, now)?
             && sessions::rotate_refresh(conn, &session.id, &hash, &next_hash, now)?
         {
-            let session = sessions::find_active(conn, &session.id, now)?
-                .ok_or_else(|| ApiError::internal("rotated session vanished"))?;
-            return Ok(Refreshed::Pair(Box::new(session), next, now));
+            return Ok(Refreshed::Pair(Grant::for_session(&session, next, now)?));
         }
         // Not current (any more): a spent token, of any age. Inside the grace window,
         // and only if the session moved on exactly to the token derived from this one,
@@ -188,7 +208,9 @@ pub async fn refresh(
             && session.previous_refresh_token_hash.as_deref() == Some(hash.as_str())
             && session.refresh_token_hash.as_deref() == Some(next_hash.as_str());
         if in_grace {
-            return Ok(Refreshed::Pair(Box::new(session), next, rotated_at));
+            return Ok(Refreshed::Pair(Grant::for_session(
+                &session, next, rotated_at,
+            )?));
         }
         sessions::revoke(conn, &session.id, now)?;
         if let Some(user_id) = &session.user_id {
@@ -208,9 +230,7 @@ pub async fn refresh(
     })
     .await?;
     match outcome {
-        Refreshed::Pair(session, refresh_token, issued_at) => {
-            Ok(HttpResponse::Ok().json(pair(&state, &session, refresh_token, issued_at)?))
-        }
+        Refreshed::Pair(grant) => Ok(HttpResponse::Ok().json(grant.into_response(&state)?)),
         Refreshed::Reused => Err(ApiError::new(ErrorCode::TokenReused)),
         Refreshed::Unknown => Err(ApiError::new(ErrorCode::Unauthorized)),
     }
