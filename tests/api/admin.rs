@@ -314,13 +314,7 @@ async fn user_actions_take_effect_and_are_audited(app: TestApp) {
         401,
         "sessions revoked by disabling"
     );
-    let login = app
-        .post_with(
-            &client(),
-            "/api/v1/auth/login",
-            json!({ "email": "target@example.com", "password": PASSWORD }),
-        )
-        .await;
+    let login = app.attempt_login("target@example.com", PASSWORD).await;
     assert_eq!(login.status(), 403);
 
     let enabled = operator

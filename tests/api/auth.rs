@@ -196,20 +196,8 @@ async fn login_sets_the_cookie_per_remember_me(app: TestApp) {
 
 async fn login_refuses_wrong_credentials_alike(app: TestApp) {
     app.signup("ito@example.com").await;
-    let wrong_password = app
-        .post_with(
-            &client(),
-            "/api/v1/auth/login",
-            json!({ "email": "ito@example.com", "password": "wrong password" }),
-        )
-        .await;
-    let unknown = app
-        .post_with(
-            &client(),
-            "/api/v1/auth/login",
-            json!({ "email": "nobody@example.com", "password": PASSWORD }),
-        )
-        .await;
+    let wrong_password = app.attempt_login("ito@example.com", "wrong password").await;
+    let unknown = app.attempt_login("nobody@example.com", PASSWORD).await;
     let a = wrong_password.text().await.unwrap();
     let b = unknown.text().await.unwrap();
     assert_eq!(
@@ -358,24 +346,14 @@ async fn disabled_accounts_cannot_sign_in_and_lose_their_sessions(app: TestApp) 
         error_code(me).await,
         (StatusCode::FORBIDDEN, "ACCOUNT_DISABLED".into())
     );
-    let login = app
-        .post_with(
-            &client(),
-            "/api/v1/auth/login",
-            json!({ "email": "disabled@example.com", "password": PASSWORD }),
-        )
-        .await;
+    let login = app.attempt_login("disabled@example.com", PASSWORD).await;
     assert_eq!(
         error_code(login).await,
         (StatusCode::FORBIDDEN, "ACCOUNT_DISABLED".into())
     );
     // Without the password nobody learns that the account is disabled.
     let guess = app
-        .post_with(
-            &client(),
-            "/api/v1/auth/login",
-            json!({ "email": "disabled@example.com", "password": "wrong password" }),
-        )
+        .attempt_login("disabled@example.com", "wrong password")
         .await;
     assert_eq!(
         error_code(guess).await,

@@ -70,20 +70,10 @@ async fn change_password_checks_the_current_one_and_revokes_others(app: TestApp)
     assert_eq!(app.me_status(&phone).await, 401, "other sessions revoked");
     assert_eq!(app.me_status(&app.client).await, 200, "this one kept");
 
-    let old = app
-        .post_with(
-            &client(),
-            "/api/v1/auth/login",
-            json!({ "email": "change@example.com", "password": PASSWORD }),
-        )
-        .await;
+    let old = app.attempt_login("change@example.com", PASSWORD).await;
     assert_eq!(old.status(), 401);
     let new = app
-        .post_with(
-            &client(),
-            "/api/v1/auth/login",
-            json!({ "email": "change@example.com", "password": "brand new password" }),
-        )
+        .attempt_login("change@example.com", "brand new password")
         .await;
     assert_eq!(new.status(), 200);
 }
@@ -155,11 +145,7 @@ async fn reset_mail_arrives_by_smtp_and_its_link_works(db: TestDb) {
         "every session revoked"
     );
     let login = app
-        .post_with(
-            &client(),
-            "/api/v1/auth/login",
-            json!({ "email": "reset@example.com", "password": "a fresh password" }),
-        )
+        .attempt_login("reset@example.com", "a fresh password")
         .await;
     assert_eq!(login.status(), 200);
 

@@ -108,20 +108,10 @@ async fn the_switch_turns_limits_off(db: TestDb) {
     app.signup("bench@example.com").await;
     for _ in 0..7 {
         let response = app
-            .post_with(
-                &client(),
-                "/api/v1/auth/login",
-                json!({ "email": "bench@example.com", "password": "wrong password" }),
-            )
+            .attempt_login("bench@example.com", "wrong password")
             .await;
         assert_eq!(response.status(), 401);
     }
-    let ok = app
-        .post_with(
-            &client(),
-            "/api/v1/auth/login",
-            json!({ "email": "bench@example.com", "password": PASSWORD }),
-        )
-        .await;
+    let ok = app.attempt_login("bench@example.com", PASSWORD).await;
     assert_eq!(ok.status(), 200);
 }

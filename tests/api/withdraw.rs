@@ -64,13 +64,7 @@ async fn withdrawal_soft_deletes_and_frees_the_address(app: TestApp) {
     assert!(row.name.is_none());
     assert_eq!(sessions, 0, "sessions deleted");
 
-    let login = app
-        .post_with(
-            &client(),
-            "/api/v1/auth/login",
-            json!({ "email": "leaving@example.com", "password": PASSWORD }),
-        )
-        .await;
+    let login = app.attempt_login("leaving@example.com", PASSWORD).await;
     assert_eq!(login.status(), 401);
     let again = app
         .post_with(

@@ -148,6 +148,17 @@ impl TestApp {
         body["user"].clone()
     }
 
+    /// One login attempt from a fresh client (another browser, with the front-end's
+    /// Origin); returns the response, whatever it is.
+    pub async fn attempt_login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_with(
+            &client(),
+            "/api/v1/auth/login",
+            serde_json::json!({ "email": email, "password": password }),
+        )
+        .await
+    }
+
     /// Logs `email` in on a fresh client (another browser); returns that client.
     pub async fn login_elsewhere(&self, email: &str) -> reqwest::Client {
         self.login_elsewhere_with(email, PASSWORD).await
