@@ -99,8 +99,6 @@ impl Application {
             let (app, document) = App::new()
                 .app_data(app_state.clone())
                 .app_data(middleware::json_config())
-                .app_data(middleware::path_config())
-                .app_data(middleware::query_config())
                 .app_data(web::PayloadConfig::new(middleware::BODY_LIMIT))
                 // Outermost first in the request's path: log, CORS, envelope, panic guard.
                 .wrap(from_fn(middleware::catch_panic))

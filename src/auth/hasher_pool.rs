@@ -36,8 +36,12 @@ const QUEUE_PER_THREAD: usize = 256;
 
 impl HasherPool {
     pub fn start(threads: usize) -> std::io::Result<Self> {
+        Self::start_with_queue(threads, threads.max(1) * QUEUE_PER_THREAD)
+    }
+
+    fn start_with_queue(threads: usize, queue_len: usize) -> std::io::Result<Self> {
         let threads = threads.max(1);
-        let (jobs, queue) = mpsc::sync_channel::<Job>(threads * QUEUE_PER_THREAD);
+        let (jobs, queue) = mpsc::sync_channel::<Job>(queue_len);
         let queue = Arc::new(Mutex::new(queue));
         for n in 0..threads {
             let queue = queue.clone();
@@ -113,5 +117,36 @@ fn work(queue: &Mutex<Receiver<Job>>) {
                 let _ = reply.send(engine.verify(&password, &phc));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(future)
+    }
+
+    #[test]
+    fn verifies_and_turns_work_away_when_the_queue_is_full() {
+        let pool = HasherPool::start_with_queue(1, 1).unwrap();
+        let phc = block_on(pool.hash("correct horse")).unwrap();
+        assert!(block_on(pool.verify("correct horse", &phc)).unwrap());
+        assert!(!block_on(pool.verify("wrong horse", &phc)).unwrap());
+        assert!(!block_on(pool.verify_dummy("correct horse")).unwrap());
+
+        // One job running, one waiting: the rest are refused at once with 503.
+        let flood = (0..6).map(|_| pool.verify("correct horse", &phc));
+        let results = block_on(futures_util::future::join_all(flood));
+        let refused = results
+            .iter()
+            .filter(|r| matches!(r, Err(e) if e.code() == ErrorCode::ServiceUnavailable))
+            .count();
+        assert!(refused >= 1, "{results:?}");
+        assert!(results.iter().any(|r| matches!(r, Ok(true))), "{results:?}");
     }
 }

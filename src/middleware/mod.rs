@@ -4,6 +4,6 @@ mod api_errors;
 mod catch_panic;
 mod request_log;
 
-pub use api_errors::{BODY_LIMIT, api_error_envelope, json_config, path_config, query_config};
+pub use api_errors::{BODY_LIMIT, api_error_envelope, json_config};
 pub use catch_panic::catch_panic;
 pub use request_log::{RequestId, log_requests};
