@@ -6,14 +6,12 @@ use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, web};
 use chrono::TimeDelta;
-use diesel::prelude::*;
 use futures_util::future::LocalBoxFuture;
 
 use super::csrf;
-use crate::db::schema::{sessions, users};
 use crate::db::sessions::Session;
 use crate::db::users::User;
-use crate::db::{self, DbConnection};
+use crate::db::{self, DbConnection, sessions};
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
@@ -108,45 +106,22 @@ async fn authenticate(req: &HttpRequest) -> Result<Option<AuthUser>, ApiError> {
     Ok(Some(AuthUser { user, session, via }))
 }
 
-/// The session row and its user, in one indexed query. It runs on every
-/// authenticated request, so it is written per backend: a query through the
-/// MultiConnection wrapper is rebuilt and re-prepared each time, while one on the
-/// inner connection hits diesel's prepared-statement cache (profiled: the SQL parser
-/// was the largest cost of /me).
+/// The live session and its user, or 401; 403 for a disabled account. `last_seen_at`
+/// is written at most once per `LAST_SEEN_RESOLUTION`, not on every request.
 fn load_live_session(
     conn: &mut DbConnection,
     sid: &str,
     sub: &str,
 ) -> Result<(User, Session), ApiError> {
     let now = db::now();
-    macro_rules! live_session {
-        ($conn:expr) => {
-            sessions::table
-                .inner_join(users::table)
-                .filter(sessions::id.eq(sid))
-                .filter(sessions::revoked_at.is_null())
-                .filter(sessions::expires_at.gt(now))
-                .filter(users::id.eq(sub))
-                .filter(users::deleted_at.is_null())
-                .select((User::as_select(), Session::as_select()))
-                .first::<(User, Session)>($conn)
-                .optional()
-        };
-    }
-    let found = match conn {
-        DbConnection::Sqlite(conn) => live_session!(conn),
-        DbConnection::Postgres(conn) => live_session!(conn),
-    }?;
-    let Some((user, mut session)) = found else {
+    let Some((user, mut session)) = sessions::find_live_with_user(conn, sid, sub, now)? else {
         return Err(ApiError::new(ErrorCode::Unauthorized));
     };
     if user.disabled_at.is_some() {
         return Err(ApiError::new(ErrorCode::AccountDisabled));
     }
     if now - session.last_seen_at >= LAST_SEEN_RESOLUTION {
-        diesel::update(sessions::table.find(&session.id))
-            .set(sessions::last_seen_at.eq(now))
-            .execute(conn)?;
+        sessions::touch_last_seen(conn, &session.id, now)?;
         session.last_seen_at = now;
     }
     Ok((user, session))

@@ -8,11 +8,9 @@ use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, Upd
 use actix_web::cookie::time::Duration;
 use anyhow::anyhow;
 use chrono::{NaiveDateTime, TimeDelta};
-use diesel::prelude::*;
 
 use super::tokens;
-use crate::db::schema::sessions as s;
-use crate::db::{self, DbConnection, Pool, sessions::KIND_ADMIN};
+use crate::db::{self, DbConnection, Pool, sessions};
 use crate::error::ApiError;
 
 /// Where actix-identity keeps the operator's id in the session state.
@@ -55,16 +53,7 @@ impl SessionStore for DbSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
         let hash = tokens::hash_secret(key.as_ref());
         let raw: Option<Option<String>> = self
-            .run(move |conn| {
-                Ok(s::table
-                    .filter(s::token_hash.eq(&hash))
-                    .filter(s::kind.eq(KIND_ADMIN))
-                    .filter(s::revoked_at.is_null())
-                    .filter(s::expires_at.gt(db::now()))
-                    .select(s::state)
-                    .first(conn)
-                    .optional()?)
-            })
+            .run(move |conn| Ok(sessions::find_panel_state(conn, &hash, db::now())?))
             .await
             .map_err(LoadError::Other)?;
         match raw.flatten() {
@@ -83,18 +72,22 @@ impl SessionStore for DbSessionStore {
         let user_id = user_of(&state);
         self.run(move |conn| {
             let now = db::now();
-            diesel::insert_into(s::table)
-                .values((
-                    s::id.eq(uuid::Uuid::new_v4().to_string()),
-                    s::user_id.eq(user_id),
-                    s::kind.eq(KIND_ADMIN),
-                    s::token_hash.eq(hash),
-                    s::state.eq(json),
-                    s::created_at.eq(now),
-                    s::last_seen_at.eq(now),
-                    s::expires_at.eq(expires_at),
-                ))
-                .execute(conn)?;
+            sessions::insert(
+                conn,
+                &sessions::NewSession {
+                    id: &uuid::Uuid::new_v4().to_string(),
+                    user_id: user_id.as_deref(),
+                    kind: sessions::KIND_ADMIN,
+                    token_hash: Some(&hash),
+                    refresh_token_hash: None,
+                    state: Some(&json),
+                    created_at: now,
+                    last_seen_at: now,
+                    expires_at,
+                    ip: None,
+                    user_agent: None,
+                },
+            )?;
             Ok(())
         })
         .await
@@ -115,22 +108,18 @@ impl SessionStore for DbSessionStore {
         let user_id = user_of(&state);
         let updated = self
             .run(move |conn| {
-                Ok(diesel::update(
-                    s::table
-                        .filter(s::token_hash.eq(&hash))
-                        .filter(s::revoked_at.is_null()),
-                )
-                .set((
-                    s::state.eq(json),
-                    s::user_id.eq(user_id),
-                    s::expires_at.eq(expires_at),
-                    s::last_seen_at.eq(db::now()),
-                ))
-                .execute(conn)?)
+                Ok(sessions::update_panel_state(
+                    conn,
+                    &hash,
+                    &json,
+                    user_id.as_deref(),
+                    expires_at,
+                    db::now(),
+                )?)
             })
             .await
             .map_err(UpdateError::Other)?;
-        if updated == 0 {
+        if !updated {
             // Revoked or expired meanwhile: never resurrect it; start a new session.
             return self
                 .save(state, ttl)
@@ -144,14 +133,12 @@ impl SessionStore for DbSessionStore {
         let hash = tokens::hash_secret(key.as_ref());
         let expires_at = expiry(ttl);
         self.run(move |conn| {
-            diesel::update(
-                s::table
-                    .filter(s::token_hash.eq(&hash))
-                    .filter(s::revoked_at.is_null()),
-            )
-            .set((s::expires_at.eq(expires_at), s::last_seen_at.eq(db::now())))
-            .execute(conn)?;
-            Ok(())
+            Ok(sessions::extend_panel_session(
+                conn,
+                &hash,
+                expires_at,
+                db::now(),
+            )?)
         })
         .await
     }
@@ -160,16 +147,7 @@ impl SessionStore for DbSessionStore {
     /// sessions stays whole.
     async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
         let hash = tokens::hash_secret(key.as_ref());
-        self.run(move |conn| {
-            diesel::update(
-                s::table
-                    .filter(s::token_hash.eq(&hash))
-                    .filter(s::revoked_at.is_null()),
-            )
-            .set(s::revoked_at.eq(db::now()))
-            .execute(conn)?;
-            Ok(())
-        })
-        .await
+        self.run(move |conn| Ok(sessions::revoke_by_token_hash(conn, &hash, db::now())?))
+            .await
     }
 }
