@@ -11,7 +11,6 @@ pub mod error;
 pub mod i18n;
 pub mod mail;
 pub mod middleware;
-pub mod rate_limit;
 pub mod routes;
 pub mod startup;
 pub mod state;

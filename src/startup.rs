@@ -13,10 +13,10 @@ use utoipa_actix_web::AppExt;
 use crate::auth::client::TrustedProxies;
 use crate::auth::hasher_pool::HasherPool;
 use crate::auth::jwt::JwtKeys;
+use crate::auth::throttle::Throttle;
 use crate::bootstrap::{self, BootstrapError};
 use crate::config::{ConfigError, Settings};
 use crate::mail::Mailer;
-use crate::rate_limit::IpRateLimiter;
 use crate::state::AppState;
 use crate::{cors, middleware, routes};
 
@@ -86,7 +86,7 @@ impl Application {
             hasher: HasherPool::start(hasher_threads).map_err(StartupError::Hasher)?,
             jwt: JwtKeys::new(&settings.secret_key),
             mailer: Mailer::from_settings(&settings)?,
-            limiter: Arc::new(IpRateLimiter::new(settings.rate_limit_enabled)),
+            throttle: Arc::new(Throttle::new(settings.rate_limit_enabled)),
             proxies: TrustedProxies::new(settings.trusted_proxies.clone()),
             settings: settings.clone(),
         };

@@ -3,10 +3,10 @@ use std::sync::Arc;
 use crate::auth::client::TrustedProxies;
 use crate::auth::hasher_pool::HasherPool;
 use crate::auth::jwt::JwtKeys;
+use crate::auth::throttle::Throttle;
 use crate::config::Settings;
 use crate::db::Pool;
 use crate::mail::Mailer;
-use crate::rate_limit::IpRateLimiter;
 
 /// What every handler may need; cloned cheaply into each worker.
 #[derive(Clone)]
@@ -16,6 +16,6 @@ pub struct AppState {
     pub hasher: HasherPool,
     pub jwt: JwtKeys,
     pub mailer: Mailer,
-    pub limiter: Arc<IpRateLimiter>,
+    pub throttle: Arc<Throttle>,
     pub proxies: TrustedProxies,
 }

@@ -3,8 +3,13 @@
 
 use std::net::IpAddr;
 
-use actix_web::HttpRequest;
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::{Ready, ready};
 use ipnet::IpNet;
+
+use crate::error::ApiError;
+use crate::state::AppState;
 
 #[derive(Debug, Clone, Default)]
 pub struct TrustedProxies(Vec<IpNet>);
@@ -54,18 +59,37 @@ pub fn user_agent(req: &HttpRequest) -> Option<String> {
     Some(ua.chars().take(MAX_USER_AGENT).collect())
 }
 
+/// The client as sessions, the audit log and the per-IP limits see it.
 #[derive(Debug, Clone)]
 pub struct ClientInfo {
-    pub ip: Option<String>,
+    pub ip: Option<IpAddr>,
     pub user_agent: Option<String>,
 }
 
 impl ClientInfo {
     pub fn from_request(req: &HttpRequest, proxies: &TrustedProxies) -> Self {
         Self {
-            ip: proxies.client_ip(req).map(|ip| ip.to_string()),
+            ip: proxies.client_ip(req),
             user_agent: user_agent(req),
         }
+    }
+
+    /// The IP as stored on session rows and audit entries.
+    pub fn ip_text(&self) -> Option<String> {
+        self.ip.map(|ip| ip.to_string())
+    }
+}
+
+impl FromRequest for ClientInfo {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            req.app_data::<web::Data<AppState>>()
+                .map(|state| Self::from_request(req, &state.proxies))
+                .ok_or_else(|| ApiError::internal("AppState missing")),
+        )
     }
 }
 

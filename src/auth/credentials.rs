@@ -1,50 +1,26 @@
-//! Checking an email and password, shared by /login and /token: the same rate
-//! limits, the same timing for unknown emails, the same disabled-account rule.
+//! Checking an email and password, shared by /login, /token and the panel's login: the
+//! same limits, the same timing for unknown emails, the same disabled-account rule.
 
-use actix_web::HttpRequest;
-use chrono::TimeDelta;
-
-use crate::db::{self, throttles, users, users::User};
+use super::client::ClientInfo;
+use super::throttle::Action;
+use crate::db::{self, users, users::User};
 use crate::domain::Email;
 use crate::error::{ApiError, ErrorCode};
-use crate::rate_limit::Action;
 use crate::state::AppState;
-
-/// Five wrong passwords within fifteen minutes block the account until the fifteen
-/// minutes are over, on every instance.
-pub const LOGIN_POLICY: throttles::Policy = throttles::Policy {
-    max_attempts: 5,
-    window: TimeDelta::minutes(15),
-};
-
-pub fn login_key(email: &Email) -> String {
-    format!("login:{}", email.as_str())
-}
 
 /// The user whose email and password these are, or the error to answer with.
 pub async fn check(
     state: &AppState,
-    req: &HttpRequest,
+    client: &ClientInfo,
     email: Email,
     password: &str,
 ) -> Result<User, ApiError> {
-    state
-        .limiter
-        .check(Action::Login, state.proxies.client_ip(req))?;
-    let key = login_key(&email);
-    let limited = state.limiter.enabled();
-    let lookup_key = key.clone();
-    let (user, counted) = db::run(&state.pool, move |conn| {
-        let throttle = if limited {
-            throttles::status(conn, &lookup_key, db::now())?
-        } else {
-            throttles::Status::Clear
-        };
-        if let throttles::Status::Blocked(retry) = throttle {
-            return Err(ApiError::new(ErrorCode::RateLimited).with_retry_after(retry));
-        }
-        let counted = throttle == throttles::Status::Counting;
-        Ok((users::find_by_email(conn, email.as_str())?, counted))
+    state.throttle.check_ip(Action::Login, client.ip)?;
+    let limits = state.throttle.accounts();
+    let lookup = email.clone();
+    let (user, failures_on_record) = db::run(&state.pool, move |conn| {
+        let failures = limits.check_login(conn, &lookup, db::now())?;
+        Ok((users::find_by_email(conn, lookup.as_str())?, failures))
     })
     .await?;
 
@@ -53,13 +29,10 @@ pub async fn check(
         None => state.hasher.verify_dummy(password).await?,
     };
     let Some(user) = user.filter(|_| verified) else {
-        if limited {
-            db::run(&state.pool, move |conn| {
-                throttles::record_attempt(conn, &key, LOGIN_POLICY, db::now())?;
-                Ok(())
-            })
-            .await?;
-        }
+        db::run(&state.pool, move |conn| {
+            limits.record_failed_login(conn, &email, db::now())
+        })
+        .await?;
         return Err(ApiError::new(ErrorCode::InvalidCredentials));
     };
     // Only someone who knows the password learns that the account is disabled.
@@ -67,8 +40,12 @@ pub async fn check(
         return Err(ApiError::new(ErrorCode::AccountDisabled));
     }
     // Most logins have no failures to forget: no write for them.
-    if counted {
-        db::run(&state.pool, move |conn| Ok(throttles::clear(conn, &key)?)).await?;
+    if failures_on_record {
+        let email = user.email.clone();
+        db::run(&state.pool, move |conn| {
+            limits.forget_failed_logins(conn, &email)
+        })
+        .await?;
     }
     Ok(user)
 }

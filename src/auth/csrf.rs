@@ -6,6 +6,7 @@ use actix_web::http::Method;
 use actix_web::http::header::{ORIGIN, REFERER};
 
 use crate::config::{Settings, normalize_origin};
+use crate::error::{ApiError, ErrorCode};
 
 pub fn is_unsafe(method: &Method) -> bool {
     matches!(
@@ -49,4 +50,13 @@ pub fn origin_allowed(req: &HttpRequest, settings: &Settings) -> bool {
 pub fn foreign_origin(req: &HttpRequest, settings: &Settings) -> bool {
     let claimed = req.headers().contains_key(ORIGIN) || req.headers().contains_key(REFERER);
     claimed && !origin_allowed(req, settings)
+}
+
+/// Signup and login set a cookie without presenting one: a browser's Origin must still
+/// be allowed, so that a foreign page cannot log a visitor in (login CSRF).
+pub fn refuse_foreign_origin(req: &HttpRequest, settings: &Settings) -> Result<(), ApiError> {
+    if foreign_origin(req, settings) {
+        return Err(ApiError::new(ErrorCode::CsrfFailed));
+    }
+    Ok(())
 }

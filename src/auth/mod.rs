@@ -1,15 +1,19 @@
 //! Passwords, tokens, sessions and the extractors that authenticate requests.
 
+pub mod account;
 pub mod client;
 pub mod cookies;
 pub mod credentials;
 pub mod csrf;
 pub mod extractor;
 pub mod hasher_pool;
+mod ip_limiter;
 pub mod jwt;
 pub mod password;
+pub mod password_reset;
+pub mod session_lifecycle;
 pub mod session_store;
-pub mod sessions;
+pub mod throttle;
 pub mod tokens;
 
 pub use extractor::{AuthUser, AuthVia, MaybeUser};

@@ -1,31 +1,42 @@
-//! Creating sessions and the tokens that name them.
+//! A session's life: started by a password sign-in (a browser cookie, or a bearer pair
+//! for other clients), kept going by refresh-token rotation, ended by logout or by the
+//! user revoking it. Every session is a row of `sessions`; the tokens only name it.
 
+use actix_web::cookie::Cookie;
 use chrono::{NaiveDateTime, TimeDelta};
 
 use super::client::ClientInfo;
 use super::jwt::{Claims, JwtKeys};
-use crate::db::{DbConnection, sessions};
-use crate::error::ApiError;
+use super::{cookies, credentials, tokens};
+use crate::db::sessions::{KIND_BEARER, KIND_BROWSER, Session};
+use crate::db::users::User;
+use crate::db::{self, DbConnection, audit, sessions};
+use crate::domain::Email;
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
 
 /// A remember-me=false browser session lives one day.
 pub const SHORT_SESSION: TimeDelta = TimeDelta::days(1);
+pub const ACCESS_TOKEN_LIFETIME: TimeDelta = TimeDelta::minutes(15);
+pub const REFRESH_SESSION_LIFETIME: TimeDelta = TimeDelta::days(30);
 
-pub struct NewSessionSpec<'a> {
-    pub user_id: &'a str,
-    pub kind: &'a str,
-    pub lifetime: TimeDelta,
-    pub refresh_token_hash: Option<&'a str>,
-    pub client: &'a ClientInfo,
+struct NewSessionSpec<'a> {
+    user_id: &'a str,
+    kind: &'a str,
+    lifetime: TimeDelta,
+    refresh_token_hash: Option<&'a str>,
+    client: &'a ClientInfo,
 }
 
 /// Inserts the session row; returns its id and expiry.
-pub fn create(
+fn create(
     conn: &mut DbConnection,
     spec: &NewSessionSpec<'_>,
     now: NaiveDateTime,
 ) -> Result<(String, NaiveDateTime), ApiError> {
     let id = uuid::Uuid::new_v4().to_string();
     let expires_at = now + spec.lifetime;
+    let ip = spec.client.ip_text();
     sessions::insert(
         conn,
         &sessions::NewSession {
@@ -38,7 +49,7 @@ pub fn create(
             created_at: now,
             last_seen_at: now,
             expires_at,
-            ip: spec.client.ip.as_deref(),
+            ip: ip.as_deref(),
             user_agent: spec.client.user_agent.as_deref(),
         },
     )?;
@@ -46,7 +57,7 @@ pub fn create(
 }
 
 /// A JWT for session `sid` of user `sub`, valid until `expires_at`.
-pub fn sign(
+fn sign(
     keys: &JwtKeys,
     sub: &str,
     sid: &str,
@@ -60,4 +71,266 @@ pub fn sign(
         exp: expires_at.and_utc().timestamp(),
     })
     .map_err(ApiError::internal)
+}
+
+/// /login: checks the password and starts a browser session.
+pub async fn sign_in(
+    state: &AppState,
+    client: &ClientInfo,
+    email: Email,
+    password: &str,
+    remember: bool,
+) -> Result<(User, Cookie<'static>), ApiError> {
+    let user = credentials::check(state, client, email, password).await?;
+    let cookie = start_browser_session(state, client, &user, remember, "user.login").await?;
+    Ok((user, cookie))
+}
+
+/// Creates a browser session for `user` and returns its cookie. `action` names the
+/// audit entry (`user.signup`, `user.login`).
+pub async fn start_browser_session(
+    state: &AppState,
+    client: &ClientInfo,
+    user: &User,
+    remember: bool,
+    action: &'static str,
+) -> Result<Cookie<'static>, ApiError> {
+    let lifetime = if remember {
+        TimeDelta::days(state.settings.access_token_expire_days)
+    } else {
+        SHORT_SESSION
+    };
+    let (user_id, email, client) = (user.id.clone(), user.email.clone(), client.clone());
+    let now = db::now();
+    let (sid, expires_at) = db::run(&state.pool, move |conn| {
+        db::transaction(conn, |conn| {
+            let created = create(
+                conn,
+                &NewSessionSpec {
+                    user_id: &user_id,
+                    kind: KIND_BROWSER,
+                    lifetime,
+                    refresh_token_hash: None,
+                    client: &client,
+                },
+                now,
+            )?;
+            let ip = client.ip_text();
+            audit::record_user_action(conn, &user_id, &email, action, ip.as_deref())?;
+            Ok(created)
+        })
+    })
+    .await?;
+    let jwt = sign(&state.jwt, &user.id, &sid, now, expires_at)?;
+    let max_age = remember.then(|| lifetime.num_seconds());
+    Ok(cookies::session_cookie(&state.settings, jwt, max_age))
+}
+
+/// An access token and the refresh token that renews it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Seconds until `access_token` expires.
+    pub expires_in: i64,
+}
+
+/// What a token pair is made from.
+struct Grant {
+    session_id: String,
+    user_id: String,
+    session_expires_at: NaiveDateTime,
+    refresh_token: String,
+    issued_at: NaiveDateTime,
+}
+
+impl Grant {
+    fn for_session(
+        session: &Session,
+        refresh_token: String,
+        issued_at: NaiveDateTime,
+    ) -> Result<Self, ApiError> {
+        Ok(Self {
+            session_id: session.id.clone(),
+            user_id: session
+                .user_id
+                .clone()
+                .ok_or_else(|| ApiError::internal("bearer session without a user"))?,
+            session_expires_at: session.expires_at,
+            refresh_token,
+            issued_at,
+        })
+    }
+
+    /// Signing is deterministic: the same grant gives the same access token, which is
+    /// how a refresh inside the grace window returns the very pair already issued.
+    fn into_pair(self, keys: &JwtKeys) -> Result<TokenPair, ApiError> {
+        let expires_at = (self.issued_at + ACCESS_TOKEN_LIFETIME).min(self.session_expires_at);
+        let access_token = sign(
+            keys,
+            &self.user_id,
+            &self.session_id,
+            self.issued_at,
+            expires_at,
+        )?;
+        Ok(TokenPair {
+            access_token,
+            refresh_token: self.refresh_token,
+            expires_in: (expires_at - self.issued_at).num_seconds(),
+        })
+    }
+}
+
+/// /token: checks the password and starts a bearer session of 30 days.
+pub async fn issue_bearer(
+    state: &AppState,
+    client: &ClientInfo,
+    email: Email,
+    password: &str,
+) -> Result<TokenPair, ApiError> {
+    let user = credentials::check(state, client, email, password).await?;
+    let refresh_token = tokens::new_secret();
+    let refresh_hash = tokens::hash_secret(&refresh_token);
+    let now = db::now();
+    let user_id = user.id.clone();
+    let client = client.clone();
+    let (session_id, session_expires_at) = db::run(&state.pool, move |conn| {
+        let created = create(
+            conn,
+            &NewSessionSpec {
+                user_id: &user.id,
+                kind: KIND_BEARER,
+                lifetime: REFRESH_SESSION_LIFETIME,
+                refresh_token_hash: Some(&refresh_hash),
+                client: &client,
+            },
+            now,
+        )?;
+        let ip = client.ip_text();
+        audit::record_user_action(
+            conn,
+            &user.id,
+            &user.email,
+            "user.token_issued",
+            ip.as_deref(),
+        )?;
+        Ok(created)
+    })
+    .await?;
+    Grant {
+        session_id,
+        user_id,
+        session_expires_at,
+        refresh_token,
+        issued_at: now,
+    }
+    .into_pair(&state.jwt)
+}
+
+enum Refreshed {
+    /// This request rotated the session (or lost a race to one that did, within the
+    /// grace window): answer with this pair.
+    Pair(Grant),
+    /// A spent token came back after the grace window: the session is revoked.
+    Reused,
+    Unknown,
+}
+
+/// /refresh: spends `presented` and returns the next pair. Rotation is a conditional
+/// UPDATE, so of racing refreshes one rotates; the others, and a second tab within
+/// REFRESH_GRACE_SECONDS, get the same pair. Any other replay of a spent token is
+/// TOKEN_REUSED and revokes the session.
+pub async fn refresh(state: &AppState, presented: String) -> Result<TokenPair, ApiError> {
+    let key = state.settings.secret_key.bytes().to_vec();
+    let grace = TimeDelta::seconds(state.settings.refresh_grace_seconds as i64);
+    let outcome = db::run(&state.pool, move |conn| {
+        let hash = tokens::hash_secret(&presented);
+        let next = tokens::next_refresh_token(&key, &presented);
+        let next_hash = tokens::hash_secret(&next);
+        let now = db::now();
+        if let Some(session) = sessions::find_by_refresh_hash(conn, &hash, now)?
+            && sessions::rotate_refresh(conn, &session.id, &hash, &next_hash, now)?
+        {
+            return Ok(Refreshed::Pair(Grant::for_session(&session, next, now)?));
+        }
+        // Not current (any more): a spent token, of any age. Inside the grace window,
+        // and only if the session moved on exactly to the token derived from this one,
+        // the caller gets the pair that rotation issued; any other replay is reuse.
+        let Some(session) = sessions::find_by_spent_refresh_hash(conn, &hash)? else {
+            return Ok(Refreshed::Unknown);
+        };
+        if session.revoked_at.is_some() || session.expires_at <= now {
+            return Ok(Refreshed::Unknown);
+        }
+        let rotated_at = session.refresh_rotated_at.unwrap_or(session.created_at);
+        // Only the token spent by the latest rotation may get the current pair.
+        let in_grace = now - rotated_at <= grace
+            && session.previous_refresh_token_hash.as_deref() == Some(hash.as_str())
+            && session.refresh_token_hash.as_deref() == Some(next_hash.as_str());
+        if in_grace {
+            return Ok(Refreshed::Pair(Grant::for_session(
+                &session, next, rotated_at,
+            )?));
+        }
+        sessions::revoke(conn, &session.id, now)?;
+        if let Some(user_id) = &session.user_id {
+            audit::record_event(
+                conn,
+                (Some(user_id), None),
+                "session.refresh_token_reused",
+                Some(("session", &session.id)),
+                None,
+            )?;
+        }
+        Ok(Refreshed::Reused)
+    })
+    .await?;
+    match outcome {
+        Refreshed::Pair(grant) => grant.into_pair(&state.jwt),
+        Refreshed::Reused => Err(ApiError::new(ErrorCode::TokenReused)),
+        Refreshed::Unknown => Err(ApiError::new(ErrorCode::Unauthorized)),
+    }
+}
+
+/// /logout: the session is revoked.
+pub async fn end(state: &AppState, session_id: &str) -> Result<(), ApiError> {
+    let sid = session_id.to_owned();
+    db::run(&state.pool, move |conn| {
+        sessions::revoke(conn, &sid, db::now())?;
+        Ok(())
+    })
+    .await
+}
+
+/// The user's live sessions of every kind, newest first.
+pub async fn list_own(state: &AppState, user_id: &str) -> Result<Vec<Session>, ApiError> {
+    let user_id = user_id.to_owned();
+    db::run(&state.pool, move |conn| {
+        Ok(sessions::list_active_for_user(conn, &user_id, db::now())?)
+    })
+    .await
+}
+
+/// Ends one of the user's own live sessions; 404 for any other id.
+pub async fn revoke_own(state: &AppState, user_id: &str, id: String) -> Result<(), ApiError> {
+    let user_id = user_id.to_owned();
+    let revoked = db::run(&state.pool, move |conn| {
+        Ok(sessions::revoke_own(conn, &id, &user_id, db::now())?)
+    })
+    .await?;
+    if revoked {
+        Ok(())
+    } else {
+        Err(ApiError::new(ErrorCode::NotFound))
+    }
+}
+
+/// Ends every session of the user except `keep`.
+pub async fn revoke_others(state: &AppState, user_id: &str, keep: &str) -> Result<(), ApiError> {
+    let (user_id, keep) = (user_id.to_owned(), keep.to_owned());
+    db::run(&state.pool, move |conn| {
+        sessions::revoke_all_for_user(conn, &user_id, Some(&keep), db::now())?;
+        Ok(())
+    })
+    .await
 }

@@ -56,6 +56,16 @@ pub fn now() -> chrono::NaiveDateTime {
     chrono::DurationRound::duration_trunc(now, chrono::TimeDelta::microseconds(1)).unwrap_or(now)
 }
 
+/// An ordinary transaction: committed when `work` succeeds, rolled back otherwise.
+pub fn transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::Connection;
+    conn.transaction(work)
+}
+
 /// A transaction that reads before it writes. On SQLite it takes the write lock up
 /// front (`BEGIN IMMEDIATE`): a deferred transaction that read first cannot upgrade
 /// once another writer committed, and fails with SQLITE_BUSY instead of waiting. On

@@ -83,14 +83,14 @@ pub async fn submit(
         );
     };
     let attempted = email.as_str().to_owned();
-    let outcome = credentials::check(&state, &req, email, password).await;
+    let outcome = credentials::check(&state, &client, email, password).await;
     let (action, user) = match &outcome {
         Ok(user) if user.is_admin() => ("admin.login", Some(user.clone())),
         Ok(user) => ("admin.login_refused", Some(user.clone())),
         Err(_) => ("admin.login_failed", None),
     };
     let entry_email = attempted.clone();
-    let ip = client.ip.clone();
+    let ip = client.ip_text();
     let actor = user.as_ref().map(|u| u.id.clone());
     db::run(&state.pool, move |conn| {
         Ok(audit::record_event(
@@ -150,7 +150,7 @@ pub async fn logout(
     csrf::verify(&session, form.csrf_token.as_deref())?;
     if let Some(identity) = identity {
         let id = identity.id().ok();
-        let ip = ClientInfo::from_request(&req, &state.proxies).ip;
+        let ip = ClientInfo::from_request(&req, &state.proxies).ip_text();
         db::run(&state.pool, move |conn| {
             Ok(audit::record_event(
                 conn,

@@ -125,7 +125,7 @@ pub async fn revoke(
     let id = id.into_inner();
     let back = safe_return(form.return_to.as_deref(), "/admin/sessions");
     let operator_ids = (operator.user.id.clone(), operator.user.email.clone());
-    let ip = operator.client.ip.clone();
+    let ip = operator.client.ip_text();
     let revoked = db::run(&state.pool, move |conn| {
         let count = sessions::revoke(conn, &id, db::now())?;
         if count > 0 {

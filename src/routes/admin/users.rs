@@ -196,7 +196,7 @@ pub async fn act(
         return Ok(redirect(&back));
     }
     let operator_ids = (operator.user.id.clone(), operator.user.email.clone());
-    let ip = operator.client.ip.clone();
+    let ip = operator.client.ip_text();
     let target = id.clone();
     let found = db::run(&state.pool, move |conn| {
         let Some(user) = users::find_by_id(conn, &target)? else {

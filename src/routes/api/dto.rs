@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::auth::session_lifecycle::TokenPair;
 use crate::db::sessions::Session;
 use crate::db::users::User;
 
@@ -127,6 +128,31 @@ pub struct HealthResponse {
     pub database: String,
 }
 
+#[derive(Debug, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenResponse {
+    /// An HS256 JWT (sub, sid, iat, exp) for `Authorization: Bearer`.
+    pub token: String,
+    /// Opaque; spent by its first use at /refresh.
+    pub refresh_token: String,
+    /// Seconds until `token` expires.
+    #[schema(example = 900)]
+    pub expires_in: i64,
+    #[schema(example = "Bearer")]
+    pub token_type: String,
+}
+
+impl From<TokenPair> for TokenResponse {
+    fn from(pair: TokenPair) -> Self {
+        Self {
+            token: pair.access_token,
+            refresh_token: pair.refresh_token,
+            expires_in: pair.expires_in,
+            token_type: "Bearer".into(),
+        }
+    }
+}
+
 /// The error envelope of every non-2xx response.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorResponse {
@@ -195,4 +221,18 @@ pub struct ChangePasswordRequest {
 pub struct WithdrawRequest {
     #[serde(alias = "confirm_password")]
     pub confirm_password: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenRequest {
+    pub email: Option<String>,
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshRequest {
+    #[serde(alias = "refresh_token")]
+    pub refresh_token: Option<String>,
 }

@@ -1,7 +1,7 @@
 use actix_web::{HttpRequest, HttpResponse, post, web};
 
-use super::{refuse_foreign_origin, start_browser_session};
-use crate::auth::credentials;
+use crate::auth::client::ClientInfo;
+use crate::auth::{csrf, session_lifecycle};
 use crate::error::ApiError;
 use crate::routes::api::dto::{ErrorResponse, LoginRequest, UserResponse, UserView};
 use crate::routes::api::validate::Fields;
@@ -23,13 +23,14 @@ use crate::state::AppState;
 pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
+    client: ClientInfo,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    refuse_foreign_origin(&req, &state)?;
+    csrf::refuse_foreign_origin(&req, &state.settings)?;
     let (email, password) = Fields::credentials(body.email.as_deref(), body.password.as_deref())?;
-    let user = credentials::check(&state, &req, email, password).await?;
     let remember = body.remember_me.unwrap_or(true);
-    let cookie = start_browser_session(&state, &req, &user, remember, "user.login").await?;
+    let (user, cookie) =
+        session_lifecycle::sign_in(&state, &client, email, password, remember).await?;
     Ok(HttpResponse::Ok().cookie(cookie).json(UserResponse {
         user: UserView::from(&user),
     }))

@@ -1,7 +1,6 @@
 use actix_web::{HttpResponse, post, web};
 
-use crate::auth::{MaybeUser, cookies};
-use crate::db::{self, sessions};
+use crate::auth::{MaybeUser, cookies, session_lifecycle};
 use crate::error::ApiError;
 use crate::routes::api::dto::{ErrorResponse, MessageResponse};
 use crate::state::AppState;
@@ -21,12 +20,7 @@ pub async fn logout(
     caller: MaybeUser,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(caller) = caller.0 {
-        let sid = caller.session.id.clone();
-        db::run(&state.pool, move |conn| {
-            sessions::revoke(conn, &sid, db::now())?;
-            Ok(())
-        })
-        .await?;
+        session_lifecycle::end(&state, &caller.session.id).await?;
     }
     Ok(HttpResponse::Ok()
         .cookie(cookies::cleared_cookie(&state.settings))

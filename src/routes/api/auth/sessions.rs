@@ -1,9 +1,7 @@
 use actix_web::{HttpResponse, delete, get, web};
-use diesel::prelude::*;
 
-use crate::auth::AuthUser;
-use crate::db::{self, schema, sessions};
-use crate::error::{ApiError, ErrorCode};
+use crate::auth::{AuthUser, session_lifecycle};
+use crate::error::ApiError;
 use crate::routes::api::dto::{ErrorResponse, SessionView, SessionsResponse};
 use crate::state::AppState;
 
@@ -18,11 +16,7 @@ use crate::state::AppState;
 )]
 #[get("/sessions")]
 pub async fn list(state: web::Data<AppState>, caller: AuthUser) -> Result<HttpResponse, ApiError> {
-    let user_id = caller.user.id.clone();
-    let rows = db::run(&state.pool, move |conn| {
-        Ok(sessions::list_active_for_user(conn, &user_id, db::now())?)
-    })
-    .await?;
+    let rows = session_lifecycle::list_own(&state, &caller.user.id).await?;
     Ok(HttpResponse::Ok().json(SessionsResponse {
         sessions: rows
             .iter()
@@ -49,25 +43,7 @@ pub async fn revoke_one(
     caller: AuthUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let user_id = caller.user.id.clone();
-    let id = id.into_inner();
-    let revoked = db::run(&state.pool, move |conn| {
-        use schema::sessions as s;
-        let now = db::now();
-        Ok(diesel::update(
-            s::table
-                .filter(s::id.eq(&id))
-                .filter(s::user_id.eq(&user_id))
-                .filter(s::revoked_at.is_null())
-                .filter(s::expires_at.gt(now)),
-        )
-        .set(s::revoked_at.eq(now))
-        .execute(conn)?)
-    })
-    .await?;
-    if revoked == 0 {
-        return Err(ApiError::new(ErrorCode::NotFound));
-    }
+    session_lifecycle::revoke_own(&state, &caller.user.id, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -86,11 +62,6 @@ pub async fn revoke_others(
     state: web::Data<AppState>,
     caller: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
-    let (user_id, keep) = (caller.user.id.clone(), caller.session.id.clone());
-    db::run(&state.pool, move |conn| {
-        sessions::revoke_all_for_user(conn, &user_id, Some(&keep), db::now())?;
-        Ok(())
-    })
-    .await?;
+    session_lifecycle::revoke_others(&state, &caller.user.id, &caller.session.id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,8 +1,7 @@
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpResponse, post, web};
 
 use crate::auth::client::ClientInfo;
-use crate::auth::{AuthUser, cookies, credentials};
-use crate::db::{self, audit, users};
+use crate::auth::{AuthUser, account, cookies};
 use crate::error::{ApiError, ErrorCode};
 use crate::routes::api::dto::{ErrorResponse, SuccessResponse, WithdrawRequest};
 use crate::routes::api::validate::Fields;
@@ -24,8 +23,8 @@ use crate::state::AppState;
 )]
 #[post("/withdraw")]
 pub async fn withdraw(
-    req: HttpRequest,
     state: web::Data<AppState>,
+    client: ClientInfo,
     caller: AuthUser,
     body: web::Json<WithdrawRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -35,21 +34,7 @@ pub async fn withdraw(
     let Some(password) = password else {
         return Err(ApiError::new(ErrorCode::ValidationError));
     };
-    credentials::confirm(&state, &caller.user, password).await?;
-    let client = ClientInfo::from_request(&req, &state.proxies);
-    let user = caller.user;
-    db::run(&state.pool, move |conn| {
-        users::soft_delete(conn, &user.id, db::now())?;
-        audit::record_user_action(
-            conn,
-            &user.id,
-            &user.email,
-            "user.withdrawn",
-            client.ip.as_deref(),
-        )?;
-        Ok(())
-    })
-    .await?;
+    account::withdraw(&state, &client, caller.user, password).await?;
     Ok(HttpResponse::Ok()
         .cookie(cookies::cleared_cookie(&state.settings))
         .json(SuccessResponse::new("Your account has been deleted")))

@@ -1,0 +1,119 @@
+//! The account's own life: signing up, changing the password, withdrawing.
+
+use actix_web::cookie::Cookie;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use super::client::ClientInfo;
+use super::throttle::Action;
+use super::{AuthUser, credentials, session_lifecycle};
+use crate::db::{self, audit, reset_tokens, sessions, users, users::User};
+use crate::domain::{Email, Password};
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+pub struct NewAccount {
+    pub email: Email,
+    pub password: Password,
+    pub name: Option<String>,
+}
+
+/// /signup: creates the user and starts a browser session; EMAIL_TAKEN when the
+/// address has an account.
+pub async fn sign_up(
+    state: &AppState,
+    client: &ClientInfo,
+    account: NewAccount,
+) -> Result<(User, Cookie<'static>), ApiError> {
+    state.throttle.check_ip(Action::Signup, client.ip)?;
+    let limits = state.throttle.accounts();
+    let lookup = account.email.clone();
+    let taken = db::run(&state.pool, move |conn| {
+        limits.count_attempt(conn, Action::Signup, &lookup, db::now())?;
+        Ok(users::find_by_email(conn, lookup.as_str())?.is_some())
+    })
+    .await?;
+    if taken {
+        return Err(ApiError::new(ErrorCode::EmailTaken));
+    }
+
+    let hash = state.hasher.hash(account.password.expose()).await?;
+    let now = db::now();
+    let user = User {
+        id: uuid::Uuid::new_v4().to_string(),
+        email: account.email.as_str().to_owned(),
+        name: account.name,
+        password_hash: hash,
+        email_verified: false,
+        image: None,
+        role: users::ROLE_USER.to_owned(),
+        disabled_at: None,
+        deleted_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let row = user.clone();
+    db::run(&state.pool, move |conn| {
+        match users::insert(conn, &users::NewUser::from(&row)) {
+            // Two sign-ups racing for one address: the loser hears EMAIL_TAKEN.
+            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+                Err(ApiError::new(ErrorCode::EmailTaken))
+            }
+            other => other.map_err(ApiError::from),
+        }
+    })
+    .await?;
+
+    let cookie =
+        session_lifecycle::start_browser_session(state, client, &user, true, "user.signup").await?;
+    Ok((user, cookie))
+}
+
+/// /change-password: every other session of the user is revoked, outstanding reset
+/// links die.
+pub async fn change_password(
+    state: &AppState,
+    client: &ClientInfo,
+    caller: AuthUser,
+    current: &str,
+    new: Password,
+) -> Result<(), ApiError> {
+    credentials::confirm(state, &caller.user, current).await?;
+    let hash = state.hasher.hash(new.expose()).await?;
+    let ip = client.ip_text();
+    let (user, keep) = (caller.user, caller.session.id);
+    db::run(&state.pool, move |conn| {
+        db::transaction(conn, |conn| {
+            let now = db::now();
+            users::set_password_hash(conn, &user.id, &hash)?;
+            sessions::revoke_all_for_user(conn, &user.id, Some(&keep), now)?;
+            reset_tokens::spend_all_for_user(conn, &user.id, now)?;
+            audit::record_user_action(
+                conn,
+                &user.id,
+                &user.email,
+                "user.password_changed",
+                ip.as_deref(),
+            )
+        })?;
+        Ok(())
+    })
+    .await
+}
+
+/// /user/withdraw: the row is soft-deleted with its email and name obfuscated (so the
+/// address can sign up again) and every session deleted.
+pub async fn withdraw(
+    state: &AppState,
+    client: &ClientInfo,
+    user: User,
+    password: &str,
+) -> Result<(), ApiError> {
+    credentials::confirm(state, &user, password).await?;
+    let ip = client.ip_text();
+    db::run(&state.pool, move |conn| {
+        users::soft_delete(conn, &user.id, db::now())?;
+        audit::record_user_action(conn, &user.id, &user.email, "user.withdrawn", ip.as_deref())?;
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,101 @@
+//! Password reset by mail: a single-use token, stored as its hash, sent as a link to
+//! the front-end; spending it sets the new password and ends every session.
+
+use chrono::TimeDelta;
+
+use super::client::ClientInfo;
+use super::throttle::Action;
+use super::tokens;
+use crate::db::{self, audit, reset_tokens, sessions, users};
+use crate::domain::{Email, Password};
+use crate::error::{ApiError, ErrorCode};
+use crate::mail;
+use crate::state::AppState;
+
+const RESET_TOKEN_LIFETIME: TimeDelta = TimeDelta::minutes(30);
+
+/// /forgot-password: mails a reset link when the address has an enabled account.
+/// The caller cannot tell whether it had one.
+pub async fn request(state: &AppState, client: &ClientInfo, email: Email) -> Result<(), ApiError> {
+    state.throttle.check_ip(Action::ForgotPassword, client.ip)?;
+    let limits = state.throttle.accounts();
+    let ip = client.ip_text();
+    let token = tokens::new_secret();
+    let token_hash = tokens::hash_secret(&token);
+    let recipient = db::run(&state.pool, move |conn| {
+        let now = db::now();
+        limits.count_attempt(conn, Action::ForgotPassword, &email, now)?;
+        let Some(user) = users::find_by_email(conn, email.as_str())? else {
+            return Ok(None);
+        };
+        if user.disabled_at.is_some() {
+            return Ok(None);
+        }
+        reset_tokens::insert(conn, &user.id, &token_hash, now, now + RESET_TOKEN_LIFETIME)?;
+        audit::record_user_action(
+            conn,
+            &user.id,
+            &user.email,
+            "user.password_reset_requested",
+            ip.as_deref(),
+        )?;
+        Ok(Some(user.email))
+    })
+    .await?;
+    if let Some(address) = recipient {
+        let link = reset_link(&state.settings.frontend_url, &token);
+        match mail::reset_message(state.mailer.from(), &address, &link) {
+            Ok(message) => state.mailer.send_later(message),
+            Err(e) => log::error!("reset mail could not be built: {e}"),
+        }
+    }
+    Ok(())
+}
+
+fn reset_link(frontend: &url::Url, token: &str) -> String {
+    let mut url = frontend.clone();
+    let path = format!("{}/reset-password", frontend.path().trim_end_matches('/'));
+    url.set_path(&path);
+    url.query_pairs_mut().clear().append_pair("token", token);
+    url.to_string()
+}
+
+/// /reset-password: spends the token and sets the new password; every session of the
+/// user is revoked and earlier failed logins are forgotten.
+pub async fn complete(
+    state: &AppState,
+    client: &ClientInfo,
+    token: &str,
+    new: Password,
+) -> Result<(), ApiError> {
+    let token_hash = tokens::hash_secret(token);
+    // Hash first: the token is spent only together with the new password.
+    let hash = state.hasher.hash(new.expose()).await?;
+    let ip = client.ip_text();
+    let limits = state.throttle.accounts();
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let now = db::now();
+            let Some(user_id) = reset_tokens::consume(conn, &token_hash, now)? else {
+                return Err(ApiError::new(ErrorCode::InvalidToken));
+            };
+            let Some(user) = users::find_by_id(conn, &user_id)?.filter(|u| u.deleted_at.is_none())
+            else {
+                return Err(ApiError::new(ErrorCode::InvalidToken));
+            };
+            users::set_password_hash(conn, &user.id, &hash)?;
+            sessions::revoke_all_for_user(conn, &user.id, None, now)?;
+            reset_tokens::spend_all_for_user(conn, &user.id, now)?;
+            limits.forget_failed_logins(conn, &user.email)?;
+            audit::record_user_action(
+                conn,
+                &user.id,
+                &user.email,
+                "user.password_reset",
+                ip.as_deref(),
+            )?;
+            Ok(())
+        })
+    })
+    .await
+}
