@@ -1,60 +1,22 @@
-//! What happens before the server listens (and what `migrate` and `create-admin` do):
-//! the database is made ready and the first operator exists.
-
-use std::path::Path;
-
-use r2d2::ManageConnection;
+//! The first operator: created or promoted by `create-admin`, or at every start-up
+//! from ADMIN_EMAIL/ADMIN_PASSWORD.
 
 use crate::auth::password;
-use crate::config::{DatabaseUrl, Settings};
-use crate::db::{self, ConnectionManager, DbConnection, audit, users};
+use crate::config::Settings;
+use crate::db::migrations::{self, PrepareError};
+use crate::db::{self, DbConnection, audit, users};
 use crate::domain::{Email, Password};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BootstrapError {
-    #[error("cannot connect to the database {url}: {source}")]
-    Connect {
-        url: String,
-        source: diesel::ConnectionError,
-    },
-    #[error("cannot create the folder {path}: {source}")]
-    DataDir {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("migrations failed: {0}")]
-    Migrate(db::migrations::MigrationError),
+    #[error(transparent)]
+    Prepare(#[from] PrepareError),
     #[error("{var}: {problem}")]
     Invalid { var: &'static str, problem: String },
     #[error("database error: {0}")]
     Query(#[from] diesel::result::Error),
     #[error("password hashing failed: {0}")]
     Hash(argon2::password_hash::Error),
-}
-
-/// Creates the SQLite file's folder, connects and applies pending migrations.
-pub fn prepare_database(url: &DatabaseUrl) -> Result<Vec<String>, BootstrapError> {
-    if let DatabaseUrl::Sqlite(path) = url
-        && let Some(dir) = Path::new(path)
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-    {
-        std::fs::create_dir_all(dir).map_err(|source| BootstrapError::DataDir {
-            path: dir.display().to_string(),
-            source,
-        })?;
-    }
-    let mut conn = connect(url)?;
-    db::migrations::run_pending(&mut conn).map_err(BootstrapError::Migrate)
-}
-
-pub fn connect(url: &DatabaseUrl) -> Result<DbConnection, BootstrapError> {
-    ConnectionManager::new(url.clone())
-        .connect()
-        .map_err(|source| BootstrapError::Connect {
-            url: url.to_string(),
-            source,
-        })
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -153,7 +115,7 @@ pub fn ensure_configured_admin(settings: &Settings) -> Result<(), BootstrapError
     let (Some(email), Some(password)) = (&settings.admin_email, &settings.admin_password) else {
         return Ok(());
     };
-    let mut conn = connect(&settings.database_url)?;
+    let mut conn = migrations::connect(&settings.database_url)?;
     let outcome = ensure_admin(
         &mut conn,
         email,

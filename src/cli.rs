@@ -7,6 +7,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::bootstrap::{self, AdminOutcome, PasswordPolicy};
 use crate::config::Settings;
+use crate::db;
 use crate::startup::Application;
 
 #[derive(Debug, Parser)]
@@ -78,7 +79,7 @@ fn serve(settings: Settings) -> Result<(), String> {
 }
 
 fn migrate(settings: &Settings) -> Result<(), String> {
-    let applied = bootstrap::prepare_database(&settings.database_url).map_err(|e| e.to_string())?;
+    let applied = db::migrations::prepare(&settings.database_url).map_err(|e| e.to_string())?;
     if applied.is_empty() {
         println!("database is up to date");
     } else {
@@ -94,8 +95,8 @@ fn create_admin(settings: &Settings, email: &str, name: Option<&str>) -> Result<
         Some(password) => password.clone(),
         None => prompt_password()?,
     };
-    bootstrap::prepare_database(&settings.database_url).map_err(|e| e.to_string())?;
-    let mut conn = bootstrap::connect(&settings.database_url).map_err(|e| e.to_string())?;
+    db::migrations::prepare(&settings.database_url).map_err(|e| e.to_string())?;
+    let mut conn = db::migrations::connect(&settings.database_url).map_err(|e| e.to_string())?;
     let outcome = bootstrap::ensure_admin(
         &mut conn,
         email,

@@ -4,7 +4,6 @@ pub mod auth;
 pub mod bootstrap;
 pub mod cli;
 pub mod config;
-pub mod cors;
 pub mod db;
 pub mod domain;
 pub mod error;

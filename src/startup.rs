@@ -10,15 +10,16 @@ use actix_web::{App, HttpServer, web};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
-use crate::auth::client::TrustedProxies;
+use crate::auth::client_info::TrustedProxies;
 use crate::auth::hasher_pool::HasherPool;
 use crate::auth::jwt::JwtKeys;
 use crate::auth::throttle::Throttle;
 use crate::bootstrap::{self, BootstrapError};
 use crate::config::{ConfigError, Settings};
 use crate::mail::Mailer;
+use crate::middleware::cors;
 use crate::state::AppState;
-use crate::{cors, middleware, routes};
+use crate::{middleware, routes};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -56,7 +57,7 @@ impl Application {
         let settings = Arc::new(settings);
         let prepared = settings.clone();
         web::block(move || -> Result<(), BootstrapError> {
-            let applied = bootstrap::prepare_database(&prepared.database_url)?;
+            let applied = crate::db::migrations::prepare(&prepared.database_url)?;
             if !applied.is_empty() {
                 log::info!("applied migrations: {}", applied.join(", "));
             }

@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use crate::auth::client::TrustedProxies;
+use crate::auth::client_info::TrustedProxies;
 use crate::auth::hasher_pool::HasherPool;
 use crate::auth::jwt::JwtKeys;
 use crate::auth::throttle::Throttle;

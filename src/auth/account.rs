@@ -1,9 +1,8 @@
 //! The account's own life: signing up, changing the password, withdrawing.
 
 use actix_web::cookie::Cookie;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use super::client::ClientInfo;
+use super::client_info::ClientInfo;
 use super::throttle::Action;
 use super::{AuthUser, credentials, session_lifecycle};
 use crate::db::{self, audit, reset_tokens, sessions, users, users::User};
@@ -55,9 +54,7 @@ pub async fn sign_up(
     db::run(&state.pool, move |conn| {
         match users::insert(conn, &users::NewUser::from(&row)) {
             // Two sign-ups racing for one address: the loser hears EMAIL_TAKEN.
-            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-                Err(ApiError::new(ErrorCode::EmailTaken))
-            }
+            Err(e) if db::is_unique_violation(&e) => Err(ApiError::new(ErrorCode::EmailTaken)),
             other => other.map_err(ApiError::from),
         }
     })

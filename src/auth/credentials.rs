@@ -1,7 +1,7 @@
 //! Checking an email and password, shared by /login, /token and the panel's login: the
 //! same limits, the same timing for unknown emails, the same disabled-account rule.
 
-use super::client::ClientInfo;
+use super::client_info::ClientInfo;
 use super::throttle::Action;
 use crate::db::{self, users, users::User};
 use crate::domain::Email;

@@ -8,7 +8,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use chrono::TimeDelta;
 use futures_util::future::LocalBoxFuture;
 
-use super::csrf;
+use super::origin_check;
 use crate::db::sessions::Session;
 use crate::db::users::User;
 use crate::db::{self, DbConnection, sessions};
@@ -90,8 +90,8 @@ async fn authenticate(req: &HttpRequest) -> Result<Option<AuthUser>, ApiError> {
         return Ok(None);
     };
     if via == AuthVia::Cookie
-        && csrf::is_unsafe(req.method())
-        && !csrf::origin_allowed(req, &state.settings)
+        && origin_check::is_unsafe(req.method())
+        && !origin_check::origin_allowed(req, &state.settings)
     {
         return Err(ApiError::new(ErrorCode::CsrfFailed));
     }

@@ -1,14 +1,14 @@
 //! Passwords, tokens, sessions and the extractors that authenticate requests.
 
 pub mod account;
-pub mod client;
+pub mod client_info;
 pub mod cookies;
 pub mod credentials;
-pub mod csrf;
 pub mod extractor;
 pub mod hasher_pool;
 mod ip_limiter;
 pub mod jwt;
+pub mod origin_check;
 pub mod password;
 pub mod password_reset;
 pub mod session_lifecycle;

@@ -3,7 +3,7 @@
 
 use chrono::TimeDelta;
 
-use super::client::ClientInfo;
+use super::client_info::ClientInfo;
 use super::throttle::Action;
 use super::tokens;
 use crate::db::{self, audit, reset_tokens, sessions, users};

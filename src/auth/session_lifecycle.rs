@@ -5,7 +5,7 @@
 use actix_web::cookie::Cookie;
 use chrono::{NaiveDateTime, TimeDelta};
 
-use super::client::ClientInfo;
+use super::client_info::ClientInfo;
 use super::jwt::{Claims, JwtKeys};
 use super::{cookies, credentials, tokens};
 use crate::db::sessions::{KIND_BEARER, KIND_BROWSER, Session};

@@ -97,3 +97,13 @@ pub fn record_user_action(
         ip,
     )
 }
+
+/// One page of entries, newest first; `limit + 1` rows at most (see `users::search`).
+pub fn page(conn: &mut DbConnection, offset: i64, limit: i64) -> QueryResult<Vec<AuditEntry>> {
+    audit_log::table
+        .order(audit_log::id.desc())
+        .offset(offset)
+        .limit(limit + 1)
+        .select(AuditEntry::as_select())
+        .load(conn)
+}

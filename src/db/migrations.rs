@@ -1,9 +1,15 @@
-//! The migrations of both backends, embedded in the binary and applied at start-up.
+//! Making a database ready: the SQLite file's folder, the connection, and the
+//! migrations of both backends, embedded in the binary and applied at start-up (and by
+//! `sekisho migrate`).
+
+use std::path::Path;
 
 use diesel::connection::SimpleConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use r2d2::ManageConnection;
 
-use super::DbConnection;
+use super::{ConnectionManager, DbConnection};
+use crate::config::DatabaseUrl;
 
 pub const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -13,6 +19,49 @@ pub const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres"
 const PG_MIGRATION_LOCK: i64 = 0x5e4b_5e40;
 
 pub type MigrationError = Box<dyn std::error::Error + Send + Sync>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    #[error("cannot connect to the database {url}: {source}")]
+    Connect {
+        url: String,
+        source: diesel::ConnectionError,
+    },
+    #[error("cannot create the folder {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("migrations failed: {0}")]
+    Migrate(MigrationError),
+}
+
+/// Creates the SQLite file's folder, connects and applies pending migrations; returns
+/// the names of those applied.
+pub fn prepare(url: &DatabaseUrl) -> Result<Vec<String>, PrepareError> {
+    if let DatabaseUrl::Sqlite(path) = url
+        && let Some(dir) = Path::new(path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|source| PrepareError::DataDir {
+            path: dir.display().to_string(),
+            source,
+        })?;
+    }
+    let mut conn = connect(url)?;
+    run_pending(&mut conn).map_err(PrepareError::Migrate)
+}
+
+/// One connection outside the pool (start-up and command-line work).
+pub fn connect(url: &DatabaseUrl) -> Result<DbConnection, PrepareError> {
+    ConnectionManager::new(url.clone())
+        .connect()
+        .map_err(|source| PrepareError::Connect {
+            url: url.to_string(),
+            source,
+        })
+}
 
 /// Applies every pending migration of the connection's backend; returns their names.
 pub fn run_pending(conn: &mut DbConnection) -> Result<Vec<String>, MigrationError> {

@@ -1,12 +1,12 @@
 //! Connections, the pool, migrations and the queries, for SQLite and PostgreSQL alike.
 
-pub mod admin;
 pub mod audit;
 mod connection;
 pub mod migrations;
 pub mod reset_tokens;
 pub mod schema;
 pub mod sessions;
+pub mod stats;
 pub mod throttles;
 pub mod users;
 
@@ -47,6 +47,29 @@ where
         work(&mut conn)
     })
     .await?
+}
+
+/// Whether the database answers (the health check).
+pub fn ping(conn: &mut DbConnection) -> diesel::QueryResult<()> {
+    diesel::r2d2::R2D2Connection::ping(conn)
+}
+
+/// Whether an insert failed on a unique index (two sign-ups racing for one address).
+pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
+    matches!(
+        error,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// A LIKE pattern matching `q` anywhere, with LIKE's wildcards escaped (used with
+/// `escape('\\')`) so that a search for `100%` finds that text.
+fn like_pattern(q: &str) -> String {
+    let escaped = q
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
 }
 
 /// Milliseconds-precise "now" in UTC. Both backends store naive UTC timestamps;

@@ -3,9 +3,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::DbConnection;
 use super::schema::{sessions, users};
 use super::users::User;
+use super::{DbConnection, like_pattern};
 
 pub const KIND_BROWSER: &str = "browser";
 pub const KIND_BEARER: &str = "bearer";
@@ -330,4 +330,35 @@ pub fn purge_stale(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<u
     let throttles =
         diesel::delete(t::table.filter(t::window_started_at.lt(day_ago))).execute(conn)?;
     Ok(anonymous + throttles)
+}
+
+/// One page of live sessions of every kind with their user's email, newest first.
+pub fn list_active(
+    conn: &mut DbConnection,
+    kind: Option<&str>,
+    user: Option<&str>,
+    now: NaiveDateTime,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<(Session, String)>> {
+    let mut query = sessions::table
+        .inner_join(users::table)
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now))
+        .select((Session::as_select(), users::email))
+        .order((sessions::created_at.desc(), sessions::id.desc()))
+        .offset(offset)
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(kind) = kind {
+        query = query.filter(sessions::kind.eq(kind.to_owned()));
+    }
+    if let Some(user) = user.map(str::trim).filter(|u| !u.is_empty()) {
+        query = query.filter(
+            users::id.eq(user.to_owned()).or(users::email
+                .like(like_pattern(&user.to_lowercase()))
+                .escape('\\')),
+        );
+    }
+    query.load(conn)
 }

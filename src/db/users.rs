@@ -3,8 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::DbConnection;
 use super::schema::users;
+use super::{DbConnection, like_pattern};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
@@ -152,4 +152,60 @@ pub fn set_disabled(
         }
         Ok(changed)
     })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserStatus {
+    Active,
+    Disabled,
+    Deleted,
+}
+
+impl UserStatus {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "active" => Some(Self::Active),
+            "disabled" => Some(Self::Disabled),
+            "deleted" => Some(Self::Deleted),
+            _ => None,
+        }
+    }
+}
+
+/// One page of users, newest first. Returns `limit + 1` rows at most, so the caller
+/// knows whether a next page exists without counting the table.
+pub fn search(
+    conn: &mut DbConnection,
+    q: Option<&str>,
+    status: Option<UserStatus>,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<User>> {
+    let mut query = users::table
+        .select(User::as_select())
+        .order((users::created_at.desc(), users::id.desc()))
+        .offset(offset)
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
+        let pattern = like_pattern(&q.to_lowercase());
+        let name_pattern = like_pattern(q);
+        query = query.filter(
+            users::email
+                .like(pattern)
+                .escape('\\')
+                .or(users::name.like(name_pattern).escape('\\')),
+        );
+    }
+    query = match status {
+        None => query,
+        Some(UserStatus::Active) => query
+            .filter(users::deleted_at.is_null())
+            .filter(users::disabled_at.is_null()),
+        Some(UserStatus::Disabled) => query
+            .filter(users::deleted_at.is_null())
+            .filter(users::disabled_at.is_not_null()),
+        Some(UserStatus::Deleted) => query.filter(users::deleted_at.is_not_null()),
+    };
+    query.load(conn)
 }

@@ -2,6 +2,7 @@
 
 mod api_errors;
 mod catch_panic;
+pub mod cors;
 mod request_log;
 
 pub use api_errors::{BODY_LIMIT, api_error_envelope, json_config};

@@ -56,7 +56,7 @@ async fn both_migration_folders_build_the_same_schema() {
     let (pg_url, sqlite_url) = (pg.url(), sqlite.url());
     tokio::task::spawn_blocking(move || {
         for url in [&pg_url, &sqlite_url] {
-            sekisho::bootstrap::prepare_database(&DatabaseUrl::parse(url).unwrap()).unwrap();
+            sekisho::db::migrations::prepare(&DatabaseUrl::parse(url).unwrap()).unwrap();
         }
         let mut pg_conn = PgConnection::establish(&pg_url).unwrap();
         let sqlite_path = sqlite_url.trim_start_matches("sqlite://");

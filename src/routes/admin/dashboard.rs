@@ -1,17 +1,18 @@
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use super::audit::AuditRow;
+use super::audit_log::AuditRow;
+use super::error::AdminError;
+use super::layout::{Layout, html};
 use super::operator::Operator;
-use super::page::{AdminError, Layout, html};
-use crate::db::{self, admin, audit};
+use crate::db::{self, audit, stats};
 use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "admin/dashboard.html")]
 struct DashboardPage {
     layout: Layout,
-    counts: admin::Counts,
+    counts: stats::Counts,
     active_sessions: i64,
     recent: Vec<AuditRow>,
 }
@@ -22,7 +23,7 @@ pub async fn show(
 ) -> Result<HttpResponse, AdminError> {
     let (counts, recent) = db::run(&state.pool, |conn| {
         Ok((
-            admin::counts(conn, db::now())?,
+            stats::counts(conn, db::now())?,
             audit::list(conn, None, 10)?,
         ))
     })

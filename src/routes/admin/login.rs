@@ -4,9 +4,11 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::csrf;
-use super::page::{AdminError, Flash, flash, html, redirect, take_flash};
-use crate::auth::client::ClientInfo;
+use super::error::AdminError;
+use super::flash::{Flash, flash, take_flash};
+use super::form_token;
+use super::layout::{html, redirect};
+use crate::auth::client_info::ClientInfo;
 use crate::auth::credentials;
 use crate::db::{self, audit};
 use crate::domain::Email;
@@ -36,7 +38,7 @@ pub async fn form(
         return Ok(redirect("/admin"));
     }
     html(&LoginPage {
-        csrf: csrf::token(&session)?,
+        csrf: form_token::token(&session)?,
         email: String::new(),
         flash: take_flash(&session),
     })
@@ -49,7 +51,7 @@ fn failed(
     status: actix_web::http::StatusCode,
 ) -> Result<HttpResponse, AdminError> {
     let page = LoginPage {
-        csrf: csrf::token(session)?,
+        csrf: form_token::token(session)?,
         email: email.to_owned(),
         flash: Some(Flash {
             kind: "error".into(),
@@ -68,7 +70,7 @@ pub async fn submit(
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, AdminError> {
     use actix_web::http::StatusCode;
-    csrf::verify(&session, form.csrf_token.as_deref())?;
+    form_token::verify(&session, form.csrf_token.as_deref())?;
     let raw_email = form.email.clone().unwrap_or_default();
     let client = ClientInfo::from_request(&req, &state.proxies);
     let (Ok(email), Some(password)) = (
@@ -108,7 +110,7 @@ pub async fn submit(
             session.renew();
             Identity::login(&req.extensions(), user.id.clone())
                 .map_err(|e| AdminError::internal(e.to_string()))?;
-            let _ = csrf::token(&session)?;
+            let _ = form_token::token(&session)?;
             flash(&session, "success", format!("Signed in as {}.", user.email));
             Ok(redirect("/admin"))
         }
@@ -147,7 +149,7 @@ pub async fn logout(
     identity: Option<Identity>,
     form: web::Form<LogoutForm>,
 ) -> Result<HttpResponse, AdminError> {
-    csrf::verify(&session, form.csrf_token.as_deref())?;
+    form_token::verify(&session, form.csrf_token.as_deref())?;
     if let Some(identity) = identity {
         let id = identity.id().ok();
         let ip = ClientInfo::from_request(&req, &state.proxies).ip_text();

@@ -3,12 +3,15 @@
 //! actix-identity on top; every form carries a CSRF token bound to that session.
 
 mod assets;
-mod audit;
-mod csrf;
+mod audit_log;
 mod dashboard;
+mod error;
+mod flash;
+mod form_token;
+mod layout;
 mod login;
 mod operator;
-mod page;
+mod pagination;
 mod sessions;
 mod users;
 
@@ -69,8 +72,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
     cfg.service(web::resource("/static/admin.css").route(web::get().to(assets::stylesheet)))
         .service(
             web::scope("/admin")
-                .app_data(page::form_config())
-                .app_data(page::query_config())
+                .app_data(error::form_config())
+                .app_data(error::query_config())
                 .wrap(identity)
                 .wrap(sessions)
                 .wrap(headers)
@@ -88,6 +91,6 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
                 .service(
                     web::resource("/sessions/{id}/revoke").route(web::post().to(sessions::revoke)),
                 )
-                .service(web::resource("/audit").route(web::get().to(audit::list))),
+                .service(web::resource("/audit").route(web::get().to(audit_log::list))),
         );
 }

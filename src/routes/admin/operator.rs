@@ -7,9 +7,11 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
-use super::csrf;
-use super::page::{AdminError, Layout, take_flash};
-use crate::auth::client::ClientInfo;
+use super::error::AdminError;
+use super::flash::take_flash;
+use super::form_token;
+use super::layout::Layout;
+use crate::auth::client_info::ClientInfo;
 use crate::db::{self, users, users::User};
 use crate::state::AppState;
 
@@ -24,7 +26,7 @@ impl Operator {
     pub fn layout(&self) -> Result<Layout, AdminError> {
         Ok(Layout {
             operator: self.user.email.clone(),
-            csrf: csrf::token(&self.session)?,
+            csrf: form_token::token(&self.session)?,
             flash: take_flash(&self.session),
         })
     }

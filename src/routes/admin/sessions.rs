@@ -2,13 +2,14 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::csrf;
+use super::error::AdminError;
+use super::flash::flash;
+use super::form_token;
+use super::layout::{Layout, html, redirect, safe_return};
 use super::operator::Operator;
-use super::page::{
-    AdminError, Layout, PER_PAGE, flash, html, page_number, redirect, safe_return, split_page,
-};
+use super::pagination::{PER_PAGE, page_number, split_page};
 use crate::db::sessions::Session;
-use crate::db::{self, admin, audit, sessions};
+use crate::db::{self, audit, sessions};
 use crate::state::AppState;
 
 pub struct SessionRow {
@@ -77,7 +78,7 @@ pub async fn list(
     let page = page_number(query.page);
     let (kind_filter, user_filter) = (kind.clone(), user.clone());
     let found = db::run(&state.pool, move |conn| {
-        Ok(admin::active_sessions(
+        Ok(sessions::list_active(
             conn,
             kind_filter.as_deref(),
             Some(&user_filter),
@@ -121,7 +122,7 @@ pub async fn revoke(
     id: web::Path<String>,
     form: web::Form<RevokeForm>,
 ) -> Result<HttpResponse, AdminError> {
-    csrf::verify(&operator.session, form.csrf_token.as_deref())?;
+    form_token::verify(&operator.session, form.csrf_token.as_deref())?;
     let id = id.into_inner();
     let back = safe_return(form.return_to.as_deref(), "/admin/sessions");
     let operator_ids = (operator.user.id.clone(), operator.user.email.clone());

@@ -2,12 +2,15 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::csrf;
+use super::error::AdminError;
+use super::flash::flash;
+use super::form_token;
+use super::layout::{Layout, html, redirect};
 use super::operator::Operator;
-use super::page::{AdminError, Layout, PER_PAGE, flash, html, page_number, redirect, split_page};
+use super::pagination::{PER_PAGE, page_number, split_page};
 use super::sessions::SessionRow;
 use crate::db::users::User;
-use crate::db::{self, admin, audit, sessions, users};
+use crate::db::{self, audit, sessions, users};
 use crate::state::AppState;
 
 pub struct UserRow {
@@ -69,11 +72,11 @@ pub async fn list(
 ) -> Result<HttpResponse, AdminError> {
     let q = query.q.clone().unwrap_or_default().trim().to_owned();
     let status_raw = query.status.clone().unwrap_or_default();
-    let status = admin::UserStatus::parse(&status_raw);
+    let status = users::UserStatus::parse(&status_raw);
     let page = page_number(query.page);
     let search = q.clone();
     let found = db::run(&state.pool, move |conn| {
-        Ok(admin::search_users(
+        Ok(users::search(
             conn,
             Some(&search),
             status,
@@ -161,7 +164,7 @@ pub async fn act(
     path: web::Path<(String, String)>,
     form: web::Form<ActionForm>,
 ) -> Result<HttpResponse, AdminError> {
-    csrf::verify(&operator.session, form.csrf_token.as_deref())?;
+    form_token::verify(&operator.session, form.csrf_token.as_deref())?;
     let (id, action) = path.into_inner();
     let back = format!("/admin/users/{id}");
     let (audit_action, done, destructive) = match action.as_str() {

@@ -1,5 +1,4 @@
 use actix_web::{HttpResponse, get, web};
-use diesel::r2d2::R2D2Connection;
 use serde_json::{Map, Value, json};
 
 use crate::db;
@@ -19,7 +18,7 @@ use crate::state::AppState;
 #[get("/api/health")]
 pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let ping = db::run(&state.pool, |conn| {
-        conn.ping().map_err(ApiError::unavailable)
+        db::ping(conn).map_err(ApiError::unavailable)
     })
     .await;
     let timestamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);

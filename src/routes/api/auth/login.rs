@@ -1,7 +1,7 @@
 use actix_web::{HttpRequest, HttpResponse, post, web};
 
-use crate::auth::client::ClientInfo;
-use crate::auth::{csrf, session_lifecycle};
+use crate::auth::client_info::ClientInfo;
+use crate::auth::{origin_check, session_lifecycle};
 use crate::error::ApiError;
 use crate::routes::api::dto::{ErrorResponse, LoginRequest, UserResponse, UserView};
 use crate::routes::api::validate::Fields;
@@ -26,7 +26,7 @@ pub async fn login(
     client: ClientInfo,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    csrf::refuse_foreign_origin(&req, &state.settings)?;
+    origin_check::refuse_foreign_origin(&req, &state.settings)?;
     let (email, password) = Fields::credentials(body.email.as_deref(), body.password.as_deref())?;
     let remember = body.remember_me.unwrap_or(true);
     let (user, cookie) =

@@ -3,8 +3,8 @@
 mod login;
 mod logout;
 mod me;
+mod my_sessions;
 mod password;
-mod sessions;
 mod signup;
 mod token;
 
@@ -20,9 +20,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(token::refresh)
             .service(logout::logout)
             .service(me::me)
-            .service(sessions::list)
-            .service(sessions::revoke_others)
-            .service(sessions::revoke_one)
+            .service(my_sessions::list)
+            .service(my_sessions::revoke_others)
+            .service(my_sessions::revoke_one)
             .service(password::change_password)
             .service(password::forgot_password)
             .service(password::reset_password),

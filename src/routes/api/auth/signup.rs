@@ -1,8 +1,8 @@
 use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use crate::auth::account::{self, NewAccount};
-use crate::auth::client::ClientInfo;
-use crate::auth::csrf;
+use crate::auth::client_info::ClientInfo;
+use crate::auth::origin_check;
 use crate::error::{ApiError, ErrorCode};
 use crate::routes::api::dto::{ErrorResponse, SignupRequest, UserResponse, UserView};
 use crate::routes::api::validate::Fields;
@@ -26,7 +26,7 @@ pub async fn signup(
     client: ClientInfo,
     body: web::Json<SignupRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    csrf::refuse_foreign_origin(&req, &state.settings)?;
+    origin_check::refuse_foreign_origin(&req, &state.settings)?;
     let mut fields = Fields::default();
     let email = fields.email("email", body.email.as_deref());
     let password = fields.new_password("password", body.password.as_deref());

@@ -3,7 +3,7 @@
 
 use actix_web::{HttpResponse, post, web};
 
-use crate::auth::client::ClientInfo;
+use crate::auth::client_info::ClientInfo;
 use crate::auth::session_lifecycle;
 use crate::error::{ApiError, ErrorCode};
 use crate::routes::api::dto::{ErrorResponse, RefreshRequest, TokenRequest, TokenResponse};

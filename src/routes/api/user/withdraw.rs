@@ -1,6 +1,6 @@
 use actix_web::{HttpResponse, post, web};
 
-use crate::auth::client::ClientInfo;
+use crate::auth::client_info::ClientInfo;
 use crate::auth::{AuthUser, account, cookies};
 use crate::error::{ApiError, ErrorCode};
 use crate::routes::api::dto::{ErrorResponse, SuccessResponse, WithdrawRequest};

@@ -2,10 +2,12 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use super::error::AdminError;
+use super::layout::{Layout, html};
 use super::operator::Operator;
-use super::page::{AdminError, Layout, PER_PAGE, html, page_number, split_page};
+use super::pagination::{PER_PAGE, page_number, split_page};
 use crate::db::audit::AuditEntry;
-use crate::db::{self, admin};
+use crate::db::{self, audit};
 use crate::state::AppState;
 
 /// One audit entry as the pages show it.
@@ -38,7 +40,7 @@ impl From<AuditEntry> for AuditRow {
 }
 
 #[derive(Template)]
-#[template(path = "admin/audit.html")]
+#[template(path = "admin/audit_log.html")]
 struct AuditPage {
     layout: Layout,
     rows: Vec<AuditRow>,
@@ -58,7 +60,7 @@ pub async fn list(
 ) -> Result<HttpResponse, AdminError> {
     let page = page_number(query.page);
     let entries = db::run(&state.pool, move |conn| {
-        Ok(admin::audit_page(conn, (page - 1) * PER_PAGE, PER_PAGE)?)
+        Ok(audit::page(conn, (page - 1) * PER_PAGE, PER_PAGE)?)
     })
     .await?;
     let (entries, has_next) = split_page(entries);

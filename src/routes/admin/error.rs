@@ -1,62 +1,12 @@
-//! What every admin page shares: the layout's data, flash messages, redirects and
-//! the error pages.
+//! The panel's one error type: each variant is an HTML page (or the redirect to the
+//! login page), never a raw string; internal causes go to the log only.
 
-use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use askama::Template;
-use serde::{Deserialize, Serialize};
 
+use super::layout::redirect;
 use crate::error::{ApiError, ErrorCode};
-
-/// Data of the shared layout: who is signed in, the CSRF token, a flash message.
-pub struct Layout {
-    pub operator: String,
-    pub csrf: String,
-    pub flash: Option<Flash>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Flash {
-    /// `success` or `error`: a CSS class.
-    pub kind: String,
-    pub text: String,
-}
-
-const FLASH_KEY: &str = "flash";
-
-/// Shows `text` on the next page this operator sees (after a redirect).
-pub fn flash(session: &Session, kind: &str, text: impl Into<String>) {
-    let _ = session.insert(
-        FLASH_KEY,
-        Flash {
-            kind: kind.to_owned(),
-            text: text.into(),
-        },
-    );
-}
-
-pub fn take_flash(session: &Session) -> Option<Flash> {
-    session.remove_as::<Flash>(FLASH_KEY).and_then(Result::ok)
-}
-
-/// 303 See Other: the answer to every successful form.
-pub fn redirect(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((LOCATION, location.to_owned()))
-        .finish()
-}
-
-/// Only a path inside the panel may be a redirect target (no open redirect).
-pub fn safe_return(target: Option<&str>, fallback: &str) -> String {
-    match target {
-        Some(t) if t.starts_with("/admin") && !t.starts_with("//") && !t.contains("://") => {
-            t.to_owned()
-        }
-        _ => fallback.to_owned(),
-    }
-}
 
 #[derive(Template)]
 #[template(path = "admin/error.html")]
@@ -149,16 +99,7 @@ impl ResponseError for AdminError {
     }
 }
 
-/// Renders a page template as an HTML response.
-pub fn html(template: &impl Template) -> Result<HttpResponse, AdminError> {
-    let body = template
-        .render()
-        .map_err(|e| AdminError::internal(e.to_string()))?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(body))
-}
-
+/// Malformed forms and query strings are a 400 page, not actix's plain text.
 pub fn form_config() -> web::FormConfig {
     web::FormConfig::default()
         .limit(16 * 1024)
@@ -168,19 +109,4 @@ pub fn form_config() -> web::FormConfig {
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default()
         .error_handler(|err, _req: &HttpRequest| AdminError::BadRequest(err.to_string()).into())
-}
-
-/// Page numbers in query strings: 1-based, clamped.
-pub fn page_number(raw: Option<u32>) -> i64 {
-    i64::from(raw.unwrap_or(1).clamp(1, 100_000))
-}
-
-pub const PER_PAGE: i64 = 25;
-
-/// The queries fetch one row more than a page: its presence says whether a next page
-/// exists, without counting the table. Returns the page and that answer.
-pub fn split_page<T>(mut rows: Vec<T>) -> (Vec<T>, bool) {
-    let has_next = rows.len() as i64 > PER_PAGE;
-    rows.truncate(PER_PAGE as usize);
-    (rows, has_next)
 }

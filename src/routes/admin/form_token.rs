@@ -2,7 +2,7 @@
 
 use actix_session::Session;
 
-use super::page::AdminError;
+use super::error::AdminError;
 use crate::auth::tokens;
 
 const KEY: &str = "csrf_token";

@@ -1,0 +1,29 @@
+//! Flash messages: a line shown once, on the next page the operator sees (after the
+//! redirect that answers every form).
+
+use actix_session::Session;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Flash {
+    /// `success` or `error`: a CSS class.
+    pub kind: String,
+    pub text: String,
+}
+
+const FLASH_KEY: &str = "flash";
+
+/// Shows `text` on the next page this operator sees (after a redirect).
+pub fn flash(session: &Session, kind: &str, text: impl Into<String>) {
+    let _ = session.insert(
+        FLASH_KEY,
+        Flash {
+            kind: kind.to_owned(),
+            text: text.into(),
+        },
+    );
+}
+
+pub fn take_flash(session: &Session) -> Option<Flash> {
+    session.remove_as::<Flash>(FLASH_KEY).and_then(Result::ok)
+}
