@@ -35,6 +35,9 @@ enum Command {
         #[arg(long)]
         name: Option<String>,
     },
+    /// Print the OpenAPI document of the API as JSON and exit (no database, no
+    /// configuration needed): `sekisho openapi > docs/openapi.json`.
+    Openapi,
 }
 
 pub fn main() -> ExitCode {
@@ -46,6 +49,9 @@ pub fn main() -> ExitCode {
     }
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let cli = Cli::parse();
+    if let Some(Command::Openapi) = cli.command {
+        return print_openapi();
+    }
     let settings = match Settings::from_env() {
         Ok(settings) => settings,
         Err(error) => {
@@ -57,6 +63,7 @@ pub fn main() -> ExitCode {
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),
         Command::CreateAdmin { email, name } => create_admin(&settings, &email, name.as_deref()),
+        Command::Openapi => return print_openapi(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -76,6 +83,19 @@ fn serve(settings: Settings) -> Result<(), String> {
         log::info!("sekisho listening on port {} ({backend})", app.port());
         app.run_until_stopped().await.map_err(|e| e.to_string())
     })
+}
+
+fn print_openapi() -> ExitCode {
+    match crate::routes::api::document().to_pretty_json() {
+        Ok(json) => {
+            println!("{json}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn migrate(settings: &Settings) -> Result<(), String> {

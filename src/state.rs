@@ -1,3 +1,5 @@
+//! The application state every handler can reach.
+
 use std::sync::Arc;
 
 use crate::auth::client_info::TrustedProxies;

@@ -1,3 +1,5 @@
+//! DATABASE_URL: which backend, and where; a password in it never reaches a message.
+
 use super::ConfigError;
 
 /// Which backend DATABASE_URL names, decided by its scheme alone (SQLite would accept

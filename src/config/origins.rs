@@ -1,3 +1,6 @@
+//! CORS_ORIGINS: exact origins and `https://*.example.com` patterns, and the origin
+//! normalisation the CSRF rule compares with.
+
 use super::ConfigError;
 
 /// One entry of CORS_ORIGINS: an exact origin or a `scheme://*.domain[:port]` pattern

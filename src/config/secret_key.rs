@@ -1,3 +1,6 @@
+//! SECRET_KEY: from the environment, or generated once into `data/secret.key` (an
+//! error in production, where it must be set).
+
 use std::path::Path;
 
 use super::{AppEnv, ConfigError};

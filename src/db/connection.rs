@@ -1,3 +1,6 @@
+//! One connection type for SQLite and PostgreSQL, and the r2d2 manager that picks
+//! the backend from the URL's scheme.
+
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::R2D2Connection;
 use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};

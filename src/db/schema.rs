@@ -1,3 +1,5 @@
+//! The tables, in diesel's terms, for both backends.
+
 // One schema for both backends. Written by hand (not by `diesel print-schema`) because
 // the two databases report different type names for the same portable columns.
 

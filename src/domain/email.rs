@@ -1,3 +1,5 @@
+//! Email addresses as stored and compared: trimmed, lower-cased, checked once.
+
 /// An email address, trimmed and lower-cased: the form stored and compared.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);

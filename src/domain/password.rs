@@ -1,3 +1,5 @@
+//! New passwords within the contract's bounds, kept secret (never Debug-printed).
+
 use secrecy::{ExposeSecret, SecretString};
 
 /// A password within the contract's bounds (8 to 128 characters), checked before any

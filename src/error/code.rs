@@ -1,3 +1,6 @@
+//! The error codes of the envelope: each one's HTTP status and its English and
+//! Japanese message.
+
 use actix_web::http::StatusCode;
 
 use crate::i18n::Lang;

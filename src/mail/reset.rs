@@ -1,3 +1,5 @@
+//! The password-reset mail.
+
 use lettre::Message;
 use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::{Mailbox, SinglePart};

@@ -1,3 +1,6 @@
+//! A panicking handler answers 500 in the envelope instead of dropping the
+//! connection; the worker lives on.
+
 use std::panic::AssertUnwindSafe;
 
 use actix_web::body::{BoxBody, MessageBody};

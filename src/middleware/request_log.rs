@@ -1,3 +1,5 @@
+//! One log line a request, and the `X-Request-Id` that ties it to the response.
+
 use std::time::Instant;
 
 use actix_web::body::MessageBody;

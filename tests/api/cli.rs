@@ -279,3 +279,23 @@ async fn the_log_holds_requests_but_no_secrets() {
         assert!(!text.contains(secret), "{secret} reached the log:\n{text}");
     }
 }
+
+/// `sekisho openapi` needs neither a database nor a valid configuration, and prints
+/// the committed reference document.
+#[tokio::test]
+async fn openapi_prints_the_document_without_a_database() {
+    let output = Command::new(env!("CARGO_BIN_EXE_sekisho"))
+        .arg("openapi")
+        .env_clear()
+        .env("CORS_ORIGINS", "*")
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/openapi.json");
+    let committed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(printed, committed);
+}

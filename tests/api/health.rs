@@ -1,3 +1,5 @@
+//! GET /api/health and the request id.
+
 use serde_json::Value;
 
 use crate::helpers::TestApp;

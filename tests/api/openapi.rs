@@ -7,9 +7,12 @@ use serde_json::Value;
 
 use crate::helpers::{TestApp, client};
 
-crate::on_both_backends!(openapi_document_matches_the_routes);
+crate::on_both_backends!(
+    openapi_document_matches_the_routes,
+    the_committed_document_is_what_the_server_serves,
+);
 
-/// Every /api endpoint of the contract (API.md's tables) as `METHOD path`.
+/// Every /api endpoint of the contract (docs/API.md's tables) as `METHOD path`.
 const CONTRACT: &[&str] = &[
     "GET /api/health",
     "GET /api/openapi.json",
@@ -84,4 +87,16 @@ async fn openapi_document_matches_the_routes(app: TestApp) {
         let status = response.status().as_u16();
         assert!(status != 404 && status != 405, "{operation}: {status}");
     }
+}
+
+/// docs/openapi.json is the reference a reader (or a client generator) uses without a
+/// running server: it must be exactly what the server serves.
+async fn the_committed_document_is_what_the_server_serves(app: TestApp) {
+    let served: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/openapi.json");
+    let committed: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert!(
+        served == committed,
+        "docs/openapi.json is stale: run `cargo run -- openapi > docs/openapi.json`"
+    );
 }

@@ -1,3 +1,5 @@
+//! The panel's static files (stylesheet, icon), compiled into the binary.
+
 use actix_web::HttpResponse;
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 

@@ -1,3 +1,5 @@
+//! GET /admin/audit: the audit log, newest first.
+
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;

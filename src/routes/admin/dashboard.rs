@@ -1,3 +1,5 @@
+//! GET /admin: counts and recent activity.
+
 use actix_web::{HttpResponse, web};
 use askama::Template;
 

@@ -1,3 +1,5 @@
+//! GET, POST /admin/login and POST /admin/logout: the operator's sign-in.
+
 use actix_identity::Identity;
 use actix_session::Session;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};

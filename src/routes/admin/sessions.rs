@@ -1,3 +1,6 @@
+//! GET /admin/sessions and POST /admin/sessions/{id}/revoke: live sessions of
+//! every kind.
+
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;

@@ -1,3 +1,6 @@
+//! GET /admin/users, GET /admin/users/{id} and the actions on an account (disable,
+//! enable, delete, revoke its sessions).
+
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;

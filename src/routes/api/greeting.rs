@@ -1,3 +1,5 @@
+//! GET /api/v1/greeting: the example endpoint for guests and users alike.
+
 use actix_web::{HttpResponse, get};
 
 use crate::auth::MaybeUser;

@@ -1,3 +1,5 @@
+//! GET /api/health.
+
 use actix_web::{HttpResponse, get, web};
 use serde_json::{Map, Value, json};
 

@@ -10,7 +10,9 @@ mod user;
 mod validate;
 
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{App, HttpRequest, HttpResponse, web};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub use openapi::BaseDocument;
@@ -23,6 +25,18 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(greeting::greeting)
         .configure(auth::configure)
         .configure(user::configure);
+}
+
+/// The OpenAPI document of every /api route, from the handlers' own registrations:
+/// what `sekisho openapi` prints and `docs/openapi.json` holds. The server builds the
+/// same document while it registers the routes (see `startup`).
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, document) = App::new()
+        .into_utoipa_app()
+        .openapi(BaseDocument::openapi())
+        .configure(configure)
+        .split_for_parts();
+    document
 }
 
 /// Anything under /api that no route matched: 405 with `Allow` when the path is a

@@ -1,3 +1,6 @@
+//! The OpenAPI document: its fixed parts (title, security schemes) and GET
+//! /api/openapi.json. The paths come from the registered handlers.
+
 use actix_web::{HttpResponse, get, web};
 use utoipa::openapi::OpenApi as Document;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};

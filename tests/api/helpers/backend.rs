@@ -1,3 +1,6 @@
+//! The database of one test: a fresh SQLite file, or a fresh database on the
+//! PostgreSQL server named by SEKISHO_TEST_POSTGRES_URL.
+
 use std::path::{Path, PathBuf};
 
 use diesel::connection::SimpleConnection;

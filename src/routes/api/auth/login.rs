@@ -1,3 +1,5 @@
+//! POST /api/v1/auth/login.
+
 use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use crate::auth::client_info::ClientInfo;

@@ -1,3 +1,5 @@
+//! POST /api/v1/auth/logout.
+
 use actix_web::{HttpResponse, post, web};
 
 use crate::auth::{MaybeUser, cookies, session_lifecycle};

@@ -1,3 +1,5 @@
+//! GET /api/v1/auth/me.
+
 use actix_web::{HttpResponse, get};
 
 use crate::auth::AuthUser;

@@ -1,3 +1,6 @@
+//! GET /api/v1/auth/sessions, DELETE /api/v1/auth/sessions[/{id}]: the caller's own
+//! sessions.
+
 use actix_web::{HttpResponse, delete, get, web};
 
 use crate::auth::{AuthUser, session_lifecycle};

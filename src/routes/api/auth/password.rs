@@ -1,3 +1,5 @@
+//! POST /api/v1/auth/change-password, /forgot-password and /reset-password.
+
 use actix_web::{HttpResponse, post, web};
 
 use crate::auth::client_info::ClientInfo;

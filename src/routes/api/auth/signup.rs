@@ -1,3 +1,5 @@
+//! POST /api/v1/auth/signup.
+
 use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use crate::auth::account::{self, NewAccount};

@@ -1,3 +1,5 @@
+//! POST /api/v1/user/withdraw.
+
 use actix_web::{HttpResponse, post, web};
 
 use crate::auth::client_info::ClientInfo;
