@@ -1,7 +1,7 @@
 //! The admin panel over HTTP: access rules, login, CSRF, search, actions and their
 //! audit entries, and revocations that the API honours at once.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::helpers::{OPERATOR, OPERATOR_PASSWORD, PASSWORD, TestApp, client};
 
@@ -27,17 +27,6 @@ async fn audit_actions(app: &TestApp) -> Vec<String> {
             .into_iter()
             .map(|e| e.action)
             .collect()
-    })
-    .await
-}
-
-async fn user_id(app: &TestApp, email: &str) -> String {
-    let email = email.to_owned();
-    app.with_db(move |conn| {
-        sekisho::db::users::find_by_email(conn, &email)
-            .unwrap()
-            .unwrap()
-            .id
     })
     .await
 }
@@ -80,7 +69,7 @@ async fn non_operators_get_403(app: TestApp) {
     // An operator demoted while signed in is refused on the next page.
     let operator = app.operator().await;
     assert_eq!(operator.get("/admin").await.status(), 200);
-    let id = user_id(&app, OPERATOR).await;
+    let id = app.user_id(OPERATOR).await;
     app.with_db(move |conn| sekisho::db::users::set_role(conn, &id, "user").unwrap())
         .await;
     assert_eq!(operator.get("/admin").await.status(), 403);
@@ -198,7 +187,7 @@ async fn operators_log_in_and_out(app: TestApp) {
 async fn forms_without_a_valid_csrf_token_get_403(app: TestApp) {
     let operator = app.operator().await;
     app.signup("victim@example.com").await;
-    let id = user_id(&app, "victim@example.com").await;
+    let id = app.user_id("victim@example.com").await;
     let path = format!("/admin/users/{id}/disable");
     let missing = operator.post(&path, &[("confirm", "yes")]).await;
     assert_eq!(missing.status(), 403);
@@ -231,9 +220,9 @@ async fn search_filters_and_pagination(app: TestApp) {
     let operator = app.operator().await;
     app.with_db(|conn| {
         for n in 0..30 {
-            crate::repository::new_user(conn, &format!("member{n:02}@example.com"));
+            crate::helpers::insert_user(conn, &format!("member{n:02}@example.com"));
         }
-        crate::repository::new_user(conn, "someone@else.org");
+        crate::helpers::insert_user(conn, "someone@else.org");
     })
     .await;
     let count = |html: &str| html.matches("href=\"/admin/users/").count();
@@ -251,7 +240,7 @@ async fn search_filters_and_pagination(app: TestApp) {
     assert_eq!(
         count(&by_name),
         25,
-        "a full page: new_user names everyone 田中太郎"
+        "a full page: insert_user names everyone 田中太郎"
     );
     assert!(by_name.contains("Next →"));
     let wildcard = operator.page("/admin/users?q=%25").await;
@@ -260,7 +249,7 @@ async fn search_filters_and_pagination(app: TestApp) {
         "% is searched literally"
     );
 
-    let id = user_id(&app, "member00@example.com").await;
+    let id = app.user_id("member00@example.com").await;
     app.with_db(move |conn| {
         sekisho::db::users::set_disabled(conn, &id, true, sekisho::db::now()).unwrap()
     })
@@ -277,7 +266,7 @@ async fn search_filters_and_pagination(app: TestApp) {
 async fn user_actions_take_effect_and_are_audited(app: TestApp) {
     let operator = app.operator().await;
     app.signup("target@example.com").await;
-    let id = user_id(&app, "target@example.com").await;
+    let id = app.user_id("target@example.com").await;
     let page = operator.get(&format!("/admin/users/{id}")).await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
@@ -349,7 +338,7 @@ async fn user_actions_take_effect_and_are_audited(app: TestApp) {
     assert_eq!(again.status(), 201, "the address is free again");
 
     // An operator cannot lock themselves out.
-    let me = user_id(&app, OPERATOR).await;
+    let me = app.user_id(OPERATOR).await;
     operator
         .submit(&format!("/admin/users/{me}/disable"), &[("confirm", "yes")])
         .await;
@@ -380,15 +369,7 @@ async fn user_actions_take_effect_and_are_audited(app: TestApp) {
 async fn a_session_revoked_in_the_panel_is_rejected_by_the_api(app: TestApp) {
     let operator = app.operator().await;
     app.signup("api@example.com").await;
-    let token: Value = client()
-        .post(app.url("/api/v1/auth/token"))
-        .json(&json!({ "email": "api@example.com", "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = app.issue_tokens("api@example.com").await;
     let bearer = token["token"].as_str().unwrap().to_owned();
     let me_bearer = || {
         client()

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, client};
+use crate::helpers::{PASSWORD, TestApp, client, error_code};
 
 crate::on_both_backends!(
     signup_creates_the_user_and_signs_in,
@@ -23,18 +23,6 @@ fn set_cookie(response: &reqwest::Response) -> String {
         .to_str()
         .unwrap()
         .to_owned()
-}
-
-async fn error_code(response: reqwest::Response) -> (StatusCode, String) {
-    let status = response.status();
-    let body: Value = response.json().await.unwrap();
-    (
-        status,
-        body["error"]["code"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-    )
 }
 
 async fn signup_creates_the_user_and_signs_in(app: TestApp) {
@@ -68,13 +56,7 @@ async fn signup_creates_the_user_and_signs_in(app: TestApp) {
     assert_eq!(me["user"], *user);
 
     // The stored hash is argon2id, never the password.
-    let stored = app
-        .with_db(|conn| {
-            sekisho::db::users::find_by_email(conn, "tanaka@example.com")
-                .unwrap()
-                .unwrap()
-        })
-        .await;
+    let stored = app.user_by_email("tanaka@example.com").await;
     assert!(
         stored
             .password_hash

@@ -23,7 +23,7 @@ crate::on_both_backends!(an_older_spent_token_is_reuse_too);
 
 async fn an_older_spent_token_is_reuse_too(app: TestApp) {
     app.signup("chain@example.com").await;
-    let first: Value = issue(&app, "chain@example.com").await;
+    let first: Value = app.issue_tokens("chain@example.com").await;
     let first_token = first["refreshToken"].as_str().unwrap().to_owned();
     let second: Value = refresh(&app, &first_token).await.json().await.unwrap();
     let third: Value = refresh(&app, second["refreshToken"].as_str().unwrap())
@@ -58,17 +58,6 @@ async fn an_older_spent_token_is_reuse_too(app: TestApp) {
     );
 }
 
-async fn issue(app: &TestApp, email: &str) -> Value {
-    let response = client()
-        .post(app.url("/api/v1/auth/token"))
-        .json(&json!({ "email": email, "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
-}
-
 async fn refresh(app: &TestApp, token: &str) -> reqwest::Response {
     client()
         .post(app.url("/api/v1/auth/refresh"))
@@ -94,7 +83,7 @@ fn claims(jwt: &str) -> Value {
 
 async fn token_and_refresh_have_the_contract_shape(app: TestApp) {
     let user = app.signup("mobile@example.com").await;
-    let pair = issue(&app, "Mobile@Example.com").await;
+    let pair = app.issue_tokens("Mobile@Example.com").await;
     assert_eq!(pair["tokenType"], "Bearer");
     assert_eq!(pair["expiresIn"], 900);
     let jwt = pair["token"].as_str().unwrap();
@@ -165,7 +154,7 @@ async fn token_and_refresh_have_the_contract_shape(app: TestApp) {
 async fn spent_tokens_after_the_grace_window_revoke_the_session(db: TestDb) {
     let app = TestApp::spawn_on(db, &[("REFRESH_GRACE_SECONDS", "1")]).await;
     app.signup("grace@example.com").await;
-    let pair = issue(&app, "grace@example.com").await;
+    let pair = app.issue_tokens("grace@example.com").await;
     let first = pair["refreshToken"].as_str().unwrap().to_owned();
 
     // Two tabs refreshing at once: both succeed, with the same new pair.
@@ -203,7 +192,7 @@ async fn spent_tokens_after_the_grace_window_revoke_the_session(db: TestDb) {
 
 async fn racing_refreshes_never_yield_two_pairs(app: TestApp) {
     app.signup("race@example.com").await;
-    let pair = issue(&app, "race@example.com").await;
+    let pair = app.issue_tokens("race@example.com").await;
     let token = pair["refreshToken"].as_str().unwrap().to_owned();
     let attempts = (0..8).map(|_| refresh(&app, &token));
     let responses = futures_util::future::join_all(attempts).await;
@@ -225,7 +214,7 @@ async fn racing_refreshes_never_yield_two_pairs(app: TestApp) {
 
 async fn bad_access_tokens_are_401(app: TestApp) {
     app.signup("forge@example.com").await;
-    let pair = issue(&app, "forge@example.com").await;
+    let pair = app.issue_tokens("forge@example.com").await;
     let jwt = pair["token"].as_str().unwrap().to_owned();
     let c = claims(&jwt);
     let parts: Vec<&str> = jwt.split('.').collect();
@@ -279,7 +268,7 @@ async fn bad_access_tokens_are_401(app: TestApp) {
 
 async fn bearer_works_on_every_protected_endpoint(app: TestApp) {
     app.signup("everywhere@example.com").await;
-    let pair = issue(&app, "everywhere@example.com").await;
+    let pair = app.issue_tokens("everywhere@example.com").await;
     let jwt = pair["token"].as_str().unwrap().to_owned();
     let c = client();
     let send = |request: reqwest::RequestBuilder| {
@@ -357,7 +346,7 @@ async fn bearer_works_on_every_protected_endpoint(app: TestApp) {
 
 async fn revoking_a_bearer_session_kills_both_tokens(app: TestApp) {
     app.signup("revokebearer@example.com").await;
-    let pair = issue(&app, "revokebearer@example.com").await;
+    let pair = app.issue_tokens("revokebearer@example.com").await;
     let jwt = pair["token"].as_str().unwrap();
     let sid = claims(jwt)["sid"].as_str().unwrap().to_owned();
     let response = app.delete(&format!("/api/v1/auth/sessions/{sid}")).await;
@@ -375,7 +364,7 @@ async fn revoking_a_bearer_session_kills_both_tokens(app: TestApp) {
     );
 
     // Logout with a bearer token ends that bearer session.
-    let pair = issue(&app, "revokebearer@example.com").await;
+    let pair = app.issue_tokens("revokebearer@example.com").await;
     let jwt = pair["token"].as_str().unwrap();
     let logout = client()
         .post(app.url("/api/v1/auth/logout"))

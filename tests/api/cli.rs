@@ -133,7 +133,7 @@ async fn create_admin_creates_then_promotes(db: TestDb) {
             let ops = users::find_by_email(conn, "ops@example.com")
                 .unwrap()
                 .unwrap();
-            let user_id = crate::repository::new_user(conn, "member@example.com");
+            let user_id = crate::helpers::insert_user(conn, "member@example.com");
             assert!(
                 users::find_by_email(conn, "other@example.com")
                     .unwrap()

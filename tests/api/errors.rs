@@ -1,9 +1,8 @@
 //! The framework's own errors reach the client in the contract's envelope.
 
 use reqwest::StatusCode;
-use serde_json::Value;
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, envelope};
 
 crate::on_both_backends!(
     unknown_route_is_404,
@@ -15,21 +14,6 @@ crate::on_both_backends!(
     panicking_handler_is_500_without_internals,
     messages_follow_accept_language,
 );
-
-async fn envelope(response: reqwest::Response, status: StatusCode, code: &str) -> Value {
-    assert_eq!(response.status(), status);
-    assert_eq!(
-        response.headers()["content-type"].to_str().unwrap(),
-        "application/json"
-    );
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["error"]["code"], code, "{body}");
-    assert!(
-        !body["error"]["message"].as_str().unwrap().is_empty(),
-        "{body}"
-    );
-    body
-}
 
 async fn unknown_route_is_404(app: TestApp) {
     envelope(

@@ -4,7 +4,7 @@ use chrono::TimeDelta;
 use diesel::result::{DatabaseErrorKind, Error};
 use sekisho::db::{self, DbConnection, audit, sessions, users};
 
-use crate::helpers::{Backend, TestApp};
+use crate::helpers::{Backend, TestApp, insert_user};
 
 crate::on_both_backends!(
     users_round_trip,
@@ -15,26 +15,6 @@ crate::on_both_backends!(
     migrations_are_idempotent,
     housekeeping_removes_only_unusable_rows,
 );
-
-pub fn new_user(conn: &mut DbConnection, email: &str) -> String {
-    let id = uuid::Uuid::new_v4().to_string();
-    let now = db::now();
-    users::insert(
-        conn,
-        &users::NewUser {
-            id: &id,
-            email,
-            name: Some("田中太郎"),
-            password_hash: "$argon2id$placeholder",
-            email_verified: false,
-            role: users::ROLE_USER,
-            created_at: now,
-            updated_at: now,
-        },
-    )
-    .unwrap();
-    id
-}
 
 fn new_session(
     conn: &mut DbConnection,
@@ -66,7 +46,7 @@ fn new_session(
 
 async fn users_round_trip(app: TestApp) {
     app.with_db(|conn| {
-        let id = new_user(conn, "tanaka@example.com");
+        let id = insert_user(conn, "tanaka@example.com");
         let user = users::find_by_email(conn, "tanaka@example.com")
             .unwrap()
             .unwrap();
@@ -93,7 +73,7 @@ async fn users_round_trip(app: TestApp) {
 
 async fn emails_are_unique(app: TestApp) {
     app.with_db(|conn| {
-        new_user(conn, "sato@example.com");
+        insert_user(conn, "sato@example.com");
         let now = db::now();
         let duplicate = users::insert(
             conn,
@@ -121,7 +101,7 @@ async fn emails_are_unique(app: TestApp) {
 
 async fn sessions_lifecycle(app: TestApp) {
     app.with_db(|conn| {
-        let user = new_user(conn, "suzuki@example.com");
+        let user = insert_user(conn, "suzuki@example.com");
         let now = db::now();
         let browser = new_session(
             conn,
@@ -192,7 +172,7 @@ async fn deleting_a_user_removes_its_sessions(app: TestApp) {
     use diesel::prelude::*;
     use sekisho::db::schema;
     app.with_db(|conn| {
-        let user = new_user(conn, "ito@example.com");
+        let user = insert_user(conn, "ito@example.com");
         new_session(
             conn,
             Some(&user),
@@ -324,7 +304,7 @@ async fn sqlite_connections_are_tuned(app: &TestApp) {
 
 async fn housekeeping_removes_only_unusable_rows(app: TestApp) {
     app.with_db(|conn| {
-        let user = new_user(conn, "kept@example.com");
+        let user = insert_user(conn, "kept@example.com");
         let stale_anonymous = new_session(conn, None, sessions::KIND_ADMIN, TimeDelta::seconds(-1));
         let live_anonymous = new_session(conn, None, sessions::KIND_ADMIN, TimeDelta::minutes(30));
         let ended = new_session(

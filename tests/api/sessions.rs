@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{FRONTEND, PASSWORD, TestApp, TestDb, client};
+use crate::helpers::{FRONTEND, PASSWORD, TestApp, TestDb, client, error_code};
 
 crate::on_both_backends!(
     sessions_are_listed_with_the_current_one_marked,
@@ -108,8 +108,7 @@ async fn revoking_one_session_ends_it_at_once(app: TestApp) {
         .delete(&format!("/api/v1/auth/sessions/{phone_id}"))
         .await;
     assert_eq!(again.status(), 404);
-    let body: Value = again.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "NOT_FOUND");
+    assert_eq!(error_code(again).await.1, "NOT_FOUND");
     assert_eq!(sessions_of(&app, &app.client).await.len(), 1);
 }
 

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, client};
+use crate::helpers::{PASSWORD, TestApp, client, error_code};
 
 crate::on_both_backends!(withdrawal_soft_deletes_and_frees_the_address);
 
@@ -17,8 +17,7 @@ async fn withdrawal_soft_deletes_and_frees_the_address(app: TestApp) {
             json!({ "confirmPassword": "wrong password" }),
         )
         .await;
-    let body: Value = wrong.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "INVALID_PASSWORD");
+    assert_eq!(error_code(wrong).await.1, "INVALID_PASSWORD");
     let anonymous = client()
         .post(app.url("/api/v1/user/withdraw"))
         .json(&json!({ "confirmPassword": PASSWORD }))

@@ -4,6 +4,7 @@
 mod admin;
 mod backend;
 mod browser;
+mod fixtures;
 mod pg_cluster;
 mod smtp;
 
@@ -18,6 +19,7 @@ use sekisho::startup::Application;
 pub use admin::{OPERATOR, OPERATOR_PASSWORD};
 pub use backend::{Backend, TestDb};
 pub use browser::Browser;
+pub use fixtures::{envelope, error_code, insert_user};
 pub use pg_cluster::PgCluster;
 pub use smtp::{SmtpListener, reset_link};
 

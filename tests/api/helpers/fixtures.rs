@@ -1,0 +1,86 @@
+//! Fixtures shared by the test files: users made or found in the database, bearer
+//! tokens, and readers of the error envelope.
+
+use reqwest::StatusCode;
+use sekisho::db::users::{self, User};
+use sekisho::db::{self, DbConnection};
+use serde_json::{Value, json};
+
+use super::{PASSWORD, TestApp, client};
+
+/// Inserts a user straight into the database (no password that verifies); returns
+/// its id.
+pub fn insert_user(conn: &mut DbConnection, email: &str) -> String {
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = db::now();
+    users::insert(
+        conn,
+        &users::NewUser {
+            id: &id,
+            email,
+            name: Some("田中太郎"),
+            password_hash: "$argon2id$placeholder",
+            email_verified: false,
+            role: users::ROLE_USER,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .unwrap();
+    id
+}
+
+/// The error envelope's status and code.
+pub async fn error_code(response: reqwest::Response) -> (StatusCode, String) {
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    (
+        status,
+        body["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+/// Asserts a whole envelope (status, JSON content type, code, a message) and returns
+/// the body.
+pub async fn envelope(response: reqwest::Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(response.status(), status);
+    assert_eq!(
+        response.headers()["content-type"].to_str().unwrap(),
+        "application/json"
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(
+        !body["error"]["message"].as_str().unwrap().is_empty(),
+        "{body}"
+    );
+    body
+}
+
+impl TestApp {
+    /// The live user with this email, as stored.
+    pub async fn user_by_email(&self, email: &str) -> User {
+        let email = email.to_owned();
+        self.with_db(move |conn| users::find_by_email(conn, &email).unwrap().unwrap())
+            .await
+    }
+
+    pub async fn user_id(&self, email: &str) -> String {
+        self.user_by_email(email).await.id
+    }
+
+    /// `/token` for `email` with `PASSWORD`: the token response, asserted 200.
+    pub async fn issue_tokens(&self, email: &str) -> Value {
+        let response = client()
+            .post(self.url("/api/v1/auth/token"))
+            .json(&json!({ "email": email, "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+}
