@@ -10,6 +10,8 @@ use super::{DbConnection, like_pattern};
 pub const KIND_BROWSER: &str = "browser";
 pub const KIND_BEARER: &str = "bearer";
 pub const KIND_ADMIN: &str = "admin";
+/// Every kind, in the order pages list them.
+pub const KINDS: [&str; 3] = [KIND_BROWSER, KIND_BEARER, KIND_ADMIN];
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = sessions)]

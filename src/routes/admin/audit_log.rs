@@ -7,7 +7,7 @@ use serde::Deserialize;
 use super::error::AdminError;
 use super::layout::{Layout, html};
 use super::operator::Operator;
-use super::pagination::{PER_PAGE, page_number, split_page};
+use super::pagination::{PER_PAGE, Pager, offset, page_number};
 use crate::db::audit::AuditEntry;
 use crate::db::{self, audit};
 use crate::state::AppState;
@@ -46,8 +46,7 @@ impl From<AuditEntry> for AuditRow {
 struct AuditPage {
     layout: Layout,
     rows: Vec<AuditRow>,
-    page: i64,
-    has_next: bool,
+    pager: Pager,
 }
 
 #[derive(Deserialize)]
@@ -62,14 +61,13 @@ pub async fn list(
 ) -> Result<HttpResponse, AdminError> {
     let page = page_number(query.page);
     let entries = db::run(&state.pool, move |conn| {
-        Ok(audit::page(conn, (page - 1) * PER_PAGE, PER_PAGE)?)
+        Ok(audit::page(conn, offset(page), PER_PAGE)?)
     })
     .await?;
-    let (entries, has_next) = split_page(entries);
+    let (entries, pager) = Pager::split(entries, "/admin/audit", page);
     html(&AuditPage {
         layout: operator.layout()?,
         rows: entries.into_iter().map(AuditRow::from).collect(),
-        page,
-        has_next,
+        pager: pager.newer_older(),
     })
 }

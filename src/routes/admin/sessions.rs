@@ -10,7 +10,7 @@ use super::flash::flash;
 use super::form_token;
 use super::layout::{Layout, html, redirect, safe_return};
 use super::operator::Operator;
-use super::pagination::{PER_PAGE, page_number, split_page};
+use super::pagination::{PER_PAGE, Pager, offset, page_number};
 use crate::db::sessions::Session;
 use crate::db::{self, audit, sessions};
 use crate::state::AppState;
@@ -50,10 +50,9 @@ struct SessionsPage {
     layout: Layout,
     rows: Vec<SessionRow>,
     kind: String,
+    kinds: &'static [&'static str],
     user: String,
-    page: i64,
-    has_next: bool,
-    filter_query: String,
+    pager: Pager,
     return_to: String,
 }
 
@@ -69,14 +68,10 @@ pub async fn list(
     operator: Operator,
     query: web::Query<SessionsQuery>,
 ) -> Result<HttpResponse, AdminError> {
-    let kind = query.kind.clone().filter(|k| {
-        [
-            sessions::KIND_BROWSER,
-            sessions::KIND_BEARER,
-            sessions::KIND_ADMIN,
-        ]
-        .contains(&k.as_str())
-    });
+    let kind = query
+        .kind
+        .clone()
+        .filter(|k| sessions::KINDS.contains(&k.as_str()));
     let user = query.user.clone().unwrap_or_default().trim().to_owned();
     let page = page_number(query.page);
     let (kind_filter, user_filter) = (kind.clone(), user.clone());
@@ -86,18 +81,18 @@ pub async fn list(
             kind_filter.as_deref(),
             Some(&user_filter),
             db::now(),
-            (page - 1) * PER_PAGE,
+            offset(page),
             PER_PAGE,
         )?)
     })
     .await?;
-    let (found, has_next) = split_page(found);
     let kind = kind.unwrap_or_default();
     let filter_query = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("kind", &kind)
         .append_pair("user", &user)
         .finish();
     let return_to = format!("/admin/sessions?{filter_query}&page={page}");
+    let (found, pager) = Pager::split(found, &format!("/admin/sessions?{filter_query}"), page);
     html(&SessionsPage {
         layout: operator.layout()?,
         rows: found
@@ -105,10 +100,9 @@ pub async fn list(
             .map(|(s, email)| SessionRow::new(s, email))
             .collect(),
         kind,
+        kinds: &sessions::KINDS,
         user,
-        page,
-        has_next,
-        filter_query,
+        pager,
         return_to,
     })
 }

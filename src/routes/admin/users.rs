@@ -10,7 +10,7 @@ use super::flash::flash;
 use super::form_token;
 use super::layout::{Layout, html, redirect};
 use super::operator::Operator;
-use super::pagination::{PER_PAGE, page_number, split_page};
+use super::pagination::{PER_PAGE, Pager, offset, page_number};
 use super::sessions::SessionRow;
 use crate::db::users::User;
 use crate::db::{self, audit, sessions, users};
@@ -55,10 +55,7 @@ struct UsersPage {
     rows: Vec<UserRow>,
     q: String,
     status: String,
-    page: i64,
-    has_next: bool,
-    /// `q=…&status=…` for the pagination links.
-    filter_query: String,
+    pager: Pager,
 }
 
 #[derive(Deserialize)]
@@ -83,16 +80,16 @@ pub async fn list(
             conn,
             Some(&search),
             status,
-            (page - 1) * PER_PAGE,
+            offset(page),
             PER_PAGE,
         )?)
     })
     .await?;
-    let (found, has_next) = split_page(found);
     let filter_query = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("q", &q)
         .append_pair("status", if status.is_some() { &status_raw } else { "" })
         .finish();
+    let (found, pager) = Pager::split(found, &format!("/admin/users?{filter_query}"), page);
     html(&UsersPage {
         layout: operator.layout()?,
         rows: found.iter().map(UserRow::from).collect(),
@@ -102,9 +99,7 @@ pub async fn list(
         } else {
             String::new()
         },
-        page,
-        has_next,
-        filter_query,
+        pager,
     })
 }
 
