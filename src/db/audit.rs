@@ -3,8 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::DbConnection;
-use super::schema::audit_log;
+use super::schema::{audit_log, sessions, users};
+use super::{DbConnection, like_pattern, prefix_pattern};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = audit_log)]
@@ -98,12 +98,85 @@ pub fn record_user_action(
     )
 }
 
-/// One page of entries, newest first; `limit + 1` rows at most (see `users::search`).
-pub fn page(conn: &mut DbConnection, offset: i64, limit: i64) -> QueryResult<Vec<AuditEntry>> {
-    audit_log::table
+/// What the audit log page filters by; empty fields match everything.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// An action or its prefix: `admin.` matches every operator action.
+    pub action: Option<String>,
+    /// The actor's id, or part of their email.
+    pub actor: Option<String>,
+    /// The target's id, or part of the email of the user it is (or whose session it is).
+    pub target: Option<String>,
+}
+
+/// An entry and the user its target belongs to: the target itself when it is a user,
+/// the session's user when it is a session.
+#[derive(Debug, Clone)]
+pub struct AuditListing {
+    pub entry: AuditEntry,
+    pub target_user: Option<String>,
+}
+
+/// One page of entries, newest first; `limit + 1` rows at most, so the caller knows
+/// whether a next page exists without counting the table.
+pub fn page(
+    conn: &mut DbConnection,
+    filter: &AuditFilter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<AuditListing>> {
+    let mut query = audit_log::table
+        .left_join(sessions::table.on(audit_log::target_id.eq(sessions::id.nullable())))
         .order(audit_log::id.desc())
         .offset(offset)
         .limit(limit + 1)
-        .select(AuditEntry::as_select())
-        .load(conn)
+        .select((AuditEntry::as_select(), sessions::user_id.nullable()))
+        .into_boxed();
+    if let Some(action) = non_empty(&filter.action) {
+        query = query.filter(audit_log::action.like(prefix_pattern(action)).escape('\\'));
+    }
+    if let Some(actor) = non_empty(&filter.actor) {
+        query = query.filter(
+            audit_log::actor_id
+                .eq(actor.to_owned())
+                .or(audit_log::actor_email
+                    .like(like_pattern(&actor.to_lowercase()))
+                    .escape('\\')),
+        );
+    }
+    if let Some(target) = non_empty(&filter.target) {
+        let target = target.to_owned();
+        let email_pattern = like_pattern(&target.to_lowercase());
+        let matching_users = || {
+            users::table
+                .filter(
+                    users::id
+                        .eq(target.clone())
+                        .or(users::email.like(email_pattern.clone()).escape('\\')),
+                )
+                .select(users::id.nullable())
+        };
+        query = query.filter(
+            audit_log::target_id
+                .eq(target.clone())
+                .or(audit_log::target_id.eq_any(matching_users()))
+                .or(sessions::user_id.eq_any(matching_users())),
+        );
+    }
+    let rows: Vec<(AuditEntry, Option<String>)> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(entry, session_user)| {
+            let target_user = match entry.target_type.as_deref() {
+                Some("user") => entry.target_id.clone(),
+                Some("session") => session_user,
+                _ => None,
+            };
+            AuditListing { entry, target_user }
+        })
+        .collect())
+}
+
+fn non_empty(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }

@@ -65,11 +65,18 @@ pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
 /// A LIKE pattern matching `q` anywhere, with LIKE's wildcards escaped (used with
 /// `escape('\\')`) so that a search for `100%` finds that text.
 fn like_pattern(q: &str) -> String {
-    let escaped = q
-        .replace('\\', "\\\\")
+    format!("%{}%", escape_like(q))
+}
+
+/// A LIKE pattern matching what starts with `q`.
+fn prefix_pattern(q: &str) -> String {
+    format!("{}%", escape_like(q))
+}
+
+fn escape_like(q: &str) -> String {
+    q.replace('\\', "\\\\")
         .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
+        .replace('_', "\\_")
 }
 
 /// Milliseconds-precise "now" in UTC. Both backends store naive UTC timestamps;

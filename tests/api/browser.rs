@@ -146,6 +146,7 @@ async fn an_operator_revokes_a_session_by_clicking() {
                 .path()
                 .ends_with("/admin/login")
         );
+        save_screenshot(&browser, &format!("admin-login-{backend:?}")).await;
         b.find(Locator::Css("input[name=email]"))
             .await
             .unwrap()
@@ -216,6 +217,36 @@ async fn an_operator_revokes_a_session_by_clicking() {
             401,
             "{backend:?}: the API rejects it at once"
         );
+
+        // The audit log names the revocation; its target leads to the session's user.
+        b.find(Locator::LinkText("Audit log"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_for_url(&browser, "/admin/audit").await;
+        save_screenshot(&browser, &format!("admin-audit-{backend:?}")).await;
+        b.find(Locator::XPath(
+            "//tr[.//code[text()='admin.session_revoked']]//td[@data-label='Target']/a",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+        b.wait()
+            .for_element(Locator::Css(".profile"))
+            .await
+            .unwrap();
+        let heading = b
+            .find(Locator::Css("h1"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(heading.starts_with("customer@example.com"), "{heading}");
         browser.close().await;
     }
 }

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod admin;
+mod admin_pages;
 mod auth;
 mod bearer;
 mod browser;

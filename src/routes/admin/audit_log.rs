@@ -1,4 +1,5 @@
-//! GET /admin/audit: the audit log, newest first.
+//! GET /admin/audit: the audit log, newest first, filtered by action, actor and
+//! target.
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -8,7 +9,7 @@ use super::error::AdminError;
 use super::layout::{Layout, html};
 use super::operator::Operator;
 use super::pagination::{PER_PAGE, Pager, offset, page_number};
-use crate::db::audit::AuditEntry;
+use crate::db::audit::{AuditFilter, AuditListing};
 use crate::db::{self, audit};
 use crate::state::AppState;
 
@@ -16,26 +17,31 @@ use crate::state::AppState;
 pub struct AuditRow {
     pub when: String,
     pub actor: String,
+    /// The actor's user page, when the actor is a user.
+    pub actor_user: Option<String>,
     pub action: String,
     pub target: String,
+    /// The user page the target belongs to: the user itself, or the session's user.
     pub target_user: Option<String>,
     pub ip: String,
 }
 
-impl From<AuditEntry> for AuditRow {
-    fn from(e: AuditEntry) -> Self {
-        let target_user = (e.target_type.as_deref() == Some("user"))
-            .then(|| e.target_id.clone())
-            .flatten();
+impl From<AuditListing> for AuditRow {
+    fn from(listing: AuditListing) -> Self {
+        let e = listing.entry;
         Self {
-            when: e.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-            actor: e.actor_email.or(e.actor_id).unwrap_or_else(|| "—".into()),
+            when: e.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            actor: e
+                .actor_email
+                .or_else(|| e.actor_id.clone())
+                .unwrap_or_else(|| "—".into()),
+            actor_user: e.actor_id,
             action: e.action,
             target: match (e.target_type, e.target_id) {
                 (Some(kind), Some(id)) => format!("{kind} {id}"),
                 _ => "—".into(),
             },
-            target_user,
+            target_user: listing.target_user,
             ip: e.ip.unwrap_or_else(|| "—".into()),
         }
     }
@@ -46,11 +52,17 @@ impl From<AuditEntry> for AuditRow {
 struct AuditPage {
     layout: Layout,
     rows: Vec<AuditRow>,
+    action: String,
+    actor: String,
+    target: String,
     pager: Pager,
 }
 
 #[derive(Deserialize)]
 pub struct AuditQuery {
+    action: Option<String>,
+    actor: Option<String>,
+    target: Option<String>,
     page: Option<u32>,
 }
 
@@ -59,15 +71,35 @@ pub async fn list(
     operator: Operator,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, AdminError> {
+    let query = query.into_inner();
+    let trimmed = |v: Option<String>| v.unwrap_or_default().trim().to_owned();
+    let (action, actor, target) = (
+        trimmed(query.action),
+        trimmed(query.actor),
+        trimmed(query.target),
+    );
     let page = page_number(query.page);
+    let filter = AuditFilter {
+        action: Some(action.clone()),
+        actor: Some(actor.clone()),
+        target: Some(target.clone()),
+    };
     let entries = db::run(&state.pool, move |conn| {
-        Ok(audit::page(conn, offset(page), PER_PAGE)?)
+        Ok(audit::page(conn, &filter, offset(page), PER_PAGE)?)
     })
     .await?;
-    let (entries, pager) = Pager::split(entries, "/admin/audit", page);
+    let filter_query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("action", &action)
+        .append_pair("actor", &actor)
+        .append_pair("target", &target)
+        .finish();
+    let (entries, pager) = Pager::split(entries, &format!("/admin/audit?{filter_query}"), page);
     html(&AuditPage {
         layout: operator.layout()?,
         rows: entries.into_iter().map(AuditRow::from).collect(),
+        action,
+        actor,
+        target,
         pager: pager.newer_older(),
     })
 }

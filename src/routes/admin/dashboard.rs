@@ -10,6 +10,9 @@ use super::operator::Operator;
 use crate::db::{self, audit, stats};
 use crate::state::AppState;
 
+/// Audit entries under "Recent activity".
+const RECENT: i64 = 10;
+
 #[derive(Template)]
 #[template(path = "admin/dashboard.html")]
 struct DashboardPage {
@@ -26,7 +29,7 @@ pub async fn show(
     let (counts, recent) = db::run(&state.pool, |conn| {
         Ok((
             stats::counts(conn, db::now())?,
-            audit::list(conn, None, 10)?,
+            audit::page(conn, &Default::default(), 0, RECENT)?,
         ))
     })
     .await?;
@@ -34,6 +37,10 @@ pub async fn show(
         layout: operator.layout()?,
         active_sessions: counts.sessions_by_kind.iter().map(|(_, n)| n).sum(),
         counts,
-        recent: recent.into_iter().map(AuditRow::from).collect(),
+        recent: recent
+            .into_iter()
+            .take(RECENT as usize)
+            .map(AuditRow::from)
+            .collect(),
     })
 }

@@ -13,6 +13,7 @@ mod login;
 mod operator;
 mod pagination;
 mod sessions;
+mod user_agent;
 mod users;
 
 use actix_identity::IdentityMiddleware;

@@ -11,6 +11,7 @@ use super::form_token;
 use super::layout::{Layout, html, redirect, safe_return};
 use super::operator::Operator;
 use super::pagination::{PER_PAGE, Pager, offset, page_number};
+use super::user_agent;
 use crate::db::sessions::Session;
 use crate::db::{self, audit, sessions};
 use crate::state::AppState;
@@ -21,7 +22,9 @@ pub struct SessionRow {
     pub user_id: String,
     pub email: String,
     pub ip: String,
+    /// "Chrome 156 on Linux"; the whole string is `user_agent_full`.
     pub user_agent: String,
+    pub user_agent_full: String,
     pub created: String,
     pub last_seen: String,
     pub expires: String,
@@ -36,7 +39,13 @@ impl SessionRow {
             user_id: session.user_id.clone().unwrap_or_default(),
             email: email.to_owned(),
             ip: session.ip.clone().unwrap_or_else(|| "—".into()),
-            user_agent: session.user_agent.clone().unwrap_or_else(|| "—".into()),
+            user_agent: session
+                .user_agent
+                .as_deref()
+                .map(user_agent::short)
+                .filter(|short| !short.is_empty())
+                .unwrap_or_else(|| "—".into()),
+            user_agent_full: session.user_agent.clone().unwrap_or_default(),
             created: time(session.created_at),
             last_seen: time(session.last_seen_at),
             expires: time(session.expires_at),
