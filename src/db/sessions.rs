@@ -172,6 +172,14 @@ pub fn revoke_own(
 // The admin panel's actix-session store keeps its rows here too, found by the hash of
 // the key its cookie holds.
 
+/// The unrevoked session whose key hashes to `token_hash`: the panel store's row.
+#[diesel::dsl::auto_type(no_type_alias)]
+fn unrevoked_with_key<'a>(token_hash: &'a str) -> _ {
+    sessions::table
+        .filter(sessions::token_hash.eq(token_hash))
+        .filter(sessions::revoked_at.is_null())
+}
+
 /// The state of the live panel session whose key hashes to `token_hash`.
 pub fn find_panel_state(
     conn: &mut DbConnection,
@@ -198,18 +206,14 @@ pub fn update_panel_state(
     expires_at: NaiveDateTime,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let updated = diesel::update(
-        sessions::table
-            .filter(sessions::token_hash.eq(token_hash))
-            .filter(sessions::revoked_at.is_null()),
-    )
-    .set((
-        sessions::state.eq(state),
-        sessions::user_id.eq(user_id),
-        sessions::expires_at.eq(expires_at),
-        sessions::last_seen_at.eq(now),
-    ))
-    .execute(conn)?;
+    let updated = diesel::update(unrevoked_with_key(token_hash))
+        .set((
+            sessions::state.eq(state),
+            sessions::user_id.eq(user_id),
+            sessions::expires_at.eq(expires_at),
+            sessions::last_seen_at.eq(now),
+        ))
+        .execute(conn)?;
     Ok(updated > 0)
 }
 
@@ -220,17 +224,13 @@ pub fn extend_panel_session(
     expires_at: NaiveDateTime,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    diesel::update(
-        sessions::table
-            .filter(sessions::token_hash.eq(token_hash))
-            .filter(sessions::revoked_at.is_null()),
-    )
-    .set((
-        sessions::expires_at.eq(expires_at),
-        sessions::last_seen_at.eq(now),
-    ))
-    .execute(conn)
-    .map(drop)
+    diesel::update(unrevoked_with_key(token_hash))
+        .set((
+            sessions::expires_at.eq(expires_at),
+            sessions::last_seen_at.eq(now),
+        ))
+        .execute(conn)
+        .map(drop)
 }
 
 /// Revokes (never deletes, so the history stays whole) the session whose key hashes
@@ -240,14 +240,10 @@ pub fn revoke_by_token_hash(
     token_hash: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    diesel::update(
-        sessions::table
-            .filter(sessions::token_hash.eq(token_hash))
-            .filter(sessions::revoked_at.is_null()),
-    )
-    .set(sessions::revoked_at.eq(now))
-    .execute(conn)
-    .map(drop)
+    diesel::update(unrevoked_with_key(token_hash))
+        .set(sessions::revoked_at.eq(now))
+        .execute(conn)
+        .map(drop)
 }
 
 /// The live bearer session whose current refresh token hashes to `hash`.

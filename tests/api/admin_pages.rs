@@ -47,6 +47,7 @@ async fn the_audit_log_filters_by_action_actor_and_target(app: TestApp) {
 
     // Unfiltered: everything, targets linked to their users, the operator's name too.
     let all = operator.page("/admin/audit").await;
+    assert!(all.contains("<title>Audit log · Sekisho admin</title>"));
     for action in [
         "user.signup",
         "admin.login",
