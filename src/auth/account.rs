@@ -27,7 +27,7 @@ pub async fn sign_up(
     let limits = state.throttle.accounts();
     let lookup = account.email.clone();
     let taken = db::run(&state.pool, move |conn| {
-        limits.count_attempt(conn, Action::Signup, &lookup, db::now())?;
+        limits.count_signup(conn, &lookup, db::now())?;
         Ok(users::find_by_email(conn, lookup.as_str())?.is_some())
     })
     .await?;
@@ -74,7 +74,7 @@ pub async fn change_password(
     current: &str,
     new: Password,
 ) -> Result<(), ApiError> {
-    credentials::confirm(state, &caller.user, current).await?;
+    credentials::confirm(state, client, &caller.user, &caller.session.id, current).await?;
     let hash = state.hasher.hash(new.expose()).await?;
     let ip = client.ip_text();
     let (user, keep) = (caller.user, caller.session.id);
@@ -102,10 +102,11 @@ pub async fn change_password(
 pub async fn withdraw(
     state: &AppState,
     client: &ClientInfo,
-    user: User,
+    caller: AuthUser,
     password: &str,
 ) -> Result<(), ApiError> {
-    credentials::confirm(state, &user, password).await?;
+    credentials::confirm(state, client, &caller.user, &caller.session.id, password).await?;
+    let user = caller.user;
     let ip = client.ip_text();
     db::run(&state.pool, move |conn| {
         users::soft_delete(conn, &user.id, db::now())?;

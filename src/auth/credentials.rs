@@ -1,5 +1,6 @@
 //! Checking an email and password, shared by /login, /token and the panel's login: the
-//! same limits, the same timing for unknown emails, the same disabled-account rule.
+//! same limits, the same timing for unknown emails, the same disabled-account rule;
+//! and re-checking the signed-in user's password before a sensitive change.
 
 use super::client_info::ClientInfo;
 use super::throttle::Action;
@@ -17,12 +18,17 @@ pub async fn check(
 ) -> Result<User, ApiError> {
     state.throttle.check_ip(Action::Login, client.ip)?;
     let limits = state.throttle.accounts();
-    let lookup = email.clone();
-    let (user, failures_on_record) = db::run(&state.pool, move |conn| {
-        let failures = limits.check_login(conn, &lookup, db::now())?;
-        Ok((users::find_by_email(conn, lookup.as_str())?, failures))
+    let (lookup, ip) = (email.clone(), client.ip);
+    let (user, gate) = db::run(&state.pool, move |conn| {
+        let gate = limits.check_login(conn, &lookup, ip, db::now())?;
+        Ok((users::find_by_email(conn, lookup.as_str())?, gate))
     })
     .await?;
+    // An account under attack answers every client slowly, the owner too, but never
+    // refuses a client with no failures of its own.
+    if !gate.delay.is_zero() {
+        actix_web::rt::time::sleep(gate.delay).await;
+    }
 
     let verified = match &user {
         Some(user) => state.hasher.verify(password, &user.password_hash).await?,
@@ -30,7 +36,7 @@ pub async fn check(
     };
     let Some(user) = user.filter(|_| verified) else {
         db::run(&state.pool, move |conn| {
-            limits.record_failed_login(conn, &email, db::now())
+            limits.record_failed_login(conn, &email, ip, db::now())
         })
         .await?;
         return Err(ApiError::new(ErrorCode::InvalidCredentials));
@@ -39,11 +45,11 @@ pub async fn check(
     if user.disabled_at.is_some() {
         return Err(ApiError::new(ErrorCode::AccountDisabled));
     }
-    // Most logins have no failures to forget: no write for them.
-    if failures_on_record {
+    // Most logins have no failures to forget: no database round trip for them.
+    if gate.has_failures() {
         let email = user.email.clone();
         db::run(&state.pool, move |conn| {
-            limits.forget_failed_logins(conn, &email)
+            limits.forget_failed_logins(conn, &email, ip, gate)
         })
         .await?;
     }
@@ -51,11 +57,31 @@ pub async fn check(
 }
 
 /// Re-checks the signed-in user's password before a sensitive change
-/// (change-password, withdraw): 400 INVALID_PASSWORD when it is wrong.
-pub async fn confirm(state: &AppState, user: &User, password: &str) -> Result<(), ApiError> {
+/// (change-password, withdraw): 400 INVALID_PASSWORD when it is wrong, 429 after too
+/// many wrong ones in this session or from this client.
+pub async fn confirm(
+    state: &AppState,
+    client: &ClientInfo,
+    user: &User,
+    session_id: &str,
+    password: &str,
+) -> Result<(), ApiError> {
+    state
+        .throttle
+        .check_ip(Action::ConfirmPassword, client.ip)?;
+    let limits = state.throttle.accounts();
+    let session = session_id.to_owned();
+    let lookup = session.clone();
+    db::run(&state.pool, move |conn| {
+        limits.check_confirmation(conn, &lookup, db::now())
+    })
+    .await?;
     if state.hasher.verify(password, &user.password_hash).await? {
-        Ok(())
-    } else {
-        Err(ApiError::new(ErrorCode::InvalidPassword))
+        return Ok(());
     }
+    db::run(&state.pool, move |conn| {
+        limits.record_failed_confirmation(conn, &session, db::now())
+    })
+    .await?;
+    Err(ApiError::new(ErrorCode::InvalidPassword))
 }

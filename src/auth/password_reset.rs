@@ -24,7 +24,9 @@ pub async fn request(state: &AppState, client: &ClientInfo, email: Email) -> Res
     let token_hash = tokens::hash_secret(&token);
     let recipient = db::run(&state.pool, move |conn| {
         let now = db::now();
-        limits.count_attempt(conn, Action::ForgotPassword, &email, now)?;
+        if !limits.reset_mail_allowed(conn, &email, now)? {
+            return Ok(None);
+        }
         let Some(user) = users::find_by_email(conn, email.as_str())? else {
             return Ok(None);
         };
@@ -86,7 +88,7 @@ pub async fn complete(
             users::set_password_hash(conn, &user.id, &hash)?;
             sessions::revoke_all_for_user(conn, &user.id, None, now)?;
             reset_tokens::spend_all_for_user(conn, &user.id, now)?;
-            limits.forget_failed_logins(conn, &user.email)?;
+            limits.forget_all_failed_logins(conn, &user.email)?;
             audit::record_user_action(
                 conn,
                 &user.id,

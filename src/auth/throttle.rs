@@ -9,7 +9,8 @@ use std::time::Duration;
 use chrono::{NaiveDateTime, TimeDelta};
 
 use super::ip_limiter::IpLimiter;
-use crate::db::{DbConnection, throttles};
+use crate::db::DbConnection;
+use crate::db::throttles::{self, Policy, Status};
 use crate::domain::Email;
 use crate::error::{ApiError, ErrorCode};
 
@@ -19,6 +20,9 @@ pub enum Action {
     Login,
     Signup,
     ForgotPassword,
+    ResetPassword,
+    /// Re-entering the password before a sensitive change (change-password, withdraw).
+    ConfirmPassword,
 }
 
 impl Action {
@@ -28,30 +32,85 @@ impl Action {
             Action::Login => (30, Duration::from_secs(300)),
             Action::Signup => (10, Duration::from_secs(3600)),
             Action::ForgotPassword => (10, Duration::from_secs(3600)),
+            Action::ResetPassword => (30, Duration::from_secs(3600)),
+            Action::ConfirmPassword => (30, Duration::from_secs(300)),
         }
     }
+}
 
-    /// Attempts per account within a window, on every instance: failed logins (five
-    /// block the account until the window ends), sign-ups of one address, reset mails.
-    fn per_account(self) -> throttles::Policy {
-        let (max_attempts, window) = match self {
-            Action::Login => (5, TimeDelta::minutes(15)),
-            Action::Signup => (5, TimeDelta::hours(1)),
-            Action::ForgotPassword => (3, TimeDelta::hours(1)),
-        };
-        throttles::Policy {
-            max_attempts,
-            window,
-        }
+/// Wrong passwords for one account from one client IP: the fifth within 15 minutes
+/// blocks that client, and only it, for the rest of the window.
+const LOGIN_PER_CLIENT: Policy = Policy {
+    max_attempts: Some(5),
+    window: TimeDelta::minutes(15),
+};
+
+/// Wrong passwords for one account from every client: counted, never a block (that
+/// would lock the owner out); from `DELAY_FROM` on, every attempt waits first.
+const LOGIN_PER_ACCOUNT: Policy = Policy {
+    max_attempts: None,
+    window: TimeDelta::minutes(15),
+};
+const DELAY_FROM: i64 = 10;
+const FIRST_DELAY: Duration = Duration::from_millis(250);
+const MAX_DELAY: Duration = Duration::from_secs(5);
+
+/// Sign-ups of one address within an hour.
+const SIGNUP_PER_ADDRESS: Policy = Policy {
+    max_attempts: Some(5),
+    window: TimeDelta::hours(1),
+};
+
+/// Reset mails to one address: one a minute. Not a refusal: a request within the
+/// minute is answered as usual and sends nothing, since the mail already sent went to
+/// the owner's inbox, whoever asked for it.
+const RESET_MAIL_PER_ADDRESS: Policy = Policy {
+    max_attempts: Some(1),
+    window: TimeDelta::minutes(1),
+};
+
+/// Wrong confirmation passwords within one session.
+const CONFIRM_PER_SESSION: Policy = Policy {
+    max_attempts: Some(5),
+    window: TimeDelta::minutes(15),
+};
+
+/// The wait before checking a password of an account that has had `failures` wrong
+/// ones within the window, from anyone: 0.25 s at the tenth, doubling, at most 5 s.
+pub fn login_delay(failures: i64) -> Duration {
+    if failures < DELAY_FROM {
+        return Duration::ZERO;
     }
+    let doublings = u32::try_from(failures - DELAY_FROM)
+        .unwrap_or(u32::MAX)
+        .min(16);
+    FIRST_DELAY.saturating_mul(1 << doublings).min(MAX_DELAY)
+}
 
-    fn account_key(self, email: &str) -> String {
-        let prefix = match self {
-            Action::Login => "login",
-            Action::Signup => "signup",
-            Action::ForgotPassword => "forgot",
-        };
-        format!("{prefix}:{email}")
+fn login_account_key(email: &str) -> String {
+    format!("login:{email}")
+}
+
+fn login_client_key(email: &str, ip: Option<IpAddr>) -> String {
+    match ip {
+        Some(ip) => format!("login:{email}:{ip}"),
+        None => format!("login:{email}:unknown"),
+    }
+}
+
+/// What the login limits say before a password is checked.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoginGate {
+    /// How long to wait before checking (the account is under attack).
+    pub delay: Duration,
+    client_failures: bool,
+    account_failures: bool,
+}
+
+impl LoginGate {
+    /// Whether a success has failures to forget (most logins have none).
+    pub fn has_failures(&self) -> bool {
+        self.client_failures || self.account_failures
     }
 }
 
@@ -93,65 +152,167 @@ pub struct AccountLimits {
 }
 
 impl AccountLimits {
-    /// Sign-ups and reset mails: refused while the address is blocked, else counted.
-    pub fn count_attempt(
+    /// Sign-ups: refused while the address is blocked, else counted.
+    pub fn count_signup(
         self,
         conn: &mut DbConnection,
-        action: Action,
         email: &Email,
         now: NaiveDateTime,
     ) -> Result<(), ApiError> {
         if !self.enabled {
             return Ok(());
         }
-        let key = action.account_key(email.as_str());
-        if let Some(retry) = throttles::blocked_for(conn, &key, now)? {
+        let key = format!("signup:{}", email.as_str());
+        if let Status::Blocked(retry) =
+            throttles::status(conn, &key, SIGNUP_PER_ADDRESS.window, now)?
+        {
             return Err(rate_limited(retry));
         }
-        throttles::record_attempt(conn, &key, action.per_account(), now)?;
+        throttles::record_attempt(conn, &key, SIGNUP_PER_ADDRESS, now)?;
         Ok(())
     }
 
-    /// Before a password check: refused while the account is blocked. Says whether
-    /// failures are on record, so that a success knows whether it has any to forget.
-    pub fn check_login(
+    /// Whether a reset mail may go to `email` now; counts it when it may.
+    pub fn reset_mail_allowed(
         self,
         conn: &mut DbConnection,
         email: &Email,
         now: NaiveDateTime,
     ) -> Result<bool, ApiError> {
         if !self.enabled {
+            return Ok(true);
+        }
+        let key = format!("forgot:{}", email.as_str());
+        if let Status::Blocked(_) =
+            throttles::status(conn, &key, RESET_MAIL_PER_ADDRESS.window, now)?
+        {
             return Ok(false);
         }
-        match throttles::status(conn, &Action::Login.account_key(email.as_str()), now)? {
-            throttles::Status::Blocked(retry) => Err(rate_limited(retry)),
-            throttles::Status::Counting => Ok(true),
-            throttles::Status::Clear => Ok(false),
+        throttles::record_attempt(conn, &key, RESET_MAIL_PER_ADDRESS, now)?;
+        Ok(true)
+    }
+
+    /// Before a password check: 429 when this client is blocked for this account, and
+    /// the delay the account's failures from everyone call for.
+    pub fn check_login(
+        self,
+        conn: &mut DbConnection,
+        email: &Email,
+        ip: Option<IpAddr>,
+        now: NaiveDateTime,
+    ) -> Result<LoginGate, ApiError> {
+        if !self.enabled {
+            return Ok(LoginGate::default());
         }
+        let email = email.as_str();
+        let client = throttles::status(
+            conn,
+            &login_client_key(email, ip),
+            LOGIN_PER_CLIENT.window,
+            now,
+        )?;
+        if let Status::Blocked(retry) = client {
+            return Err(rate_limited(retry));
+        }
+        let account = throttles::status(
+            conn,
+            &login_account_key(email),
+            LOGIN_PER_ACCOUNT.window,
+            now,
+        )?;
+        let account_failures = match account {
+            Status::Counting(n) => n,
+            _ => 0,
+        };
+        Ok(LoginGate {
+            delay: login_delay(account_failures),
+            client_failures: client != Status::Clear,
+            account_failures: account_failures > 0,
+        })
     }
 
     pub fn record_failed_login(
         self,
         conn: &mut DbConnection,
         email: &Email,
+        ip: Option<IpAddr>,
         now: NaiveDateTime,
     ) -> Result<(), ApiError> {
         if self.enabled {
-            let action = Action::Login;
-            let key = action.account_key(email.as_str());
-            throttles::record_attempt(conn, &key, action.per_account(), now)?;
+            let email = email.as_str();
+            throttles::record_attempt(conn, &login_client_key(email, ip), LOGIN_PER_CLIENT, now)?;
+            throttles::record_attempt(conn, &login_account_key(email), LOGIN_PER_ACCOUNT, now)?;
         }
         Ok(())
     }
 
-    /// After a successful login or a completed reset: earlier failures are forgotten.
+    /// After a successful login: the client's failures, and the account's, are
+    /// forgotten.
     pub fn forget_failed_logins(
         self,
         conn: &mut DbConnection,
         email: &str,
+        ip: Option<IpAddr>,
+        gate: LoginGate,
     ) -> Result<(), ApiError> {
-        Ok(throttles::clear(conn, &Action::Login.account_key(email))?)
+        if gate.client_failures {
+            throttles::clear(conn, &login_client_key(email, ip))?;
+        }
+        if gate.account_failures {
+            throttles::clear(conn, &login_account_key(email))?;
+        }
+        Ok(())
     }
+
+    /// After a completed reset: every failure on the account, from every client.
+    pub fn forget_all_failed_logins(
+        self,
+        conn: &mut DbConnection,
+        email: &str,
+    ) -> Result<(), ApiError> {
+        throttles::clear(conn, &login_account_key(email))?;
+        throttles::clear_prefix(conn, &format!("{}:", login_account_key(email)))?;
+        Ok(())
+    }
+
+    /// Before a confirmation password is checked: 429 once the session has had too
+    /// many wrong ones. Says whether it has had any.
+    pub fn check_confirmation(
+        self,
+        conn: &mut DbConnection,
+        session_id: &str,
+        now: NaiveDateTime,
+    ) -> Result<bool, ApiError> {
+        if !self.enabled {
+            return Ok(false);
+        }
+        match throttles::status(
+            conn,
+            &confirm_key(session_id),
+            CONFIRM_PER_SESSION.window,
+            now,
+        )? {
+            Status::Blocked(retry) => Err(rate_limited(retry)),
+            Status::Counting(_) => Ok(true),
+            Status::Clear => Ok(false),
+        }
+    }
+
+    pub fn record_failed_confirmation(
+        self,
+        conn: &mut DbConnection,
+        session_id: &str,
+        now: NaiveDateTime,
+    ) -> Result<(), ApiError> {
+        if self.enabled {
+            throttles::record_attempt(conn, &confirm_key(session_id), CONFIRM_PER_SESSION, now)?;
+        }
+        Ok(())
+    }
+}
+
+fn confirm_key(session_id: &str) -> String {
+    format!("confirm:{session_id}")
 }
 
 fn rate_limited(retry_after: u64) -> ApiError {
@@ -161,6 +322,17 @@ fn rate_limited(retry_after: u64) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_delay_grows_from_the_tenth_failure_and_stops_at_five_seconds() {
+        assert_eq!(login_delay(0), Duration::ZERO);
+        assert_eq!(login_delay(9), Duration::ZERO);
+        assert_eq!(login_delay(10), Duration::from_millis(250));
+        assert_eq!(login_delay(11), Duration::from_millis(500));
+        assert_eq!(login_delay(13), Duration::from_secs(2));
+        assert_eq!(login_delay(15), Duration::from_secs(5));
+        assert_eq!(login_delay(1_000_000), Duration::from_secs(5));
+    }
 
     #[test]
     fn ip_budget_then_429_per_ip_and_action() {

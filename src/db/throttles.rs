@@ -1,57 +1,59 @@
-//! Per-account attempt counters shared by every instance through the database.
+//! Attempt counters shared by every instance through the database, one row per key
+//! (`login:<email>`, `login:<email>:<ip>`, `signup:<email>`, …; the keys and limits
+//! are in `auth::throttle`).
 
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 
-use super::DbConnection;
 use super::schema::auth_throttles as t;
+use super::{DbConnection, prefix_pattern};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Policy {
-    /// Attempts allowed within `window`.
-    pub max_attempts: i64,
+    /// Attempts allowed within `window`; reaching it blocks the key until the window
+    /// ends. `None`: counted, never blocked.
+    pub max_attempts: Option<i64>,
     pub window: TimeDelta,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
-    /// No attempts on record.
+    /// No attempts within the current window.
     Clear,
-    /// Attempts counted, still allowed.
-    Counting,
+    /// This many attempts within the current window, still allowed.
+    Counting(i64),
     /// Blocked for this many more seconds.
     Blocked(u64),
 }
 
-pub fn status(conn: &mut DbConnection, key: &str, now: NaiveDateTime) -> QueryResult<Status> {
-    let row: Option<Option<NaiveDateTime>> = t::table
+pub fn status(
+    conn: &mut DbConnection,
+    key: &str,
+    window: TimeDelta,
+    now: NaiveDateTime,
+) -> QueryResult<Status> {
+    let row: Option<(i64, NaiveDateTime, Option<NaiveDateTime>)> = t::table
         .find(key)
-        .select(t::blocked_until)
+        .select((t::attempts, t::window_started_at, t::blocked_until))
         .first(conn)
         .optional()?;
     Ok(match row {
-        None => Status::Clear,
-        Some(Some(until)) if until > now => {
+        Some((_, _, Some(until))) if until > now => {
             Status::Blocked((until - now).num_seconds().max(1) as u64)
         }
-        Some(_) => Status::Counting,
-    })
-}
-
-/// Seconds until `key` may try again, when it is blocked now.
-pub fn blocked_for(
-    conn: &mut DbConnection,
-    key: &str,
-    now: NaiveDateTime,
-) -> QueryResult<Option<u64>> {
-    Ok(match status(conn, key, now)? {
-        Status::Blocked(seconds) => Some(seconds),
-        _ => None,
+        Some((attempts, started, _)) if now - started < window && attempts > 0 => {
+            Status::Counting(attempts)
+        }
+        _ => Status::Clear,
     })
 }
 
 /// Counts one attempt; once `max_attempts` are spent within the window, `key` is
 /// blocked until the window ends. Returns that block's length in seconds, if any.
+///
+/// Every step is a single statement that cannot fail on a racing request (the row is
+/// created with ON CONFLICT DO NOTHING, then incremented in place), inside one write
+/// transaction: two instances counting the same key at once both succeed.
 pub fn record_attempt(
     conn: &mut DbConnection,
     key: &str,
@@ -59,39 +61,69 @@ pub fn record_attempt(
     now: NaiveDateTime,
 ) -> QueryResult<Option<u64>> {
     super::write_transaction(conn, |conn| {
-        let current: Option<(i64, NaiveDateTime)> = t::table
+        ensure_row(conn, key, now)?;
+        // A finished window starts again from zero.
+        diesel::update(
+            t::table
+                .find(key)
+                .filter(t::window_started_at.le(now - policy.window)),
+        )
+        .set((
+            t::attempts.eq(0),
+            t::window_started_at.eq(now),
+            t::blocked_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+        diesel::update(t::table.find(key))
+            .set(t::attempts.eq(t::attempts + 1))
+            .execute(conn)?;
+        let (attempts, started): (i64, NaiveDateTime) = t::table
             .find(key)
             .select((t::attempts, t::window_started_at))
-            .first(conn)
-            .optional()?;
-        let (attempts, started) = match current {
-            Some((attempts, started)) if now - started < policy.window => (attempts + 1, started),
-            _ => (1, now),
-        };
-        let blocked_until = (attempts >= policy.max_attempts).then(|| started + policy.window);
-        if current.is_some() {
-            diesel::update(t::table.find(key))
-                .set((
-                    t::attempts.eq(attempts),
-                    t::window_started_at.eq(started),
-                    t::blocked_until.eq(blocked_until),
-                ))
-                .execute(conn)?;
-        } else {
+            .first(conn)?;
+        if policy.max_attempts.is_none_or(|max| attempts < max) {
+            return Ok(None);
+        }
+        let until = started + policy.window;
+        diesel::update(t::table.find(key))
+            .set(t::blocked_until.eq(until))
+            .execute(conn)?;
+        Ok(Some((until - now).num_seconds().max(1) as u64))
+    })
+}
+
+/// The key's row, created empty unless it exists. Upserts are not portable through
+/// the MultiConnection wrapper, so this one is written per backend.
+fn ensure_row(conn: &mut DbConnection, key: &str, now: NaiveDateTime) -> QueryResult<()> {
+    macro_rules! insert_if_absent {
+        ($conn:expr) => {
             diesel::insert_into(t::table)
                 .values((
                     t::key.eq(key),
-                    t::attempts.eq(attempts),
-                    t::window_started_at.eq(started),
-                    t::blocked_until.eq(blocked_until),
+                    t::attempts.eq(0),
+                    t::window_started_at.eq(now),
+                    t::blocked_until.eq(None::<NaiveDateTime>),
                 ))
-                .execute(conn)?;
-        }
-        Ok(blocked_until.map(|until| (until - now).num_seconds().max(1) as u64))
-    })
+                .on_conflict(t::key)
+                .do_nothing()
+                .execute($conn)
+        };
+    }
+    match conn {
+        DbConnection::Sqlite(conn) => insert_if_absent!(conn),
+        DbConnection::Postgres(conn) => insert_if_absent!(conn),
+    }
+    .map(drop)
 }
 
 /// Forgets the counter (a successful login, a completed reset).
 pub fn clear(conn: &mut DbConnection, key: &str) -> QueryResult<()> {
     diesel::delete(t::table.find(key)).execute(conn).map(drop)
+}
+
+/// Forgets every counter whose key starts with `prefix`.
+pub fn clear_prefix(conn: &mut DbConnection, prefix: &str) -> QueryResult<()> {
+    diesel::delete(t::table.filter(t::key.like(prefix_pattern(prefix)).escape('\\')))
+        .execute(conn)
+        .map(drop)
 }

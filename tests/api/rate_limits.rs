@@ -1,16 +1,26 @@
-//! 429 RATE_LIMITED with Retry-After: per account (in the database, so every
-//! instance agrees) and per client IP.
+//! 429 RATE_LIMITED with Retry-After, and who can be blocked by whom: failures count
+//! per (account, client IP), so a stranger's failures never lock the owner out; an
+//! account attacked from many clients slows down instead. Account-level state is in
+//! the database, so every instance agrees. Clients are told apart by
+//! X-Forwarded-For from a trusted proxy (the test client, on 127.0.0.1).
 
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, TestDb, client};
+use crate::helpers::{OPERATOR, OPERATOR_PASSWORD, PASSWORD, TestApp, TestDb, client};
 
-crate::on_both_backends!(
-    failed_logins_block_the_account_across_instances,
-    forgot_password_is_limited_per_address,
+crate::on_both_backends!(confirmations_are_limited_per_session);
+
+crate::on_both_databases!(
+    failed_logins_block_only_the_failing_client_across_instances,
+    many_clients_slow_an_account_down_but_never_lock_the_owner_out,
+    reset_mails_go_once_a_minute_per_address_and_are_never_refused,
+    signups_are_limited_per_ip,
+    the_switch_turns_limits_off,
 );
 
-crate::on_both_databases!(signups_are_limited_per_ip, the_switch_turns_limits_off);
+const BEHIND_PROXY: &[(&str, &str)] = &[("TRUSTED_PROXIES", "127.0.0.1")];
+const ATTACKER: &str = "203.0.113.66";
+const OWNER: &str = "198.51.100.7";
 
 async fn assert_limited(response: reqwest::Response) {
     assert_eq!(response.status(), 429);
@@ -24,60 +34,198 @@ async fn assert_limited(response: reqwest::Response) {
     assert_eq!(body["error"]["code"], "RATE_LIMITED");
 }
 
-async fn failed_logins_block_the_account_across_instances(app: TestApp) {
-    app.signup("target@example.com").await;
-    let attempt = |password: &'static str, app: &TestApp| {
-        let client = client();
-        let url = app.url("/api/v1/auth/login");
-        async move {
-            client
-                .post(url)
-                .json(&json!({ "email": "target@example.com", "password": password }))
-                .send()
-                .await
-                .unwrap()
-        }
-    };
-    for _ in 0..5 {
-        assert_eq!(attempt("wrong password", &app).await.status(), 401);
-    }
-    // Now even the right password waits.
-    assert_limited(attempt(PASSWORD, &app).await).await;
-
-    // A second instance on the same database sees the same block.
-    let second = TestApp::spawn_on(TestDb::reuse(&app.db), &[]).await;
-    assert_limited(attempt(PASSWORD, &second).await).await;
-    // Another account is not affected.
-    app.signup("bystander@example.com").await;
-    let bystander = client()
-        .post(app.url("/api/v1/auth/login"))
-        .json(&json!({ "email": "bystander@example.com", "password": PASSWORD }))
+/// A JSON POST from the client at `ip`, as the trusted proxy forwards it.
+async fn post_from(app: &TestApp, ip: &str, path: &str, body: Value) -> reqwest::Response {
+    client()
+        .post(app.url(path))
+        .header("X-Forwarded-For", ip)
+        .json(&body)
         .send()
         .await
-        .unwrap();
-    assert_eq!(bystander.status(), 200);
+        .unwrap()
 }
 
-async fn forgot_password_is_limited_per_address(app: TestApp) {
-    for _ in 0..3 {
-        let response = app
-            .post_with(
-                &client(),
-                "/api/v1/auth/forgot-password",
-                json!({ "email": "flood@example.com" }),
-            )
-            .await;
+async fn login_from(app: &TestApp, ip: &str, email: &str, password: &str) -> reqwest::Response {
+    post_from(
+        app,
+        ip,
+        "/api/v1/auth/login",
+        json!({ "email": email, "password": password }),
+    )
+    .await
+}
+
+async fn failed_logins_block_only_the_failing_client_across_instances(db: TestDb) {
+    let app = TestApp::spawn_on(db, BEHIND_PROXY).await;
+    app.create_operator().await;
+    app.signup("target@example.com").await;
+    for _ in 0..5 {
+        let wrong = login_from(&app, ATTACKER, "target@example.com", "wrong password").await;
+        assert_eq!(wrong.status(), 401);
+    }
+    // The attacker is blocked, even with the right password, on /login and /token.
+    assert_limited(login_from(&app, ATTACKER, "target@example.com", PASSWORD).await).await;
+    let token = post_from(
+        &app,
+        ATTACKER,
+        "/api/v1/auth/token",
+        json!({ "email": "target@example.com", "password": PASSWORD }),
+    )
+    .await;
+    assert_limited(token).await;
+    // A second instance on the same database blocks the attacker too.
+    let second = TestApp::spawn_on(TestDb::reuse(&app.db), BEHIND_PROXY).await;
+    assert_limited(login_from(&second, ATTACKER, "target@example.com", PASSWORD).await).await;
+
+    // The owner, from their own address, signs in on both instances.
+    assert_eq!(
+        login_from(&app, OWNER, "target@example.com", PASSWORD)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        login_from(&second, OWNER, "target@example.com", PASSWORD)
+            .await
+            .status(),
+        200
+    );
+    // Another account is not affected, even from the attacker's address.
+    app.signup("bystander@example.com").await;
+    assert_eq!(
+        login_from(&app, ATTACKER, "bystander@example.com", PASSWORD)
+            .await
+            .status(),
+        200
+    );
+
+    // Operators likewise: a stranger's failures do not keep them out of the panel.
+    for _ in 0..6 {
+        login_from(&app, ATTACKER, OPERATOR, "wrong password").await;
+    }
+    let (_, panel) = app.admin_login(OPERATOR, OPERATOR_PASSWORD).await;
+    assert_eq!(panel.status(), 303, "the operator signs in");
+}
+
+async fn many_clients_slow_an_account_down_but_never_lock_the_owner_out(db: TestDb) {
+    let app = TestApp::spawn_on(db, BEHIND_PROXY).await;
+    app.signup("popular@example.com").await;
+    // Twelve failures from six addresses: none of them is blocked yet…
+    for n in 0..12 {
+        let ip = format!("203.0.113.{}", n % 6 + 1);
+        let wrong = login_from(&app, &ip, "popular@example.com", "wrong password").await;
+        assert_eq!(wrong.status(), 401, "attempt {n} from {ip}");
+    }
+    // …and the account-wide count is on record, so every attempt now waits first; the
+    // owner is slowed down, not refused.
+    let failures: i64 = app
+        .with_db(|conn| {
+            use diesel::prelude::*;
+            use sekisho::db::schema::auth_throttles::dsl::*;
+            auth_throttles
+                .find("login:popular@example.com")
+                .select(attempts)
+                .first(conn)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(failures, 12);
+    assert_eq!(
+        login_from(&app, OWNER, "popular@example.com", PASSWORD)
+            .await
+            .status(),
+        200
+    );
+}
+
+async fn reset_mails_go_once_a_minute_per_address_and_are_never_refused(db: TestDb) {
+    let app = TestApp::spawn_on(db, BEHIND_PROXY).await;
+    let user = app.signup("forgetful@example.com").await;
+    let owner = user["id"].as_str().unwrap().to_owned();
+    // A stranger asks three times, then the owner: every answer is the same 200…
+    for ip in [ATTACKER, ATTACKER, "203.0.113.9", OWNER] {
+        let response = post_from(
+            &app,
+            ip,
+            "/api/v1/auth/forgot-password",
+            json!({ "email": "forgetful@example.com" }),
+        )
+        .await;
+        assert_eq!(response.status(), 200);
+    }
+    // …and one link went out: to the owner's inbox, whoever asked.
+    let issued: i64 = app
+        .with_db(move |conn| {
+            use diesel::prelude::*;
+            use sekisho::db::schema::password_reset_tokens::dsl::*;
+            password_reset_tokens
+                .filter(user_id.eq(&owner))
+                .count()
+                .get_result(conn)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(issued, 1);
+    // The requester's address is what gets refused after ten requests an hour.
+    for n in 0..10 {
+        let response = post_from(
+            &app,
+            "203.0.113.77",
+            "/api/v1/auth/forgot-password",
+            json!({ "email": format!("someone{n}@example.com") }),
+        )
+        .await;
         assert_eq!(response.status(), 200);
     }
     assert_limited(
-        app.post_with(
-            &client(),
+        post_from(
+            &app,
+            "203.0.113.77",
             "/api/v1/auth/forgot-password",
-            json!({ "email": "flood@example.com" }),
+            json!({ "email": "forgetful@example.com" }),
         )
         .await,
     )
     .await;
+}
+
+async fn confirmations_are_limited_per_session(app: TestApp) {
+    app.signup("careful@example.com").await;
+    for _ in 0..5 {
+        let wrong = app
+            .post(
+                "/api/v1/auth/change-password",
+                json!({ "currentPassword": "wrong password", "newPassword": "a new password" }),
+            )
+            .await;
+        assert_eq!(wrong.status(), 400);
+    }
+    assert_limited(
+        app.post(
+            "/api/v1/auth/change-password",
+            json!({ "currentPassword": PASSWORD, "newPassword": "a new password" }),
+        )
+        .await,
+    )
+    .await;
+    assert_limited(
+        app.post(
+            "/api/v1/user/withdraw",
+            json!({ "confirmPassword": PASSWORD }),
+        )
+        .await,
+    )
+    .await;
+    // Another session of the same user is not blocked by this one's failures.
+    let other = app.login_elsewhere("careful@example.com").await;
+    let response = app
+        .post_with(
+            &other,
+            "/api/v1/auth/change-password",
+            json!({ "currentPassword": PASSWORD, "newPassword": "a new password" }),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
 }
 
 async fn signups_are_limited_per_ip(db: TestDb) {

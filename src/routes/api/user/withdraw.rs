@@ -36,7 +36,7 @@ pub async fn withdraw(
     let Some(password) = password else {
         return Err(ApiError::new(ErrorCode::ValidationError));
     };
-    account::withdraw(&state, &client, caller.user, password).await?;
+    account::withdraw(&state, &client, caller, password).await?;
     Ok(HttpResponse::Ok()
         .cookie(cookies::cleared_cookie(&state.settings))
         .json(SuccessResponse::new("Your account has been deleted")))
