@@ -15,6 +15,7 @@ mod health;
 mod openapi;
 mod outage;
 mod passwords;
+mod races;
 mod rate_limits;
 mod repository;
 mod schema;
