@@ -3,6 +3,7 @@
 //! task and a 19 MiB allocation per request, so other requests keep their threads and
 //! memory stays flat.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 
@@ -29,6 +30,9 @@ pub struct HasherPool {
     /// Verifying against this costs what a real verification costs: logins for
     /// unknown emails take as long as those for known ones.
     dummy_hash: Arc<str>,
+    /// Jobs accepted since start: what a metric or a test reads to see whether a
+    /// request cost a hash.
+    accepted: Arc<AtomicU64>,
 }
 
 /// Jobs waiting per thread before new ones are turned away with 503.
@@ -55,6 +59,7 @@ impl HasherPool {
         Ok(Self {
             jobs,
             dummy_hash: dummy_hash.into(),
+            accepted: Arc::default(),
         })
     }
 
@@ -86,13 +91,25 @@ impl HasherPool {
         self.verify(password, &dummy).await.map(|_| false)
     }
 
+    /// How many hash or verify jobs were accepted since start.
+    pub fn jobs_accepted(&self) -> u64 {
+        self.accepted.load(Ordering::Relaxed)
+    }
+
     fn submit(&self, job: Job) -> Result<(), ApiError> {
-        self.jobs.try_send(job).map_err(|e| match e {
-            TrySendError::Full(_) => ApiError::new(ErrorCode::ServiceUnavailable)
-                .with_retry_after(1)
-                .with_cause("password hashing queue is full"),
-            TrySendError::Disconnected(_) => ApiError::internal("password hashing threads stopped"),
-        })
+        self.jobs
+            .try_send(job)
+            .map(|()| {
+                self.accepted.fetch_add(1, Ordering::Relaxed);
+            })
+            .map_err(|e| match e {
+                TrySendError::Full(_) => ApiError::new(ErrorCode::ServiceUnavailable)
+                    .with_retry_after(1)
+                    .with_cause("password hashing queue is full"),
+                TrySendError::Disconnected(_) => {
+                    ApiError::internal("password hashing threads stopped")
+                }
+            })
     }
 }
 

@@ -70,8 +70,19 @@ pub async fn complete(
     token: &str,
     new: Password,
 ) -> Result<(), ApiError> {
+    state.throttle.check_ip(Action::ResetPassword, client.ip)?;
     let token_hash = tokens::hash_secret(token);
-    // Hash first: the token is spent only together with the new password.
+    // The token is looked at first: a junk token costs a lookup, never a hash.
+    let lookup = token_hash.clone();
+    let usable = db::run(&state.pool, move |conn| {
+        Ok(reset_tokens::is_usable(conn, &lookup, db::now())?)
+    })
+    .await?;
+    if !usable {
+        return Err(ApiError::new(ErrorCode::InvalidToken));
+    }
+    // Then the hash, and the token is spent (still conditionally: two racing resets
+    // with one token succeed once) together with the new password.
     let hash = state.hasher.hash(new.expose()).await?;
     let ip = client.ip_text();
     let limits = state.throttle.accounts();

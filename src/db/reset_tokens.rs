@@ -25,6 +25,22 @@ pub fn insert(
         .map(drop)
 }
 
+/// Whether the token is unused and unexpired (checked before any password hashing,
+/// so that junk tokens cost a lookup only).
+pub fn is_usable(
+    conn: &mut DbConnection,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        t::table
+            .filter(t::token_hash.eq(token_hash))
+            .filter(t::used_at.is_null())
+            .filter(t::expires_at.gt(now)),
+    ))
+    .get_result(conn)
+}
+
 /// Marks the token used if it is unused and unexpired; returns its user. The
 /// conditional UPDATE makes two racing resets with one token succeed only once.
 pub fn consume(

@@ -9,6 +9,7 @@ crate::on_both_backends!(
     change_password_checks_the_current_one_and_revokes_others,
     outbox_receives_reset_mails_without_smtp,
     reset_tokens_are_hashed_single_use_and_expire,
+    junk_reset_tokens_cost_no_hash_and_are_limited_per_ip,
 );
 
 crate::on_both_databases!(
@@ -257,6 +258,37 @@ async fn reset_tokens_are_hashed_single_use_and_expire(app: TestApp) {
         })
         .await;
     assert!(!stored.contains(&token));
+}
+
+/// /reset-password looks at the token before it hashes anything, so junk tokens
+/// cannot make everyone's logins wait for argon2; and one client gets 30 tries an hour.
+async fn junk_reset_tokens_cost_no_hash_and_are_limited_per_ip(app: TestApp) {
+    let attacker = client();
+    let before = app.hasher.jobs_accepted();
+    for n in 0..30 {
+        let response = app
+            .post_with(
+                &attacker,
+                "/api/v1/auth/reset-password",
+                json!({ "token": format!("junk-{n}"), "newPassword": "a long new password" }),
+            )
+            .await;
+        assert_eq!(error_code(response).await.1, "INVALID_TOKEN");
+    }
+    assert_eq!(
+        app.hasher.jobs_accepted(),
+        before,
+        "no junk token was hashed"
+    );
+    let limited = app
+        .post_with(
+            &attacker,
+            "/api/v1/auth/reset-password",
+            json!({ "token": "junk-31", "newPassword": "a long new password" }),
+        )
+        .await;
+    assert_eq!(limited.status(), 429);
+    assert!(limited.headers().contains_key("retry-after"));
 }
 
 async fn a_failed_smtp_send_is_kept_not_lost(db: TestDb) {

@@ -45,6 +45,7 @@ pub struct TestApp {
     pub backend: Backend,
     pub pool: Pool,
     pub settings: Arc<Settings>,
+    pub hasher: sekisho::auth::hasher_pool::HasherPool,
     pub db: TestDb,
 }
 
@@ -84,6 +85,7 @@ impl TestApp {
         let port = app.port();
         let pool = app.state().pool.clone();
         let settings = app.state().settings.clone();
+        let hasher = app.state().hasher.clone();
         tokio::spawn(app.run_until_stopped());
         TestApp {
             address: format!("http://127.0.0.1:{port}"),
@@ -92,6 +94,7 @@ impl TestApp {
             backend: db.backend(),
             pool,
             settings,
+            hasher,
             db,
         }
     }
