@@ -15,6 +15,9 @@ use crate::error::ApiError;
 
 /// Where actix-identity keeps the operator's id in the session state.
 const IDENTITY_KEY: &str = "actix_identity.user_id";
+/// Where the panel's login puts the client's IP and user agent, for the row's columns.
+pub const CLIENT_IP_KEY: &str = "client_ip";
+pub const USER_AGENT_KEY: &str = "user_agent";
 
 #[derive(Clone)]
 pub struct DbSessionStore {
@@ -42,11 +45,13 @@ fn expiry(ttl: &Duration) -> NaiveDateTime {
     db::now() + TimeDelta::seconds(ttl.whole_seconds())
 }
 
-/// The operator's id, once actix-identity has logged one in (values are JSON).
-fn user_of(state: &State) -> Option<String> {
+/// A string value of the state (values are JSON): the operator's id once
+/// actix-identity has logged one in, the client's IP and user agent.
+fn text_of(state: &State, key: &str) -> Option<String> {
     state
-        .get(IDENTITY_KEY)
-        .and_then(|raw| serde_json::from_str::<String>(raw).ok())
+        .get(key)
+        .and_then(|raw| serde_json::from_str::<Option<String>>(raw).ok())
+        .flatten()
 }
 
 impl SessionStore for DbSessionStore {
@@ -69,7 +74,11 @@ impl SessionStore for DbSessionStore {
         let key = tokens::new_secret();
         let hash = tokens::hash_secret(&key);
         let expires_at = expiry(ttl);
-        let user_id = user_of(&state);
+        let user_id = text_of(&state, IDENTITY_KEY);
+        let (ip, user_agent) = (
+            text_of(&state, CLIENT_IP_KEY),
+            text_of(&state, USER_AGENT_KEY),
+        );
         self.run(move |conn| {
             let now = db::now();
             sessions::insert(
@@ -84,8 +93,8 @@ impl SessionStore for DbSessionStore {
                     created_at: now,
                     last_seen_at: now,
                     expires_at,
-                    ip: None,
-                    user_agent: None,
+                    ip: ip.as_deref(),
+                    user_agent: user_agent.as_deref(),
                 },
             )?;
             Ok(())
@@ -105,7 +114,7 @@ impl SessionStore for DbSessionStore {
             serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
         let hash = tokens::hash_secret(key.as_ref());
         let expires_at = expiry(ttl);
-        let user_id = user_of(&state);
+        let user_id = text_of(&state, IDENTITY_KEY);
         let updated = self
             .run(move |conn| {
                 Ok(sessions::update_panel_state(

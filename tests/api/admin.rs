@@ -91,10 +91,13 @@ async fn operators_log_in_and_out(app: TestApp) {
     let (browser, response) = app.admin_login(OPERATOR, OPERATOR_PASSWORD).await;
     assert_eq!(response.status(), 303);
     assert_eq!(location(&response), "/admin");
-    let cookie = response.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("sekisho_admin="))
+        .expect("the panel's session cookie");
     for attribute in [
         "sekisho_admin=",
         "HttpOnly",

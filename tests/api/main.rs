@@ -5,6 +5,7 @@ mod helpers;
 
 mod admin;
 mod admin_pages;
+mod admin_security;
 mod auth;
 mod bearer;
 mod browser;

@@ -99,11 +99,15 @@ impl ResponseError for AdminError {
     }
 }
 
-/// Malformed forms and query strings are a 400 page, not actix's plain text.
+/// A form that cannot be read has no token to check: 403, like a wrong token (and
+/// never actix's plain text). Malformed query strings are a 400 page.
 pub fn form_config() -> web::FormConfig {
     web::FormConfig::default()
         .limit(16 * 1024)
-        .error_handler(|err, _req: &HttpRequest| AdminError::BadRequest(err.to_string()).into())
+        .error_handler(|err, _req: &HttpRequest| {
+            log::debug!("admin form refused: {err}");
+            AdminError::CsrfFailed.into()
+        })
 }
 
 pub fn query_config() -> web::QueryConfig {

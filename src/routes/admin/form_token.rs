@@ -1,4 +1,5 @@
-//! The panel's CSRF tokens: one random token per admin session, in every form.
+//! The panel's CSRF tokens: one random token per signed-in panel session, in every
+//! form (the login form has its own, see `login_form_token`).
 
 use actix_session::Session;
 
@@ -32,6 +33,6 @@ pub fn verify(session: &Session, submitted: Option<&str>) -> Result<(), AdminErr
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -8,11 +8,12 @@ use serde::Deserialize;
 
 use super::error::AdminError;
 use super::flash::{Flash, flash, take_flash};
-use super::form_token;
 use super::layout::{html, redirect};
+use super::{form_token, login_form_token};
 use crate::auth::client_info::ClientInfo;
 use crate::auth::credentials;
-use crate::db::{self, audit};
+use crate::auth::session_store::{CLIENT_IP_KEY, USER_AGENT_KEY};
+use crate::db::{self, audit, users};
 use crate::domain::Email;
 use crate::error::ErrorCode;
 use crate::state::AppState;
@@ -32,37 +33,49 @@ pub struct LoginForm {
     csrf_token: Option<String>,
 }
 
+/// The sign-in form. An anonymous visitor gets a signed cookie for the form's token,
+/// and no session: nothing is stored until an operator signs in.
 pub async fn form(
+    state: web::Data<AppState>,
     session: Session,
     identity: Option<Identity>,
 ) -> Result<HttpResponse, AdminError> {
     if identity.is_some() {
         return Ok(redirect("/admin"));
     }
-    html(&LoginPage {
-        csrf: form_token::token(&session)?,
-        email: String::new(),
-        flash: take_flash(&session),
-    })
+    login_page(&state, String::new(), take_flash(&session), None)
+}
+
+/// The form, with a fresh token, the address typed so far and a message; `status`
+/// when the answer is an error.
+fn login_page(
+    state: &AppState,
+    email: String,
+    flash: Option<Flash>,
+    status: Option<actix_web::http::StatusCode>,
+) -> Result<HttpResponse, AdminError> {
+    let (csrf, cookie) = login_form_token::issue(&state.settings)?;
+    let mut response = html(&LoginPage { csrf, email, flash })?;
+    if let Some(status) = status {
+        *response.status_mut() = status;
+    }
+    response
+        .add_cookie(&cookie)
+        .map_err(|e| AdminError::internal(e.to_string()))?;
+    Ok(response)
 }
 
 fn failed(
-    session: &Session,
+    state: &AppState,
     email: &str,
     message: &str,
     status: actix_web::http::StatusCode,
 ) -> Result<HttpResponse, AdminError> {
-    let page = LoginPage {
-        csrf: form_token::token(session)?,
-        email: email.to_owned(),
-        flash: Some(Flash {
-            kind: "error".into(),
-            text: message.to_owned(),
-        }),
+    let flash = Flash {
+        kind: "error".into(),
+        text: message.to_owned(),
     };
-    let mut response = html(&page)?;
-    *response.status_mut() = status;
-    Ok(response)
+    login_page(state, email.to_owned(), Some(flash), Some(status))
 }
 
 pub async fn submit(
@@ -72,7 +85,7 @@ pub async fn submit(
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, AdminError> {
     use actix_web::http::StatusCode;
-    form_token::verify(&session, form.csrf_token.as_deref())?;
+    login_form_token::verify(&req, &state.settings, form.csrf_token.as_deref())?;
     let raw_email = form.email.clone().unwrap_or_default();
     let client = ClientInfo::from_request(&req, &state.proxies);
     let (Ok(email), Some(password)) = (
@@ -80,7 +93,7 @@ pub async fn submit(
         form.password.as_deref().filter(|p| !p.is_empty()),
     ) else {
         return failed(
-            &session,
+            &state,
             &raw_email,
             "Enter your email and password.",
             StatusCode::BAD_REQUEST,
@@ -112,25 +125,35 @@ pub async fn submit(
             session.renew();
             Identity::login(&req.extensions(), user.id.clone())
                 .map_err(|e| AdminError::internal(e.to_string()))?;
-            let _ = form_token::token(&session)?;
+            // The panel session's row records who is on the other end, like the API's.
+            let recorded = session
+                .insert(CLIENT_IP_KEY, client.ip_text())
+                .and_then(|()| session.insert(USER_AGENT_KEY, client.user_agent.clone()));
+            recorded.map_err(|e| AdminError::internal(e.to_string()))?;
+            // The session's own form token is made now: never the login form's.
+            form_token::token(&session)?;
             flash(&session, "success", format!("Signed in as {}.", user.email));
-            Ok(redirect("/admin"))
+            let mut response = redirect("/admin");
+            response
+                .add_cookie(&login_form_token::spent(&state.settings))
+                .map_err(|e| AdminError::internal(e.to_string()))?;
+            Ok(response)
         }
         Ok(_) => Err(AdminError::Forbidden),
         Err(e) if e.code() == ErrorCode::RateLimited => failed(
-            &session,
+            &state,
             &attempted,
             "Too many attempts. Wait a few minutes and try again.",
             StatusCode::TOO_MANY_REQUESTS,
         ),
         Err(e) if e.code() == ErrorCode::AccountDisabled => failed(
-            &session,
+            &state,
             &attempted,
             "This account is disabled.",
             StatusCode::FORBIDDEN,
         ),
         Err(e) if e.code() == ErrorCode::InvalidCredentials => failed(
-            &session,
+            &state,
             &attempted,
             "Incorrect email or password.",
             StatusCode::UNAUTHORIZED,
@@ -156,9 +179,13 @@ pub async fn logout(
         let id = identity.id().ok();
         let ip = ClientInfo::from_request(&req, &state.proxies).ip_text();
         db::run(&state.pool, move |conn| {
+            let email = match &id {
+                Some(id) => users::find_by_id(conn, id)?.map(|user| user.email),
+                None => None,
+            };
             Ok(audit::record_event(
                 conn,
-                (id.as_deref(), None),
+                (id.as_deref(), email.as_deref()),
                 "admin.logout",
                 None,
                 ip.as_deref(),

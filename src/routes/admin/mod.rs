@@ -10,6 +10,7 @@ mod flash;
 mod form_token;
 mod layout;
 mod login;
+mod login_form_token;
 mod operator;
 mod pagination;
 mod sessions;

@@ -16,7 +16,7 @@ use sekisho::config::Settings;
 use sekisho::db::{DbConnection, Pool};
 use sekisho::startup::Application;
 
-pub use admin::{AdminBrowser, OPERATOR, OPERATOR_PASSWORD};
+pub use admin::{AdminBrowser, OPERATOR, OPERATOR_PASSWORD, csrf_of};
 pub use backend::{Backend, TestDb};
 pub use browser::Browser;
 pub use fixtures::{envelope, error_code, insert_user};

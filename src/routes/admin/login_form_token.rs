@@ -1,0 +1,85 @@
+//! The login form's CSRF token, for visitors who have no panel session yet: a random
+//! token in the form and, signed with a key derived from SECRET_KEY and good for one
+//! hour, in a cookie of its own (double submit). Nothing is stored for an anonymous
+//! visitor; the panel session (and its own form token) starts at sign-in.
+
+use actix_web::HttpRequest;
+use actix_web::cookie::time::Duration as CookieDuration;
+use actix_web::cookie::{Cookie, SameSite};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use super::error::AdminError;
+use crate::auth::tokens;
+use crate::config::Settings;
+
+const COOKIE: &str = "sekisho_admin_login";
+const LIFETIME_SECONDS: i64 = 3600;
+
+fn mac(settings: &Settings) -> Result<Hmac<Sha256>, AdminError> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(settings.secret_key.bytes())
+        .map_err(|e| AdminError::internal(e.to_string()))?;
+    mac.update(b"sekisho admin login form\0");
+    Ok(mac)
+}
+
+fn signature(settings: &Settings, token: &str, expires: i64) -> Result<String, AdminError> {
+    let mut mac = mac(settings)?;
+    mac.update(format!("{token}.{expires}").as_bytes());
+    Ok(hex::encode(mac.finalize().into_bytes()))
+}
+
+fn cookie(settings: &Settings, value: String, max_age: i64) -> Cookie<'static> {
+    Cookie::build(COOKIE, value)
+        .path("/admin/login")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(settings.cookie_secure)
+        .max_age(CookieDuration::seconds(max_age))
+        .finish()
+}
+
+/// A fresh token for the form, and the cookie that vouches for it.
+pub fn issue(settings: &Settings) -> Result<(String, Cookie<'static>), AdminError> {
+    let token = tokens::new_secret();
+    let expires = chrono::Utc::now().timestamp() + LIFETIME_SECONDS;
+    let signed = format!(
+        "{token}.{expires}.{}",
+        signature(settings, &token, expires)?
+    );
+    Ok((token.clone(), cookie(settings, signed, LIFETIME_SECONDS)))
+}
+
+/// The cookie's removal, once the operator is signed in.
+pub fn spent(settings: &Settings) -> Cookie<'static> {
+    cookie(settings, String::new(), 0)
+}
+
+/// 403 unless `submitted` is the token of this browser's unexpired, untampered cookie.
+pub fn verify(
+    req: &HttpRequest,
+    settings: &Settings,
+    submitted: Option<&str>,
+) -> Result<(), AdminError> {
+    let cookie = req.cookie(COOKIE).ok_or(AdminError::CsrfFailed)?;
+    let mut parts = cookie.value().splitn(3, '.');
+    let (Some(token), Some(expires), Some(claimed), Some(submitted)) =
+        (parts.next(), parts.next(), parts.next(), submitted)
+    else {
+        return Err(AdminError::CsrfFailed);
+    };
+    let expires: i64 = expires.parse().map_err(|_| AdminError::CsrfFailed)?;
+    let claimed = hex::decode(claimed).map_err(|_| AdminError::CsrfFailed)?;
+    let mut mac = mac(settings)?;
+    mac.update(format!("{token}.{expires}").as_bytes());
+    let genuine = mac.verify_slice(&claimed).is_ok();
+    let fresh = expires > chrono::Utc::now().timestamp();
+    if genuine
+        && fresh
+        && super::form_token::constant_time_eq(token.as_bytes(), submitted.as_bytes())
+    {
+        Ok(())
+    } else {
+        Err(AdminError::CsrfFailed)
+    }
+}

@@ -1,0 +1,153 @@
+//! The panel's sign-in keeps nothing for strangers: no session row for an anonymous
+//! visitor, a new form token at sign-in, 403 for a form without its token.
+
+use crate::helpers::{OPERATOR, OPERATOR_PASSWORD, TestApp, client, csrf_of};
+
+crate::on_both_backends!(
+    anonymous_visitors_store_nothing_and_sign_in_starts_a_recorded_session,
+    forms_without_any_token_are_403,
+);
+
+async fn panel_rows(app: &TestApp) -> Vec<(Option<String>, Option<String>, Option<String>)> {
+    app.with_db(|conn| {
+        use diesel::prelude::*;
+        use sekisho::db::schema::sessions::dsl::*;
+        sessions
+            .filter(kind.eq("admin"))
+            .select((user_id, ip, user_agent))
+            .load(conn)
+            .unwrap()
+    })
+    .await
+}
+
+async fn anonymous_visitors_store_nothing_and_sign_in_starts_a_recorded_session(app: TestApp) {
+    app.create_operator().await;
+    for _ in 0..5 {
+        let page = client().get(app.url("/admin/login")).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+    }
+    assert!(panel_rows(&app).await.is_empty(), "a visit stores nothing");
+
+    // A browser with the form's cookie: a wrong password stores nothing either.
+    let browser = client();
+    let form = browser
+        .get(app.url("/admin/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let login_token = csrf_of(&form);
+    let wrong = browser
+        .post(app.url("/admin/login"))
+        .form(&[
+            ("email", OPERATOR),
+            ("password", "wrong password"),
+            ("csrf_token", &login_token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    assert!(panel_rows(&app).await.is_empty());
+
+    // The form's token is good only with this browser's cookie.
+    let stranger = client()
+        .post(app.url("/admin/login"))
+        .form(&[
+            ("email", OPERATOR),
+            ("password", OPERATOR_PASSWORD),
+            ("csrf_token", &login_token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stranger.status(), 403);
+
+    let retry_form = browser
+        .get(app.url("/admin/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let signed_in = browser
+        .post(app.url("/admin/login"))
+        .header("User-Agent", "Operator's browser/1.0")
+        .form(&[
+            ("email", OPERATOR),
+            ("password", OPERATOR_PASSWORD),
+            ("csrf_token", &csrf_of(&retry_form)),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 303);
+    let rows = panel_rows(&app).await;
+    assert_eq!(rows.len(), 1, "one row, made at sign-in");
+    assert!(rows[0].0.is_some());
+    assert_eq!(rows[0].1.as_deref(), Some("127.0.0.1"));
+    assert_eq!(rows[0].2.as_deref(), Some("Operator's browser/1.0"));
+
+    // The signed-in session has a token of its own, not the login form's.
+    let dashboard = browser
+        .get(app.url("/admin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let panel_token = csrf_of(&dashboard);
+    assert_ne!(panel_token, csrf_of(&retry_form));
+    assert_ne!(panel_token, login_token);
+
+    // Signing out is audited with the operator's name.
+    let out = browser
+        .post(app.url("/admin/logout"))
+        .form(&[("csrf_token", panel_token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 303);
+    let logout_actor: Option<String> = app
+        .with_db(|conn| {
+            use diesel::prelude::*;
+            use sekisho::db::schema::audit_log::dsl::*;
+            audit_log
+                .filter(action.eq("admin.logout"))
+                .select(actor_email)
+                .first(conn)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(logout_actor.as_deref(), Some(OPERATOR));
+}
+
+async fn forms_without_any_token_are_403(app: TestApp) {
+    let operator = app.operator().await;
+    app.signup("someone@example.com").await;
+    let id = app.user_id("someone@example.com").await;
+    for path in [
+        "/admin/login".to_owned(),
+        "/admin/logout".to_owned(),
+        format!("/admin/users/{id}/disable"),
+        format!("/admin/sessions/{id}/revoke"),
+    ] {
+        // No body at all, so no csrf_token field.
+        let bare = operator.client.post(app.url(&path)).send().await.unwrap();
+        assert_eq!(bare.status(), 403, "{path}");
+        assert!(
+            bare.text().await.unwrap().contains("Form expired"),
+            "{path}"
+        );
+    }
+    assert_eq!(
+        operator.get("/admin").await.status(),
+        200,
+        "still signed in: nothing happened"
+    );
+}
