@@ -19,8 +19,14 @@ impl TrustedProxies {
         Self(nets)
     }
 
-    fn trusts(&self, ip: &IpAddr) -> bool {
+    pub fn trusts(&self, ip: &IpAddr) -> bool {
         self.0.iter().any(|net| net.contains(ip))
+    }
+
+    /// Whether the request came straight from a trusted proxy, whose forwarding
+    /// headers (X-Forwarded-For, -Host, -Proto, Forwarded) may be believed.
+    pub fn from_trusted_proxy(&self, req: &HttpRequest) -> bool {
+        req.peer_addr().is_some_and(|peer| self.trusts(&peer.ip()))
     }
 
     /// The peer address, unless the peer is a trusted proxy: then the right-most

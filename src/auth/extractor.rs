@@ -91,7 +91,7 @@ async fn authenticate(req: &HttpRequest) -> Result<Option<AuthUser>, ApiError> {
     };
     if via == AuthVia::Cookie
         && origin_check::is_unsafe(req.method())
-        && !origin_check::origin_allowed(req, &state.settings)
+        && !origin_check::origin_allowed(req, &state.settings, &state.proxies)
     {
         return Err(ApiError::new(ErrorCode::CsrfFailed));
     }

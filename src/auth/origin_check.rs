@@ -3,8 +3,9 @@
 
 use actix_web::HttpRequest;
 use actix_web::http::Method;
-use actix_web::http::header::{ORIGIN, REFERER};
+use actix_web::http::header::{HOST, ORIGIN, REFERER};
 
+use super::client_info::TrustedProxies;
 use crate::config::{Settings, normalize_origin};
 use crate::error::{ApiError, ErrorCode};
 
@@ -26,20 +27,37 @@ pub fn request_origin(req: &HttpRequest) -> Option<String> {
     origin.is_tuple().then(|| origin.ascii_serialization())
 }
 
-fn own_origin(req: &HttpRequest, settings: &Settings) -> String {
+/// This server's origin: PUBLIC_ORIGIN when set; else what a trusted proxy forwarded
+/// (Forwarded, X-Forwarded-Host/-Proto); else the Host header. Forwarding headers
+/// from anyone else are ignored: a client could name any host in them.
+fn own_origin(req: &HttpRequest, settings: &Settings, proxies: &TrustedProxies) -> String {
     if let Some(public) = &settings.public_origin {
         return public.clone();
     }
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host()).to_ascii_lowercase()
+    if proxies.from_trusted_proxy(req) {
+        let info = req.connection_info();
+        return format!("{}://{}", info.scheme(), info.host()).to_ascii_lowercase();
+    }
+    let scheme = if req.app_config().secure() {
+        "https"
+    } else {
+        "http"
+    };
+    let host = req
+        .headers()
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+        .unwrap_or_else(|| req.app_config().host());
+    format!("{scheme}://{host}").to_ascii_lowercase()
 }
 
 /// Whether the request's claimed origin may act with the user's cookie. A request
 /// with neither header is refused: browsers always send Origin on such requests.
-pub fn origin_allowed(req: &HttpRequest, settings: &Settings) -> bool {
+pub fn origin_allowed(req: &HttpRequest, settings: &Settings, proxies: &TrustedProxies) -> bool {
     match request_origin(req) {
         Some(origin) => {
-            settings.cors_origins.allows(&origin) || origin == own_origin(req, settings)
+            settings.cors_origins.allows(&origin) || origin == own_origin(req, settings, proxies)
         }
         None => false,
     }
@@ -47,15 +65,19 @@ pub fn origin_allowed(req: &HttpRequest, settings: &Settings) -> bool {
 
 /// For requests that set a cookie without one (signup, login): a browser's Origin
 /// must be allowed (no login CSRF); a client that sends none (curl, a server) may.
-pub fn foreign_origin(req: &HttpRequest, settings: &Settings) -> bool {
+pub fn foreign_origin(req: &HttpRequest, settings: &Settings, proxies: &TrustedProxies) -> bool {
     let claimed = req.headers().contains_key(ORIGIN) || req.headers().contains_key(REFERER);
-    claimed && !origin_allowed(req, settings)
+    claimed && !origin_allowed(req, settings, proxies)
 }
 
 /// Signup and login set a cookie without presenting one: a browser's Origin must still
 /// be allowed, so that a foreign page cannot log a visitor in (login CSRF).
-pub fn refuse_foreign_origin(req: &HttpRequest, settings: &Settings) -> Result<(), ApiError> {
-    if foreign_origin(req, settings) {
+pub fn refuse_foreign_origin(
+    req: &HttpRequest,
+    settings: &Settings,
+    proxies: &TrustedProxies,
+) -> Result<(), ApiError> {
+    if foreign_origin(req, settings, proxies) {
         return Err(ApiError::new(ErrorCode::CsrfFailed));
     }
     Ok(())

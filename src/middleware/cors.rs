@@ -8,13 +8,27 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::http::header::{
-    ACCEPT, ACCESS_CONTROL_REQUEST_METHOD, AUTHORIZATION, CONTENT_TYPE, HeaderName, ORIGIN, VARY,
+    ACCEPT, ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_ORIGIN,
+    ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, AUTHORIZATION, CONTENT_TYPE,
+    HeaderName, ORIGIN, VARY,
 };
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
 
 use crate::config::AllowedOrigins;
 use crate::state::AppState;
+
+/// The contract's methods and headers: what actix-cors grants, and what the guard
+/// below checks a preflight against.
+const METHODS: [&str; 6] = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+const HEADERS: [HeaderName; 6] = [
+    CONTENT_TYPE,
+    AUTHORIZATION,
+    HeaderName::from_static("x-requested-with"),
+    ACCEPT,
+    ORIGIN,
+    HeaderName::from_static("x-csrf-token"),
+];
 
 pub fn layer(origins: AllowedOrigins) -> Cors {
     Cors::default()
@@ -24,23 +38,40 @@ pub fn layer(origins: AllowedOrigins) -> Cors {
                 .map(|origin| origins.allows(origin))
                 .unwrap_or(false)
         })
-        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
-        .allowed_headers([
-            CONTENT_TYPE,
-            AUTHORIZATION,
-            HeaderName::from_static("x-requested-with"),
-            ACCEPT,
-            ORIGIN,
-            HeaderName::from_static("x-csrf-token"),
-        ])
+        .allowed_methods(METHODS)
+        .allowed_headers(HEADERS)
         .supports_credentials()
         .max_age(86_400)
         .block_on_origin_mismatch(false)
 }
 
-/// actix-cors answers a preflight from a foreign origin with 400; the contract wants
-/// no refusal from the CORS layer. Such a preflight gets 204 with no CORS headers
-/// here, before actix-cors sees it; the browser then blocks the real request itself.
+/// Whether a preflight asks only for what the contract grants.
+fn asks_within_grant(req: &ServiceRequest) -> bool {
+    let header = |name| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    };
+    let method = header(ACCESS_CONTROL_REQUEST_METHOD).trim();
+    let headers_ok = header(ACCESS_CONTROL_REQUEST_HEADERS)
+        .split(',')
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .all(|h| {
+            HEADERS
+                .iter()
+                .any(|allowed| allowed.as_str().eq_ignore_ascii_case(h))
+        });
+    METHODS.contains(&method) && headers_ok
+}
+
+/// What actix-cors answers itself that the contract does not want:
+/// - a preflight from a foreign origin, or one asking for a method or header outside
+///   the grant, gets 400 in plain text from actix-cors; here it gets 204 with no
+///   grant (the browser then blocks the real request itself);
+/// - `Access-Control-Allow-Credentials` without `Access-Control-Allow-Origin` (on
+///   answers to foreign origins) is dropped.
 pub async fn answer_foreign_preflight(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -56,7 +87,7 @@ pub async fn answer_foreign_preflight(
         (Some(origin), Some(state)) => state.settings.cors_origins.allows(origin),
         _ => true,
     };
-    if is_preflight && origin.is_some() && !allowed {
+    if is_preflight && origin.is_some() && !(allowed && asks_within_grant(&req)) {
         let response = HttpResponse::NoContent()
             .insert_header((
                 VARY,
@@ -65,7 +96,10 @@ pub async fn answer_foreign_preflight(
             .finish();
         return Ok(req.into_response(response));
     }
-    next.call(req)
-        .await
-        .map(ServiceResponse::map_into_boxed_body)
+    let mut response = next.call(req).await?.map_into_boxed_body();
+    let headers = response.headers_mut();
+    if !headers.contains_key(ACCESS_CONTROL_ALLOW_ORIGIN) {
+        headers.remove(ACCESS_CONTROL_ALLOW_CREDENTIALS);
+    }
+    Ok(response)
 }

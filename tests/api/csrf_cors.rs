@@ -10,7 +10,11 @@ crate::on_both_backends!(
     login_from_a_foreign_browser_origin_is_refused,
 );
 
-crate::on_both_databases!(cors_headers_follow_the_allow_list);
+crate::on_both_databases!(
+    cors_headers_follow_the_allow_list,
+    forwarded_host_counts_only_from_trusted_proxies,
+    preflights_outside_the_grant_and_foreign_origins_get_no_grant,
+);
 
 async fn cookie_requests_need_an_allowed_origin(app: TestApp) {
     app.signup("csrf@example.com").await;
@@ -198,5 +202,104 @@ async fn cors_headers_follow_the_allow_list(db: TestDb) {
     assert_eq!(
         allowed.headers()["access-control-allow-credentials"],
         "true"
+    );
+}
+
+/// The server's own origin comes from Forwarded / X-Forwarded-Host only when a
+/// trusted proxy sends them: a client naming its own page's host there gets nothing.
+async fn forwarded_host_counts_only_from_trusted_proxies(db: TestDb) {
+    let direct = TestApp::spawn_on(TestDb::reuse(&db), &[]).await;
+    direct.signup("host@example.com").await;
+    for forged in [
+        ("X-Forwarded-Host", "evil.example"),
+        ("Forwarded", "host=evil.example;proto=http"),
+    ] {
+        let response = direct
+            .client
+            .post(direct.url("/api/v1/auth/logout"))
+            .header("Origin", "http://evil.example")
+            .header(forged.0, forged.1)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 403, "{forged:?}");
+    }
+    assert_eq!(
+        direct.me_status(&direct.client).await,
+        200,
+        "not logged out"
+    );
+
+    // Behind a trusted proxy, the host it forwards is this server's own origin.
+    let proxied = TestApp::spawn_on(db, &[("TRUSTED_PROXIES", "127.0.0.1")]).await;
+    let browser = proxied.login_elsewhere("host@example.com").await;
+    let response = browser
+        .post(proxied.url("/api/v1/auth/logout"))
+        .header("Origin", "https://auth.example.org")
+        .header("X-Forwarded-Host", "auth.example.org")
+        .header("X-Forwarded-Proto", "https")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+/// What actix-cors would answer on its own is brought into the contract: a preflight
+/// asking for a method or header outside the grant gets 204 without a grant (never
+/// plain text), and credentials are never allowed without an origin.
+async fn preflights_outside_the_grant_and_foreign_origins_get_no_grant(db: TestDb) {
+    let app = TestApp::spawn_on(db, &[]).await;
+    for (method, headers) in [("POST", "X-Evil"), ("TRACE", "Content-Type")] {
+        let response = client()
+            .request(reqwest::Method::OPTIONS, app.url("/api/v1/auth/login"))
+            .header("Origin", FRONTEND)
+            .header("Access-Control-Request-Method", method)
+            .header("Access-Control-Request-Headers", headers)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 204, "{method} {headers}");
+        assert!(
+            !response
+                .headers()
+                .contains_key("access-control-allow-origin")
+        );
+        assert!(
+            !response
+                .headers()
+                .contains_key("access-control-allow-credentials")
+        );
+    }
+    // Within the grant: granted.
+    let granted = client()
+        .request(reqwest::Method::OPTIONS, app.url("/api/v1/auth/login"))
+        .header("Origin", FRONTEND)
+        .header("Access-Control-Request-Method", "POST")
+        .header(
+            "Access-Control-Request-Headers",
+            "content-type, x-csrf-token",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(granted.status().is_success());
+    assert_eq!(granted.headers()["access-control-allow-origin"], FRONTEND);
+
+    let foreign = client()
+        .get(app.url("/api/health"))
+        .header("Origin", "http://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), 200);
+    assert!(
+        !foreign
+            .headers()
+            .contains_key("access-control-allow-origin")
+    );
+    assert!(
+        !foreign
+            .headers()
+            .contains_key("access-control-allow-credentials")
     );
 }

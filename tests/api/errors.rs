@@ -7,6 +7,7 @@ use crate::helpers::{TestApp, envelope};
 crate::on_both_backends!(
     unknown_route_is_404,
     wrong_method_is_405,
+    wrong_method_inside_scopes_is_405,
     malformed_json_is_422,
     wrong_content_type_is_415,
     body_over_64_kib_is_413,
@@ -38,6 +39,34 @@ async fn wrong_method_is_405(app: TestApp) {
         "METHOD_NOT_ALLOWED",
     )
     .await;
+}
+
+/// Inside the /api/v1/auth and /api/v1/user scopes too, a wrong method is 405 with
+/// Allow, and an unknown path 404, in the envelope.
+async fn wrong_method_inside_scopes_is_405(app: TestApp) {
+    for (path, allow) in [
+        ("/api/v1/auth/login", "POST, OPTIONS"),
+        ("/api/v1/auth/me", "GET, OPTIONS"),
+        ("/api/v1/user/withdraw", "POST, OPTIONS"),
+    ] {
+        let response = app.client.put(app.url(path)).send().await.unwrap();
+        assert_eq!(response.headers()["allow"], allow, "{path}");
+        envelope(
+            response,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+        )
+        .await;
+    }
+    let get_login = app.get("/api/v1/auth/login").await;
+    envelope(
+        get_login,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+    )
+    .await;
+    let unknown = app.get("/api/v1/auth/nothing-here").await;
+    envelope(unknown, StatusCode::NOT_FOUND, "NOT_FOUND").await;
 }
 
 async fn malformed_json_is_422(app: TestApp) {

@@ -28,7 +28,7 @@ pub async fn login(
     client: ClientInfo,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    origin_check::refuse_foreign_origin(&req, &state.settings)?;
+    origin_check::refuse_foreign_origin(&req, &state.settings, &state.proxies)?;
     let (email, password) = Fields::credentials(body.email.as_deref(), body.password.as_deref())?;
     let remember = body.remember_me.unwrap_or(true);
     let (user, cookie) =

@@ -8,6 +8,7 @@ mod password;
 mod signup;
 mod token;
 
+use actix_web::web;
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -25,6 +26,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(my_sessions::revoke_one)
             .service(password::change_password)
             .service(password::forgot_password)
-            .service(password::reset_password),
+            .service(password::reset_password)
+            // A wrong method on a path of this scope: 405 with Allow, as at /api.
+            .default_service(web::to(super::not_found)),
     );
 }

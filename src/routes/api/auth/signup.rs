@@ -28,7 +28,7 @@ pub async fn signup(
     client: ClientInfo,
     body: web::Json<SignupRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    origin_check::refuse_foreign_origin(&req, &state.settings)?;
+    origin_check::refuse_foreign_origin(&req, &state.settings, &state.proxies)?;
     let mut fields = Fields::default();
     let email = fields.email("email", body.email.as_deref());
     let password = fields.new_password("password", body.password.as_deref());

@@ -2,9 +2,14 @@
 
 mod withdraw;
 
+use actix_web::web;
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(scope("/api/v1/user").service(withdraw::withdraw));
+    cfg.service(
+        scope("/api/v1/user")
+            .service(withdraw::withdraw)
+            .default_service(web::to(super::not_found)),
+    );
 }
