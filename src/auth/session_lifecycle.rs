@@ -190,7 +190,8 @@ pub async fn issue_bearer(
 ) -> Result<TokenPair, ApiError> {
     let user = credentials::check(state, client, email, password).await?;
     let refresh_token = tokens::new_secret();
-    let refresh_hash = tokens::hash_secret(&refresh_token);
+    let refresh_hash =
+        tokens::hash_refresh_token(state.settings.secret_key.bytes(), &refresh_token);
     let now = db::now();
     let user_id = user.id.clone();
     let client = client.clone();
@@ -244,9 +245,9 @@ pub async fn refresh(state: &AppState, presented: String) -> Result<TokenPair, A
     let key = state.settings.secret_key.bytes().to_vec();
     let grace = TimeDelta::seconds(state.settings.refresh_grace_seconds as i64);
     let outcome = db::run(&state.pool, move |conn| {
-        let hash = tokens::hash_secret(&presented);
+        let hash = tokens::hash_refresh_token(&key, &presented);
         let next = tokens::next_refresh_token(&key, &presented);
-        let next_hash = tokens::hash_secret(&next);
+        let next_hash = tokens::hash_refresh_token(&key, &next);
         let now = db::now();
         if let Some(session) = sessions::find_by_refresh_hash(conn, &hash, now)?
             && sessions::rotate_refresh(conn, &session.id, &hash, &next_hash, now)?

@@ -18,21 +18,33 @@ pub fn hash_secret(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
+/// What the database keeps of a refresh token: HMAC-SHA256 under SECRET_KEY rather than
+/// a plain hash, so that changing the key ends bearer sessions as it ends cookies and
+/// access tokens (no stored hash matches any more).
+pub fn hash_refresh_token(key: &[u8], token: &str) -> String {
+    hex::encode(keyed(key, b"sekisho refresh token hash\0", token))
+}
+
+fn keyed(key: &[u8], purpose: &[u8], value: &str) -> Vec<u8> {
+    use hmac::{Hmac, Mac};
+    match Hmac::<Sha256>::new_from_slice(key) {
+        Ok(mut mac) => {
+            mac.update(purpose);
+            mac.update(value.as_bytes());
+            mac.finalize().into_bytes().to_vec()
+        }
+        // HMAC takes keys of any length; this arm cannot run.
+        Err(_) => Sha256::digest(value.as_bytes()).to_vec(),
+    }
+}
+
 /// The refresh token that replaces `previous` at rotation: HMAC-SHA256 under the
 /// server key. Deriving it (rather than drawing a new one) lets a second refresh with
 /// the same token inside the grace window receive the same new token, while the
 /// database still holds only hashes. Unpredictable without SECRET_KEY; the first
 /// token of a session is 256 random bits.
 pub fn next_refresh_token(key: &[u8], previous: &str) -> String {
-    use hmac::{Hmac, Mac};
-    let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
-        Ok(mac) => mac,
-        // HMAC takes keys of any length; this arm cannot run.
-        Err(_) => return new_secret(),
-    };
-    mac.update(b"sekisho refresh rotation\0");
-    mac.update(previous.as_bytes());
-    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    URL_SAFE_NO_PAD.encode(keyed(key, b"sekisho refresh rotation\0", previous))
 }
 
 #[cfg(test)]
@@ -56,5 +68,15 @@ mod tests {
         assert_ne!(next, next_refresh_token(b"key two", &first));
         assert_ne!(next, first);
         assert_eq!(next.len(), 43);
+    }
+
+    #[test]
+    fn refresh_hashes_depend_on_the_key() {
+        let token = new_secret();
+        let hash = hash_refresh_token(b"key one", &token);
+        assert_eq!(hash, hash_refresh_token(b"key one", &token));
+        assert_ne!(hash, hash_refresh_token(b"key two", &token));
+        assert_ne!(hash, hash_secret(&token));
+        assert_eq!(hash.len(), 64);
     }
 }

@@ -17,7 +17,10 @@ crate::on_both_backends!(
     token_shares_the_login_rules,
 );
 
-crate::on_both_databases!(spent_tokens_after_the_grace_window_revoke_the_session);
+crate::on_both_databases!(
+    spent_tokens_after_the_grace_window_revoke_the_session,
+    a_new_secret_key_ends_refresh_tokens_too
+);
 
 crate::on_both_backends!(an_older_spent_token_is_reuse_too);
 
@@ -417,4 +420,34 @@ async fn token_shares_the_login_rules(app: TestApp) {
     assert_eq!(disabled.status(), 403);
     let body: Value = disabled.json().await.unwrap();
     assert_eq!(body["error"]["code"], "ACCOUNT_DISABLED");
+}
+
+/// Changing SECRET_KEY ends bearer sessions, refresh tokens included (they are stored
+/// under a hash keyed with it), as it ends cookies and access tokens.
+async fn a_new_secret_key_ends_refresh_tokens_too(db: TestDb) {
+    let before = TestApp::spawn_on(TestDb::reuse(&db), &[]).await;
+    before.signup("rekey@example.com").await;
+    let pair = before.issue_tokens("rekey@example.com").await;
+    let refresh_token = pair["refreshToken"].as_str().unwrap().to_owned();
+
+    let after = TestApp::spawn_on(
+        db,
+        &[(
+            "SECRET_KEY",
+            "a-brand-new-secret-key-that-is-long-enough-42",
+        )],
+    )
+    .await;
+    let refreshed = refresh(&after, &refresh_token).await;
+    assert_eq!(refreshed.status(), 401);
+    let body: Value = refreshed.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "UNAUTHORIZED");
+    assert_eq!(
+        me_with(&after, pair["token"].as_str().unwrap())
+            .await
+            .status(),
+        401
+    );
+    // Under the old key the same token still works: only the key made the difference.
+    assert_eq!(refresh(&before, &refresh_token).await.status(), 200);
 }
