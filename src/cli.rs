@@ -41,6 +41,8 @@ enum Command {
 }
 
 pub fn main() -> ExitCode {
+    // Before anything is written (.env aside): secret.key, the database, the outbox.
+    crate::private_files::owner_only_from_now_on();
     if let Err(error) = dotenvy::dotenv()
         && !error.not_found()
     {

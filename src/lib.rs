@@ -10,6 +10,7 @@ pub mod error;
 pub mod i18n;
 pub mod mail;
 pub mod middleware;
+pub mod private_files;
 pub mod routes;
 pub mod startup;
 pub mod state;

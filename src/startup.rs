@@ -55,6 +55,8 @@ impl Application {
 
     pub async fn build_with(settings: Settings, extra: ExtraRoutes) -> Result<Self, StartupError> {
         let settings = Arc::new(settings);
+        crate::private_files::owner_only_from_now_on();
+        crate::private_files::tighten_existing(&settings);
         let prepared = settings.clone();
         web::block(move || -> Result<(), BootstrapError> {
             let applied = crate::db::migrations::prepare(&prepared.database_url)?;

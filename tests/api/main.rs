@@ -12,6 +12,7 @@ mod browser;
 mod cli;
 mod csrf_cors;
 mod errors;
+mod files;
 mod health;
 mod openapi;
 mod outage;
