@@ -111,8 +111,9 @@ impl ApiError {
         &self.body
     }
 
-    fn log_cause(&self) {
-        let Some(cause) = &self.cause else { return };
+    /// The cause and its sources, `outer: inner: …`, for the log only.
+    pub fn cause_chain(&self) -> Option<String> {
+        let cause = self.cause.as_ref()?;
         let mut chain = cause.to_string();
         let mut source = cause.source();
         while let Some(inner) = source {
@@ -120,9 +121,15 @@ impl ApiError {
             chain.push_str(&inner.to_string());
             source = inner.source();
         }
-        if self.body.code.status().is_server_error() {
-            log::error!("{}: {chain}", self.body.code);
-        } else {
+        Some(chain)
+    }
+
+    /// 4xx causes at debug level; 5xx causes are logged by the request log, with the
+    /// request's id (see `middleware::request_log`).
+    fn log_cause(&self) {
+        if !self.body.code.status().is_server_error()
+            && let Some(chain) = self.cause_chain()
+        {
             log::debug!("{}: {chain}", self.body.code);
         }
     }

@@ -8,6 +8,8 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage};
 
+use crate::error::ApiError;
+
 /// The id of one request, in the log line and the `X-Request-Id` response header.
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
@@ -45,6 +47,9 @@ pub async fn log_requests(
                 "{method} {path} {} {elapsed_ms:.1}ms rid={request_id}",
                 res.status().as_u16()
             );
+            if res.status().is_server_error() {
+                log_server_error(&method, &path, &request_id, res.response().error());
+            }
             Ok(res)
         }
         Err(error) => {
@@ -55,6 +60,26 @@ pub async fn log_requests(
             Err(error)
         }
     }
+}
+
+/// Every 5xx names its cause, tied to the request by its id (the response itself
+/// says nothing internal).
+fn log_server_error(
+    method: &actix_web::http::Method,
+    path: &str,
+    request_id: &str,
+    error: Option<&Error>,
+) {
+    let cause = match error {
+        Some(error) => match error.as_error::<ApiError>() {
+            Some(api) => api
+                .cause_chain()
+                .unwrap_or_else(|| api.code().as_str().to_owned()),
+            None => error.to_string(),
+        },
+        None => "no cause recorded".to_owned(),
+    };
+    log::error!("{method} {path} failed, rid={request_id}: {cause}");
 }
 
 /// A caller's id is kept only when it cannot forge log lines.

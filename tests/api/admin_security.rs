@@ -6,6 +6,7 @@ use crate::helpers::{OPERATOR, OPERATOR_PASSWORD, TestApp, client, csrf_of};
 crate::on_both_backends!(
     anonymous_visitors_store_nothing_and_sign_in_starts_a_recorded_session,
     forms_without_any_token_are_403,
+    control_characters_in_addresses_are_400,
 );
 
 async fn panel_rows(app: &TestApp) -> Vec<(Option<String>, Option<String>, Option<String>)> {
@@ -150,4 +151,30 @@ async fn forms_without_any_token_are_403(app: TestApp) {
         200,
         "still signed in: nothing happened"
     );
+}
+
+/// A CR/LF (or any control character) in a path id or a return address is a 400
+/// page, never a 500 or a header of the attacker's choosing.
+async fn control_characters_in_addresses_are_400(app: TestApp) {
+    let operator = app.operator().await;
+    app.signup("plain@example.com").await;
+    let id = app.user_id("plain@example.com").await;
+    let page = operator.get("/admin/users/abc%0D%0Aevil").await;
+    assert_eq!(page.status(), 400);
+    for path in [
+        "/admin/users/abc%0D%0ASet-Cookie:%20x=1/disable",
+        "/admin/sessions/abc%0D%0A/revoke",
+    ] {
+        let response = operator.submit(path, &[("confirm", "yes")]).await;
+        assert_eq!(response.status(), 400, "{path}");
+        assert!(response.text().await.unwrap().contains("Bad request"));
+    }
+    let injected = operator
+        .submit(
+            &format!("/admin/sessions/{id}/revoke"),
+            &[("return_to", "/admin/sessions\r\nSet-Cookie: stolen=1")],
+        )
+        .await;
+    assert_eq!(injected.status(), 400);
+    assert!(injected.headers().get("location").is_none());
 }

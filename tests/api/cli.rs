@@ -255,8 +255,32 @@ async fn the_log_holds_requests_but_no_secrets() {
         .unwrap();
     assert_eq!(health.status(), 200);
 
-    // Wait for both request lines, then stop the server.
-    while !log.iter().any(|l| l.contains("GET /api/health 200")) {
+    // A failure inside: its cause reaches the log with the request's id, and nothing
+    // of it reaches the response.
+    {
+        use diesel::connection::SimpleConnection;
+        use diesel::{Connection, SqliteConnection};
+        let path = db.url().trim_start_matches("sqlite://").to_owned();
+        SqliteConnection::establish(&path)
+            .unwrap()
+            .batch_execute("DROP TABLE auth_throttles")
+            .unwrap();
+    }
+    let failed = client
+        .post(format!(
+            "http://127.0.0.1:{port}/api/v1/auth/forgot-password"
+        ))
+        .header("X-Request-Id", "trace-the-500")
+        .json(&serde_json::json!({ "email": "a@example.com" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(failed.status(), 500);
+    let body = failed.text().await.unwrap();
+    assert!(!body.contains("auth_throttles"), "{body}");
+
+    // Wait for the request lines, then stop the server.
+    while !log.iter().any(|l| l.contains("rid=trace-the-500:")) {
         log.push(
             lines_rx
                 .recv_timeout(Duration::from_secs(10))
@@ -269,6 +293,11 @@ async fn the_log_holds_requests_but_no_secrets() {
     let text = log.join("\n");
     assert!(text.contains("POST /api/test-nothing 404"), "{text}");
     assert!(text.contains("rid="), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.contains("rid=trace-the-500:") && l.contains("auth_throttles")),
+        "the cause with the request id:\n{text}"
+    );
     for secret in [
         "query-secret-1",
         "bearer-secret-2",

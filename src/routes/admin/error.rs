@@ -34,9 +34,13 @@ impl AdminError {
     }
 }
 
+/// What the request log writes for a failed panel request (never shown to anyone).
 impl std::fmt::Display for AdminError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{self:?}")
+        match self {
+            Self::Internal(cause) => write!(f, "admin panel: {cause}"),
+            other => write!(f, "{other:?}"),
+        }
     }
 }
 
@@ -85,10 +89,8 @@ impl ResponseError for AdminError {
                 "Database unavailable",
                 "The database cannot be reached right now. Try again shortly.",
             ),
-            Self::Internal(cause) => {
-                log::error!("admin panel: {cause}");
-                ("Something went wrong", "The error was logged.")
-            }
+            // The request log names the cause, with the request id.
+            Self::Internal(_) => ("Something went wrong", "The error was logged."),
         };
         let body = ErrorPage { title, message }
             .render()

@@ -30,13 +30,3 @@ pub fn redirect(location: &str) -> HttpResponse {
         .insert_header((LOCATION, location.to_owned()))
         .finish()
 }
-
-/// Only a path inside the panel may be a redirect target (no open redirect).
-pub fn safe_return(target: Option<&str>, fallback: &str) -> String {
-    match target {
-        Some(t) if t.starts_with("/admin") && !t.starts_with("//") && !t.contains("://") => {
-            t.to_owned()
-        }
-        _ => fallback.to_owned(),
-    }
-}

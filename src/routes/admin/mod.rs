@@ -8,6 +8,7 @@ mod dashboard;
 mod error;
 mod flash;
 mod form_token;
+mod input;
 mod layout;
 mod login;
 mod login_form_token;

@@ -8,7 +8,8 @@ use serde::Deserialize;
 use super::error::AdminError;
 use super::flash::flash;
 use super::form_token;
-use super::layout::{Layout, html, redirect, safe_return};
+use super::input::{path_id, safe_return};
+use super::layout::{Layout, html, redirect};
 use super::operator::Operator;
 use super::pagination::{PER_PAGE, Pager, offset, page_number};
 use super::user_agent;
@@ -129,8 +130,8 @@ pub async fn revoke(
     form: web::Form<RevokeForm>,
 ) -> Result<HttpResponse, AdminError> {
     form_token::verify(&operator.session, form.csrf_token.as_deref())?;
-    let id = id.into_inner();
-    let back = safe_return(form.return_to.as_deref(), "/admin/sessions");
+    let id = path_id(id.into_inner())?;
+    let back = safe_return(form.return_to.as_deref(), "/admin/sessions")?;
     let operator_ids = (operator.user.id.clone(), operator.user.email.clone());
     let ip = operator.client.ip_text();
     let revoked = db::run(&state.pool, move |conn| {

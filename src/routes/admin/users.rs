@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::error::AdminError;
 use super::flash::flash;
 use super::form_token;
+use super::input::path_id;
 use super::layout::{Layout, html, redirect};
 use super::operator::Operator;
 use super::pagination::{PER_PAGE, Pager, offset, page_number};
@@ -122,7 +123,7 @@ pub async fn show(
     operator: Operator,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AdminError> {
-    let id = id.into_inner();
+    let id = path_id(id.into_inner())?;
     let (user, live) = db::run(&state.pool, move |conn| {
         let user = users::find_by_id(conn, &id)?;
         let live = sessions::list_active_for_user(conn, &id, db::now())?;
@@ -164,6 +165,7 @@ pub async fn act(
 ) -> Result<HttpResponse, AdminError> {
     form_token::verify(&operator.session, form.csrf_token.as_deref())?;
     let (id, action) = path.into_inner();
+    let id = path_id(id)?;
     let back = format!("/admin/users/{id}");
     let (audit_action, done, destructive) = match action.as_str() {
         "disable" => (
