@@ -105,6 +105,7 @@ impl Application {
                 .app_data(web::PayloadConfig::new(middleware::BODY_LIMIT))
                 // Outermost first in the request's path: log, CORS, envelope, panic guard.
                 .wrap(from_fn(middleware::catch_panic))
+                .wrap(from_fn(middleware::body_deadline))
                 .wrap(from_fn(middleware::api_error_envelope))
                 .wrap(cors::layer(app_state.settings.cors_origins.clone()))
                 .wrap(from_fn(cors::answer_foreign_preflight))

@@ -69,6 +69,8 @@ pub struct Settings {
     pub public_origin: Option<String>,
     /// Minutes of inactivity after which an operator's panel session ends.
     pub admin_idle_minutes: i64,
+    /// How long a request's body may take to arrive (408 after that).
+    pub body_timeout: Duration,
 }
 
 impl Settings {
@@ -187,6 +189,12 @@ impl Settings {
                 30,
                 1..=1440,
             )?,
+            body_timeout: Duration::from_secs(parse_number(
+                "BODY_TIMEOUT_SECONDS",
+                get("BODY_TIMEOUT_SECONDS"),
+                5,
+                1..=300,
+            )?),
             public_origin: get("PUBLIC_ORIGIN")
                 .map(|raw| {
                     origins::normalize_origin(raw.trim_end_matches('/')).ok_or_else(|| {

@@ -22,6 +22,7 @@ pub enum ErrorCode {
     NotFound,
     MethodNotAllowed,
     PayloadTooLarge,
+    RequestTimeout,
     UnsupportedMediaType,
     InvalidRequest,
     RateLimited,
@@ -31,13 +32,14 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Generic codes before specific ones: `for_status` takes the first match.
-    pub const ALL: [ErrorCode; 18] = [
+    pub const ALL: [ErrorCode; 19] = [
         Self::ValidationError,
         Self::Unauthorized,
         Self::Forbidden,
         Self::NotFound,
         Self::MethodNotAllowed,
         Self::PayloadTooLarge,
+        Self::RequestTimeout,
         Self::UnsupportedMediaType,
         Self::InvalidRequest,
         Self::RateLimited,
@@ -67,6 +69,7 @@ impl ErrorCode {
             Self::NotFound => "NOT_FOUND",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            Self::RequestTimeout => "REQUEST_TIMEOUT",
             Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             Self::InvalidRequest => "INVALID_REQUEST",
             Self::RateLimited => "RATE_LIMITED",
@@ -88,6 +91,7 @@ impl ErrorCode {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::InvalidRequest => StatusCode::UNPROCESSABLE_ENTITY,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -131,6 +135,7 @@ impl ErrorCode {
             Self::NotFound => "Not found",
             Self::MethodNotAllowed => "Method not allowed",
             Self::PayloadTooLarge => "The request body is too large (limit 64 KiB)",
+            Self::RequestTimeout => "The request body did not arrive in time",
             Self::UnsupportedMediaType => {
                 "The request body must be JSON (Content-Type: application/json)"
             }
@@ -156,6 +161,7 @@ impl ErrorCode {
             Self::NotFound => "見つかりません",
             Self::MethodNotAllowed => "このメソッドは使用できません",
             Self::PayloadTooLarge => "リクエスト本文が大きすぎます（上限 64 KiB）",
+            Self::RequestTimeout => "リクエスト本文が時間内に届きませんでした",
             Self::UnsupportedMediaType => {
                 "リクエスト本文は JSON（Content-Type: application/json）で送ってください"
             }
@@ -185,7 +191,7 @@ mod tests {
             (403, ErrorCode::Forbidden),
             (404, ErrorCode::NotFound),
             (405, ErrorCode::MethodNotAllowed),
-            (408, ErrorCode::InvalidRequest),
+            (408, ErrorCode::RequestTimeout),
             (413, ErrorCode::PayloadTooLarge),
             (415, ErrorCode::UnsupportedMediaType),
             (422, ErrorCode::InvalidRequest),

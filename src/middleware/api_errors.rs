@@ -90,6 +90,9 @@ pub fn json_config() -> web::JsonConfig {
 fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     let error = match &err {
         JsonPayloadError::ContentType => ApiError::new(ErrorCode::UnsupportedMediaType),
+        JsonPayloadError::Payload(e) if super::body_deadline::is_late_body(e) => {
+            ApiError::new(ErrorCode::RequestTimeout)
+        }
         JsonPayloadError::Overflow { .. }
         | JsonPayloadError::OverflowKnownLength { .. }
         | JsonPayloadError::Payload(PayloadError::Overflow) => {

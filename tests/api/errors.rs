@@ -225,3 +225,43 @@ async fn messages_follow_accept_language(app: TestApp) {
     assert_eq!(body["error"]["message"], "入力内容が正しくありません");
     assert_eq!(body["error"]["details"]["fields"]["email"], "is required");
 }
+
+/// A body that stops arriving (Content-Length: 100, nine bytes sent, then nothing) is
+/// answered 408 in the envelope once BODY_TIMEOUT_SECONDS have passed, instead of
+/// holding the connection for minutes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_stops_arriving_is_408() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let db = crate::helpers::TestDb::create(crate::helpers::Backend::Sqlite)
+        .await
+        .unwrap();
+    let app = TestApp::spawn_on(db, &[("BODY_TIMEOUT_SECONDS", "1")]).await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    stream
+        .write_all(
+            b"POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\n\
+              Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"email\":",
+        )
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = stream.read(&mut buf).await.unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            answer.extend_from_slice(&buf[..n]);
+            if String::from_utf8_lossy(&answer).contains("REQUEST_TIMEOUT") {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "no answer: the connection was held");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("\"code\":\"REQUEST_TIMEOUT\""), "{text}");
+}
