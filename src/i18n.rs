@@ -47,9 +47,36 @@ impl Lang {
     }
 }
 
+/// A field message of `details.fields` in `lang`. Validation writes them in English
+/// from a fixed set; one this table does not know stays English.
+pub fn field_message(english: &str, lang: Lang) -> &str {
+    if lang == Lang::En {
+        return english;
+    }
+    match english {
+        "is required" => "必須です",
+        "must be a valid email address" => "有効なメールアドレスを入力してください",
+        "must be at least 8 characters" => "8文字以上にしてください",
+        "must be at most 100 characters" => "100文字以内にしてください",
+        "must be at most 128 characters" => "128文字以内にしてください",
+        "must be at most 254 characters" => "254文字以内にしてください",
+        "must not contain control characters" => "制御文字は使えません",
+        "must be a string" => "文字列にしてください",
+        "must be true or false" => "true か false にしてください",
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Lang;
+    use super::{Lang, field_message};
+
+    #[test]
+    fn field_messages_in_japanese() {
+        assert_eq!(field_message("is required", Lang::Ja), "必須です");
+        assert_eq!(field_message("is required", Lang::En), "is required");
+        assert_eq!(field_message("something new", Lang::Ja), "something new");
+    }
 
     #[test]
     fn negotiation() {

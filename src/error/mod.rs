@@ -47,7 +47,7 @@ impl ErrorBody {
         error.insert("code".into(), json!(self.code.as_str()));
         error.insert("message".into(), json!(self.code.message(lang)));
         if let Some(details) = &self.details {
-            error.insert("details".into(), details.clone());
+            error.insert("details".into(), localized_details(details, lang));
         }
         let mut body = self.extra.clone().unwrap_or_default();
         body.insert("error".into(), Value::Object(error));
@@ -58,6 +58,19 @@ impl ErrorBody {
         // Serializing a Value built from strings and maps cannot fail.
         serde_json::to_vec(&self.render(lang)).unwrap_or_default()
     }
+}
+
+/// `details` with each `fields` message in `lang`.
+fn localized_details(details: &Value, lang: Lang) -> Value {
+    let mut details = details.clone();
+    if let Some(fields) = details.get_mut("fields").and_then(Value::as_object_mut) {
+        for message in fields.values_mut() {
+            if let Some(english) = message.as_str() {
+                *message = json!(crate::i18n::field_message(english, lang));
+            }
+        }
+    }
+    details
 }
 
 impl ApiError {

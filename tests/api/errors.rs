@@ -223,7 +223,40 @@ async fn messages_follow_accept_language(app: TestApp) {
         .unwrap();
     let body = envelope(response, StatusCode::BAD_REQUEST, "VALIDATION_ERROR").await;
     assert_eq!(body["error"]["message"], "入力内容が正しくありません");
-    assert_eq!(body["error"]["details"]["fields"]["email"], "is required");
+    // Field messages follow the language like the top-level message.
+    assert_eq!(body["error"]["details"]["fields"]["email"], "必須です");
+
+    let bad_signup = serde_json::json!({ "email": "not an address", "password": "short" });
+    for (language, email, password) in [
+        (
+            "ja",
+            "有効なメールアドレスを入力してください",
+            "8文字以上にしてください",
+        ),
+        (
+            "en",
+            "must be a valid email address",
+            "must be at least 8 characters",
+        ),
+    ] {
+        let response = app
+            .client
+            .post(app.url("/api/v1/auth/signup"))
+            .header("accept-language", language)
+            .json(&bad_signup)
+            .send()
+            .await
+            .unwrap();
+        let body = envelope(response, StatusCode::BAD_REQUEST, "VALIDATION_ERROR").await;
+        assert_eq!(
+            body["error"]["details"]["fields"]["email"], email,
+            "{language}"
+        );
+        assert_eq!(
+            body["error"]["details"]["fields"]["password"], password,
+            "{language}"
+        );
+    }
 }
 
 /// A body that stops arriving (Content-Length: 100, nine bytes sent, then nothing) is
