@@ -63,6 +63,7 @@ pub fn field_message(english: &str, lang: Lang) -> &str {
         "must not contain control characters" => "制御文字は使えません",
         "must be a string" => "文字列にしてください",
         "must be true or false" => "true か false にしてください",
+        "is invalid" => "正しくありません",
         other => other,
     }
 }

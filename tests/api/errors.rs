@@ -8,6 +8,7 @@ crate::on_both_backends!(
     unknown_route_is_404,
     wrong_method_is_405,
     wrong_method_inside_scopes_is_405,
+    wrong_types_name_each_field,
     malformed_json_is_422,
     wrong_content_type_is_415,
     body_over_64_kib_is_413,
@@ -67,6 +68,50 @@ async fn wrong_method_inside_scopes_is_405(app: TestApp) {
     .await;
     let unknown = app.get("/api/v1/auth/nothing-here").await;
     envelope(unknown, StatusCode::NOT_FOUND, "NOT_FOUND").await;
+}
+
+/// Well-formed JSON with values of the wrong type names each bad field, like a
+/// missing one, in the caller's language.
+async fn wrong_types_name_each_field(app: TestApp) {
+    let response = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&serde_json::json!({ "email": 12345, "password": true, "rememberMe": "yes" }))
+        .send()
+        .await
+        .unwrap();
+    let body = envelope(response, StatusCode::BAD_REQUEST, "VALIDATION_ERROR").await;
+    let fields = &body["error"]["details"]["fields"];
+    assert_eq!(fields["email"], "must be a string", "{body}");
+    assert_eq!(fields["password"], "must be a string", "{body}");
+    assert_eq!(fields["rememberMe"], "must be true or false", "{body}");
+
+    let japanese = app
+        .client
+        .post(app.url("/api/v1/auth/signup"))
+        .header("accept-language", "ja")
+        .json(&serde_json::json!({ "email": ["a@example.com"], "password": "long enough password", "name": 42 }))
+        .send()
+        .await
+        .unwrap();
+    let body = envelope(japanese, StatusCode::BAD_REQUEST, "VALIDATION_ERROR").await;
+    assert_eq!(
+        body["error"]["details"]["fields"]["email"],
+        "文字列にしてください"
+    );
+    assert_eq!(
+        body["error"]["details"]["fields"]["name"],
+        "文字列にしてください"
+    );
+
+    let not_an_object = app
+        .client
+        .post(app.url("/api/v1/auth/token"))
+        .json(&serde_json::json!([1, 2]))
+        .send()
+        .await
+        .unwrap();
+    envelope(not_an_object, StatusCode::BAD_REQUEST, "VALIDATION_ERROR").await;
 }
 
 async fn malformed_json_is_422(app: TestApp) {

@@ -1,6 +1,7 @@
 //! The JSON API under /api: thin handlers, one file per area. Routes are registered
 //! through utoipa-actix-web, so registering a handler documents it.
 
+mod api_json;
 mod auth;
 pub mod dto;
 mod greeting;

@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 use crate::auth::client_info::ClientInfo;
 use crate::auth::{origin_check, session_lifecycle};
 use crate::error::ApiError;
+use crate::routes::api::api_json::ApiJson;
 use crate::routes::api::dto::{ErrorResponse, LoginRequest, UserResponse, UserView};
 use crate::routes::api::validate::Fields;
 use crate::state::AppState;
@@ -26,7 +27,7 @@ pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
     client: ClientInfo,
-    body: web::Json<LoginRequest>,
+    body: ApiJson<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     origin_check::refuse_foreign_origin(&req, &state.settings, &state.proxies)?;
     let (email, password) = Fields::credentials(body.email.as_deref(), body.password.as_deref())?;

@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, post, web};
 use crate::auth::client_info::ClientInfo;
 use crate::auth::{AuthUser, account, password_reset};
 use crate::error::{ApiError, ErrorCode};
+use crate::routes::api::api_json::ApiJson;
 use crate::routes::api::dto::{
     ChangePasswordRequest, ErrorResponse, ForgotPasswordRequest, ResetPasswordRequest,
     SuccessResponse,
@@ -32,7 +33,7 @@ pub async fn change_password(
     state: web::Data<AppState>,
     client: ClientInfo,
     caller: AuthUser,
-    body: web::Json<ChangePasswordRequest>,
+    body: ApiJson<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut fields = Fields::default();
     let current = fields.given_password("currentPassword", body.current_password.as_deref());
@@ -60,7 +61,7 @@ pub async fn change_password(
 pub async fn forgot_password(
     state: web::Data<AppState>,
     client: ClientInfo,
-    body: web::Json<ForgotPasswordRequest>,
+    body: ApiJson<ForgotPasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut fields = Fields::default();
     let email = fields.email("email", body.email.as_deref());
@@ -85,7 +86,7 @@ pub async fn forgot_password(
 pub async fn reset_password(
     state: web::Data<AppState>,
     client: ClientInfo,
-    body: web::Json<ResetPasswordRequest>,
+    body: ApiJson<ResetPasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut fields = Fields::default();
     let token = fields.required("token", body.token.as_deref());

@@ -6,6 +6,7 @@ use crate::auth::account::{self, NewAccount};
 use crate::auth::client_info::ClientInfo;
 use crate::auth::origin_check;
 use crate::error::{ApiError, ErrorCode};
+use crate::routes::api::api_json::ApiJson;
 use crate::routes::api::dto::{ErrorResponse, SignupRequest, UserResponse, UserView};
 use crate::routes::api::validate::Fields;
 use crate::state::AppState;
@@ -26,7 +27,7 @@ pub async fn signup(
     req: HttpRequest,
     state: web::Data<AppState>,
     client: ClientInfo,
-    body: web::Json<SignupRequest>,
+    body: ApiJson<SignupRequest>,
 ) -> Result<HttpResponse, ApiError> {
     origin_check::refuse_foreign_origin(&req, &state.settings, &state.proxies)?;
     let mut fields = Fields::default();

@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, post, web};
 use crate::auth::client_info::ClientInfo;
 use crate::auth::session_lifecycle;
 use crate::error::{ApiError, ErrorCode};
+use crate::routes::api::api_json::ApiJson;
 use crate::routes::api::dto::{ErrorResponse, RefreshRequest, TokenRequest, TokenResponse};
 use crate::routes::api::validate::Fields;
 use crate::state::AppState;
@@ -26,7 +27,7 @@ use crate::state::AppState;
 pub async fn issue_token(
     state: web::Data<AppState>,
     client: ClientInfo,
-    body: web::Json<TokenRequest>,
+    body: ApiJson<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (email, password) = Fields::credentials(body.email.as_deref(), body.password.as_deref())?;
     let pair = session_lifecycle::issue_bearer(&state, &client, email, password).await?;
@@ -46,7 +47,7 @@ pub async fn issue_token(
 #[post("/refresh")]
 pub async fn refresh(
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: ApiJson<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut fields = Fields::default();
     let presented = fields.required("refreshToken", body.refresh_token.as_deref());

@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, post, web};
 use crate::auth::client_info::ClientInfo;
 use crate::auth::{AuthUser, account, cookies};
 use crate::error::{ApiError, ErrorCode};
+use crate::routes::api::api_json::ApiJson;
 use crate::routes::api::dto::{ErrorResponse, SuccessResponse, WithdrawRequest};
 use crate::routes::api::validate::Fields;
 use crate::state::AppState;
@@ -28,7 +29,7 @@ pub async fn withdraw(
     state: web::Data<AppState>,
     client: ClientInfo,
     caller: AuthUser,
-    body: web::Json<WithdrawRequest>,
+    body: ApiJson<WithdrawRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut fields = Fields::default();
     let password = fields.given_password("confirmPassword", body.confirm_password.as_deref());

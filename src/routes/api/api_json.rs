@@ -1,0 +1,113 @@
+//! `ApiJson<T>`: a JSON body as the contract wants it. Content type, size, time limit
+//! and syntax are checked as for `web::Json` (415, 413, 408, 422); then a value of the
+//! wrong type (`{"email": 12345}`) is a VALIDATION_ERROR naming each such field, as a
+//! missing or invalid one is, instead of serde's first complaint.
+
+use std::collections::BTreeMap;
+use std::ops::Deref;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use crate::error::{ApiError, ErrorCode};
+
+pub struct ApiJson<T>(pub T);
+
+impl<T> Deref for ApiJson<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = web::Json::<Value>::from_request(req, payload);
+        Box::pin(async move {
+            let value = body.await?.into_inner();
+            Ok(ApiJson(deserialize_naming_fields(value)?))
+        })
+    }
+}
+
+/// Deserializes `value`; each top-level field of the wrong type is set aside (as if
+/// missing) and named, and the rest is tried again, so one answer names them all.
+fn deserialize_naming_fields<T: DeserializeOwned>(mut value: Value) -> Result<T, ApiError> {
+    let mut wrong: BTreeMap<String, String> = BTreeMap::new();
+    loop {
+        let error = match serde_path_to_error::deserialize::<_, T>(&value) {
+            Ok(parsed) if wrong.is_empty() => return Ok(parsed),
+            Ok(_) => return Err(ApiError::validation(wrong)),
+            Err(error) => error,
+        };
+        let field = error
+            .path()
+            .iter()
+            .next()
+            .map(|segment| segment.to_string())
+            .filter(|field| !field.is_empty() && field != ".");
+        let removed = match (&field, value.as_object_mut()) {
+            (Some(field), Some(object)) if !wrong.contains_key(field) => {
+                object.remove(field).is_some()
+            }
+            _ => false,
+        };
+        let Some(field) = field.filter(|_| removed) else {
+            // Not an object at all, or nothing left to set aside: say what serde said,
+            // without its position.
+            let text = error.inner().to_string();
+            let reason = text.split(" at line ").next().unwrap_or(&text).to_owned();
+            return Err(ApiError::new(ErrorCode::ValidationError)
+                .with_details(json!({ "reason": reason, "fields": wrong })));
+        };
+        wrong.insert(field, problem(&error.inner().to_string()).to_owned());
+    }
+}
+
+fn problem(serde_message: &str) -> &'static str {
+    if serde_message.contains("expected a string") {
+        "must be a string"
+    } else if serde_message.contains("expected a boolean") {
+        "must be true or false"
+    } else {
+        "is invalid"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Login {
+        email: Option<String>,
+        password: Option<String>,
+        remember_me: Option<bool>,
+    }
+
+    #[test]
+    fn every_wrongly_typed_field_is_named() {
+        let error = deserialize_naming_fields::<Login>(
+            json!({ "email": 12345, "password": true, "remember_me": "yes" }),
+        )
+        .unwrap_err();
+        let details = error.body().details.clone().unwrap();
+        assert_eq!(details["fields"]["email"], "must be a string");
+        assert_eq!(details["fields"]["password"], "must be a string");
+        assert_eq!(details["fields"]["remember_me"], "must be true or false");
+
+        let fine = deserialize_naming_fields::<Login>(json!({ "email": "a@b.c" })).unwrap();
+        assert_eq!(fine.email.as_deref(), Some("a@b.c"));
+
+        let not_an_object = deserialize_naming_fields::<Login>(json!([1, 2])).unwrap_err();
+        assert_eq!(not_an_object.code(), ErrorCode::ValidationError);
+    }
+}
