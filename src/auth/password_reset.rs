@@ -15,11 +15,26 @@ use crate::state::AppState;
 const RESET_TOKEN_LIFETIME: TimeDelta = TimeDelta::minutes(30);
 
 /// /forgot-password: mails a reset link when the address has an enabled account.
-/// The caller cannot tell whether it had one.
+/// Only the per-IP limit is checked before the answer; everything else (the lookup,
+/// the token, the mail) happens after it, so the answer takes as long, and says as
+/// little, whether or not the address has an account.
 pub async fn request(state: &AppState, client: &ClientInfo, email: Email) -> Result<(), ApiError> {
     state.throttle.check_ip(Action::ForgotPassword, client.ip)?;
+    let (state, ip) = (state.clone(), client.ip_text());
+    actix_web::rt::spawn(async move {
+        if let Err(e) = issue_and_mail(&state, ip, email).await {
+            log::error!("password reset request could not be handled: {e}");
+        }
+    });
+    Ok(())
+}
+
+async fn issue_and_mail(
+    state: &AppState,
+    ip: Option<String>,
+    email: Email,
+) -> Result<(), ApiError> {
     let limits = state.throttle.accounts();
-    let ip = client.ip_text();
     let token = tokens::new_secret();
     let token_hash = tokens::hash_secret(&token);
     let recipient = db::run(&state.pool, move |conn| {

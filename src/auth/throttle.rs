@@ -172,7 +172,8 @@ impl AccountLimits {
         Ok(())
     }
 
-    /// Whether a reset mail may go to `email` now; counts it when it may.
+    /// Whether a reset mail may go to `email` now: the first request of the minute
+    /// may. Counting is one atomic increment, so of racing requests exactly one may.
     pub fn reset_mail_allowed(
         self,
         conn: &mut DbConnection,
@@ -183,13 +184,8 @@ impl AccountLimits {
             return Ok(true);
         }
         let key = format!("forgot:{}", email.as_str());
-        if let Status::Blocked(_) =
-            throttles::status(conn, &key, RESET_MAIL_PER_ADDRESS.window, now)?
-        {
-            return Ok(false);
-        }
-        throttles::record_attempt(conn, &key, RESET_MAIL_PER_ADDRESS, now)?;
-        Ok(true)
+        let recorded = throttles::record_attempt(conn, &key, RESET_MAIL_PER_ADDRESS, now)?;
+        Ok(recorded.attempts == 1)
     }
 
     /// Before a password check: 429 when this client is blocked for this account, and

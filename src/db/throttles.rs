@@ -48,8 +48,17 @@ pub fn status(
     })
 }
 
+/// What counting an attempt found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded {
+    /// Attempts within the current window, this one included.
+    pub attempts: i64,
+    /// Seconds the key is now blocked for, when this attempt reached the maximum.
+    pub blocked_for: Option<u64>,
+}
+
 /// Counts one attempt; once `max_attempts` are spent within the window, `key` is
-/// blocked until the window ends. Returns that block's length in seconds, if any.
+/// blocked until the window ends.
 ///
 /// Every step is a single statement that cannot fail on a racing request (the row is
 /// created with ON CONFLICT DO NOTHING, then incremented in place), inside one write
@@ -59,7 +68,7 @@ pub fn record_attempt(
     key: &str,
     policy: Policy,
     now: NaiveDateTime,
-) -> QueryResult<Option<u64>> {
+) -> QueryResult<Recorded> {
     super::write_transaction(conn, |conn| {
         ensure_row(conn, key, now)?;
         // A finished window starts again from zero.
@@ -82,13 +91,19 @@ pub fn record_attempt(
             .select((t::attempts, t::window_started_at))
             .first(conn)?;
         if policy.max_attempts.is_none_or(|max| attempts < max) {
-            return Ok(None);
+            return Ok(Recorded {
+                attempts,
+                blocked_for: None,
+            });
         }
         let until = started + policy.window;
         diesel::update(t::table.find(key))
             .set(t::blocked_until.eq(until))
             .execute(conn)?;
-        Ok(Some((until - now).num_seconds().max(1) as u64))
+        Ok(Recorded {
+            attempts,
+            blocked_for: Some((until - now).num_seconds().max(1) as u64),
+        })
     })
 }
 

@@ -267,11 +267,9 @@ async fn the_log_holds_requests_but_no_secrets() {
             .unwrap();
     }
     let failed = client
-        .post(format!(
-            "http://127.0.0.1:{port}/api/v1/auth/forgot-password"
-        ))
+        .post(format!("http://127.0.0.1:{port}/api/v1/auth/signup"))
         .header("X-Request-Id", "trace-the-500")
-        .json(&serde_json::json!({ "email": "a@example.com" }))
+        .json(&serde_json::json!({ "email": "a@example.com", "password": "long enough password" }))
         .send()
         .await
         .unwrap();

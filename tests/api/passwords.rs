@@ -335,3 +335,69 @@ async fn a_failed_smtp_send_is_kept_not_lost(db: TestDb) {
     }
     panic!("the failed mail was not kept in outbox/failed/");
 }
+
+/// /forgot-password does its per-address work after the answer, so the answer costs
+/// the same whether or not the address has an account. Shown by holding SQLite's
+/// write lock from another connection: both addresses are answered while it is held
+/// (the old code waited on it first), and once it is released the known address, and
+/// only it, gets its mail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forgot_password_answers_before_any_per_address_work() {
+    use diesel::connection::SimpleConnection;
+    use diesel::{Connection, SqliteConnection};
+    let db = TestDb::create(crate::helpers::Backend::Sqlite)
+        .await
+        .unwrap();
+    let app = TestApp::spawn_on(db, &[]).await;
+    app.signup("known@example.com").await;
+
+    let path = app.db.url().trim_start_matches("sqlite://").to_owned();
+    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        let mut conn = SqliteConnection::establish(&path).unwrap();
+        conn.batch_execute("BEGIN EXCLUSIVE").unwrap();
+        locked_tx.send(()).unwrap();
+        release_rx.recv().unwrap();
+        conn.batch_execute("COMMIT").unwrap();
+    });
+    locked_rx.recv().unwrap();
+    for email in ["known@example.com", "unknown@example.com"] {
+        let answered = tokio::time::timeout(
+            std::time::Duration::from_secs(3),
+            app.post_with(
+                &client(),
+                "/api/v1/auth/forgot-password",
+                json!({ "email": email }),
+            ),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{email}: the answer waited for the database"));
+        assert_eq!(answered.status(), 200);
+    }
+    release_tx.send(()).unwrap();
+    holder.join().unwrap();
+
+    let outbox = app.db.data_dir().join("outbox");
+    let read_mails = || -> Vec<String> {
+        std::fs::read_dir(&outbox)
+            .map(|dir| {
+                dir.flatten()
+                    .filter(|e| e.file_name().to_string_lossy().ends_with(".eml"))
+                    .map(|e| std::fs::read_to_string(e.path()).unwrap())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for _ in 0..100 {
+        if !read_mails().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // Time for a second mail to show up, were one (wrongly) on its way.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let mails = read_mails();
+    assert_eq!(mails.len(), 1, "one mail");
+    assert!(mails[0].contains("To: known@example.com"), "{}", mails[0]);
+}
