@@ -9,6 +9,19 @@ crate::on_both_backends!(
     control_characters_in_addresses_are_400,
 );
 
+/// The hidden csrf_token of a panel page, as `browser` sees it.
+async fn token_on(app: &TestApp, browser: &reqwest::Client, path: &str) -> String {
+    let html = browser
+        .get(app.url(path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    csrf_of(&html)
+}
+
 async fn panel_rows(app: &TestApp) -> Vec<(Option<String>, Option<String>, Option<String>)> {
     app.with_db(|conn| {
         use diesel::prelude::*;
@@ -32,15 +45,7 @@ async fn anonymous_visitors_store_nothing_and_sign_in_starts_a_recorded_session(
 
     // A browser with the form's cookie: a wrong password stores nothing either.
     let browser = client();
-    let form = browser
-        .get(app.url("/admin/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let login_token = csrf_of(&form);
+    let login_token = token_on(&app, &browser, "/admin/login").await;
     let wrong = browser
         .post(app.url("/admin/login"))
         .form(&[
@@ -67,21 +72,14 @@ async fn anonymous_visitors_store_nothing_and_sign_in_starts_a_recorded_session(
         .unwrap();
     assert_eq!(stranger.status(), 403);
 
-    let retry_form = browser
-        .get(app.url("/admin/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let retry_token = token_on(&app, &browser, "/admin/login").await;
     let signed_in = browser
         .post(app.url("/admin/login"))
         .header("User-Agent", "Operator's browser/1.0")
         .form(&[
             ("email", OPERATOR),
             ("password", OPERATOR_PASSWORD),
-            ("csrf_token", &csrf_of(&retry_form)),
+            ("csrf_token", &retry_token),
         ])
         .send()
         .await
@@ -94,16 +92,8 @@ async fn anonymous_visitors_store_nothing_and_sign_in_starts_a_recorded_session(
     assert_eq!(rows[0].2.as_deref(), Some("Operator's browser/1.0"));
 
     // The signed-in session has a token of its own, not the login form's.
-    let dashboard = browser
-        .get(app.url("/admin"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let panel_token = csrf_of(&dashboard);
-    assert_ne!(panel_token, csrf_of(&retry_form));
+    let panel_token = token_on(&app, &browser, "/admin").await;
+    assert_ne!(panel_token, retry_token);
     assert_ne!(panel_token, login_token);
 
     // Signing out is audited with the operator's name.

@@ -40,18 +40,13 @@ async fn data_files_are_owner_only_and_an_old_outbox_is_tightened() {
         )
         .await;
     assert_eq!(response.status(), 200);
-    let mut new_mail = None;
-    for _ in 0..50 {
-        new_mail = std::fs::read_dir(&outbox).unwrap().flatten().find_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            (name.ends_with(".eml") && name != "old.eml").then(|| e.path())
-        });
-        if new_mail.is_some() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let new_mail = new_mail.expect("the reset mail in the outbox");
+    let new_mail = app
+        .wait_for_outbox(2)
+        .await
+        .into_iter()
+        .map(|(path, _)| path)
+        .find(|path| !path.ends_with("old.eml"))
+        .expect("the reset mail in the outbox");
 
     let database = app.db.dir().join("auth.db");
     for (path, expected) in [

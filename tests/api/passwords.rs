@@ -169,21 +169,7 @@ async fn outbox_receives_reset_mails_without_smtp(app: TestApp) {
         )
         .await;
     assert_eq!(response.status(), 200);
-    let outbox = app.db.data_dir().join("outbox");
-    let mut mail = None;
-    for _ in 0..50 {
-        if let Some(entry) = std::fs::read_dir(&outbox).ok().and_then(|mut dir| {
-            dir.find_map(|e| {
-                e.ok()
-                    .filter(|e| e.file_name().to_string_lossy().ends_with(".eml"))
-            })
-        }) {
-            mail = Some(std::fs::read_to_string(entry.path()).unwrap());
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let mail = mail.expect("an .eml file in data/outbox/");
+    let mail = app.wait_for_outbox(1).await.remove(0).1;
     assert!(reset_link(&mail).starts_with("http://localhost:3000/reset-password?token="));
 }
 
@@ -378,26 +364,10 @@ async fn forgot_password_answers_before_any_per_address_work() {
     release_tx.send(()).unwrap();
     holder.join().unwrap();
 
-    let outbox = app.db.data_dir().join("outbox");
-    let read_mails = || -> Vec<String> {
-        std::fs::read_dir(&outbox)
-            .map(|dir| {
-                dir.flatten()
-                    .filter(|e| e.file_name().to_string_lossy().ends_with(".eml"))
-                    .map(|e| std::fs::read_to_string(e.path()).unwrap())
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    for _ in 0..100 {
-        if !read_mails().is_empty() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    app.wait_for_outbox(1).await;
     // Time for a second mail to show up, were one (wrongly) on its way.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let mails = read_mails();
+    let mails: Vec<String> = app.outbox_mails().into_iter().map(|m| m.1).collect();
     assert_eq!(mails.len(), 1, "one mail");
     assert!(mails[0].contains("To: known@example.com"), "{}", mails[0]);
 }

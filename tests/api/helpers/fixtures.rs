@@ -61,6 +61,31 @@ pub async fn envelope(response: reqwest::Response, status: StatusCode, code: &st
 }
 
 impl TestApp {
+    /// The mails in the outbox folder (SMTP unset), as (file, text).
+    pub fn outbox_mails(&self) -> Vec<(std::path::PathBuf, String)> {
+        std::fs::read_dir(self.db.data_dir().join("outbox"))
+            .map(|dir| {
+                dir.flatten()
+                    .filter(|e| e.file_name().to_string_lossy().ends_with(".eml"))
+                    .map(|e| (e.path(), std::fs::read_to_string(e.path()).unwrap()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The outbox's mails once there are at least `count` (mail goes out after the
+    /// answer), waiting up to five seconds.
+    pub async fn wait_for_outbox(&self, count: usize) -> Vec<(std::path::PathBuf, String)> {
+        for _ in 0..50 {
+            let mails = self.outbox_mails();
+            if mails.len() >= count {
+                return mails;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("fewer than {count} mails in the outbox after 5 s");
+    }
+
     /// The live user with this email, as stored.
     pub async fn user_by_email(&self, email: &str) -> User {
         let email = email.to_owned();
