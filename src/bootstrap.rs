@@ -116,14 +116,28 @@ pub fn ensure_configured_admin(settings: &Settings) -> Result<(), BootstrapError
         return Ok(());
     };
     let mut conn = migrations::connect(&settings.database_url)?;
-    let outcome = ensure_admin(
+    let password = secrecy::ExposeSecret::expose_secret(password);
+    let mut outcome = ensure_admin(
         &mut conn,
         email,
         None,
-        secrecy::ExposeSecret::expose_secret(password),
+        password,
         PasswordPolicy::KeepExisting,
-    )
-    .map_err(|e| match e {
+    );
+    // Instances starting together both find no operator and both insert one: the
+    // loser's insert fails on the unique email, and a second look finds the winner's.
+    if let Err(BootstrapError::Query(error)) = &outcome
+        && db::is_unique_violation(error)
+    {
+        outcome = ensure_admin(
+            &mut conn,
+            email,
+            None,
+            password,
+            PasswordPolicy::KeepExisting,
+        );
+    }
+    let outcome = outcome.map_err(|e| match e {
         BootstrapError::Invalid {
             var: "email",
             problem,

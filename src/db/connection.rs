@@ -36,6 +36,26 @@ PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;
 PRAGMA foreign_keys = ON;";
 
+/// Runs SQLITE_SETUP. Switching a new file to WAL needs it alone for a moment, and
+/// SQLite answers "database is locked" at once (busy_timeout does not cover it) when
+/// another process is doing the same, e.g. two instances starting on one new file:
+/// that is waited out, five seconds at most.
+fn set_up_sqlite(conn: &mut SqliteConnection) -> Result<(), ConnectionError> {
+    let mut tries = 0;
+    loop {
+        match conn.batch_execute(SQLITE_SETUP) {
+            Ok(()) => return Ok(()),
+            Err(diesel::result::Error::DatabaseError(_, info))
+                if tries < 50 && info.message().contains("database is locked") =>
+            {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            Err(e) => return Err(ConnectionError::CouldntSetupConfiguration(e)),
+        }
+    }
+}
+
 impl r2d2::ManageConnection for ConnectionManager {
     type Connection = DbConnection;
     type Error = ConnectionError;
@@ -44,8 +64,7 @@ impl r2d2::ManageConnection for ConnectionManager {
         match &self.url {
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(path)?;
-                conn.batch_execute(SQLITE_SETUP)
-                    .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                set_up_sqlite(&mut conn)?;
                 Ok(DbConnection::Sqlite(conn))
             }
             DatabaseUrl::Postgres(url) => Ok(DbConnection::Postgres(PgConnection::establish(url)?)),

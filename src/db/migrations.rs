@@ -66,11 +66,17 @@ pub fn connect(url: &DatabaseUrl) -> Result<DbConnection, PrepareError> {
 /// Applies every pending migration of the connection's backend; returns their names.
 pub fn run_pending(conn: &mut DbConnection) -> Result<Vec<String>, MigrationError> {
     let applied = match conn {
-        DbConnection::Sqlite(conn) => conn
-            .run_pending_migrations(SQLITE)?
-            .iter()
-            .map(ToString::to_string)
-            .collect(),
+        // Instances starting together on one file take turns: the write lock is taken
+        // up front, so the second waits, then finds nothing pending.
+        DbConnection::Sqlite(_) => super::write_transaction(conn, |conn| {
+            let DbConnection::Sqlite(conn) = conn else {
+                return Ok(Vec::new());
+            };
+            let applied: Result<Vec<String>, MigrationError> = conn
+                .run_pending_migrations(SQLITE)
+                .map(|versions| versions.iter().map(ToString::to_string).collect());
+            applied
+        })?,
         DbConnection::Postgres(conn) => {
             conn.batch_execute(&format!("SELECT pg_advisory_lock({PG_MIGRATION_LOCK})"))?;
             let result = conn

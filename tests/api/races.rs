@@ -8,7 +8,10 @@ use serde_json::json;
 
 use crate::helpers::{PASSWORD, TestApp, TestDb, client};
 
-crate::on_both_databases!(racing_signups_of_one_address_over_two_instances);
+crate::on_both_databases!(
+    racing_signups_of_one_address_over_two_instances,
+    instances_starting_together_make_one_operator,
+);
 
 async fn racing_signups_of_one_address_over_two_instances(db: TestDb) {
     // Each request comes from its own address (through the trusted proxy) so that the
@@ -41,5 +44,39 @@ async fn racing_signups_of_one_address_over_two_instances(db: TestDb) {
                 .all(|k| k == "201 " || k == "400 EMAIL_TAKEN" || k == "429 RATE_LIMITED"),
             "round {round}: {answers:?}"
         );
+    }
+}
+
+/// Two instances starting at once with ADMIN_EMAIL both look for the operator, find
+/// none and insert one: the loser must not fail to start. Five fresh databases.
+async fn instances_starting_together_make_one_operator(db: TestDb) {
+    let vars = [
+        ("ADMIN_EMAIL", "ops-at-start@example.com"),
+        ("ADMIN_PASSWORD", "operator password 1"),
+    ];
+    let backend = db.backend();
+    let mut databases = vec![db];
+    for _ in 1..5 {
+        databases.push(TestDb::create(backend).await.unwrap());
+    }
+    for db in &databases {
+        let (first, second) = tokio::join!(
+            TestApp::spawn_on(TestDb::reuse(db), &vars),
+            TestApp::spawn_on(TestDb::reuse(db), &vars),
+        );
+        let operators: i64 = first
+            .with_db(|conn| {
+                use diesel::prelude::*;
+                use sekisho::db::schema::users::dsl::*;
+                users
+                    .filter(email.eq("ops-at-start@example.com"))
+                    .filter(role.eq("admin"))
+                    .count()
+                    .get_result(conn)
+                    .unwrap()
+            })
+            .await;
+        assert_eq!(operators, 1);
+        assert_eq!(second.get("/api/health").await.status(), 200);
     }
 }
