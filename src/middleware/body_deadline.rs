@@ -8,6 +8,7 @@ use std::time::Duration;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
+use actix_web::http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
 use futures_util::StreamExt;
@@ -30,6 +31,18 @@ pub async fn body_deadline(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    // Most requests (GET /me, …) carry no body: nothing to time, nothing to wrap. An
+    // HTTP/1 body is announced by one of these headers; HTTP/2 need not announce it.
+    let has_body = req.version() >= actix_web::http::Version::HTTP_2
+        || req.headers().contains_key(TRANSFER_ENCODING)
+        || req
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim() != "0");
+    if !has_body {
+        return next.call(req).await;
+    }
     let limit = req
         .app_data::<web::Data<AppState>>()
         .map(|state| state.settings.body_timeout)
