@@ -313,8 +313,9 @@ pub fn find_by_spent_refresh_hash(
         .optional()
 }
 
-/// Housekeeping: panel sessions that never signed in and have expired (every visit
-/// to the login page makes one), and finished rate-limit windows. Signed-in sessions
+/// Housekeeping: expired panel sessions that never signed in (versions before the
+/// signed login-form cookie made one per visit to the login page), and finished
+/// rate-limit windows. Signed-in sessions
 /// are kept after they end: users and operators see them in their history.
 pub fn purge_stale(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
     use super::schema::auth_throttles as t;
