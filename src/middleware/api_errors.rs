@@ -8,7 +8,6 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_TYPE, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
-use serde_json::json;
 
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::i18n::Lang;
@@ -98,28 +97,10 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
         | JsonPayloadError::Payload(PayloadError::Overflow) => {
             ApiError::new(ErrorCode::PayloadTooLarge)
         }
-        JsonPayloadError::Deserialize(e) if e.is_data() => data_error(e),
+        // The API reads bodies as JSON values first (routes::api::ApiJson), which then
+        // names each bad field; a value only fails on syntax, which is 422.
         JsonPayloadError::Deserialize(_) => ApiError::new(ErrorCode::InvalidRequest),
         _ => ApiError::new(ErrorCode::InvalidRequest),
     };
     error.with_cause(err).into()
-}
-
-/// Well-formed JSON of the wrong shape: a VALIDATION_ERROR naming the field when
-/// serde says which one.
-fn data_error(e: &serde_json::Error) -> ApiError {
-    let text = e.to_string();
-    let field = text
-        .strip_prefix("missing field `")
-        .and_then(|rest| rest.split('`').next());
-    match field {
-        Some(field) => {
-            ApiError::validation([(field.to_string(), "is required".to_string())].into())
-        }
-        None => {
-            // serde's text without its "at line 1 column 9" suffix.
-            let reason = text.split(" at line ").next().unwrap_or(&text);
-            ApiError::new(ErrorCode::ValidationError).with_details(json!({ "reason": reason }))
-        }
-    }
 }

@@ -1,7 +1,8 @@
-//! `ApiJson<T>`: a JSON body as the contract wants it. Content type, size, time limit
-//! and syntax are checked as for `web::Json` (415, 413, 408, 422); then a value of the
-//! wrong type (`{"email": 12345}`) is a VALIDATION_ERROR naming each such field, as a
-//! missing or invalid one is, instead of serde's first complaint.
+//! `ApiJson<T>`: a JSON body as the contract wants it, the one way the API reads
+//! bodies. Content type, size, time limit and syntax are checked as for `web::Json`
+//! (415, 413, 408, 422); then a value of the wrong type (`{"email": 12345}`) or a
+//! missing required field is a VALIDATION_ERROR naming each such field, instead of
+//! serde's first complaint.
 
 use std::collections::BTreeMap;
 use std::ops::Deref;
@@ -47,6 +48,16 @@ fn deserialize_naming_fields<T: DeserializeOwned>(mut value: Value) -> Result<T,
             Ok(_) => return Err(ApiError::validation(wrong)),
             Err(error) => error,
         };
+        // A required field that is absent: serde reports it once it has read every
+        // present field, so the wrongly typed ones are already named.
+        let text = error.inner().to_string();
+        if let Some(missing) = text
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next())
+        {
+            wrong.insert(missing.to_owned(), "is required".to_owned());
+            return Err(ApiError::validation(wrong));
+        }
         let field = error
             .path()
             .iter()
@@ -62,7 +73,6 @@ fn deserialize_naming_fields<T: DeserializeOwned>(mut value: Value) -> Result<T,
         let Some(field) = field.filter(|_| removed) else {
             // Not an object at all, or nothing left to set aside: say what serde said,
             // without its position.
-            let text = error.inner().to_string();
             let reason = text.split(" at line ").next().unwrap_or(&text).to_owned();
             return Err(ApiError::new(ErrorCode::ValidationError)
                 .with_details(json!({ "reason": reason, "fields": wrong })));
@@ -106,6 +116,17 @@ mod tests {
 
         let fine = deserialize_naming_fields::<Login>(json!({ "email": "a@b.c" })).unwrap();
         assert_eq!(fine.email.as_deref(), Some("a@b.c"));
+
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Strict {
+            email: String,
+            name: Option<String>,
+        }
+        let missing = deserialize_naming_fields::<Strict>(json!({ "name": 42 })).unwrap_err();
+        let details = missing.body().details.clone().unwrap();
+        assert_eq!(details["fields"]["email"], "is required");
+        assert_eq!(details["fields"]["name"], "must be a string");
 
         let not_an_object = deserialize_naming_fields::<Login>(json!([1, 2])).unwrap_err();
         assert_eq!(not_an_object.code(), ErrorCode::ValidationError);

@@ -2,6 +2,7 @@
 //! through utoipa-actix-web, so registering a handler documents it.
 
 mod api_json;
+pub use api_json::ApiJson;
 mod auth;
 pub mod dto;
 mod greeting;

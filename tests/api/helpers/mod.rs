@@ -240,7 +240,9 @@ fn test_routes(cfg: &mut web::ServiceConfig) {
     )
     .route(
         "/api/test/strict",
-        web::post().to(|_body: web::Json<Strict>| async { HttpResponse::Ok().finish() }),
+        web::post().to(|_body: sekisho::routes::api::ApiJson<Strict>| async {
+            HttpResponse::Ok().finish()
+        }),
     );
 }
 
