@@ -108,7 +108,7 @@ impl Application {
                 .wrap(from_fn(middleware::body_deadline))
                 .wrap(from_fn(middleware::api_error_envelope))
                 .wrap(cors::layer(app_state.settings.cors_origins.clone()))
-                .wrap(from_fn(cors::answer_foreign_preflight))
+                .wrap(from_fn(cors::cors_guard))
                 .wrap(from_fn(middleware::log_requests))
                 .into_utoipa_app()
                 .openapi(routes::api::BaseDocument::openapi())

@@ -19,7 +19,7 @@ impl TrustedProxies {
         Self(nets)
     }
 
-    pub fn trusts(&self, ip: &IpAddr) -> bool {
+    fn trusts(&self, ip: &IpAddr) -> bool {
         self.0.iter().any(|net| net.contains(ip))
     }
 

@@ -163,11 +163,7 @@ impl AccountLimits {
             return Ok(());
         }
         let key = format!("signup:{}", email.as_str());
-        if let Status::Blocked(retry) =
-            throttles::status(conn, &key, SIGNUP_PER_ADDRESS.window, now)?
-        {
-            return Err(rate_limited(retry));
-        }
+        refuse_if_blocked(conn, &key, SIGNUP_PER_ADDRESS, now)?;
         throttles::record_attempt(conn, &key, SIGNUP_PER_ADDRESS, now)?;
         Ok(())
     }
@@ -201,15 +197,7 @@ impl AccountLimits {
             return Ok(LoginGate::default());
         }
         let email = email.as_str();
-        let client = throttles::status(
-            conn,
-            &login_client_key(email, ip),
-            LOGIN_PER_CLIENT.window,
-            now,
-        )?;
-        if let Status::Blocked(retry) = client {
-            return Err(rate_limited(retry));
-        }
+        let client = refuse_if_blocked(conn, &login_client_key(email, ip), LOGIN_PER_CLIENT, now)?;
         let account = throttles::status(
             conn,
             &login_account_key(email),
@@ -272,26 +260,17 @@ impl AccountLimits {
     }
 
     /// Before a confirmation password is checked: 429 once the session has had too
-    /// many wrong ones. Says whether it has had any.
+    /// many wrong ones.
     pub fn check_confirmation(
         self,
         conn: &mut DbConnection,
         session_id: &str,
         now: NaiveDateTime,
-    ) -> Result<bool, ApiError> {
-        if !self.enabled {
-            return Ok(false);
+    ) -> Result<(), ApiError> {
+        if self.enabled {
+            refuse_if_blocked(conn, &confirm_key(session_id), CONFIRM_PER_SESSION, now)?;
         }
-        match throttles::status(
-            conn,
-            &confirm_key(session_id),
-            CONFIRM_PER_SESSION.window,
-            now,
-        )? {
-            Status::Blocked(retry) => Err(rate_limited(retry)),
-            Status::Counting(_) => Ok(true),
-            Status::Clear => Ok(false),
-        }
+        Ok(())
     }
 
     pub fn record_failed_confirmation(
@@ -304,6 +283,19 @@ impl AccountLimits {
             throttles::record_attempt(conn, &confirm_key(session_id), CONFIRM_PER_SESSION, now)?;
         }
         Ok(())
+    }
+}
+
+/// The key's status under `policy`, or 429 while it is blocked.
+fn refuse_if_blocked(
+    conn: &mut DbConnection,
+    key: &str,
+    policy: Policy,
+    now: NaiveDateTime,
+) -> Result<Status, ApiError> {
+    match throttles::status(conn, key, policy.window, now)? {
+        Status::Blocked(retry) => Err(rate_limited(retry)),
+        status => Ok(status),
     }
 }
 

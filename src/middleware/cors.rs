@@ -72,7 +72,7 @@ fn asks_within_grant(req: &ServiceRequest) -> bool {
 ///   grant (the browser then blocks the real request itself);
 /// - `Access-Control-Allow-Credentials` without `Access-Control-Allow-Origin` (on
 ///   answers to foreign origins) is dropped.
-pub async fn answer_foreign_preflight(
+pub async fn cors_guard(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {

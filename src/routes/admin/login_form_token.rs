@@ -83,3 +83,74 @@ pub fn verify(
         Err(AdminError::CsrfFailed)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use actix_web::cookie::Cookie;
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    fn settings() -> Settings {
+        Settings::from_lookup(|name| (name == "SECRET_KEY").then(|| "k".repeat(40))).unwrap()
+    }
+
+    fn with_cookie(value: &str) -> HttpRequest {
+        TestRequest::default()
+            .cookie(Cookie::new(COOKIE, value.to_owned()))
+            .to_http_request()
+    }
+
+    #[test]
+    fn only_this_browsers_fresh_untampered_token_passes() {
+        let settings = settings();
+        let (token, cookie) = issue(&settings).unwrap();
+        let req = with_cookie(cookie.value());
+        assert!(verify(&req, &settings, Some(&token)).is_ok());
+        // Another token, none, or no cookie.
+        assert!(verify(&req, &settings, Some("another token")).is_err());
+        assert!(verify(&req, &settings, None).is_err());
+        assert!(
+            verify(
+                &TestRequest::default().to_http_request(),
+                &settings,
+                Some(&token)
+            )
+            .is_err()
+        );
+
+        // The cookie's token swapped for one the attacker chose, signature kept.
+        let (_, expires, signature) = {
+            let mut parts = cookie.value().splitn(3, '.');
+            (
+                parts.next().unwrap(),
+                parts.next().unwrap(),
+                parts.next().unwrap(),
+            )
+        };
+        let forged = with_cookie(&format!("chosen.{expires}.{signature}"));
+        assert!(verify(&forged, &settings, Some("chosen")).is_err());
+
+        // Signed with another SECRET_KEY.
+        let other =
+            Settings::from_lookup(|name| (name == "SECRET_KEY").then(|| "o".repeat(40))).unwrap();
+        let (other_token, other_cookie) = issue(&other).unwrap();
+        assert!(
+            verify(
+                &with_cookie(other_cookie.value()),
+                &settings,
+                Some(&other_token)
+            )
+            .is_err()
+        );
+
+        // Correctly signed, but expired.
+        let past = chrono::Utc::now().timestamp() - 1;
+        let stale = format!("{token}.{past}.{}", signature_of(&settings, &token, past));
+        assert!(verify(&with_cookie(&stale), &settings, Some(&token)).is_err());
+    }
+
+    fn signature_of(settings: &Settings, token: &str, expires: i64) -> String {
+        signature(settings, token, expires).unwrap()
+    }
+}
