@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::error::AdminError;
 use super::layout::{Layout, html};
 use super::operator::Operator;
-use super::pagination::{PER_PAGE, Pager, offset, page_number};
+use super::pagination::{PER_PAGE, Pager, list_url, offset, page_number};
 use crate::db::audit::{AuditFilter, AuditListing};
 use crate::db::{self, audit};
 use crate::state::AppState;
@@ -88,12 +88,11 @@ pub async fn list(
         Ok(audit::page(conn, &filter, offset(page), PER_PAGE)?)
     })
     .await?;
-    let filter_query = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("action", &action)
-        .append_pair("actor", &actor)
-        .append_pair("target", &target)
-        .finish();
-    let (entries, pager) = Pager::split(entries, &format!("/admin/audit?{filter_query}"), page);
+    let list = list_url(
+        "/admin/audit",
+        &[("action", &action), ("actor", &actor), ("target", &target)],
+    );
+    let (entries, pager) = Pager::split(entries, &list, page);
     html(&AuditPage {
         layout: operator.layout()?,
         rows: entries.into_iter().map(AuditRow::from).collect(),

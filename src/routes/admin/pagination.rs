@@ -13,6 +13,15 @@ pub fn offset(page: i64) -> i64 {
     (page - 1) * PER_PAGE
 }
 
+/// A list's address with its filters, `/admin/users?q=a&status=`: what the pager's
+/// links and the forms' return addresses keep.
+pub fn list_url(path: &str, filters: &[(&str, &str)]) -> String {
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(filters)
+        .finish();
+    format!("{path}?{query}")
+}
+
 /// What `templates/admin/pager.html` shows: this page and links to its neighbours
 /// that keep the list's filters.
 pub struct Pager {
@@ -55,6 +64,14 @@ impl Pager {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn list_urls_encode_their_filters() {
+        assert_eq!(
+            list_url("/admin/users", &[("q", "a b&c"), ("status", "")]),
+            "/admin/users?q=a+b%26c&status="
+        );
+    }
 
     #[test]
     fn pages_link_to_their_neighbours_with_the_filters() {

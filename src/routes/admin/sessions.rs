@@ -11,7 +11,7 @@ use super::form_token;
 use super::input::{path_id, safe_return};
 use super::layout::{Layout, html, redirect};
 use super::operator::Operator;
-use super::pagination::{PER_PAGE, Pager, offset, page_number};
+use super::pagination::{PER_PAGE, Pager, list_url, offset, page_number};
 use super::user_agent;
 use crate::db::sessions::Session;
 use crate::db::{self, audit, sessions};
@@ -97,12 +97,9 @@ pub async fn list(
     })
     .await?;
     let kind = kind.unwrap_or_default();
-    let filter_query = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("kind", &kind)
-        .append_pair("user", &user)
-        .finish();
-    let return_to = format!("/admin/sessions?{filter_query}&page={page}");
-    let (found, pager) = Pager::split(found, &format!("/admin/sessions?{filter_query}"), page);
+    let list = list_url("/admin/sessions", &[("kind", &kind), ("user", &user)]);
+    let return_to = format!("{list}&page={page}");
+    let (found, pager) = Pager::split(found, &list, page);
     html(&SessionsPage {
         layout: operator.layout()?,
         rows: found

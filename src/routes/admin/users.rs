@@ -11,7 +11,7 @@ use super::form_token;
 use super::input::path_id;
 use super::layout::{Layout, html, redirect};
 use super::operator::Operator;
-use super::pagination::{PER_PAGE, Pager, offset, page_number};
+use super::pagination::{PER_PAGE, Pager, list_url, offset, page_number};
 use super::sessions::SessionRow;
 use crate::db::users::User;
 use crate::db::{self, audit, sessions, users};
@@ -86,20 +86,19 @@ pub async fn list(
         )?)
     })
     .await?;
-    let filter_query = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("q", &q)
-        .append_pair("status", if status.is_some() { &status_raw } else { "" })
-        .finish();
-    let (found, pager) = Pager::split(found, &format!("/admin/users?{filter_query}"), page);
+    // An unknown status filters nothing, and is not kept in the form or the links.
+    let status_shown = if status.is_some() {
+        status_raw
+    } else {
+        String::new()
+    };
+    let list = list_url("/admin/users", &[("q", &q), ("status", &status_shown)]);
+    let (found, pager) = Pager::split(found, &list, page);
     html(&UsersPage {
         layout: operator.layout()?,
         rows: found.iter().map(UserRow::from).collect(),
         q,
-        status: if status.is_some() {
-            status_raw
-        } else {
-            String::new()
-        },
+        status: status_shown,
         pager,
     })
 }
