@@ -17,6 +17,7 @@ use crate::auth::throttle::Throttle;
 use crate::bootstrap::{self, BootstrapError};
 use crate::config::{ConfigError, Settings};
 use crate::mail::Mailer;
+use crate::metrics::Metrics;
 use crate::middleware::cors;
 use crate::state::AppState;
 use crate::{middleware, routes};
@@ -41,6 +42,8 @@ pub enum StartupError {
 pub struct Application {
     port: u16,
     server: Server,
+    /// The METRICS_BIND listener, when configured, and its port.
+    metrics_server: Option<(u16, Server)>,
     state: AppState,
 }
 
@@ -80,18 +83,21 @@ impl Application {
             .port();
 
         let hasher_threads = settings.hasher_threads.unwrap_or_else(cores);
+        let metrics = Arc::new(Metrics::new());
         let state = AppState {
             pool: crate::db::build_pool(
                 &settings.database_url,
                 settings.db_pool_size,
                 settings.db_timeout,
+                &metrics,
             ),
-            hasher: HasherPool::start(hasher_threads).map_err(StartupError::Hasher)?,
+            hasher: HasherPool::start(hasher_threads, &metrics).map_err(StartupError::Hasher)?,
             jwt: JwtKeys::new(&settings.secret_key),
             mailer: Mailer::from_settings(&settings)?,
             throttle: Arc::new(Throttle::new(settings.rate_limit_enabled)),
             proxies: TrustedProxies::new(settings.trusted_proxies.clone()),
             settings: settings.clone(),
+            metrics,
         };
         if !settings.rate_limit_enabled {
             log::warn!("RATE_LIMIT_ENABLED=false: logins are not rate limited (benchmarks only)");
@@ -110,12 +116,15 @@ impl Application {
                 .wrap(cors::layer(app_state.settings.cors_origins.clone()))
                 .wrap(from_fn(cors::cors_guard))
                 .wrap(from_fn(middleware::log_requests))
+                .wrap(from_fn(middleware::count_requests))
                 .into_utoipa_app()
                 .openapi(routes::api::BaseDocument::openapi())
                 .configure(routes::api::configure)
                 .split_for_parts();
             let admin_state = app_state.clone();
+            let metrics_token = app_state.settings.metrics_token.clone();
             app.app_data(web::Data::new(document))
+                .configure(move |cfg| routes::metrics::configure_public(cfg, metrics_token))
                 .configure(move |cfg| routes::admin::configure(cfg, &admin_state))
                 .configure(move |cfg| extra(cfg))
                 .service(web::scope("/api").default_service(web::to(routes::api::not_found)))
@@ -136,10 +145,15 @@ impl Application {
         server = server
             .worker_max_blocking_threads((settings.db_pool_size as usize).div_ceil(workers).max(1));
         let server = server.run();
+        let metrics_server = match &settings.metrics_bind {
+            Some(addr) => Some(metrics_server(addr, &state)?),
+            None => None,
+        };
         spawn_housekeeping(state.pool.clone());
         Ok(Self {
             port,
             server,
+            metrics_server,
             state,
         })
     }
@@ -148,13 +162,42 @@ impl Application {
         self.port
     }
 
+    /// The METRICS_BIND listener's port, when there is one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_server.as_ref().map(|(port, _)| *port)
+    }
+
     pub fn state(&self) -> &AppState {
         &self.state
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        match self.metrics_server {
+            Some((_, metrics)) => futures_util::try_join!(self.server, metrics).map(drop),
+            None => self.server.await,
+        }
     }
+}
+
+/// The METRICS_BIND listener: one worker, GET /metrics and nothing else.
+fn metrics_server(addr: &str, state: &AppState) -> Result<(u16, Server), StartupError> {
+    let bind_error = |source| StartupError::Bind {
+        addr: addr.to_owned(),
+        source,
+    };
+    let listener = TcpListener::bind(addr).map_err(bind_error)?;
+    let port = listener.local_addr().map_err(bind_error)?.port();
+    let data = web::Data::new(state.clone());
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .configure(routes::metrics::configure_internal)
+    })
+    .workers(1)
+    .listen(listener)
+    .map_err(bind_error)?
+    .run();
+    Ok((port, server))
 }
 
 /// Hourly clean-up of rows nobody can use any more (see `sessions::purge_stale`).

@@ -9,6 +9,7 @@ use crate::auth::throttle::Throttle;
 use crate::config::Settings;
 use crate::db::Pool;
 use crate::mail::Mailer;
+use crate::metrics::Metrics;
 
 /// What every handler may need; cloned cheaply into each worker.
 #[derive(Clone)]
@@ -20,4 +21,5 @@ pub struct AppState {
     pub mailer: Mailer,
     pub throttle: Arc<Throttle>,
     pub proxies: TrustedProxies,
+    pub metrics: Arc<Metrics>,
 }

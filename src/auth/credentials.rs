@@ -35,6 +35,7 @@ pub async fn check(
         None => state.hasher.verify_dummy(password).await?,
     };
     let Some(user) = user.filter(|_| verified) else {
+        state.metrics.login_failures.inc();
         db::run(&state.pool, move |conn| {
             limits.record_failed_login(conn, &email, ip, db::now())
         })

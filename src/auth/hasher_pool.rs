@@ -6,11 +6,28 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
 use tokio::sync::oneshot;
 
 use super::password::{HashError, PasswordEngine};
 use crate::error::{ApiError, ErrorCode};
+use crate::metrics::Metrics;
+
+/// A job and when it was queued.
+struct Queued {
+    job: Job,
+    since: Instant,
+}
+
+/// The queue's depth and the time jobs wait in it.
+#[derive(Clone)]
+struct QueueMetrics {
+    depth: Gauge,
+    wait: Histogram,
+}
 
 enum Job {
     Hash {
@@ -26,32 +43,41 @@ enum Job {
 
 #[derive(Clone)]
 pub struct HasherPool {
-    jobs: SyncSender<Job>,
+    jobs: SyncSender<Queued>,
     /// Verifying against this costs what a real verification costs: logins for
     /// unknown emails take as long as those for known ones.
     dummy_hash: Arc<str>,
     /// Jobs accepted since start: what a metric or a test reads to see whether a
     /// request cost a hash.
     accepted: Arc<AtomicU64>,
+    queue: QueueMetrics,
 }
 
 /// Jobs waiting per thread before new ones are turned away with 503.
 const QUEUE_PER_THREAD: usize = 256;
 
 impl HasherPool {
-    pub fn start(threads: usize) -> std::io::Result<Self> {
-        Self::start_with_queue(threads, threads.max(1) * QUEUE_PER_THREAD)
+    pub fn start(threads: usize, metrics: &Metrics) -> std::io::Result<Self> {
+        Self::start_with_queue(threads, threads.max(1) * QUEUE_PER_THREAD, metrics)
     }
 
-    fn start_with_queue(threads: usize, queue_len: usize) -> std::io::Result<Self> {
+    fn start_with_queue(
+        threads: usize,
+        queue_len: usize,
+        metrics: &Metrics,
+    ) -> std::io::Result<Self> {
         let threads = threads.max(1);
-        let (jobs, queue) = mpsc::sync_channel::<Job>(queue_len);
-        let queue = Arc::new(Mutex::new(queue));
+        let (jobs, receiver) = mpsc::sync_channel::<Queued>(queue_len);
+        let receiver = Arc::new(Mutex::new(receiver));
+        let queue = QueueMetrics {
+            depth: metrics.hash_queue_depth.clone(),
+            wait: metrics.hash_wait_seconds.clone(),
+        };
         for n in 0..threads {
-            let queue = queue.clone();
+            let (receiver, queue) = (receiver.clone(), queue.clone());
             std::thread::Builder::new()
                 .name(format!("argon2-{n}"))
-                .spawn(move || work(&queue))?;
+                .spawn(move || work(&receiver, &queue))?;
         }
         let dummy_hash = PasswordEngine::new()
             .hash(&uuid::Uuid::new_v4().to_string())
@@ -60,6 +86,7 @@ impl HasherPool {
             jobs,
             dummy_hash: dummy_hash.into(),
             accepted: Arc::default(),
+            queue,
         })
     }
 
@@ -97,10 +124,19 @@ impl HasherPool {
     }
 
     fn submit(&self, job: Job) -> Result<(), ApiError> {
+        // Counted before sending: a worker may take the job at once and count it out.
+        self.queue.depth.inc();
+        let queued = Queued {
+            job,
+            since: Instant::now(),
+        };
         self.jobs
-            .try_send(job)
+            .try_send(queued)
             .map(|()| {
                 self.accepted.fetch_add(1, Ordering::Relaxed);
+            })
+            .inspect_err(|_| {
+                self.queue.depth.dec();
             })
             .map_err(|e| match e {
                 TrySendError::Full(_) => ApiError::new(ErrorCode::ServiceUnavailable)
@@ -113,15 +149,19 @@ impl HasherPool {
     }
 }
 
-fn work(queue: &Mutex<Receiver<Job>>) {
+fn work(receiver: &Mutex<Receiver<Queued>>, queue: &QueueMetrics) {
     let mut engine = PasswordEngine::new();
     loop {
         // The lock is held only while waiting for the next job, not while hashing.
-        let job = match queue.lock() {
+        let next = match receiver.lock() {
             Ok(receiver) => receiver.recv(),
             Err(_) => return,
         };
-        let Ok(job) = job else { return };
+        let Ok(Queued { job, since }) = next else {
+            return;
+        };
+        queue.depth.dec();
+        queue.wait.observe(since.elapsed().as_secs_f64());
         match job {
             Job::Hash { password, reply } => {
                 let _ = reply.send(engine.hash(&password));
@@ -150,7 +190,7 @@ mod tests {
 
     #[test]
     fn verifies_and_turns_work_away_when_the_queue_is_full() {
-        let pool = HasherPool::start_with_queue(1, 1).unwrap();
+        let pool = HasherPool::start_with_queue(1, 1, &Metrics::new()).unwrap();
         let phc = block_on(pool.hash("correct horse")).unwrap();
         assert!(block_on(pool.verify("correct horse", &phc)).unwrap());
         assert!(!block_on(pool.verify("wrong horse", &phc)).unwrap());

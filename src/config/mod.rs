@@ -71,6 +71,10 @@ pub struct Settings {
     pub admin_idle_minutes: i64,
     /// How long a request's body may take to arrive (408 after that).
     pub body_timeout: Duration,
+    /// A second address serving only GET /metrics, without a token.
+    pub metrics_bind: Option<String>,
+    /// The bearer token that opens GET /metrics on the main address.
+    pub metrics_token: Option<SecretString>,
 }
 
 impl Settings {
@@ -100,15 +104,18 @@ impl Settings {
                 .as_deref()
                 .unwrap_or("sqlite://data/auth.db"),
         )?;
-        let bind = get("BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
-        if bind
-            .to_socket_addrs()
-            .map(|mut a| a.next().is_none())
-            .unwrap_or(true)
-        {
+        let bind = parse_listen_address(
+            "BIND",
+            get("BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
+        )?;
+        let metrics_bind = get("METRICS_BIND")
+            .map(|raw| parse_listen_address("METRICS_BIND", raw))
+            .transpose()?;
+        let metrics_token = get("METRICS_TOKEN").map(|raw| raw.trim().to_owned());
+        if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
             return Err(ConfigError::new(
-                "BIND",
-                format!("`{bind}` is not an address to listen on (expected HOST:PORT)"),
+                "METRICS_TOKEN",
+                "must be at least 16 characters (it opens /metrics to whoever knows it)",
             ));
         }
         let secret_key = SecretKey::load(get("SECRET_KEY"), app_env, &data_dir)?;
@@ -202,8 +209,25 @@ impl Settings {
                     })
                 })
                 .transpose()?,
+            metrics_bind,
+            metrics_token: metrics_token.map(SecretString::from),
         })
     }
+}
+
+/// HOST:PORT that resolves to at least one address.
+fn parse_listen_address(var: &'static str, raw: String) -> Result<String, ConfigError> {
+    if raw
+        .to_socket_addrs()
+        .map(|mut a| a.next().is_none())
+        .unwrap_or(true)
+    {
+        return Err(ConfigError::new(
+            var,
+            format!("`{raw}` is not an address to listen on (expected HOST:PORT)"),
+        ));
+    }
+    Ok(raw)
 }
 
 fn parse_number<T>(

@@ -20,8 +20,10 @@ pub struct AuditEntry {
     pub created_at: NaiveDateTime,
 }
 
+// None is written as NULL, not DEFAULT: one SQL text whatever is absent, so the
+// statement cache keeps a single INSERT (with DEFAULT it varies and is never cached).
 #[derive(Debug, Default, Insertable)]
-#[diesel(table_name = audit_log)]
+#[diesel(table_name = audit_log, treat_none_as_default_value = false)]
 pub struct NewAuditEntry<'a> {
     pub actor_id: Option<&'a str>,
     pub actor_email: Option<&'a str>,

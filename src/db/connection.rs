@@ -1,10 +1,15 @@
 //! One connection type for SQLite and PostgreSQL, and the r2d2 manager that picks
 //! the backend from the URL's scheme.
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::R2D2Connection;
 use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
 
+use super::counters::{DbCounters, StatementCounter};
+use super::sqlite_hooks;
 use crate::config::DatabaseUrl;
 
 /// One connection type for both backends; queries are written once against it.
@@ -19,11 +24,13 @@ pub enum DbConnection {
 #[derive(Debug)]
 pub struct ConnectionManager {
     url: DatabaseUrl,
+    stats: Arc<DbCounters>,
 }
 
 impl ConnectionManager {
-    pub fn new(url: DatabaseUrl) -> Self {
-        Self { url }
+    /// Every connection it opens counts its queries into `stats`.
+    pub fn new(url: DatabaseUrl, stats: Arc<DbCounters>) -> Self {
+        Self { url, stats }
     }
 }
 
@@ -63,11 +70,19 @@ impl r2d2::ManageConnection for ConnectionManager {
     fn connect(&self) -> Result<DbConnection, ConnectionError> {
         match &self.url {
             DatabaseUrl::Sqlite(path) => {
-                let mut conn = SqliteConnection::establish(path)?;
+                let compiling = Arc::new(AtomicBool::new(false));
+                let mut conn = sqlite_hooks::open_with_compile_flag(compiling.clone(), || {
+                    SqliteConnection::establish(path)
+                })?;
                 set_up_sqlite(&mut conn)?;
+                conn.set_instrumentation(StatementCounter::sqlite(self.stats.clone(), compiling));
                 Ok(DbConnection::Sqlite(conn))
             }
-            DatabaseUrl::Postgres(url) => Ok(DbConnection::Postgres(PgConnection::establish(url)?)),
+            DatabaseUrl::Postgres(url) => {
+                let mut conn = PgConnection::establish(url)?;
+                conn.set_instrumentation(StatementCounter::diesel(self.stats.clone()));
+                Ok(DbConnection::Postgres(conn))
+            }
         }
     }
 

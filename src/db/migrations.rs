@@ -55,7 +55,7 @@ pub fn prepare(url: &DatabaseUrl) -> Result<Vec<String>, PrepareError> {
 
 /// One connection outside the pool (start-up and command-line work).
 pub fn connect(url: &DatabaseUrl) -> Result<DbConnection, PrepareError> {
-    ConnectionManager::new(url.clone())
+    ConnectionManager::new(url.clone(), Default::default())
         .connect()
         .map_err(|source| PrepareError::Connect {
             url: url.to_string(),

@@ -1,11 +1,14 @@
 //! Connections, the pool, migrations and the queries, for SQLite and PostgreSQL alike.
 
 pub mod audit;
+mod cached;
 mod connection;
+pub mod counters;
 pub mod migrations;
 pub mod reset_tokens;
 pub mod schema;
 pub mod sessions;
+mod sqlite_hooks;
 pub mod stats;
 pub mod throttles;
 pub mod users;
@@ -14,25 +17,31 @@ use std::time::Duration;
 
 use actix_web::web;
 
+pub use cached::update;
 pub use connection::{ConnectionManager, DbConnection};
+pub use counters::DbCounters;
 
 use crate::config::DatabaseUrl;
 use crate::error::ApiError;
+use crate::metrics::{Metrics, PoolEvents};
 
 pub type Pool = r2d2::Pool<ConnectionManager>;
 pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
 
 /// Builds the pool without connecting: the process starts (and /api/health answers
 /// 503) even when the database is down, and connections come back by themselves.
-pub fn build_pool(url: &DatabaseUrl, max_size: u32, timeout: Duration) -> Pool {
+pub fn build_pool(url: &DatabaseUrl, max_size: u32, timeout: Duration, metrics: &Metrics) -> Pool {
     r2d2::Pool::builder()
         .max_size(max_size)
         .min_idle(Some(0))
         .connection_timeout(timeout)
         // A PostgreSQL restart leaves dead connections in the pool; checking each one
-        // out with a ping throws those away instead of failing a request with them.
-        .test_on_check_out(true)
-        .build_unchecked(ConnectionManager::new(url.clone()))
+        // out with a ping throws those away instead of failing a request with them. A
+        // SQLite connection is a file handle that cannot die that way, and the ping
+        // cost every request a statement and a WAL read lock (profiled: 6% of /me).
+        .test_on_check_out(matches!(url, DatabaseUrl::Postgres(_)))
+        .event_handler(Box::new(PoolEvents::new(metrics)))
+        .build_unchecked(ConnectionManager::new(url.clone(), metrics.db.clone()))
 }
 
 /// Runs database work on the blocking thread pool, never on an actix worker.
@@ -47,6 +56,21 @@ where
         work(&mut conn)
     })
     .await?
+}
+
+/// Runs `$body` with `$conn` bound to the inner connection of either backend: the
+/// query is built and run for that backend directly. Through the MultiConnection
+/// wrapper every run first renders the SQL text again (twice: for the cache check and
+/// for the binds; profiled at a fifth of /me's CPU), so the queries of every
+/// authenticated request are written this way.
+#[macro_export]
+macro_rules! per_backend {
+    ($conn:expr, |$inner:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Sqlite($inner) => $body,
+            $crate::db::DbConnection::Postgres($inner) => $body,
+        }
+    };
 }
 
 /// Whether the database answers (the health check).

@@ -58,9 +58,11 @@ pub fn consume(
     let Some((id, user_id)) = found else {
         return Ok(None);
     };
-    let claimed = diesel::update(t::table.find(&id).filter(t::used_at.is_null()))
-        .set(t::used_at.eq(now))
-        .execute(conn)?;
+    let claimed = super::update(
+        t::table.find(&id).filter(t::used_at.is_null()),
+        t::used_at.eq(now),
+    )
+    .execute(conn)?;
     Ok((claimed == 1).then_some(user_id))
 }
 
@@ -70,12 +72,12 @@ pub fn spend_all_for_user(
     user_id: &str,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(
+    super::update(
         t::table
             .filter(t::user_id.eq(user_id))
             .filter(t::used_at.is_null()),
+        t::used_at.eq(now),
     )
-    .set(t::used_at.eq(now))
     .execute(conn)
 }
 

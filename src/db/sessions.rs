@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::counters::count;
 use super::schema::{sessions, users};
 use super::users::User;
 use super::{DbConnection, like_pattern};
@@ -32,8 +33,10 @@ pub struct Session {
     pub user_agent: Option<String>,
 }
 
+// None is written as NULL, not DEFAULT: one SQL text whatever is absent, so the
+// statement cache keeps a single INSERT (with DEFAULT it varies and is never cached).
 #[derive(Debug, Insertable)]
-#[diesel(table_name = sessions)]
+#[diesel(table_name = sessions, treat_none_as_default_value = false)]
 pub struct NewSession<'a> {
     pub id: &'a str,
     pub user_id: Option<&'a str>,
@@ -51,8 +54,24 @@ pub struct NewSession<'a> {
 pub fn insert(conn: &mut DbConnection, session: &NewSession<'_>) -> QueryResult<()> {
     diesel::insert_into(sessions::table)
         .values(session)
-        .execute(conn)
-        .map(drop)
+        .execute(conn)?;
+    let kind = crate::metrics::KindLabels {
+        kind: session.kind.to_owned(),
+    };
+    count(conn, |c| {
+        c.sessions_created.get_or_create(&kind).inc();
+    });
+    Ok(())
+}
+
+/// Counts `revoked` sessions in the pool's metrics; returns it.
+fn counted(conn: &mut DbConnection, revoked: usize) -> usize {
+    if revoked > 0 {
+        count(conn, |c| {
+            c.sessions_revoked.inc_by(revoked as u64);
+        });
+    }
+    revoked
 }
 
 /// The session if it exists, is not revoked and has not expired at `now`.
@@ -85,13 +104,14 @@ pub fn list_active_for_user(
 }
 
 pub fn revoke(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(
+    let revoked = super::update(
         sessions::table
             .find(id)
             .filter(sessions::revoked_at.is_null()),
+        sessions::revoked_at.eq(now),
     )
-    .set(sessions::revoked_at.eq(now))
-    .execute(conn)
+    .execute(conn)?;
+    Ok(counted(conn, revoked))
 }
 
 /// Revokes every live session of a user, except `keep` when given.
@@ -105,46 +125,33 @@ pub fn revoke_all_for_user(
         .filter(sessions::user_id.eq(user_id))
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::id.ne(keep.unwrap_or("")));
-    diesel::update(targets)
-        .set(sessions::revoked_at.eq(now))
-        .execute(conn)
+    let revoked = super::update(targets, sessions::revoked_at.eq(now)).execute(conn)?;
+    Ok(counted(conn, revoked))
 }
 
 /// The session `sid` of user `sub` with its user, if the session is live (not revoked,
 /// not expired) and the user has not withdrawn: the check of every authenticated
-/// request, in one indexed query. It is written per backend because a query through the
-/// MultiConnection wrapper is rebuilt and re-prepared each time, while one on the inner
-/// connection hits diesel's prepared-statement cache (profiled: the SQL parser was the
-/// largest cost of /me).
+/// request, in one indexed query.
 pub fn find_live_with_user(
     conn: &mut DbConnection,
     sid: &str,
     sub: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Option<(User, Session)>> {
-    macro_rules! live_session {
-        ($conn:expr) => {
-            sessions::table
-                .inner_join(users::table)
-                .filter(sessions::id.eq(sid))
-                .filter(sessions::revoked_at.is_null())
-                .filter(sessions::expires_at.gt(now))
-                .filter(users::id.eq(sub))
-                .filter(users::deleted_at.is_null())
-                .select((User::as_select(), Session::as_select()))
-                .first::<(User, Session)>($conn)
-                .optional()
-        };
-    }
-    match conn {
-        DbConnection::Sqlite(conn) => live_session!(conn),
-        DbConnection::Postgres(conn) => live_session!(conn),
-    }
+    crate::per_backend!(conn, |conn| sessions::table
+        .inner_join(users::table)
+        .filter(sessions::id.eq(sid))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now))
+        .filter(users::id.eq(sub))
+        .filter(users::deleted_at.is_null())
+        .select((User::as_select(), Session::as_select()))
+        .first(conn)
+        .optional())
 }
 
 pub fn touch_last_seen(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<()> {
-    diesel::update(sessions::table.find(id))
-        .set(sessions::last_seen_at.eq(now))
+    super::update(sessions::table.find(id), sessions::last_seen_at.eq(now))
         .execute(conn)
         .map(drop)
 }
@@ -157,16 +164,16 @@ pub fn revoke_own(
     user_id: &str,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let revoked = diesel::update(
+    let revoked = super::update(
         sessions::table
             .filter(sessions::id.eq(id))
             .filter(sessions::user_id.eq(user_id))
             .filter(sessions::revoked_at.is_null())
             .filter(sessions::expires_at.gt(now)),
+        sessions::revoked_at.eq(now),
     )
-    .set(sessions::revoked_at.eq(now))
     .execute(conn)?;
-    Ok(revoked > 0)
+    Ok(counted(conn, revoked) > 0)
 }
 
 // The admin panel's actix-session store keeps its rows here too, found by the hash of
@@ -206,14 +213,16 @@ pub fn update_panel_state(
     expires_at: NaiveDateTime,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let updated = diesel::update(unrevoked_with_key(token_hash))
-        .set((
+    let updated = super::update(
+        unrevoked_with_key(token_hash),
+        (
             sessions::state.eq(state),
             sessions::user_id.eq(user_id),
             sessions::expires_at.eq(expires_at),
             sessions::last_seen_at.eq(now),
-        ))
-        .execute(conn)?;
+        ),
+    )
+    .execute(conn)?;
     Ok(updated > 0)
 }
 
@@ -224,13 +233,15 @@ pub fn extend_panel_session(
     expires_at: NaiveDateTime,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    diesel::update(unrevoked_with_key(token_hash))
-        .set((
+    super::update(
+        unrevoked_with_key(token_hash),
+        (
             sessions::expires_at.eq(expires_at),
             sessions::last_seen_at.eq(now),
-        ))
-        .execute(conn)
-        .map(drop)
+        ),
+    )
+    .execute(conn)
+    .map(drop)
 }
 
 /// Revokes (never deletes, so the history stays whole) the session whose key hashes
@@ -240,10 +251,10 @@ pub fn revoke_by_token_hash(
     token_hash: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    diesel::update(unrevoked_with_key(token_hash))
-        .set(sessions::revoked_at.eq(now))
-        .execute(conn)
-        .map(drop)
+    let revoked = super::update(unrevoked_with_key(token_hash), sessions::revoked_at.eq(now))
+        .execute(conn)?;
+    counted(conn, revoked);
+    Ok(())
 }
 
 /// The live bearer session whose current refresh token hashes to `hash`.
@@ -273,18 +284,18 @@ pub fn rotate_refresh(
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     use super::schema::spent_refresh_tokens as spent;
-    let rotated = diesel::update(
+    let rotated = super::update(
         sessions::table
             .find(id)
             .filter(sessions::refresh_token_hash.eq(from))
             .filter(sessions::revoked_at.is_null()),
+        (
+            sessions::previous_refresh_token_hash.eq(from),
+            sessions::refresh_token_hash.eq(to),
+            sessions::refresh_rotated_at.eq(now),
+            sessions::last_seen_at.eq(now),
+        ),
     )
-    .set((
-        sessions::previous_refresh_token_hash.eq(from),
-        sessions::refresh_token_hash.eq(to),
-        sessions::refresh_rotated_at.eq(now),
-        sessions::last_seen_at.eq(now),
-    ))
     .execute(conn)?
         == 1;
     if rotated {

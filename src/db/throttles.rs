@@ -72,20 +72,18 @@ pub fn record_attempt(
     super::write_transaction(conn, |conn| {
         ensure_row(conn, key, now)?;
         // A finished window starts again from zero.
-        diesel::update(
+        super::update(
             t::table
                 .find(key)
                 .filter(t::window_started_at.le(now - policy.window)),
+            (
+                t::attempts.eq(0),
+                t::window_started_at.eq(now),
+                t::blocked_until.eq(None::<NaiveDateTime>),
+            ),
         )
-        .set((
-            t::attempts.eq(0),
-            t::window_started_at.eq(now),
-            t::blocked_until.eq(None::<NaiveDateTime>),
-        ))
         .execute(conn)?;
-        diesel::update(t::table.find(key))
-            .set(t::attempts.eq(t::attempts + 1))
-            .execute(conn)?;
+        super::update(t::table.find(key), t::attempts.eq(t::attempts + 1)).execute(conn)?;
         let (attempts, started): (i64, NaiveDateTime) = t::table
             .find(key)
             .select((t::attempts, t::window_started_at))
@@ -97,9 +95,7 @@ pub fn record_attempt(
             });
         }
         let until = started + policy.window;
-        diesel::update(t::table.find(key))
-            .set(t::blocked_until.eq(until))
-            .execute(conn)?;
+        super::update(t::table.find(key), t::blocked_until.eq(until)).execute(conn)?;
         Ok(Recorded {
             attempts,
             blocked_for: Some((until - now).num_seconds().max(1) as u64),

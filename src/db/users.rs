@@ -31,8 +31,10 @@ impl User {
     }
 }
 
+// None is written as NULL, not DEFAULT: one SQL text whatever is absent, so the
+// statement cache keeps a single INSERT (with DEFAULT it varies and is never cached).
 #[derive(Debug, Insertable)]
-#[diesel(table_name = users)]
+#[diesel(table_name = users, treat_none_as_default_value = false)]
 pub struct NewUser<'a> {
     pub id: &'a str,
     pub email: &'a str,
@@ -86,18 +88,22 @@ pub fn find_by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<User>
 }
 
 pub fn set_role(conn: &mut DbConnection, id: &str, role: &str) -> QueryResult<usize> {
-    diesel::update(users::table.find(id))
-        .set((users::role.eq(role), users::updated_at.eq(super::now())))
-        .execute(conn)
+    super::update(
+        users::table.find(id),
+        (users::role.eq(role), users::updated_at.eq(super::now())),
+    )
+    .execute(conn)
 }
 
 pub fn set_password_hash(conn: &mut DbConnection, id: &str, hash: &str) -> QueryResult<usize> {
-    diesel::update(users::table.find(id))
-        .set((
+    super::update(
+        users::table.find(id),
+        (
             users::password_hash.eq(hash),
             users::updated_at.eq(super::now()),
-        ))
-        .execute(conn)
+        ),
+    )
+    .execute(conn)
 }
 
 pub fn count_active(conn: &mut DbConnection) -> QueryResult<i64> {
@@ -117,16 +123,18 @@ pub fn soft_delete(
 ) -> QueryResult<()> {
     use super::schema::{password_reset_tokens as r, sessions as s};
     conn.transaction(|conn| {
-        diesel::update(users::table.find(id))
-            .set((
+        super::update(
+            users::table.find(id),
+            (
                 users::email.eq(format!("deleted+{id}@withdrawn.invalid")),
                 users::name.eq(None::<String>),
                 users::image.eq(None::<String>),
                 users::password_hash.eq("!"),
                 users::deleted_at.eq(now),
                 users::updated_at.eq(now),
-            ))
-            .execute(conn)?;
+            ),
+        )
+        .execute(conn)?;
         diesel::delete(s::table.filter(s::user_id.eq(id))).execute(conn)?;
         diesel::delete(r::table.filter(r::user_id.eq(id))).execute(conn)?;
         Ok(())
@@ -141,12 +149,14 @@ pub fn set_disabled(
     now: chrono::NaiveDateTime,
 ) -> QueryResult<usize> {
     conn.transaction(|conn| {
-        let changed = diesel::update(users::table.find(id).filter(users::deleted_at.is_null()))
-            .set((
+        let changed = super::update(
+            users::table.find(id).filter(users::deleted_at.is_null()),
+            (
                 users::disabled_at.eq(disabled.then_some(now)),
                 users::updated_at.eq(now),
-            ))
-            .execute(conn)?;
+            ),
+        )
+        .execute(conn)?;
         if disabled {
             super::sessions::revoke_all_for_user(conn, id, None, now)?;
         }

@@ -5,8 +5,10 @@ mod body_deadline;
 mod catch_panic;
 pub mod cors;
 mod request_log;
+mod request_metrics;
 
 pub use api_errors::{BODY_LIMIT, api_error_envelope, json_config};
 pub use body_deadline::body_deadline;
 pub use catch_panic::catch_panic;
 pub use request_log::{RequestId, log_requests};
+pub use request_metrics::count_requests;

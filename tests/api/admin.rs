@@ -157,10 +157,12 @@ async fn operators_log_in_and_out(app: TestApp) {
             .select(id)
             .first(conn)
             .unwrap();
-        diesel::update(sessions.find(latest))
-            .set(expires_at.eq(sekisho::db::now() - chrono::TimeDelta::seconds(1)))
-            .execute(conn)
-            .unwrap();
+        sekisho::db::update(
+            sessions.find(latest),
+            expires_at.eq(sekisho::db::now() - chrono::TimeDelta::seconds(1)),
+        )
+        .execute(conn)
+        .unwrap();
     })
     .await;
     assert_eq!(

@@ -313,10 +313,12 @@ async fn disabled_accounts_cannot_sign_in_and_lose_their_sessions(app: TestApp) 
     app.with_db(|conn| {
         use diesel::prelude::*;
         use sekisho::db::schema::users::dsl::*;
-        diesel::update(users.filter(email.eq("disabled@example.com")))
-            .set(disabled_at.eq(Some(sekisho::db::now())))
-            .execute(conn)
-            .unwrap();
+        sekisho::db::update(
+            users.filter(email.eq("disabled@example.com")),
+            disabled_at.eq(Some(sekisho::db::now())),
+        )
+        .execute(conn)
+        .unwrap();
     })
     .await;
     let me = browser

@@ -405,10 +405,12 @@ async fn token_shares_the_login_rules(app: TestApp) {
     app.with_db(|conn| {
         use diesel::prelude::*;
         use sekisho::db::schema::users::dsl::*;
-        diesel::update(users.filter(email.eq("tokendisabled@example.com")))
-            .set(disabled_at.eq(Some(sekisho::db::now())))
-            .execute(conn)
-            .unwrap();
+        sekisho::db::update(
+            users.filter(email.eq("tokendisabled@example.com")),
+            disabled_at.eq(Some(sekisho::db::now())),
+        )
+        .execute(conn)
+        .unwrap();
     })
     .await;
     let disabled = client()

@@ -14,6 +14,7 @@ mod csrf_cors;
 mod errors;
 mod files;
 mod health;
+mod metrics;
 mod openapi;
 mod outage;
 mod passwords;

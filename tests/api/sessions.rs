@@ -184,10 +184,12 @@ async fn last_seen_is_not_written_on_every_request(app: TestApp) {
     app.with_db(|conn| {
         use diesel::prelude::*;
         use sekisho::db::schema::sessions::dsl::*;
-        diesel::update(sessions)
-            .set(last_seen_at.eq(sekisho::db::now() - chrono::TimeDelta::minutes(2)))
-            .execute(conn)
-            .unwrap();
+        sekisho::db::update(
+            sessions,
+            last_seen_at.eq(sekisho::db::now() - chrono::TimeDelta::minutes(2)),
+        )
+        .execute(conn)
+        .unwrap();
     })
     .await;
     let stale = read(&app).await;

@@ -41,6 +41,8 @@ pub fn skip(test: &str, why: &str) {
 
 pub struct TestApp {
     pub address: String,
+    /// The METRICS_BIND listener, when the test configured one.
+    pub metrics_address: Option<String>,
     pub client: reqwest::Client,
     pub backend: Backend,
     pub pool: Pool,
@@ -83,12 +85,16 @@ impl TestApp {
             .await
             .expect("the application starts");
         let port = app.port();
+        let metrics_address = app
+            .metrics_port()
+            .map(|port| format!("http://127.0.0.1:{port}"));
         let pool = app.state().pool.clone();
         let settings = app.state().settings.clone();
         let hasher = app.state().hasher.clone();
         tokio::spawn(app.run_until_stopped());
         TestApp {
             address: format!("http://127.0.0.1:{port}"),
+            metrics_address,
 
             client: client(),
             backend: db.backend(),
