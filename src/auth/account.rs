@@ -23,7 +23,10 @@ pub async fn sign_up(
     client: &ClientInfo,
     account: NewAccount,
 ) -> Result<(User, Cookie<'static>), ApiError> {
-    state.throttle.check_ip(Action::Signup, client.ip)?;
+    state
+        .throttle
+        .check_ip(&state.pool, Action::Signup, client.ip)
+        .await?;
     let limits = state.throttle.accounts();
     let lookup = account.email.clone();
     let taken = db::run(&state.pool, move |conn| {

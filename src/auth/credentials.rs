@@ -16,7 +16,10 @@ pub async fn check(
     email: Email,
     password: &str,
 ) -> Result<User, ApiError> {
-    state.throttle.check_ip(Action::Login, client.ip)?;
+    state
+        .throttle
+        .check_ip(&state.pool, Action::Login, client.ip)
+        .await?;
     let limits = state.throttle.accounts();
     let (lookup, ip) = (email.clone(), client.ip);
     let (user, gate) = db::run(&state.pool, move |conn| {
@@ -69,7 +72,8 @@ pub async fn confirm(
 ) -> Result<(), ApiError> {
     state
         .throttle
-        .check_ip(Action::ConfirmPassword, client.ip)?;
+        .check_ip(&state.pool, Action::ConfirmPassword, client.ip)
+        .await?;
     let limits = state.throttle.accounts();
     let session = session_id.to_owned();
     let lookup = session.clone();

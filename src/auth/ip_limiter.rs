@@ -1,62 +1,93 @@
-//! Fixed windows of requests per (action, client IP), kept in memory: each instance
-//! counts what reaches it. The limits themselves are in `throttle`.
+//! Fixed windows of requests per (action, client IP), counted in the database so that
+//! every instance spends one budget (N instances no longer give an attacker N times
+//! the limit). Only the limited actions (password checks, sign-ups, mails) count; an
+//! ordinary request never writes. Once a window's budget is spent, the instance that
+//! saw it remembers the block until the window ends and refuses without a database
+//! write: a flood from one address costs one write per instance, not one per request.
+//! The limits themselves are in `throttle`.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use chrono::TimeDelta;
+
 use super::throttle::Action;
+use crate::db::throttles::{self, Policy};
+use crate::db::{self, Pool};
 use crate::error::{ApiError, ErrorCode};
 
-struct Window {
-    started: Instant,
-    count: u32,
-}
+/// Clients this instance knows to be out of budget, until when.
+type KnownBlocks = HashMap<(Action, IpAddr), Instant>;
 
 #[derive(Default)]
 pub struct IpLimiter {
-    windows: Mutex<HashMap<(Action, IpAddr), Window>>,
+    blocked: Mutex<KnownBlocks>,
 }
 
-/// Past this many tracked clients, finished windows are swept on the next request.
+/// Past this many remembered blocks, finished ones are swept on the next refusal.
 const SWEEP_AT: usize = 10_000;
 
 impl IpLimiter {
     /// Counts one request; 429 RATE_LIMITED with Retry-After once more than `max`
-    /// arrived within `period`.
-    pub fn count(
+    /// arrived within `period`, on any instance.
+    pub async fn count(
         &self,
+        pool: &Pool,
         action: Action,
         ip: IpAddr,
         max: u32,
         period: Duration,
     ) -> Result<(), ApiError> {
-        let now = Instant::now();
-        let mut windows = self
-            .windows
-            .lock()
-            .map_err(|_| ApiError::internal("rate limiter lock poisoned"))?;
-        if windows.len() >= SWEEP_AT {
-            windows.retain(|(a, _), w| now.duration_since(w.started) < a.per_ip().1);
+        if let Some(until) = self.known_block(action, ip)? {
+            return Err(rate_limited(
+                until.saturating_duration_since(Instant::now()),
+            ));
         }
-        let window = windows.entry((action, ip)).or_insert(Window {
-            started: now,
-            count: 0,
-        });
-        if now.duration_since(window.started) >= period {
-            *window = Window {
-                started: now,
-                count: 0,
-            };
+        let key = format!("ip:{}:{ip}", action.name());
+        // Counting stops at max + 1: the request after the budget is the one refused.
+        let policy = Policy {
+            max_attempts: Some(i64::from(max) + 1),
+            window: TimeDelta::from_std(period).unwrap_or(TimeDelta::hours(1)),
+        };
+        let recorded = db::run(pool, move |conn| {
+            Ok(throttles::record_attempt(conn, &key, policy, db::now())?)
+        })
+        .await?;
+        let Some(seconds) = recorded.blocked_for else {
+            return Ok(());
+        };
+        let retry = Duration::from_secs(seconds);
+        self.remember_block(action, ip, Instant::now() + retry)?;
+        Err(rate_limited(retry))
+    }
+
+    fn known_block(&self, action: Action, ip: IpAddr) -> Result<Option<Instant>, ApiError> {
+        let blocked = self.lock()?;
+        Ok(blocked
+            .get(&(action, ip))
+            .copied()
+            .filter(|until| *until > Instant::now()))
+    }
+
+    fn remember_block(&self, action: Action, ip: IpAddr, until: Instant) -> Result<(), ApiError> {
+        let mut blocked = self.lock()?;
+        if blocked.len() >= SWEEP_AT {
+            let now = Instant::now();
+            blocked.retain(|_, until| *until > now);
         }
-        window.count += 1;
-        if window.count > max {
-            let retry = period.saturating_sub(now.duration_since(window.started));
-            return Err(
-                ApiError::new(ErrorCode::RateLimited).with_retry_after(retry.as_secs().max(1))
-            );
-        }
+        blocked.insert((action, ip), until);
         Ok(())
     }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, KnownBlocks>, ApiError> {
+        self.blocked
+            .lock()
+            .map_err(|_| ApiError::internal("rate limiter lock poisoned"))
+    }
+}
+
+fn rate_limited(retry: Duration) -> ApiError {
+    ApiError::new(ErrorCode::RateLimited).with_retry_after(retry.as_secs().max(1))
 }

@@ -19,7 +19,10 @@ const RESET_TOKEN_LIFETIME: TimeDelta = TimeDelta::minutes(30);
 /// the token, the mail) happens after it, so the answer takes as long, and says as
 /// little, whether or not the address has an account.
 pub async fn request(state: &AppState, client: &ClientInfo, email: Email) -> Result<(), ApiError> {
-    state.throttle.check_ip(Action::ForgotPassword, client.ip)?;
+    state
+        .throttle
+        .check_ip(&state.pool, Action::ForgotPassword, client.ip)
+        .await?;
     let (state, ip) = (state.clone(), client.ip_text());
     actix_web::rt::spawn(async move {
         if let Err(e) = issue_and_mail(&state, ip, email).await {
@@ -85,7 +88,10 @@ pub async fn complete(
     token: &str,
     new: Password,
 ) -> Result<(), ApiError> {
-    state.throttle.check_ip(Action::ResetPassword, client.ip)?;
+    state
+        .throttle
+        .check_ip(&state.pool, Action::ResetPassword, client.ip)
+        .await?;
     let token_hash = tokens::hash_secret(token);
     // The token is looked at first: a junk token costs a lookup, never a hash.
     let lookup = token_hash.clone();

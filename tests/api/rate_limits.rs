@@ -15,6 +15,7 @@ crate::on_both_databases!(
     many_clients_slow_an_account_down_but_never_lock_the_owner_out,
     reset_mails_go_once_a_minute_per_address_and_are_never_refused,
     signups_are_limited_per_ip,
+    per_ip_budgets_are_shared_by_every_instance,
     the_switch_turns_limits_off,
 );
 
@@ -268,6 +269,34 @@ async fn signups_are_limited_per_ip(db: TestDb) {
         .await,
     )
     .await;
+}
+
+/// Two instances on one database: the per-IP budget (10 sign-ups an hour) is one
+/// budget, not one per instance; other addresses and other actions keep theirs.
+async fn per_ip_budgets_are_shared_by_every_instance(db: TestDb) {
+    let second_db = TestDb::reuse(&db);
+    let first = TestApp::spawn_on(db, BEHIND_PROXY).await;
+    let second = TestApp::spawn_on(second_db, BEHIND_PROXY).await;
+    let signup = |n: &str| json!({ "email": format!("{n}@example.com"), "password": PASSWORD });
+    for n in 0..10 {
+        let instance = if n % 2 == 0 { &first } else { &second };
+        let response = post_from(
+            instance,
+            ATTACKER,
+            "/api/v1/auth/signup",
+            signup(&format!("u{n}")),
+        )
+        .await;
+        assert_eq!(response.status(), 201, "sign-up {n}");
+    }
+    for instance in [&first, &second, &first] {
+        assert_limited(post_from(instance, ATTACKER, "/api/v1/auth/signup", signup("more")).await)
+            .await;
+    }
+    let elsewhere = post_from(&second, OWNER, "/api/v1/auth/signup", signup("owner")).await;
+    assert_eq!(elsewhere.status(), 201);
+    let login = login_from(&second, ATTACKER, "u0@example.com", PASSWORD).await;
+    assert_eq!(login.status(), 200, "another action's budget is untouched");
 }
 
 async fn the_switch_turns_limits_off(db: TestDb) {

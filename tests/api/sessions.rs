@@ -12,7 +12,10 @@ crate::on_both_backends!(
     last_seen_is_not_written_on_every_request,
 );
 
-crate::on_both_databases!(forwarded_for_counts_only_from_trusted_proxies);
+crate::on_both_databases!(
+    forwarded_for_counts_only_from_trusted_proxies,
+    revocation_counts_on_every_instance_at_the_next_request,
+);
 
 /// The IP a session records after a signup that claims to come through a proxy.
 async fn recorded_ip(app: &TestApp, email: &str) -> Value {
@@ -195,4 +198,78 @@ async fn last_seen_is_not_written_on_every_request(app: TestApp) {
     let stale = read(&app).await;
     assert_eq!(app.me_status(&app.client).await, 200);
     assert!(read(&app).await > stale);
+}
+
+/// Two instances on one database: whatever one instance (or an operator, or the
+/// database) does to a session counts on the other at the very next request. Nothing
+/// caches a session's validity.
+async fn revocation_counts_on_every_instance_at_the_next_request(db: TestDb) {
+    let second_db = TestDb::reuse(&db);
+    let first = TestApp::spawn_on(db, &[]).await;
+    let second = TestApp::spawn_on(second_db, &[]).await;
+    let me_on = |app: &TestApp, client: &reqwest::Client| {
+        let request = client.get(app.url("/api/v1/auth/me"));
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+
+    // Logged out on the first instance: the second refuses the cookie at once.
+    first.signup("twice@example.com").await;
+    assert_eq!(me_on(&second, &first.client).await, 200);
+    let logout = first
+        .client
+        .post(first.url("/api/v1/auth/logout"))
+        .header("Origin", FRONTEND)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 200);
+    assert_eq!(
+        me_on(&second, &first.client).await,
+        401,
+        "logged out on the first"
+    );
+    let browser = first.login_elsewhere("twice@example.com").await;
+    assert_eq!(me_on(&second, &browser).await, 200);
+    let other = first.login_elsewhere("twice@example.com").await;
+    let revoke_others = other
+        .delete(first.url("/api/v1/auth/sessions"))
+        .header("Origin", FRONTEND)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoke_others.status(), 204);
+    assert_eq!(me_on(&second, &browser).await, 401, "revoked on the first");
+    assert_eq!(me_on(&second, &other).await, 200);
+
+    // Expired in the database: refused on both at the next request.
+    let user_id = first.user_id("twice@example.com").await;
+    let expire = user_id.clone();
+    first
+        .with_db(move |conn| {
+            use diesel::prelude::*;
+            use sekisho::db::schema::sessions::dsl::*;
+            sekisho::db::update(
+                sessions.filter(user_id.eq(expire)),
+                expires_at.eq(sekisho::db::now() - chrono::TimeDelta::seconds(1)),
+            )
+            .execute(conn)
+            .unwrap();
+        })
+        .await;
+    assert_eq!(me_on(&second, &other).await, 401, "expired");
+    assert_eq!(me_on(&first, &other).await, 401, "expired");
+
+    // Disabled by an operator on the second: the first answers 403 at once.
+    let fresh = first.login_elsewhere("twice@example.com").await;
+    assert_eq!(me_on(&first, &fresh).await, 200);
+    second
+        .with_db(move |conn| {
+            use diesel::prelude::*;
+            use sekisho::db::schema::users::dsl::*;
+            sekisho::db::update(users.find(user_id), disabled_at.eq(sekisho::db::now()))
+                .execute(conn)
+                .unwrap();
+        })
+        .await;
+    assert_eq!(me_on(&first, &fresh).await, 403, "disabled");
 }
