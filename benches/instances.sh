@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# One instance vs two on one PostgreSQL database: GET /api/v1/auth/me (cookie) and
+# POST /api/v1/auth/login, same total connections (64 for /me, 32 for login), one wrk
+# per instance for two. Each instance has one worker and one hashing thread.
+# CPUs: with 4 or more, instances on CPUs 0 and 1 and wrk + PostgreSQL on the rest;
+# with 2 (these machines), both instances share CPU 0 with nothing else and wrk +
+# PostgreSQL share CPU 1, so the ratio shows what a second process on the same core
+# costs, not scaling (see README).
+# Usage: benches/instances.sh [seconds-per-run]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. benches/lib.sh
+secs=${1:-10}
+need wrk taskset curl python3 psql
+cargo build --release --quiet
+cpus=$(nproc)
+if [ "$cpus" -ge 4 ]; then
+  first_cpu=0 second_cpu=1 rest="2-$((cpus - 1))"
+else
+  first_cpu=0 second_cpu=0 rest=1
+fi
+
+bench_work=$(mktemp -d /tmp/sekisho-bench.XXXXXX)
+bench_pids=()
+trap 'stop_servers; stop_postgres; rm -rf "$bench_work"' EXIT
+start_postgres "$rest"
+url=$(fresh_pg_database sekisho_bench_instances)
+
+# load_split SECONDS TOTAL_CONNECTIONS PATH ARGS... over $bases; prints total req/s.
+load_split() {
+  local secs=$1 total=$2 path=$3
+  shift 3
+  local n=${#bases[@]} outs=() loaders=() i=0
+  for base in "${bases[@]}"; do
+    load "$rest" "$secs" $((total / n)) "$base$path" "$@" >"$bench_work/wrk.$i" &
+    loaders+=("$!")
+    outs+=("$bench_work/wrk.$i"); i=$((i + 1))
+  done
+  wait "${loaders[@]}"
+  local sum=0
+  for out in "${outs[@]}"; do
+    [ "$(non2xx <"$out")" = 0 ] || { echo "instances.sh: non-2xx answers:" >&2; cat "$out" >&2; exit 1; }
+    sum=$(python3 -c "print($sum + $(rps <"$out"))")
+  done
+  echo "$sum"
+}
+
+measure() {
+  local label=$1
+  local cookie
+  cookie=$(signup_cookie "${bases[0]}" "bench@example.com")
+  load_split 2 64 /api/v1/auth/me -H "Cookie: access_token=$cookie" >/dev/null
+  me=$(load_split "$secs" 64 /api/v1/auth/me -H "Cookie: access_token=$cookie")
+  login=$(load_split "$secs" 32 /api/v1/auth/login -s benches/login.lua)
+  echo "$label: /me $me req/s, login $login req/s"
+}
+
+start_server one "$url" "$first_cpu" WORKERS=1 HASHER_THREADS=1
+bases=("$server_url")
+measure "1 instance "
+me1=$me login1=$login
+start_server two "$url" "$second_cpu" WORKERS=1 HASHER_THREADS=1
+bases+=("$server_url")
+measure "2 instances"
+echo "2 vs 1 instance: /me $(ratio "$me" "$me1")x, login $(ratio "$login" "$login1")x (CPUs: instances $first_cpu,$second_cpu; wrk and PostgreSQL $rest)"
