@@ -63,6 +63,16 @@ impl IpLimiter {
         Err(rate_limited(retry))
     }
 
+    /// 429 when this instance already knows `ip` to be out of budget; no database work.
+    pub fn refuse_known_block(&self, action: Action, ip: IpAddr) -> Result<(), ApiError> {
+        match self.known_block(action, ip)? {
+            Some(until) => Err(rate_limited(
+                until.saturating_duration_since(Instant::now()),
+            )),
+            None => Ok(()),
+        }
+    }
+
     fn known_block(&self, action: Action, ip: IpAddr) -> Result<Option<Instant>, ApiError> {
         let blocked = self.lock()?;
         Ok(blocked

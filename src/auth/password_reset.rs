@@ -15,17 +15,27 @@ use crate::state::AppState;
 const RESET_TOKEN_LIFETIME: TimeDelta = TimeDelta::minutes(30);
 
 /// /forgot-password: mails a reset link when the address has an enabled account.
-/// Only the per-IP limit is checked before the answer; everything else (the lookup,
-/// the token, the mail) happens after it, so the answer takes as long, and says as
-/// little, whether or not the address has an account.
+/// Nothing waits for the database before the answer, so it takes as long, and says as
+/// little, whether or not the address has an account: the per-IP budget is counted
+/// after it (an address found out of budget there gets no mail, and 429 from then on),
+/// then the lookup, the token and the mail.
 pub async fn request(state: &AppState, client: &ClientInfo, email: Email) -> Result<(), ApiError> {
     state
         .throttle
-        .check_ip(&state.pool, Action::ForgotPassword, client.ip)
-        .await?;
-    let (state, ip) = (state.clone(), client.ip_text());
+        .refuse_known_block(Action::ForgotPassword, client.ip)?;
+    let (state, ip, ip_text) = (state.clone(), client.ip, client.ip_text());
     actix_web::rt::spawn(async move {
-        if let Err(e) = issue_and_mail(&state, ip, email).await {
+        if let Err(e) = state
+            .throttle
+            .check_ip(&state.pool, Action::ForgotPassword, ip)
+            .await
+        {
+            if e.code() != crate::error::ErrorCode::RateLimited {
+                log::error!("password reset request could not be counted: {e}");
+            }
+            return;
+        }
+        if let Err(e) = issue_and_mail(&state, ip_text, email).await {
             log::error!("password reset request could not be handled: {e}");
         }
     });

@@ -152,6 +152,15 @@ impl Throttle {
         self.per_ip.count(pool, action, ip, max, period).await
     }
 
+    /// 429 when this instance already knows `ip` to be out of `action`'s budget, without
+    /// touching the database (for answers that must not wait for it).
+    pub fn refuse_known_block(&self, action: Action, ip: Option<IpAddr>) -> Result<(), ApiError> {
+        match (ip, self.enabled) {
+            (Some(ip), true) => self.per_ip.refuse_known_block(action, ip),
+            _ => Ok(()),
+        }
+    }
+
     /// The per-account half, as a value that database work can take along.
     pub fn accounts(&self) -> AccountLimits {
         AccountLimits {

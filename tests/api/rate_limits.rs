@@ -197,16 +197,24 @@ async fn reset_mails_go_once_a_minute_per_address_and_are_never_refused(db: Test
         .await;
         assert_eq!(response.status(), 200);
     }
-    assert_limited(
-        post_from(
+    // The answer never waits for the database: the eleventh is counted after it (and
+    // sends nothing); from then on the address is refused at once.
+    for _ in 0..40 {
+        let response = post_from(
             &app,
             "203.0.113.77",
             "/api/v1/auth/forgot-password",
             json!({ "email": "forgetful@example.com" }),
         )
-        .await,
-    )
-    .await;
+        .await;
+        if response.status() == 429 {
+            assert_limited(response).await;
+            return;
+        }
+        assert_eq!(response.status(), 200);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the eleventh request did not spend the address's budget");
 }
 
 async fn confirmations_are_limited_per_session(app: TestApp) {
