@@ -12,11 +12,12 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-use crate::db::DbCounters;
+use crate::db::{DbCounters, Pool};
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
-    pub method: String,
+    /// A standard method's name, `other` for any other: clients choose the method.
+    pub method: &'static str,
     /// The route's pattern (`/api/v1/auth/sessions/{id}`), never the raw path: the
     /// label's values stay few whatever clients send.
     pub route: String,
@@ -177,12 +178,13 @@ impl Metrics {
     }
 
     /// The text exposition (OpenMetrics) of every metric, with the pool's gauges read now.
-    pub fn render(&self, pool: &r2d2::State, pool_max: u32) -> Result<String, std::fmt::Error> {
-        self.pool_connections.set(i64::from(pool.connections));
+    pub fn render(&self, pool: &Pool) -> Result<String, std::fmt::Error> {
+        let state = pool.state();
+        self.pool_connections.set(i64::from(state.connections));
         self.pool_in_use.set(i64::from(
-            pool.connections.saturating_sub(pool.idle_connections),
+            state.connections.saturating_sub(state.idle_connections),
         ));
-        self.pool_max.set(i64::from(pool_max));
+        self.pool_max.set(i64::from(pool.max_size()));
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &self.registry)?;
         Ok(text)

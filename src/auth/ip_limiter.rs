@@ -13,10 +13,10 @@ use std::time::{Duration, Instant};
 
 use chrono::TimeDelta;
 
-use super::throttle::Action;
+use super::throttle::{Action, rate_limited};
 use crate::db::throttles::{self, Policy};
 use crate::db::{self, Pool};
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 
 /// Clients this instance knows to be out of budget, until when.
 type KnownBlocks = HashMap<(Action, IpAddr), Instant>;
@@ -38,18 +38,14 @@ impl IpLimiter {
         action: Action,
         ip: IpAddr,
         max: u32,
-        period: Duration,
+        window: TimeDelta,
     ) -> Result<(), ApiError> {
-        if let Some(until) = self.known_block(action, ip)? {
-            return Err(rate_limited(
-                until.saturating_duration_since(Instant::now()),
-            ));
-        }
+        self.refuse_known_block(action, ip)?;
         let key = format!("ip:{}:{ip}", action.name());
         // Counting stops at max + 1: the request after the budget is the one refused.
         let policy = Policy {
             max_attempts: Some(i64::from(max) + 1),
-            window: TimeDelta::from_std(period).unwrap_or(TimeDelta::hours(1)),
+            window,
         };
         let recorded = db::run(pool, move |conn| {
             Ok(throttles::record_attempt(conn, &key, policy, db::now())?)
@@ -58,16 +54,15 @@ impl IpLimiter {
         let Some(seconds) = recorded.blocked_for else {
             return Ok(());
         };
-        let retry = Duration::from_secs(seconds);
-        self.remember_block(action, ip, Instant::now() + retry)?;
-        Err(rate_limited(retry))
+        self.remember_block(action, ip, Instant::now() + Duration::from_secs(seconds))?;
+        Err(rate_limited(seconds))
     }
 
     /// 429 when this instance already knows `ip` to be out of budget; no database work.
     pub fn refuse_known_block(&self, action: Action, ip: IpAddr) -> Result<(), ApiError> {
         match self.known_block(action, ip)? {
             Some(until) => Err(rate_limited(
-                until.saturating_duration_since(Instant::now()),
+                until.saturating_duration_since(Instant::now()).as_secs(),
             )),
             None => Ok(()),
         }
@@ -96,8 +91,4 @@ impl IpLimiter {
             .lock()
             .map_err(|_| ApiError::internal("rate limiter lock poisoned"))
     }
-}
-
-fn rate_limited(retry: Duration) -> ApiError {
-    ApiError::new(ErrorCode::RateLimited).with_retry_after(retry.as_secs().max(1))
 }

@@ -37,13 +37,13 @@ impl Action {
     }
 
     /// Requests per client IP within a window, across every instance.
-    pub fn per_ip(self) -> (u32, Duration) {
+    pub fn per_ip(self) -> (u32, TimeDelta) {
         match self {
-            Action::Login => (30, Duration::from_secs(300)),
-            Action::Signup => (10, Duration::from_secs(3600)),
-            Action::ForgotPassword => (10, Duration::from_secs(3600)),
-            Action::ResetPassword => (30, Duration::from_secs(3600)),
-            Action::ConfirmPassword => (30, Duration::from_secs(300)),
+            Action::Login => (30, TimeDelta::minutes(5)),
+            Action::Signup => (10, TimeDelta::hours(1)),
+            Action::ForgotPassword => (10, TimeDelta::hours(1)),
+            Action::ResetPassword => (30, TimeDelta::hours(1)),
+            Action::ConfirmPassword => (30, TimeDelta::minutes(5)),
         }
     }
 }
@@ -148,8 +148,8 @@ impl Throttle {
         let (Some(ip), true) = (ip, self.enabled) else {
             return Ok(());
         };
-        let (max, period) = action.per_ip();
-        self.per_ip.count(pool, action, ip, max, period).await
+        let (max, window) = action.per_ip();
+        self.per_ip.count(pool, action, ip, max, window).await
     }
 
     /// 429 when this instance already knows `ip` to be out of `action`'s budget, without
@@ -327,8 +327,9 @@ fn confirm_key(session_id: &str) -> String {
     format!("confirm:{session_id}")
 }
 
-fn rate_limited(retry_after: u64) -> ApiError {
-    ApiError::new(ErrorCode::RateLimited).with_retry_after(retry_after)
+/// 429 RATE_LIMITED, retry after at least a second.
+pub(super) fn rate_limited(retry_after: u64) -> ApiError {
+    ApiError::new(ErrorCode::RateLimited).with_retry_after(retry_after.max(1))
 }
 
 #[cfg(test)]

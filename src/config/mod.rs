@@ -368,6 +368,8 @@ mod tests {
                 "TRUSTED_PROXIES",
             ),
             ("RATE_LIMIT_ENABLED", "sometimes", "RATE_LIMIT_ENABLED"),
+            ("METRICS_BIND", "9100", "METRICS_BIND"),
+            ("METRICS_TOKEN", "short-token", "METRICS_TOKEN"),
         ];
         for (var, value, named) in cases {
             let err = settings(&[(var, value)]).expect_err(var);

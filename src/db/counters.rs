@@ -30,8 +30,8 @@ pub struct DbCounters {
     pub sessions_revoked: Counter,
 }
 
-/// Runs `count` on the counters of the pool `conn` belongs to (none for a connection
-/// opened outside a pool, such as the command line's).
+/// Runs `count` on the counters `conn` reports to (a connection opened outside the
+/// server's pool, such as the command line's, reports to counters nobody reads).
 pub(super) fn count(conn: &mut DbConnection, count: impl FnOnce(&DbCounters)) {
     if let Some(counter) = conn.instrumentation().downcast_ref::<StatementCounter>() {
         count(&counter.stats);

@@ -104,26 +104,18 @@ pub fn record_attempt(
 }
 
 /// The key's row, created empty unless it exists. Upserts are not portable through
-/// the MultiConnection wrapper, so this one is written per backend.
+/// the MultiConnection wrapper, so this one runs on the backend's own connection.
 fn ensure_row(conn: &mut DbConnection, key: &str, now: NaiveDateTime) -> QueryResult<()> {
-    macro_rules! insert_if_absent {
-        ($conn:expr) => {
-            diesel::insert_into(t::table)
-                .values((
-                    t::key.eq(key),
-                    t::attempts.eq(0),
-                    t::window_started_at.eq(now),
-                    t::blocked_until.eq(None::<NaiveDateTime>),
-                ))
-                .on_conflict(t::key)
-                .do_nothing()
-                .execute($conn)
-        };
-    }
-    match conn {
-        DbConnection::Sqlite(conn) => insert_if_absent!(conn),
-        DbConnection::Postgres(conn) => insert_if_absent!(conn),
-    }
+    crate::per_backend!(conn, |conn| diesel::insert_into(t::table)
+        .values((
+            t::key.eq(key),
+            t::attempts.eq(0),
+            t::window_started_at.eq(now),
+            t::blocked_until.eq(None::<NaiveDateTime>),
+        ))
+        .on_conflict(t::key)
+        .do_nothing()
+        .execute(conn))
     .map(drop)
 }
 

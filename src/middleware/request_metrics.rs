@@ -4,6 +4,7 @@ use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{Error, web};
 
@@ -14,6 +15,21 @@ use crate::state::AppState;
 /// cannot grow the metrics without bound.
 const UNMATCHED: &str = "unmatched";
 
+/// The label of a request's method. Clients may send any token as a method; each new
+/// one would add series to every metric, so only the standard methods are named.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
 pub async fn count_requests(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -22,7 +38,7 @@ pub async fn count_requests(
     let metrics = req
         .app_data::<web::Data<AppState>>()
         .map(|state| state.metrics.clone());
-    let method = req.method().as_str().to_owned();
+    let method = method_label(req.method());
     let result = next.call(req).await;
     if let Some(metrics) = metrics {
         let (route, status) = match &result {

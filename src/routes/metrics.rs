@@ -55,7 +55,7 @@ async fn scrape_with_token(
 async fn scrape(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let text = state
         .metrics
-        .render(&state.pool.state(), state.settings.db_pool_size)
+        .render(&state.pool)
         .map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok().content_type(OPENMETRICS).body(text))
 }

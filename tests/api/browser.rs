@@ -159,53 +159,27 @@ async fn an_operator_revokes_a_session_by_clicking() {
             .send_keys(crate::helpers::OPERATOR_PASSWORD)
             .await
             .unwrap();
-        b.find(Locator::Css("button.primary"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(b, Locator::Css("button.primary")).await;
         b.wait().for_element(Locator::Css(".tiles")).await.unwrap();
         save_screenshot(&browser, &format!("admin-dashboard-{backend:?}")).await;
 
-        b.find(Locator::LinkText("Users"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(b, Locator::LinkText("Users")).await;
         b.find(Locator::Css("input[name=q]"))
             .await
             .unwrap()
             .send_keys("customer")
             .await
             .unwrap();
-        b.find(Locator::Css(".filters button"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(b, Locator::Css(".filters button")).await;
         wait_for_url(&browser, "q=customer").await;
-        b.wait()
-            .for_element(Locator::LinkText("customer@example.com"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click_when_shown(b, Locator::LinkText("customer@example.com")).await;
         b.wait()
             .for_element(Locator::Css(".profile"))
             .await
             .unwrap();
         save_screenshot(&browser, &format!("admin-user-{backend:?}")).await;
 
-        b.find(Locator::Css("button[id^=revoke-]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(b, Locator::Css("button[id^=revoke-]")).await;
         let flash = b
             .wait()
             .for_element(Locator::Css(".flash.success"))
@@ -219,22 +193,16 @@ async fn an_operator_revokes_a_session_by_clicking() {
         );
 
         // The audit log names the revocation; its target leads to the session's user.
-        b.find(Locator::LinkText("Audit log"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(b, Locator::LinkText("Audit log")).await;
         wait_for_url(&browser, "/admin/audit").await;
         save_screenshot(&browser, &format!("admin-audit-{backend:?}")).await;
-        b.find(Locator::XPath(
-            "//tr[.//code[text()='admin.session_revoked']]//td[@data-label='Target']/a",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+        click(
+            b,
+            Locator::XPath(
+                "//tr[.//code[text()='admin.session_revoked']]//td[@data-label='Target']/a",
+            ),
+        )
+        .await;
         b.wait()
             .for_element(Locator::Css(".profile"))
             .await
@@ -249,6 +217,22 @@ async fn an_operator_revokes_a_session_by_clicking() {
         assert!(heading.starts_with("customer@example.com"), "{heading}");
         browser.close().await;
     }
+}
+
+/// Clicks the element `locator` finds now.
+async fn click(b: &fantoccini::Client, locator: Locator<'_>) {
+    b.find(locator).await.unwrap().click().await.unwrap();
+}
+
+/// Clicks the element `locator` finds once it shows up.
+async fn click_when_shown(b: &fantoccini::Client, locator: Locator<'_>) {
+    b.wait()
+        .for_element(locator)
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 }
 
 /// Waits until the browser has navigated to a URL containing `part`.

@@ -4,12 +4,12 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{Backend, TestApp, client};
+use crate::helpers::{Backend, TestApp, TestDb, client};
 
-const TOKEN: &str = "scrape-token-0123456789";
+pub const TOKEN: &str = "scrape-token-0123456789";
 
 /// The value of the sample `name` (with its labels, as exposed), or 0 when absent.
-fn sample(text: &str, name: &str) -> f64 {
+pub fn sample(text: &str, name: &str) -> f64 {
     text.lines()
         .filter(|line| !line.starts_with('#'))
         .find_map(|line| {
@@ -20,7 +20,7 @@ fn sample(text: &str, name: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
-async fn scrape(app: &TestApp) -> String {
+pub async fn scrape(app: &TestApp) -> String {
     let response = client()
         .get(app.url("/metrics"))
         .bearer_auth(TOKEN)
@@ -31,10 +31,10 @@ async fn scrape(app: &TestApp) -> String {
     response.text().await.unwrap()
 }
 
-async fn spawn_with_token(backend: Backend, extra: &[(&str, &str)]) -> Option<TestApp> {
+async fn spawn_with_token(db: TestDb, extra: &[(&str, &str)]) -> TestApp {
     let mut vars = vec![("METRICS_TOKEN", TOKEN)];
     vars.extend_from_slice(extra);
-    TestApp::spawn_with(backend, &vars).await
+    TestApp::spawn_on(db, &vars).await
 }
 
 /// One round of what signed-in users do: /me by cookie and by bearer token, a
@@ -68,20 +68,17 @@ async fn one_round(app: &TestApp, email: &str, refresh_token: &mut String) {
 /// A login on another client, then its logout.
 async fn log_in_and_out(app: &TestApp, email: &str) {
     let other = app.login_elsewhere(email).await;
-    let logout = other
-        .post(app.url("/api/v1/auth/logout"))
-        .header("Origin", "http://localhost:3000")
-        .send()
-        .await
-        .unwrap();
+    let logout = app
+        .post_with(&other, "/api/v1/auth/logout", json!({}))
+        .await;
     assert_eq!(logout.status(), 200);
 }
 
-async fn warm_requests_compile_no_sql(backend: Backend) {
+crate::on_both_databases!(warm_requests_compile_no_sql, metrics_count_what_happened);
+
+async fn warm_requests_compile_no_sql(db: TestDb) {
     // One connection: its statement cache is the one every request uses.
-    let Some(app) = spawn_with_token(backend, &[("DB_POOL_SIZE", "1")]).await else {
-        return;
-    };
+    let app = spawn_with_token(db, &[("DB_POOL_SIZE", "1")]).await;
     let email = "cache@example.com";
     app.signup(email).await;
     let mut refresh_token = app.issue_tokens(email).await["refreshToken"]
@@ -114,16 +111,6 @@ async fn warm_requests_compile_no_sql(backend: Backend) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn warm_requests_compile_no_sql_sqlite() {
-    warm_requests_compile_no_sql(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn warm_requests_compile_no_sql_postgres() {
-    warm_requests_compile_no_sql(Backend::Postgres).await;
-}
-
 crate::on_both_backends!(metrics_are_not_public_without_a_token);
 
 async fn metrics_are_not_public_without_a_token(app: TestApp) {
@@ -133,9 +120,10 @@ async fn metrics_are_not_public_without_a_token(app: TestApp) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_token_opens_metrics_on_the_main_address() {
-    let Some(app) = spawn_with_token(Backend::Sqlite, &[]).await else {
+    let Some(db) = TestDb::create(Backend::Sqlite).await else {
         return;
     };
+    let app = spawn_with_token(db, &[]).await;
     let anonymous = client().get(app.url("/metrics")).send().await.unwrap();
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(anonymous.headers()["www-authenticate"], "Bearer");
@@ -195,24 +183,19 @@ async fn metrics_bind_serves_metrics_alone_on_its_own_address() {
     assert_eq!(public.status(), 404, "no token: not on the main address");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn metrics_count_what_happened_sqlite() {
-    metrics_count_what_happened(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn metrics_count_what_happened_postgres() {
-    metrics_count_what_happened(Backend::Postgres).await;
-}
-
-async fn metrics_count_what_happened(backend: Backend) {
-    let Some(app) = spawn_with_token(backend, &[]).await else {
-        return;
-    };
+async fn metrics_count_what_happened(db: TestDb) {
+    let app = spawn_with_token(db, &[]).await;
     let email = "counted@example.com";
     app.signup(email).await;
     assert_eq!(app.get("/api/health").await.status(), 200);
     assert_eq!(app.get("/api/v1/nothing-here").await.status(), 404);
+    let brew = reqwest::Method::from_bytes(b"BREW").unwrap();
+    let teapot = client()
+        .request(brew, app.url("/api/health"))
+        .send()
+        .await
+        .unwrap();
+    assert!(teapot.status().is_client_error());
     log_in_and_out(&app, email).await;
     for _ in 0..6 {
         app.attempt_login(email, "not the password").await;
@@ -227,6 +210,11 @@ async fn metrics_count_what_happened(backend: Backend) {
         !text.contains("nothing-here"),
         "unmatched paths share one label value"
     );
+    assert!(
+        !text.contains("BREW"),
+        "unknown methods share one label value"
+    );
+    assert!(text.contains(r#"method="other""#));
     // The fifth wrong password blocks this client: the sixth is refused unchecked.
     assert_eq!(sample(&text, "sekisho_login_failures_total"), 5.0);
     assert_eq!(

@@ -7,6 +7,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::{OPERATOR, OPERATOR_PASSWORD, PASSWORD, TestApp, TestDb, client};
+use crate::metrics;
 
 crate::on_both_backends!(confirmations_are_limited_per_session);
 
@@ -283,8 +284,9 @@ async fn signups_are_limited_per_ip(db: TestDb) {
 /// budget, not one per instance; other addresses and other actions keep theirs.
 async fn per_ip_budgets_are_shared_by_every_instance(db: TestDb) {
     let second_db = TestDb::reuse(&db);
-    let first = TestApp::spawn_on(db, BEHIND_PROXY).await;
-    let second = TestApp::spawn_on(second_db, BEHIND_PROXY).await;
+    let vars = [BEHIND_PROXY, &[("METRICS_TOKEN", metrics::TOKEN)]].concat();
+    let first = TestApp::spawn_on(db, &vars).await;
+    let second = TestApp::spawn_on(second_db, &vars).await;
     let signup = |n: &str| json!({ "email": format!("{n}@example.com"), "password": PASSWORD });
     for n in 0..10 {
         let instance = if n % 2 == 0 { &first } else { &second };
@@ -301,6 +303,11 @@ async fn per_ip_budgets_are_shared_by_every_instance(db: TestDb) {
         assert_limited(post_from(instance, ATTACKER, "/api/v1/auth/signup", signup("more")).await)
             .await;
     }
+    // Once an instance has seen the address run out, refusing it costs no query.
+    let queries = |text: String| metrics::sample(&text, "sekisho_db_queries_total");
+    let before = queries(metrics::scrape(&second).await);
+    assert_limited(post_from(&second, ATTACKER, "/api/v1/auth/signup", signup("more")).await).await;
+    assert_eq!(queries(metrics::scrape(&second).await), before);
     let elsewhere = post_from(&second, OWNER, "/api/v1/auth/signup", signup("owner")).await;
     assert_eq!(elsewhere.status(), 201);
     let login = login_from(&second, ATTACKER, "u0@example.com", PASSWORD).await;

@@ -216,12 +216,8 @@ async fn revocation_counts_on_every_instance_at_the_next_request(db: TestDb) {
     first.signup("twice@example.com").await;
     assert_eq!(me_on(&second, &first.client).await, 200);
     let logout = first
-        .client
-        .post(first.url("/api/v1/auth/logout"))
-        .header("Origin", FRONTEND)
-        .send()
-        .await
-        .unwrap();
+        .post_with(&first.client, "/api/v1/auth/logout", serde_json::json!({}))
+        .await;
     assert_eq!(logout.status(), 200);
     assert_eq!(
         me_on(&second, &first.client).await,
