@@ -275,7 +275,9 @@ pub fn find_by_refresh_hash(
 
 /// Moves the session from refresh token `from` to `to` if `from` is still current,
 /// and records `from` as spent. The condition makes rotation atomic: of two racing
-/// refreshes, one updates a row.
+/// refreshes, one updates a row. Both writes are one transaction: a racing refresh
+/// that finds `from` no longer current must also find it spent (between the two, it
+/// found neither and answered 401 instead of the grace window's pair).
 pub fn rotate_refresh(
     conn: &mut DbConnection,
     id: &str,
@@ -284,30 +286,32 @@ pub fn rotate_refresh(
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     use super::schema::spent_refresh_tokens as spent;
-    let rotated = super::update(
-        sessions::table
-            .find(id)
-            .filter(sessions::refresh_token_hash.eq(from))
-            .filter(sessions::revoked_at.is_null()),
-        (
-            sessions::previous_refresh_token_hash.eq(from),
-            sessions::refresh_token_hash.eq(to),
-            sessions::refresh_rotated_at.eq(now),
-            sessions::last_seen_at.eq(now),
-        ),
-    )
-    .execute(conn)?
-        == 1;
-    if rotated {
-        diesel::insert_into(spent::table)
-            .values((
-                spent::token_hash.eq(from),
-                spent::session_id.eq(id),
-                spent::spent_at.eq(now),
-            ))
-            .execute(conn)?;
-    }
-    Ok(rotated)
+    super::write_transaction(conn, |conn| {
+        let rotated = super::update(
+            sessions::table
+                .find(id)
+                .filter(sessions::refresh_token_hash.eq(from))
+                .filter(sessions::revoked_at.is_null()),
+            (
+                sessions::previous_refresh_token_hash.eq(from),
+                sessions::refresh_token_hash.eq(to),
+                sessions::refresh_rotated_at.eq(now),
+                sessions::last_seen_at.eq(now),
+            ),
+        )
+        .execute(conn)?
+            == 1;
+        if rotated {
+            diesel::insert_into(spent::table)
+                .values((
+                    spent::token_hash.eq(from),
+                    spent::session_id.eq(id),
+                    spent::spent_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+        Ok(rotated)
+    })
 }
 
 /// The session that once spent the refresh token hashing to `hash`, if any.

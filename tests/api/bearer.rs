@@ -13,6 +13,7 @@ crate::on_both_backends!(
     bearer_works_on_every_protected_endpoint,
     bad_access_tokens_are_401,
     racing_refreshes_never_yield_two_pairs,
+    every_racing_refresh_within_the_grace_window_gets_the_pair,
     revoking_a_bearer_session_kills_both_tokens,
     token_shares_the_login_rules,
 );
@@ -213,6 +214,30 @@ async fn racing_refreshes_never_yield_two_pairs(app: TestApp) {
     // The one new refresh token works (once) and the chain goes on.
     let next = refresh(&app, pairs[0]["refreshToken"].as_str().unwrap()).await;
     assert_eq!(next.status(), 200);
+}
+
+/// Tabs refreshing together within the grace window all get the pair, round after
+/// round: none may fall between the rotation and the record of the spent token.
+async fn every_racing_refresh_within_the_grace_window_gets_the_pair(app: TestApp) {
+    app.signup("tabs@example.com").await;
+    let mut token = app.issue_tokens("tabs@example.com").await["refreshToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for round in 0..10 {
+        let attempts = (0..6).map(|_| refresh(&app, &token));
+        let statuses: Vec<u16> = futures_util::future::join_all(attempts)
+            .await
+            .into_iter()
+            .map(|r| r.status().as_u16())
+            .collect();
+        assert!(
+            statuses.iter().all(|s| *s == 200),
+            "round {round}: {statuses:?}"
+        );
+        let next: Value = refresh(&app, &token).await.json().await.unwrap();
+        token = next["refreshToken"].as_str().unwrap().to_owned();
+    }
 }
 
 async fn bad_access_tokens_are_401(app: TestApp) {
