@@ -10,6 +10,7 @@ use crate::helpers::{TestApp, client};
 crate::on_both_backends!(
     openapi_document_matches_the_routes,
     the_committed_document_is_what_the_server_serves,
+    the_document_tells_generated_clients_the_truth,
 );
 
 /// Every /api endpoint of the contract (docs/API.md's tables) as `METHOD path`.
@@ -99,4 +100,85 @@ async fn the_committed_document_is_what_the_server_serves(app: TestApp) {
         served == committed,
         "docs/openapi.json is stale: run `cargo run -- openapi > docs/openapi.json`"
     );
+}
+
+/// A client generated from the document gets what the server really does: required
+/// request fields are required and never null, optional answers are present-but-null,
+/// and the closed sets of strings are enums.
+async fn the_document_tells_generated_clients_the_truth(app: TestApp) {
+    let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    let schemas = &doc["components"]["schemas"];
+    let required = |schema: &str| -> BTreeSet<String> {
+        schemas[schema]["required"]
+            .as_array()
+            .map(|names| {
+                names
+                    .iter()
+                    .map(|n| n.as_str().unwrap().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let set =
+        |names: &[&str]| -> BTreeSet<String> { names.iter().map(|n| n.to_string()).collect() };
+
+    for (schema, fields) in [
+        ("SignupRequest", &["email", "password"][..]),
+        ("LoginRequest", &["email", "password"]),
+        ("TokenRequest", &["email", "password"]),
+        ("RefreshRequest", &["refreshToken"]),
+        ("ForgotPasswordRequest", &["email"]),
+        ("ResetPasswordRequest", &["token", "newPassword"]),
+        ("ChangePasswordRequest", &["currentPassword", "newPassword"]),
+        ("WithdrawRequest", &["confirmPassword"]),
+    ] {
+        assert_eq!(required(schema), set(fields), "{schema}");
+        for field in fields {
+            assert_eq!(
+                schemas[schema]["properties"][field]["type"], "string",
+                "{schema}.{field} is a plain, non-null string"
+            );
+        }
+    }
+
+    let user = &schemas["UserView"];
+    for field in ["name", "image"] {
+        assert!(
+            required("UserView").contains(field),
+            "user.{field} is always present"
+        );
+        assert_eq!(
+            user["properties"][field]["type"],
+            serde_json::json!(["string", "null"])
+        );
+    }
+    assert_eq!(
+        user["properties"]["role"]["enum"],
+        serde_json::json!(["user", "admin"])
+    );
+    assert_eq!(
+        schemas["SessionView"]["properties"]["kind"]["enum"],
+        serde_json::json!(["browser", "bearer", "admin"])
+    );
+
+    let codes: BTreeSet<String> = schemas["ErrorDetail"]["properties"]["code"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    for code in [
+        "VALIDATION_ERROR",
+        "UNAUTHORIZED",
+        "TOKEN_REUSED",
+        "RATE_LIMITED",
+        "CSRF_FAILED",
+    ] {
+        assert!(codes.contains(code), "{code} in the code enum");
+    }
+    let fields = &schemas["ErrorDetails"]["properties"]["fields"];
+    assert_eq!(fields["type"], "object");
+    assert_eq!(fields["additionalProperties"]["type"], "string");
+
+    assert_eq!(doc["servers"][0]["url"], "/");
 }

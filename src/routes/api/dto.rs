@@ -4,13 +4,37 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 
 use crate::auth::session_lifecycle::TokenPair;
-use crate::db::sessions::Session;
-use crate::db::users::User;
+use crate::db::sessions::{KINDS, Session};
+use crate::db::users::{ROLE_ADMIN, ROLE_USER, User};
+use crate::error::ErrorCode;
 
 pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
+}
+
+// The enums of the document are built from the same constants the server uses, so
+// a generated client's unions cannot drift from what is sent.
+
+fn string_enum<'a>(values: impl IntoIterator<Item = &'a str>) -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(values))
+        .build()
+}
+
+fn role_schema() -> Object {
+    string_enum([ROLE_USER, ROLE_ADMIN])
+}
+
+fn session_kind_schema() -> Object {
+    string_enum(KINDS)
+}
+
+fn error_code_schema() -> Object {
+    string_enum(ErrorCode::ALL.iter().map(|code| code.as_str()))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -20,11 +44,14 @@ pub struct UserView {
     pub id: String,
     #[schema(example = "tanaka@example.com")]
     pub email: String,
-    #[schema(example = "田中太郎")]
+    /// Always present; null when the user gave none.
+    #[schema(example = "田中太郎", required = true)]
     pub name: Option<String>,
     pub email_verified: bool,
+    /// Always present; null when there is none.
+    #[schema(required = true)]
     pub image: Option<String>,
-    #[schema(example = "user")]
+    #[schema(schema_with = role_schema, example = "user")]
     pub role: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -75,12 +102,14 @@ impl SuccessResponse {
 #[serde(rename_all = "camelCase")]
 pub struct SessionView {
     pub id: String,
-    /// `browser`, `bearer` or `admin`.
+    #[schema(schema_with = session_kind_schema)]
     pub kind: String,
     pub created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    #[schema(required = true)]
     pub ip: Option<String>,
+    #[schema(required = true)]
     pub user_agent: Option<String>,
     /// Whether this is the session making the request.
     pub current: bool,
@@ -111,6 +140,7 @@ pub struct SessionsResponse {
 pub struct GreetingResponse {
     #[schema(example = "Hello, 田中太郎!")]
     pub message: String,
+    #[schema(required = true)]
     pub user_name: Option<String>,
     pub is_logged_in: bool,
 }
@@ -161,23 +191,36 @@ pub struct ErrorResponse {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    #[schema(example = "VALIDATION_ERROR")]
+    /// For programs: never changes with the language.
+    #[schema(schema_with = error_code_schema, example = "VALIDATION_ERROR")]
     pub code: String,
+    /// For people: English, or Japanese when Accept-Language prefers `ja`.
     #[schema(example = "Invalid input")]
     pub message: String,
-    #[schema(value_type = Option<Object>)]
-    pub details: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub details: Option<ErrorDetails>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetails {
+    /// Each invalid or missing field, by its JSON name, with what is wrong with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, example = json!({"email": "must be a valid email address"}))]
+    pub fields: Option<std::collections::BTreeMap<String, String>>,
 }
 
 // Requests. Every field is optional at the JSON level so that a missing one becomes
-// a VALIDATION_ERROR naming it, like an invalid one.
+// a VALIDATION_ERROR naming it, like an invalid one; the document still says which
+// ones the server requires (`required`, not nullable), so that generated clients do.
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SignupRequest {
-    #[schema(example = "tanaka@example.com")]
+    #[schema(value_type = String, required = true, example = "tanaka@example.com")]
     pub email: Option<String>,
     /// 8 to 128 characters.
+    #[schema(value_type = String, required = true)]
     pub password: Option<String>,
     #[schema(example = "田中太郎")]
     pub name: Option<String>,
@@ -186,7 +229,9 @@ pub struct SignupRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LoginRequest {
+    #[schema(value_type = String, required = true)]
     pub email: Option<String>,
+    #[schema(value_type = String, required = true)]
     pub password: Option<String>,
     /// Default true: a 7-day cookie; false: a browser-session cookie and a 1-day session.
     #[serde(alias = "remember_me")]
@@ -196,14 +241,17 @@ pub struct LoginRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ForgotPasswordRequest {
+    #[schema(value_type = String, required = true)]
     pub email: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResetPasswordRequest {
+    #[schema(value_type = String, required = true)]
     pub token: Option<String>,
     #[serde(alias = "new_password")]
+    #[schema(value_type = String, required = true)]
     pub new_password: Option<String>,
 }
 
@@ -211,8 +259,10 @@ pub struct ResetPasswordRequest {
 #[serde(rename_all = "camelCase")]
 pub struct ChangePasswordRequest {
     #[serde(alias = "current_password")]
+    #[schema(value_type = String, required = true)]
     pub current_password: Option<String>,
     #[serde(alias = "new_password")]
+    #[schema(value_type = String, required = true)]
     pub new_password: Option<String>,
 }
 
@@ -220,13 +270,16 @@ pub struct ChangePasswordRequest {
 #[serde(rename_all = "camelCase")]
 pub struct WithdrawRequest {
     #[serde(alias = "confirm_password")]
+    #[schema(value_type = String, required = true)]
     pub confirm_password: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenRequest {
+    #[schema(value_type = String, required = true)]
     pub email: Option<String>,
+    #[schema(value_type = String, required = true)]
     pub password: Option<String>,
 }
 
@@ -234,5 +287,6 @@ pub struct TokenRequest {
 #[serde(rename_all = "camelCase")]
 pub struct RefreshRequest {
     #[serde(alias = "refresh_token")]
+    #[schema(value_type = String, required = true)]
     pub refresh_token: Option<String>,
 }

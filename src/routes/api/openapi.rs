@@ -14,6 +14,8 @@ use crate::routes::api::dto::ErrorResponse;
         title = "Sekisho",
         description = "The authentication API: cookie sessions for browsers, bearer tokens for other clients. Every non-2xx response is an ErrorResponse."
     ),
+    // Relative: the document describes the server that serves it, wherever that is.
+    servers((url = "/", description = "The Sekisho server serving this document")),
     components(schemas(ErrorResponse)),
     modifiers(&SecuritySchemes)
 )]
