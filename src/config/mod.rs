@@ -12,6 +12,7 @@ use std::time::Duration;
 
 pub use database_url::DatabaseUrl;
 pub use origins::{AllowedOrigins, OriginRule, normalize_origin};
+use actix_web::cookie::SameSite;
 use secrecy::SecretString;
 pub use secret_key::SecretKey;
 
@@ -47,6 +48,11 @@ pub struct Settings {
     pub access_token_expire_days: i64,
     pub cookie_secure: bool,
     pub cookie_name: String,
+    /// `Domain` of the session cookie, for an app and an API on sibling hosts
+    /// (`app.example.com`, `api.example.com`); host-only when unset.
+    pub cookie_domain: Option<String>,
+    /// `SameSite` of the session cookie (Lax by default; None needs COOKIE_SECURE).
+    pub cookie_same_site: SameSite,
     pub cors_origins: AllowedOrigins,
     pub frontend_url: url::Url,
     pub smtp_url: Option<SecretString>,
@@ -126,6 +132,11 @@ impl Settings {
                 "must be letters, digits, `-` or `_` only",
             ));
         }
+        let cookie_secure = parse_bool("COOKIE_SECURE", get("COOKIE_SECURE"), false)?;
+        let cookie_domain = get("COOKIE_DOMAIN")
+            .map(|raw| parse_cookie_domain(&raw))
+            .transpose()?;
+        let cookie_same_site = parse_same_site(get("COOKIE_SAMESITE").as_deref(), cookie_secure)?;
         let frontend_url = parse_frontend_url(get("FRONTEND_URL").as_deref())?;
         let mail_from = get("MAIL_FROM");
         let smtp_url = get("SMTP_URL").map(SecretString::from);
@@ -157,8 +168,10 @@ impl Settings {
                 7,
                 1..=365,
             )?,
-            cookie_secure: parse_bool("COOKIE_SECURE", get("COOKIE_SECURE"), false)?,
+            cookie_secure,
             cookie_name,
+            cookie_domain,
+            cookie_same_site,
             cors_origins: AllowedOrigins::parse(
                 get("CORS_ORIGINS")
                     .as_deref()
@@ -307,6 +320,48 @@ fn parse_frontend_url(raw: Option<&str>) -> Result<url::Url, ConfigError> {
     Ok(url)
 }
 
+/// A host name such as `example.com` (a leading dot is dropped, as browsers do).
+fn parse_cookie_domain(raw: &str) -> Result<String, ConfigError> {
+    let domain = raw.trim().trim_start_matches('.').to_ascii_lowercase();
+    let is_label = |label: &str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    if domain.is_empty() || !domain.split('.').all(is_label) {
+        return Err(ConfigError::new(
+            "COOKIE_DOMAIN",
+            format!("`{raw}` is not a host name (expected e.g. example.com, no scheme or port)"),
+        ));
+    }
+    Ok(domain)
+}
+
+/// Lax unless set; None only with COOKIE_SECURE, since browsers drop a `SameSite=None`
+/// cookie that is not `Secure`.
+fn parse_same_site(raw: Option<&str>, secure: bool) -> Result<SameSite, ConfigError> {
+    let same_site = match raw.map(|r| r.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("lax") => SameSite::Lax,
+        Some("strict") => SameSite::Strict,
+        Some("none") => SameSite::None,
+        Some(other) => {
+            return Err(ConfigError::new(
+                "COOKIE_SAMESITE",
+                format!("`{other}` is not one of Lax, Strict, None"),
+            ));
+        }
+    };
+    if same_site == SameSite::None && !secure {
+        return Err(ConfigError::new(
+            "COOKIE_SAMESITE",
+            "None requires COOKIE_SECURE=true (browsers drop a SameSite=None cookie without Secure)",
+        ));
+    }
+    Ok(same_site)
+}
+
 /// RFC 6265 cookie-name characters, narrowed to what a person would choose.
 fn is_cookie_token(name: &str) -> bool {
     !name.is_empty()
@@ -341,6 +396,39 @@ mod tests {
         assert_eq!(s.frontend_url.as_str(), "http://localhost:3000/");
         assert!(matches!(s.database_url, DatabaseUrl::Sqlite(ref p) if p == "data/auth.db"));
         assert!(s.cors_origins.allows("http://localhost:3000"));
+    }
+
+    #[test]
+    fn cookie_domain_and_same_site() {
+        let s = settings(&[]).expect("defaults");
+        assert_eq!(s.cookie_domain, None);
+        assert_eq!(s.cookie_same_site, SameSite::Lax);
+        let s = settings(&[
+            ("COOKIE_DOMAIN", ".Example.COM"),
+            ("COOKIE_SAMESITE", "None"),
+            ("COOKIE_SECURE", "true"),
+        ])
+        .expect("valid split-host settings");
+        assert_eq!(s.cookie_domain.as_deref(), Some("example.com"));
+        assert_eq!(s.cookie_same_site, SameSite::None);
+        assert_eq!(
+            settings(&[("COOKIE_SAMESITE", "strict")])
+                .expect("strict")
+                .cookie_same_site,
+            SameSite::Strict
+        );
+        for (var, value, extra) in [
+            ("COOKIE_SAMESITE", "None", None),
+            ("COOKIE_SAMESITE", "sometimes", None),
+            ("COOKIE_DOMAIN", "https://example.com", None),
+            ("COOKIE_DOMAIN", "example.com:443", None),
+            ("COOKIE_DOMAIN", "-bad-.com", Some(("COOKIE_SECURE", "true"))),
+        ] {
+            let mut vars = vec![(var, value)];
+            vars.extend(extra);
+            let err = settings(&vars).expect_err(value);
+            assert_eq!(err.var, var, "{value}");
+        }
     }
 
     #[test]

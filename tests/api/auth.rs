@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, client, error_code};
+use crate::helpers::{FRONTEND, PASSWORD, TestApp, client, error_code};
 
 crate::on_both_backends!(
     signup_creates_the_user_and_signs_in,
@@ -16,6 +16,7 @@ crate::on_both_backends!(
     snake_case_aliases_are_accepted,
     disabled_accounts_cannot_sign_in_and_lose_their_sessions,
     secure_cookies_when_configured,
+    split_host_cookies_carry_domain_and_same_site,
 );
 
 fn set_cookie(response: &reqwest::Response) -> String {
@@ -364,4 +365,43 @@ async fn secure_cookies_when_configured(app: TestApp) {
     let cookie = set_cookie(&response);
     assert!(cookie.starts_with("sekisho_session="), "{cookie}");
     assert!(cookie.contains("Secure"), "{cookie}");
+}
+
+/// An app on app.example.com and the API on api.example.com share the cookie through
+/// COOKIE_DOMAIN; logout must clear it with the same Domain, or the browser keeps it.
+async fn split_host_cookies_carry_domain_and_same_site(app: TestApp) {
+    let TestApp { db, .. } = app;
+    let app = TestApp::spawn_on(
+        db,
+        &[
+            ("COOKIE_SECURE", "true"),
+            ("COOKIE_DOMAIN", ".Example.com"),
+            ("COOKIE_SAMESITE", "none"),
+        ],
+    )
+    .await;
+    let response = app
+        .post(
+            "/api/v1/auth/signup",
+            json!({ "email": "split@example.com", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let cookie = set_cookie(&response);
+    for attribute in ["Domain=example.com", "SameSite=None", "Secure", "HttpOnly"] {
+        assert!(cookie.contains(attribute), "{attribute} in {cookie}");
+    }
+    let pair = cookie.split(';').next().unwrap().to_owned();
+
+    let logout = client()
+        .post(app.url("/api/v1/auth/logout"))
+        .header("Origin", FRONTEND)
+        .header("Cookie", pair)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), StatusCode::OK);
+    let cleared = set_cookie(&logout);
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    assert!(cleared.contains("Domain=example.com"), "{cleared}");
 }
