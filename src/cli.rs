@@ -1,5 +1,6 @@
 //! The command line: `serve` (the default), `migrate`, `create-admin`.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -8,6 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::bootstrap::{self, AdminOutcome, PasswordPolicy};
 use crate::config::Settings;
 use crate::db;
+use crate::domain::password::{MAX_CHARS, MIN_CHARS};
 use crate::startup::Application;
 
 #[derive(Debug, Parser)]
@@ -78,11 +80,10 @@ pub fn main() -> ExitCode {
 
 fn serve(settings: Settings) -> Result<(), String> {
     actix_web::rt::System::new().block_on(async move {
-        let backend = settings.database_url.backend_name();
         let app = Application::build(settings)
             .await
             .map_err(|e| e.to_string())?;
-        log::info!("sekisho listening on port {} ({backend})", app.port());
+        crate::announce::where_to_start(&app).await;
         app.run_until_stopped().await.map_err(|e| e.to_string())
     })
 }
@@ -115,7 +116,13 @@ fn migrate(settings: &Settings) -> Result<(), String> {
 fn create_admin(settings: &Settings, email: &str, name: Option<&str>) -> Result<(), String> {
     let password = match &settings.admin_password {
         Some(password) => password.clone(),
-        None => prompt_password()?,
+        None if std::io::stdin().is_terminal() => prompt_password()?,
+        // rpassword would fail with "No such device or address": say what to do.
+        None => {
+            return Err(format!(
+                "no terminal to ask for the password: set ADMIN_PASSWORD ({MIN_CHARS} to {MAX_CHARS} characters) and run create-admin again"
+            ));
+        }
     };
     db::migrations::prepare(&settings.database_url).map_err(|e| e.to_string())?;
     let mut conn = db::migrations::connect(&settings.database_url).map_err(|e| e.to_string())?;

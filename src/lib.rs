@@ -1,5 +1,6 @@
 //! Sekisho: an authentication server for Next.js apps.
 
+pub mod announce;
 pub mod auth;
 pub mod bootstrap;
 pub mod cli;

@@ -18,6 +18,25 @@ pub enum OriginRule {
 #[derive(Debug, Clone, Default)]
 pub struct AllowedOrigins(Vec<OriginRule>);
 
+impl std::fmt::Display for OriginRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Exact(origin) => f.write_str(origin),
+            Self::Subdomains {
+                scheme,
+                suffix,
+                port,
+            } => {
+                write!(f, "{scheme}://*.{suffix}")?;
+                match port {
+                    Some(port) => write!(f, ":{port}"),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+}
+
 impl AllowedOrigins {
     pub fn parse(raw: &str) -> Result<Self, ConfigError> {
         let mut rules = Vec::new();

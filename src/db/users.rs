@@ -113,6 +113,16 @@ pub fn count_active(conn: &mut DbConnection) -> QueryResult<i64> {
         .get_result(conn)
 }
 
+/// Operators who can sign in to the panel (admin, not disabled, not withdrawn).
+pub fn count_operators(conn: &mut DbConnection) -> QueryResult<i64> {
+    users::table
+        .filter(users::role.eq(ROLE_ADMIN))
+        .filter(users::deleted_at.is_null())
+        .filter(users::disabled_at.is_null())
+        .count()
+        .get_result(conn)
+}
+
 /// Withdrawal (by the user or an operator): the row stays, with `deleted_at` set, the
 /// email and name obfuscated so the address can sign up again, and a password hash
 /// nothing verifies against; sessions and reset tokens are deleted.

@@ -127,6 +127,18 @@ async fn create_admin_creates_then_promotes(db: TestDb) {
     assert!(!short.status.success());
     assert!(String::from_utf8_lossy(&short.stderr).contains("password"));
 
+    // No ADMIN_PASSWORD and no terminal to ask on: say what to set, and the rule.
+    let unattended = sekisho(&db)
+        .args(["create-admin", "--email", "other@example.com"])
+        .output()
+        .unwrap();
+    assert!(!unattended.status.success());
+    let stderr = String::from_utf8_lossy(&unattended.stderr);
+    assert!(
+        stderr.contains("set ADMIN_PASSWORD (8 to 128 characters)"),
+        "{stderr}"
+    );
+
     let app = TestApp::spawn_on(db, &[]).await;
     let (ops, user_id) = app
         .with_db(|conn| {
@@ -226,7 +238,7 @@ async fn the_log_holds_requests_but_no_secrets() {
             .recv_timeout(Duration::from_secs(30))
             .expect("the server logs that it listens");
         let port = line
-            .split("listening on port ")
+            .split("listening on http://127.0.0.1:")
             .nth(1)
             .and_then(|rest| rest.split_whitespace().next())
             .and_then(|p| p.parse::<u16>().ok());
@@ -289,6 +301,15 @@ async fn the_log_holds_requests_but_no_secrets() {
     let _ = child.wait();
     log.extend(lines_rx.try_iter());
     let text = log.join("\n");
+    // Where to go first, said once at start.
+    for line in [
+        format!("admin panel: http://127.0.0.1:{port}/admin"),
+        format!("API reference: http://127.0.0.1:{port}/api/docs"),
+        "allowed origins (CORS_ORIGINS): http://localhost:3000".to_owned(),
+        "no operator yet: run `sekisho create-admin --email".to_owned(),
+    ] {
+        assert!(text.contains(&line), "{line} in\n{text}");
+    }
     assert!(text.contains("POST /api/test-nothing 404"), "{text}");
     assert!(text.contains("rid="), "{text}");
     assert!(
