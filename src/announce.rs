@@ -21,7 +21,9 @@ pub async fn where_to_start(app: &Application) {
         .map(ToString::to_string)
         .collect();
     if origins.is_empty() {
-        log::info!("allowed origins (CORS_ORIGINS): none, so no browser app on another origin can call the API");
+        log::info!(
+            "allowed origins (CORS_ORIGINS): none, so no browser app on another origin can call the API"
+        );
     } else {
         log::info!("allowed origins (CORS_ORIGINS): {}", origins.join(", "));
     }

@@ -124,6 +124,7 @@ impl Application {
             let admin_state = app_state.clone();
             let metrics_token = app_state.settings.metrics_token.clone();
             app.app_data(web::Data::new(document))
+                .configure(routes::api_docs::configure)
                 .configure(move |cfg| routes::metrics::configure_public(cfg, metrics_token))
                 .configure(move |cfg| routes::admin::configure(cfg, &admin_state))
                 .configure(move |cfg| extra(cfg))

@@ -1,7 +1,7 @@
 //! The session cookie exactly as the contract writes it.
 
-use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::cookie::Cookie;
+use actix_web::cookie::time::Duration as CookieDuration;
 
 use crate::config::Settings;
 

@@ -10,9 +10,9 @@ use std::net::ToSocketAddrs;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use actix_web::cookie::SameSite;
 pub use database_url::DatabaseUrl;
 pub use origins::{AllowedOrigins, OriginRule, normalize_origin};
-use actix_web::cookie::SameSite;
 use secrecy::SecretString;
 pub use secret_key::SecretKey;
 
@@ -422,7 +422,11 @@ mod tests {
             ("COOKIE_SAMESITE", "sometimes", None),
             ("COOKIE_DOMAIN", "https://example.com", None),
             ("COOKIE_DOMAIN", "example.com:443", None),
-            ("COOKIE_DOMAIN", "-bad-.com", Some(("COOKIE_SECURE", "true"))),
+            (
+                "COOKIE_DOMAIN",
+                "-bad-.com",
+                Some(("COOKIE_SECURE", "true")),
+            ),
         ] {
             let mut vars = vec![(var, value)];
             vars.extend(extra);

@@ -253,7 +253,7 @@ async fn wait_for_url(browser: &Browser, part: &str) {
     panic!("the browser never reached a URL with {part}");
 }
 
-async fn save_screenshot(browser: &Browser, name: &str) {
+pub async fn save_screenshot(browser: &Browser, name: &str) {
     let png = browser.client.screenshot().await.expect("screenshot");
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("../screenshots");
     std::fs::create_dir_all(&dir).expect("screenshot folder");

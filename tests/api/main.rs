@@ -6,6 +6,7 @@ mod helpers;
 mod admin;
 mod admin_pages;
 mod admin_security;
+mod api_docs;
 mod auth;
 mod bearer;
 mod browser;
