@@ -1,0 +1,7 @@
+export { createClient, defaultBaseUrl } from "./client.js";
+export type { ApiClient, ClientOptions, LoginBody, Session, SekishoClient, SignupBody, User } from "./client.js";
+export { SekishoError, isSekishoError } from "./errors.js";
+export type { ClientErrorCode, SekishoErrorCode, ServerErrorCode } from "./errors.js";
+export type { SignOutReason, TokenPair } from "./tokens.js";
+export { safeReturnPath } from "./return-path.js";
+export type { components, paths } from "./schema.js";

@@ -1,0 +1,130 @@
+"use client";
+// The session for React components: <SekishoProvider> asks /me once (or starts from
+// the user a Server Component already has), and useSession() gives every component
+// the same answer, updated by signIn, signUp and signOut.
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useRef, useState } from "react";
+
+import { type ClientOptions, createClient, type LoginBody, type SekishoClient, type SignupBody, type User } from "./client.js";
+import type { SekishoError } from "./errors.js";
+import type { SignOutReason } from "./tokens.js";
+
+export type SessionStatus = "loading" | "authenticated" | "unauthenticated";
+
+export interface SessionValue {
+  status: SessionStatus;
+  user: User | null;
+  /** Why the last check failed, when it failed for another reason than "signed out"
+   * (the server is down, a proxy answered HTML...). */
+  error: SekishoError | null;
+  /** Why the session ended by itself (TOKEN_REUSED, revoked elsewhere...). */
+  signedOutBecause: SignOutReason | null;
+  refetch(): Promise<User | null>;
+  signIn(body: LoginBody): Promise<User>;
+  signUp(body: SignupBody): Promise<User>;
+  signOut(): Promise<void>;
+  client: SekishoClient;
+}
+
+const SessionContext = createContext<SessionValue | null>(null);
+
+export interface SekishoProviderProps {
+  children: ReactNode;
+  /** A client to share; one is created from `options` otherwise. */
+  client?: SekishoClient;
+  options?: ClientOptions;
+  /** The user a Server Component already read with getSession(): no loading state,
+   * no second /me. `null` means "known to be signed out". */
+  initialUser?: User | null;
+}
+
+export function SekishoProvider({ children, client: given, options, initialUser }: SekishoProviderProps) {
+  const clientRef = useRef<SekishoClient | null>(given ?? null);
+  if (!clientRef.current) clientRef.current = createClient(options);
+  const client = clientRef.current;
+
+  const [user, setUser] = useState<User | null>(initialUser ?? null);
+  const [status, setStatus] = useState<SessionStatus>(
+    initialUser === undefined ? "loading" : initialUser ? "authenticated" : "unauthenticated",
+  );
+  const [error, setError] = useState<SekishoError | null>(null);
+  const [signedOutBecause, setSignedOutBecause] = useState<SignOutReason | null>(null);
+
+  const settle = useCallback((next: User | null) => {
+    setUser(next);
+    setStatus(next ? "authenticated" : "unauthenticated");
+    return next;
+  }, []);
+
+  const refetch = useCallback(async () => {
+    try {
+      const next = await client.getUser();
+      setError(null);
+      return settle(next);
+    } catch (caught) {
+      setError(caught as SekishoError);
+      return settle(null);
+    }
+  }, [client, settle]);
+
+  useEffect(() => {
+    if (initialUser === undefined) void refetch();
+  }, [initialUser, refetch]);
+
+  useEffect(
+    () =>
+      client.onSignOut((reason) => {
+        setSignedOutBecause(reason);
+        settle(null);
+      }),
+    [client, settle],
+  );
+
+  useEffect(() => () => {
+    if (!given) client.close();
+  }, [client, given]);
+
+  const value = useMemo<SessionValue>(
+    () => ({
+      status,
+      user,
+      error,
+      signedOutBecause,
+      refetch,
+      client,
+      async signIn(body) {
+        const signedIn = await client.signIn(body);
+        setSignedOutBecause(null);
+        setError(null);
+        settle(signedIn);
+        return signedIn;
+      },
+      async signUp(body) {
+        const created = await client.signUp(body);
+        setSignedOutBecause(null);
+        setError(null);
+        settle(created);
+        return created;
+      },
+      async signOut() {
+        try {
+          await client.signOut();
+        } finally {
+          settle(null);
+        }
+      },
+    }),
+    [status, user, error, signedOutBecause, refetch, client, settle],
+  );
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
+
+export function useSession(): SessionValue {
+  const value = useContext(SessionContext);
+  if (!value) throw new Error("useSession() must be used inside <SekishoProvider>");
+  return value;
+}
+
+/** The provider's client, for calls beyond the session (sessions list, password...). */
+export function useSekisho(): SekishoClient {
+  return useSession().client;
+}

@@ -1,0 +1,287 @@
+// The client against a mocked fetch: envelope parsing, failures with no answer,
+// single-flight refresh, one retry only, sign-out on TOKEN_REUSED, and two "tabs"
+// (clients sharing a channel) that never spend one refresh token twice.
+import { afterEach, describe, expect, it } from "vitest";
+
+import { createClient, type SekishoClient, SekishoError, safeReturnPath } from "../src/index.js";
+
+const BASE = "http://api.test";
+const USER = {
+  id: "0b0c6f6e-2f6c-4a8e-9d43-8f1b2b0c9a11",
+  email: "tanaka@example.com",
+  name: "田中太郎",
+  emailVerified: false,
+  image: null,
+  role: "user",
+  createdAt: "2026-01-15T10:00:00Z",
+  updatedAt: "2026-01-15T10:00:00Z",
+};
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "Content-Type": "application/json", ...headers },
+  });
+}
+
+function envelope(status: number, code: string, message: string, fields?: Record<string, string>): Response {
+  return json(status, { error: { code, message, ...(fields ? { details: { fields } } : {}) } });
+}
+
+type Handler = (request: Request) => Response | Promise<Response>;
+
+/** A fetch that records every request and answers with `handler`. */
+function fakeFetch(handler: Handler) {
+  const seen: Request[] = [];
+  const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = input instanceof Request ? input : new Request(input, init);
+    seen.push(request.clone());
+    if (init?.signal?.aborted) throw new DOMException("aborted", "AbortError");
+    return handler(request);
+  };
+  return { fetch: fetch as typeof globalThis.fetch, seen };
+}
+
+/**
+ * A bearer-token server: pairs `access-N`/`refresh-N`; only the newest access token
+ * is accepted, and only while not expired; a spent refresh token is TOKEN_REUSED.
+ */
+function tokenServer() {
+  let generation = 0;
+  let accessValid = false;
+  const state = { rejectAll: false, refreshes: [] as string[], spent: new Set<string>() };
+  const pair = () => ({ token: `access-${generation}`, refreshToken: `refresh-${generation}`, expiresIn: 900, tokenType: "Bearer" });
+  const handler: Handler = async (request) => {
+    const path = new URL(request.url).pathname;
+    if (path === "/api/v1/auth/token") {
+      generation += 1;
+      accessValid = true;
+      return json(200, pair());
+    }
+    if (path === "/api/v1/auth/refresh") {
+      const { refreshToken } = (await request.json()) as { refreshToken: string };
+      state.refreshes.push(refreshToken);
+      if (state.spent.has(refreshToken)) return envelope(401, "TOKEN_REUSED", "This refresh token was already used");
+      if (refreshToken !== `refresh-${generation}`) return envelope(401, "UNAUTHORIZED", "Not signed in");
+      state.spent.add(refreshToken);
+      generation += 1;
+      accessValid = true;
+      return json(200, pair());
+    }
+    if (state.rejectAll || !accessValid || request.headers.get("Authorization") !== `Bearer access-${generation}`) {
+      return envelope(401, "UNAUTHORIZED", "Not signed in");
+    }
+    if (path === "/api/v1/auth/me") return json(200, { user: USER });
+    if (path === "/api/v1/auth/sessions") return json(200, { sessions: [] });
+    if (path === "/api/v1/auth/logout") return json(200, { message: "Logged out" });
+    return envelope(404, "NOT_FOUND", "Not found");
+  };
+  return {
+    handler,
+    state,
+    expireAccess() {
+      accessValid = false;
+    },
+    /** Someone else (a thief) spends the current refresh token first. */
+    stealRefresh() {
+      state.spent.add(`refresh-${generation}`);
+    },
+  };
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(condition()).toBe(true);
+}
+
+const clients: SekishoClient[] = [];
+function track(client: SekishoClient): SekishoClient {
+  clients.push(client);
+  return client;
+}
+afterEach(() => {
+  for (const client of clients.splice(0)) client.close();
+});
+
+describe("errors", () => {
+  it("turns the envelope into a SekishoError with code, message and fields", async () => {
+    const { fetch, seen } = fakeFetch(() =>
+      envelope(400, "VALIDATION_ERROR", "入力が正しくありません", {
+        email: "有効なメールアドレスを入力してください",
+        password: "8文字以上にしてください",
+      }),
+    );
+    const client = track(createClient({ baseUrl: BASE, fetch, language: "ja" }));
+    const error = await client.signUp({ email: "x", password: "y" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SekishoError);
+    const e = error as SekishoError;
+    expect(e.status).toBe(400);
+    expect(e.code).toBe("VALIDATION_ERROR");
+    expect(e.message).toBe("入力が正しくありません");
+    expect(e.fields).toEqual({
+      email: "有効なメールアドレスを入力してください",
+      password: "8文字以上にしてください",
+    });
+    const sent = seen[0]!;
+    expect(sent.headers.get("Accept-Language")).toBe("ja");
+    expect(sent.credentials).toBe("include");
+    expect(sent.url).toBe(`${BASE}/api/v1/auth/signup`);
+    expect(await sent.json()).toEqual({ email: "x", password: "y" });
+  });
+
+  it("reads Retry-After of a 429", async () => {
+    const { fetch } = fakeFetch(() => json(429, { error: { code: "RATE_LIMITED", message: "Too many" } }, { "Retry-After": "42" }));
+    const e = (await createClient({ baseUrl: BASE, fetch }).signIn({ email: "a@b.c", password: "x" }).catch((e: unknown) => e)) as SekishoError;
+    expect(e.code).toBe("RATE_LIMITED");
+    expect(e.retryAfter).toBe(42);
+  });
+
+  it("calls a proxy's HTML error page BAD_RESPONSE", async () => {
+    const { fetch } = fakeFetch(() => new Response("<html><h1>502 Bad Gateway</h1></html>", { status: 502, statusText: "Bad Gateway", headers: { "Content-Type": "text/html" } }));
+    const e = (await createClient({ baseUrl: BASE, fetch }).getUser().catch((e: unknown) => e)) as SekishoError;
+    expect(e).toBeInstanceOf(SekishoError);
+    expect(e.code).toBe("BAD_RESPONSE");
+    expect(e.status).toBe(502);
+  });
+
+  it("calls a 200 that is not JSON BAD_RESPONSE", async () => {
+    const { fetch } = fakeFetch(() => new Response("<html>login page</html>", { status: 200 }));
+    const e = (await createClient({ baseUrl: BASE, fetch }).getUser().catch((e: unknown) => e)) as SekishoError;
+    expect(e.code).toBe("BAD_RESPONSE");
+  });
+
+  it("calls a failed connection NETWORK_ERROR, never a bare TypeError", async () => {
+    const fetch = (async () => {
+      throw new TypeError("fetch failed");
+    }) as typeof globalThis.fetch;
+    const e = (await createClient({ baseUrl: BASE, fetch }).getUser().catch((e: unknown) => e)) as SekishoError;
+    expect(e).toBeInstanceOf(SekishoError);
+    expect(e.code).toBe("NETWORK_ERROR");
+    expect(e.status).toBe(0);
+    expect(e.cause).toBeInstanceOf(TypeError);
+  });
+
+  it("calls a server that never answers TIMEOUT", async () => {
+    const fetch = ((_input: RequestInfo | URL, init?: RequestInit) =>
+      new Promise<Response>((_resolve, reject) => {
+        init?.signal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")));
+      })) as typeof globalThis.fetch;
+    const e = (await createClient({ baseUrl: BASE, fetch, timeoutMs: 50 }).getUser().catch((e: unknown) => e)) as SekishoError;
+    expect(e.code).toBe("TIMEOUT");
+  });
+
+  it("answers null for a visitor who is not signed in", async () => {
+    const { fetch } = fakeFetch(() => envelope(401, "UNAUTHORIZED", "Not signed in"));
+    expect(await createClient({ baseUrl: BASE, fetch }).getUser()).toBeNull();
+  });
+});
+
+describe("bearer mode", () => {
+  function bearerClient(server: ReturnType<typeof tokenServer>, channelName: string) {
+    const { fetch, seen } = fakeFetch(server.handler);
+    const client = track(createClient({ baseUrl: BASE, fetch, auth: "bearer", channelName }));
+    return { client, seen };
+  }
+
+  it("adds the access token to every call, and signs in through /token", async () => {
+    const server = tokenServer();
+    const { client, seen } = bearerClient(server, "t-header");
+    expect(await client.getUser()).toBeNull(); // no tokens: no call
+    expect(seen).toHaveLength(0);
+    expect(await client.signIn({ email: USER.email, password: "password-1" })).toEqual(USER);
+    await client.listSessions();
+    expect(seen.map((r) => new URL(r.url).pathname)).toEqual(["/api/v1/auth/token", "/api/v1/auth/me", "/api/v1/auth/sessions"]);
+    expect(seen.at(-1)!.headers.get("Authorization")).toBe("Bearer access-1");
+  });
+
+  it("shares one refresh among concurrent 401s, then retries each call once", async () => {
+    const server = tokenServer();
+    const { client, seen } = bearerClient(server, "t-single-flight");
+    await client.signIn({ email: USER.email, password: "password-1" });
+    server.expireAccess();
+    const [sessions, user, again] = await Promise.all([client.listSessions(), client.getUser(), client.listSessions()]);
+    expect(sessions).toEqual([]);
+    expect(user).toEqual(USER);
+    expect(again).toEqual([]);
+    expect(server.state.refreshes).toEqual(["refresh-1"]);
+    const retried = seen.filter((r) => r.headers.get("Authorization") === "Bearer access-2");
+    expect(retried).toHaveLength(3);
+  });
+
+  it("retries once only: a second 401 is the caller's error", async () => {
+    const server = tokenServer();
+    const { client, seen } = bearerClient(server, "t-once");
+    await client.signIn({ email: USER.email, password: "password-1" });
+    server.state.rejectAll = true;
+    const e = (await client.listSessions().catch((e: unknown) => e)) as SekishoError;
+    expect(e).toBeInstanceOf(SekishoError);
+    expect(e.code).toBe("UNAUTHORIZED");
+    expect(server.state.refreshes).toHaveLength(1);
+    expect(seen.filter((r) => r.url.endsWith("/sessions"))).toHaveLength(2);
+  });
+
+  it("signs out and says why when the refresh token was reused", async () => {
+    const server = tokenServer();
+    const { client } = bearerClient(server, "t-reused");
+    const reasons: string[] = [];
+    client.onSignOut((reason) => reasons.push(reason));
+    await client.signIn({ email: USER.email, password: "password-1" });
+    server.expireAccess();
+    server.stealRefresh();
+    const e = (await client.listSessions().catch((e: unknown) => e)) as SekishoError;
+    expect(e).toBeInstanceOf(SekishoError);
+    expect(e.code).toBe("TOKEN_REUSED");
+    expect(reasons).toEqual(["TOKEN_REUSED"]);
+    expect(client.tokens).toBeNull();
+    expect(await client.getUser()).toBeNull();
+  });
+
+  it("an expired refresh token signs out as UNAUTHORIZED", async () => {
+    const server = tokenServer();
+    const { client } = bearerClient(server, "t-expired");
+    const reasons: string[] = [];
+    client.onSignOut((reason) => reasons.push(reason));
+    await client.signIn({ email: USER.email, password: "password-1" });
+    server.expireAccess();
+    await server.handler(new Request(`${BASE}/api/v1/auth/token`, { method: "POST" })); // refresh-1 is now stale
+    const e = (await client.listSessions().catch((e: unknown) => e)) as SekishoError;
+    expect(e.code).toBe("UNAUTHORIZED");
+    expect(reasons).toEqual(["UNAUTHORIZED"]);
+  });
+
+  it("two tabs share their tokens and spend a refresh token once", async () => {
+    const server = tokenServer();
+    const a = bearerClient(server, "t-tabs").client;
+    await a.signIn({ email: USER.email, password: "password-1" });
+    const b = bearerClient(server, "t-tabs").client; // a new tab asks for the tokens
+    await until(() => b.tokens?.token === "access-1");
+
+    server.expireAccess();
+    const [fromA, fromB] = await Promise.all([a.listSessions(), b.listSessions()]);
+    expect(fromA).toEqual([]);
+    expect(fromB).toEqual([]);
+    expect(server.state.refreshes).toEqual(["refresh-1"]);
+    await until(() => a.tokens?.token === "access-2" && b.tokens?.token === "access-2");
+
+    // The tab that waited for the lock saw the spent token and waited for the new pair.
+    server.expireAccess();
+    await Promise.all([b.getUser(), a.getUser(), b.listSessions()]);
+    expect(server.state.refreshes).toEqual(["refresh-1", "refresh-2"]);
+
+    // Signing out in one tab signs out the other.
+    const reasons: string[] = [];
+    b.onSignOut((reason) => reasons.push(reason));
+    await a.signOut();
+    await until(() => b.tokens === null);
+    expect(reasons).toEqual(["SIGNED_OUT"]);
+  });
+});
+
+describe("safeReturnPath", () => {
+  it("keeps same-site paths and refuses everything else", () => {
+    expect(safeReturnPath("/dashboard?tab=1#x")).toBe("/dashboard?tab=1#x");
+    for (const bad of ["https://evil.example/", "//evil.example", "/\\evil.example", "/\t/evil.example", "javascript:alert(1)", "", null, undefined]) {
+      expect(safeReturnPath(bad, "/home")).toBe("/home");
+    }
+  });
+});
