@@ -41,10 +41,12 @@ export interface ServerSession {
  * cookie costs no call. Throws SekishoError when Sekisho cannot say (down, timeout).
  */
 export const getSession = cache(async (): Promise<ServerSession | null> => {
-  const config = serverConfig();
+  // cookies() first: it is what marks the page as rendered per request.
   const jar = await cookies();
-  const session = jar.get(config.cookieName);
+  const cookieName = process.env.SEKISHO_COOKIE_NAME || "access_token";
+  const session = jar.get(cookieName);
   if (!session?.value) return null;
+  const config = serverConfig();
   const incoming = await headers();
   const forward: Record<string, string> = {
     // Only the session cookie: the app's other cookies are none of the API's business.

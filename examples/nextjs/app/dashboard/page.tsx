@@ -1,0 +1,55 @@
+import { redirect } from "next/navigation";
+import { isSekishoError } from "@sekisho/client";
+import { getSession, type ServerSession } from "@sekisho/client/next";
+
+// The real check: Sekisho answers for this request's cookie, so a session revoked a
+// moment ago from another device lands on /login here, even though its cookie exists.
+export const dynamic = "force-dynamic";
+
+export default async function DashboardPage() {
+  let session: ServerSession | null;
+  try {
+    session = await getSession();
+  } catch (error) {
+    if (!isSekishoError(error)) throw error;
+    return (
+      <div className="card">
+        <h1>Dashboard</h1>
+        <p className="alert error" role="alert" data-code={error.code}>
+          The sign-in service is not answering ({error.code}): {error.message}. Try again in a moment.
+        </p>
+      </div>
+    );
+  }
+  if (!session) redirect("/login?next=%2Fdashboard");
+  const { user } = session;
+  return (
+    <div className="card">
+      <h1>Welcome, {user.name ?? user.email}</h1>
+      <table>
+        <tbody>
+          <tr>
+            <th>Email</th>
+            <td data-testid="email">{user.email}</td>
+          </tr>
+          <tr>
+            <th>Name</th>
+            <td>{user.name ?? <span className="empty">not set</span>}</td>
+          </tr>
+          <tr>
+            <th>Email verified</th>
+            <td>{user.emailVerified ? "yes" : "no"}</td>
+          </tr>
+          <tr>
+            <th>Role</th>
+            <td>{user.role}</td>
+          </tr>
+          <tr>
+            <th>Member since</th>
+            <td>{new Date(user.createdAt).toLocaleString("en-GB", { timeZone: "UTC" })} UTC</td>
+          </tr>
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,130 @@
+// Starting the real things the browser test and the benchmark need: a release
+// Sekisho on a fresh SQLite file, the example built and served by `next start`.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+export const EXAMPLE = path.resolve(import.meta.dirname, "..");
+export const REPO = path.resolve(EXAMPLE, "../..");
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitFor(url, what, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url, { redirect: "manual" });
+      if (response.status < 500) return;
+      last = `status ${response.status}`;
+    } catch (error) {
+      last = String(error);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what} did not come up at ${url}: ${last}`);
+}
+
+const children = new Set();
+export function track(child, name) {
+  children.add(child);
+  child.on("exit", () => children.delete(child));
+  child.name = name;
+  return child;
+}
+export function stopAll() {
+  for (const child of children) child.kill("SIGTERM");
+}
+process.on("exit", stopAll);
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    stopAll();
+    process.exit(130);
+  });
+}
+
+/** A release Sekisho on a fresh SQLite file; `extra` adds environment variables. */
+export async function startSekisho({ appOrigin, extra = {} }) {
+  const binary = process.env.SEKISHO_BIN ?? path.join(REPO, "target/release/sekisho");
+  if (!existsSync(binary)) throw new Error(`no server binary at ${binary}: run \`cargo build --release\` first`);
+  const dir = mkdtempSync(path.join(tmpdir(), "sekisho-e2e-"));
+  const port = await freePort();
+  const child = track(
+    spawn(binary, ["serve"], {
+      env: {
+        PATH: process.env.PATH,
+        DATABASE_URL: `sqlite://${dir}/auth.db`,
+        DATA_DIR: dir,
+        BIND: `127.0.0.1:${port}`,
+        SECRET_KEY: "e2e-secret-key-that-is-long-enough-0123456789",
+        CORS_ORIGINS: appOrigin,
+        FRONTEND_URL: appOrigin,
+        RUST_LOG: "warn",
+        ...extra,
+      },
+      stdio: ["ignore", "inherit", "inherit"],
+    }),
+    "sekisho",
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/api/health`, "sekisho");
+  return { url, port, dir, child, outbox: path.join(dir, "outbox") };
+}
+
+/** `next build` into its own folder, with the given build-time environment. */
+export function buildExample(distDir, env) {
+  const started = Date.now();
+  const result = spawnSync(process.execPath, [path.join(EXAMPLE, "node_modules/next/dist/bin/next"), "build"], {
+    cwd: EXAMPLE,
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NEXT_DIST_DIR: distDir, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+    encoding: "utf8",
+  });
+  if (result.status !== 0) {
+    process.stdout.write(result.stdout ?? "");
+    throw new Error(`next build (${distDir}) failed`);
+  }
+  return Date.now() - started;
+}
+
+export async function startExample(distDir, port, env) {
+  const child = track(
+    spawn(process.execPath, [path.join(EXAMPLE, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
+      cwd: EXAMPLE,
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NEXT_DIST_DIR: distDir, ...env },
+      stdio: ["ignore", "ignore", "inherit"],
+    }),
+    "next",
+  );
+  await waitFor(`http://127.0.0.1:${port}/`, "next start");
+  return child;
+}
+
+/** The reset link of the newest mail in the outbox (quoted-printable decoded). */
+export function lastResetLink(outbox) {
+  const mails = readdirSync(outbox).filter((f) => f.endsWith(".eml")).sort();
+  if (mails.length === 0) return null;
+  const raw = readFileSync(path.join(outbox, mails.at(-1)), "utf8");
+  const text = raw.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+  return text.match(/https?:\/\/\S+\/reset-password\?token=[A-Za-z0-9_-]+/)?.[0] ?? null;
+}
+
+export function chromiumPath() {
+  const candidates = [process.env.CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter(Boolean);
+  const found = candidates.find((c) => existsSync(c));
+  if (!found) throw new Error("Chromium is not installed (apt-get install chromium)");
+  return found;
+}
+
+export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-dev-shm-usage", "--no-first-run", "--disable-sync"];
