@@ -4,4 +4,5 @@
 pub mod admin;
 pub mod api;
 pub mod api_docs;
+pub mod embedded;
 pub mod metrics;

@@ -55,6 +55,16 @@ export function SekishoProvider({ children, client: given, options, initialUser 
     return next;
   }, []);
 
+  const signedIn = useCallback(
+    (next: User) => {
+      setSignedOutBecause(null);
+      setError(null);
+      settle(next);
+      return next;
+    },
+    [settle],
+  );
+
   const refetch = useCallback(async () => {
     try {
       const next = await client.getUser();
@@ -92,18 +102,10 @@ export function SekishoProvider({ children, client: given, options, initialUser 
       refetch,
       client,
       async signIn(body) {
-        const signedIn = await client.signIn(body);
-        setSignedOutBecause(null);
-        setError(null);
-        settle(signedIn);
-        return signedIn;
+        return signedIn(await client.signIn(body));
       },
       async signUp(body) {
-        const created = await client.signUp(body);
-        setSignedOutBecause(null);
-        setError(null);
-        settle(created);
-        return created;
+        return signedIn(await client.signUp(body));
       },
       async signOut() {
         try {
@@ -113,7 +115,7 @@ export function SekishoProvider({ children, client: given, options, initialUser 
         }
       },
     }),
-    [status, user, error, signedOutBecause, refetch, client, settle],
+    [status, user, error, signedOutBecause, refetch, client, settle, signedIn],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

@@ -4,10 +4,11 @@ import type { User } from "@sekisho/client";
 import { SekishoProvider } from "@sekisho/client/react";
 
 // The client's base URL is NEXT_PUBLIC_API_URL (cross-origin) or, unset, this page's
-// own origin (same-origin through the /api proxy or rewrites).
+// own origin (same-origin through the /api proxy or rewrites). No language is forced:
+// the browser's own Accept-Language picks English or Japanese messages.
 export function Providers({ children, initialUser }: { children: ReactNode; initialUser: User | null | undefined }) {
   return (
-    <SekishoProvider initialUser={initialUser} options={{ language: "en" }}>
+    <SekishoProvider initialUser={initialUser}>
       {children}
     </SekishoProvider>
   );

@@ -1,8 +1,9 @@
 //! The panel's static files (stylesheet, icon), compiled into the binary: nothing is
 //! read from disk or fetched from elsewhere.
 
-use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
 use actix_web::{HttpResponse, web};
+
+use crate::routes::embedded::asset;
 
 const STYLESHEET: &str = include_str!("../../../static/admin.css");
 const FAVICON: &str = include_str!("../../../static/favicon.svg");
@@ -12,18 +13,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/static/favicon.svg").route(web::get().to(favicon)));
 }
 
-fn asset(content_type: &'static str, body: &'static str) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((CONTENT_TYPE, content_type))
-        .insert_header((CACHE_CONTROL, "public, max-age=3600"))
-        .insert_header((X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .body(body)
-}
-
 async fn stylesheet() -> HttpResponse {
-    asset("text/css; charset=utf-8", STYLESHEET)
+    asset("text/css; charset=utf-8", STYLESHEET, 3600)
 }
 
 async fn favicon() -> HttpResponse {
-    asset("image/svg+xml", FAVICON)
+    asset("image/svg+xml", FAVICON, 3600)
 }
