@@ -24,4 +24,5 @@ mod rate_limits;
 mod repository;
 mod schema;
 mod sessions;
+mod standalone;
 mod withdraw;

@@ -1,0 +1,47 @@
+//! The repository stands alone: a fresh clone has no sibling folder of shared
+//! documents, so no file of ours may point to one (the contract lives in docs/).
+
+use std::path::{Path, PathBuf};
+
+/// Outputs, dependencies and local state: not part of a clone.
+const NOT_OURS: &[&str] = &["target", "node_modules", ".git", "data", "dist"];
+
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if NOT_OURS.contains(&name.as_str()) || name.starts_with(".next") {
+            continue;
+        }
+        if path.is_dir() {
+            files_under(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn no_file_points_outside_the_repository() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    files_under(root, &mut files);
+    assert!(files.len() > 100, "walked {} files", files.len());
+    // Built from parts so that this file does not find itself.
+    let needles = [format!("../{}/", "shared"), format!("/work/{}", "shared")];
+    let mut offenders = Vec::new();
+    for file in &files {
+        let Ok(text) = std::fs::read_to_string(file) else {
+            continue; // binary
+        };
+        for needle in &needles {
+            if text.contains(needle.as_str()) {
+                offenders.push(format!("{} mentions {needle}", file.display()));
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "{offenders:#?}");
+}
