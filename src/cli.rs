@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `migrate`, `create-admin`.
+//! The command line: `serve` (the default), `migrate`, `create-admin`, `openapi`.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;

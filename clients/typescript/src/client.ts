@@ -134,10 +134,10 @@ export function createClient(options: ClientOptions = {}): SekishoClient {
       const code = await peekCode(response);
       if (code === "UNAUTHORIZED" && (await keeper.refreshAfter(sentToken)) && keeper.current) {
         spare.headers.set("Authorization", `Bearer ${keeper.current.token}`);
-        return failOnError(await send(spare, init));
+        return checkAnswer(await send(spare, init));
       }
     }
-    return failOnError(response);
+    return checkAnswer(response);
   }
 
   const api = createFetchClient<paths>({
@@ -147,27 +147,13 @@ export function createClient(options: ClientOptions = {}): SekishoClient {
     fetch: authorizedFetch as typeof fetch,
   });
 
-  // Two-step reads: openapi-fetch has already thrown for non-2xx (authorizedFetch), so
-  // a missing body here means an answer that is not what the server sends.
+  // checkAnswer has already thrown for non-2xx and for bodies that are not JSON, so a
+  // missing body here means an answer that is not what the server sends.
   function body<T>(result: { data?: T; response: Response }): T {
     if (result.data === undefined) {
       throw new SekishoError(result.response.status, "BAD_RESPONSE", "The server's answer had no body");
     }
     return result.data;
-  }
-
-  async function guarded<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      if (error instanceof SekishoError) throw error;
-      if (error instanceof SyntaxError) {
-        throw new SekishoError(200, "BAD_RESPONSE", "The server's answer is not JSON (is a proxy in the way?)", {
-          cause: error,
-        });
-      }
-      throw error;
-    }
   }
 
   const client: SekishoClient = {
@@ -179,60 +165,54 @@ export function createClient(options: ClientOptions = {}): SekishoClient {
     setLanguage(next) {
       language = next;
     },
-    getUser: () =>
-      guarded(async () => {
-        if (keeper && !keeper.current) return null;
-        try {
-          return body(await api.GET("/api/v1/auth/me")).user;
-        } catch (error) {
-          if (error instanceof SekishoError && error.status === 401) return null;
-          throw error;
-        }
-      }),
-    signUp: (input) => guarded(async () => body(await api.POST("/api/v1/auth/signup", { body: input })).user),
-    signIn: (input) =>
-      guarded(async () => {
-        if (!keeper) return body(await api.POST("/api/v1/auth/login", { body: input })).user;
-        const pair = body(
-          await api.POST("/api/v1/auth/token", { body: { email: input.email, password: input.password } }),
-        );
-        keeper.set(toTokenPair(pair));
+    async getUser() {
+      if (keeper && !keeper.current) return null;
+      try {
         return body(await api.GET("/api/v1/auth/me")).user;
-      }),
-    signOut: () =>
-      guarded(async () => {
-        try {
-          if (!keeper || keeper.current) await api.POST("/api/v1/auth/logout");
-        } finally {
-          keeper?.clear("SIGNED_OUT");
-        }
-      }),
-    forgotPassword: (email) =>
-      guarded(async () => body(await api.POST("/api/v1/auth/forgot-password", { body: { email } })).message),
-    resetPassword: (token, newPassword) =>
-      guarded(
-        async () => body(await api.POST("/api/v1/auth/reset-password", { body: { token, newPassword } })).message,
-      ),
-    changePassword: (currentPassword, newPassword) =>
-      guarded(
-        async () =>
-          body(await api.POST("/api/v1/auth/change-password", { body: { currentPassword, newPassword } })).message,
-      ),
-    listSessions: () => guarded(async () => body(await api.GET("/api/v1/auth/sessions")).sessions),
-    revokeSession: (id) =>
-      guarded(async () => {
-        await api.DELETE("/api/v1/auth/sessions/{id}", { params: { path: { id } } });
-      }),
-    revokeOtherSessions: () =>
-      guarded(async () => {
-        await api.DELETE("/api/v1/auth/sessions");
-      }),
-    withdraw: (confirmPassword) =>
-      guarded(async () => {
-        const message = body(await api.POST("/api/v1/user/withdraw", { body: { confirmPassword } })).message;
+      } catch (error) {
+        if (error instanceof SekishoError && error.status === 401) return null;
+        throw error;
+      }
+    },
+    async signUp(input) {
+      return body(await api.POST("/api/v1/auth/signup", { body: input })).user;
+    },
+    async signIn(input) {
+      if (!keeper) return body(await api.POST("/api/v1/auth/login", { body: input })).user;
+      const pair = body(await api.POST("/api/v1/auth/token", { body: { email: input.email, password: input.password } }));
+      keeper.set(toTokenPair(pair));
+      return body(await api.GET("/api/v1/auth/me")).user;
+    },
+    async signOut() {
+      try {
+        if (!keeper || keeper.current) await api.POST("/api/v1/auth/logout");
+      } finally {
         keeper?.clear("SIGNED_OUT");
-        return message;
-      }),
+      }
+    },
+    async forgotPassword(email) {
+      return body(await api.POST("/api/v1/auth/forgot-password", { body: { email } })).message;
+    },
+    async resetPassword(token, newPassword) {
+      return body(await api.POST("/api/v1/auth/reset-password", { body: { token, newPassword } })).message;
+    },
+    async changePassword(currentPassword, newPassword) {
+      return body(await api.POST("/api/v1/auth/change-password", { body: { currentPassword, newPassword } })).message;
+    },
+    async listSessions() {
+      return body(await api.GET("/api/v1/auth/sessions")).sessions;
+    },
+    async revokeSession(id) {
+      await api.DELETE("/api/v1/auth/sessions/{id}", { params: { path: { id } } });
+    },
+    async revokeOtherSessions() {
+      await api.DELETE("/api/v1/auth/sessions");
+    },
+    async withdraw(confirmPassword) {
+      const message = body(await api.POST("/api/v1/user/withdraw", { body: { confirmPassword } })).message;
+      keeper?.clear("SIGNED_OUT");
+      return message;
+    },
     onSignOut(listener) {
       return keeper ? keeper.onSignOut(listener) : () => undefined;
     },
@@ -243,9 +223,31 @@ export function createClient(options: ClientOptions = {}): SekishoClient {
   return client;
 }
 
-async function failOnError(response: Response): Promise<Response> {
-  if (response.ok) return response;
-  throw await SekishoError.fromResponse(response);
+/**
+ * Every answer passes here before openapi-fetch reads it: a non-2xx one becomes a
+ * SekishoError, and a 2xx body that is not JSON (a proxy's page, a cut-off answer)
+ * becomes BAD_RESPONSE with its real status, so that no SyntaxError ever reaches the
+ * caller, whether it used a helper or `api` directly.
+ */
+async function checkAnswer(response: Response): Promise<Response> {
+  if (!response.ok) throw await SekishoError.fromResponse(response);
+  if (response.status === 204) return response;
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (cause) {
+    throw new SekishoError(0, "NETWORK_ERROR", "The answer was cut off", { cause });
+  }
+  if (text !== "") {
+    try {
+      JSON.parse(text);
+    } catch (cause) {
+      throw new SekishoError(response.status, "BAD_RESPONSE", "The server's answer is not JSON (is a proxy in the way?)", {
+        cause,
+      });
+    }
+  }
+  return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 async function peekCode(response: Response): Promise<string | undefined> {

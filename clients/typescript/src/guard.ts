@@ -5,6 +5,8 @@
 // asks Sekisho and is the real check.
 import { type NextRequest, NextResponse } from "next/server";
 
+import { sessionCookieName } from "./cookie-name.js";
+
 export interface GuardOptions {
   /** Path prefixes that need a session, e.g. ["/dashboard", "/settings"]. */
   protect: string[];
@@ -17,7 +19,7 @@ export interface GuardOptions {
 export function createAuthGuard(options: GuardOptions) {
   const loginPath = options.loginPath ?? "/login";
   return function guard(request: NextRequest): NextResponse {
-    const cookieName = options.cookieName ?? (process.env.SEKISHO_COOKIE_NAME || "access_token");
+    const cookieName = options.cookieName ?? sessionCookieName();
     const { pathname, search } = request.nextUrl;
     const isProtected = options.protect.some((prefix) => pathname === prefix || pathname.startsWith(`${prefix}/`));
     if (!isProtected || request.cookies.get(cookieName)?.value) return NextResponse.next();

@@ -5,15 +5,13 @@ import { cookies, headers } from "next/headers";
 import { cache } from "react";
 
 import type { User } from "./client.js";
+import { sessionCookieName } from "./cookie-name.js";
 import { SekishoError } from "./errors.js";
 
 export interface ServerConfig {
   /** Where this Next.js server reaches Sekisho: SEKISHO_INTERNAL_URL, else
    * NEXT_PUBLIC_API_URL. */
   url: string;
-  /** The session cookie's name (COOKIE_NAME on the server): SEKISHO_COOKIE_NAME, else
-   * `access_token`. */
-  cookieName: string;
   timeoutMs: number;
 }
 
@@ -26,7 +24,6 @@ export function serverConfig(): ServerConfig {
   }
   return {
     url: url.replace(/\/+$/, ""),
-    cookieName: process.env.SEKISHO_COOKIE_NAME || "access_token",
     timeoutMs: Number(process.env.SEKISHO_TIMEOUT_MS) || 10_000,
   };
 }
@@ -43,14 +40,14 @@ export interface ServerSession {
 export const getSession = cache(async (): Promise<ServerSession | null> => {
   // cookies() first: it is what marks the page as rendered per request.
   const jar = await cookies();
-  const cookieName = process.env.SEKISHO_COOKIE_NAME || "access_token";
+  const cookieName = sessionCookieName();
   const session = jar.get(cookieName);
   if (!session?.value) return null;
   const config = serverConfig();
   const incoming = await headers();
   const forward: Record<string, string> = {
     // Only the session cookie: the app's other cookies are none of the API's business.
-    Cookie: `${config.cookieName}=${session.value}`,
+    Cookie: `${cookieName}=${session.value}`,
     Accept: "application/json",
   };
   const language = incoming.get("accept-language");

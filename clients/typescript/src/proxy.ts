@@ -24,7 +24,8 @@ export interface ProxyOptions {
 
 type Handler = (request: Request) => Promise<Response>;
 
-const HOP_BY_HOP = new Set([
+// Hop-by-hop headers, and those fetch computes itself.
+const NOT_FORWARDED = new Set([
   "connection",
   "keep-alive",
   "proxy-authenticate",
@@ -66,7 +67,7 @@ async function forward(request: Request, options: ProxyOptions): Promise<Respons
 
   const headers = new Headers();
   request.headers.forEach((value, name) => {
-    if (!HOP_BY_HOP.has(name) && !FORWARDING.has(name)) headers.set(name, value);
+    if (!NOT_FORWARDED.has(name) && !FORWARDING.has(name)) headers.set(name, value);
   });
   const client = clientAddress(request.headers.get("x-forwarded-for"), hops);
   if (client) headers.set("X-Forwarded-For", client);
@@ -93,7 +94,7 @@ async function forward(request: Request, options: ProxyOptions): Promise<Respons
   const out = new Headers();
   answer.headers.forEach((value, name) => {
     // fetch has already decoded the body; set-cookie is copied one by one below.
-    if (!HOP_BY_HOP.has(name) && name !== "content-encoding" && name !== "set-cookie") out.set(name, value);
+    if (!NOT_FORWARDED.has(name) && name !== "content-encoding" && name !== "set-cookie") out.set(name, value);
   });
   for (const cookie of answer.headers.getSetCookie()) out.append("Set-Cookie", cookie);
   return new Response(answer.body, { status: answer.status, statusText: answer.statusText, headers: out });

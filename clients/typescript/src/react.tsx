@@ -38,6 +38,8 @@ export interface SekishoProviderProps {
 }
 
 export function SekishoProvider({ children, client: given, options, initialUser }: SekishoProviderProps) {
+  // Made once and kept for the page's life: closing it on unmount would break it under
+  // StrictMode, which unmounts and mounts again with the same ref.
   const clientRef = useRef<SekishoClient | null>(given ?? null);
   if (!clientRef.current) clientRef.current = createClient(options);
   const client = clientRef.current;
@@ -88,10 +90,6 @@ export function SekishoProvider({ children, client: given, options, initialUser 
       }),
     [client, settle],
   );
-
-  useEffect(() => () => {
-    if (!given) client.close();
-  }, [client, given]);
 
   const value = useMemo<SessionValue>(
     () => ({

@@ -146,8 +146,15 @@ describe("errors", () => {
 
   it("calls a 200 that is not JSON BAD_RESPONSE", async () => {
     const { fetch } = fakeFetch(() => new Response("<html>login page</html>", { status: 200 }));
-    const e = (await createClient({ baseUrl: BASE, fetch }).getUser().catch((e: unknown) => e)) as SekishoError;
+    const client = createClient({ baseUrl: BASE, fetch });
+    const e = (await client.getUser().catch((e: unknown) => e)) as SekishoError;
     expect(e.code).toBe("BAD_RESPONSE");
+    expect(e).toBeInstanceOf(SekishoError);
+    expect(e.status).toBe(200);
+    // The same through the typed `api`, which has no helper around it.
+    const direct = (await client.api.GET("/api/v1/auth/sessions").catch((e: unknown) => e)) as SekishoError;
+    expect(direct).toBeInstanceOf(SekishoError);
+    expect(direct.code).toBe("BAD_RESPONSE");
   });
 
   it("calls a failed connection NETWORK_ERROR, never a bare TypeError", async () => {
