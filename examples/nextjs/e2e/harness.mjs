@@ -111,8 +111,10 @@ export async function startExample(distDir, port, env) {
   return child;
 }
 
-/** The reset link of the newest mail in the outbox (quoted-printable decoded). */
+/** The reset link of the newest mail in the outbox (quoted-printable decoded), or
+ * null before the first mail (the server makes the folder when it writes one). */
 export function lastResetLink(outbox) {
+  if (!existsSync(outbox)) return null;
   const mails = readdirSync(outbox).filter((f) => f.endsWith(".eml")).sort();
   if (mails.length === 0) return null;
   const raw = readFileSync(path.join(outbox, mails.at(-1)), "utf8");
