@@ -62,7 +62,9 @@ pub fn ensure_admin(
     let (outcome, user_id) = match existing {
         Some(user) => {
             users::set_role(conn, &user.id, users::ROLE_ADMIN)?;
-            if matches!(policy, PasswordPolicy::Overwrite) {
+            // One who only signed in with a provider gets the password: an operator
+            // signs in to the panel with one.
+            if matches!(policy, PasswordPolicy::Overwrite) || user.password_hash.is_none() {
                 users::set_password_hash(conn, &user.id, &hash)?;
             }
             let outcome = if user.is_admin() {
@@ -80,7 +82,7 @@ pub fn ensure_admin(
                     id: &id,
                     email: email.as_str(),
                     name,
-                    password_hash: &hash,
+                    password_hash: Some(&hash),
                     email_verified: false,
                     role: users::ROLE_ADMIN,
                     created_at: now,

@@ -201,7 +201,8 @@ fn metrics_server(addr: &str, state: &AppState) -> Result<(u16, Server), Startup
     Ok((port, server))
 }
 
-/// Hourly clean-up of rows nobody can use any more (see `sessions::purge_stale`).
+/// Hourly clean-up of rows nobody can use any more (see `sessions::purge_stale`),
+/// unfinished social sign-ins and spent verification links.
 fn spawn_housekeeping(pool: crate::db::Pool) {
     tokio::spawn(async move {
         let hour = std::time::Duration::from_secs(3600);
@@ -209,7 +210,11 @@ fn spawn_housekeeping(pool: crate::db::Pool) {
         loop {
             every_hour.tick().await;
             match crate::db::run(&pool, |conn| {
-                Ok(crate::db::sessions::purge_stale(conn, crate::db::now())?)
+                use crate::db::{sessions, social_sign_ins, verification_tokens};
+                let now = crate::db::now();
+                Ok(sessions::purge_stale(conn, now)?
+                    + social_sign_ins::purge_expired(conn, now)?
+                    + verification_tokens::purge_expired(conn, now)?)
             })
             .await
             {

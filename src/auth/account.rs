@@ -44,7 +44,7 @@ pub async fn sign_up(
         id: uuid::Uuid::new_v4().to_string(),
         email: account.email.as_str().to_owned(),
         name: account.name,
-        password_hash: hash,
+        password_hash: Some(hash),
         email_verified: false,
         image: None,
         role: users::ROLE_USER.to_owned(),

@@ -34,7 +34,12 @@ pub async fn check(
     }
 
     let verified = match &user {
-        Some(user) => state.hasher.verify(password, &user.password_hash).await?,
+        Some(user) => {
+            state
+                .hasher
+                .verify_stored(password, user.password_hash.as_deref())
+                .await?
+        }
         None => state.hasher.verify_dummy(password).await?,
     };
     let Some(user) = user.filter(|_| verified) else {
@@ -81,7 +86,11 @@ pub async fn confirm(
         limits.check_confirmation(conn, &lookup, db::now())
     })
     .await?;
-    if state.hasher.verify(password, &user.password_hash).await? {
+    if state
+        .hasher
+        .verify_stored(password, user.password_hash.as_deref())
+        .await?
+    {
         return Ok(());
     }
     db::run(&state.pool, move |conn| {

@@ -112,6 +112,15 @@ impl HasherPool {
         answer.await.map_err(ApiError::internal)
     }
 
+    /// Like `verify`; a user without a password (social sign-in only) takes the same
+    /// time as anyone and is refused.
+    pub async fn verify_stored(&self, password: &str, phc: Option<&str>) -> Result<bool, ApiError> {
+        match phc {
+            Some(phc) => self.verify(password, phc).await,
+            None => self.verify_dummy(password).await,
+        }
+    }
+
     /// Spends a verification's time and returns false: the unknown-user path.
     pub async fn verify_dummy(&self, password: &str) -> Result<bool, ApiError> {
         let dummy = self.dummy_hash.clone();

@@ -68,15 +68,25 @@ pub fn run_pending(conn: &mut DbConnection) -> Result<Vec<String>, MigrationErro
     let applied = match conn {
         // Instances starting together on one file take turns: the write lock is taken
         // up front, so the second waits, then finds nothing pending.
-        DbConnection::Sqlite(_) => super::write_transaction(conn, |conn| {
-            let DbConnection::Sqlite(conn) = conn else {
-                return Ok(Vec::new());
-            };
-            let applied: Result<Vec<String>, MigrationError> = conn
-                .run_pending_migrations(SQLITE)
-                .map(|versions| versions.iter().map(ToString::to_string).collect());
-            applied
-        })?,
+        // Foreign keys are off meanwhile (a pragma that only takes effect outside a
+        // transaction): SQLite changes a column by rebuilding its table, and dropping
+        // the old `users` must not cascade into sessions. They are checked before the
+        // migrations commit and turned on again whatever happened.
+        DbConnection::Sqlite(_) => {
+            conn.batch_execute("PRAGMA foreign_keys = OFF")?;
+            let applied = super::write_transaction(conn, |conn| {
+                let DbConnection::Sqlite(conn) = conn else {
+                    return Ok(Vec::new());
+                };
+                let applied: Vec<String> = conn
+                    .run_pending_migrations(SQLITE)
+                    .map(|versions| versions.iter().map(ToString::to_string).collect())?;
+                refuse_dangling_references(conn)?;
+                Ok::<_, MigrationError>(applied)
+            });
+            conn.batch_execute("PRAGMA foreign_keys = ON")?;
+            applied?
+        }
         DbConnection::Postgres(conn) => {
             conn.batch_execute(&format!("SELECT pg_advisory_lock({PG_MIGRATION_LOCK})"))?;
             let result = conn
@@ -87,4 +97,26 @@ pub fn run_pending(conn: &mut DbConnection) -> Result<Vec<String>, MigrationErro
         }
     };
     Ok(applied)
+}
+
+#[derive(diesel::QueryableByName)]
+struct DanglingReference {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    table: String,
+}
+
+/// With foreign keys off, nothing stopped a migration from leaving a row that points
+/// nowhere: refuse to commit one.
+fn refuse_dangling_references(conn: &mut diesel::SqliteConnection) -> Result<(), MigrationError> {
+    use diesel::RunQueryDsl;
+    let dangling: Vec<DanglingReference> =
+        diesel::sql_query("PRAGMA foreign_key_check").load(conn)?;
+    match dangling.first() {
+        None => Ok(()),
+        Some(row) => Err(format!(
+            "the migrations left rows of {} pointing at rows that do not exist",
+            row.table
+        )
+        .into()),
+    }
 }

@@ -1,5 +1,6 @@
 //! Connections, the pool, migrations and the queries, for SQLite and PostgreSQL alike.
 
+pub mod accounts;
 pub mod audit;
 mod cached;
 mod connection;
@@ -8,10 +9,12 @@ pub mod migrations;
 pub mod reset_tokens;
 pub mod schema;
 pub mod sessions;
+pub mod social_sign_ins;
 mod sqlite_hooks;
 pub mod stats;
 pub mod throttles;
 pub mod users;
+pub mod verification_tokens;
 
 use std::time::Duration;
 

@@ -8,7 +8,7 @@ diesel::table! {
         id -> Text,
         email -> Text,
         name -> Nullable<Text>,
-        password_hash -> Text,
+        password_hash -> Nullable<Text>,
         email_verified -> Bool,
         image -> Nullable<Text>,
         role -> Text,
@@ -80,7 +80,45 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    accounts (provider, subject) {
+        provider -> Text,
+        subject -> Text,
+        user_id -> Text,
+        email -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    social_sign_ins (key_hash) {
+        key_hash -> Text,
+        provider -> Text,
+        state -> Text,
+        nonce -> Text,
+        pkce_verifier -> Text,
+        callback_url -> Text,
+        error_callback_url -> Text,
+        link_user_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    email_verification_tokens (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        email -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(accounts -> users (user_id));
+diesel::joinable!(email_verification_tokens -> users (user_id));
 diesel::joinable!(spent_refresh_tokens -> sessions (session_id));
 diesel::joinable!(password_reset_tokens -> users (user_id));
 
@@ -90,5 +128,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     password_reset_tokens,
     audit_log,
     auth_throttles,
-    spent_refresh_tokens
+    spent_refresh_tokens,
+    accounts,
+    social_sign_ins,
+    email_verification_tokens
 );

@@ -12,7 +12,8 @@ pub struct User {
     pub id: String,
     pub email: String,
     pub name: Option<String>,
-    pub password_hash: String,
+    /// None for a user who only ever signed in with a provider, and after withdrawal.
+    pub password_hash: Option<String>,
     pub email_verified: bool,
     pub image: Option<String>,
     pub role: String,
@@ -39,7 +40,7 @@ pub struct NewUser<'a> {
     pub id: &'a str,
     pub email: &'a str,
     pub name: Option<&'a str>,
-    pub password_hash: &'a str,
+    pub password_hash: Option<&'a str>,
     pub email_verified: bool,
     pub role: &'a str,
     pub created_at: NaiveDateTime,
@@ -52,7 +53,7 @@ impl<'a> From<&'a User> for NewUser<'a> {
             id: &user.id,
             email: &user.email,
             name: user.name.as_deref(),
-            password_hash: &user.password_hash,
+            password_hash: user.password_hash.as_deref(),
             email_verified: user.email_verified,
             role: &user.role,
             created_at: user.created_at,
@@ -99,9 +100,27 @@ pub fn set_password_hash(conn: &mut DbConnection, id: &str, hash: &str) -> Query
     super::update(
         users::table.find(id),
         (
-            users::password_hash.eq(hash),
+            users::password_hash.eq(Some(hash)),
             users::updated_at.eq(super::now()),
         ),
+    )
+    .execute(conn)
+}
+
+/// Marks the address verified, if it is still the user's address (a token or a
+/// provider vouches for one address, not for whatever the account holds later).
+pub fn set_email_verified(
+    conn: &mut DbConnection,
+    id: &str,
+    email: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    super::update(
+        users::table
+            .find(id)
+            .filter(users::email.eq(email))
+            .filter(users::deleted_at.is_null()),
+        (users::email_verified.eq(true), users::updated_at.eq(now)),
     )
     .execute(conn)
 }
@@ -124,14 +143,17 @@ pub fn count_operators(conn: &mut DbConnection) -> QueryResult<i64> {
 }
 
 /// Withdrawal (by the user or an operator): the row stays, with `deleted_at` set, the
-/// email and name obfuscated so the address can sign up again, and a password hash
-/// nothing verifies against; sessions and reset tokens are deleted.
+/// email and name obfuscated so the address can sign up again, and no password;
+/// sessions, reset and verification tokens and provider identities are deleted (the
+/// identity can sign up afresh).
 pub fn soft_delete(
     conn: &mut DbConnection,
     id: &str,
     now: chrono::NaiveDateTime,
 ) -> QueryResult<()> {
-    use super::schema::{password_reset_tokens as r, sessions as s};
+    use super::schema::{
+        accounts as a, email_verification_tokens as v, password_reset_tokens as r, sessions as s,
+    };
     conn.transaction(|conn| {
         super::update(
             users::table.find(id),
@@ -139,7 +161,7 @@ pub fn soft_delete(
                 users::email.eq(format!("deleted+{id}@withdrawn.invalid")),
                 users::name.eq(None::<String>),
                 users::image.eq(None::<String>),
-                users::password_hash.eq("!"),
+                users::password_hash.eq(None::<String>),
                 users::deleted_at.eq(now),
                 users::updated_at.eq(now),
             ),
@@ -147,6 +169,8 @@ pub fn soft_delete(
         .execute(conn)?;
         diesel::delete(s::table.filter(s::user_id.eq(id))).execute(conn)?;
         diesel::delete(r::table.filter(r::user_id.eq(id))).execute(conn)?;
+        diesel::delete(v::table.filter(v::user_id.eq(id))).execute(conn)?;
+        diesel::delete(a::table.filter(a::user_id.eq(id))).execute(conn)?;
         Ok(())
     })
 }
@@ -198,6 +222,7 @@ pub fn search(
     conn: &mut DbConnection,
     q: Option<&str>,
     status: Option<UserStatus>,
+    verified: Option<bool>,
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<User>> {
@@ -216,6 +241,9 @@ pub fn search(
                 .escape('\\')
                 .or(users::name.like(name_pattern).escape('\\')),
         );
+    }
+    if let Some(verified) = verified {
+        query = query.filter(users::email_verified.eq(verified));
     }
     query = match status {
         None => query,

@@ -81,7 +81,7 @@ async fn emails_are_unique(app: TestApp) {
                 id: &uuid::Uuid::new_v4().to_string(),
                 email: "sato@example.com",
                 name: None,
-                password_hash: "x",
+                password_hash: Some("x"),
                 email_verified: false,
                 role: users::ROLE_USER,
                 created_at: now,

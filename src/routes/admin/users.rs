@@ -23,6 +23,7 @@ pub struct UserRow {
     pub name: String,
     pub role: String,
     pub status: &'static str,
+    pub verified: bool,
     pub created: String,
 }
 
@@ -44,6 +45,7 @@ impl From<&User> for UserRow {
             name: user.name.clone().unwrap_or_default(),
             role: user.role.clone(),
             status: status_of(user),
+            verified: user.email_verified,
             created: user.created_at.format("%Y-%m-%d %H:%M").to_string(),
         }
     }
@@ -56,6 +58,7 @@ struct UsersPage {
     rows: Vec<UserRow>,
     q: String,
     status: String,
+    verified: String,
     pager: Pager,
 }
 
@@ -63,6 +66,8 @@ struct UsersPage {
 pub struct UsersQuery {
     q: Option<String>,
     status: Option<String>,
+    /// `yes` or `no`: whether the address is verified.
+    verified: Option<String>,
     page: Option<u32>,
 }
 
@@ -74,6 +79,11 @@ pub async fn list(
     let q = query.q.clone().unwrap_or_default().trim().to_owned();
     let status_raw = query.status.clone().unwrap_or_default();
     let status = users::UserStatus::parse(&status_raw);
+    let verified = match query.verified.as_deref() {
+        Some("yes") => Some(true),
+        Some("no") => Some(false),
+        _ => None,
+    };
     let page = page_number(query.page);
     let search = q.clone();
     let found = db::run(&state.pool, move |conn| {
@@ -81,6 +91,7 @@ pub async fn list(
             conn,
             Some(&search),
             status,
+            verified,
             offset(page),
             PER_PAGE,
         )?)
@@ -92,13 +103,26 @@ pub async fn list(
     } else {
         String::new()
     };
-    let list = list_url("/admin/users", &[("q", &q), ("status", &status_shown)]);
+    let verified_shown = match verified {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "",
+    };
+    let list = list_url(
+        "/admin/users",
+        &[
+            ("q", &q),
+            ("status", &status_shown),
+            ("verified", verified_shown),
+        ],
+    );
     let (found, pager) = Pager::split(found, &list, page);
     html(&UsersPage {
         layout: operator.layout()?,
         rows: found.iter().map(UserRow::from).collect(),
         q,
         status: status_shown,
+        verified: verified_shown.to_owned(),
         pager,
     })
 }

@@ -19,7 +19,7 @@ pub fn insert_user(conn: &mut DbConnection, email: &str) -> String {
             id: &id,
             email,
             name: Some("田中太郎"),
-            password_hash: "$argon2id$placeholder",
+            password_hash: Some("$argon2id$placeholder"),
             email_verified: false,
             role: users::ROLE_USER,
             created_at: now,

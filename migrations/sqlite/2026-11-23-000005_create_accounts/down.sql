@@ -1,0 +1,2 @@
+DROP TABLE social_sign_ins;
+DROP TABLE accounts;
