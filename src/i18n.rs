@@ -10,6 +10,16 @@ pub enum Lang {
     Ja,
 }
 
+/// A handler's argument: the language of the request (mails, messages).
+impl actix_web::FromRequest for Lang {
+    type Error = std::convert::Infallible;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(Ok(Self::from_request(req)))
+    }
+}
+
 impl Lang {
     pub fn from_request(req: &HttpRequest) -> Self {
         req.headers()

@@ -4,10 +4,11 @@ use actix_web::cookie::Cookie;
 
 use super::client_info::ClientInfo;
 use super::throttle::Action;
-use super::{AuthUser, credentials, session_lifecycle};
+use super::{AuthUser, credentials, email_verification, session_lifecycle};
 use crate::db::{self, audit, reset_tokens, sessions, users, users::User};
 use crate::domain::{Email, Password};
 use crate::error::{ApiError, ErrorCode};
+use crate::i18n::Lang;
 use crate::state::AppState;
 
 pub struct NewAccount {
@@ -22,6 +23,7 @@ pub async fn sign_up(
     state: &AppState,
     client: &ClientInfo,
     account: NewAccount,
+    lang: Lang,
 ) -> Result<(User, Cookie<'static>), ApiError> {
     state
         .throttle
@@ -65,6 +67,7 @@ pub async fn sign_up(
 
     let cookie =
         session_lifecycle::start_browser_session(state, client, &user, true, "user.signup").await?;
+    email_verification::mail_later(state, &user, lang);
     Ok((user, cookie))
 }
 

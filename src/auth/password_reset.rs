@@ -4,11 +4,13 @@
 use chrono::TimeDelta;
 
 use super::client_info::ClientInfo;
-use super::throttle::Action;
+use super::frontend_link::frontend_link;
+use super::throttle::{Action, MailKind};
 use super::tokens;
 use crate::db::{self, audit, reset_tokens, sessions, users};
 use crate::domain::{Email, Password};
 use crate::error::{ApiError, ErrorCode};
+use crate::i18n::Lang;
 use crate::mail;
 use crate::state::AppState;
 
@@ -19,7 +21,12 @@ const RESET_TOKEN_LIFETIME: TimeDelta = TimeDelta::minutes(30);
 /// little, whether or not the address has an account: the per-IP budget is counted
 /// after it (an address found out of budget there gets no mail, and 429 from then on),
 /// then the lookup, the token and the mail.
-pub async fn request(state: &AppState, client: &ClientInfo, email: Email) -> Result<(), ApiError> {
+pub async fn request(
+    state: &AppState,
+    client: &ClientInfo,
+    email: Email,
+    lang: Lang,
+) -> Result<(), ApiError> {
     state
         .throttle
         .refuse_known_block(Action::ForgotPassword, client.ip)?;
@@ -35,7 +42,7 @@ pub async fn request(state: &AppState, client: &ClientInfo, email: Email) -> Res
             }
             return;
         }
-        if let Err(e) = issue_and_mail(&state, ip_text, email).await {
+        if let Err(e) = issue_and_mail(&state, ip_text, email, lang).await {
             log::error!("password reset request could not be handled: {e}");
         }
     });
@@ -46,13 +53,14 @@ async fn issue_and_mail(
     state: &AppState,
     ip: Option<String>,
     email: Email,
+    lang: Lang,
 ) -> Result<(), ApiError> {
     let limits = state.throttle.accounts();
     let token = tokens::new_secret();
     let token_hash = tokens::hash_secret(&token);
     let recipient = db::run(&state.pool, move |conn| {
         let now = db::now();
-        if !limits.reset_mail_allowed(conn, &email, now)? {
+        if !limits.mail_allowed(conn, MailKind::Reset, email.as_str(), now)? {
             return Ok(None);
         }
         let Some(user) = users::find_by_email(conn, email.as_str())? else {
@@ -73,21 +81,11 @@ async fn issue_and_mail(
     })
     .await?;
     if let Some(address) = recipient {
-        let link = reset_link(&state.settings.frontend_url, &token);
-        match mail::reset_message(state.mailer.from(), &address, &link) {
-            Ok(message) => state.mailer.send_later(message),
-            Err(e) => log::error!("reset mail could not be built: {e}"),
-        }
+        let link = frontend_link(&state.settings.frontend_url, "reset-password", &token);
+        let built = mail::reset_message(state.mailer.from(), &address, lang, &link);
+        state.mailer.send_built("reset", built);
     }
     Ok(())
-}
-
-fn reset_link(frontend: &url::Url, token: &str) -> String {
-    let mut url = frontend.clone();
-    let path = format!("{}/reset-password", frontend.path().trim_end_matches('/'));
-    url.set_path(&path);
-    url.query_pairs_mut().clear().append_pair("token", token);
-    url.to_string()
 }
 
 /// /reset-password: spends the token and sets the new password; every session of the
@@ -128,6 +126,8 @@ pub async fn complete(
                 return Err(ApiError::new(ErrorCode::InvalidToken));
             };
             users::set_password_hash(conn, &user.id, &hash)?;
+            // The link reached the address's inbox: that proves the address.
+            users::set_email_verified(conn, &user.id, &user.email, now)?;
             sessions::revoke_all_for_user(conn, &user.id, None, now)?;
             reset_tokens::spend_all_for_user(conn, &user.id, now)?;
             limits.forget_all_failed_logins(conn, &user.email)?;

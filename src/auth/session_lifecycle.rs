@@ -7,12 +7,13 @@ use chrono::{NaiveDateTime, TimeDelta};
 
 use super::client_info::ClientInfo;
 use super::jwt::{Claims, JwtKeys};
-use super::{cookies, credentials, tokens};
+use super::{cookies, credentials, email_verification, tokens};
 use crate::db::sessions::{KIND_BEARER, KIND_BROWSER, Session};
 use crate::db::users::User;
 use crate::db::{self, DbConnection, audit, sessions};
 use crate::domain::Email;
 use crate::error::{ApiError, ErrorCode};
+use crate::i18n::Lang;
 use crate::state::AppState;
 
 /// A remember-me=false browser session lives one day.
@@ -80,8 +81,10 @@ pub async fn sign_in(
     email: Email,
     password: &str,
     remember: bool,
+    lang: Lang,
 ) -> Result<(User, Cookie<'static>), ApiError> {
     let user = credentials::check(state, client, email, password).await?;
+    email_verification::refuse_unverified(state, &user, lang)?;
     let cookie = start_browser_session(state, client, &user, remember, "user.login").await?;
     Ok((user, cookie))
 }
@@ -187,8 +190,10 @@ pub async fn issue_bearer(
     client: &ClientInfo,
     email: Email,
     password: &str,
+    lang: Lang,
 ) -> Result<TokenPair, ApiError> {
     let user = credentials::check(state, client, email, password).await?;
+    email_verification::refuse_unverified(state, &user, lang)?;
     let refresh_token = tokens::new_secret();
     let refresh_hash =
         tokens::hash_refresh_token(state.settings.secret_key.bytes(), &refresh_token);

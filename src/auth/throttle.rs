@@ -20,6 +20,12 @@ pub enum Action {
     Signup,
     ForgotPassword,
     ResetPassword,
+    /// Asking for a verification mail (send-verification-email).
+    VerificationMail,
+    /// Presenting a verification token (verify-email).
+    VerifyEmail,
+    /// Starting a social sign-in, and the provider's redirect back.
+    SocialSignIn,
     /// Re-entering the password before a sensitive change (change-password, withdraw).
     ConfirmPassword,
 }
@@ -32,6 +38,9 @@ impl Action {
             Action::Signup => "signup",
             Action::ForgotPassword => "forgot",
             Action::ResetPassword => "reset",
+            Action::VerificationMail => "verify-mail",
+            Action::VerifyEmail => "verify",
+            Action::SocialSignIn => "social",
             Action::ConfirmPassword => "confirm",
         }
     }
@@ -43,6 +52,10 @@ impl Action {
             Action::Signup => (10, TimeDelta::hours(1)),
             Action::ForgotPassword => (10, TimeDelta::hours(1)),
             Action::ResetPassword => (30, TimeDelta::hours(1)),
+            Action::VerificationMail => (10, TimeDelta::hours(1)),
+            Action::VerifyEmail => (30, TimeDelta::hours(1)),
+            // A start and a callback per sign-in: 30 sign-ins per 5 minutes, as login.
+            Action::SocialSignIn => (60, TimeDelta::minutes(5)),
             Action::ConfirmPassword => (30, TimeDelta::minutes(5)),
         }
     }
@@ -71,10 +84,10 @@ const SIGNUP_PER_ADDRESS: Policy = Policy {
     window: TimeDelta::hours(1),
 };
 
-/// Reset mails to one address: one a minute. Not a refusal: a request within the
-/// minute is answered as usual and sends nothing, since the mail already sent went to
-/// the owner's inbox, whoever asked for it.
-const RESET_MAIL_PER_ADDRESS: Policy = Policy {
+/// Reset or verification mails to one address: one of each a minute. Not a refusal: a
+/// request within the minute is answered as usual and sends nothing, since the mail
+/// already sent went to the owner's inbox, whoever asked for it.
+const MAIL_PER_ADDRESS: Policy = Policy {
     max_attempts: Some(1),
     window: TimeDelta::minutes(1),
 };
@@ -169,6 +182,13 @@ impl Throttle {
     }
 }
 
+/// The mails an address can be sent on anyone's request.
+#[derive(Debug, Clone, Copy)]
+pub enum MailKind {
+    Reset,
+    Verification,
+}
+
 /// Per-account limits, applied inside database work.
 #[derive(Debug, Clone, Copy)]
 pub struct AccountLimits {
@@ -192,19 +212,24 @@ impl AccountLimits {
         Ok(())
     }
 
-    /// Whether a reset mail may go to `email` now: the first request of the minute
+    /// Whether a mail of `kind` may go to `email` now: the first request of the minute
     /// may. Counting is one atomic increment, so of racing requests exactly one may.
-    pub fn reset_mail_allowed(
+    pub fn mail_allowed(
         self,
         conn: &mut DbConnection,
-        email: &Email,
+        kind: MailKind,
+        email: &str,
         now: NaiveDateTime,
     ) -> Result<bool, ApiError> {
         if !self.enabled {
             return Ok(true);
         }
-        let key = format!("forgot:{}", email.as_str());
-        let recorded = throttles::record_attempt(conn, &key, RESET_MAIL_PER_ADDRESS, now)?;
+        let prefix = match kind {
+            MailKind::Reset => "forgot",
+            MailKind::Verification => "verify-mail",
+        };
+        let key = format!("{prefix}:{email}");
+        let recorded = throttles::record_attempt(conn, &key, MAIL_PER_ADDRESS, now)?;
         Ok(recorded.attempts == 1)
     }
 

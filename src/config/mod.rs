@@ -81,6 +81,8 @@ pub struct Settings {
     pub metrics_bind: Option<String>,
     /// The bearer token that opens GET /metrics on the main address.
     pub metrics_token: Option<SecretString>,
+    /// Login and /token of an unverified address answer 403 EMAIL_NOT_VERIFIED.
+    pub require_email_verification: bool,
 }
 
 impl Settings {
@@ -143,7 +145,7 @@ impl Settings {
         if smtp_url.is_some() && mail_from.is_none() {
             return Err(ConfigError::new(
                 "MAIL_FROM",
-                "must be set when SMTP_URL is set (the From address of reset mails)",
+                "must be set when SMTP_URL is set (the From address of reset and verification mails)",
             ));
         }
         let admin_email = get("ADMIN_EMAIL");
@@ -224,6 +226,11 @@ impl Settings {
                 .transpose()?,
             metrics_bind,
             metrics_token: metrics_token.map(SecretString::from),
+            require_email_verification: parse_bool(
+                "REQUIRE_EMAIL_VERIFICATION",
+                get("REQUIRE_EMAIL_VERIFICATION"),
+                false,
+            )?,
         })
     }
 }

@@ -16,7 +16,11 @@ pub enum ErrorCode {
     Unauthorized,
     InvalidCredentials,
     TokenReused,
+    OauthFailed,
+    AccountNotLinked,
+    LastSignInMethod,
     AccountDisabled,
+    EmailNotVerified,
     Forbidden,
     CsrfFailed,
     NotFound,
@@ -32,7 +36,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Generic codes before specific ones: `for_status` takes the first match.
-    pub const ALL: [ErrorCode; 19] = [
+    pub const ALL: [ErrorCode; 23] = [
         Self::ValidationError,
         Self::Unauthorized,
         Self::Forbidden,
@@ -52,6 +56,10 @@ impl ErrorCode {
         Self::TokenReused,
         Self::AccountDisabled,
         Self::CsrfFailed,
+        Self::OauthFailed,
+        Self::AccountNotLinked,
+        Self::LastSignInMethod,
+        Self::EmailNotVerified,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -63,6 +71,10 @@ impl ErrorCode {
             Self::Unauthorized => "UNAUTHORIZED",
             Self::InvalidCredentials => "INVALID_CREDENTIALS",
             Self::TokenReused => "TOKEN_REUSED",
+            Self::OauthFailed => "OAUTH_FAILED",
+            Self::AccountNotLinked => "ACCOUNT_NOT_LINKED",
+            Self::LastSignInMethod => "LAST_SIGN_IN_METHOD",
+            Self::EmailNotVerified => "EMAIL_NOT_VERIFIED",
             Self::AccountDisabled => "ACCOUNT_DISABLED",
             Self::Forbidden => "FORBIDDEN",
             Self::CsrfFailed => "CSRF_FAILED",
@@ -83,11 +95,16 @@ impl ErrorCode {
             Self::ValidationError
             | Self::EmailTaken
             | Self::InvalidToken
-            | Self::InvalidPassword => StatusCode::BAD_REQUEST,
+            | Self::InvalidPassword
+            | Self::OauthFailed
+            | Self::AccountNotLinked
+            | Self::LastSignInMethod => StatusCode::BAD_REQUEST,
             Self::Unauthorized | Self::InvalidCredentials | Self::TokenReused => {
                 StatusCode::UNAUTHORIZED
             }
-            Self::AccountDisabled | Self::Forbidden | Self::CsrfFailed => StatusCode::FORBIDDEN,
+            Self::AccountDisabled | Self::EmailNotVerified | Self::Forbidden | Self::CsrfFailed => {
+                StatusCode::FORBIDDEN
+            }
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -129,7 +146,17 @@ impl ErrorCode {
             Self::Unauthorized => "Please sign in",
             Self::InvalidCredentials => "Incorrect email or password",
             Self::TokenReused => "This session has ended for your security; please sign in again",
+            Self::OauthFailed => "Signing in with the provider failed; please try again",
+            Self::AccountNotLinked => {
+                "This email already has an account; sign in to it first, or use a provider that has verified the email"
+            }
+            Self::LastSignInMethod => {
+                "This is your only way to sign in; set a password or link another provider first"
+            }
             Self::AccountDisabled => "This account has been disabled",
+            Self::EmailNotVerified => {
+                "Please verify your email address; we have sent you a new link"
+            }
             Self::Forbidden => "You are not allowed to do this",
             Self::CsrfFailed => "The request came from an origin that is not allowed",
             Self::NotFound => "Not found",
@@ -155,7 +182,17 @@ impl ErrorCode {
             Self::Unauthorized => "ログインしてください",
             Self::InvalidCredentials => "メールアドレスまたはパスワードが正しくありません",
             Self::TokenReused => "安全のためセッションを終了しました。もう一度ログインしてください",
+            Self::OauthFailed => "外部サービスでのログインに失敗しました。もう一度お試しください",
+            Self::AccountNotLinked => {
+                "このメールアドレスのアカウントが既にあります。先にそのアカウントでログインするか、メールアドレスを確認済みのサービスをご利用ください"
+            }
+            Self::LastSignInMethod => {
+                "これが唯一のログイン方法です。先にパスワードを設定するか、別のサービスを連携してください"
+            }
             Self::AccountDisabled => "このアカウントは無効化されています",
+            Self::EmailNotVerified => {
+                "メールアドレスの確認が必要です。確認用のリンクを再送しました"
+            }
             Self::Forbidden => "この操作は許可されていません",
             Self::CsrfFailed => "許可されていないオリジンからのリクエストです",
             Self::NotFound => "見つかりません",

@@ -2,7 +2,9 @@
 //! `<data dir>/outbox/`. Sending happens after the response, bounded in time; a
 //! failed send is logged and its mail kept in `outbox/failed/`, never dropped silently.
 
+mod letter;
 mod reset;
+mod verification;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -12,6 +14,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 
 pub use reset::reset_message;
+pub use verification::verification_message;
 
 use crate::config::{ConfigError, Settings};
 
@@ -51,6 +54,15 @@ impl Mailer {
 
     pub fn from(&self) -> &Mailbox {
         &self.from
+    }
+
+    /// Builds the mail and sends it in the background; a mail that cannot be built
+    /// (an address lettre refuses) is logged, never a failed request.
+    pub fn send_built(&self, what: &str, built: Result<Message, String>) {
+        match built {
+            Ok(message) => self.send_later(message),
+            Err(e) => log::error!("{what} mail could not be built: {e}"),
+        }
     }
 
     /// Sends (or files) the message in the background; returns at once.

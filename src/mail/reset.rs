@@ -1,31 +1,32 @@
 //! The password-reset mail.
 
 use lettre::Message;
-use lettre::message::header::{ContentTransferEncoding, ContentType};
-use lettre::message::{Mailbox, SinglePart};
+use lettre::message::Mailbox;
 
-/// The password-reset mail: English and Japanese, plain text, one link.
-pub fn reset_message(from: &Mailbox, to: &str, link: &str) -> Result<Message, String> {
-    let to: Mailbox = to.parse().map_err(|e| format!("recipient: {e}"))?;
-    let body = format!(
-        "Someone asked to reset the password of your account.\n\
-         To choose a new password, open this link within 30 minutes:\n\n{link}\n\n\
-         If it was not you, ignore this mail: your password stays as it is.\n\n\
-         ---\n\n\
-         パスワード再設定のリクエストを受け付けました。\n\
-         30分以内に次のリンクを開いて、新しいパスワードを設定してください。\n\n{link}\n\n\
-         お心当たりがない場合は、このメールを破棄してください。パスワードは変更されません。\n"
-    );
-    Message::builder()
-        .from(from.clone())
-        .to(to)
-        .subject("Reset your password / パスワードの再設定")
-        // Quoted-printable keeps the link readable in a raw .eml file.
-        .singlepart(
-            SinglePart::builder()
-                .header(ContentType::TEXT_PLAIN)
-                .header(ContentTransferEncoding::QuotedPrintable)
-                .body(body),
-        )
-        .map_err(|e| e.to_string())
+use super::letter::{Wording, compose};
+use crate::i18n::Lang;
+
+const EN: Wording = Wording {
+    subject: "Reset your password",
+    heading: "Reset your password",
+    lead: "Someone asked to reset the password of your account. To choose a new password, open this link within 30 minutes.",
+    button: "Choose a new password",
+    closing: "If it was not you, ignore this mail: your password stays as it is.",
+};
+
+const JA: Wording = Wording {
+    subject: "パスワードの再設定",
+    heading: "パスワードの再設定",
+    lead: "パスワード再設定のリクエストを受け付けました。30分以内に次のリンクを開いて、新しいパスワードを設定してください。",
+    button: "新しいパスワードを設定する",
+    closing: "お心当たりがない場合は、このメールを破棄してください。パスワードは変更されません。",
+};
+
+/// The password-reset mail in the language of the request that asked for it.
+pub fn reset_message(from: &Mailbox, to: &str, lang: Lang, link: &str) -> Result<Message, String> {
+    let wording = match lang {
+        Lang::En => &EN,
+        Lang::Ja => &JA,
+    };
+    compose(from, to, lang, wording, link)
 }

@@ -12,6 +12,7 @@ mod bearer;
 mod browser;
 mod cli;
 mod csrf_cors;
+mod email_verification;
 mod errors;
 mod files;
 mod health;

@@ -31,6 +31,8 @@ const CONTRACT: &[&str] = &[
     "DELETE /api/v1/auth/sessions/{id}",
     "DELETE /api/v1/auth/sessions",
     "POST /api/v1/user/withdraw",
+    "POST /api/v1/auth/send-verification-email",
+    "POST /api/v1/auth/verify-email",
 ];
 
 async fn openapi_document_matches_the_routes(app: TestApp) {

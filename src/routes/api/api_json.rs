@@ -38,6 +38,37 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     }
 }
 
+/// A JSON body that may be left out altogether (no body and no Content-Type):
+/// `T::default()` then. A body that is there is read as `ApiJson` reads it.
+pub struct OptionalApiJson<T>(pub T);
+
+impl<T> Deref for OptionalApiJson<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalApiJson<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let headers = req.headers();
+        let no_body = !headers.contains_key(actix_web::http::header::CONTENT_TYPE)
+            && headers
+                .get(actix_web::http::header::CONTENT_LENGTH)
+                .is_none_or(|length| length.as_bytes() == b"0")
+            && !headers.contains_key(actix_web::http::header::TRANSFER_ENCODING);
+        if no_body {
+            return Box::pin(async { Ok(OptionalApiJson(T::default())) });
+        }
+        let body = ApiJson::<T>::from_request(req, payload);
+        Box::pin(async move { Ok(OptionalApiJson(body.await?.0)) })
+    }
+}
+
 /// Deserializes `value`; each top-level field of the wrong type is set aside (as if
 /// missing) and named, and the rest is tried again, so one answer names them all.
 fn deserialize_naming_fields<T: DeserializeOwned>(mut value: Value) -> Result<T, ApiError> {

@@ -245,6 +245,21 @@ pub struct ForgotPasswordRequest {
     pub email: Option<String>,
 }
 
+/// `email` may be left out by a signed-in user: the mail goes to their own address.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SendVerificationEmailRequest {
+    #[schema(value_type = String, required = false)]
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyEmailRequest {
+    #[schema(value_type = String, required = true)]
+    pub token: Option<String>,
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResetPasswordRequest {

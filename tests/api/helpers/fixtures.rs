@@ -86,6 +86,30 @@ impl TestApp {
         panic!("fewer than {count} mails in the outbox after 5 s");
     }
 
+    /// The outbox's mails that link to the front-end's `page`, oldest first.
+    pub fn outbox_mails_to(&self, page: &str) -> Vec<String> {
+        let mut mails = self.outbox_mails();
+        mails.sort();
+        mails
+            .into_iter()
+            .map(|(_, text)| text)
+            .filter(|text| super::smtp::link_to(text, page).is_some())
+            .collect()
+    }
+
+    /// The outbox's mails linking to `page` once there are at least `count`,
+    /// waiting up to five seconds.
+    pub async fn wait_for_outbox_to(&self, page: &str, count: usize) -> Vec<String> {
+        for _ in 0..50 {
+            let mails = self.outbox_mails_to(page);
+            if mails.len() >= count {
+                return mails;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("fewer than {count} mails to /{page} in the outbox after 5 s");
+    }
+
     /// The live user with this email, as stored.
     pub async fn user_by_email(&self, email: &str) -> User {
         let email = email.to_owned();

@@ -6,7 +6,7 @@ mod backend;
 mod browser;
 mod fixtures;
 mod pg_cluster;
-mod smtp;
+pub mod smtp;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -21,7 +21,7 @@ pub use backend::{Backend, TestDb};
 pub use browser::Browser;
 pub use fixtures::{envelope, error_code, insert_user};
 pub use pg_cluster::PgCluster;
-pub use smtp::{SmtpListener, reset_link};
+pub use smtp::{SmtpListener, reset_link, token_of, verification_link};
 
 /// The front-end origin allowed by default (CORS_ORIGINS' default).
 pub const FRONTEND: &str = "http://localhost:3000";

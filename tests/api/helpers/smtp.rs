@@ -33,19 +33,26 @@ impl SmtpListener {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
-    /// Waits up to ten seconds for the n-th mail (1-based).
-    pub async fn wait_for(&self, n: usize) -> String {
+    /// Mails that link to the front-end's `page` (`reset-password`, `verify-email`).
+    pub fn mails_to(&self, page: &str) -> Vec<String> {
+        self.mails
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|mail| link_to(mail, page).is_some())
+            .cloned()
+            .collect()
+    }
+
+    /// Waits up to ten seconds for the n-th mail (1-based) linking to `page`.
+    pub async fn wait_for_link_to(&self, page: &str, n: usize) -> String {
         for _ in 0..100 {
-            if let Some(mail) = self.mails.lock().unwrap().get(n - 1) {
+            if let Some(mail) = self.mails_to(page).get(n - 1) {
                 return mail.clone();
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("mail {n} did not arrive");
-    }
-
-    pub fn count(&self) -> usize {
-        self.mails.lock().unwrap().len()
+        panic!("mail {n} to /{page} did not arrive");
     }
 }
 
@@ -87,13 +94,34 @@ async fn converse(
 
 /// The reset link in a mail's quoted-printable body.
 pub fn reset_link(mail: &str) -> String {
+    link_to(mail, "reset-password").expect("a reset link in the mail")
+}
+
+/// The verification link in a mail's quoted-printable body.
+pub fn verification_link(mail: &str) -> String {
+    link_to(mail, "verify-email").expect("a verification link in the mail")
+}
+
+/// The first link to the front-end's `page` (`…/page?token=…`) in the mail's text.
+pub fn link_to(mail: &str, page: &str) -> Option<String> {
     let decoded = decode_quoted_printable(mail);
-    let start = decoded.find("http").expect("a link in the mail");
+    let marker = format!("/{page}?token=");
+    let at = decoded.find(&marker)?;
+    let start = decoded[..at].rfind("http")?;
     decoded[start..]
-        .split_whitespace()
+        .split(|c: char| c.is_whitespace() || c == '"' || c == '<')
         .next()
-        .expect("link text")
-        .to_owned()
+        .map(str::to_owned)
+}
+
+/// The mail's text with quoted-printable undone (UTF-8 subjects stay encoded).
+pub fn decoded(mail: &str) -> String {
+    decode_quoted_printable(mail)
+}
+
+/// The token of a link made by `link_to`.
+pub fn token_of(link: &str) -> String {
+    link.split("token=").nth(1).expect("a token").to_owned()
 }
 
 fn decode_quoted_printable(text: &str) -> String {

@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 use crate::auth::client_info::ClientInfo;
 use crate::auth::{origin_check, session_lifecycle};
 use crate::error::ApiError;
+use crate::i18n::Lang;
 use crate::routes::api::api_json::ApiJson;
 use crate::routes::api::dto::{ErrorResponse, LoginRequest, UserResponse, UserView};
 use crate::routes::api::validate::Fields;
@@ -18,7 +19,7 @@ use crate::state::AppState;
         (status = 200, description = "Signed in; the session cookie is set", body = UserResponse),
         (status = 400, description = "VALIDATION_ERROR", body = ErrorResponse),
         (status = 401, description = "INVALID_CREDENTIALS", body = ErrorResponse),
-        (status = 403, description = "ACCOUNT_DISABLED, or CSRF_FAILED from a foreign origin", body = ErrorResponse),
+        (status = 403, description = "ACCOUNT_DISABLED, EMAIL_NOT_VERIFIED (REQUIRE_EMAIL_VERIFICATION), or CSRF_FAILED from a foreign origin", body = ErrorResponse),
         (status = 429, description = "RATE_LIMITED, with Retry-After", body = ErrorResponse),
     )
 )]
@@ -27,13 +28,14 @@ pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
     client: ClientInfo,
+    lang: Lang,
     body: ApiJson<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     origin_check::refuse_foreign_origin(&req, &state.settings, &state.proxies)?;
     let (email, password) = Fields::credentials(body.email.as_deref(), body.password.as_deref())?;
     let remember = body.remember_me.unwrap_or(true);
     let (user, cookie) =
-        session_lifecycle::sign_in(&state, &client, email, password, remember).await?;
+        session_lifecycle::sign_in(&state, &client, email, password, remember, lang).await?;
     Ok(HttpResponse::Ok().cookie(cookie).json(UserResponse {
         user: UserView::from(&user),
     }))

@@ -1,4 +1,5 @@
-//! /api/v1/auth: sign-up, login, logout, me, sessions, passwords.
+//! /api/v1/auth: sign-up, login, logout, me, sessions, passwords, email
+//! verification, social sign-in.
 
 mod login;
 mod logout;
@@ -7,6 +8,7 @@ mod my_sessions;
 mod password;
 mod signup;
 mod token;
+mod verification;
 
 use actix_web::web;
 use utoipa_actix_web::scope;
@@ -27,6 +29,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(password::change_password)
             .service(password::forgot_password)
             .service(password::reset_password)
+            .service(verification::send_verification_email)
+            .service(verification::verify_email)
             // A wrong method on a path of this scope: 405 with Allow, as at /api.
             .default_service(web::to(super::not_found)),
     );

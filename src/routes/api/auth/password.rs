@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, post, web};
 use crate::auth::client_info::ClientInfo;
 use crate::auth::{AuthUser, account, password_reset};
 use crate::error::{ApiError, ErrorCode};
+use crate::i18n::Lang;
 use crate::routes::api::api_json::ApiJson;
 use crate::routes::api::dto::{
     ChangePasswordRequest, ErrorResponse, ForgotPasswordRequest, ResetPasswordRequest,
@@ -61,6 +62,7 @@ pub async fn change_password(
 pub async fn forgot_password(
     state: web::Data<AppState>,
     client: ClientInfo,
+    lang: Lang,
     body: ApiJson<ForgotPasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut fields = Fields::default();
@@ -69,7 +71,7 @@ pub async fn forgot_password(
     let Some(email) = email else {
         return Err(ApiError::new(ErrorCode::ValidationError));
     };
-    password_reset::request(&state, &client, email).await?;
+    password_reset::request(&state, &client, email, lang).await?;
     Ok(HttpResponse::Ok().json(SuccessResponse::new(FORGOT_MESSAGE)))
 }
 

@@ -6,12 +6,14 @@ use crate::auth::account::{self, NewAccount};
 use crate::auth::client_info::ClientInfo;
 use crate::auth::origin_check;
 use crate::error::{ApiError, ErrorCode};
+use crate::i18n::Lang;
 use crate::routes::api::api_json::ApiJson;
 use crate::routes::api::dto::{ErrorResponse, SignupRequest, UserResponse, UserView};
 use crate::routes::api::validate::Fields;
 use crate::state::AppState;
 
-/// Create an account and sign in.
+/// Create an account and sign in; a verification link is mailed to the address (in
+/// the language of Accept-Language).
 #[utoipa::path(
     tag = "auth",
     request_body = SignupRequest,
@@ -27,6 +29,7 @@ pub async fn signup(
     req: HttpRequest,
     state: web::Data<AppState>,
     client: ClientInfo,
+    lang: Lang,
     body: ApiJson<SignupRequest>,
 ) -> Result<HttpResponse, ApiError> {
     origin_check::refuse_foreign_origin(&req, &state.settings, &state.proxies)?;
@@ -43,7 +46,7 @@ pub async fn signup(
         password,
         name,
     };
-    let (user, cookie) = account::sign_up(&state, &client, account).await?;
+    let (user, cookie) = account::sign_up(&state, &client, account, lang).await?;
     Ok(HttpResponse::Created().cookie(cookie).json(UserResponse {
         user: UserView::from(&user),
     }))

@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, post, web};
 use crate::auth::client_info::ClientInfo;
 use crate::auth::session_lifecycle;
 use crate::error::{ApiError, ErrorCode};
+use crate::i18n::Lang;
 use crate::routes::api::api_json::ApiJson;
 use crate::routes::api::dto::{ErrorResponse, RefreshRequest, TokenRequest, TokenResponse};
 use crate::routes::api::validate::Fields;
@@ -19,7 +20,7 @@ use crate::state::AppState;
         (status = 200, body = TokenResponse),
         (status = 400, description = "VALIDATION_ERROR", body = ErrorResponse),
         (status = 401, description = "INVALID_CREDENTIALS", body = ErrorResponse),
-        (status = 403, description = "ACCOUNT_DISABLED", body = ErrorResponse),
+        (status = 403, description = "ACCOUNT_DISABLED, or EMAIL_NOT_VERIFIED (REQUIRE_EMAIL_VERIFICATION)", body = ErrorResponse),
         (status = 429, description = "RATE_LIMITED, with Retry-After", body = ErrorResponse),
     )
 )]
@@ -27,10 +28,11 @@ use crate::state::AppState;
 pub async fn issue_token(
     state: web::Data<AppState>,
     client: ClientInfo,
+    lang: Lang,
     body: ApiJson<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (email, password) = Fields::credentials(body.email.as_deref(), body.password.as_deref())?;
-    let pair = session_lifecycle::issue_bearer(&state, &client, email, password).await?;
+    let pair = session_lifecycle::issue_bearer(&state, &client, email, password, lang).await?;
     Ok(HttpResponse::Ok().json(TokenResponse::from(pair)))
 }
 

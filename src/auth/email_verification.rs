@@ -1,0 +1,156 @@
+//! Email verification: a single-use link (24 hours, stored as its hash) mailed at
+//! sign-up and on request; spending it marks the address verified. With
+//! REQUIRE_EMAIL_VERIFICATION, an unverified address cannot log in.
+
+use chrono::TimeDelta;
+
+use super::client_info::ClientInfo;
+use super::frontend_link::frontend_link;
+use super::throttle::{Action, MailKind};
+use super::tokens;
+use crate::db::{self, audit, users, users::User, verification_tokens};
+use crate::domain::Email;
+use crate::error::{ApiError, ErrorCode};
+use crate::i18n::Lang;
+use crate::mail;
+use crate::state::AppState;
+
+const LIFETIME: TimeDelta = TimeDelta::hours(24);
+
+/// Whose address a send-verification-email request is about.
+pub enum Recipient {
+    /// Anyone may ask for a mail to an address: the answer never says whether it has
+    /// an account.
+    Address(Email),
+    /// The signed-in user's own address.
+    User(User),
+}
+
+/// Mails a fresh link to the user's address after the response, unless one went to
+/// that address within the minute (the limit per address).
+pub fn mail_later(state: &AppState, user: &User, lang: Lang) {
+    let (state, user_id, email) = (state.clone(), user.id.clone(), user.email.clone());
+    actix_web::rt::spawn(async move {
+        if let Err(e) = issue_and_mail(&state, user_id, email, lang).await {
+            log::error!("verification mail could not be sent: {e}");
+        }
+    });
+}
+
+async fn issue_and_mail(
+    state: &AppState,
+    user_id: String,
+    email: String,
+    lang: Lang,
+) -> Result<(), ApiError> {
+    let limits = state.throttle.accounts();
+    let token = tokens::new_secret();
+    let token_hash = tokens::hash_secret(&token);
+    let address = email.clone();
+    let allowed = db::run(&state.pool, move |conn| {
+        let now = db::now();
+        if !limits.mail_allowed(conn, MailKind::Verification, &address, now)? {
+            return Ok(false);
+        }
+        verification_tokens::insert(conn, &user_id, &address, &token_hash, now, now + LIFETIME)?;
+        Ok(true)
+    })
+    .await?;
+    if allowed {
+        let link = frontend_link(&state.settings.frontend_url, "verify-email", &token);
+        let built = mail::verification_message(state.mailer.from(), &email, lang, &link);
+        state.mailer.send_built("verification", built);
+    }
+    Ok(())
+}
+
+/// /send-verification-email: answered at once, the same way whatever the address;
+/// the per-IP budget, the lookup and the mail come after the response (as for
+/// forgot-password). Verified, disabled and unknown addresses get no mail.
+pub async fn request(
+    state: &AppState,
+    client: &ClientInfo,
+    recipient: Recipient,
+    lang: Lang,
+) -> Result<(), ApiError> {
+    state
+        .throttle
+        .refuse_known_block(Action::VerificationMail, client.ip)?;
+    let (state, ip) = (state.clone(), client.ip);
+    actix_web::rt::spawn(async move {
+        if let Err(e) = state
+            .throttle
+            .check_ip(&state.pool, Action::VerificationMail, ip)
+            .await
+        {
+            if e.code() != ErrorCode::RateLimited {
+                log::error!("verification mail request could not be counted: {e}");
+            }
+            return;
+        }
+        let user = match recipient {
+            Recipient::User(user) => Some(user),
+            Recipient::Address(email) => {
+                let found = db::run(&state.pool, move |conn| {
+                    Ok(users::find_by_email(conn, email.as_str())?)
+                })
+                .await;
+                match found {
+                    Ok(user) => user,
+                    Err(e) => {
+                        log::error!("verification mail request could not be handled: {e}");
+                        return;
+                    }
+                }
+            }
+        };
+        if let Some(user) = user.filter(|u| !u.email_verified && u.disabled_at.is_none()) {
+            mail_later(&state, &user, lang);
+        }
+    });
+    Ok(())
+}
+
+/// /verify-email: spends the token and marks the address it was sent to verified.
+pub async fn verify(state: &AppState, client: &ClientInfo, token: &str) -> Result<User, ApiError> {
+    state
+        .throttle
+        .check_ip(&state.pool, Action::VerifyEmail, client.ip)
+        .await?;
+    let token_hash = tokens::hash_secret(token);
+    let ip = client.ip_text();
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let now = db::now();
+            let Some((user_id, email)) = verification_tokens::consume(conn, &token_hash, now)?
+            else {
+                return Err(ApiError::new(ErrorCode::InvalidToken));
+            };
+            // The account's address changed, or it was withdrawn: the token proves
+            // nothing about the account any more.
+            if users::set_email_verified(conn, &user_id, &email, now)? == 0 {
+                return Err(ApiError::new(ErrorCode::InvalidToken));
+            }
+            verification_tokens::spend_all_for_user(conn, &user_id, now)?;
+            audit::record_user_action(
+                conn,
+                &user_id,
+                &email,
+                "user.email_verified",
+                ip.as_deref(),
+            )?;
+            users::find_by_id(conn, &user_id)?.ok_or_else(|| ApiError::new(ErrorCode::InvalidToken))
+        })
+    })
+    .await
+}
+
+/// With REQUIRE_EMAIL_VERIFICATION, an unverified user is refused (403
+/// EMAIL_NOT_VERIFIED) and sent a fresh link (at most one a minute).
+pub fn refuse_unverified(state: &AppState, user: &User, lang: Lang) -> Result<(), ApiError> {
+    if !state.settings.require_email_verification || user.email_verified {
+        return Ok(());
+    }
+    mail_later(state, user, lang);
+    Err(ApiError::new(ErrorCode::EmailNotVerified))
+}

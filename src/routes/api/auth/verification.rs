@@ -1,0 +1,81 @@
+//! POST /api/v1/auth/send-verification-email and /verify-email.
+
+use actix_web::{HttpResponse, post, web};
+
+use crate::auth::MaybeUser;
+use crate::auth::client_info::ClientInfo;
+use crate::auth::email_verification::{self, Recipient};
+use crate::error::{ApiError, ErrorCode};
+use crate::i18n::Lang;
+use crate::routes::api::api_json::{ApiJson, OptionalApiJson};
+use crate::routes::api::dto::{
+    ErrorResponse, SendVerificationEmailRequest, SuccessResponse, UserResponse, UserView,
+    VerifyEmailRequest,
+};
+use crate::routes::api::validate::Fields;
+use crate::state::AppState;
+
+const SENT_MESSAGE: &str =
+    "If this address has an account that is not verified yet, a verification link has been sent.";
+
+/// Mail a fresh verification link: to `email`, or without it to the signed-in user's
+/// address. The answer is the same whether or not the address has an account.
+#[utoipa::path(
+    tag = "verification",
+    request_body(content = SendVerificationEmailRequest, description = "`email`, or an empty object when signed in"),
+    responses(
+        (status = 200, body = SuccessResponse),
+        (status = 400, description = "VALIDATION_ERROR: no email and not signed in, or not an address", body = ErrorResponse),
+        (status = 403, description = "CSRF_FAILED: a cookie from a foreign origin", body = ErrorResponse),
+        (status = 429, description = "RATE_LIMITED, with Retry-After", body = ErrorResponse),
+    ),
+    security((), ("cookie" = []), ("bearer" = []))
+)]
+#[post("/send-verification-email")]
+pub async fn send_verification_email(
+    state: web::Data<AppState>,
+    client: ClientInfo,
+    lang: Lang,
+    caller: MaybeUser,
+    body: OptionalApiJson<SendVerificationEmailRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let recipient = match (body.email.as_deref(), caller.0) {
+        (None, Some(caller)) => Recipient::User(caller.user),
+        (given, _) => {
+            let mut fields = Fields::default();
+            let email = fields.email("email", given);
+            fields.finish()?;
+            Recipient::Address(email.ok_or_else(|| ApiError::new(ErrorCode::ValidationError))?)
+        }
+    };
+    email_verification::request(&state, &client, recipient, lang).await?;
+    Ok(HttpResponse::Ok().json(SuccessResponse::new(SENT_MESSAGE)))
+}
+
+/// Spend a verification token: the address it was sent to is verified.
+#[utoipa::path(
+    tag = "verification",
+    request_body = VerifyEmailRequest,
+    responses(
+        (status = 200, description = "The user, with `emailVerified: true`", body = UserResponse),
+        (status = 400, description = "INVALID_TOKEN (unknown, used or expired) or VALIDATION_ERROR", body = ErrorResponse),
+        (status = 429, description = "RATE_LIMITED, with Retry-After", body = ErrorResponse),
+    )
+)]
+#[post("/verify-email")]
+pub async fn verify_email(
+    state: web::Data<AppState>,
+    client: ClientInfo,
+    body: ApiJson<VerifyEmailRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let mut fields = Fields::default();
+    let token = fields.required("token", body.token.as_deref());
+    fields.finish()?;
+    let Some(token) = token else {
+        return Err(ApiError::new(ErrorCode::ValidationError));
+    };
+    let user = email_verification::verify(&state, &client, token).await?;
+    Ok(HttpResponse::Ok().json(UserResponse {
+        user: UserView::from(&user),
+    }))
+}
