@@ -74,6 +74,10 @@ pub fn field_message(english: &str, lang: Lang) -> &str {
         "must be a string" => "文字列にしてください",
         "must be true or false" => "true か false にしてください",
         "is invalid" => "正しくありません",
+        "is not a configured provider" => "設定されていないプロバイダーです",
+        "must be a path or a URL of a trusted origin" => {
+            "パスか、許可されたオリジンの URL にしてください"
+        }
         other => other,
     }
 }

@@ -14,5 +14,6 @@ pub mod metrics;
 pub mod middleware;
 pub mod private_files;
 pub mod routes;
+pub mod social;
 pub mod startup;
 pub mod state;

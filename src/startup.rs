@@ -37,6 +37,8 @@ pub enum StartupError {
     Config(#[from] ConfigError),
     #[error("cannot start the password hashing threads: {0}")]
     Hasher(std::io::Error),
+    #[error(transparent)]
+    Social(#[from] crate::social::SocialSetupError),
 }
 
 pub struct Application {
@@ -96,6 +98,7 @@ impl Application {
             mailer: Mailer::from_settings(&settings)?,
             throttle: Arc::new(Throttle::new(settings.rate_limit_enabled)),
             proxies: TrustedProxies::new(settings.trusted_proxies.clone()),
+            social: crate::social::SocialProviders::start(&settings, port)?,
             settings: settings.clone(),
             metrics,
         };

@@ -10,6 +10,7 @@ use crate::config::Settings;
 use crate::db::Pool;
 use crate::mail::Mailer;
 use crate::metrics::Metrics;
+use crate::social::SocialProviders;
 
 /// What every handler may need; cloned cheaply into each worker.
 #[derive(Clone)]
@@ -22,4 +23,5 @@ pub struct AppState {
     pub throttle: Arc<Throttle>,
     pub proxies: TrustedProxies,
     pub metrics: Arc<Metrics>,
+    pub social: SocialProviders,
 }

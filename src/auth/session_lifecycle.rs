@@ -98,6 +98,18 @@ pub async fn start_browser_session(
     remember: bool,
     action: &'static str,
 ) -> Result<Cookie<'static>, ApiError> {
+    start_browser_session_noted(state, client, user, remember, action, None).await
+}
+
+/// The same, with details for the audit entry (`provider=google`).
+pub async fn start_browser_session_noted(
+    state: &AppState,
+    client: &ClientInfo,
+    user: &User,
+    remember: bool,
+    action: &'static str,
+    details: Option<String>,
+) -> Result<Cookie<'static>, ApiError> {
     let lifetime = if remember {
         TimeDelta::days(state.settings.access_token_expire_days)
     } else {
@@ -119,7 +131,14 @@ pub async fn start_browser_session(
                 now,
             )?;
             let ip = client.ip_text();
-            audit::record_user_action(conn, &user_id, &email, action, ip.as_deref())?;
+            audit::record_user_action_with(
+                conn,
+                &user_id,
+                &email,
+                action,
+                ip.as_deref(),
+                details.as_deref(),
+            )?;
             Ok(created)
         })
     })

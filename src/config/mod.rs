@@ -5,6 +5,7 @@
 mod database_url;
 mod origins;
 mod secret_key;
+mod social;
 
 use std::net::ToSocketAddrs;
 use std::path::PathBuf;
@@ -15,6 +16,7 @@ pub use database_url::DatabaseUrl;
 pub use origins::{AllowedOrigins, OriginRule, normalize_origin};
 use secrecy::SecretString;
 pub use secret_key::SecretKey;
+pub use social::{ProviderSettings, ProviderSource};
 
 #[derive(Debug, thiserror::Error)]
 #[error("configuration error: {var}: {problem}")]
@@ -83,9 +85,28 @@ pub struct Settings {
     pub metrics_token: Option<SecretString>,
     /// Login and /token of an unverified address answer 403 EMAIL_NOT_VERIFIED.
     pub require_email_verification: bool,
+    /// Google and the OpenID Connect providers of OIDC_PROVIDERS.
+    pub social_providers: Vec<ProviderSettings>,
 }
 
 impl Settings {
+    /// The origin browsers reach this server at: PUBLIC_ORIGIN, else the address it
+    /// listens on (`port` is the bound one; `localhost` for an all-interfaces bind).
+    /// Redirect URIs registered at sign-in providers start with it.
+    pub fn public_base_url(&self, port: u16) -> String {
+        if let Some(origin) = &self.public_origin {
+            return origin.clone();
+        }
+        let host = self
+            .bind
+            .rsplit_once(':')
+            .map_or(self.bind.as_str(), |(host, _)| host);
+        match host {
+            "0.0.0.0" | "[::]" | "" => format!("http://localhost:{port}"),
+            host => format!("http://{host}:{port}"),
+        }
+    }
+
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
@@ -231,6 +252,7 @@ impl Settings {
                 get("REQUIRE_EMAIL_VERIFICATION"),
                 false,
             )?,
+            social_providers: social::parse_providers(get)?,
         })
     }
 }

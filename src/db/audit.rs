@@ -91,12 +91,30 @@ pub fn record_user_action(
     action: &str,
     ip: Option<&str>,
 ) -> QueryResult<()> {
-    record_event(
+    record_user_action_with(conn, user_id, email, action, ip, None)
+}
+
+/// The same, with details (`provider=google` for a social sign-in).
+pub fn record_user_action_with(
+    conn: &mut DbConnection,
+    user_id: &str,
+    email: &str,
+    action: &str,
+    ip: Option<&str>,
+    details: Option<&str>,
+) -> QueryResult<()> {
+    record(
         conn,
-        (Some(user_id), Some(email)),
-        action,
-        Some(("user", user_id)),
-        ip,
+        &NewAuditEntry {
+            actor_id: Some(user_id),
+            actor_email: Some(email),
+            action,
+            target_type: Some("user"),
+            target_id: Some(user_id),
+            ip,
+            details,
+            created_at: super::now(),
+        },
     )
 }
 

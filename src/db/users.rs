@@ -96,6 +96,11 @@ pub fn set_role(conn: &mut DbConnection, id: &str, role: &str) -> QueryResult<us
     .execute(conn)
 }
 
+/// The picture a provider gave, for a user it created.
+pub fn set_image(conn: &mut DbConnection, id: &str, image: &str) -> QueryResult<usize> {
+    super::update(users::table.find(id), users::image.eq(Some(image))).execute(conn)
+}
+
 pub fn set_password_hash(conn: &mut DbConnection, id: &str, hash: &str) -> QueryResult<usize> {
     super::update(
         users::table.find(id),

@@ -25,5 +25,6 @@ mod rate_limits;
 mod repository;
 mod schema;
 mod sessions;
+mod social;
 mod standalone;
 mod withdraw;

@@ -33,6 +33,11 @@ const CONTRACT: &[&str] = &[
     "POST /api/v1/user/withdraw",
     "POST /api/v1/auth/send-verification-email",
     "POST /api/v1/auth/verify-email",
+    "GET /api/v1/auth/providers",
+    "POST /api/v1/auth/sign-in/social",
+    "GET /api/v1/auth/callback/{provider}",
+    "GET /api/v1/auth/accounts",
+    "DELETE /api/v1/auth/accounts/{provider}",
 ];
 
 async fn openapi_document_matches_the_routes(app: TestApp) {

@@ -41,6 +41,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The provider identities linked to the caller's account. */
+        get: operations["accounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/accounts/{provider}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Unlink the caller's identity at `provider`; refused when it is the only way left
+         *     to sign in (no password, no other provider).
+         */
+        delete: operations["unlink"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/callback/{provider}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where the provider sends the browser back. Always a redirect: to `callbackURL`
+         *     signed in, or to `errorCallbackURL` with `?error=OAUTH_FAILED`,
+         *     `ACCOUNT_NOT_LINKED`, `ACCOUNT_DISABLED`, `EMAIL_NOT_VERIFIED` or `RATE_LIMITED`.
+         */
+        get: operations["callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/change-password": {
         parameters: {
             query?: never;
@@ -129,6 +187,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The sign-in providers configured and ready (a discovered provider appears once its
+         *     discovery has succeeded).
+         */
+        get: operations["providers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/refresh": {
         parameters: {
             query?: never;
@@ -157,6 +235,26 @@ export interface paths {
         put?: never;
         /** Set a new password with a mailed token; every session of the user is revoked. */
         post: operations["reset_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/send-verification-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail a fresh verification link: to `email`, or without it to the signed-in user's
+         *     address. The answer is the same whether or not the address has an account.
+         */
+        post: operations["send_verification_email"];
         delete?: never;
         options?: never;
         head?: never;
@@ -198,6 +296,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/sign-in/social": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a sign-in with a provider: the answer is the provider's authorization URL
+         *     (code flow, PKCE S256, state, nonce) and a cookie binding the sign-in to this
+         *     browser for 10 minutes. Called while signed in, it links the provider's identity to
+         *     the signed-in user instead.
+         */
+        post: operations["sign_in_social"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/signup": {
         parameters: {
             query?: never;
@@ -207,7 +327,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account and sign in. */
+        /**
+         * Create an account and sign in; a verification link is mailed to the address (in
+         *     the language of Accept-Language).
+         */
         post: operations["signup"];
         delete?: never;
         options?: never;
@@ -226,6 +349,23 @@ export interface paths {
         put?: never;
         /** Exchange email and password for an access token and a refresh token. */
         post: operations["issue_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/verify-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Spend a verification token: the address it was sent to is verified. */
+        post: operations["verify_email"];
         delete?: never;
         options?: never;
         head?: never;
@@ -274,13 +414,24 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AccountView: {
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The address the provider gave at the last sign-in. */
+            email: string | null;
+            /** @example google */
+            provider: string;
+        };
+        AccountsResponse: {
+            accounts: components["schemas"]["AccountView"][];
+        };
         ChangePasswordRequest: {
             currentPassword: string;
             newPassword: string;
         };
         ErrorDetail: {
             /** @enum {string} */
-            code: "VALIDATION_ERROR" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "REQUEST_TIMEOUT" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_REQUEST" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "EMAIL_TAKEN" | "INVALID_TOKEN" | "INVALID_PASSWORD" | "INVALID_CREDENTIALS" | "TOKEN_REUSED" | "ACCOUNT_DISABLED" | "CSRF_FAILED";
+            code: "VALIDATION_ERROR" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "REQUEST_TIMEOUT" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_REQUEST" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "EMAIL_TAKEN" | "INVALID_TOKEN" | "INVALID_PASSWORD" | "INVALID_CREDENTIALS" | "TOKEN_REUSED" | "ACCOUNT_DISABLED" | "CSRF_FAILED" | "OAUTH_FAILED" | "ACCOUNT_NOT_LINKED" | "LAST_SIGN_IN_METHOD" | "EMAIL_NOT_VERIFIED";
             details?: components["schemas"]["ErrorDetails"];
             /**
              * @description For people: English, or Japanese when Accept-Language prefers `ja`.
@@ -337,12 +488,26 @@ export interface components {
             /** @example Logged out */
             message: string;
         };
+        ProviderView: {
+            /** @example google */
+            id: string;
+            /** @example Google */
+            name: string;
+        };
+        ProvidersResponse: {
+            /** @description The configured providers ready for sign-in, in the configuration's order. */
+            providers: components["schemas"]["ProviderView"][];
+        };
         RefreshRequest: {
             refreshToken: string;
         };
         ResetPasswordRequest: {
             newPassword: string;
             token: string;
+        };
+        /** @description `email` may be left out by a signed-in user: the mail goes to their own address. */
+        SendVerificationEmailRequest: {
+            email?: string;
         };
         SessionView: {
             /** Format: date-time */
@@ -369,6 +534,31 @@ export interface components {
             name?: string | null;
             /** @description 8 to 128 characters. */
             password: string;
+        };
+        /**
+         * @description The field names are the contract's: `callbackURL`, not `callbackUrl` (both are
+         *     accepted).
+         */
+        SocialSignInRequest: {
+            /**
+             * @description Where the browser lands signed in: a path of FRONTEND_URL, or a URL on
+             *     FRONTEND_URL's origin or one of CORS_ORIGINS.
+             * @example /dashboard
+             */
+            callbackURL: string;
+            /**
+             * @description Where the browser lands on failure, with `?error=<CODE>`; default
+             *     `{FRONTEND_URL}/login`. The same origins as `callbackURL`.
+             * @example /login
+             */
+            errorCallbackURL?: string;
+            /** @example google */
+            provider: string;
+        };
+        SocialSignInResponse: {
+            redirect: boolean;
+            /** @description The provider's authorization URL: send the browser there. */
+            url: string;
         };
         SuccessResponse: {
             message: string;
@@ -414,6 +604,9 @@ export interface components {
             role: "user" | "admin";
             /** Format: date-time */
             updatedAt: string;
+        };
+        VerifyEmailRequest: {
+            token: string;
         };
         WithdrawRequest: {
             confirmPassword: string;
@@ -472,6 +665,119 @@ export interface operations {
                 content: {
                     "application/json": unknown;
                 };
+            };
+        };
+    };
+    accounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountsResponse"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    unlink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The provider's id */
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unlinked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description LAST_SIGN_IN_METHOD */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description CSRF_FAILED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description NOT_FOUND: no identity of this provider is linked */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    callback: {
+        parameters: {
+            query?: {
+                /** @description The authorization code */
+                code?: string;
+                /** @description The state the sign-in was started with */
+                state?: string;
+                /** @description Set by the provider when the user declined */
+                error?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The provider's id */
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To `callbackURL` with the session cookie set, or to `errorCallbackURL?error=<CODE>` */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -606,7 +912,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description ACCOUNT_DISABLED, or CSRF_FAILED from a foreign origin */
+            /** @description ACCOUNT_DISABLED, EMAIL_NOT_VERIFIED (REQUIRE_EMAIL_VERIFICATION), or CSRF_FAILED from a foreign origin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -692,6 +998,25 @@ export interface operations {
             };
         };
     };
+    providers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProvidersResponse"];
+                };
+            };
+        };
+    };
     refresh: {
         parameters: {
             query?: never;
@@ -757,6 +1082,57 @@ export interface operations {
             };
             /** @description INVALID_TOKEN or VALIDATION_ERROR */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    send_verification_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description `email`, or an empty object when signed in */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendVerificationEmailRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessResponse"];
+                };
+            };
+            /** @description VALIDATION_ERROR: no email and not signed in, or not an address */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description CSRF_FAILED: a cookie from a foreign origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED, with Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -878,6 +1254,57 @@ export interface operations {
             };
         };
     };
+    sign_in_social: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SocialSignInRequest"];
+            };
+        };
+        responses: {
+            /** @description Send the browser to `url` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SocialSignInResponse"];
+                };
+            };
+            /** @description VALIDATION_ERROR: unknown provider, or a callback outside the trusted origins */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description CSRF_FAILED: a browser on a foreign origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED, with Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     signup: {
         parameters: {
             query?: never;
@@ -968,8 +1395,50 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description ACCOUNT_DISABLED */
+            /** @description ACCOUNT_DISABLED, or EMAIL_NOT_VERIFIED (REQUIRE_EMAIL_VERIFICATION) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED, with Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    verify_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyEmailRequest"];
+            };
+        };
+        responses: {
+            /** @description The user, with `emailVerified: true` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserResponse"];
+                };
+            };
+            /** @description INVALID_TOKEN (unknown, used or expired) or VALIDATION_ERROR */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 
 use crate::auth::session_lifecycle::TokenPair;
+use crate::db::accounts::Account;
 use crate::db::sessions::{KINDS, Session};
 use crate::db::users::{ROLE_ADMIN, ROLE_USER, User};
 use crate::error::ErrorCode;
@@ -304,4 +305,73 @@ pub struct RefreshRequest {
     #[serde(alias = "refresh_token")]
     #[schema(value_type = String, required = true)]
     pub refresh_token: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProviderView {
+    #[schema(example = "google")]
+    pub id: String,
+    #[schema(example = "Google")]
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProvidersResponse {
+    /// The configured providers ready for sign-in, in the configuration's order.
+    pub providers: Vec<ProviderView>,
+}
+
+/// The field names are the contract's: `callbackURL`, not `callbackUrl` (both are
+/// accepted).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SocialSignInRequest {
+    #[schema(value_type = String, required = true, example = "google")]
+    pub provider: Option<String>,
+    /// Where the browser lands signed in: a path of FRONTEND_URL, or a URL on
+    /// FRONTEND_URL's origin or one of CORS_ORIGINS.
+    #[serde(rename = "callbackURL", alias = "callbackUrl", alias = "callback_url")]
+    #[schema(value_type = String, required = true, example = "/dashboard")]
+    pub callback_url: Option<String>,
+    /// Where the browser lands on failure, with `?error=<CODE>`; default
+    /// `{FRONTEND_URL}/login`. The same origins as `callbackURL`.
+    #[serde(
+        rename = "errorCallbackURL",
+        alias = "errorCallbackUrl",
+        alias = "error_callback_url"
+    )]
+    #[schema(value_type = String, required = false, example = "/login")]
+    pub error_callback_url: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SocialSignInResponse {
+    /// The provider's authorization URL: send the browser there.
+    pub url: String,
+    pub redirect: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountView {
+    #[schema(example = "google")]
+    pub provider: String,
+    /// The address the provider gave at the last sign-in.
+    #[schema(required = true)]
+    pub email: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&Account> for AccountView {
+    fn from(account: &Account) -> Self {
+        Self {
+            provider: account.provider.clone(),
+            email: account.email.clone(),
+            created_at: utc(account.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountsResponse {
+    pub accounts: Vec<AccountView>,
 }

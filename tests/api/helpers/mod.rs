@@ -5,6 +5,7 @@ mod admin;
 mod backend;
 mod browser;
 mod fixtures;
+pub mod oidc;
 mod pg_cluster;
 pub mod smtp;
 

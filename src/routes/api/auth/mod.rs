@@ -7,6 +7,7 @@ mod me;
 mod my_sessions;
 mod password;
 mod signup;
+mod social;
 mod token;
 mod verification;
 
@@ -31,6 +32,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(password::reset_password)
             .service(verification::send_verification_email)
             .service(verification::verify_email)
+            .service(social::providers)
+            .service(social::sign_in_social)
+            .service(social::callback)
+            .service(social::accounts)
+            .service(social::unlink)
             // A wrong method on a path of this scope: 405 with Allow, as at /api.
             .default_service(web::to(super::not_found)),
     );

@@ -1,0 +1,196 @@
+//! Social sign-in: GET /providers, POST /sign-in/social, GET /callback/{provider},
+//! GET /accounts, DELETE /accounts/{provider}.
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+
+use crate::auth::client_info::ClientInfo;
+use crate::auth::{AuthUser, MaybeUser, origin_check};
+use crate::error::ApiError;
+use crate::i18n::Lang;
+use crate::routes::api::api_json::ApiJson;
+use crate::routes::api::dto::{
+    AccountView, AccountsResponse, ErrorResponse, ProviderView, ProvidersResponse,
+    SocialSignInRequest, SocialSignInResponse,
+};
+use crate::social::flow::{self, CallbackQuery, SignInStart};
+use crate::social::{linked_accounts, return_url};
+use crate::state::AppState;
+
+const UNTRUSTED_URL: &str = "must be a path or a URL of a trusted origin";
+
+/// The sign-in providers configured and ready (a discovered provider appears once its
+/// discovery has succeeded).
+#[utoipa::path(
+    tag = "social",
+    responses((status = 200, body = ProvidersResponse))
+)]
+#[get("/providers")]
+pub async fn providers(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(ProvidersResponse {
+        providers: state
+            .social
+            .ready()
+            .iter()
+            .map(|p| ProviderView {
+                id: p.id.clone(),
+                name: p.name.clone(),
+            })
+            .collect(),
+    })
+}
+
+/// Start a sign-in with a provider: the answer is the provider's authorization URL
+/// (code flow, PKCE S256, state, nonce) and a cookie binding the sign-in to this
+/// browser for 10 minutes. Called while signed in, it links the provider's identity to
+/// the signed-in user instead.
+#[utoipa::path(
+    tag = "social",
+    request_body = SocialSignInRequest,
+    responses(
+        (status = 200, description = "Send the browser to `url`", body = SocialSignInResponse),
+        (status = 400, description = "VALIDATION_ERROR: unknown provider, or a callback outside the trusted origins", body = ErrorResponse),
+        (status = 403, description = "CSRF_FAILED: a browser on a foreign origin", body = ErrorResponse),
+        (status = 429, description = "RATE_LIMITED, with Retry-After", body = ErrorResponse),
+    ),
+    security((), ("cookie" = []), ("bearer" = []))
+)]
+#[post("/sign-in/social")]
+pub async fn sign_in_social(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    client: ClientInfo,
+    caller: MaybeUser,
+    body: ApiJson<SocialSignInRequest>,
+) -> Result<HttpResponse, ApiError> {
+    origin_check::refuse_foreign_origin(&req, &state.settings, &state.proxies)?;
+    let mut fields = std::collections::BTreeMap::new();
+    let provider = body.provider.as_deref().map(str::trim).unwrap_or_default();
+    if provider.is_empty() {
+        fields.insert("provider".to_owned(), "is required".to_owned());
+    } else if state.social.get(provider).is_none() {
+        fields.insert(
+            "provider".to_owned(),
+            "is not a configured provider".to_owned(),
+        );
+    }
+    let landing = match body.callback_url.as_deref() {
+        None => {
+            fields.insert("callbackURL".to_owned(), "is required".to_owned());
+            None
+        }
+        Some(raw) => {
+            let trusted = return_url::trusted(&state.settings, raw.trim());
+            if trusted.is_none() {
+                fields.insert("callbackURL".to_owned(), UNTRUSTED_URL.to_owned());
+            }
+            trusted
+        }
+    };
+    let error_callback = match body.error_callback_url.as_deref() {
+        None => Some(flow::default_error_url(&state.settings)),
+        Some(raw) => {
+            let trusted = return_url::trusted(&state.settings, raw.trim());
+            if trusted.is_none() {
+                fields.insert("errorCallbackURL".to_owned(), UNTRUSTED_URL.to_owned());
+            }
+            trusted
+        }
+    };
+    let (Some(landing), Some(error_landing), true) = (landing, error_callback, fields.is_empty())
+    else {
+        return Err(ApiError::validation(fields));
+    };
+    let start = SignInStart {
+        provider: provider.to_owned(),
+        callback: landing,
+        error_callback: error_landing,
+        link_to: caller.0.map(|c| c.user.id),
+    };
+    let (url, cookie) = flow::start(&state, &client, start).await?;
+    Ok(HttpResponse::Ok()
+        .cookie(cookie)
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(SocialSignInResponse {
+            url: url.to_string(),
+            redirect: true,
+        }))
+}
+
+/// Where the provider sends the browser back. Always a redirect: to `callbackURL`
+/// signed in, or to `errorCallbackURL` with `?error=OAUTH_FAILED`,
+/// `ACCOUNT_NOT_LINKED`, `ACCOUNT_DISABLED`, `EMAIL_NOT_VERIFIED` or `RATE_LIMITED`.
+#[utoipa::path(
+    tag = "social",
+    params(
+        ("provider" = String, Path, description = "The provider's id"),
+        ("code" = Option<String>, Query, description = "The authorization code"),
+        ("state" = Option<String>, Query, description = "The state the sign-in was started with"),
+        ("error" = Option<String>, Query, description = "Set by the provider when the user declined"),
+    ),
+    responses(
+        (status = 302, description = "To `callbackURL` with the session cookie set, or to `errorCallbackURL?error=<CODE>`"),
+    )
+)]
+#[get("/callback/{provider}")]
+pub async fn callback(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    client: ClientInfo,
+    lang: Lang,
+    provider: web::Path<String>,
+) -> HttpResponse {
+    // A malformed query is the provider's (or someone's) mistake: the same redirect
+    // as any other refusal, never a JSON page in the browser.
+    let query = web::Query::<CallbackQuery>::from_query(req.query_string())
+        .map(web::Query::into_inner)
+        .unwrap_or_default();
+    let key = req
+        .cookie(&flow::pending_cookie_name(&state.settings))
+        .map(|c| c.value().to_owned());
+    flow::finish(&state, &client, &provider, query, key, lang).await
+}
+
+/// The provider identities linked to the caller's account.
+#[utoipa::path(
+    tag = "social",
+    responses(
+        (status = 200, body = AccountsResponse),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorResponse),
+    ),
+    security(("cookie" = []), ("bearer" = []))
+)]
+#[get("/accounts")]
+pub async fn accounts(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    let linked = linked_accounts::list(&state, &caller.user.id).await?;
+    Ok(HttpResponse::Ok().json(AccountsResponse {
+        accounts: linked.iter().map(AccountView::from).collect(),
+    }))
+}
+
+/// Unlink the caller's identity at `provider`; refused when it is the only way left
+/// to sign in (no password, no other provider).
+#[utoipa::path(
+    tag = "social",
+    params(("provider" = String, Path, description = "The provider's id")),
+    responses(
+        (status = 204, description = "Unlinked"),
+        (status = 400, description = "LAST_SIGN_IN_METHOD", body = ErrorResponse),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorResponse),
+        (status = 403, description = "CSRF_FAILED", body = ErrorResponse),
+        (status = 404, description = "NOT_FOUND: no identity of this provider is linked", body = ErrorResponse),
+    ),
+    security(("cookie" = []), ("bearer" = []))
+)]
+#[delete("/accounts/{provider}")]
+pub async fn unlink(
+    state: web::Data<AppState>,
+    client: ClientInfo,
+    caller: AuthUser,
+    provider: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    linked_accounts::unlink(&state, &client, &caller.user, provider.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,52 @@
+//! A user's linked identities: listing them, and unlinking one, never the last way
+//! the user has to sign in.
+
+use crate::auth::client_info::ClientInfo;
+use crate::db::{self, accounts, accounts::Account, audit, users::User};
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+pub async fn list(state: &AppState, user_id: &str) -> Result<Vec<Account>, ApiError> {
+    let user_id = user_id.to_owned();
+    db::run(&state.pool, move |conn| {
+        Ok(accounts::for_user(conn, &user_id)?)
+    })
+    .await
+}
+
+/// 404 when no identity of `provider` is linked; LAST_SIGN_IN_METHOD when it is the
+/// only one and the user has no password.
+pub async fn unlink(
+    state: &AppState,
+    client: &ClientInfo,
+    user: &User,
+    provider: String,
+) -> Result<(), ApiError> {
+    let (user_id, email, has_password, ip) = (
+        user.id.clone(),
+        user.email.clone(),
+        user.password_hash.is_some(),
+        client.ip_text(),
+    );
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            if !accounts::has_provider(conn, &user_id, &provider)? {
+                return Err(ApiError::new(ErrorCode::NotFound));
+            }
+            if !has_password && accounts::count_for_user(conn, &user_id)? <= 1 {
+                return Err(ApiError::new(ErrorCode::LastSignInMethod));
+            }
+            accounts::delete(conn, &user_id, &provider)?;
+            audit::record_user_action_with(
+                conn,
+                &user_id,
+                &email,
+                "user.account_unlinked",
+                ip.as_deref(),
+                Some(&format!("provider={provider}")),
+            )?;
+            Ok(())
+        })
+    })
+    .await
+}

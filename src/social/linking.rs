@@ -1,0 +1,138 @@
+//! Whose account a provider identity is, as the contract rules it: a known identity
+//! is its user's; a new one creates a user, or joins the user with the same email
+//! only when the provider vouches for that email; a signed-in user who started the
+//! sign-in links it to themselves.
+
+use chrono::NaiveDateTime;
+
+use super::provider::Identity;
+use crate::db::{self, DbConnection, accounts, users, users::User};
+use crate::domain::Email;
+use crate::error::{ApiError, ErrorCode};
+
+/// What became of the identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// It was known: its user signs in.
+    Known,
+    /// A new user was created for it.
+    Created,
+    /// It was added to an existing user.
+    Linked,
+}
+
+/// The user the identity signs in (or was linked to), inside one write transaction.
+pub fn resolve(
+    conn: &mut DbConnection,
+    provider: &str,
+    identity: &Identity,
+    link_to: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<(User, Outcome), ApiError> {
+    db::write_transaction(conn, |conn| {
+        let known = accounts::find(conn, provider, &identity.subject)?;
+        let (user, outcome) = match (known, link_to) {
+            (Some(account), Some(me)) if account.user_id != me => {
+                return Err(ApiError::new(ErrorCode::AccountNotLinked));
+            }
+            (Some(account), _) => {
+                accounts::set_email(conn, provider, &identity.subject, identity.email.as_deref())?;
+                (live_user(conn, &account.user_id)?, Outcome::Known)
+            }
+            (None, Some(me)) => {
+                let user = live_user(conn, me)?;
+                attach(conn, provider, identity, &user, now)?;
+                (user, Outcome::Linked)
+            }
+            (None, None) => first_sign_in(conn, provider, identity, now)?,
+        };
+        if user.disabled_at.is_some() {
+            return Err(ApiError::new(ErrorCode::AccountDisabled));
+        }
+        // The provider vouches for the address the account has: that proves it.
+        if !user.email_verified
+            && identity.email_verified
+            && identity
+                .email
+                .as_deref()
+                .and_then(|e| Email::parse(e).ok())
+                .as_ref()
+                .map(Email::as_str)
+                == Some(user.email.as_str())
+        {
+            users::set_email_verified(conn, &user.id, &user.email, now)?;
+        }
+        let user = live_user(conn, &user.id)?;
+        Ok((user, outcome))
+    })
+}
+
+fn first_sign_in(
+    conn: &mut DbConnection,
+    provider: &str,
+    identity: &Identity,
+    now: NaiveDateTime,
+) -> Result<(User, Outcome), ApiError> {
+    // An account needs an address: a provider that gives none (the `email` scope
+    // refused) cannot create one.
+    let Some(email) = identity.email.as_deref().and_then(|e| Email::parse(e).ok()) else {
+        log::warn!("sign-in with `{provider}` refused: the ID token carries no usable email");
+        return Err(ApiError::new(ErrorCode::OauthFailed));
+    };
+    if let Some(existing) = users::find_by_email(conn, email.as_str())? {
+        if !identity.email_verified {
+            return Err(ApiError::new(ErrorCode::AccountNotLinked));
+        }
+        attach(conn, provider, identity, &existing, now)?;
+        return Ok((existing, Outcome::Linked));
+    }
+    let user = User {
+        id: uuid::Uuid::new_v4().to_string(),
+        email: email.as_str().to_owned(),
+        name: identity.name.clone().filter(|n| !n.trim().is_empty()),
+        password_hash: None,
+        email_verified: identity.email_verified,
+        image: identity.picture.clone(),
+        role: users::ROLE_USER.to_owned(),
+        disabled_at: None,
+        deleted_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    users::insert(conn, &users::NewUser::from(&user))?;
+    if let Some(image) = &user.image {
+        users::set_image(conn, &user.id, image)?;
+    }
+    attach(conn, provider, identity, &user, now)?;
+    Ok((user, Outcome::Created))
+}
+
+/// Adds the identity to `user`; a user has one identity per provider.
+fn attach(
+    conn: &mut DbConnection,
+    provider: &str,
+    identity: &Identity,
+    user: &User,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    if accounts::has_provider(conn, &user.id, provider)? {
+        return Err(ApiError::new(ErrorCode::AccountNotLinked));
+    }
+    accounts::insert(
+        conn,
+        &accounts::NewAccount {
+            provider,
+            subject: &identity.subject,
+            user_id: &user.id,
+            email: identity.email.as_deref(),
+            created_at: now,
+        },
+    )?;
+    Ok(())
+}
+
+fn live_user(conn: &mut DbConnection, id: &str) -> Result<User, ApiError> {
+    users::find_by_id(conn, id)?
+        .filter(|u| u.deleted_at.is_none())
+        .ok_or_else(|| ApiError::new(ErrorCode::OauthFailed))
+}

@@ -1,0 +1,214 @@
+//! One sign-in provider: its endpoints and keys, the authorization URL it is sent to,
+//! and the code exchange that ends in a verified ID token.
+
+use std::sync::RwLock;
+
+use openidconnect::core::{
+    CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreIdTokenClaims, CoreJsonWebKeySet,
+};
+use openidconnect::reqwest;
+use openidconnect::{
+    AuthUrl, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken,
+    EndpointNotSet, EndpointSet, IssuerUrl, JsonWebKeySetUrl, Nonce, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, Scope, SignatureVerificationError, TokenResponse, TokenUrl,
+};
+
+/// Where a provider lives, from discovery or (Google) fixed.
+#[derive(Debug, Clone)]
+pub struct Endpoints {
+    pub issuer: IssuerUrl,
+    /// Other spellings of the issuer the provider puts in `iss` (Google writes
+    /// `accounts.google.com` without the scheme in some tokens).
+    pub issuer_aliases: Vec<String>,
+    pub authorization: AuthUrl,
+    pub token: TokenUrl,
+    pub jwks: JsonWebKeySetUrl,
+}
+
+pub struct Provider {
+    pub id: String,
+    pub name: String,
+    client_id: ClientId,
+    client_secret: ClientSecret,
+    redirect: RedirectUrl,
+    endpoints: Endpoints,
+    /// The provider's signing keys: from discovery, or empty until first needed; fetched
+    /// again when a token names a key not in the set (the provider rotated its keys).
+    keys: RwLock<CoreJsonWebKeySet>,
+}
+
+/// A client with the authorization and token endpoints set.
+type ReadyClient = CoreClient<
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+    EndpointNotSet,
+>;
+
+/// Where to send the browser, and what the callback needs to finish.
+pub struct Authorization {
+    pub url: url::Url,
+    pub state: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+}
+
+/// Who the provider says signed in, from a verified ID token.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub subject: String,
+    pub email: Option<String>,
+    /// Whether the provider vouches that the address is the user's.
+    pub email_verified: bool,
+    pub name: Option<String>,
+    pub picture: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderError {
+    #[error("the code exchange failed: {0}")]
+    Exchange(String),
+    #[error("the token response has no ID token")]
+    NoIdToken,
+    #[error("the ID token was refused: {0}")]
+    Claims(#[from] ClaimsVerificationError),
+    #[error("the ID token's issuer `{0}` is not the provider's")]
+    Issuer(String),
+    #[error("the provider's keys could not be fetched: {0}")]
+    Keys(String),
+}
+
+impl Provider {
+    pub fn new(
+        id: String,
+        name: String,
+        credentials: (ClientId, ClientSecret),
+        redirect: RedirectUrl,
+        endpoints: Endpoints,
+        keys: CoreJsonWebKeySet,
+    ) -> Self {
+        Self {
+            id,
+            name,
+            client_id: credentials.0,
+            client_secret: credentials.1,
+            redirect,
+            endpoints,
+            keys: RwLock::new(keys),
+        }
+    }
+
+    fn client(&self) -> ReadyClient {
+        let keys = match self.keys.read() {
+            Ok(keys) => keys.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        CoreClient::new(self.client_id.clone(), self.endpoints.issuer.clone(), keys)
+            .set_client_secret(self.client_secret.clone())
+            .set_auth_uri(self.endpoints.authorization.clone())
+            .set_token_uri(self.endpoints.token.clone())
+            .set_redirect_uri(self.redirect.clone())
+    }
+
+    /// A fresh authorization request: code flow, PKCE (S256), state and nonce, scopes
+    /// `openid email profile`.
+    pub fn authorization(&self) -> Authorization {
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let (url, state, nonce) = self
+            .client()
+            .authorize_url(
+                CoreAuthenticationFlow::AuthorizationCode,
+                CsrfToken::new_random,
+                Nonce::new_random,
+            )
+            .add_scope(Scope::new("email".into()))
+            .add_scope(Scope::new("profile".into()))
+            .set_pkce_challenge(challenge)
+            .url();
+        Authorization {
+            url,
+            state: state.secret().clone(),
+            nonce: nonce.secret().clone(),
+            pkce_verifier: verifier.secret().clone(),
+        }
+    }
+
+    /// Exchanges the code (with the PKCE verifier) and verifies the ID token: the
+    /// signature with the key its `kid` names, issuer, audience, expiry and nonce.
+    pub async fn identify(
+        &self,
+        http: &reqwest::Client,
+        code: String,
+        pkce_verifier: String,
+        nonce: &str,
+    ) -> Result<Identity, ProviderError> {
+        let response = self
+            .client()
+            .exchange_code(AuthorizationCode::new(code))
+            .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier))
+            .request_async(http)
+            .await
+            .map_err(|e| ProviderError::Exchange(e.to_string()))?;
+        let token = response.id_token().ok_or(ProviderError::NoIdToken)?;
+        let nonce = Nonce::new(nonce.to_owned());
+        let claims = match self.verify(token, &nonce) {
+            Err(ProviderError::Claims(ClaimsVerificationError::SignatureVerification(
+                SignatureVerificationError::NoMatchingKey,
+            ))) => {
+                self.fetch_keys(http).await?;
+                self.verify(token, &nonce)?
+            }
+            other => other?,
+        };
+        Ok(identity(&claims))
+    }
+
+    fn verify(
+        &self,
+        token: &CoreIdToken,
+        nonce: &Nonce,
+    ) -> Result<CoreIdTokenClaims, ProviderError> {
+        let client = self.client();
+        let aliases = &self.endpoints.issuer_aliases;
+        let verifier = client
+            .id_token_verifier()
+            .require_issuer_match(aliases.is_empty());
+        let claims = token.claims(&verifier, nonce)?.clone();
+        if !aliases.is_empty() {
+            let issuer = claims.issuer().as_str();
+            if issuer != self.endpoints.issuer.as_str() && !aliases.iter().any(|a| a == issuer) {
+                return Err(ProviderError::Issuer(issuer.to_owned()));
+            }
+        }
+        Ok(claims)
+    }
+
+    async fn fetch_keys(&self, http: &reqwest::Client) -> Result<(), ProviderError> {
+        let keys = CoreJsonWebKeySet::fetch_async(&self.endpoints.jwks, http)
+            .await
+            .map_err(|e| ProviderError::Keys(e.to_string()))?;
+        match self.keys.write() {
+            Ok(mut held) => *held = keys,
+            Err(poisoned) => *poisoned.into_inner() = keys,
+        }
+        Ok(())
+    }
+}
+
+fn identity(claims: &CoreIdTokenClaims) -> Identity {
+    Identity {
+        subject: claims.subject().as_str().to_owned(),
+        email: claims.email().map(|e| e.as_str().to_owned()),
+        email_verified: claims.email_verified().unwrap_or(false),
+        name: claims
+            .name()
+            .and_then(|n| n.get(None))
+            .map(|n| n.as_str().to_owned()),
+        picture: claims
+            .picture()
+            .and_then(|p| p.get(None))
+            .map(|p| p.as_str().to_owned()),
+    }
+}
