@@ -31,6 +31,8 @@ pub fn google(settings: &ProviderSettings, redirect: RedirectUrl) -> Result<Prov
         authorization: AuthUrl::new(GOOGLE_AUTHORIZATION.into()).map_err(|e| e.to_string())?,
         token: TokenUrl::new(GOOGLE_TOKEN.into()).map_err(|e| e.to_string())?,
         jwks: JsonWebKeySetUrl::new(GOOGLE_KEYS.into()).map_err(|e| e.to_string())?,
+        // Google puts the email in the ID token.
+        userinfo: None,
     };
     Ok(provider(
         settings,
@@ -61,6 +63,7 @@ pub async fn discover(
         authorization: metadata.authorization_endpoint().clone(),
         token,
         jwks: metadata.jwks_uri().clone(),
+        userinfo: metadata.userinfo_endpoint().cloned(),
     };
     Ok(provider(
         settings,

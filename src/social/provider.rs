@@ -3,6 +3,7 @@
 
 use std::sync::RwLock;
 
+use openidconnect::OAuth2TokenResponse;
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreIdTokenClaims, CoreJsonWebKeySet,
 };
@@ -11,6 +12,7 @@ use openidconnect::{
     AuthUrl, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken,
     EndpointNotSet, EndpointSet, IssuerUrl, JsonWebKeySetUrl, Nonce, PkceCodeChallenge,
     PkceCodeVerifier, RedirectUrl, Scope, SignatureVerificationError, TokenResponse, TokenUrl,
+    UserInfoUrl,
 };
 
 /// Where a provider lives, from discovery or (Google) fixed.
@@ -23,6 +25,9 @@ pub struct Endpoints {
     pub authorization: AuthUrl,
     pub token: TokenUrl,
     pub jwks: JsonWebKeySetUrl,
+    /// Asked for the email when the ID token carries none (providers that follow the
+    /// spec to the letter put scope claims only there).
+    pub userinfo: Option<UserInfoUrl>,
 }
 
 pub struct Provider {
@@ -78,6 +83,8 @@ pub enum ProviderError {
     Issuer(String),
     #[error("the provider's keys could not be fetched: {0}")]
     Keys(String),
+    #[error("the userinfo request failed: {0}")]
+    UserInfo(String),
 }
 
 impl Provider {
@@ -162,7 +169,53 @@ impl Provider {
             }
             other => other?,
         };
-        Ok(identity(&claims))
+        let mut identity = identity(&claims);
+        if identity.email.is_none()
+            && let Some(userinfo) = &self.endpoints.userinfo
+        {
+            self.complete_from_userinfo(http, userinfo, response.access_token(), &mut identity)
+                .await?;
+        }
+        Ok(identity)
+    }
+
+    /// Fills the email (and name, picture) from the userinfo endpoint, whose `sub`
+    /// must be the ID token's.
+    async fn complete_from_userinfo(
+        &self,
+        http: &reqwest::Client,
+        url: &UserInfoUrl,
+        access_token: &openidconnect::AccessToken,
+        identity: &mut Identity,
+    ) -> Result<(), ProviderError> {
+        let claims: openidconnect::core::CoreUserInfoClaims = self
+            .client()
+            .set_user_info_url(url.clone())
+            .user_info(
+                access_token.clone(),
+                Some(openidconnect::SubjectIdentifier::new(
+                    identity.subject.clone(),
+                )),
+            )
+            .require_issuer_match(false)
+            .request_async(http)
+            .await
+            .map_err(|e| ProviderError::UserInfo(e.to_string()))?;
+        identity.email = claims.email().map(|e| e.as_str().to_owned());
+        identity.email_verified = claims.email_verified().unwrap_or(false);
+        if identity.name.is_none() {
+            identity.name = claims
+                .name()
+                .and_then(|n| n.get(None))
+                .map(|n| n.as_str().to_owned());
+        }
+        if identity.picture.is_none() {
+            identity.picture = claims
+                .picture()
+                .and_then(|p| p.get(None))
+                .map(|p| p.as_str().to_owned());
+        }
+        Ok(())
     }
 
     fn verify(

@@ -8,6 +8,7 @@ use crate::helpers::{PASSWORD, TestApp, client};
 crate::on_both_backends!(
     the_audit_log_filters_by_action_actor_and_target,
     session_rows_show_a_short_user_agent_with_the_full_one_on_hover,
+    operators_see_verification_and_linked_accounts_and_can_resend_the_mail,
 );
 
 /// The sessions the panel lists for `email`, as revoke-form ids.
@@ -136,4 +137,58 @@ async fn session_rows_show_a_short_user_agent_with_the_full_one_on_hover(app: Te
     assert_eq!(icon.status(), 200);
     assert_eq!(icon.headers()["content-type"], "image/svg+xml");
     assert!(icon.text().await.unwrap().starts_with("<svg"));
+}
+
+async fn operators_see_verification_and_linked_accounts_and_can_resend_the_mail(app: TestApp) {
+    let operator = app.operator().await;
+    app.signup("unverified@example.com").await;
+    let id = app.user_id("unverified@example.com").await;
+    let user_id = id.clone();
+    app.with_db(move |conn| {
+        use diesel::prelude::*;
+        use sekisho::db::schema::auth_throttles as t;
+        sekisho::db::accounts::insert(
+            conn,
+            &sekisho::db::accounts::NewAccount {
+                provider: "acme",
+                subject: "acme-subject",
+                user_id: &user_id,
+                email: Some("at-acme@example.org"),
+                created_at: sekisho::db::now(),
+            },
+        )
+        .unwrap();
+        // The sign-up's mail went out within the minute: let the minute pass.
+        diesel::delete(t::table).execute(conn).unwrap();
+    })
+    .await;
+
+    let page = operator.page(&format!("/admin/users/{id}")).await;
+    assert!(page.contains("data-verified=\"no\""), "{page}");
+    assert!(page.contains("Linked accounts (1)"));
+    assert!(page.contains("at-acme@example.org"));
+    assert!(page.contains("Resend the verification mail"));
+
+    let unverified = operator.page("/admin/users?verified=no").await;
+    assert!(unverified.contains("unverified@example.com"));
+    let verified = operator.page("/admin/users?verified=yes").await;
+    assert!(!verified.contains("unverified@example.com"));
+    assert!(verified.contains("value=\"yes\" selected"));
+
+    let before = app.outbox_mails_to("verify-email").len();
+    let sent = operator
+        .submit(&format!("/admin/users/{id}/resend-verification"), &[])
+        .await;
+    assert_eq!(sent.status(), 303);
+    app.wait_for_outbox_to("verify-email", before + 1).await;
+    let audit = operator
+        .page("/admin/audit?action=admin.verification_resent")
+        .await;
+    assert!(audit.contains("admin.verification_resent"), "{audit}");
+
+    // Without the panel's form token: refused, nothing sent.
+    let forged = operator
+        .post(&format!("/admin/users/{id}/resend-verification"), &[])
+        .await;
+    assert_eq!(forged.status(), 403);
 }

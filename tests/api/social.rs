@@ -217,6 +217,23 @@ async fn a_first_sign_in_creates_a_verified_user_with_an_ordinary_session(db: Te
     let back = to_provider_and_back(&app, &rotated, &provider, plan).await;
     let done = callback(&rotated, &back).await;
     assert_eq!(location(&done), format!("{FRONTEND}/dashboard"));
+
+    // A provider that gives the email only at its userinfo endpoint.
+    let strict = client();
+    let mut plan = Plan::person("acme-userinfo", "userinfo@example.com");
+    plan.email_only_in_userinfo = true;
+    let back = to_provider_and_back(&app, &strict, &provider, plan).await;
+    assert!(sets_session(&callback(&strict, &back).await));
+    let me: Value = strict
+        .get(app.url("/api/v1/auth/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["user"]["email"], "userinfo@example.com");
+    assert_eq!(me["user"]["emailVerified"], true);
 }
 
 async fn refused_callbacks_redirect_with_their_code_and_no_session(db: TestDb) {

@@ -11,6 +11,15 @@ export type User = components["schemas"]["UserView"];
 export type Session = components["schemas"]["SessionView"];
 export type SignupBody = components["schemas"]["SignupRequest"];
 export type LoginBody = components["schemas"]["LoginRequest"];
+export type Provider = components["schemas"]["ProviderView"];
+export type LinkedAccount = components["schemas"]["AccountView"];
+
+export interface SocialSignInOptions {
+  /** Where the browser lands signed in: a path of the app, or a URL on a trusted origin. */
+  callbackURL: string;
+  /** Where it lands on failure, with `?error=<CODE>`. Default: the app's `/login`. */
+  errorCallbackURL?: string;
+}
 export type ApiClient = Client<paths>;
 
 export interface ClientOptions {
@@ -47,6 +56,18 @@ export interface SekishoClient {
   revokeSession(id: string): Promise<void>;
   revokeOtherSessions(): Promise<void>;
   withdraw(confirmPassword: string): Promise<string>;
+  /** The sign-in providers Sekisho has ready (Google, OpenID Connect providers). */
+  listProviders(): Promise<Provider[]>;
+  /** Starts a sign-in (or, signed in, a link) with `provider`: resolves to the
+   * provider's authorization URL; send the browser there (`location.assign(url)`). */
+  signInSocial(provider: string, options: SocialSignInOptions): Promise<string>;
+  listAccounts(): Promise<LinkedAccount[]>;
+  /** Fails with LAST_SIGN_IN_METHOD when it is the user's only way to sign in. */
+  unlinkAccount(provider: string): Promise<void>;
+  /** Mails a fresh verification link: to `email`, or to the signed-in user. */
+  sendVerificationEmail(email?: string): Promise<string>;
+  /** Spends a verification token; resolves to the user, now verified. */
+  verifyEmail(token: string): Promise<User>;
   /** Bearer mode: the tokens held now (null when signed out, and in cookie mode). */
   readonly tokens: TokenPair | null;
   /** Called when the session ends by itself: TOKEN_REUSED, an expired refresh token,
@@ -212,6 +233,29 @@ export function createClient(options: ClientOptions = {}): SekishoClient {
       const message = body(await api.POST("/api/v1/user/withdraw", { body: { confirmPassword } })).message;
       keeper?.clear("SIGNED_OUT");
       return message;
+    },
+    async listProviders() {
+      return body(await api.GET("/api/v1/auth/providers")).providers;
+    },
+    async signInSocial(provider, options) {
+      const answer = body(
+        await api.POST("/api/v1/auth/sign-in/social", {
+          body: { provider, callbackURL: options.callbackURL, errorCallbackURL: options.errorCallbackURL },
+        }),
+      );
+      return answer.url;
+    },
+    async listAccounts() {
+      return body(await api.GET("/api/v1/auth/accounts")).accounts;
+    },
+    async unlinkAccount(provider) {
+      await api.DELETE("/api/v1/auth/accounts/{provider}", { params: { path: { provider } } });
+    },
+    async sendVerificationEmail(email) {
+      return body(await api.POST("/api/v1/auth/send-verification-email", { body: email ? { email } : {} })).message;
+    },
+    async verifyEmail(token) {
+      return body(await api.POST("/api/v1/auth/verify-email", { body: { token } })).user;
     },
     onSignOut(listener) {
       return keeper ? keeper.onSignOut(listener) : () => undefined;

@@ -1,5 +1,16 @@
 export { createClient, defaultBaseUrl } from "./client.js";
-export type { ApiClient, ClientOptions, LoginBody, Session, SekishoClient, SignupBody, User } from "./client.js";
+export type {
+  ApiClient,
+  ClientOptions,
+  LinkedAccount,
+  LoginBody,
+  Provider,
+  Session,
+  SekishoClient,
+  SignupBody,
+  SocialSignInOptions,
+  User,
+} from "./client.js";
 export { SekishoError, isSekishoError } from "./errors.js";
 export type { ClientErrorCode, SekishoErrorCode, ServerErrorCode } from "./errors.js";
 export type { SignOutReason, TokenPair } from "./tokens.js";

@@ -292,3 +292,39 @@ describe("safeReturnPath", () => {
     }
   });
 });
+
+describe("social sign-in and verification", () => {
+  it("starts a social sign-in with the contract's field names and returns the provider's URL", async () => {
+    const { fetch, seen } = fakeFetch(async (request) => {
+      const path = new URL(request.url).pathname;
+      if (path === "/api/v1/auth/providers") return json(200, { providers: [{ id: "acme", name: "ACME" }] });
+      if (path === "/api/v1/auth/sign-in/social") return json(200, { url: "http://idp.test/authorize?x=1", redirect: true });
+      return envelope(404, "NOT_FOUND", "Not found");
+    });
+    const client = createClient({ baseUrl: BASE, fetch });
+    expect(await client.listProviders()).toEqual([{ id: "acme", name: "ACME" }]);
+    const url = await client.signInSocial("acme", { callbackURL: "/dashboard" });
+    expect(url).toBe("http://idp.test/authorize?x=1");
+    const sent = await seen[1]!.json();
+    expect(sent).toEqual({ provider: "acme", callbackURL: "/dashboard" });
+    expect(seen[1]!.credentials).toBe("include");
+  });
+
+  it("reports LAST_SIGN_IN_METHOD and verifies an email", async () => {
+    const { fetch, seen } = fakeFetch(async (request) => {
+      const path = new URL(request.url).pathname;
+      if (path === "/api/v1/auth/accounts/acme") return envelope(400, "LAST_SIGN_IN_METHOD", "This is your only way to sign in");
+      if (path === "/api/v1/auth/verify-email") return json(200, { user: { ...USER, emailVerified: true } });
+      if (path === "/api/v1/auth/send-verification-email") return json(200, { success: true, message: "sent" });
+      return envelope(404, "NOT_FOUND", "Not found");
+    });
+    const client = createClient({ baseUrl: BASE, fetch });
+    const error = await client.unlinkAccount("acme").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SekishoError);
+    expect((error as SekishoError).code).toBe("LAST_SIGN_IN_METHOD");
+    expect(seen[0]!.method).toBe("DELETE");
+    expect((await client.verifyEmail("t0ken")).emailVerified).toBe(true);
+    expect(await client.sendVerificationEmail()).toBe("sent");
+    expect(await seen[2]!.json()).toEqual({});
+  });
+});

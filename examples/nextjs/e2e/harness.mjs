@@ -55,11 +55,11 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
 }
 
 /** A release Sekisho on a fresh SQLite file; `extra` adds environment variables. */
-export async function startSekisho({ appOrigin, extra = {} }) {
+export async function startSekisho({ appOrigin, extra = {}, port: chosenPort }) {
   const binary = process.env.SEKISHO_BIN ?? path.join(REPO, "target/release/sekisho");
   if (!existsSync(binary)) throw new Error(`no server binary at ${binary}: run \`cargo build --release\` first`);
   const dir = mkdtempSync(path.join(tmpdir(), "sekisho-e2e-"));
-  const port = await freePort();
+  const port = chosenPort ?? (await freePort());
   const child = track(
     spawn(binary, ["serve"], {
       env: {
@@ -113,13 +113,54 @@ export async function startExample(distDir, port, env) {
 
 /** The reset link of the newest mail in the outbox (quoted-printable decoded), or
  * null before the first mail (the server makes the folder when it writes one). */
-export function lastResetLink(outbox) {
+/** The link to the app's `page` (`reset-password`, `verify-email`) in the newest mail
+ * of the outbox that has one, or null. */
+export function lastMailLink(outbox, page) {
   if (!existsSync(outbox)) return null;
-  const mails = readdirSync(outbox).filter((f) => f.endsWith(".eml")).sort();
-  if (mails.length === 0) return null;
-  const raw = readFileSync(path.join(outbox, mails.at(-1)), "utf8");
-  const text = raw.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
-  return text.match(/https?:\/\/\S+\/reset-password\?token=[A-Za-z0-9_-]+/)?.[0] ?? null;
+  const mails = readdirSync(outbox).filter((f) => f.endsWith(".eml")).sort().reverse();
+  const pattern = new RegExp(`https?://[^\\s"<]+/${page}\\?token=[A-Za-z0-9_-]+`);
+  for (const mail of mails) {
+    const raw = readFileSync(path.join(outbox, mail), "utf8");
+    const text = raw.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+    const found = text.match(pattern)?.[0];
+    if (found) return found;
+  }
+  return null;
+}
+
+/** Waits up to ten seconds for `lastMailLink` to find a link different from `previous`. */
+export async function waitForMailLink(outbox, page, previous = null) {
+  for (let i = 0; i < 100; i++) {
+    const link = lastMailLink(outbox, page);
+    if (link && link !== previous) return link;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no new /${page} link in ${outbox}`);
+}
+
+/** The test OpenID provider (oidc-provider, tests/oidc-provider) for `redirectUri`. */
+export async function startOidcProvider({ redirectUri, clientId, clientSecret }) {
+  const dir = path.join(REPO, "tests/oidc-provider");
+  if (!existsSync(path.join(dir, "node_modules/oidc-provider"))) {
+    throw new Error("tests/oidc-provider has no node_modules: run `npm ci` there first");
+  }
+  const child = track(
+    spawn(process.execPath, [path.join(dir, "launcher.mjs")], {
+      env: { PATH: process.env.PATH, CLIENT_ID: clientId, CLIENT_SECRET: clientSecret, REDIRECT_URIS: redirectUri },
+      stdio: ["ignore", "pipe", "ignore"],
+    }),
+    "oidc-provider",
+  );
+  const issuer = await new Promise((resolve, reject) => {
+    let buffer = "";
+    child.stdout.on("data", (chunk) => {
+      buffer += chunk;
+      const line = buffer.split("\n").find((l) => l.startsWith("{"));
+      if (line) resolve(JSON.parse(line).issuer);
+    });
+    child.once("exit", (code) => reject(new Error(`oidc-provider exited with ${code}`)));
+  });
+  return { issuer, child };
 }
 
 export function chromiumPath() {

@@ -16,11 +16,12 @@ import {
   CHROMIUM_ARGS,
   chromiumPath,
   freePort,
-  lastResetLink,
   REPO,
   startExample,
+  startOidcProvider,
   startSekisho,
   stopAll,
+  waitForMailLink,
 } from "./harness.mjs";
 
 const SHOTS = path.join(REPO, "target/screenshots/nextjs");
@@ -32,6 +33,9 @@ const MODES = {
   rewrites: { build: (api) => ({ SEKISHO_USE_REWRITES: "1", SEKISHO_INTERNAL_URL: api.url }), sekisho: {} },
 };
 
+// The test OpenID provider's client at Sekisho, as `acme` ("Continue with ACME").
+const OIDC_CLIENT = { clientId: "sekisho-e2e", clientSecret: "sekisho-e2e-secret" };
+
 const PASSWORD = "correct horse battery";
 const NEW_PASSWORD = "another staple 2026";
 
@@ -39,7 +43,24 @@ async function runMode(mode) {
   const started = Date.now();
   const appPort = await freePort();
   const app = `http://localhost:${appPort}`;
-  const api = await startSekisho({ appOrigin: app, extra: MODES[mode].sekisho });
+  // Where browsers reach Sekisho: its own port cross-origin, else the app's origin
+  // (the provider's redirect comes back through the proxy or the rewrite).
+  const apiPort = await freePort();
+  const publicOrigin = mode === "cross" ? `http://localhost:${apiPort}` : app;
+  const idp = await startOidcProvider({ redirectUri: `${publicOrigin}/api/v1/auth/callback/acme`, ...OIDC_CLIENT });
+  const api = await startSekisho({
+    appOrigin: app,
+    port: apiPort,
+    extra: {
+      ...MODES[mode].sekisho,
+      PUBLIC_ORIGIN: publicOrigin,
+      OIDC_PROVIDERS: "acme",
+      OIDC_ACME_ISSUER: idp.issuer,
+      OIDC_ACME_CLIENT_ID: OIDC_CLIENT.clientId,
+      OIDC_ACME_CLIENT_SECRET: OIDC_CLIENT.clientSecret,
+      OIDC_ACME_NAME: "ACME",
+    },
+  });
   const distDir = `.next-${mode}`;
   const buildMs = buildExample(distDir, MODES[mode].build(api));
   const next = await startExample(distDir, appPort, { SEKISHO_INTERNAL_URL: api.url });
@@ -72,6 +93,16 @@ async function runMode(mode) {
     // A reload keeps the session (the Server Component asks Sekisho with the cookie).
     await a.reload();
     assert.equal(await a.getByTestId("email").innerText(), email);
+
+    // The sign-up mailed a verification link; following it verifies the address.
+    assert.equal(await a.getByTestId("verified").innerText(), "no");
+    const verifyLink = await waitForMailLink(api.outbox, "verify-email");
+    assert.ok(verifyLink.startsWith(`${app}/verify-email?token=`), verifyLink);
+    await a.goto(verifyLink);
+    await a.getByRole("status").waitFor();
+    await shot(a, "email-verified");
+    await a.goto(`${app}/dashboard`);
+    assert.equal(await a.getByTestId("verified").innerText(), "yes");
 
     // A second browser: the guard sends it to /login with next=, and back after.
     const b = await (await browser.newContext()).newPage();
@@ -107,12 +138,7 @@ async function runMode(mode) {
     await b.getByRole("button", { name: "Send the link" }).click();
     await b.getByRole("status").waitFor();
     await shot(b, "forgot-sent");
-    let link = null;
-    for (let i = 0; i < 100 && !link; i++) {
-      link = lastResetLink(api.outbox);
-      if (!link) await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.ok(link, "a reset mail in the outbox");
+    const link = await waitForMailLink(api.outbox, "reset-password");
     assert.ok(link.startsWith(`${app}/reset-password?token=`), link);
     await b.goto(link);
     await b.getByLabel(/^New password/).fill(NEW_PASSWORD);
@@ -148,6 +174,36 @@ async function runMode(mode) {
     await b.locator("p[role=alert]").waitFor();
     assert.equal(await b.locator("p[role=alert]").getAttribute("data-code"), "INVALID_CREDENTIALS");
 
+    // "Continue with ACME": the provider's own login and consent pages, then back on
+    // the dashboard, signed in as a new user whose email the provider verified.
+    const c = await (await browser.newContext()).newPage();
+    await c.goto(`${app}/login`);
+    await c.getByRole("button", { name: "Continue with ACME" }).click();
+    await c.waitForURL((url) => url.href.startsWith(`${idp.issuer}/interaction/`));
+    await c.locator("input[name=login]").fill(`acme-${mode}`);
+    await c.locator("input[name=password]").fill("any password");
+    await shot(c, "provider-login");
+    await c.getByRole("button", { name: "Sign-in" }).click();
+    await c.getByRole("button", { name: "Continue" }).click();
+    await c.waitForURL(`${app}/dashboard`);
+    assert.equal(await c.getByTestId("email").innerText(), `acme-${mode}@acme.example`);
+    assert.equal(await c.getByTestId("verified").innerText(), "yes");
+    await shot(c, "social-dashboard");
+    // Settings lists the linked provider; unlinking the only way to sign in is refused.
+    await c.goto(`${app}/settings`);
+    const linked = c.locator("#linked-accounts tr[data-provider=acme]");
+    await linked.waitFor();
+    assert.match(await linked.innerText(), new RegExp(`acme-${mode}@acme.example`));
+    await linked.getByRole("button", { name: "Unlink" }).click();
+    await c.locator("#linked-accounts p[role=alert]").waitFor();
+    assert.equal(await c.locator("#linked-accounts p[role=alert]").getAttribute("data-code"), "LAST_SIGN_IN_METHOD");
+    await shot(c, "social-unlink-refused");
+    // A provider refusal comes back as ?error= on the login page, never a JSON page.
+    await c.goto(`${publicOrigin}/api/v1/auth/callback/acme?code=forged&state=forged`);
+    await c.waitForURL(/\/login\?error=OAUTH_FAILED/);
+    assert.equal(await c.locator("p[role=alert]").first().getAttribute("data-code"), "OAUTH_FAILED");
+    await shot(c, "social-refused");
+
     // Sekisho goes down: the pages say so instead of crashing or hanging.
     await a.goto(`${app}/signup`);
     await a.getByLabel("Email").fill(`down-${mode}@example.com`);
@@ -175,6 +231,7 @@ async function runMode(mode) {
     await browser.close();
     next.kill("SIGTERM");
     api.child.kill("SIGTERM");
+    idp.child.kill("SIGTERM");
   }
   console.log(`e2e ${mode}: passed (${step} screenshots; build ${(buildMs / 1000).toFixed(0)} s, total ${((Date.now() - started) / 1000).toFixed(0)} s)`);
 }

@@ -20,6 +20,8 @@ pub struct AuditRow {
     /// The actor's user page, when the actor is a user.
     pub actor_user: Option<String>,
     pub action: String,
+    /// What the entry adds (`provider=google`); empty when nothing.
+    pub details: String,
     pub target: String,
     /// The user page the target belongs to: the user itself, or the session's user.
     pub target_user: Option<String>,
@@ -37,6 +39,7 @@ impl From<AuditListing> for AuditRow {
                 .unwrap_or_else(|| "—".into()),
             actor_user: e.actor_id,
             action: e.action,
+            details: e.details.unwrap_or_default(),
             target: match (e.target_type, e.target_id) {
                 (Some(kind), Some(id)) => format!("{kind} {id}"),
                 _ => "—".into(),

@@ -13,8 +13,10 @@ use super::layout::{Layout, html, redirect};
 use super::operator::Operator;
 use super::pagination::{PER_PAGE, Pager, list_url, offset, page_number};
 use super::sessions::SessionRow;
+use crate::auth::email_verification;
 use crate::db::users::User;
-use crate::db::{self, audit, sessions, users};
+use crate::db::{self, accounts, audit, sessions, users};
+use crate::i18n::Lang;
 use crate::state::AppState;
 
 pub struct UserRow {
@@ -127,12 +129,21 @@ pub async fn list(
     })
 }
 
+/// A provider identity linked to the user, as the user page shows it.
+pub struct AccountRow {
+    pub provider: String,
+    pub email: String,
+    pub linked: String,
+}
+
 #[derive(Template)]
 #[template(path = "admin/user.html")]
 struct UserPage {
     layout: Layout,
     user: UserRow,
     email_verified: bool,
+    has_password: bool,
+    accounts: Vec<AccountRow>,
     updated: String,
     disabled_at: String,
     sessions: Vec<SessionRow>,
@@ -147,16 +158,26 @@ pub async fn show(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AdminError> {
     let id = path_id(id.into_inner())?;
-    let (user, live) = db::run(&state.pool, move |conn| {
+    let (user, live, linked) = db::run(&state.pool, move |conn| {
         let user = users::find_by_id(conn, &id)?;
         let live = sessions::list_active_for_user(conn, &id, db::now())?;
-        Ok((user, live))
+        let linked = accounts::for_user(conn, &id)?;
+        Ok((user, live, linked))
     })
     .await?;
     let user = user.ok_or(AdminError::NotFound)?;
     html(&UserPage {
         layout: operator.layout()?,
         email_verified: user.email_verified,
+        has_password: user.password_hash.is_some(),
+        accounts: linked
+            .iter()
+            .map(|a| AccountRow {
+                provider: a.provider.clone(),
+                email: a.email.clone().unwrap_or_default(),
+                linked: a.created_at.format("%Y-%m-%d %H:%M").to_string(),
+            })
+            .collect(),
         updated: user.updated_at.format("%Y-%m-%d %H:%M").to_string(),
         disabled_at: user
             .disabled_at
@@ -190,6 +211,9 @@ pub async fn act(
     let (id, action) = path.into_inner();
     let id = path_id(id)?;
     let back = format!("/admin/users/{id}");
+    if action == "resend-verification" {
+        return resend_verification(&state, &operator, id, &back).await;
+    }
     let (audit_action, done, destructive) = match action.as_str() {
         "disable" => (
             "admin.user_disabled",
@@ -250,4 +274,46 @@ pub async fn act(
     }
     flash(&operator.session, "success", done);
     Ok(redirect(&back))
+}
+
+/// POST /admin/users/{id}/resend-verification: a fresh link to an unverified address
+/// (at most one a minute per address, as for the user's own requests).
+async fn resend_verification(
+    state: &AppState,
+    operator: &Operator,
+    id: String,
+    back: &str,
+) -> Result<HttpResponse, AdminError> {
+    let operator_ids = (operator.user.id.clone(), operator.user.email.clone());
+    let ip = operator.client.ip_text();
+    let user = db::run(&state.pool, move |conn| {
+        let user = users::find_by_id(conn, &id)?.filter(|u| u.deleted_at.is_none());
+        if let Some(user) = user.as_ref().filter(|u| !u.email_verified) {
+            audit::record_event(
+                conn,
+                (Some(&operator_ids.0), Some(&operator_ids.1)),
+                "admin.verification_resent",
+                Some(("user", &user.id)),
+                ip.as_deref(),
+            )?;
+        }
+        Ok(user)
+    })
+    .await?;
+    let user = user.ok_or(AdminError::NotFound)?;
+    if user.email_verified {
+        flash(
+            &operator.session,
+            "error",
+            "This address is already verified.",
+        );
+    } else {
+        email_verification::mail_later(state, &user, Lang::En);
+        flash(
+            &operator.session,
+            "success",
+            "A verification link was sent (at most one a minute per address).",
+        );
+    }
+    Ok(redirect(back))
 }

@@ -33,6 +33,9 @@ pub struct Plan {
     pub expires_in: i64,
     /// Signs with key B, which the key set only publishes once `rotate_keys` is called.
     pub rotated_key: bool,
+    /// Leaves the email out of the ID token: only the userinfo endpoint gives it (as
+    /// providers that follow the spec to the letter do).
+    pub email_only_in_userinfo: bool,
 }
 
 impl Plan {
@@ -46,6 +49,7 @@ impl Plan {
             audience: None,
             expires_in: 300,
             rotated_key: false,
+            email_only_in_userinfo: false,
         }
     }
 }
@@ -65,6 +69,8 @@ struct Shared {
     /// The query of every authorization request, for the tests to look at.
     authorizations: Vec<HashMap<String, String>>,
     key_b_published: bool,
+    /// The plan behind each access token, for the userinfo endpoint.
+    userinfo: HashMap<String, Plan>,
     discovery_down: bool,
     token_requests: usize,
 }
@@ -101,6 +107,7 @@ impl FakeProvider {
                 .route("/jwks", web::get().to(jwks))
                 .route("/authorize", web::get().to(authorize))
                 .route("/token", web::post().to(token))
+                .route("/userinfo", web::get().to(userinfo))
         })
         .workers(1)
         .listen(listener)
@@ -159,6 +166,7 @@ async fn discovery(provider: web::Data<FakeProvider>) -> HttpResponse {
         "authorization_endpoint": format!("{issuer}/authorize"),
         "token_endpoint": format!("{issuer}/token"),
         "jwks_uri": format!("{issuer}/jwks"),
+        "userinfo_endpoint": format!("{issuer}/userinfo"),
         "response_types_supported": ["code"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
@@ -272,7 +280,9 @@ async fn token(
         "nonce": plan.nonce.clone().unwrap_or(grant.nonce),
         "email_verified": plan.email_verified,
     });
-    if let Some(email) = &plan.email {
+    if plan.email_only_in_userinfo {
+        claims.as_object_mut().unwrap().remove("email_verified");
+    } else if let Some(email) = &plan.email {
         claims["email"] = json!(email);
     }
     if let Some(name) = &plan.name {
@@ -282,10 +292,35 @@ async fn token(
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some(format!("test-key-{key}"));
     let id_token = jsonwebtoken::encode(&header, &claims, &signing_key(key)).unwrap();
+    let access_token = uuid::Uuid::new_v4().simple().to_string();
+    provider
+        .shared
+        .lock()
+        .unwrap()
+        .userinfo
+        .insert(access_token.clone(), plan);
     HttpResponse::Ok().json(json!({
-        "access_token": "an-access-token",
+        "access_token": access_token,
         "token_type": "Bearer",
         "expires_in": 300,
         "id_token": id_token,
     }))
+}
+
+async fn userinfo(provider: web::Data<FakeProvider>, req: HttpRequest) -> HttpResponse {
+    let token = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    let plan = provider.shared.lock().unwrap().userinfo.get(token).cloned();
+    match plan {
+        Some(plan) => HttpResponse::Ok().json(json!({
+            "sub": plan.subject,
+            "email": plan.email,
+            "email_verified": plan.email_verified,
+        })),
+        None => HttpResponse::Unauthorized().finish(),
+    }
 }

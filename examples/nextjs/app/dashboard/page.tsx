@@ -38,7 +38,7 @@ export default async function DashboardPage() {
           </tr>
           <tr>
             <th>Email verified</th>
-            <td>{user.emailVerified ? "yes" : "no"}</td>
+            <td data-testid="verified">{user.emailVerified ? "yes" : "no"}</td>
           </tr>
           <tr>
             <th>Role</th>

@@ -6,6 +6,7 @@ import { safeReturnPath } from "@sekisho/client";
 import { useSession } from "@sekisho/client/react";
 
 import { ErrorAlert, Field, text, useSubmit } from "../../components/forms";
+import { SocialButtons, SocialError } from "../../components/social";
 
 function LoginForm() {
   const { signIn, signedOutBecause } = useSession();
@@ -30,6 +31,8 @@ function LoginForm() {
       ) : null}
       {params.get("reset") === "1" ? <p className="alert ok">Your password was changed. Log in with the new one.</p> : null}
       {params.get("withdrawn") === "1" ? <p className="alert ok">Your account was deleted.</p> : null}
+      <SocialError code={params.get("error")} />
+      <SocialButtons next={next} />
       <ErrorAlert error={error} />
       <Field name="email" label="Email" type="email" error={error} autoComplete="email" />
       <Field name="password" label="Password" type="password" error={error} autoComplete="current-password" />

@@ -1,11 +1,21 @@
 "use client";
-import { useRouter } from "next/navigation";
-import { useState } from "react";
+import { useRouter, useSearchParams } from "next/navigation";
+import { Suspense, useState } from "react";
 import { useSession } from "@sekisho/client/react";
 
 import { ErrorAlert, Field, text, useSubmit } from "../../components/forms";
+import { LinkedAccounts } from "../../components/linked-accounts";
 
 export default function SettingsPage() {
+  return (
+    <Suspense fallback={<p className="muted">Loading…</p>}>
+      <Settings />
+    </Suspense>
+  );
+}
+
+function Settings() {
+  const params = useSearchParams();
   const { client, refetch } = useSession();
   const router = useRouter();
   const [changed, setChanged] = useState<string | null>(null);
@@ -21,8 +31,10 @@ export default function SettingsPage() {
   });
   return (
     <>
+      <LinkedAccounts linkError={params.get("error")} />
       <form className="card" onSubmit={change.onSubmit} noValidate id="change-password">
         <h1>Change password</h1>
+        <p className="muted">Signed up with a provider? Set a first password with &ldquo;Forgot your password?&rdquo; on the login page.</p>
         {changed ? (
           <p className="alert ok" role="status">
             {changed} Your other sessions were signed out.
