@@ -1,6 +1,6 @@
 //! What the server says when it starts: where it listens, where the panel and the API
-//! reference are, which origins may call it, and what to do first when nobody can
-//! sign in to the panel yet.
+//! reference are, which origins may call it, the redirect URIs to register at sign-in
+//! providers, and what to do first when nobody can sign in to the panel yet.
 
 use crate::db::{self, users};
 use crate::startup::Application;
@@ -26,6 +26,15 @@ pub async fn where_to_start(app: &Application) {
         );
     } else {
         log::info!("allowed origins (CORS_ORIGINS): {}", origins.join(", "));
+    }
+    for provider in &settings.social_providers {
+        log::info!(
+            "sign-in provider `{}` ({}): register the redirect URI {}/api/v1/auth/callback/{}",
+            provider.id,
+            provider.name,
+            settings.public_base_url(app.port()),
+            provider.id
+        );
     }
     match db::run(&app.state().pool, |conn| Ok(users::count_operators(conn)?)).await {
         Ok(0) => log::warn!(
