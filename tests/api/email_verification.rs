@@ -221,16 +221,7 @@ async fn a_completed_reset_proves_the_address(app: TestApp) {
 
 async fn required_verification_refuses_login_and_token_and_sends_a_fresh_link(db: TestDb) {
     let smtp = SmtpListener::start().await;
-    let url = smtp.url();
-    let app = TestApp::spawn_on(
-        db,
-        &[
-            ("SMTP_URL", url.as_str()),
-            ("MAIL_FROM", "Sekisho <auth@example.com>"),
-            ("REQUIRE_EMAIL_VERIFICATION", "true"),
-        ],
-    )
-    .await;
+    let app = TestApp::spawn_with_smtp(db, &smtp, &[("REQUIRE_EMAIL_VERIFICATION", "true")]).await;
     app.signup("strict@example.com").await;
     smtp.wait_for_link_to("verify-email", 1).await;
     // Let the sign-up's minute pass for the per-address counter.
@@ -284,15 +275,7 @@ async fn required_verification_refuses_login_and_token_and_sends_a_fresh_link(db
 
 async fn the_mail_speaks_the_sign_up_language(db: TestDb) {
     let smtp = SmtpListener::start().await;
-    let url = smtp.url();
-    let app = TestApp::spawn_on(
-        db,
-        &[
-            ("SMTP_URL", url.as_str()),
-            ("MAIL_FROM", "Sekisho <auth@example.com>"),
-        ],
-    )
-    .await;
+    let app = TestApp::spawn_with_smtp(db, &smtp, &[]).await;
     for (email, language) in [
         ("ja@example.com", "ja,en;q=0.5"),
         ("en@example.com", "en-US"),

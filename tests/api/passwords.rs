@@ -81,16 +81,8 @@ async fn change_password_checks_the_current_one_and_revokes_others(app: TestApp)
 
 async fn reset_mail_arrives_by_smtp_and_its_link_works(db: TestDb) {
     let smtp = SmtpListener::start().await;
-    let url = smtp.url();
-    let app = TestApp::spawn_on(
-        db,
-        &[
-            ("SMTP_URL", url.as_str()),
-            ("MAIL_FROM", "Sekisho <auth@example.com>"),
-            ("FRONTEND_URL", "https://app.example.com"),
-        ],
-    )
-    .await;
+    let app =
+        TestApp::spawn_with_smtp(db, &smtp, &[("FRONTEND_URL", "https://app.example.com")]).await;
     app.signup("reset@example.com").await;
     let phone = app.login_elsewhere("reset@example.com").await;
 

@@ -135,38 +135,17 @@ async fn a_first_sign_in_creates_a_verified_user_with_an_ordinary_session(db: Te
     assert_eq!(done.status(), 302);
     assert_eq!(location(&done), format!("{FRONTEND}/dashboard"));
     assert!(sets_session(&done));
-    let me: Value = browser
-        .get(app.url("/api/v1/auth/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.json_as(&browser, "/api/v1/auth/me").await;
     assert_eq!(me["user"]["email"], "new.person@example.com");
     assert_eq!(me["user"]["emailVerified"], true);
     assert_eq!(me["user"]["name"], "Acme Person");
 
-    let accounts: Value = browser
-        .get(app.url("/api/v1/auth/accounts"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let accounts: Value = app.json_as(&browser, "/api/v1/auth/accounts").await;
     assert_eq!(accounts["accounts"][0]["provider"], "acme");
     assert_eq!(accounts["accounts"][0]["email"], "New.Person@Example.com");
 
     // An ordinary browser session, in the list and the audit log.
-    let sessions: Value = browser
-        .get(app.url("/api/v1/auth/sessions"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let sessions: Value = app.json_as(&browser, "/api/v1/auth/sessions").await;
     assert_eq!(sessions["sessions"][0]["kind"], "browser");
     let audit: Vec<(String, Option<String>)> = app
         .with_db(|conn| {
@@ -224,14 +203,7 @@ async fn a_first_sign_in_creates_a_verified_user_with_an_ordinary_session(db: Te
     plan.email_only_in_userinfo = true;
     let back = to_provider_and_back(&app, &strict, &provider, plan).await;
     assert!(sets_session(&callback(&strict, &back).await));
-    let me: Value = strict
-        .get(app.url("/api/v1/auth/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.json_as(&strict, "/api/v1/auth/me").await;
     assert_eq!(me["user"]["email"], "userinfo@example.com");
     assert_eq!(me["user"]["emailVerified"], true);
 }
@@ -393,14 +365,7 @@ async fn an_email_joins_an_existing_account_only_when_the_provider_vouches(db: T
     .await;
     let done = callback(&browser, &back).await;
     assert!(sets_session(&done));
-    let me: Value = browser
-        .get(app.url("/api/v1/auth/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.json_as(&browser, "/api/v1/auth/me").await;
     assert_eq!(me["user"]["email"], "owner@example.com");
     assert_eq!(me["user"]["emailVerified"], true);
 
@@ -464,14 +429,7 @@ async fn the_last_way_to_sign_in_cannot_be_unlinked(db: TestDb) {
         .unwrap();
     assert_eq!(refused.status(), 400);
     assert_eq!(error_code(refused).await.1, "LAST_SIGN_IN_METHOD");
-    let accounts: Value = browser
-        .get(app.url("/api/v1/auth/accounts"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let accounts: Value = app.json_as(&browser, "/api/v1/auth/accounts").await;
     assert_eq!(accounts["accounts"].as_array().unwrap().len(), 1);
     assert_eq!(app.get("/api/v1/auth/accounts").await.status(), 401);
 }

@@ -106,6 +106,33 @@ impl TestApp {
         }
     }
 
+    /// The app with mail going to `smtp` (From: `Sekisho <auth@example.com>`).
+    pub async fn spawn_with_smtp(
+        db: TestDb,
+        smtp: &SmtpListener,
+        extra: &[(&str, &str)],
+    ) -> TestApp {
+        let url = smtp.url();
+        let mut vars = vec![
+            ("SMTP_URL", url.as_str()),
+            ("MAIL_FROM", "Sekisho <auth@example.com>"),
+        ];
+        vars.extend_from_slice(extra);
+        Self::spawn_on(db, &vars).await
+    }
+
+    /// GET `path` with `browser`'s cookies; the JSON body, whatever the status.
+    pub async fn json_as(&self, browser: &reqwest::Client, path: &str) -> serde_json::Value {
+        browser
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
+            .json()
+            .await
+            .expect("JSON body")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
