@@ -5,7 +5,9 @@
 use serde_json::{Value, json};
 
 use crate::helpers::oidc::{CLIENT_ID, FakeProvider, Plan};
-use crate::helpers::{FRONTEND, PASSWORD, TestApp, TestDb, client, error_code};
+use crate::helpers::{
+    FRONTEND, PASSWORD, TestApp, TestDb, client, error_code, reset_link, token_of,
+};
 
 crate::on_both_databases!(
     a_first_sign_in_creates_a_verified_user_with_an_ordinary_session,
@@ -432,6 +434,31 @@ async fn the_last_way_to_sign_in_cannot_be_unlinked(db: TestDb) {
     let accounts: Value = app.json_as(&browser, "/api/v1/auth/accounts").await;
     assert_eq!(accounts["accounts"].as_array().unwrap().len(), 1);
     assert_eq!(app.get("/api/v1/auth/accounts").await.status(), 401);
+
+    // Forgot-password gives the user a first password; then the provider can go.
+    app.post(
+        "/api/v1/auth/forgot-password",
+        json!({ "email": "only@example.com" }),
+    )
+    .await;
+    let mail = app.wait_for_outbox_to("reset-password", 1).await.remove(0);
+    let reset = app
+        .post(
+            "/api/v1/auth/reset-password",
+            json!({ "token": token_of(&reset_link(&mail)), "newPassword": "a first password" }),
+        )
+        .await;
+    assert_eq!(reset.status(), 200);
+    let browser = app
+        .login_elsewhere_with("only@example.com", "a first password")
+        .await;
+    let unlinked = browser
+        .delete(app.url("/api/v1/auth/accounts/acme"))
+        .header("Origin", FRONTEND)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unlinked.status(), 204);
 }
 
 /// A provider whose discovery fails at start-up is logged and retried, not fatal;
