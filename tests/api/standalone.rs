@@ -30,18 +30,47 @@ fn no_file_points_outside_the_repository() {
     let mut files = Vec::new();
     files_under(root, &mut files);
     assert!(files.len() > 100, "walked {} files", files.len());
-    // Built from parts so that this file does not find itself.
-    let needles = [format!("../{}/", "shared"), format!("/work/{}", "shared")];
+    // Built from parts so that this file does not find itself. The sibling folder's
+    // name followed by anything but a name character: a path, or a mention in prose.
+    let needles = [format!("../{}", "shared"), format!("/work/{}", "shared")];
     let mut offenders = Vec::new();
     for file in &files {
         let Ok(text) = std::fs::read_to_string(file) else {
             continue; // binary
         };
         for needle in &needles {
-            if text.contains(needle.as_str()) {
+            let pointing = text.match_indices(needle.as_str()).any(|(at, _)| {
+                !text[at + needle.len()..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-')
+            });
+            if pointing {
                 offenders.push(format!("{} mentions {needle}", file.display()));
             }
         }
     }
     assert!(offenders.is_empty(), "{offenders:#?}");
+}
+
+/// Files the docs tell a newcomer to use must be in the repository, not only on the
+/// machine that wrote them (a `.gitignore` rule can swallow them silently).
+#[test]
+fn files_the_docs_rely_on_are_tracked() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tracked = std::process::Command::new("git")
+        .args([
+            "ls-files",
+            "--error-unmatch",
+            "examples/nextjs/.env",
+            ".env.example",
+        ])
+        .current_dir(root)
+        .output()
+        .expect("git runs");
+    assert!(
+        tracked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&tracked.stderr)
+    );
 }
