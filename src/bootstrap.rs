@@ -84,6 +84,7 @@ pub fn ensure_admin(
                     name,
                     password_hash: Some(&hash),
                     email_verified: false,
+                    image: None,
                     role: users::ROLE_ADMIN,
                     created_at: now,
                     updated_at: now,

@@ -66,7 +66,8 @@ pub async fn sign_up(
     .await?;
 
     let cookie =
-        session_lifecycle::start_browser_session(state, client, &user, true, "user.signup").await?;
+        session_lifecycle::start_browser_session(state, client, &user, true, "user.signup", None)
+            .await?;
     email_verification::mail_later(state, &user, lang);
     Ok((user, cookie))
 }

@@ -6,7 +6,7 @@ use chrono::TimeDelta;
 
 use super::client_info::ClientInfo;
 use super::frontend_link::frontend_link;
-use super::throttle::{Action, MailKind};
+use super::throttle::{self, Action, MailKind};
 use super::tokens;
 use crate::db::{self, audit, users, users::User, verification_tokens};
 use crate::domain::Email;
@@ -67,48 +67,33 @@ async fn issue_and_mail(
 /// /send-verification-email: answered at once, the same way whatever the address;
 /// the per-IP budget, the lookup and the mail come after the response (as for
 /// forgot-password). Verified, disabled and unknown addresses get no mail.
-pub async fn request(
+pub fn request(
     state: &AppState,
     client: &ClientInfo,
     recipient: Recipient,
     lang: Lang,
 ) -> Result<(), ApiError> {
-    state
-        .throttle
-        .refuse_known_block(Action::VerificationMail, client.ip)?;
-    let (state, ip) = (state.clone(), client.ip);
-    actix_web::rt::spawn(async move {
-        if let Err(e) = state
-            .throttle
-            .check_ip(&state.pool, Action::VerificationMail, ip)
-            .await
-        {
-            if e.code() != ErrorCode::RateLimited {
-                log::error!("verification mail request could not be counted: {e}");
-            }
-            return;
-        }
-        let user = match recipient {
-            Recipient::User(user) => Some(user),
-            Recipient::Address(email) => {
-                let found = db::run(&state.pool, move |conn| {
-                    Ok(users::find_by_email(conn, email.as_str())?)
-                })
-                .await;
-                match found {
-                    Ok(user) => user,
-                    Err(e) => {
-                        log::error!("verification mail request could not be handled: {e}");
-                        return;
-                    }
+    throttle::count_after_answer(
+        state,
+        Action::VerificationMail,
+        client.ip,
+        "verification mail request",
+        move |state| async move {
+            let user = match recipient {
+                Recipient::User(user) => Some(user),
+                Recipient::Address(email) => {
+                    db::run(&state.pool, move |conn| {
+                        Ok(users::find_by_email(conn, email.as_str())?)
+                    })
+                    .await?
                 }
+            };
+            match user.filter(|u| !u.email_verified && u.disabled_at.is_none()) {
+                Some(user) => issue_and_mail(&state, user.id, user.email, lang).await,
+                None => Ok(()),
             }
-        };
-        if let Some(user) = user.filter(|u| !u.email_verified && u.disabled_at.is_none()) {
-            mail_later(&state, &user, lang);
-        }
-    });
-    Ok(())
+        },
+    )
 }
 
 /// /verify-email: spends the token and marks the address it was sent to verified.

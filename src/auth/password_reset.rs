@@ -5,7 +5,7 @@ use chrono::TimeDelta;
 
 use super::client_info::ClientInfo;
 use super::frontend_link::frontend_link;
-use super::throttle::{Action, MailKind};
+use super::throttle::{self, Action, MailKind};
 use super::tokens;
 use crate::db::{self, audit, reset_tokens, sessions, users};
 use crate::domain::{Email, Password};
@@ -21,32 +21,20 @@ const RESET_TOKEN_LIFETIME: TimeDelta = TimeDelta::minutes(30);
 /// little, whether or not the address has an account: the per-IP budget is counted
 /// after it (an address found out of budget there gets no mail, and 429 from then on),
 /// then the lookup, the token and the mail.
-pub async fn request(
+pub fn request(
     state: &AppState,
     client: &ClientInfo,
     email: Email,
     lang: Lang,
 ) -> Result<(), ApiError> {
-    state
-        .throttle
-        .refuse_known_block(Action::ForgotPassword, client.ip)?;
-    let (state, ip, ip_text) = (state.clone(), client.ip, client.ip_text());
-    actix_web::rt::spawn(async move {
-        if let Err(e) = state
-            .throttle
-            .check_ip(&state.pool, Action::ForgotPassword, ip)
-            .await
-        {
-            if e.code() != crate::error::ErrorCode::RateLimited {
-                log::error!("password reset request could not be counted: {e}");
-            }
-            return;
-        }
-        if let Err(e) = issue_and_mail(&state, ip_text, email, lang).await {
-            log::error!("password reset request could not be handled: {e}");
-        }
-    });
-    Ok(())
+    let ip_text = client.ip_text();
+    throttle::count_after_answer(
+        state,
+        Action::ForgotPassword,
+        client.ip,
+        "password reset request",
+        move |state| async move { issue_and_mail(&state, ip_text, email, lang).await },
+    )
 }
 
 async fn issue_and_mail(

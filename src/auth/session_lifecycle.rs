@@ -85,24 +85,13 @@ pub async fn sign_in(
 ) -> Result<(User, Cookie<'static>), ApiError> {
     let user = credentials::check(state, client, email, password).await?;
     email_verification::refuse_unverified(state, &user, lang)?;
-    let cookie = start_browser_session(state, client, &user, remember, "user.login").await?;
+    let cookie = start_browser_session(state, client, &user, remember, "user.login", None).await?;
     Ok((user, cookie))
 }
 
 /// Creates a browser session for `user` and returns its cookie. `action` names the
-/// audit entry (`user.signup`, `user.login`).
+/// audit entry (`user.signup`, `user.login`); `details` adds to it (`provider=google`).
 pub async fn start_browser_session(
-    state: &AppState,
-    client: &ClientInfo,
-    user: &User,
-    remember: bool,
-    action: &'static str,
-) -> Result<Cookie<'static>, ApiError> {
-    start_browser_session_noted(state, client, user, remember, action, None).await
-}
-
-/// The same, with details for the audit entry (`provider=google`).
-pub async fn start_browser_session_noted(
     state: &AppState,
     client: &ClientInfo,
     user: &User,

@@ -42,6 +42,7 @@ pub struct NewUser<'a> {
     pub name: Option<&'a str>,
     pub password_hash: Option<&'a str>,
     pub email_verified: bool,
+    pub image: Option<&'a str>,
     pub role: &'a str,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -55,6 +56,7 @@ impl<'a> From<&'a User> for NewUser<'a> {
             name: user.name.as_deref(),
             password_hash: user.password_hash.as_deref(),
             email_verified: user.email_verified,
+            image: user.image.as_deref(),
             role: &user.role,
             created_at: user.created_at,
             updated_at: user.updated_at,
@@ -94,11 +96,6 @@ pub fn set_role(conn: &mut DbConnection, id: &str, role: &str) -> QueryResult<us
         (users::role.eq(role), users::updated_at.eq(super::now())),
     )
     .execute(conn)
-}
-
-/// The picture a provider gave, for a user it created.
-pub fn set_image(conn: &mut DbConnection, id: &str, image: &str) -> QueryResult<usize> {
-    super::update(users::table.find(id), users::image.eq(Some(image))).execute(conn)
 }
 
 pub fn set_password_hash(conn: &mut DbConnection, id: &str, hash: &str) -> QueryResult<usize> {

@@ -96,11 +96,6 @@ impl ApiError {
         Self::new(ErrorCode::ValidationError).with_details(json!({ "fields": fields }))
     }
 
-    /// VALIDATION_ERROR for one field.
-    pub fn field(name: &str, problem: &str) -> Self {
-        Self::validation(BTreeMap::from([(name.to_owned(), problem.to_owned())]))
-    }
-
     pub fn with_details(mut self, details: Value) -> Self {
         self.body.details = Some(details);
         self

@@ -9,7 +9,10 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header::{CACHE_CONTROL, LOCATION};
 use chrono::TimeDelta;
 
+use std::sync::Arc;
+
 use super::linking::{self, Outcome};
+use super::provider::Provider;
 use super::return_url;
 use crate::auth::client_info::ClientInfo;
 use crate::auth::throttle::Action;
@@ -26,7 +29,7 @@ const CALLBACK_PATH: &str = "/api/v1/auth/callback";
 
 /// A sign-in the front-end asked for, its return URLs already checked.
 pub struct SignInStart {
-    pub provider: String,
+    pub provider: Arc<Provider>,
     pub callback: url::Url,
     pub error_callback: url::Url,
     /// The signed-in user who started it: the identity is linked to them.
@@ -44,10 +47,7 @@ pub async fn start(
         .throttle
         .check_ip(&state.pool, Action::SocialSignIn, client.ip)
         .await?;
-    let provider = state
-        .social
-        .get(&request.provider)
-        .ok_or_else(|| ApiError::field("provider", "is not a configured provider"))?;
+    let provider = request.provider;
     let authorization = provider.authorization();
     let key = tokens::new_secret();
     let now = db::now();
@@ -205,7 +205,7 @@ async fn complete(
     if let Err(e) = email_verification::refuse_unverified(state, &user, lang) {
         return fail(e.code());
     }
-    match session_lifecycle::start_browser_session_noted(
+    match session_lifecycle::start_browser_session(
         state,
         client,
         &user,

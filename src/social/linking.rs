@@ -31,12 +31,20 @@ pub fn resolve(
 ) -> Result<(User, Outcome), ApiError> {
     db::write_transaction(conn, |conn| {
         let known = accounts::find(conn, provider, &identity.subject)?;
-        let (user, outcome) = match (known, link_to) {
+        let (mut user, outcome) = match (known, link_to) {
             (Some(account), Some(me)) if account.user_id != me => {
                 return Err(ApiError::new(ErrorCode::AccountNotLinked));
             }
             (Some(account), _) => {
-                accounts::set_email(conn, provider, &identity.subject, identity.email.as_deref())?;
+                // A write only when the provider's address changed since last time.
+                if account.email != identity.email {
+                    accounts::set_email(
+                        conn,
+                        provider,
+                        &identity.subject,
+                        identity.email.as_deref(),
+                    )?;
+                }
                 (live_user(conn, &account.user_id)?, Outcome::Known)
             }
             (None, Some(me)) => {
@@ -61,8 +69,9 @@ pub fn resolve(
                 == Some(user.email.as_str())
         {
             users::set_email_verified(conn, &user.id, &user.email, now)?;
+            user.email_verified = true;
+            user.updated_at = now;
         }
-        let user = live_user(conn, &user.id)?;
         Ok((user, outcome))
     })
 }
@@ -100,9 +109,6 @@ fn first_sign_in(
         updated_at: now,
     };
     users::insert(conn, &users::NewUser::from(&user))?;
-    if let Some(image) = &user.image {
-        users::set_image(conn, &user.id, image)?;
-    }
     attach(conn, provider, identity, &user, now)?;
     Ok((user, Outcome::Created))
 }

@@ -146,6 +146,17 @@ async fn fresh_links_on_request_say_nothing_about_the_address(app: TestApp) {
     let body: Value = nothing.json().await.unwrap();
     assert_eq!(body["error"]["code"], "VALIDATION_ERROR");
     assert_eq!(body["error"]["details"]["fields"]["email"], "is required");
+    // A body that is there must be JSON: only no body at all stands for "none".
+    let not_json = client()
+        .post(app.url("/api/v1/auth/send-verification-email"))
+        .header("Origin", crate::helpers::FRONTEND)
+        .header("Content-Type", "text/plain")
+        .body("email=someone@example.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_json.status(), 415);
+    assert_eq!(error_code(not_json).await.1, "UNSUPPORTED_MEDIA_TYPE");
 
     // Per client IP: ten requests an hour, then 429 with Retry-After.
     let mut limited = None;

@@ -83,6 +83,7 @@ async fn emails_are_unique(app: TestApp) {
                 name: None,
                 password_hash: Some("x"),
                 email_verified: false,
+                image: None,
                 role: users::ROLE_USER,
                 created_at: now,
                 updated_at: now,

@@ -14,6 +14,7 @@ crate::on_both_databases!(
     refused_callbacks_redirect_with_their_code_and_no_session,
     an_email_joins_an_existing_account_only_when_the_provider_vouches,
     the_last_way_to_sign_in_cannot_be_unlinked,
+    refusals_after_the_provider_answered_leave_no_user_and_no_session,
 );
 
 async fn spawn(db: TestDb, provider: &FakeProvider, extra: &[(&str, &str)]) -> TestApp {
@@ -141,6 +142,7 @@ async fn a_first_sign_in_creates_a_verified_user_with_an_ordinary_session(db: Te
     assert_eq!(me["user"]["email"], "new.person@example.com");
     assert_eq!(me["user"]["emailVerified"], true);
     assert_eq!(me["user"]["name"], "Acme Person");
+    assert_eq!(me["user"]["image"], "https://acme.example/acme-1.png");
 
     let accounts: Value = app.json_as(&browser, "/api/v1/auth/accounts").await;
     assert_eq!(accounts["accounts"][0]["provider"], "acme");
@@ -591,4 +593,73 @@ async fn sign_ins_are_limited_per_ip() {
         format!("{FRONTEND}/login?error=RATE_LIMITED")
     );
     assert!(!sets_session(&done));
+}
+
+/// What the provider says can still be refused: no email to make an account with, or
+/// (with REQUIRE_EMAIL_VERIFICATION) an address the provider does not vouch for, which
+/// gets a verification mail like a password login.
+async fn refusals_after_the_provider_answered_leave_no_user_and_no_session(db: TestDb) {
+    let provider = FakeProvider::start().await;
+    let app = spawn(db, &provider, &[("REQUIRE_EMAIL_VERIFICATION", "true")]).await;
+    let refused = |code: &str| format!("{FRONTEND}/login?next=%2Fdashboard&error={code}");
+
+    let mut no_email = Plan::person("acme-6", "unused@example.com");
+    no_email.email = None;
+    let browser = client();
+    let back = to_provider_and_back(&app, &browser, &provider, no_email).await;
+    let done = callback(&browser, &back).await;
+    assert_eq!(location(&done), refused("OAUTH_FAILED"));
+    assert!(!sets_session(&done));
+
+    let mut unvouched = Plan::person("acme-7", "unvouched@example.com");
+    unvouched.email_verified = false;
+    let browser = client();
+    let back = to_provider_and_back(&app, &browser, &provider, unvouched).await;
+    let done = callback(&browser, &back).await;
+    assert_eq!(location(&done), refused("EMAIL_NOT_VERIFIED"));
+    assert!(!sets_session(&done));
+    assert_eq!(app.me_status(&browser).await, 401);
+    app.wait_for_outbox_to("verify-email", 1).await;
+    let users: i64 = app
+        .with_db(|conn| {
+            use diesel::prelude::*;
+            use sekisho::db::schema::users as u;
+            u::table.count().get_result(conn).unwrap()
+        })
+        .await;
+    assert_eq!(
+        users, 1,
+        "only the unvouched address has an account (unverified)"
+    );
+}
+
+/// The provider refuses the code exchange (here: a wrong client secret): OAUTH_FAILED,
+/// never a session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_code_exchange_is_oauth_failed() {
+    let provider = FakeProvider::start().await;
+    let db = TestDb::create(crate::helpers::Backend::Sqlite)
+        .await
+        .unwrap();
+    let app = spawn(
+        db,
+        &provider,
+        &[("OIDC_ACME_CLIENT_SECRET", "not-the-secret")],
+    )
+    .await;
+    let browser = client();
+    let back = to_provider_and_back(
+        &app,
+        &browser,
+        &provider,
+        Plan::person("acme-8", "x@example.com"),
+    )
+    .await;
+    let done = callback(&browser, &back).await;
+    assert_eq!(
+        location(&done),
+        format!("{FRONTEND}/login?next=%2Fdashboard&error=OAUTH_FAILED")
+    );
+    assert!(!sets_session(&done));
+    assert_eq!(provider.token_requests(), 1);
 }

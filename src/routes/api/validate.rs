@@ -37,6 +37,17 @@ impl Fields {
         }
     }
 
+    /// A required field that `parse` turns into a value, or names what is wrong.
+    pub fn parsed<T>(
+        &mut self,
+        name: &str,
+        raw: Option<&str>,
+        parse: impl FnOnce(&str) -> Result<T, &'static str>,
+    ) -> Option<T> {
+        let value = self.required(name, raw)?;
+        self.check(name, parse(value))
+    }
+
     /// An optional display name: trimmed, empty means none, at most 100 characters.
     pub fn display_name(&mut self, name: &str, raw: Option<&str>) -> Option<String> {
         let trimmed = raw.map(str::trim).filter(|s| !s.is_empty())?;

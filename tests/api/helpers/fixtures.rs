@@ -21,6 +21,7 @@ pub fn insert_user(conn: &mut DbConnection, email: &str) -> String {
             name: Some("田中太郎"),
             password_hash: Some("$argon2id$placeholder"),
             email_verified: false,
+            image: None,
             role: users::ROLE_USER,
             created_at: now,
             updated_at: now,

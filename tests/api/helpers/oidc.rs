@@ -239,6 +239,7 @@ async fn token(
     form: web::Form<HashMap<String, String>>,
 ) -> HttpResponse {
     let form = form.into_inner();
+    provider.shared.lock().unwrap().token_requests += 1;
     let refuse = |error: &str| HttpResponse::BadRequest().json(json!({ "error": error }));
     let expected = format!(
         "Basic {}",
@@ -254,7 +255,6 @@ async fn token(
     }
     let grant = {
         let mut shared = provider.shared.lock().unwrap();
-        shared.token_requests += 1;
         // A code is spent by its first use.
         form.get("code").and_then(|c| shared.grants.remove(c))
     };
@@ -287,6 +287,7 @@ async fn token(
     }
     if let Some(name) = &plan.name {
         claims["name"] = json!(name);
+        claims["picture"] = json!(format!("https://acme.example/{}.png", plan.subject));
     }
     let key = if plan.rotated_key { "b" } else { "a" };
     let mut header = Header::new(Algorithm::RS256);

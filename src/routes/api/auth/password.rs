@@ -71,7 +71,7 @@ pub async fn forgot_password(
     let Some(email) = email else {
         return Err(ApiError::new(ErrorCode::ValidationError));
     };
-    password_reset::request(&state, &client, email, lang).await?;
+    password_reset::request(&state, &client, email, lang)?;
     Ok(HttpResponse::Ok().json(SuccessResponse::new(FORGOT_MESSAGE)))
 }
 

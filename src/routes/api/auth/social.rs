@@ -5,13 +5,14 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 
 use crate::auth::client_info::ClientInfo;
 use crate::auth::{AuthUser, MaybeUser, origin_check};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::i18n::Lang;
 use crate::routes::api::api_json::ApiJson;
 use crate::routes::api::dto::{
     AccountView, AccountsResponse, ErrorResponse, ProviderView, ProvidersResponse,
     SocialSignInRequest, SocialSignInResponse,
 };
+use crate::routes::api::validate::Fields;
 use crate::social::flow::{self, CallbackQuery, SignInStart};
 use crate::social::{linked_accounts, return_url};
 use crate::state::AppState;
@@ -63,45 +64,23 @@ pub async fn sign_in_social(
     body: ApiJson<SocialSignInRequest>,
 ) -> Result<HttpResponse, ApiError> {
     origin_check::refuse_foreign_origin(&req, &state.settings, &state.proxies)?;
-    let mut fields = std::collections::BTreeMap::new();
-    let provider = body.provider.as_deref().map(str::trim).unwrap_or_default();
-    if provider.is_empty() {
-        fields.insert("provider".to_owned(), "is required".to_owned());
-    } else if state.social.get(provider).is_none() {
-        fields.insert(
-            "provider".to_owned(),
-            "is not a configured provider".to_owned(),
-        );
-    }
-    let landing = match body.callback_url.as_deref() {
-        None => {
-            fields.insert("callbackURL".to_owned(), "is required".to_owned());
-            None
-        }
-        Some(raw) => {
-            let trusted = return_url::trusted(&state.settings, raw.trim());
-            if trusted.is_none() {
-                fields.insert("callbackURL".to_owned(), UNTRUSTED_URL.to_owned());
-            }
-            trusted
-        }
-    };
-    let error_callback = match body.error_callback_url.as_deref() {
+    let trusted = |raw: &str| return_url::trusted(&state.settings, raw).ok_or(UNTRUSTED_URL);
+    let mut fields = Fields::default();
+    let provider = fields.parsed("provider", body.provider.as_deref(), |id| {
+        state.social.get(id).ok_or("is not a configured provider")
+    });
+    let landing = fields.parsed("callbackURL", body.callback_url.as_deref(), trusted);
+    let error_landing = match body.error_callback_url.as_deref() {
         None => Some(flow::default_error_url(&state.settings)),
-        Some(raw) => {
-            let trusted = return_url::trusted(&state.settings, raw.trim());
-            if trusted.is_none() {
-                fields.insert("errorCallbackURL".to_owned(), UNTRUSTED_URL.to_owned());
-            }
-            trusted
-        }
+        Some(raw) => fields.parsed("errorCallbackURL", Some(raw), trusted),
     };
-    let (Some(landing), Some(error_landing), true) = (landing, error_callback, fields.is_empty())
+    fields.finish()?;
+    let (Some(provider), Some(landing), Some(error_landing)) = (provider, landing, error_landing)
     else {
-        return Err(ApiError::validation(fields));
+        return Err(ApiError::new(ErrorCode::ValidationError));
     };
     let start = SignInStart {
-        provider: provider.to_owned(),
+        provider,
         callback: landing,
         error_callback: error_landing,
         link_to: caller.0.map(|c| c.user.id),

@@ -48,7 +48,7 @@ pub async fn send_verification_email(
             Recipient::Address(email.ok_or_else(|| ApiError::new(ErrorCode::ValidationError))?)
         }
     };
-    email_verification::request(&state, &client, recipient, lang).await?;
+    email_verification::request(&state, &client, recipient, lang)?;
     Ok(HttpResponse::Ok().json(SuccessResponse::new(SENT_MESSAGE)))
 }
 
