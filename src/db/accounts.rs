@@ -3,6 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::{RunOn, columns};
+
 use super::DbConnection;
 use super::schema::accounts as a;
 
@@ -29,7 +31,7 @@ pub struct NewAccount<'a> {
 pub fn insert(conn: &mut DbConnection, account: &NewAccount<'_>) -> QueryResult<()> {
     diesel::insert_into(a::table)
         .values(account)
-        .execute(conn)
+        .execute_on(conn)
         .map(drop)
 }
 
@@ -40,8 +42,8 @@ pub fn find(
 ) -> QueryResult<Option<Account>> {
     a::table
         .find((provider, subject))
-        .select(Account::as_select())
-        .first(conn)
+        .select(columns::<Account>())
+        .first_on(conn)
         .optional()
 }
 
@@ -50,8 +52,8 @@ pub fn for_user(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<Accou
     a::table
         .filter(a::user_id.eq(user_id))
         .order((a::created_at.asc(), a::provider.asc()))
-        .select(Account::as_select())
-        .load(conn)
+        .select(columns::<Account>())
+        .load_on(conn)
 }
 
 pub fn has_provider(conn: &mut DbConnection, user_id: &str, provider: &str) -> QueryResult<bool> {
@@ -60,14 +62,14 @@ pub fn has_provider(conn: &mut DbConnection, user_id: &str, provider: &str) -> Q
             .filter(a::user_id.eq(user_id))
             .filter(a::provider.eq(provider)),
     ))
-    .get_result(conn)
+    .get_result_on(conn)
 }
 
 pub fn count_for_user(conn: &mut DbConnection, user_id: &str) -> QueryResult<i64> {
     a::table
         .filter(a::user_id.eq(user_id))
         .count()
-        .get_result(conn)
+        .get_result_on(conn)
 }
 
 /// The address the provider gives may change between sign-ins; the latest is shown.
@@ -77,7 +79,7 @@ pub fn set_email(
     subject: &str,
     email: Option<&str>,
 ) -> QueryResult<usize> {
-    super::update(a::table.find((provider, subject)), a::email.eq(email)).execute(conn)
+    super::update(a::table.find((provider, subject)), a::email.eq(email)).execute_on(conn)
 }
 
 pub fn delete(conn: &mut DbConnection, user_id: &str, provider: &str) -> QueryResult<usize> {
@@ -86,5 +88,5 @@ pub fn delete(conn: &mut DbConnection, user_id: &str, provider: &str) -> QueryRe
             .filter(a::user_id.eq(user_id))
             .filter(a::provider.eq(provider)),
     )
-    .execute(conn)
+    .execute_on(conn)
 }

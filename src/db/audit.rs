@@ -3,6 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::{RunOn, columns};
+
 use super::schema::{audit_log, sessions, users};
 use super::{DbConnection, like_pattern, prefix_pattern};
 
@@ -38,7 +40,7 @@ pub struct NewAuditEntry<'a> {
 pub fn record(conn: &mut DbConnection, entry: &NewAuditEntry<'_>) -> QueryResult<()> {
     diesel::insert_into(audit_log::table)
         .values(entry)
-        .execute(conn)
+        .execute_on(conn)
         .map(drop)
 }
 
@@ -49,15 +51,17 @@ pub fn list(
     before: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<AuditEntry>> {
-    let mut query = audit_log::table
-        .order(audit_log::id.desc())
-        .limit(limit)
-        .select(AuditEntry::as_select())
-        .into_boxed();
-    if let Some(before) = before {
-        query = query.filter(audit_log::id.lt(before));
-    }
-    query.load(conn)
+    crate::per_backend!(conn, |conn| {
+        let mut query = audit_log::table
+            .order(audit_log::id.desc())
+            .limit(limit)
+            .select(columns::<AuditEntry>())
+            .into_boxed();
+        if let Some(before) = before {
+            query = query.filter(audit_log::id.lt(before));
+        }
+        query.load(conn)
+    })
 }
 
 /// Who did what to whom, from where, now. `target` is `(type, id)`.
@@ -145,45 +149,47 @@ pub fn page(
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<AuditListing>> {
-    let mut query = audit_log::table
-        .left_join(sessions::table.on(audit_log::target_id.eq(sessions::id.nullable())))
-        .order(audit_log::id.desc())
-        .offset(offset)
-        .limit(limit + 1)
-        .select((AuditEntry::as_select(), sessions::user_id.nullable()))
-        .into_boxed();
-    if let Some(action) = non_empty(&filter.action) {
-        query = query.filter(audit_log::action.like(prefix_pattern(action)).escape('\\'));
-    }
-    if let Some(actor) = non_empty(&filter.actor) {
-        query = query.filter(
-            audit_log::actor_id
-                .eq(actor.to_owned())
-                .or(audit_log::actor_email
-                    .like(like_pattern(&actor.to_lowercase()))
-                    .escape('\\')),
-        );
-    }
-    if let Some(target) = non_empty(&filter.target) {
-        let target = target.to_owned();
-        let email_pattern = like_pattern(&target.to_lowercase());
-        let matching_users = || {
-            users::table
-                .filter(
-                    users::id
-                        .eq(target.clone())
-                        .or(users::email.like(email_pattern.clone()).escape('\\')),
-                )
-                .select(users::id.nullable())
-        };
-        query = query.filter(
-            audit_log::target_id
-                .eq(target.clone())
-                .or(audit_log::target_id.eq_any(matching_users()))
-                .or(sessions::user_id.eq_any(matching_users())),
-        );
-    }
-    let rows: Vec<(AuditEntry, Option<String>)> = query.load(conn)?;
+    let rows = crate::per_backend!(conn, |conn| {
+        let mut query = audit_log::table
+            .left_join(sessions::table.on(audit_log::target_id.eq(sessions::id.nullable())))
+            .order(audit_log::id.desc())
+            .offset(offset)
+            .limit(limit + 1)
+            .select((columns::<AuditEntry>(), sessions::user_id.nullable()))
+            .into_boxed();
+        if let Some(action) = non_empty(&filter.action) {
+            query = query.filter(audit_log::action.like(prefix_pattern(action)).escape('\\'));
+        }
+        if let Some(actor) = non_empty(&filter.actor) {
+            query = query.filter(
+                audit_log::actor_id
+                    .eq(actor.to_owned())
+                    .or(audit_log::actor_email
+                        .like(like_pattern(&actor.to_lowercase()))
+                        .escape('\\')),
+            );
+        }
+        if let Some(target) = non_empty(&filter.target) {
+            let target = target.to_owned();
+            let email_pattern = like_pattern(&target.to_lowercase());
+            let matching_users = || {
+                users::table
+                    .filter(
+                        users::id
+                            .eq(target.clone())
+                            .or(users::email.like(email_pattern.clone()).escape('\\')),
+                    )
+                    .select(users::id.nullable())
+            };
+            query = query.filter(
+                audit_log::target_id
+                    .eq(target.clone())
+                    .or(audit_log::target_id.eq_any(matching_users()))
+                    .or(sessions::user_id.eq_any(matching_users())),
+            );
+        }
+        query.load::<(AuditEntry, Option<String>)>(conn)
+    })?;
     Ok(rows
         .into_iter()
         .map(|(entry, session_user)| {

@@ -11,7 +11,6 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use diesel::Connection;
 use diesel::connection::{Instrumentation, InstrumentationEvent};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;

@@ -6,6 +6,7 @@ mod cached;
 mod connection;
 pub mod counters;
 pub mod migrations;
+mod query;
 pub mod reset_tokens;
 pub mod schema;
 pub mod sessions;
@@ -23,6 +24,7 @@ use actix_web::web;
 pub use cached::update;
 pub use connection::{ConnectionManager, DbConnection};
 pub use counters::DbCounters;
+pub use query::{RunOn, columns, transaction, write_transaction};
 
 use crate::config::DatabaseUrl;
 use crate::error::ApiError;
@@ -61,24 +63,9 @@ where
     .await?
 }
 
-/// Runs `$body` with `$conn` bound to the inner connection of either backend: the
-/// query is built and run for that backend directly. Through the MultiConnection
-/// wrapper every run first renders the SQL text again (twice: for the cache check and
-/// for the binds; profiled at a fifth of /me's CPU), so the queries of every
-/// authenticated request are written this way.
-#[macro_export]
-macro_rules! per_backend {
-    ($conn:expr, |$inner:ident| $body:expr) => {
-        match $conn {
-            $crate::db::DbConnection::Sqlite($inner) => $body,
-            $crate::db::DbConnection::Postgres($inner) => $body,
-        }
-    };
-}
-
 /// Whether the database answers (the health check).
 pub fn ping(conn: &mut DbConnection) -> diesel::QueryResult<()> {
-    diesel::r2d2::R2D2Connection::ping(conn)
+    conn.ping()
 }
 
 /// Whether an insert failed on a unique index (two sign-ups racing for one address).
@@ -111,48 +98,4 @@ fn escape_like(q: &str) -> String {
 pub fn now() -> chrono::NaiveDateTime {
     let now = chrono::Utc::now().naive_utc();
     chrono::DurationRound::duration_trunc(now, chrono::TimeDelta::microseconds(1)).unwrap_or(now)
-}
-
-/// An ordinary transaction: committed when `work` succeeds, rolled back otherwise.
-pub fn transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
-where
-    F: FnOnce(&mut DbConnection) -> Result<T, E>,
-    E: From<diesel::result::Error>,
-{
-    use diesel::Connection;
-    conn.transaction(work)
-}
-
-/// A transaction that reads before it writes. On SQLite it takes the write lock up
-/// front (`BEGIN IMMEDIATE`): a deferred transaction that read first cannot upgrade
-/// once another writer committed, and fails with SQLITE_BUSY instead of waiting. On
-/// PostgreSQL it is an ordinary transaction.
-pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
-where
-    F: FnOnce(&mut DbConnection) -> Result<T, E>,
-    E: From<diesel::result::Error>,
-{
-    use diesel::Connection;
-    use diesel::connection::{AnsiTransactionManager, TransactionManager};
-
-    let DbConnection::Sqlite(sqlite) = conn else {
-        return conn.transaction(work);
-    };
-    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
-    let result = work(conn);
-    if let DbConnection::Sqlite(sqlite) = conn {
-        type Manager = AnsiTransactionManager;
-        match &result {
-            Ok(_) => <Manager as TransactionManager<diesel::SqliteConnection>>::commit_transaction(
-                sqlite,
-            )?,
-            Err(_) => {
-                let _ =
-                    <Manager as TransactionManager<diesel::SqliteConnection>>::rollback_transaction(
-                        sqlite,
-                    );
-            }
-        }
-    }
-    result
 }

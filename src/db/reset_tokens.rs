@@ -3,6 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::RunOn;
+
 use super::DbConnection;
 use super::schema::password_reset_tokens as t;
 
@@ -21,7 +23,7 @@ pub fn insert(
             t::created_at.eq(now),
             t::expires_at.eq(expires_at),
         ))
-        .execute(conn)
+        .execute_on(conn)
         .map(drop)
 }
 
@@ -38,7 +40,7 @@ pub fn is_usable(
             .filter(t::used_at.is_null())
             .filter(t::expires_at.gt(now)),
     ))
-    .get_result(conn)
+    .get_result_on(conn)
 }
 
 /// Marks the token used if it is unused and unexpired; returns its user. The
@@ -53,7 +55,7 @@ pub fn consume(
         .filter(t::used_at.is_null())
         .filter(t::expires_at.gt(now))
         .select((t::id, t::user_id))
-        .first(conn)
+        .first_on(conn)
         .optional()?;
     let Some((id, user_id)) = found else {
         return Ok(None);
@@ -62,7 +64,7 @@ pub fn consume(
         t::table.find(&id).filter(t::used_at.is_null()),
         t::used_at.eq(now),
     )
-    .execute(conn)?;
+    .execute_on(conn)?;
     Ok((claimed == 1).then_some(user_id))
 }
 
@@ -78,9 +80,9 @@ pub fn spend_all_for_user(
             .filter(t::used_at.is_null()),
         t::used_at.eq(now),
     )
-    .execute(conn)
+    .execute_on(conn)
 }
 
 pub fn delete_all_for_user(conn: &mut DbConnection, user_id: &str) -> QueryResult<usize> {
-    diesel::delete(t::table.filter(t::user_id.eq(user_id))).execute(conn)
+    diesel::delete(t::table.filter(t::user_id.eq(user_id))).execute_on(conn)
 }

@@ -3,6 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::{RunOn, columns};
+
 use super::counters::count;
 use super::schema::{sessions, users};
 use super::users::User;
@@ -54,7 +56,7 @@ pub struct NewSession<'a> {
 pub fn insert(conn: &mut DbConnection, session: &NewSession<'_>) -> QueryResult<()> {
     diesel::insert_into(sessions::table)
         .values(session)
-        .execute(conn)?;
+        .execute_on(conn)?;
     let kind = crate::metrics::KindLabels {
         kind: session.kind.to_owned(),
     };
@@ -84,8 +86,8 @@ pub fn find_active(
         .find(id)
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::expires_at.gt(now))
-        .select(Session::as_select())
-        .first(conn)
+        .select(columns::<Session>())
+        .first_on(conn)
         .optional()
 }
 
@@ -99,8 +101,8 @@ pub fn list_active_for_user(
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::expires_at.gt(now))
         .order(sessions::created_at.desc())
-        .select(Session::as_select())
-        .load(conn)
+        .select(columns::<Session>())
+        .load_on(conn)
 }
 
 pub fn revoke(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
@@ -110,7 +112,7 @@ pub fn revoke(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryRes
             .filter(sessions::revoked_at.is_null()),
         sessions::revoked_at.eq(now),
     )
-    .execute(conn)?;
+    .execute_on(conn)?;
     Ok(counted(conn, revoked))
 }
 
@@ -125,7 +127,7 @@ pub fn revoke_all_for_user(
         .filter(sessions::user_id.eq(user_id))
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::id.ne(keep.unwrap_or("")));
-    let revoked = super::update(targets, sessions::revoked_at.eq(now)).execute(conn)?;
+    let revoked = super::update(targets, sessions::revoked_at.eq(now)).execute_on(conn)?;
     Ok(counted(conn, revoked))
 }
 
@@ -138,21 +140,21 @@ pub fn find_live_with_user(
     sub: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Option<(User, Session)>> {
-    crate::per_backend!(conn, |conn| sessions::table
+    sessions::table
         .inner_join(users::table)
         .filter(sessions::id.eq(sid))
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::expires_at.gt(now))
         .filter(users::id.eq(sub))
         .filter(users::deleted_at.is_null())
-        .select((User::as_select(), Session::as_select()))
-        .first(conn)
-        .optional())
+        .select((columns::<User>(), columns::<Session>()))
+        .first_on(conn)
+        .optional()
 }
 
 pub fn touch_last_seen(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<()> {
     super::update(sessions::table.find(id), sessions::last_seen_at.eq(now))
-        .execute(conn)
+        .execute_on(conn)
         .map(drop)
 }
 
@@ -172,7 +174,7 @@ pub fn revoke_own(
             .filter(sessions::expires_at.gt(now)),
         sessions::revoked_at.eq(now),
     )
-    .execute(conn)?;
+    .execute_on(conn)?;
     Ok(counted(conn, revoked) > 0)
 }
 
@@ -199,7 +201,7 @@ pub fn find_panel_state(
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::expires_at.gt(now))
         .select(sessions::state)
-        .first(conn)
+        .first_on(conn)
         .optional()
 }
 
@@ -222,7 +224,7 @@ pub fn update_panel_state(
             sessions::last_seen_at.eq(now),
         ),
     )
-    .execute(conn)?;
+    .execute_on(conn)?;
     Ok(updated > 0)
 }
 
@@ -240,7 +242,7 @@ pub fn extend_panel_session(
             sessions::last_seen_at.eq(now),
         ),
     )
-    .execute(conn)
+    .execute_on(conn)
     .map(drop)
 }
 
@@ -252,7 +254,7 @@ pub fn revoke_by_token_hash(
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     let revoked = super::update(unrevoked_with_key(token_hash), sessions::revoked_at.eq(now))
-        .execute(conn)?;
+        .execute_on(conn)?;
     counted(conn, revoked);
     Ok(())
 }
@@ -268,8 +270,8 @@ pub fn find_by_refresh_hash(
         .filter(sessions::kind.eq(KIND_BEARER))
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::expires_at.gt(now))
-        .select(Session::as_select())
-        .first(conn)
+        .select(columns::<Session>())
+        .first_on(conn)
         .optional()
 }
 
@@ -299,7 +301,7 @@ pub fn rotate_refresh(
                 sessions::last_seen_at.eq(now),
             ),
         )
-        .execute(conn)?
+        .execute_on(conn)?
             == 1;
         if rotated {
             diesel::insert_into(spent::table)
@@ -308,7 +310,7 @@ pub fn rotate_refresh(
                     spent::session_id.eq(id),
                     spent::spent_at.eq(now),
                 ))
-                .execute(conn)?;
+                .execute_on(conn)?;
         }
         Ok(rotated)
     })
@@ -323,8 +325,8 @@ pub fn find_by_spent_refresh_hash(
     spent::table
         .inner_join(sessions::table)
         .filter(spent::token_hash.eq(hash))
-        .select(Session::as_select())
-        .first(conn)
+        .select(columns::<Session>())
+        .first_on(conn)
         .optional()
 }
 
@@ -339,10 +341,10 @@ pub fn purge_stale(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<u
             .filter(sessions::user_id.is_null())
             .filter(sessions::expires_at.lt(now)),
     )
-    .execute(conn)?;
+    .execute_on(conn)?;
     let day_ago = now - chrono::TimeDelta::days(1);
     let throttles =
-        diesel::delete(t::table.filter(t::window_started_at.lt(day_ago))).execute(conn)?;
+        diesel::delete(t::table.filter(t::window_started_at.lt(day_ago))).execute_on(conn)?;
     Ok(anonymous + throttles)
 }
 
@@ -355,24 +357,26 @@ pub fn list_active(
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<(Session, String)>> {
-    let mut query = sessions::table
-        .inner_join(users::table)
-        .filter(sessions::revoked_at.is_null())
-        .filter(sessions::expires_at.gt(now))
-        .select((Session::as_select(), users::email))
-        .order((sessions::created_at.desc(), sessions::id.desc()))
-        .offset(offset)
-        .limit(limit + 1)
-        .into_boxed();
-    if let Some(kind) = kind {
-        query = query.filter(sessions::kind.eq(kind.to_owned()));
-    }
-    if let Some(user) = user.map(str::trim).filter(|u| !u.is_empty()) {
-        query = query.filter(
-            users::id.eq(user.to_owned()).or(users::email
-                .like(like_pattern(&user.to_lowercase()))
-                .escape('\\')),
-        );
-    }
-    query.load(conn)
+    crate::per_backend!(conn, |conn| {
+        let mut query = sessions::table
+            .inner_join(users::table)
+            .filter(sessions::revoked_at.is_null())
+            .filter(sessions::expires_at.gt(now))
+            .select((columns::<Session>(), users::email))
+            .order((sessions::created_at.desc(), sessions::id.desc()))
+            .offset(offset)
+            .limit(limit + 1)
+            .into_boxed();
+        if let Some(kind) = kind {
+            query = query.filter(sessions::kind.eq(kind.to_owned()));
+        }
+        if let Some(user) = user.map(str::trim).filter(|u| !u.is_empty()) {
+            query = query.filter(
+                users::id.eq(user.to_owned()).or(users::email
+                    .like(like_pattern(&user.to_lowercase()))
+                    .escape('\\')),
+            );
+        }
+        query.load(conn)
+    })
 }

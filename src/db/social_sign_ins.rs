@@ -4,6 +4,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::{RunOn, columns};
+
 use super::DbConnection;
 use super::schema::social_sign_ins as p;
 
@@ -25,7 +27,7 @@ pub struct PendingSignIn {
 pub fn insert(conn: &mut DbConnection, pending: &PendingSignIn) -> QueryResult<()> {
     diesel::insert_into(p::table)
         .values(pending)
-        .execute(conn)
+        .execute_on(conn)
         .map(drop)
 }
 
@@ -33,21 +35,21 @@ pub fn insert(conn: &mut DbConnection, pending: &PendingSignIn) -> QueryResult<(
 /// the one whose DELETE removed the row gets it. Expired ones are found too, so that
 /// the caller can tell the user why; they are deleted all the same.
 pub fn take(conn: &mut DbConnection, key_hash: &str) -> QueryResult<Option<PendingSignIn>> {
-    conn.transaction(|conn| {
+    super::transaction(conn, |conn| {
         let found = p::table
             .find(key_hash)
-            .select(PendingSignIn::as_select())
-            .first(conn)
+            .select(columns::<PendingSignIn>())
+            .first_on(conn)
             .optional()?;
         let Some(found) = found else {
             return Ok(None);
         };
-        let taken = diesel::delete(p::table.find(key_hash)).execute(conn)?;
+        let taken = diesel::delete(p::table.find(key_hash)).execute_on(conn)?;
         Ok((taken == 1).then_some(found))
     })
 }
 
 /// Housekeeping: sign-ins nobody finished.
 pub fn purge_expired(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::delete(p::table.filter(p::expires_at.lt(now))).execute(conn)
+    diesel::delete(p::table.filter(p::expires_at.lt(now))).execute_on(conn)
 }

@@ -3,6 +3,8 @@
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 
+use super::RunOn;
+
 use super::DbConnection;
 use super::schema::{audit_log, sessions, users};
 
@@ -22,11 +24,11 @@ pub fn counts(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Counts
     let day_ago = now - TimeDelta::hours(24);
     let live_users = users::table.filter(users::deleted_at.is_null());
     Ok(Counts {
-        users: live_users.count().get_result(conn)?,
+        users: live_users.count().get_result_on(conn)?,
         disabled: live_users
             .filter(users::disabled_at.is_not_null())
             .count()
-            .get_result(conn)?,
+            .get_result_on(conn)?,
         sessions_by_kind: sessions::table
             .filter(sessions::revoked_at.is_null())
             .filter(sessions::expires_at.gt(now))
@@ -34,15 +36,15 @@ pub fn counts(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Counts
             .group_by(sessions::kind)
             .select((sessions::kind, diesel::dsl::count_star()))
             .order(sessions::kind)
-            .load(conn)?,
+            .load_on(conn)?,
         signups_24h: users::table
             .filter(users::created_at.gt(day_ago))
             .count()
-            .get_result(conn)?,
+            .get_result_on(conn)?,
         logins_24h: audit_log::table
             .filter(audit_log::created_at.gt(day_ago))
             .filter(audit_log::action.eq_any(LOGIN_ACTIONS))
             .count()
-            .get_result(conn)?,
+            .get_result_on(conn)?,
     })
 }

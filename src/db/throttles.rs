@@ -5,6 +5,8 @@
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 
+use super::RunOn;
+
 use super::schema::auth_throttles as t;
 use super::{DbConnection, prefix_pattern};
 
@@ -35,7 +37,7 @@ pub fn status(
     let row: Option<(i64, NaiveDateTime, Option<NaiveDateTime>)> = t::table
         .find(key)
         .select((t::attempts, t::window_started_at, t::blocked_until))
-        .first(conn)
+        .first_on(conn)
         .optional()?;
     Ok(match row {
         Some((_, _, Some(until))) if until > now => {
@@ -82,12 +84,12 @@ pub fn record_attempt(
                 t::blocked_until.eq(None::<NaiveDateTime>),
             ),
         )
-        .execute(conn)?;
-        super::update(t::table.find(key), t::attempts.eq(t::attempts + 1)).execute(conn)?;
+        .execute_on(conn)?;
+        super::update(t::table.find(key), t::attempts.eq(t::attempts + 1)).execute_on(conn)?;
         let (attempts, started): (i64, NaiveDateTime) = t::table
             .find(key)
             .select((t::attempts, t::window_started_at))
-            .first(conn)?;
+            .first_on(conn)?;
         if policy.max_attempts.is_none_or(|max| attempts < max) {
             return Ok(Recorded {
                 attempts,
@@ -95,7 +97,7 @@ pub fn record_attempt(
             });
         }
         let until = started + policy.window;
-        super::update(t::table.find(key), t::blocked_until.eq(until)).execute(conn)?;
+        super::update(t::table.find(key), t::blocked_until.eq(until)).execute_on(conn)?;
         Ok(Recorded {
             attempts,
             blocked_for: Some((until - now).num_seconds().max(1) as u64),
@@ -103,10 +105,9 @@ pub fn record_attempt(
     })
 }
 
-/// The key's row, created empty unless it exists. Upserts are not portable through
-/// the MultiConnection wrapper, so this one runs on the backend's own connection.
+/// The key's row, created empty unless it exists.
 fn ensure_row(conn: &mut DbConnection, key: &str, now: NaiveDateTime) -> QueryResult<()> {
-    crate::per_backend!(conn, |conn| diesel::insert_into(t::table)
+    diesel::insert_into(t::table)
         .values((
             t::key.eq(key),
             t::attempts.eq(0),
@@ -115,18 +116,20 @@ fn ensure_row(conn: &mut DbConnection, key: &str, now: NaiveDateTime) -> QueryRe
         ))
         .on_conflict(t::key)
         .do_nothing()
-        .execute(conn))
-    .map(drop)
+        .execute_on(conn)
+        .map(drop)
 }
 
 /// Forgets the counter (a successful login, a completed reset).
 pub fn clear(conn: &mut DbConnection, key: &str) -> QueryResult<()> {
-    diesel::delete(t::table.find(key)).execute(conn).map(drop)
+    diesel::delete(t::table.find(key))
+        .execute_on(conn)
+        .map(drop)
 }
 
 /// Forgets every counter whose key starts with `prefix`.
 pub fn clear_prefix(conn: &mut DbConnection, prefix: &str) -> QueryResult<()> {
     diesel::delete(t::table.filter(t::key.like(prefix_pattern(prefix)).escape('\\')))
-        .execute(conn)
+        .execute_on(conn)
         .map(drop)
 }

@@ -3,6 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::{RunOn, columns};
+
 use super::schema::users;
 use super::{DbConnection, like_pattern};
 
@@ -67,7 +69,7 @@ impl<'a> From<&'a User> for NewUser<'a> {
 pub fn insert(conn: &mut DbConnection, user: &NewUser<'_>) -> QueryResult<()> {
     diesel::insert_into(users::table)
         .values(user)
-        .execute(conn)
+        .execute_on(conn)
         .map(drop)
 }
 
@@ -77,16 +79,16 @@ pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option
     users::table
         .filter(users::email.eq(email))
         .filter(users::deleted_at.is_null())
-        .select(User::as_select())
-        .first(conn)
+        .select(columns::<User>())
+        .first_on(conn)
         .optional()
 }
 
 pub fn find_by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<User>> {
     users::table
         .find(id)
-        .select(User::as_select())
-        .first(conn)
+        .select(columns::<User>())
+        .first_on(conn)
         .optional()
 }
 
@@ -95,7 +97,7 @@ pub fn set_role(conn: &mut DbConnection, id: &str, role: &str) -> QueryResult<us
         users::table.find(id),
         (users::role.eq(role), users::updated_at.eq(super::now())),
     )
-    .execute(conn)
+    .execute_on(conn)
 }
 
 pub fn set_password_hash(conn: &mut DbConnection, id: &str, hash: &str) -> QueryResult<usize> {
@@ -106,7 +108,7 @@ pub fn set_password_hash(conn: &mut DbConnection, id: &str, hash: &str) -> Query
             users::updated_at.eq(super::now()),
         ),
     )
-    .execute(conn)
+    .execute_on(conn)
 }
 
 /// Marks the address verified, if it is still the user's address (a token or a
@@ -124,14 +126,14 @@ pub fn set_email_verified(
             .filter(users::deleted_at.is_null()),
         (users::email_verified.eq(true), users::updated_at.eq(now)),
     )
-    .execute(conn)
+    .execute_on(conn)
 }
 
 pub fn count_active(conn: &mut DbConnection) -> QueryResult<i64> {
     users::table
         .filter(users::deleted_at.is_null())
         .count()
-        .get_result(conn)
+        .get_result_on(conn)
 }
 
 /// Operators who can sign in to the panel (admin, not disabled, not withdrawn).
@@ -141,7 +143,7 @@ pub fn count_operators(conn: &mut DbConnection) -> QueryResult<i64> {
         .filter(users::deleted_at.is_null())
         .filter(users::disabled_at.is_null())
         .count()
-        .get_result(conn)
+        .get_result_on(conn)
 }
 
 /// Withdrawal (by the user or an operator): the row stays, with `deleted_at` set, the
@@ -156,7 +158,7 @@ pub fn soft_delete(
     use super::schema::{
         accounts as a, email_verification_tokens as v, password_reset_tokens as r, sessions as s,
     };
-    conn.transaction(|conn| {
+    super::transaction(conn, |conn| {
         super::update(
             users::table.find(id),
             (
@@ -168,11 +170,11 @@ pub fn soft_delete(
                 users::updated_at.eq(now),
             ),
         )
-        .execute(conn)?;
-        diesel::delete(s::table.filter(s::user_id.eq(id))).execute(conn)?;
-        diesel::delete(r::table.filter(r::user_id.eq(id))).execute(conn)?;
-        diesel::delete(v::table.filter(v::user_id.eq(id))).execute(conn)?;
-        diesel::delete(a::table.filter(a::user_id.eq(id))).execute(conn)?;
+        .execute_on(conn)?;
+        diesel::delete(s::table.filter(s::user_id.eq(id))).execute_on(conn)?;
+        diesel::delete(r::table.filter(r::user_id.eq(id))).execute_on(conn)?;
+        diesel::delete(v::table.filter(v::user_id.eq(id))).execute_on(conn)?;
+        diesel::delete(a::table.filter(a::user_id.eq(id))).execute_on(conn)?;
         Ok(())
     })
 }
@@ -184,7 +186,7 @@ pub fn set_disabled(
     disabled: bool,
     now: chrono::NaiveDateTime,
 ) -> QueryResult<usize> {
-    conn.transaction(|conn| {
+    super::transaction(conn, |conn| {
         let changed = super::update(
             users::table.find(id).filter(users::deleted_at.is_null()),
             (
@@ -192,7 +194,7 @@ pub fn set_disabled(
                 users::updated_at.eq(now),
             ),
         )
-        .execute(conn)?;
+        .execute_on(conn)?;
         if disabled {
             super::sessions::revoke_all_for_user(conn, id, None, now)?;
         }
@@ -228,34 +230,36 @@ pub fn search(
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<User>> {
-    let mut query = users::table
-        .select(User::as_select())
-        .order((users::created_at.desc(), users::id.desc()))
-        .offset(offset)
-        .limit(limit + 1)
-        .into_boxed();
-    if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
-        let pattern = like_pattern(&q.to_lowercase());
-        let name_pattern = like_pattern(q);
-        query = query.filter(
-            users::email
-                .like(pattern)
-                .escape('\\')
-                .or(users::name.like(name_pattern).escape('\\')),
-        );
-    }
-    if let Some(verified) = verified {
-        query = query.filter(users::email_verified.eq(verified));
-    }
-    query = match status {
-        None => query,
-        Some(UserStatus::Active) => query
-            .filter(users::deleted_at.is_null())
-            .filter(users::disabled_at.is_null()),
-        Some(UserStatus::Disabled) => query
-            .filter(users::deleted_at.is_null())
-            .filter(users::disabled_at.is_not_null()),
-        Some(UserStatus::Deleted) => query.filter(users::deleted_at.is_not_null()),
-    };
-    query.load(conn)
+    crate::per_backend!(conn, |conn| {
+        let mut query = users::table
+            .select(columns::<User>())
+            .order((users::created_at.desc(), users::id.desc()))
+            .offset(offset)
+            .limit(limit + 1)
+            .into_boxed();
+        if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
+            let pattern = like_pattern(&q.to_lowercase());
+            let name_pattern = like_pattern(q);
+            query = query.filter(
+                users::email
+                    .like(pattern)
+                    .escape('\\')
+                    .or(users::name.like(name_pattern).escape('\\')),
+            );
+        }
+        if let Some(verified) = verified {
+            query = query.filter(users::email_verified.eq(verified));
+        }
+        query = match status {
+            None => query,
+            Some(UserStatus::Active) => query
+                .filter(users::deleted_at.is_null())
+                .filter(users::disabled_at.is_null()),
+            Some(UserStatus::Disabled) => query
+                .filter(users::deleted_at.is_null())
+                .filter(users::disabled_at.is_not_null()),
+            Some(UserStatus::Deleted) => query.filter(users::deleted_at.is_not_null()),
+        };
+        query.load(conn)
+    })
 }

@@ -4,6 +4,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::RunOn;
+
 use super::DbConnection;
 use super::schema::email_verification_tokens as t;
 
@@ -24,7 +26,7 @@ pub fn insert(
             t::expires_at.eq(expires_at),
             t::used_at.eq(None::<NaiveDateTime>),
         ))
-        .execute(conn)
+        .execute_on(conn)
         .map(drop)
 }
 
@@ -40,7 +42,7 @@ pub fn consume(
         .filter(t::used_at.is_null())
         .filter(t::expires_at.gt(now))
         .select((t::user_id, t::email))
-        .first(conn)
+        .first_on(conn)
         .optional()?;
     let Some(found) = found else {
         return Ok(None);
@@ -49,7 +51,7 @@ pub fn consume(
         t::table.find(token_hash).filter(t::used_at.is_null()),
         t::used_at.eq(now),
     )
-    .execute(conn)?;
+    .execute_on(conn)?;
     Ok((claimed == 1).then_some(found))
 }
 
@@ -65,10 +67,10 @@ pub fn spend_all_for_user(
             .filter(t::used_at.is_null()),
         t::used_at.eq(now),
     )
-    .execute(conn)
+    .execute_on(conn)
 }
 
 /// Housekeeping: tokens past their day.
 pub fn purge_expired(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::delete(t::table.filter(t::expires_at.lt(now))).execute(conn)
+    diesel::delete(t::table.filter(t::expires_at.lt(now))).execute_on(conn)
 }

@@ -1,6 +1,7 @@
 //! The admin panel over HTTP: access rules, login, CSRF, search, actions and their
 //! audit entries, and revocations that the API honours at once.
 
+use sekisho::db::RunOn;
 use serde_json::json;
 
 use crate::helpers::{OPERATOR, OPERATOR_PASSWORD, PASSWORD, TestApp, client};
@@ -126,7 +127,7 @@ async fn operators_log_in_and_out(app: TestApp) {
                 .filter(revoked_at.is_null())
                 .filter(user_id.is_not_null())
                 .select((user_id.is_not_null(), token_hash))
-                .load::<(bool, Option<String>)>(conn)
+                .load_on::<(bool, Option<String>)>(conn)
                 .unwrap()
         })
         .await;
@@ -155,13 +156,13 @@ async fn operators_log_in_and_out(app: TestApp) {
             .filter(user_id.is_not_null())
             .order(created_at.desc())
             .select(id)
-            .first(conn)
+            .first_on(conn)
             .unwrap();
         sekisho::db::update(
             sessions.find(latest),
             expires_at.eq(sekisho::db::now() - chrono::TimeDelta::seconds(1)),
         )
-        .execute(conn)
+        .execute_on(conn)
         .unwrap();
     })
     .await;

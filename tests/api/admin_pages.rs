@@ -1,6 +1,7 @@
 //! What the panel's pages show: the audit log's filters and links, user agents in
 //! short, dates that do not wrap, the icon.
 
+use sekisho::db::RunOn;
 use serde_json::json;
 
 use crate::helpers::{PASSWORD, TestApp, client};
@@ -147,7 +148,6 @@ async fn operators_see_verification_and_linked_accounts_and_can_resend_the_mail(
     let id = app.user_id("unverified@example.com").await;
     let user_id = id.clone();
     app.with_db(move |conn| {
-        use diesel::prelude::*;
         use sekisho::db::schema::auth_throttles as t;
         sekisho::db::accounts::insert(
             conn,
@@ -161,7 +161,7 @@ async fn operators_see_verification_and_linked_accounts_and_can_resend_the_mail(
         )
         .unwrap();
         // The sign-up's mail went out within the minute: let the minute pass.
-        diesel::delete(t::table).execute(conn).unwrap();
+        diesel::delete(t::table).execute_on(conn).unwrap();
     })
     .await;
 

@@ -2,6 +2,7 @@
 //! visitor, a new form token at sign-in, 403 for a form without its token.
 
 use crate::helpers::{OPERATOR, OPERATOR_PASSWORD, TestApp, client, csrf_of};
+use sekisho::db::RunOn;
 
 crate::on_both_backends!(
     anonymous_visitors_store_nothing_and_sign_in_starts_a_recorded_session,
@@ -29,7 +30,7 @@ async fn panel_rows(app: &TestApp) -> Vec<(Option<String>, Option<String>, Optio
         sessions
             .filter(kind.eq("admin"))
             .select((user_id, ip, user_agent))
-            .load(conn)
+            .load_on(conn)
             .unwrap()
     })
     .await
@@ -111,7 +112,7 @@ async fn anonymous_visitors_store_nothing_and_sign_in_starts_a_recorded_session(
             audit_log
                 .filter(action.eq("admin.logout"))
                 .select(actor_email)
-                .first(conn)
+                .first_on(conn)
                 .unwrap()
         })
         .await;

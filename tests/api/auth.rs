@@ -1,6 +1,7 @@
 //! Signup, login, logout, me and greeting, as the contract's tables say.
 
 use reqwest::StatusCode;
+use sekisho::db::RunOn;
 use serde_json::{Value, json};
 
 use crate::helpers::{FRONTEND, PASSWORD, TestApp, client, error_code};
@@ -162,7 +163,7 @@ async fn login_sets_the_cookie_per_remember_me(app: TestApp) {
             use sekisho::db::schema::sessions::dsl::*;
             sessions
                 .select((created_at, expires_at))
-                .load::<(chrono::NaiveDateTime, chrono::NaiveDateTime)>(conn)
+                .load_on::<(chrono::NaiveDateTime, chrono::NaiveDateTime)>(conn)
                 .unwrap()
         })
         .await;
@@ -220,7 +221,7 @@ async fn logout_revokes_the_session_and_clears_the_cookie(app: TestApp) {
             sessions
                 .filter(revoked_at.is_not_null())
                 .count()
-                .get_result::<i64>(conn)
+                .get_result_on::<i64>(conn)
                 .unwrap()
         })
         .await;
@@ -315,7 +316,7 @@ async fn disabled_accounts_cannot_sign_in_and_lose_their_sessions(app: TestApp) 
             users.filter(email.eq("disabled@example.com")),
             disabled_at.eq(Some(sekisho::db::now())),
         )
-        .execute(conn)
+        .execute_on(conn)
         .unwrap();
     })
     .await;

@@ -1,5 +1,6 @@
 //! Bearer access tokens and rotating refresh tokens (/token, /refresh).
 
+use sekisho::db::RunOn;
 use std::time::Duration;
 
 use base64::Engine;
@@ -123,7 +124,7 @@ async fn token_and_refresh_have_the_contract_shape(app: TestApp) {
         .with_db(|conn| {
             use diesel::prelude::*;
             use sekisho::db::schema::sessions::dsl::*;
-            sessions.select(refresh_token_hash).load(conn).unwrap()
+            sessions.select(refresh_token_hash).load_on(conn).unwrap()
         })
         .await;
     let new_token = rotated["refreshToken"].as_str().unwrap().to_owned();
@@ -434,7 +435,7 @@ async fn token_shares_the_login_rules(app: TestApp) {
             users.filter(email.eq("tokendisabled@example.com")),
             disabled_at.eq(Some(sekisho::db::now())),
         )
-        .execute(conn)
+        .execute_on(conn)
         .unwrap();
     })
     .await;

@@ -2,6 +2,7 @@
 //! HTML), the link that proves the address, fresh links on request, and
 //! REQUIRE_EMAIL_VERIFICATION.
 
+use sekisho::db::RunOn;
 use serde_json::{Value, json};
 
 use crate::helpers::{
@@ -38,7 +39,7 @@ async fn the_sign_up_mail_proves_the_address_once(app: TestApp) {
         .with_db(|conn| {
             use diesel::prelude::*;
             use sekisho::db::schema::email_verification_tokens as t;
-            t::table.select(t::token_hash).load(conn).unwrap()
+            t::table.select(t::token_hash).load_on(conn).unwrap()
         })
         .await;
     assert_eq!(stored.len(), 1);
@@ -70,7 +71,7 @@ async fn the_sign_up_mail_proves_the_address_once(app: TestApp) {
         .with_db(|conn| {
             use diesel::prelude::*;
             use sekisho::db::schema::audit_log as a;
-            a::table.select(a::action).load(conn).unwrap()
+            a::table.select(a::action).load_on(conn).unwrap()
         })
         .await;
     assert!(
@@ -119,7 +120,7 @@ async fn fresh_links_on_request_say_nothing_about_the_address(app: TestApp) {
         use diesel::prelude::*;
         use sekisho::db::schema::auth_throttles as t;
         diesel::delete(t::table.filter(t::key.like("verify-mail:%")))
-            .execute(conn)
+            .execute_on(conn)
             .unwrap();
     })
     .await;
@@ -191,7 +192,7 @@ async fn expired_and_junk_tokens_are_refused(app: TestApp) {
             t::table,
             t::expires_at.eq(sekisho::db::now() - chrono::TimeDelta::minutes(1)),
         )
-        .execute(conn)
+        .execute_on(conn)
         .unwrap();
     })
     .await;
@@ -237,9 +238,8 @@ async fn required_verification_refuses_login_and_token_and_sends_a_fresh_link(db
     smtp.wait_for_link_to("verify-email", 1).await;
     // Let the sign-up's minute pass for the per-address counter.
     app.with_db(|conn| {
-        use diesel::prelude::*;
         use sekisho::db::schema::auth_throttles as t;
-        diesel::delete(t::table).execute(conn).unwrap();
+        diesel::delete(t::table).execute_on(conn).unwrap();
     })
     .await;
 

@@ -1,6 +1,7 @@
 //! Changing and resetting passwords, with the reset mail going through a real SMTP
 //! listener or into the outbox.
 
+use sekisho::db::RunOn;
 use serde_json::{Value, json};
 
 use crate::helpers::smtp::link_to;
@@ -233,7 +234,10 @@ async fn reset_tokens_are_hashed_single_use_and_expire(app: TestApp) {
         .with_db(|conn| {
             use diesel::prelude::*;
             use sekisho::db::schema::password_reset_tokens::dsl::*;
-            password_reset_tokens.select(token_hash).load(conn).unwrap()
+            password_reset_tokens
+                .select(token_hash)
+                .load_on(conn)
+                .unwrap()
         })
         .await;
     assert!(!stored.contains(&token));

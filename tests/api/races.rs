@@ -2,6 +2,7 @@
 //! tabs, two servers. Whatever the interleaving, the answers are the contract's
 //! (never a 5xx).
 
+use sekisho::db::RunOn;
 use std::collections::BTreeMap;
 
 use serde_json::json;
@@ -72,7 +73,7 @@ async fn instances_starting_together_make_one_operator(db: TestDb) {
                     .filter(email.eq("ops-at-start@example.com"))
                     .filter(role.eq("admin"))
                     .count()
-                    .get_result(conn)
+                    .get_result_on(conn)
                     .unwrap()
             })
             .await;

@@ -4,6 +4,7 @@
 //! the database, so every instance agrees. Clients are told apart by
 //! X-Forwarded-For from a trusted proxy (the test client, on 127.0.0.1).
 
+use sekisho::db::RunOn;
 use serde_json::{Value, json};
 
 use crate::helpers::{OPERATOR, OPERATOR_PASSWORD, PASSWORD, TestApp, TestDb, client};
@@ -127,7 +128,7 @@ async fn many_clients_slow_an_account_down_but_never_lock_the_owner_out(db: Test
             auth_throttles
                 .find("login:popular@example.com")
                 .select(attempts)
-                .first(conn)
+                .first_on(conn)
                 .unwrap()
         })
         .await;
@@ -165,7 +166,7 @@ async fn reset_mails_go_once_a_minute_per_address_and_are_never_refused(db: Test
                 auth_throttles
                     .find("forgot:forgetful@example.com")
                     .select(attempts)
-                    .first(conn)
+                    .first_on(conn)
                     .optional()
                     .unwrap()
             })
@@ -182,7 +183,7 @@ async fn reset_mails_go_once_a_minute_per_address_and_are_never_refused(db: Test
             password_reset_tokens
                 .filter(user_id.eq(&owner))
                 .count()
-                .get_result(conn)
+                .get_result_on(conn)
                 .unwrap()
         })
         .await;

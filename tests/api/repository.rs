@@ -2,6 +2,7 @@
 
 use chrono::TimeDelta;
 use diesel::result::{DatabaseErrorKind, Error};
+use sekisho::db::RunOn;
 use sekisho::db::{self, DbConnection, audit, sessions, users};
 
 use crate::helpers::{Backend, TestApp, insert_user};
@@ -181,9 +182,9 @@ async fn deleting_a_user_removes_its_sessions(app: TestApp) {
             TimeDelta::days(1),
         );
         diesel::delete(schema::users::table.find(&user))
-            .execute(conn)
+            .execute_on(conn)
             .unwrap();
-        let left: i64 = schema::sessions::table.count().get_result(conn).unwrap();
+        let left: i64 = schema::sessions::table.count().get_result_on(conn).unwrap();
         assert_eq!(
             left, 0,
             "ON DELETE CASCADE needs foreign keys on (SQLite: PRAGMA)"
@@ -318,7 +319,7 @@ async fn housekeeping_removes_only_unusable_rows(app: TestApp) {
         assert_eq!(removed, 1, "only the expired anonymous session");
         use diesel::prelude::*;
         use sekisho::db::schema::sessions::dsl;
-        let left: Vec<String> = dsl::sessions.select(dsl::id).load(conn).unwrap();
+        let left: Vec<String> = dsl::sessions.select(dsl::id).load_on(conn).unwrap();
         assert!(!left.contains(&stale_anonymous));
         assert!(left.contains(&live_anonymous) && left.contains(&ended));
     })

@@ -1,5 +1,6 @@
 //! Listing and revoking sessions; a revocation counts on the very next request.
 
+use sekisho::db::RunOn;
 use serde_json::Value;
 
 use crate::helpers::{FRONTEND, PASSWORD, TestApp, TestDb, client, error_code};
@@ -172,7 +173,7 @@ async fn last_seen_is_not_written_on_every_request(app: TestApp) {
             use sekisho::db::schema::sessions::dsl::*;
             sessions
                 .select(last_seen_at)
-                .first::<chrono::NaiveDateTime>(conn)
+                .first_on::<chrono::NaiveDateTime>(conn)
                 .unwrap()
         })
         .await
@@ -191,7 +192,7 @@ async fn last_seen_is_not_written_on_every_request(app: TestApp) {
             sessions,
             last_seen_at.eq(sekisho::db::now() - chrono::TimeDelta::minutes(2)),
         )
-        .execute(conn)
+        .execute_on(conn)
         .unwrap();
     })
     .await;
@@ -248,7 +249,7 @@ async fn revocation_counts_on_every_instance_at_the_next_request(db: TestDb) {
                 sessions.filter(user_id.eq(expire)),
                 expires_at.eq(sekisho::db::now() - chrono::TimeDelta::seconds(1)),
             )
-            .execute(conn)
+            .execute_on(conn)
             .unwrap();
         })
         .await;
@@ -263,7 +264,7 @@ async fn revocation_counts_on_every_instance_at_the_next_request(db: TestDb) {
             use diesel::prelude::*;
             use sekisho::db::schema::users::dsl::*;
             sekisho::db::update(users.find(user_id), disabled_at.eq(sekisho::db::now()))
-                .execute(conn)
+                .execute_on(conn)
                 .unwrap();
         })
         .await;

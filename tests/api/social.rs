@@ -2,6 +2,7 @@
 //! the issue names (each a redirect with its code and no session), linking rules,
 //! unlinking, key rotation, discovery retried, and Google's authorization URL.
 
+use sekisho::db::RunOn;
 use serde_json::{Value, json};
 
 use crate::helpers::oidc::{CLIENT_ID, FakeProvider, Plan};
@@ -155,7 +156,10 @@ async fn a_first_sign_in_creates_a_verified_user_with_an_ordinary_session(db: Te
         .with_db(|conn| {
             use diesel::prelude::*;
             use sekisho::db::schema::audit_log as a;
-            a::table.select((a::action, a::details)).load(conn).unwrap()
+            a::table
+                .select((a::action, a::details))
+                .load_on(conn)
+                .unwrap()
         })
         .await;
     assert!(
@@ -186,8 +190,8 @@ async fn a_first_sign_in_creates_a_verified_user_with_an_ordinary_session(db: Te
         .with_db(|conn| {
             use diesel::prelude::*;
             use sekisho::db::schema::{social_sign_ins as p, users as u};
-            assert_eq!(p::table.count().get_result::<i64>(conn).unwrap(), 0);
-            u::table.count().get_result(conn).unwrap()
+            assert_eq!(p::table.count().get_result_on::<i64>(conn).unwrap(), 0);
+            u::table.count().get_result_on(conn).unwrap()
         })
         .await;
     assert_eq!(users, 1);
@@ -624,7 +628,7 @@ async fn refusals_after_the_provider_answered_leave_no_user_and_no_session(db: T
         .with_db(|conn| {
             use diesel::prelude::*;
             use sekisho::db::schema::users as u;
-            u::table.count().get_result(conn).unwrap()
+            u::table.count().get_result_on(conn).unwrap()
         })
         .await;
     assert_eq!(

@@ -1,5 +1,6 @@
 //! Withdrawal: soft delete, obfuscated identity, sessions gone, address free again.
 
+use sekisho::db::RunOn;
 use serde_json::{Value, json};
 
 use crate::helpers::{PASSWORD, TestApp, client, error_code};
@@ -53,7 +54,7 @@ async fn withdrawal_soft_deletes_and_frees_the_address(app: TestApp) {
             let count: i64 = sessions::table
                 .filter(sessions::user_id.eq(&lookup))
                 .count()
-                .get_result(conn)
+                .get_result_on(conn)
                 .unwrap();
             (row, count)
         })
