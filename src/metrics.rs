@@ -130,6 +130,12 @@ impl Metrics {
         let db = Arc::new(DbCounters::default());
         registry.register("db_queries", "Database queries run", db.queries.clone());
         registry.register(
+            "db_checkout_pings",
+            "Pings sent to check a connection before handing it out (PostgreSQL \
+             connections idle for more than 500 ms)",
+            db.pings.clone(),
+        );
+        registry.register(
             "db_statements_compiled",
             "Queries whose SQL the database had to compile first (a warm statement cache \
              keeps this flat; BEGIN and COMMIT are not counted)",

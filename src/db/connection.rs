@@ -15,6 +15,7 @@ use diesel::r2d2::R2D2Connection;
 use diesel::{Connection, ConnectionError, PgConnection, QueryResult, SqliteConnection};
 
 use super::counters::{DbCounters, StatementCounter};
+use super::observer::{self, Observer};
 use super::sqlite_hooks;
 use crate::config::DatabaseUrl;
 
@@ -116,22 +117,35 @@ impl r2d2::ManageConnection for ConnectionManager {
                     SqliteConnection::establish(path)
                 })?;
                 set_up_sqlite(&mut conn)?;
-                conn.set_instrumentation(StatementCounter::sqlite(self.stats.clone(), compiling));
+                conn.set_instrumentation(Observer::new(StatementCounter::sqlite(
+                    self.stats.clone(),
+                    compiling,
+                )));
                 Ok(DbConnection::Sqlite(conn))
             }
             DatabaseUrl::Postgres(url) => {
                 let mut conn = PgConnection::establish(url)?;
-                conn.set_instrumentation(StatementCounter::diesel(self.stats.clone()));
+                conn.set_instrumentation(Observer::new(StatementCounter::diesel(
+                    self.stats.clone(),
+                )));
                 Ok(DbConnection::Postgres(conn))
             }
         }
     }
 
+    /// A connection that answered within `observer::ALIVE_BYPASS` is not asked again.
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectionError> {
+        if observer::answered_lately(conn) {
+            return Ok(());
+        }
+        self.stats.pings.inc();
         conn.ping()
             .map_err(ConnectionError::CouldntSetupConfiguration)
     }
 
+    /// A query that found the server gone leaves diesel's transaction manager in
+    /// error (diesel reads libpq's transaction status after every query), so a dead
+    /// connection is dropped here rather than handed out again.
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
         conn.is_broken()
     }

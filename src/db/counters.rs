@@ -23,6 +23,8 @@ use crate::metrics::KindLabels;
 pub struct DbCounters {
     /// Queries run (transaction control included).
     pub queries: Counter,
+    /// Pings sent before handing out a connection that had been idle.
+    pub pings: Counter,
     /// Queries whose SQL had to be compiled before they ran (BEGIN/COMMIT left out).
     pub compiled: Counter,
     pub sessions_created: Family<KindLabels, Counter>,
@@ -32,8 +34,8 @@ pub struct DbCounters {
 /// Runs `count` on the counters `conn` reports to (a connection opened outside the
 /// server's pool, such as the command line's, reports to counters nobody reads).
 pub(super) fn count(conn: &mut DbConnection, count: impl FnOnce(&DbCounters)) {
-    if let Some(counter) = conn.instrumentation().downcast_ref::<StatementCounter>() {
-        count(&counter.stats);
+    if let Some(observer) = super::observer::of(conn) {
+        count(&observer.counter.stats);
     }
 }
 

@@ -111,6 +111,32 @@ async fn warm_requests_compile_no_sql(db: TestDb) {
     );
 }
 
+crate::on_both_databases!(a_warm_session_check_is_one_query);
+
+/// The session check of a warm connection is its one query: no ping before it (a
+/// second PostgreSQL round trip per request), no write (last_seen_at waits a minute).
+async fn a_warm_session_check_is_one_query(db: TestDb) {
+    let app = spawn_with_token(db, &[("DB_POOL_SIZE", "1")]).await;
+    app.signup("one-query@example.com").await;
+    assert_eq!(app.get("/api/v1/auth/me").await.status(), 200);
+    let before = scrape(&app).await;
+    for _ in 0..5 {
+        assert_eq!(app.get("/api/v1/auth/me").await.status(), 200);
+    }
+    let after = scrape(&app).await;
+    let delta = |name| sample(&after, name) - sample(&before, name);
+    assert_eq!(
+        delta("sekisho_db_queries_total"),
+        5.0,
+        "queries for five warm /me"
+    );
+    assert_eq!(
+        delta("sekisho_db_checkout_pings_total"),
+        0.0,
+        "pings for five warm /me"
+    );
+}
+
 crate::on_both_backends!(metrics_are_not_public_without_a_token);
 
 async fn metrics_are_not_public_without_a_token(app: TestApp) {
