@@ -9,9 +9,9 @@ use chrono::TimeDelta;
 use futures_util::future::LocalBoxFuture;
 
 use super::origin_check;
-use crate::db::sessions::Session;
+use crate::db::sessions::LiveSession;
 use crate::db::users::User;
-use crate::db::{self, DbConnection, sessions};
+use crate::db::{self, sessions};
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
@@ -27,7 +27,7 @@ pub enum AuthVia {
 #[derive(Debug, Clone)]
 pub struct AuthUser {
     pub user: User,
-    pub session: Session,
+    pub session: LiveSession,
     pub via: AuthVia,
 }
 
@@ -99,30 +99,31 @@ async fn authenticate(req: &HttpRequest) -> Result<Option<AuthUser>, ApiError> {
         .jwt
         .verify(&token)
         .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized))?;
-    let (user, session) = db::run(&state.pool, move |conn| {
-        load_live_session(conn, &claims.sid, &claims.sub)
+    let now = db::now();
+    let found = db::run_read(&state.pool, &state.settings.database_url, move |conn| {
+        Ok(sessions::find_live_with_user(
+            conn,
+            &claims.sid,
+            &claims.sub,
+            now,
+        )?)
     })
     .await?;
-    Ok(Some(AuthUser { user, session, via }))
-}
-
-/// The live session and its user, or 401; 403 for a disabled account. `last_seen_at`
-/// is written at most once per `LAST_SEEN_RESOLUTION`, not on every request.
-fn load_live_session(
-    conn: &mut DbConnection,
-    sid: &str,
-    sub: &str,
-) -> Result<(User, Session), ApiError> {
-    let now = db::now();
-    let Some((user, mut session)) = sessions::find_live_with_user(conn, sid, sub, now)? else {
+    let Some((user, mut session)) = found else {
         return Err(ApiError::new(ErrorCode::Unauthorized));
     };
     if user.disabled_at.is_some() {
         return Err(ApiError::new(ErrorCode::AccountDisabled));
     }
+    // last_seen_at is written at most once per LAST_SEEN_RESOLUTION, and on the
+    // blocking pool: a write may wait for SQLite's lock.
     if now - session.last_seen_at >= LAST_SEEN_RESOLUTION {
-        sessions::touch_last_seen(conn, &session.id, now)?;
+        let id = session.id.clone();
+        db::run(&state.pool, move |conn| {
+            Ok(sessions::touch_last_seen(conn, &id, now)?)
+        })
+        .await?;
         session.last_seen_at = now;
     }
-    Ok((user, session))
+    Ok(Some(AuthUser { user, session, via }))
 }

@@ -35,6 +35,16 @@ pub struct Session {
     pub user_agent: Option<String>,
 }
 
+/// What the session check reads of a session: every authenticated request loads it,
+/// so it is the two columns handlers use, not the whole row (each column selected
+/// costs PostgreSQL work per execution and a decode here).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sessions, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct LiveSession {
+    pub id: String,
+    pub last_seen_at: NaiveDateTime,
+}
+
 // None is written as NULL, not DEFAULT: one SQL text whatever is absent, so the
 // statement cache keeps a single INSERT (with DEFAULT it varies and is never cached).
 #[derive(Debug, Insertable)]
@@ -139,7 +149,7 @@ pub fn find_live_with_user(
     sid: &str,
     sub: &str,
     now: NaiveDateTime,
-) -> QueryResult<Option<(User, Session)>> {
+) -> QueryResult<Option<(User, LiveSession)>> {
     sessions::table
         .inner_join(users::table)
         .filter(sessions::id.eq(sid))
@@ -147,7 +157,7 @@ pub fn find_live_with_user(
         .filter(sessions::expires_at.gt(now))
         .filter(users::id.eq(sub))
         .filter(users::deleted_at.is_null())
-        .select((columns::<User>(), columns::<Session>()))
+        .select((columns::<User>(), columns::<LiveSession>()))
         .first_on(conn)
         .optional()
 }

@@ -24,6 +24,7 @@ mod races;
 mod rate_limits;
 mod repository;
 mod schema;
+mod session_check;
 mod sessions;
 mod social;
 mod standalone;

@@ -342,7 +342,10 @@ async fn forgot_password_answers_before_any_per_address_work() {
     let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
     let holder = std::thread::spawn(move || {
         let mut conn = SqliteConnection::establish(&path).unwrap();
-        conn.batch_execute("BEGIN EXCLUSIVE").unwrap();
+        // The sign-up's after-answer writes (its verification mail's token) may still
+        // hold the lock for a moment: wait for them rather than fail.
+        conn.batch_execute("PRAGMA busy_timeout = 5000; BEGIN EXCLUSIVE")
+            .unwrap();
         locked_tx.send(()).unwrap();
         release_rx.recv().unwrap();
         conn.batch_execute("COMMIT").unwrap();

@@ -1,0 +1,76 @@
+//! How the session check reads: on SQLite, inline on the worker when a connection is
+//! idle (a WAL reader never waits for a writer), else on the blocking pool; the
+//! last_seen_at write, once a minute, always on the blocking pool.
+
+use std::time::Duration;
+
+use crate::helpers::{Backend, TestApp, TestDb, client};
+
+/// Another process holds SQLite's write lock: the session check still answers at
+/// once (a reader is not held up by a writer), so an inline read cannot stall a
+/// worker behind a long write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_session_check_reads_while_another_process_writes() {
+    use diesel::connection::SimpleConnection;
+    use diesel::{Connection, SqliteConnection};
+    let Some(db) = TestDb::create(Backend::Sqlite).await else {
+        return;
+    };
+    let app = TestApp::spawn_on(db, &[]).await;
+    app.signup("reader@example.com").await;
+
+    let path = app.db.url().trim_start_matches("sqlite://").to_owned();
+    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let writer = std::thread::spawn(move || {
+        let mut conn = SqliteConnection::establish(&path).unwrap();
+        conn.batch_execute("PRAGMA busy_timeout = 5000; BEGIN IMMEDIATE")
+            .unwrap();
+        locked_tx.send(()).unwrap();
+        release_rx.recv().unwrap();
+        conn.batch_execute("COMMIT").unwrap();
+    });
+    locked_rx.recv().unwrap();
+    for _ in 0..20 {
+        let status = tokio::time::timeout(Duration::from_secs(2), app.me_status(&app.client))
+            .await
+            .expect("the session check waited for the writer");
+        assert_eq!(status, 200);
+    }
+    release_tx.send(()).unwrap();
+    writer.join().unwrap();
+}
+
+crate::on_both_databases!(the_session_check_waits_for_a_connection_when_none_is_idle);
+
+/// With the pool's only connection taken, the session check does not fail or block a
+/// worker: it waits on the blocking pool, and answers once the connection is back.
+async fn the_session_check_waits_for_a_connection_when_none_is_idle(db: TestDb) {
+    let app = TestApp::spawn_on(db, &[("DB_POOL_SIZE", "1")]).await;
+    app.signup("waiting@example.com").await;
+    let (taken_tx, taken_rx) = tokio::sync::oneshot::channel();
+    let holder = app.with_db(move |_conn| {
+        taken_tx.send(()).unwrap();
+        std::thread::sleep(Duration::from_millis(400));
+    });
+    let check = async {
+        taken_rx.await.unwrap();
+        let started = std::time::Instant::now();
+        // An anonymous greeting needs no connection: it is answered meanwhile.
+        let greeting = client().get(app.url("/api/v1/greeting")).send().await;
+        assert_eq!(greeting.unwrap().status(), 200);
+        let greeting_took = started.elapsed();
+        let status = app.me_status(&app.client).await;
+        (status, greeting_took, started.elapsed())
+    };
+    let ((), (status, greeting_took, me_took)) = tokio::join!(holder, check);
+    assert_eq!(status, 200);
+    assert!(
+        greeting_took < Duration::from_millis(300),
+        "a worker was blocked: the greeting took {greeting_took:?}"
+    );
+    assert!(
+        me_took >= Duration::from_millis(200),
+        "/me answered without the connection? {me_took:?}"
+    );
+}
