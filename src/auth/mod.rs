@@ -17,5 +17,6 @@ pub mod session_lifecycle;
 pub mod session_store;
 pub mod throttle;
 pub mod tokens;
+mod verified_tokens;
 
 pub use extractor::{AuthUser, AuthVia, MaybeUser};
