@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # One instance vs two on one PostgreSQL database: GET /api/v1/auth/me (cookie) and
 # POST /api/v1/auth/login, same total connections (64 for /me, 32 for login), one wrk
-# per instance for two. Each instance has one worker and one hashing thread.
+# per instance for two. Each instance has one worker, one hashing thread and 3 database
+# connections (PostgreSQL's sizing rule for its one core here; 10, the default,
+# costs PostgreSQL more CPU per query: see session_check.sh). It prints the CPU the
+# servers and PostgreSQL spend per request: a cost that rises with the second
+# instance is contention.
 # CPUs: with 4 or more, instances on CPUs 0 and 1 and wrk + PostgreSQL on the rest;
 # with 2 (these machines), both instances share CPU 0 with nothing else and wrk +
 # PostgreSQL share CPU 1, so the ratio shows what a second process on the same core
@@ -45,21 +49,57 @@ load_split() {
   echo "$sum"
 }
 
-measure() {
-  local label=$1
-  local cookie
-  cookie=$(signup_cookie "${bases[0]}" "bench@example.com")
-  load_split 2 64 /api/v1/auth/me -H "Cookie: access_token=$cookie" >/dev/null
-  me=$(load_split "$secs" 64 /api/v1/auth/me -H "Cookie: access_token=$cookie")
-  login=$(load_split "$secs" 32 /api/v1/auth/login -s benches/login.lua)
-  echo "$label: /me $me req/s, login $login req/s"
+# cpu_snapshot: CPU ticks of the servers and PostgreSQL so far.
+cpu_snapshot() { echo "$(cpu_ticks sekisho) $(cpu_ticks postgres)"; }
+
+# cpu_report LABEL BEFORE AFTER RATE: CPU microseconds per request of each party, the
+# evidence of where a run's time goes (a party whose cost per request rises with a
+# second instance is contended: locks, connections, writes).
+cpu_report() {
+  local label=$1 rate=$4 requests
+  read -r s0 p0 <<<"$2"
+  read -r s1 p1 <<<"$3"
+  requests=$(python3 -c "print($rate * $secs)")
+  echo "  $label CPU per request: servers $(cpu_us_per_request "$s0" "$s1" "$requests") us," \
+    "PostgreSQL $(cpu_us_per_request "$p0" "$p1" "$requests") us"
 }
 
-start_server one "$url" "$first_cpu" WORKERS=1 HASHER_THREADS=1
+# pg_waits SECONDS: samples what PostgreSQL's sessions on the database are doing,
+# ten times a second, and prints the counts (lock waits would show as Lock:...; a
+# session waiting for its client is Client:ClientRead:idle).
+pg_waits() {
+  local n=$(($1 * 10))
+  for _ in $(seq "$n"); do
+    psql -qAt "$url" -c "SELECT coalesce(wait_event_type, '-') || ':' || coalesce(wait_event, '-') || ':' || state
+      FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    sleep 0.1
+  done | sort | uniq -c | sort -rn | head -n 5 | awk '{ printf "%s %s; ", $2, $1 } END { print "" }'
+}
+
+measure() {
+  local label=$1
+  local cookie before
+  cookie=$(signup_cookie "${bases[0]}" "bench@example.com")
+  load_split 2 64 /api/v1/auth/me -H "Cookie: access_token=$cookie" >/dev/null
+  before=$(cpu_snapshot)
+  (sleep 1; pg_waits $((secs / 2))) >"$bench_work/waits" &
+  me=$(load_split "$secs" 64 /api/v1/auth/me -H "Cookie: access_token=$cookie")
+  local me_cpu
+  me_cpu=$(cpu_report /me "$before" "$(cpu_snapshot)" "$me")
+  wait $!
+  before=$(cpu_snapshot)
+  login=$(load_split "$secs" 32 /api/v1/auth/login -s benches/login.lua)
+  echo "$label: /me $me req/s, login $login req/s"
+  echo "$me_cpu"
+  echo "  /me PostgreSQL sessions sampled (state: samples): $(cat "$bench_work/waits")"
+  cpu_report login "$before" "$(cpu_snapshot)" "$login"
+}
+
+start_server one "$url" "$first_cpu" WORKERS=1 HASHER_THREADS=1 DB_POOL_SIZE=3
 bases=("$server_url")
 measure "1 instance "
 me1=$me login1=$login
-start_server two "$url" "$second_cpu" WORKERS=1 HASHER_THREADS=1
+start_server two "$url" "$second_cpu" WORKERS=1 HASHER_THREADS=1 DB_POOL_SIZE=3
 bases+=("$server_url")
 measure "2 instances"
 echo "2 vs 1 instance: /me $(ratio "$me" "$me1")x, login $(ratio "$login" "$login1")x (CPUs: instances $first_cpu,$second_cpu; wrk and PostgreSQL $rest)"

@@ -113,3 +113,28 @@ fresh_pg_database() {
   psql -q "$pg_url" -c "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null
   echo "${pg_url%/*}/$name"
 }
+
+# cpu_ticks NAME: CPU time (clock ticks, user + system) used so far by every live
+# process whose command name is NAME (postgres counts all its backends).
+cpu_ticks() {
+  local name=$1
+  python3 - "$name" <<'PY'
+import os, sys
+name, total = sys.argv[1], 0
+for pid in filter(str.isdigit, os.listdir('/proc')):
+    try:
+        stat = open(f'/proc/{pid}/stat').read()
+    except OSError:
+        continue
+    comm = stat[stat.index('(') + 1:stat.rindex(')')]
+    if comm == name or (name == 'postgres' and comm.startswith('postgres')):
+        fields = stat[stat.rindex(')') + 2:].split()
+        total += int(fields[11]) + int(fields[12])
+print(total)
+PY
+}
+
+# cpu_us_per_request TICKS_BEFORE TICKS_AFTER REQUESTS: microseconds of CPU per request.
+cpu_us_per_request() {
+  python3 -c "import os; print(round(($2 - $1) / os.sysconf('SC_CLK_TCK') * 1e6 / $3))"
+}

@@ -7,6 +7,9 @@
 #   GET /api/v1/auth/me with a valid cookie (JWT + the session lookup),
 #   GET /api/v1/auth/me with a bearer token.
 # Targets: /me >= 50 % of /api/health and >= 25 % of /greeting; /me p99 <= 3x health p99.
+# PostgreSQL runs twice: with the default pool (DB_POOL_SIZE=10) and with 3
+# connections, PostgreSQL's own sizing rule (twice its cores plus one) for the one
+# core it has here; it prints the CPU each party spends per /me (see README).
 # Usage: benches/session_check.sh [seconds-per-run] [sqlite|postgres|both]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +26,8 @@ trap 'stop_servers; stop_postgres; rm -rf "$bench_work"' EXIT
 
 run_backend() {
   local backend=$1 url=$2
-  start_server "$backend" "$url" 0 WORKERS=1 HASHER_THREADS=1
+  shift 2
+  start_server "$backend" "$url" 0 WORKERS=1 HASHER_THREADS=1 "$@"
   local base=$server_url cookie token
   cookie=$(signup_cookie "$base" "bench@example.com")
   token=$(curl -sf -H 'Content-Type: application/json' \
@@ -37,7 +41,13 @@ run_backend() {
   local greeting health me bearer
   greeting=$(load 1 "$secs" 64 "$base/api/v1/greeting")
   health=$(load 1 "$secs" 64 "$base/api/health")
+  local server_ticks db_ticks
+  server_ticks=$(cpu_ticks sekisho) db_ticks=$(cpu_ticks postgres)
   me=$(load 1 "$secs" 64 "$base/api/v1/auth/me" -H "Cookie: access_token=$cookie")
+  local me_requests
+  me_requests=$(python3 -c "print($(echo "$me" | rps) * $secs)")
+  server_ticks=$(cpu_us_per_request "$server_ticks" "$(cpu_ticks sekisho)" "$me_requests")
+  db_ticks=$(cpu_us_per_request "$db_ticks" "$(cpu_ticks postgres)" "$me_requests")
   bearer=$(load 1 "$secs" 64 "$base/api/v1/auth/me" -H "Authorization: Bearer $token")
   for out in "$greeting" "$health" "$me" "$bearer"; do
     [ "$(echo "$out" | non2xx)" = 0 ] || { echo "session_check.sh: non-2xx answers:" >&2; echo "$out" >&2; exit 1; }
@@ -46,12 +56,13 @@ run_backend() {
   g=$(echo "$greeting" | rps); h=$(echo "$health" | rps); m=$(echo "$me" | rps); b=$(echo "$bearer" | rps)
   local hp mp
   hp=$(ms "$(echo "$health" | p99)"); mp=$(ms "$(echo "$me" | p99)")
-  echo "== $backend, one core, 64 connections, ${secs}s each"
+  echo "== $backend${*:+ ($*)}, one core, 64 connections, ${secs}s each"
   printf '%-34s %10s req/s  p99 %s\n' "GET /api/v1/greeting (no cookie)" "$g" "$(echo "$greeting" | p99)"
   printf '%-34s %10s req/s  p99 %s\n' "GET /api/health" "$h" "$(echo "$health" | p99)"
   printf '%-34s %10s req/s  p99 %s\n' "GET /api/v1/auth/me (cookie)" "$m" "$(echo "$me" | p99)"
   printf '%-34s %10s req/s  p99 %s\n' "GET /api/v1/auth/me (bearer)" "$b" "$(echo "$bearer" | p99)"
   echo "$backend: me/health $(percent "$m" "$h")  me/greeting $(percent "$m" "$g")  me p99/health p99 $(ratio "$mp" "$hp")x"
+  echo "$backend: CPU per /me (cookie): server ${server_ticks} us, PostgreSQL ${db_ticks} us"
   local peak
   peak=$(awk '/VmHWM/ { print $2 }' "/proc/${bench_pids[-1]}/status")
   echo "$backend: server peak memory $((peak / 1024)) MiB"
@@ -64,4 +75,5 @@ fi
 if [ "$backends" != sqlite ]; then
   start_postgres 1
   run_backend postgres "$(fresh_pg_database sekisho_bench_check)"
+  run_backend postgres "$(fresh_pg_database sekisho_bench_check_small)" DB_POOL_SIZE=3
 fi
