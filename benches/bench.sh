@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every benchmark behind the README's table, in one command (about 4 minutes with the
+# Every benchmark behind the README's table, in one command (about 7 minutes with the
 # default 10 s per run). Needs wrk and, for the PostgreSQL parts, PostgreSQL's server
 # binaries (apt-get install -y wrk postgresql); as root it runs the cluster as the
 # `postgres` user. Usage: benches/bench.sh [seconds-per-run]

@@ -1,11 +1,9 @@
 #!/usr/bin/env bash
 # One instance vs two on one PostgreSQL database: GET /api/v1/auth/me (cookie) and
 # POST /api/v1/auth/login, same total connections (64 for /me, 32 for login), one wrk
-# per instance for two. Each instance has one worker, one hashing thread and 3 database
-# connections (PostgreSQL's sizing rule for its one core here; 10, the default,
-# costs PostgreSQL more CPU per query: see session_check.sh). It prints the CPU the
-# servers and PostgreSQL spend per request: a cost that rises with the second
-# instance is contention.
+# per instance for two. Each instance has one worker and one hashing thread. It
+# prints the CPU the servers and PostgreSQL spend per request (a cost that rises with
+# the second instance is contention) and samples PostgreSQL's sessions during /me.
 # CPUs: with 4 or more, instances on CPUs 0 and 1 and wrk + PostgreSQL on the rest;
 # with 2 (these machines), both instances share CPU 0 with nothing else and wrk +
 # PostgreSQL share CPU 1, so the ratio shows what a second process on the same core
@@ -95,11 +93,11 @@ measure() {
   cpu_report login "$before" "$(cpu_snapshot)" "$login"
 }
 
-start_server one "$url" "$first_cpu" WORKERS=1 HASHER_THREADS=1 DB_POOL_SIZE=3
+start_server one "$url" "$first_cpu" WORKERS=1 HASHER_THREADS=1
 bases=("$server_url")
 measure "1 instance "
 me1=$me login1=$login
-start_server two "$url" "$second_cpu" WORKERS=1 HASHER_THREADS=1 DB_POOL_SIZE=3
+start_server two "$url" "$second_cpu" WORKERS=1 HASHER_THREADS=1
 bases+=("$server_url")
 measure "2 instances"
 echo "2 vs 1 instance: /me $(ratio "$me" "$me1")x, login $(ratio "$login" "$login1")x (CPUs: instances $first_cpu,$second_cpu; wrk and PostgreSQL $rest)"
