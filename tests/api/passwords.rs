@@ -329,28 +329,13 @@ async fn a_failed_smtp_send_is_kept_not_lost(db: TestDb) {
 /// only it, gets its mail.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forgot_password_answers_before_any_per_address_work() {
-    use diesel::connection::SimpleConnection;
-    use diesel::{Connection, SqliteConnection};
     let db = TestDb::create(crate::helpers::Backend::Sqlite)
         .await
         .unwrap();
     let app = TestApp::spawn_on(db, &[]).await;
     app.signup("known@example.com").await;
 
-    let path = app.db.url().trim_start_matches("sqlite://").to_owned();
-    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
-    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
-    let holder = std::thread::spawn(move || {
-        let mut conn = SqliteConnection::establish(&path).unwrap();
-        // The sign-up's after-answer writes (its verification mail's token) may still
-        // hold the lock for a moment: wait for them rather than fail.
-        conn.batch_execute("PRAGMA busy_timeout = 5000; BEGIN EXCLUSIVE")
-            .unwrap();
-        locked_tx.send(()).unwrap();
-        release_rx.recv().unwrap();
-        conn.batch_execute("COMMIT").unwrap();
-    });
-    locked_rx.recv().unwrap();
+    let lock = crate::helpers::WriteLock::take(&app);
     for email in ["known@example.com", "unknown@example.com"] {
         let answered = tokio::time::timeout(
             std::time::Duration::from_secs(3),
@@ -364,8 +349,7 @@ async fn forgot_password_answers_before_any_per_address_work() {
         .unwrap_or_else(|_| panic!("{email}: the answer waited for the database"));
         assert_eq!(answered.status(), 200);
     }
-    release_tx.send(()).unwrap();
-    holder.join().unwrap();
+    lock.release();
 
     app.wait_for_outbox_to("reset-password", 1).await;
     // Time for a second mail to show up, were one (wrongly) on its way.

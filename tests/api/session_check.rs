@@ -4,41 +4,27 @@
 
 use std::time::Duration;
 
-use crate::helpers::{Backend, TestApp, TestDb, client};
+use crate::helpers::{Backend, TestApp, TestDb, WriteLock, client};
 
 /// Another process holds SQLite's write lock: the session check still answers at
 /// once (a reader is not held up by a writer), so an inline read cannot stall a
 /// worker behind a long write.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_session_check_reads_while_another_process_writes() {
-    use diesel::connection::SimpleConnection;
-    use diesel::{Connection, SqliteConnection};
     let Some(db) = TestDb::create(Backend::Sqlite).await else {
         return;
     };
     let app = TestApp::spawn_on(db, &[]).await;
     app.signup("reader@example.com").await;
 
-    let path = app.db.url().trim_start_matches("sqlite://").to_owned();
-    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
-    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
-    let writer = std::thread::spawn(move || {
-        let mut conn = SqliteConnection::establish(&path).unwrap();
-        conn.batch_execute("PRAGMA busy_timeout = 5000; BEGIN IMMEDIATE")
-            .unwrap();
-        locked_tx.send(()).unwrap();
-        release_rx.recv().unwrap();
-        conn.batch_execute("COMMIT").unwrap();
-    });
-    locked_rx.recv().unwrap();
+    let lock = WriteLock::take(&app);
     for _ in 0..20 {
         let status = tokio::time::timeout(Duration::from_secs(2), app.me_status(&app.client))
             .await
             .expect("the session check waited for the writer");
         assert_eq!(status, 200);
     }
-    release_tx.send(()).unwrap();
-    writer.join().unwrap();
+    lock.release();
 }
 
 crate::on_both_databases!(the_session_check_waits_for_a_connection_when_none_is_idle);

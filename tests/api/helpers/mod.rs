@@ -8,6 +8,7 @@ mod fixtures;
 pub mod oidc;
 mod pg_cluster;
 pub mod smtp;
+mod sqlite_lock;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,6 +24,7 @@ pub use browser::Browser;
 pub use fixtures::{envelope, error_code, insert_user};
 pub use pg_cluster::PgCluster;
 pub use smtp::{SmtpListener, reset_link, token_of, verification_link};
+pub use sqlite_lock::WriteLock;
 
 /// The front-end origin allowed by default (CORS_ORIGINS' default).
 pub const FRONTEND: &str = "http://localhost:3000";
