@@ -68,7 +68,7 @@ impl JwtKeys {
 mod tests {
     use super::*;
 
-    fn keys(secret: &str) -> JwtKeys {
+    fn keys_of(secret: &str) -> JwtKeys {
         let dir = std::env::temp_dir();
         let key = SecretKey::load(
             Some(secret.into()),
@@ -90,7 +90,7 @@ mod tests {
 
     #[test]
     fn a_token_verified_before_still_needs_its_exact_bytes_and_time() {
-        let keys = keys("a-secret-of-thirty-two-characters-or-more");
+        let keys = keys_of("a-secret-of-thirty-two-characters-or-more");
         let now = jsonwebtoken::get_current_timestamp() as i64;
         let good = token(&keys, now + 60);
         assert_eq!(keys.verify(&good).map(|c| c.sid), Some("session".into()));
@@ -102,14 +102,10 @@ mod tests {
         assert!(keys.verify(&tampered).is_none(), "another signature");
         assert!(keys.verify_at(&good, now + 61).is_none(), "expired since");
 
-        let other = keys_other();
+        let other = keys_of("another-secret-of-thirty-two-characters-or-more");
         assert!(
             other.verify(&good).is_none(),
             "another secret's memory is its own"
         );
-    }
-
-    fn keys_other() -> JwtKeys {
-        keys("another-secret-of-thirty-two-characters-or-more")
     }
 }
