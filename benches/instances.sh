@@ -47,19 +47,11 @@ load_split() {
   echo "$sum"
 }
 
-# cpu_snapshot: CPU ticks of the servers and PostgreSQL so far.
-cpu_snapshot() { echo "$(cpu_ticks sekisho) $(cpu_ticks postgres)"; }
-
-# cpu_report LABEL BEFORE AFTER RATE: CPU microseconds per request of each party, the
-# evidence of where a run's time goes (a party whose cost per request rises with a
-# second instance is contended: locks, connections, writes).
+# cpu_report LABEL BEFORE AFTER RATE: the CPU each party spent per request, the
+# evidence of where a run's time goes (a cost that rises with the second instance is
+# contention: locks, connections, writes).
 cpu_report() {
-  local label=$1 rate=$4 requests
-  read -r s0 p0 <<<"$2"
-  read -r s1 p1 <<<"$3"
-  requests=$(python3 -c "print($rate * $secs)")
-  echo "  $label CPU per request: servers $(cpu_us_per_request "$s0" "$s1" "$requests") us," \
-    "PostgreSQL $(cpu_us_per_request "$p0" "$p1" "$requests") us"
+  echo "  $1 CPU per request: $(cpu_per_request "$2" "$3" "$(python3 -c "print($4 * $secs)")")"
 }
 
 # pg_waits SECONDS: samples what PostgreSQL's sessions on the database are doing,

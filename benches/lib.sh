@@ -134,7 +134,16 @@ print(total)
 PY
 }
 
-# cpu_us_per_request TICKS_BEFORE TICKS_AFTER REQUESTS: microseconds of CPU per request.
-cpu_us_per_request() {
-  python3 -c "import os; print(round(($2 - $1) / os.sysconf('SC_CLK_TCK') * 1e6 / $3))"
+# cpu_snapshot: CPU ticks used so far by the servers and by PostgreSQL.
+cpu_snapshot() { echo "$(cpu_ticks sekisho) $(cpu_ticks postgres)"; }
+
+# cpu_per_request BEFORE AFTER REQUESTS: the CPU the servers and PostgreSQL spent per
+# request between two snapshots, as "servers N us, PostgreSQL M us".
+cpu_per_request() {
+  python3 - $1 $2 "$3" <<'PY'
+import os, sys
+s0, p0, s1, p1, requests = map(float, sys.argv[1:])
+per = lambda ticks: round(ticks / os.sysconf('SC_CLK_TCK') * 1e6 / requests)
+print(f"servers {per(s1 - s0)} us, PostgreSQL {per(p1 - p0)} us")
+PY
 }

@@ -39,13 +39,12 @@ run_backend() {
   local greeting health me bearer
   greeting=$(load 1 "$secs" 64 "$base/api/v1/greeting")
   health=$(load 1 "$secs" 64 "$base/api/health")
-  local server_ticks db_ticks
-  server_ticks=$(cpu_ticks sekisho) db_ticks=$(cpu_ticks postgres)
+  local before cpu
+  before=$(cpu_snapshot)
   me=$(load 1 "$secs" 64 "$base/api/v1/auth/me" -H "Cookie: access_token=$cookie")
   local me_requests
   me_requests=$(python3 -c "print($(echo "$me" | rps) * $secs)")
-  server_ticks=$(cpu_us_per_request "$server_ticks" "$(cpu_ticks sekisho)" "$me_requests")
-  db_ticks=$(cpu_us_per_request "$db_ticks" "$(cpu_ticks postgres)" "$me_requests")
+  cpu=$(cpu_per_request "$before" "$(cpu_snapshot)" "$me_requests")
   bearer=$(load 1 "$secs" 64 "$base/api/v1/auth/me" -H "Authorization: Bearer $token")
   for out in "$greeting" "$health" "$me" "$bearer"; do
     [ "$(echo "$out" | non2xx)" = 0 ] || { echo "session_check.sh: non-2xx answers:" >&2; echo "$out" >&2; exit 1; }
@@ -60,11 +59,8 @@ run_backend() {
   printf '%-34s %10s req/s  p99 %s\n' "GET /api/v1/auth/me (cookie)" "$m" "$(echo "$me" | p99)"
   printf '%-34s %10s req/s  p99 %s\n' "GET /api/v1/auth/me (bearer)" "$b" "$(echo "$bearer" | p99)"
   echo "$backend: me/health $(percent "$m" "$h")  me/greeting $(percent "$m" "$g")  me p99/health p99 $(ratio "$mp" "$hp")x"
-  if [ "$backend" = postgres ]; then
-    echo "$backend: CPU per /me (cookie): server ${server_ticks} us, PostgreSQL ${db_ticks} us"
-  else
-    echo "$backend: CPU per /me (cookie): server ${server_ticks} us"
-  fi
+  [ "$backend" = postgres ] || cpu=${cpu%%, PostgreSQL*}
+  echo "$backend: CPU per /me (cookie): $cpu"
   local peak
   peak=$(awk '/VmHWM/ { print $2 }' "/proc/${bench_pids[-1]}/status")
   echo "$backend: server peak memory $((peak / 1024)) MiB"

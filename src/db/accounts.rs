@@ -3,10 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{RunOn, columns};
-
-use super::DbConnection;
 use super::schema::accounts as a;
+use super::{DbConnection, RunOn, columns};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = a)]

@@ -3,10 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{RunOn, columns};
-
 use super::schema::{audit_log, sessions, users};
-use super::{DbConnection, like_pattern, prefix_pattern};
+use super::{DbConnection, RunOn, columns, like_pattern, prefix_pattern};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = audit_log)]

@@ -61,8 +61,7 @@ impl DbConnection {
     }
 }
 
-/// An r2d2 manager that picks the backend from the URL's scheme rather than the
-/// derive's `establish`, which tries each backend in turn (and SQLite takes any path).
+/// The r2d2 manager: the backend comes from the URL's scheme.
 #[derive(Debug)]
 pub struct ConnectionManager {
     url: DatabaseUrl,

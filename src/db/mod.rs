@@ -85,11 +85,6 @@ where
     run(pool, work).await
 }
 
-/// Whether the database answers (the health check).
-pub fn ping(conn: &mut DbConnection) -> diesel::QueryResult<()> {
-    conn.ping()
-}
-
 /// Whether an insert failed on a unique index (two sign-ups racing for one address).
 pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
     matches!(

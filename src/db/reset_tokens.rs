@@ -3,10 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::RunOn;
-
-use super::DbConnection;
 use super::schema::password_reset_tokens as t;
+use super::{DbConnection, RunOn};
 
 pub fn insert(
     conn: &mut DbConnection,

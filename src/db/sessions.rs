@@ -3,12 +3,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{RunOn, columns};
-
 use super::counters::count;
 use super::schema::{sessions, users};
 use super::users::User;
-use super::{DbConnection, like_pattern};
+use super::{DbConnection, RunOn, columns, like_pattern};
 
 pub const KIND_BROWSER: &str = "browser";
 pub const KIND_BEARER: &str = "bearer";

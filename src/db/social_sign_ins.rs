@@ -4,10 +4,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{RunOn, columns};
-
-use super::DbConnection;
 use super::schema::social_sign_ins as p;
+use super::{DbConnection, RunOn, columns};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = p, treat_none_as_default_value = false)]

@@ -3,10 +3,8 @@
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 
-use super::RunOn;
-
-use super::DbConnection;
 use super::schema::{audit_log, sessions, users};
+use super::{DbConnection, RunOn};
 
 #[derive(Debug, Default)]
 pub struct Counts {

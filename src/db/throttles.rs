@@ -5,10 +5,8 @@
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 
-use super::RunOn;
-
 use super::schema::auth_throttles as t;
-use super::{DbConnection, prefix_pattern};
+use super::{DbConnection, RunOn, prefix_pattern};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Policy {

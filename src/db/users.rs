@@ -3,10 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{RunOn, columns};
-
 use super::schema::users;
-use super::{DbConnection, like_pattern};
+use super::{DbConnection, RunOn, columns, like_pattern};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]

@@ -4,10 +4,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::RunOn;
-
-use super::DbConnection;
 use super::schema::email_verification_tokens as t;
+use super::{DbConnection, RunOn};
 
 pub fn insert(
     conn: &mut DbConnection,

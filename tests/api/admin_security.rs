@@ -1,8 +1,9 @@
 //! The panel's sign-in keeps nothing for strangers: no session row for an anonymous
 //! visitor, a new form token at sign-in, 403 for a form without its token.
 
-use crate::helpers::{OPERATOR, OPERATOR_PASSWORD, TestApp, client, csrf_of};
 use sekisho::db::RunOn;
+
+use crate::helpers::{OPERATOR, OPERATOR_PASSWORD, TestApp, client, csrf_of};
 
 crate::on_both_backends!(
     anonymous_visitors_store_nothing_and_sign_in_starts_a_recorded_session,

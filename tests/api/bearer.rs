@@ -1,10 +1,10 @@
 //! Bearer access tokens and rotating refresh tokens (/token, /refresh).
 
-use sekisho::db::RunOn;
 use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sekisho::db::RunOn;
 use serde_json::{Value, json};
 
 use crate::helpers::{PASSWORD, TestApp, TestDb, client};

@@ -2,9 +2,9 @@
 //! tabs, two servers. Whatever the interleaving, the answers are the contract's
 //! (never a 5xx).
 
-use sekisho::db::RunOn;
 use std::collections::BTreeMap;
 
+use sekisho::db::RunOn;
 use serde_json::json;
 
 use crate::helpers::{PASSWORD, TestApp, TestDb, client};

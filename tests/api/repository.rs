@@ -2,8 +2,7 @@
 
 use chrono::TimeDelta;
 use diesel::result::{DatabaseErrorKind, Error};
-use sekisho::db::RunOn;
-use sekisho::db::{self, DbConnection, audit, sessions, users};
+use sekisho::db::{self, DbConnection, RunOn, audit, sessions, users};
 
 use crate::helpers::{Backend, TestApp, insert_user};
 

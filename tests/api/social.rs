@@ -108,6 +108,17 @@ async fn callback(browser: &reqwest::Client, url: &str) -> reqwest::Response {
     browser.get(url).send().await.unwrap()
 }
 
+/// The whole round: start, the provider's answer, and the callback's response.
+async fn sign_in(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    provider: &FakeProvider,
+    plan: Plan,
+) -> reqwest::Response {
+    let back = to_provider_and_back(app, browser, provider, plan).await;
+    callback(browser, &back).await
+}
+
 async fn a_first_sign_in_creates_a_verified_user_with_an_ordinary_session(db: TestDb) {
     let provider = FakeProvider::start().await;
     let app = spawn(db, &provider, &[]).await;
@@ -177,14 +188,13 @@ async fn a_first_sign_in_creates_a_verified_user_with_an_ordinary_session(db: Te
 
     // The same identity again signs in the same user; the binding row is gone.
     let again = client();
-    let back = to_provider_and_back(
+    let done = sign_in(
         &app,
         &again,
         &provider,
         Plan::person("acme-1", "new.person@example.com"),
     )
     .await;
-    let done = callback(&again, &back).await;
     assert!(sets_session(&done));
     let users: i64 = app
         .with_db(|conn| {
@@ -201,8 +211,7 @@ async fn a_first_sign_in_creates_a_verified_user_with_an_ordinary_session(db: Te
     let rotated = client();
     let mut plan = Plan::person("acme-1", "new.person@example.com");
     plan.rotated_key = true;
-    let back = to_provider_and_back(&app, &rotated, &provider, plan).await;
-    let done = callback(&rotated, &back).await;
+    let done = sign_in(&app, &rotated, &provider, plan).await;
     assert_eq!(location(&done), format!("{FRONTEND}/dashboard"));
 
     // A provider that gives the email only at its userinfo endpoint.
@@ -267,8 +276,7 @@ async fn refused_callbacks_redirect_with_their_code_and_no_session(db: TestDb) {
     cases.push(expired);
     for plan in cases {
         let browser = client();
-        let back = to_provider_and_back(&app, &browser, &provider, plan.clone()).await;
-        let done = callback(&browser, &back).await;
+        let done = sign_in(&app, &browser, &provider, plan.clone()).await;
         assert_eq!(location(&done), refused("OAUTH_FAILED"), "{plan:?}");
         assert!(!sets_session(&done), "{plan:?}");
         assert_eq!(app.me_status(&browser).await, 401);
@@ -298,8 +306,7 @@ async fn refused_callbacks_redirect_with_their_code_and_no_session(db: TestDb) {
     })
     .await;
     let browser = client();
-    let back = to_provider_and_back(&app, &browser, &provider, person()).await;
-    let done = callback(&browser, &back).await;
+    let done = sign_in(&app, &browser, &provider, person()).await;
     assert_eq!(location(&done), refused("ACCOUNT_DISABLED"));
     assert!(!sets_session(&done));
 
@@ -354,8 +361,7 @@ async fn an_email_joins_an_existing_account_only_when_the_provider_vouches(db: T
     let mut unverified = Plan::person("acme-3", "owner@example.com");
     unverified.email_verified = false;
     let browser = client();
-    let back = to_provider_and_back(&app, &browser, &provider, unverified).await;
-    let done = callback(&browser, &back).await;
+    let done = sign_in(&app, &browser, &provider, unverified).await;
     assert_eq!(
         location(&done),
         format!("{FRONTEND}/login?next=%2Fdashboard&error=ACCOUNT_NOT_LINKED")
@@ -364,14 +370,13 @@ async fn an_email_joins_an_existing_account_only_when_the_provider_vouches(db: T
 
     // Vouched for: linked to the existing account, which is now verified.
     let browser = client();
-    let back = to_provider_and_back(
+    let done = sign_in(
         &app,
         &browser,
         &provider,
         Plan::person("acme-3", "owner@example.com"),
     )
     .await;
-    let done = callback(&browser, &back).await;
     assert!(sets_session(&done));
     let me: Value = app.json_as(&browser, "/api/v1/auth/me").await;
     assert_eq!(me["user"]["email"], "owner@example.com");
@@ -400,14 +405,13 @@ async fn an_email_joins_an_existing_account_only_when_the_provider_vouches(db: T
     assert_eq!(gone.status(), 404);
 
     // Signed in, starting a sign-in links another identity to the signed-in user.
-    let back = to_provider_and_back(
+    let done = sign_in(
         &app,
         &app.client,
         &provider,
         Plan::person("acme-4", "elsewhere@example.org"),
     )
     .await;
-    let done = callback(&app.client, &back).await;
     assert_eq!(location(&done), format!("{FRONTEND}/dashboard"));
     let accounts: Value = app.get("/api/v1/auth/accounts").await.json().await.unwrap();
     assert_eq!(accounts["accounts"][0]["email"], "elsewhere@example.org");
@@ -610,16 +614,14 @@ async fn refusals_after_the_provider_answered_leave_no_user_and_no_session(db: T
     let mut no_email = Plan::person("acme-6", "unused@example.com");
     no_email.email = None;
     let browser = client();
-    let back = to_provider_and_back(&app, &browser, &provider, no_email).await;
-    let done = callback(&browser, &back).await;
+    let done = sign_in(&app, &browser, &provider, no_email).await;
     assert_eq!(location(&done), refused("OAUTH_FAILED"));
     assert!(!sets_session(&done));
 
     let mut unvouched = Plan::person("acme-7", "unvouched@example.com");
     unvouched.email_verified = false;
     let browser = client();
-    let back = to_provider_and_back(&app, &browser, &provider, unvouched).await;
-    let done = callback(&browser, &back).await;
+    let done = sign_in(&app, &browser, &provider, unvouched).await;
     assert_eq!(location(&done), refused("EMAIL_NOT_VERIFIED"));
     assert!(!sets_session(&done));
     assert_eq!(app.me_status(&browser).await, 401);
@@ -652,14 +654,13 @@ async fn a_refused_code_exchange_is_oauth_failed() {
     )
     .await;
     let browser = client();
-    let back = to_provider_and_back(
+    let done = sign_in(
         &app,
         &browser,
         &provider,
         Plan::person("acme-8", "x@example.com"),
     )
     .await;
-    let done = callback(&browser, &back).await;
     assert_eq!(
         location(&done),
         format!("{FRONTEND}/login?next=%2Fdashboard&error=OAUTH_FAILED")

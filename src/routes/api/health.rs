@@ -20,7 +20,7 @@ use crate::state::AppState;
 #[get("/api/health")]
 pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let ping = db::run(&state.pool, |conn| {
-        db::ping(conn).map_err(ApiError::unavailable)
+        conn.ping().map_err(ApiError::unavailable)
     })
     .await;
     let timestamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
