@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use sekisho::auth::password::PasswordEngine;
+use sekisho::crypto::password::PasswordEngine;
 
 fn main() {
     let mut args = std::env::args().skip(1).filter(|a| !a.starts_with('-'));

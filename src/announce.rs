@@ -36,7 +36,11 @@ pub async fn where_to_start(app: &Application) {
             provider.id
         );
     }
-    match db::run(&app.state().pool, |conn| Ok(users::count_operators(conn)?)).await {
+    match db::run(&app.state().pool, |conn| -> Result<_, db::DbError> {
+        Ok(users::count_operators(conn)?)
+    })
+    .await
+    {
         Ok(0) => log::warn!(
             "no operator yet: run `sekisho create-admin --email you@example.com` \
              (from a checkout: `cargo run --release -- create-admin --email you@example.com`), \

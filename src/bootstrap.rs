@@ -1,11 +1,11 @@
 //! The first operator: created or promoted by `create-admin`, or at every start-up
 //! from ADMIN_EMAIL/ADMIN_PASSWORD.
 
-use crate::auth::password;
 use crate::config::Settings;
+use crate::crypto::password;
 use crate::db::migrations::{self, PrepareError};
 use crate::db::{self, DbConnection, audit, users};
-use crate::domain::{Email, Password};
+use crate::domain::{AuditAction, Email, Password, Role};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BootstrapError {
@@ -61,7 +61,7 @@ pub fn ensure_admin(
     let now = db::now();
     let (outcome, user_id) = match existing {
         Some(user) => {
-            users::set_role(conn, &user.id, users::ROLE_ADMIN)?;
+            users::set_role(conn, &user.id, Role::Admin)?;
             // One who only signed in with a provider gets the password: an operator
             // signs in to the panel with one.
             if matches!(policy, PasswordPolicy::Overwrite) || user.password_hash.is_none() {
@@ -85,7 +85,7 @@ pub fn ensure_admin(
                     password_hash: Some(&hash),
                     email_verified: false,
                     image: None,
-                    role: users::ROLE_ADMIN,
+                    role: Role::Admin.as_str(),
                     created_at: now,
                     updated_at: now,
                 },
@@ -94,14 +94,14 @@ pub fn ensure_admin(
         }
     };
     let action = match outcome {
-        AdminOutcome::Created => "admin.created",
-        AdminOutcome::Promoted => "admin.promoted",
-        AdminOutcome::AlreadyAdmin => "admin.password_set",
+        AdminOutcome::Created => AuditAction::AdminCreated,
+        AdminOutcome::Promoted => AuditAction::AdminPromoted,
+        AdminOutcome::AlreadyAdmin => AuditAction::AdminPasswordSet,
     };
     audit::record(
         conn,
         &audit::NewAuditEntry {
-            action,
+            action: action.as_str(),
             actor_email: Some("system"),
             target_type: Some("user"),
             target_id: Some(&user_id),

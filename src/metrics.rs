@@ -12,7 +12,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-use crate::db::{DbCounters, Pool};
+use crate::crypto::hasher_pool::QueueMetrics;
+use crate::db::{DbCounters, Pool, PoolEvents};
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
@@ -22,11 +23,6 @@ pub struct RequestLabels {
     /// label's values stay few whatever clients send.
     pub route: String,
     pub status: u16,
-}
-
-#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct KindLabels {
-    pub kind: String,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -168,6 +164,22 @@ impl Metrics {
         }
     }
 
+    /// What the password hashing queue reports to.
+    pub fn hash_queue(&self) -> QueueMetrics {
+        QueueMetrics {
+            depth: self.hash_queue_depth.clone(),
+            wait: self.hash_wait_seconds.clone(),
+        }
+    }
+
+    /// What the pool reports its checkouts to.
+    pub fn pool_events(&self) -> PoolEvents {
+        PoolEvents {
+            wait: self.pool_wait_seconds.clone(),
+            timeouts: self.pool_timeouts.clone(),
+        }
+    }
+
     /// Counts one answered request.
     pub fn observe_request(&self, labels: RequestLabels, took: Duration) {
         if labels.status == 429 {
@@ -200,32 +212,5 @@ impl Metrics {
 impl Default for Metrics {
     fn default() -> Self {
         Self::new()
-    }
-}
-
-/// r2d2's checkout events into the pool's wait histogram.
-#[derive(Debug)]
-pub struct PoolEvents {
-    wait: Histogram,
-    timeouts: Counter,
-}
-
-impl PoolEvents {
-    pub fn new(metrics: &Metrics) -> Self {
-        Self {
-            wait: metrics.pool_wait_seconds.clone(),
-            timeouts: metrics.pool_timeouts.clone(),
-        }
-    }
-}
-
-impl r2d2::HandleEvent for PoolEvents {
-    fn handle_checkout(&self, event: r2d2::event::CheckoutEvent) {
-        self.wait.observe(event.duration().as_secs_f64());
-    }
-
-    fn handle_timeout(&self, event: r2d2::event::TimeoutEvent) {
-        self.timeouts.inc();
-        self.wait.observe(event.timeout().as_secs_f64());
     }
 }

@@ -10,12 +10,12 @@ use actix_web::{App, HttpServer, web};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
-use crate::auth::client_info::TrustedProxies;
-use crate::auth::hasher_pool::HasherPool;
-use crate::auth::jwt::JwtKeys;
-use crate::auth::throttle::Throttle;
 use crate::bootstrap::{self, BootstrapError};
+use crate::config::TrustedProxies;
 use crate::config::{ConfigError, Settings};
+use crate::crypto::hasher_pool::HasherPool;
+use crate::crypto::jwt::JwtKeys;
+use crate::limits::throttle::Throttle;
 use crate::mail::Mailer;
 use crate::metrics::Metrics;
 use crate::middleware::cors;
@@ -38,7 +38,7 @@ pub enum StartupError {
     #[error("cannot start the password hashing threads: {0}")]
     Hasher(std::io::Error),
     #[error(transparent)]
-    Social(#[from] crate::social::SocialSetupError),
+    Social(#[from] crate::oidc::SocialSetupError),
 }
 
 pub struct Application {
@@ -91,14 +91,16 @@ impl Application {
                 &settings.database_url,
                 settings.db_pool_size,
                 settings.db_timeout,
-                &metrics,
+                metrics.db.clone(),
+                metrics.pool_events(),
             ),
-            hasher: HasherPool::start(hasher_threads, &metrics).map_err(StartupError::Hasher)?,
+            hasher: HasherPool::start(hasher_threads, metrics.hash_queue())
+                .map_err(StartupError::Hasher)?,
             jwt: JwtKeys::new(&settings.secret_key),
             mailer: Mailer::from_settings(&settings)?,
             throttle: Arc::new(Throttle::new(settings.rate_limit_enabled)),
             proxies: TrustedProxies::new(settings.trusted_proxies.clone()),
-            social: crate::social::SocialProviders::start(&settings, port)?,
+            social: crate::oidc::SocialProviders::start(&settings, port)?,
             settings: settings.clone(),
             metrics,
         };
@@ -212,7 +214,7 @@ fn spawn_housekeeping(pool: crate::db::Pool) {
         let mut every_hour = tokio::time::interval_at(tokio::time::Instant::now() + hour, hour);
         loop {
             every_hour.tick().await;
-            match crate::db::run(&pool, |conn| {
+            match crate::db::run(&pool, |conn| -> Result<_, crate::db::DbError> {
                 use crate::db::{sessions, social_sign_ins, verification_tokens};
                 let now = crate::db::now();
                 Ok(sessions::purge_stale(conn, now)?

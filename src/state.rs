@@ -2,15 +2,15 @@
 
 use std::sync::Arc;
 
-use crate::auth::client_info::TrustedProxies;
-use crate::auth::hasher_pool::HasherPool;
-use crate::auth::jwt::JwtKeys;
-use crate::auth::throttle::Throttle;
 use crate::config::Settings;
+use crate::config::TrustedProxies;
+use crate::crypto::hasher_pool::HasherPool;
+use crate::crypto::jwt::JwtKeys;
 use crate::db::Pool;
+use crate::limits::throttle::Throttle;
 use crate::mail::Mailer;
 use crate::metrics::Metrics;
-use crate::social::SocialProviders;
+use crate::oidc::SocialProviders;
 
 /// What every handler may need; cloned cheaply into each worker.
 #[derive(Clone)]

@@ -2,11 +2,11 @@
 //! same limits, the same timing for unknown emails, the same disabled-account rule;
 //! and re-checking the signed-in user's password before a sensitive change.
 
-use super::client_info::ClientInfo;
-use super::throttle::Action;
 use crate::db::{self, users, users::User};
+use crate::domain::ClientInfo;
 use crate::domain::Email;
 use crate::error::{ApiError, ErrorCode};
+use crate::limits::throttle::Action;
 use crate::state::AppState;
 
 /// The user whose email and password these are, or the error to answer with.
@@ -22,7 +22,7 @@ pub async fn check(
         .await?;
     let limits = state.throttle.accounts();
     let (lookup, ip) = (email.clone(), client.ip);
-    let (user, gate) = db::run(&state.pool, move |conn| {
+    let (user, gate) = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         let gate = limits.check_login(conn, &lookup, ip, db::now())?;
         Ok((users::find_by_email(conn, lookup.as_str())?, gate))
     })
@@ -44,7 +44,7 @@ pub async fn check(
     };
     let Some(user) = user.filter(|_| verified) else {
         state.metrics.login_failures.inc();
-        db::run(&state.pool, move |conn| {
+        db::run(&state.pool, move |conn| -> Result<_, ApiError> {
             limits.record_failed_login(conn, &email, ip, db::now())
         })
         .await?;
@@ -57,7 +57,7 @@ pub async fn check(
     // Most logins have no failures to forget: no database round trip for them.
     if gate.has_failures() {
         let email = user.email.clone();
-        db::run(&state.pool, move |conn| {
+        db::run(&state.pool, move |conn| -> Result<_, ApiError> {
             limits.forget_failed_logins(conn, &email, ip, gate)
         })
         .await?;
@@ -82,7 +82,7 @@ pub async fn confirm(
     let limits = state.throttle.accounts();
     let session = session_id.to_owned();
     let lookup = session.clone();
-    db::run(&state.pool, move |conn| {
+    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         limits.check_confirmation(conn, &lookup, db::now())
     })
     .await?;
@@ -93,7 +93,7 @@ pub async fn confirm(
     {
         return Ok(());
     }
-    db::run(&state.pool, move |conn| {
+    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         limits.record_failed_confirmation(conn, &session, db::now())
     })
     .await?;

@@ -4,14 +4,15 @@
 
 use chrono::TimeDelta;
 
-use super::client_info::ClientInfo;
 use super::frontend_link::frontend_link;
-use super::throttle::{self, Action, MailKind};
-use super::tokens;
+use crate::crypto::tokens;
 use crate::db::{self, audit, users, users::User, verification_tokens};
+use crate::domain::AuditAction;
+use crate::domain::ClientInfo;
 use crate::domain::Email;
 use crate::error::{ApiError, ErrorCode};
 use crate::i18n::Lang;
+use crate::limits::throttle::{Action, MailKind};
 use crate::mail;
 use crate::state::AppState;
 
@@ -47,7 +48,7 @@ async fn issue_and_mail(
     let token = tokens::new_secret();
     let token_hash = tokens::hash_secret(&token);
     let address = email.clone();
-    let allowed = db::run(&state.pool, move |conn| {
+    let allowed = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         let now = db::now();
         if !limits.mail_allowed(conn, MailKind::Verification, &address, now)? {
             return Ok(false);
@@ -73,7 +74,7 @@ pub fn request(
     recipient: Recipient,
     lang: Lang,
 ) -> Result<(), ApiError> {
-    throttle::count_after_answer(
+    super::after_answer::count_after_answer(
         state,
         Action::VerificationMail,
         client.ip,
@@ -82,7 +83,7 @@ pub fn request(
             let user = match recipient {
                 Recipient::User(user) => Some(user),
                 Recipient::Address(email) => {
-                    db::run(&state.pool, move |conn| {
+                    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
                         Ok(users::find_by_email(conn, email.as_str())?)
                     })
                     .await?
@@ -104,7 +105,7 @@ pub async fn verify(state: &AppState, client: &ClientInfo, token: &str) -> Resul
         .await?;
     let token_hash = tokens::hash_secret(token);
     let ip = client.ip_text();
-    db::run(&state.pool, move |conn| {
+    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         db::write_transaction(conn, |conn| {
             let now = db::now();
             let Some((user_id, email)) = verification_tokens::consume(conn, &token_hash, now)?
@@ -121,7 +122,7 @@ pub async fn verify(state: &AppState, client: &ClientInfo, token: &str) -> Resul
                 conn,
                 &user_id,
                 &email,
-                "user.email_verified",
+                AuditAction::UserEmailVerified,
                 ip.as_deref(),
             )?;
             users::find_by_id(conn, &user_id)?.ok_or_else(|| ApiError::new(ErrorCode::InvalidToken))

@@ -1,22 +1,11 @@
-//! Passwords, tokens, sessions and the extractors that authenticate requests.
+//! The API's use cases for accounts and sessions: signing up and in, passwords,
+//! email verification, a session's life. They take the state and plain values and
+//! return outcomes; `routes/` turns those into cookies and responses.
 
-pub mod account;
-pub mod client_info;
-pub mod cookies;
+pub mod account_lifecycle;
+mod after_answer;
 pub mod credentials;
 pub mod email_verification;
-pub mod extractor;
 mod frontend_link;
-pub mod hasher_pool;
-mod ip_limiter;
-pub mod jwt;
-pub mod origin_check;
-pub mod password;
 pub mod password_reset;
 pub mod session_lifecycle;
-pub mod session_store;
-pub mod throttle;
-pub mod tokens;
-mod verified_tokens;
-
-pub use extractor::{AuthUser, AuthVia, MaybeUser};

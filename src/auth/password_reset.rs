@@ -3,14 +3,15 @@
 
 use chrono::TimeDelta;
 
-use super::client_info::ClientInfo;
 use super::frontend_link::frontend_link;
-use super::throttle::{self, Action, MailKind};
-use super::tokens;
+use crate::crypto::tokens;
 use crate::db::{self, audit, reset_tokens, sessions, users};
+use crate::domain::AuditAction;
+use crate::domain::ClientInfo;
 use crate::domain::{Email, Password};
 use crate::error::{ApiError, ErrorCode};
 use crate::i18n::Lang;
+use crate::limits::throttle::{Action, MailKind};
 use crate::mail;
 use crate::state::AppState;
 
@@ -28,7 +29,7 @@ pub fn request(
     lang: Lang,
 ) -> Result<(), ApiError> {
     let ip_text = client.ip_text();
-    throttle::count_after_answer(
+    super::after_answer::count_after_answer(
         state,
         Action::ForgotPassword,
         client.ip,
@@ -46,7 +47,7 @@ async fn issue_and_mail(
     let limits = state.throttle.accounts();
     let token = tokens::new_secret();
     let token_hash = tokens::hash_secret(&token);
-    let recipient = db::run(&state.pool, move |conn| {
+    let recipient = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         let now = db::now();
         if !limits.mail_allowed(conn, MailKind::Reset, email.as_str(), now)? {
             return Ok(None);
@@ -57,14 +58,16 @@ async fn issue_and_mail(
         if user.disabled_at.is_some() {
             return Ok(None);
         }
-        reset_tokens::insert(conn, &user.id, &token_hash, now, now + RESET_TOKEN_LIFETIME)?;
-        audit::record_user_action(
-            conn,
-            &user.id,
-            &user.email,
-            "user.password_reset_requested",
-            ip.as_deref(),
-        )?;
+        db::transaction(conn, |conn| {
+            reset_tokens::insert(conn, &user.id, &token_hash, now, now + RESET_TOKEN_LIFETIME)?;
+            audit::record_user_action(
+                conn,
+                &user.id,
+                &user.email,
+                AuditAction::UserPasswordResetRequested,
+                ip.as_deref(),
+            )
+        })?;
         Ok(Some(user.email))
     })
     .await?;
@@ -91,7 +94,7 @@ pub async fn complete(
     let token_hash = tokens::hash_secret(token);
     // The token is looked at first: a junk token costs a lookup, never a hash.
     let lookup = token_hash.clone();
-    let usable = db::run(&state.pool, move |conn| {
+    let usable = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         Ok(reset_tokens::is_usable(conn, &lookup, db::now())?)
     })
     .await?;
@@ -103,7 +106,7 @@ pub async fn complete(
     let hash = state.hasher.hash(new.expose()).await?;
     let ip = client.ip_text();
     let limits = state.throttle.accounts();
-    db::run(&state.pool, move |conn| {
+    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         db::write_transaction(conn, |conn| {
             let now = db::now();
             let Some(user_id) = reset_tokens::consume(conn, &token_hash, now)? else {
@@ -123,7 +126,7 @@ pub async fn complete(
                 conn,
                 &user.id,
                 &user.email,
-                "user.password_reset",
+                AuditAction::UserPasswordReset,
                 ip.as_deref(),
             )?;
             Ok(())

@@ -2,16 +2,16 @@
 //! for other clients), kept going by refresh-token rotation, ended by logout or by the
 //! user revoking it. Every session is a row of `sessions`; the tokens only name it.
 
-use actix_web::cookie::Cookie;
 use chrono::{NaiveDateTime, TimeDelta};
 
-use super::client_info::ClientInfo;
-use super::jwt::{Claims, JwtKeys};
-use super::{cookies, credentials, email_verification, tokens};
-use crate::db::sessions::{KIND_BEARER, KIND_BROWSER, Session};
+use super::{credentials, email_verification};
+use crate::crypto::jwt::{Claims, JwtKeys};
+use crate::crypto::tokens;
+use crate::db::sessions::Session;
 use crate::db::users::User;
 use crate::db::{self, DbConnection, audit, sessions};
-use crate::domain::Email;
+use crate::domain::ClientInfo;
+use crate::domain::{AuditAction, Email, SessionKind};
 use crate::error::{ApiError, ErrorCode};
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -23,7 +23,7 @@ pub const REFRESH_SESSION_LIFETIME: TimeDelta = TimeDelta::days(30);
 
 struct NewSessionSpec<'a> {
     user_id: &'a str,
-    kind: &'a str,
+    kind: SessionKind,
     lifetime: TimeDelta,
     refresh_token_hash: Option<&'a str>,
     client: &'a ClientInfo,
@@ -43,7 +43,7 @@ fn create(
         &sessions::NewSession {
             id: &id,
             user_id: Some(spec.user_id),
-            kind: spec.kind,
+            kind: spec.kind.as_str(),
             token_hash: None,
             refresh_token_hash: spec.refresh_token_hash,
             state: None,
@@ -74,6 +74,14 @@ fn sign(
     .map_err(ApiError::internal)
 }
 
+/// A browser session just started: what its cookie carries, and for how long the
+/// browser should keep it (`None`: until the browser closes).
+#[derive(Debug)]
+pub struct BrowserSession {
+    pub token: String,
+    pub max_age_seconds: Option<i64>,
+}
+
 /// /login: checks the password and starts a browser session.
 pub async fn sign_in(
     state: &AppState,
@@ -82,23 +90,24 @@ pub async fn sign_in(
     password: &str,
     remember: bool,
     lang: Lang,
-) -> Result<(User, Cookie<'static>), ApiError> {
+) -> Result<(User, BrowserSession), ApiError> {
     let user = credentials::check(state, client, email, password).await?;
     email_verification::refuse_unverified(state, &user, lang)?;
-    let cookie = start_browser_session(state, client, &user, remember, "user.login", None).await?;
-    Ok((user, cookie))
+    let session =
+        start_browser_session(state, client, &user, remember, AuditAction::UserLogin, None).await?;
+    Ok((user, session))
 }
 
-/// Creates a browser session for `user` and returns its cookie. `action` names the
-/// audit entry (`user.signup`, `user.login`); `details` adds to it (`provider=google`).
+/// Creates a browser session for `user`. `action` names the audit entry (sign-up,
+/// login); `details` adds to it (`provider=google`).
 pub async fn start_browser_session(
     state: &AppState,
     client: &ClientInfo,
     user: &User,
     remember: bool,
-    action: &'static str,
+    action: AuditAction,
     details: Option<String>,
-) -> Result<Cookie<'static>, ApiError> {
+) -> Result<BrowserSession, ApiError> {
     let lifetime = if remember {
         TimeDelta::days(state.settings.access_token_expire_days)
     } else {
@@ -106,13 +115,13 @@ pub async fn start_browser_session(
     };
     let (user_id, email, client) = (user.id.clone(), user.email.clone(), client.clone());
     let now = db::now();
-    let (sid, expires_at) = db::run(&state.pool, move |conn| {
+    let (sid, expires_at) = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         db::transaction(conn, |conn| {
             let created = create(
                 conn,
                 &NewSessionSpec {
                     user_id: &user_id,
-                    kind: KIND_BROWSER,
+                    kind: SessionKind::Browser,
                     lifetime,
                     refresh_token_hash: None,
                     client: &client,
@@ -132,9 +141,10 @@ pub async fn start_browser_session(
         })
     })
     .await?;
-    let jwt = sign(&state.jwt, &user.id, &sid, now, expires_at)?;
-    let max_age = remember.then(|| lifetime.num_seconds());
-    Ok(cookies::session_cookie(&state.settings, jwt, max_age))
+    Ok(BrowserSession {
+        token: sign(&state.jwt, &user.id, &sid, now, expires_at)?,
+        max_age_seconds: remember.then(|| lifetime.num_seconds()),
+    })
 }
 
 /// An access token and the refresh token that renews it.
@@ -208,29 +218,32 @@ pub async fn issue_bearer(
     let now = db::now();
     let user_id = user.id.clone();
     let client = client.clone();
-    let (session_id, session_expires_at) = db::run(&state.pool, move |conn| {
-        let created = create(
-            conn,
-            &NewSessionSpec {
-                user_id: &user.id,
-                kind: KIND_BEARER,
-                lifetime: REFRESH_SESSION_LIFETIME,
-                refresh_token_hash: Some(&refresh_hash),
-                client: &client,
-            },
-            now,
-        )?;
-        let ip = client.ip_text();
-        audit::record_user_action(
-            conn,
-            &user.id,
-            &user.email,
-            "user.token_issued",
-            ip.as_deref(),
-        )?;
-        Ok(created)
-    })
-    .await?;
+    let (session_id, session_expires_at) =
+        db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+            db::transaction(conn, |conn| {
+                let created = create(
+                    conn,
+                    &NewSessionSpec {
+                        user_id: &user.id,
+                        kind: SessionKind::Bearer,
+                        lifetime: REFRESH_SESSION_LIFETIME,
+                        refresh_token_hash: Some(&refresh_hash),
+                        client: &client,
+                    },
+                    now,
+                )?;
+                let ip = client.ip_text();
+                audit::record_user_action(
+                    conn,
+                    &user.id,
+                    &user.email,
+                    AuditAction::UserTokenIssued,
+                    ip.as_deref(),
+                )?;
+                Ok(created)
+            })
+        })
+        .await?;
     Grant {
         session_id,
         user_id,
@@ -257,7 +270,7 @@ enum Refreshed {
 pub async fn refresh(state: &AppState, presented: String) -> Result<TokenPair, ApiError> {
     let key = state.settings.secret_key.bytes().to_vec();
     let grace = TimeDelta::seconds(state.settings.refresh_grace_seconds as i64);
-    let outcome = db::run(&state.pool, move |conn| {
+    let outcome = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         let hash = tokens::hash_refresh_token(&key, &presented);
         let next = tokens::next_refresh_token(&key, &presented);
         let next_hash = tokens::hash_refresh_token(&key, &next);
@@ -286,16 +299,19 @@ pub async fn refresh(state: &AppState, presented: String) -> Result<TokenPair, A
                 &session, next, rotated_at,
             )?));
         }
-        sessions::revoke(conn, &session.id, now)?;
-        if let Some(user_id) = &session.user_id {
-            audit::record_event(
-                conn,
-                (Some(user_id), None),
-                "session.refresh_token_reused",
-                Some(("session", &session.id)),
-                None,
-            )?;
-        }
+        db::transaction(conn, |conn| {
+            sessions::revoke(conn, &session.id, now)?;
+            match &session.user_id {
+                Some(user_id) => audit::record_event(
+                    conn,
+                    (Some(user_id), None),
+                    AuditAction::SessionRefreshTokenReused,
+                    Some(("session", &session.id)),
+                    None,
+                ),
+                None => Ok(()),
+            }
+        })?;
         Ok(Refreshed::Reused)
     })
     .await?;
@@ -309,7 +325,7 @@ pub async fn refresh(state: &AppState, presented: String) -> Result<TokenPair, A
 /// /logout: the session is revoked.
 pub async fn end(state: &AppState, session_id: &str) -> Result<(), ApiError> {
     let sid = session_id.to_owned();
-    db::run(&state.pool, move |conn| {
+    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         sessions::revoke(conn, &sid, db::now())?;
         Ok(())
     })
@@ -319,7 +335,7 @@ pub async fn end(state: &AppState, session_id: &str) -> Result<(), ApiError> {
 /// The user's live sessions of every kind, newest first.
 pub async fn list_own(state: &AppState, user_id: &str) -> Result<Vec<Session>, ApiError> {
     let user_id = user_id.to_owned();
-    db::run(&state.pool, move |conn| {
+    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         Ok(sessions::list_active_for_user(conn, &user_id, db::now())?)
     })
     .await
@@ -328,7 +344,7 @@ pub async fn list_own(state: &AppState, user_id: &str) -> Result<Vec<Session>, A
 /// Ends one of the user's own live sessions; 404 for any other id.
 pub async fn revoke_own(state: &AppState, user_id: &str, id: String) -> Result<(), ApiError> {
     let user_id = user_id.to_owned();
-    let revoked = db::run(&state.pool, move |conn| {
+    let revoked = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         Ok(sessions::revoke_own(conn, &id, &user_id, db::now())?)
     })
     .await?;
@@ -342,7 +358,7 @@ pub async fn revoke_own(state: &AppState, user_id: &str, id: String) -> Result<(
 /// Ends every session of the user except `keep`.
 pub async fn revoke_others(state: &AppState, user_id: &str, keep: &str) -> Result<(), ApiError> {
     let (user_id, keep) = (user_id.to_owned(), keep.to_owned());
-    db::run(&state.pool, move |conn| {
+    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         sessions::revoke_all_for_user(conn, &user_id, Some(&keep), db::now())?;
         Ok(())
     })

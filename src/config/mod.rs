@@ -6,6 +6,7 @@ mod database_url;
 mod origins;
 mod secret_key;
 mod social;
+mod trusted_proxies;
 
 use std::net::ToSocketAddrs;
 use std::path::PathBuf;
@@ -17,6 +18,7 @@ pub use origins::{AllowedOrigins, OriginRule, normalize_origin};
 use secrecy::SecretString;
 pub use secret_key::SecretKey;
 pub use social::{ProviderSettings, ProviderSource};
+pub use trusted_proxies::TrustedProxies;
 
 #[derive(Debug, thiserror::Error)]
 #[error("configuration error: {var}: {problem}")]

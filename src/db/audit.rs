@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::{audit_log, sessions, users};
 use super::{DbConnection, RunOn, columns, like_pattern, prefix_pattern};
+use crate::domain::AuditAction;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = audit_log)]
@@ -66,7 +67,7 @@ pub fn list(
 pub fn record_event(
     conn: &mut DbConnection,
     actor: (Option<&str>, Option<&str>),
-    action: &str,
+    action: AuditAction,
     target: Option<(&str, &str)>,
     ip: Option<&str>,
 ) -> QueryResult<()> {
@@ -75,7 +76,7 @@ pub fn record_event(
         &NewAuditEntry {
             actor_id: actor.0,
             actor_email: actor.1,
-            action,
+            action: action.as_str(),
             target_type: target.map(|t| t.0),
             target_id: target.map(|t| t.1),
             ip,
@@ -90,7 +91,7 @@ pub fn record_user_action(
     conn: &mut DbConnection,
     user_id: &str,
     email: &str,
-    action: &str,
+    action: AuditAction,
     ip: Option<&str>,
 ) -> QueryResult<()> {
     record_user_action_with(conn, user_id, email, action, ip, None)
@@ -101,7 +102,7 @@ pub fn record_user_action_with(
     conn: &mut DbConnection,
     user_id: &str,
     email: &str,
-    action: &str,
+    action: AuditAction,
     ip: Option<&str>,
     details: Option<&str>,
 ) -> QueryResult<()> {
@@ -110,7 +111,7 @@ pub fn record_user_action_with(
         &NewAuditEntry {
             actor_id: Some(user_id),
             actor_email: Some(email),
-            action,
+            action: action.as_str(),
             target_type: Some("user"),
             target_id: Some(user_id),
             ip,

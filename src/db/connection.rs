@@ -14,9 +14,9 @@ use diesel::connection::{Instrumentation, SimpleConnection};
 use diesel::r2d2::R2D2Connection;
 use diesel::{Connection, ConnectionError, PgConnection, QueryResult, SqliteConnection};
 
-use super::counters::{DbCounters, StatementCounter};
 use super::observer::{self, Observer};
 use super::sqlite_hooks;
+use super::telemetry::{DbCounters, StatementCounter};
 use crate::config::DatabaseUrl;
 
 /// One connection type for both backends; queries are written once and run on

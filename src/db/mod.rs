@@ -1,19 +1,20 @@
 //! Connections, the pool, migrations and the queries, for SQLite and PostgreSQL alike.
 
-pub mod accounts;
 pub mod audit;
-mod cached;
+mod cached_update;
 mod connection;
-pub mod counters;
+mod error;
+pub mod identities;
 pub mod migrations;
 mod observer;
+pub mod overview;
 mod query;
 pub mod reset_tokens;
 pub mod schema;
 pub mod sessions;
 pub mod social_sign_ins;
 mod sqlite_hooks;
-pub mod stats;
+pub mod telemetry;
 pub mod throttles;
 pub mod users;
 pub mod verification_tokens;
@@ -22,21 +23,25 @@ use std::time::Duration;
 
 use actix_web::web;
 
-pub use cached::update;
+pub use cached_update::update;
 pub use connection::{ConnectionManager, DbConnection};
-pub use counters::DbCounters;
+pub use error::DbError;
 pub use query::{RunOn, columns, transaction, write_transaction};
+pub use telemetry::{DbCounters, KindLabels, PoolEvents};
 
 use crate::config::DatabaseUrl;
-use crate::error::ApiError;
-use crate::metrics::{Metrics, PoolEvents};
 
 pub type Pool = r2d2::Pool<ConnectionManager>;
-pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
 
 /// Builds the pool without connecting: the process starts (and /api/health answers
 /// 503) even when the database is down, and connections come back by themselves.
-pub fn build_pool(url: &DatabaseUrl, max_size: u32, timeout: Duration, metrics: &Metrics) -> Pool {
+pub fn build_pool(
+    url: &DatabaseUrl,
+    max_size: u32,
+    timeout: Duration,
+    counters: std::sync::Arc<DbCounters>,
+    events: PoolEvents,
+) -> Pool {
     r2d2::Pool::builder()
         .max_size(max_size)
         .min_idle(Some(0))
@@ -47,22 +52,26 @@ pub fn build_pool(url: &DatabaseUrl, max_size: u32, timeout: Duration, metrics: 
         // connection is a file handle that cannot die that way, and the ping cost every
         // request a statement and a WAL read lock (profiled: 6% of /me).
         .test_on_check_out(matches!(url, DatabaseUrl::Postgres(_)))
-        .event_handler(Box::new(PoolEvents::new(metrics)))
-        .build_unchecked(ConnectionManager::new(url.clone(), metrics.db.clone()))
+        .event_handler(Box::new(events))
+        .build_unchecked(ConnectionManager::new(url.clone(), counters))
 }
 
-/// Runs database work on the blocking thread pool, never on an actix worker.
-pub async fn run<T, F>(pool: &Pool, work: F) -> Result<T, ApiError>
+/// Runs database work on the blocking thread pool, never on an actix worker. The work
+/// answers in the caller's error type, which only has to take a `DbError`: this layer
+/// does not know what its callers make of a failure.
+pub async fn run<T, E, F>(pool: &Pool, work: F) -> Result<T, E>
 where
-    F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
+    E: From<DbError> + Send + 'static,
 {
     let pool = pool.clone();
     web::block(move || {
-        let mut conn = pool.get()?;
+        let mut conn = pool.get().map_err(DbError::from)?;
         work(&mut conn)
     })
-    .await?
+    .await
+    .map_err(|e| DbError::Interrupted(e.to_string()))?
 }
 
 /// Database work that only reads. On SQLite, with a connection idle in the pool, it
@@ -72,10 +81,11 @@ where
 /// (a network round trip), or when no connection is idle (taking one could wait), it
 /// runs on the blocking pool as `run` does. `work` must not write: a write can wait
 /// for SQLite's lock.
-pub async fn run_read<T, F>(pool: &Pool, url: &DatabaseUrl, work: F) -> Result<T, ApiError>
+pub async fn run_read<T, E, F>(pool: &Pool, url: &DatabaseUrl, work: F) -> Result<T, E>
 where
-    F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
+    E: From<DbError> + Send + 'static,
 {
     if matches!(url, DatabaseUrl::Sqlite(_))
         && let Some(mut conn) = pool.try_get()

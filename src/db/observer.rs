@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use diesel::connection::{Instrumentation, InstrumentationEvent};
 
 use super::DbConnection;
-use super::counters::StatementCounter;
+use super::telemetry::StatementCounter;
 
 /// How long a connection that answered counts as alive without a ping.
 pub const ALIVE_BYPASS: Duration = Duration::from_millis(500);

@@ -80,7 +80,3 @@ pub fn spend_all_for_user(
     )
     .execute_on(conn)
 }
-
-pub fn delete_all_for_user(conn: &mut DbConnection, user_id: &str) -> QueryResult<usize> {
-    diesel::delete(t::table.filter(t::user_id.eq(user_id))).execute_on(conn)
-}

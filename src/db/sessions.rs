@@ -3,16 +3,11 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::counters::count;
 use super::schema::{sessions, users};
+use super::telemetry::count;
 use super::users::User;
 use super::{DbConnection, RunOn, columns, like_pattern};
-
-pub const KIND_BROWSER: &str = "browser";
-pub const KIND_BEARER: &str = "bearer";
-pub const KIND_ADMIN: &str = "admin";
-/// Every kind, in the order pages list them.
-pub const KINDS: [&str; 3] = [KIND_BROWSER, KIND_BEARER, KIND_ADMIN];
+use crate::domain::SessionKind;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = sessions)]
@@ -65,7 +60,7 @@ pub fn insert(conn: &mut DbConnection, session: &NewSession<'_>) -> QueryResult<
     diesel::insert_into(sessions::table)
         .values(session)
         .execute_on(conn)?;
-    let kind = crate::metrics::KindLabels {
+    let kind = super::telemetry::KindLabels {
         kind: session.kind.to_owned(),
     };
     count(conn, |c| {
@@ -205,7 +200,7 @@ pub fn find_panel_state(
 ) -> QueryResult<Option<Option<String>>> {
     sessions::table
         .filter(sessions::token_hash.eq(token_hash))
-        .filter(sessions::kind.eq(KIND_ADMIN))
+        .filter(sessions::kind.eq(SessionKind::Admin.as_str()))
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::expires_at.gt(now))
         .select(sessions::state)
@@ -275,7 +270,7 @@ pub fn find_by_refresh_hash(
 ) -> QueryResult<Option<Session>> {
     sessions::table
         .filter(sessions::refresh_token_hash.eq(hash))
-        .filter(sessions::kind.eq(KIND_BEARER))
+        .filter(sessions::kind.eq(SessionKind::Bearer.as_str()))
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::expires_at.gt(now))
         .select(columns::<Session>())
@@ -359,7 +354,7 @@ pub fn purge_stale(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<u
 /// One page of live sessions of every kind with their user's email, newest first.
 pub fn list_active(
     conn: &mut DbConnection,
-    kind: Option<&str>,
+    kind: Option<SessionKind>,
     user: Option<&str>,
     now: NaiveDateTime,
     offset: i64,
@@ -376,7 +371,7 @@ pub fn list_active(
             .limit(limit + 1)
             .into_boxed();
         if let Some(kind) = kind {
-            query = query.filter(sessions::kind.eq(kind.to_owned()));
+            query = query.filter(sessions::kind.eq(kind.as_str()));
         }
         if let Some(user) = user.map(str::trim).filter(|u| !u.is_empty()) {
             query = query.filter(

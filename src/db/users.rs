@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::users;
 use super::{DbConnection, RunOn, columns, like_pattern};
+use crate::domain::Role;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
@@ -23,12 +24,14 @@ pub struct User {
     pub updated_at: NaiveDateTime,
 }
 
-pub const ROLE_USER: &str = "user";
-pub const ROLE_ADMIN: &str = "admin";
-
 impl User {
+    /// The stored role; an unknown spelling grants nothing.
+    pub fn role(&self) -> Role {
+        Role::parse(&self.role).unwrap_or(Role::User)
+    }
+
     pub fn is_admin(&self) -> bool {
-        self.role == ROLE_ADMIN
+        self.role() == Role::Admin
     }
 }
 
@@ -90,10 +93,13 @@ pub fn find_by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<User>
         .optional()
 }
 
-pub fn set_role(conn: &mut DbConnection, id: &str, role: &str) -> QueryResult<usize> {
+pub fn set_role(conn: &mut DbConnection, id: &str, role: Role) -> QueryResult<usize> {
     super::update(
         users::table.find(id),
-        (users::role.eq(role), users::updated_at.eq(super::now())),
+        (
+            users::role.eq(role.as_str()),
+            users::updated_at.eq(super::now()),
+        ),
     )
     .execute_on(conn)
 }
@@ -137,7 +143,7 @@ pub fn count_active(conn: &mut DbConnection) -> QueryResult<i64> {
 /// Operators who can sign in to the panel (admin, not disabled, not withdrawn).
 pub fn count_operators(conn: &mut DbConnection) -> QueryResult<i64> {
     users::table
-        .filter(users::role.eq(ROLE_ADMIN))
+        .filter(users::role.eq(Role::Admin.as_str()))
         .filter(users::deleted_at.is_null())
         .filter(users::disabled_at.is_null())
         .count()

@@ -1,7 +1,17 @@
-//! Types that can only be built valid: handlers parse raw input into these once.
+//! Types that can only be built valid: handlers parse raw input into these once; and
+//! the closed sets the database stores as text.
 
+mod audit_action;
+mod client;
 mod email;
 pub mod password;
+mod role;
+mod session_kind;
+pub(crate) mod string_enum;
 
+pub use audit_action::AuditAction;
+pub use client::ClientInfo;
 pub use email::Email;
 pub use password::Password;
+pub use role::Role;
+pub use session_kind::SessionKind;

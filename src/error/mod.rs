@@ -12,6 +12,8 @@ use serde_json::{Map, Value, json};
 
 pub use code::ErrorCode;
 
+use crate::crypto::hasher_pool::HasherError;
+use crate::db::DbError;
 use crate::i18n::Lang;
 
 type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -199,10 +201,23 @@ impl From<diesel::result::Error> for ApiError {
     }
 }
 
-impl From<r2d2::Error> for ApiError {
-    // The pool only fails when no connection could be made in time.
-    fn from(error: r2d2::Error) -> Self {
-        Self::unavailable(error)
+impl From<DbError> for ApiError {
+    fn from(error: DbError) -> Self {
+        match error {
+            DbError::Query(error) => error.into(),
+            other if other.is_unavailable() => Self::unavailable(other),
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<HasherError> for ApiError {
+    fn from(error: HasherError) -> Self {
+        match error {
+            // Every hashing thread is busy: a moment later there is room again.
+            HasherError::Busy => Self::unavailable(error).with_retry_after(1),
+            other => Self::internal(other),
+        }
     }
 }
 

@@ -3,29 +3,27 @@
 //! `finish` spends it at the callback, checks the provider's answer and starts an
 //! ordinary browser session. Every outcome of the callback is a redirect.
 
-use actix_web::HttpResponse;
-use actix_web::cookie::time::Duration as CookieDuration;
-use actix_web::cookie::{Cookie, SameSite};
-use actix_web::http::header::{CACHE_CONTROL, LOCATION};
 use chrono::TimeDelta;
 
 use std::sync::Arc;
 
 use super::linking::{self, Outcome};
-use super::provider::Provider;
 use super::return_url;
-use crate::auth::client_info::ClientInfo;
-use crate::auth::throttle::Action;
-use crate::auth::{email_verification, session_lifecycle, tokens};
+use crate::auth::email_verification;
+use crate::auth::session_lifecycle::{self, BrowserSession};
 use crate::config::Settings;
+use crate::crypto::tokens;
 use crate::db::social_sign_ins::{self, PendingSignIn};
 use crate::db::{self, audit};
+use crate::domain::AuditAction;
+use crate::domain::ClientInfo;
 use crate::error::{ApiError, ErrorCode};
 use crate::i18n::Lang;
+use crate::limits::throttle::Action;
+use crate::oidc::provider::Provider;
 use crate::state::AppState;
 
 const PENDING_LIFETIME: TimeDelta = TimeDelta::minutes(10);
-const CALLBACK_PATH: &str = "/api/v1/auth/callback";
 
 /// A sign-in the front-end asked for, its return URLs already checked.
 pub struct SignInStart {
@@ -36,13 +34,45 @@ pub struct SignInStart {
     pub link_to: Option<String>,
 }
 
-/// The provider's authorization URL, and the cookie that binds the sign-in to this
-/// browser.
+/// A sign-in under way: where to send the browser, and the secret that binds the
+/// sign-in to it (the caller keeps it in a cookie for that long; the server keeps only
+/// its hash).
+pub struct Started {
+    pub authorization_url: url::Url,
+    pub binding: String,
+    pub binding_seconds: i64,
+}
+
+/// Where the callback sends the browser: on to the sign-in's callback URL, with the
+/// session it started (none when an identity was linked to a signed-in user), or to
+/// its error URL with a code.
+pub enum Finished {
+    Done {
+        to: url::Url,
+        session: Option<BrowserSession>,
+    },
+    Refused {
+        to: url::Url,
+        code: ErrorCode,
+    },
+}
+
+impl Finished {
+    /// The URL the browser goes to next (an error URL carries `?error=<CODE>`).
+    pub fn location(&self) -> String {
+        match self {
+            Self::Done { to, .. } => to.to_string(),
+            Self::Refused { to, code } => return_url::with_error(to.clone(), code.as_str()),
+        }
+    }
+}
+
+/// Starts a sign-in: the provider's authorization URL, and the binding secret.
 pub async fn start(
     state: &AppState,
     client: &ClientInfo,
     request: SignInStart,
-) -> Result<(url::Url, Cookie<'static>), ApiError> {
+) -> Result<Started, ApiError> {
     state
         .throttle
         .check_ip(&state.pool, Action::SocialSignIn, client.ip)
@@ -63,12 +93,15 @@ pub async fn start(
         created_at: now,
         expires_at: now + PENDING_LIFETIME,
     };
-    db::run(&state.pool, move |conn| {
+    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         Ok(social_sign_ins::insert(conn, &pending)?)
     })
     .await?;
-    let cookie = pending_cookie(&state.settings, key, PENDING_LIFETIME.num_seconds());
-    Ok((authorization.url, cookie))
+    Ok(Started {
+        authorization_url: authorization.url,
+        binding: key,
+        binding_seconds: PENDING_LIFETIME.num_seconds(),
+    })
 }
 
 /// What the provider sent back in the query string.
@@ -80,8 +113,8 @@ pub struct CallbackQuery {
     pub error: Option<String>,
 }
 
-/// The callback: a redirect to the sign-in's callback URL with a session cookie, or
-/// to its error URL with `?error=<CODE>`. The binding cookie is cleared either way.
+/// The callback: spends the sign-in bound to `key`, checks the provider's answer and
+/// signs the user in (or links the identity).
 pub async fn finish(
     state: &AppState,
     client: &ClientInfo,
@@ -89,28 +122,14 @@ pub async fn finish(
     query: CallbackQuery,
     key: Option<String>,
     lang: Lang,
-) -> HttpResponse {
-    let outcome = complete(state, client, provider, query, key, lang).await;
-    let cleared = pending_cookie(&state.settings, String::new(), 0);
-    let mut response = HttpResponse::Found();
-    response
-        .insert_header((CACHE_CONTROL, "no-store"))
-        .cookie(cleared);
-    match outcome {
-        Ok((callback, session)) => {
-            if let Some(session) = session {
-                response.cookie(session);
-            }
-            response.insert_header((LOCATION, callback.to_string()));
-        }
-        Err((error_url, code)) => {
-            response.insert_header((LOCATION, return_url::with_error(error_url, code.as_str())));
-        }
+) -> Finished {
+    match complete(state, client, provider, query, key, lang).await {
+        Ok((to, session)) => Finished::Done { to, session },
+        Err((to, code)) => Finished::Refused { to, code },
     }
-    response.finish()
 }
 
-type Finished = Result<(url::Url, Option<Cookie<'static>>), (url::Url, ErrorCode)>;
+type Completed = Result<(url::Url, Option<BrowserSession>), (url::Url, ErrorCode)>;
 
 async fn complete(
     state: &AppState,
@@ -119,7 +138,7 @@ async fn complete(
     query: CallbackQuery,
     key: Option<String>,
     lang: Lang,
-) -> Finished {
+) -> Completed {
     let fallback = default_error_url(&state.settings);
     if let Err(e) = state
         .throttle
@@ -132,8 +151,8 @@ async fn complete(
         return Err((fallback, ErrorCode::OauthFailed));
     };
     let key_hash = tokens::hash_secret(&key);
-    let taken = db::run(&state.pool, move |conn| {
-        Ok(social_sign_ins::take(conn, &key_hash)?)
+    let taken = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        social_sign_ins::take(conn, &key_hash).map_err(ApiError::from)
     })
     .await;
     let pending = match taken {
@@ -175,29 +194,46 @@ async fn complete(
         }
     };
 
-    let (provider_name, link_to) = (provider_id.to_owned(), pending.link_user_id.clone());
-    let resolved = db::run(&state.pool, move |conn| {
-        linking::resolve(
-            conn,
-            &provider_name,
-            &identity,
-            link_to.as_deref(),
-            db::now(),
-        )
-    })
-    .await;
-    let (user, outcome) = match resolved {
-        Ok(resolved) => resolved,
-        Err(e) => return fail(e.code()),
-    };
     let callback = match url::Url::parse(&pending.callback_url) {
         Ok(url) => url,
         Err(_) => return fail(ErrorCode::OauthFailed),
     };
     let details = format!("provider={provider_id}");
-    if let Err(e) = record(state, client, &user, outcome, &details).await {
-        return fail(e.code());
-    }
+    let (provider_name, link_to) = (provider_id.to_owned(), pending.link_user_id.clone());
+    let (ip, audit_details) = (client.ip_text(), details.clone());
+    // A new account or a new link commits with its audit entry (a sign-in has its own).
+    let resolved = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        db::write_transaction(conn, |conn| {
+            let (user, outcome) = linking::resolve(
+                conn,
+                &provider_name,
+                &identity,
+                link_to.as_deref(),
+                db::now(),
+            )?;
+            let action = match outcome {
+                Outcome::Known => None,
+                Outcome::Created => Some(AuditAction::UserSignup),
+                Outcome::Linked => Some(AuditAction::UserAccountLinked),
+            };
+            if let Some(action) = action {
+                audit::record_user_action_with(
+                    conn,
+                    &user.id,
+                    &user.email,
+                    action,
+                    ip.as_deref(),
+                    Some(&audit_details),
+                )?;
+            }
+            Ok(user)
+        })
+    })
+    .await;
+    let user = match resolved {
+        Ok(user) => user,
+        Err(e) => return fail(e.code()),
+    };
     // Linking from a signed-in session: that session goes on; no new one.
     if pending.link_user_id.is_some() {
         return Ok((callback, None));
@@ -210,46 +246,14 @@ async fn complete(
         client,
         &user,
         true,
-        "user.login",
+        AuditAction::UserLogin,
         Some(details),
     )
     .await
     {
-        Ok(cookie) => Ok((callback, Some(cookie))),
+        Ok(session) => Ok((callback, Some(session))),
         Err(e) => fail(e.code()),
     }
-}
-
-/// The audit entries of a new account or a new link (a sign-in has its own).
-async fn record(
-    state: &AppState,
-    client: &ClientInfo,
-    user: &crate::db::users::User,
-    outcome: Outcome,
-    details: &str,
-) -> Result<(), ApiError> {
-    let action = match outcome {
-        Outcome::Known => return Ok(()),
-        Outcome::Created => "user.signup",
-        Outcome::Linked => "user.account_linked",
-    };
-    let (id, email, ip, details) = (
-        user.id.clone(),
-        user.email.clone(),
-        client.ip_text(),
-        details.to_owned(),
-    );
-    db::run(&state.pool, move |conn| {
-        Ok(audit::record_user_action_with(
-            conn,
-            &id,
-            &email,
-            action,
-            ip.as_deref(),
-            Some(&details),
-        )?)
-    })
-    .await
 }
 
 /// `{FRONTEND_URL}/login`: where errors go when the sign-in's own error URL is unknown.
@@ -260,26 +264,4 @@ pub fn default_error_url(settings: &Settings) -> url::Url {
     url.set_path(&path);
     url.set_query(None);
     url
-}
-
-pub fn pending_cookie_name(settings: &Settings) -> String {
-    format!("{}_oauth", settings.cookie_name)
-}
-
-/// HttpOnly, sent only to the callback. SameSite=Lax is what lets it come back on the
-/// provider's redirect (a top-level navigation); with COOKIE_SAMESITE=None (app and
-/// API on different sites) it must be None too, or the browser would not keep it.
-fn pending_cookie(settings: &Settings, value: String, max_age: i64) -> Cookie<'static> {
-    let same_site = match settings.cookie_same_site {
-        SameSite::None => SameSite::None,
-        _ => SameSite::Lax,
-    };
-    let mut cookie = Cookie::build(pending_cookie_name(settings), value)
-        .http_only(true)
-        .same_site(same_site)
-        .path(CALLBACK_PATH)
-        .secure(settings.cookie_secure)
-        .finish();
-    cookie.set_max_age(CookieDuration::seconds(max_age));
-    cookie
 }

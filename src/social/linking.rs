@@ -5,10 +5,10 @@
 
 use chrono::NaiveDateTime;
 
-use super::provider::Identity;
-use crate::db::{self, DbConnection, accounts, users, users::User};
-use crate::domain::Email;
+use crate::db::{self, DbConnection, identities, users, users::User};
+use crate::domain::{Email, Role};
 use crate::error::{ApiError, ErrorCode};
+use crate::oidc::provider::Identity;
 
 /// What became of the identity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +30,7 @@ pub fn resolve(
     now: NaiveDateTime,
 ) -> Result<(User, Outcome), ApiError> {
     db::write_transaction(conn, |conn| {
-        let known = accounts::find(conn, provider, &identity.subject)?;
+        let known = identities::find(conn, provider, &identity.subject)?;
         let (mut user, outcome) = match (known, link_to) {
             (Some(account), Some(me)) if account.user_id != me => {
                 return Err(ApiError::new(ErrorCode::AccountNotLinked));
@@ -38,7 +38,7 @@ pub fn resolve(
             (Some(account), _) => {
                 // A write only when the provider's address changed since last time.
                 if account.email != identity.email {
-                    accounts::set_email(
+                    identities::set_email(
                         conn,
                         provider,
                         &identity.subject,
@@ -102,7 +102,7 @@ fn first_sign_in(
         password_hash: None,
         email_verified: identity.email_verified,
         image: identity.picture.clone(),
-        role: users::ROLE_USER.to_owned(),
+        role: Role::User.as_str().to_owned(),
         disabled_at: None,
         deleted_at: None,
         created_at: now,
@@ -121,12 +121,12 @@ fn attach(
     user: &User,
     now: NaiveDateTime,
 ) -> Result<(), ApiError> {
-    if accounts::has_provider(conn, &user.id, provider)? {
+    if identities::has_provider(conn, &user.id, provider)? {
         return Err(ApiError::new(ErrorCode::AccountNotLinked));
     }
-    accounts::insert(
+    identities::insert(
         conn,
-        &accounts::NewAccount {
+        &identities::NewAccount {
             provider,
             subject: &identity.subject,
             user_id: &user.id,

@@ -15,6 +15,7 @@ crate::on_both_backends!(
     user_actions_take_effect_and_are_audited,
     a_session_revoked_in_the_panel_is_rejected_by_the_api,
     pages_send_security_headers,
+    a_change_is_undone_when_its_audit_entry_cannot_be_written,
 );
 
 fn location(response: &reqwest::Response) -> String {
@@ -71,8 +72,10 @@ async fn non_operators_get_403(app: TestApp) {
     let operator = app.operator().await;
     assert_eq!(operator.get("/admin").await.status(), 200);
     let id = app.user_id(OPERATOR).await;
-    app.with_db(move |conn| sekisho::db::users::set_role(conn, &id, "user").unwrap())
-        .await;
+    app.with_db(move |conn| {
+        sekisho::db::users::set_role(conn, &id, sekisho::domain::Role::User).unwrap()
+    })
+    .await;
     assert_eq!(operator.get("/admin").await.status(), 403);
     assert_eq!(operator.get("/admin/users").await.status(), 403);
 }
@@ -488,4 +491,62 @@ async fn pages_send_security_headers(app: TestApp) {
         !html.contains("http://") && !html.contains("https://"),
         "nothing loaded from outside"
     );
+}
+
+/// Makes every insert into the audit log fail, as a full disk or a broken constraint
+/// would, from a connection of the app's pool.
+async fn refuse_audit_entries(app: &TestApp) {
+    app.with_db(|conn| {
+        let statements: &[&str] = match conn {
+            sekisho::db::DbConnection::Sqlite(_) => {
+                &["CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log \
+                 BEGIN SELECT RAISE(ABORT, 'audit refused'); END"]
+            }
+            sekisho::db::DbConnection::Postgres(_) => &[
+                "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS \
+                 $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$",
+                "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log \
+                 FOR EACH ROW EXECUTE FUNCTION refuse_audit()",
+            ],
+        };
+        for statement in statements {
+            diesel::sql_query(*statement).execute_on(conn).unwrap();
+        }
+    })
+    .await;
+}
+
+async fn a_change_is_undone_when_its_audit_entry_cannot_be_written(app: TestApp) {
+    let operator = app.operator().await;
+    app.signup("kept@example.com").await;
+    let id = app.user_id("kept@example.com").await;
+    let session_page = operator.page("/admin/sessions?kind=browser").await;
+    let session_id = session_page
+        .split("id=\"revoke-")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    refuse_audit_entries(&app).await;
+
+    for action in ["disable", "delete", "revoke-sessions"] {
+        let response = operator
+            .submit(
+                &format!("/admin/users/{id}/{action}"),
+                &[("confirm", "yes")],
+            )
+            .await;
+        assert_eq!(response.status(), 500, "{action}");
+        // Nothing happened: the user still signs in with the session they had.
+        assert_eq!(app.me_status(&app.client).await, 200, "{action}");
+    }
+    let revoke = operator
+        .submit(&format!("/admin/sessions/{session_id}/revoke"), &[])
+        .await;
+    assert_eq!(revoke.status(), 500);
+    assert_eq!(app.me_status(&app.client).await, 200);
+    let user = app
+        .with_db(move |conn| sekisho::db::users::find_by_id(conn, &id).unwrap().unwrap())
+        .await;
+    assert!(user.disabled_at.is_none() && user.deleted_at.is_none());
 }

@@ -149,9 +149,9 @@ async fn operators_see_verification_and_linked_accounts_and_can_resend_the_mail(
     let user_id = id.clone();
     app.with_db(move |conn| {
         use sekisho::db::schema::auth_throttles as t;
-        sekisho::db::accounts::insert(
+        sekisho::db::identities::insert(
             conn,
-            &sekisho::db::accounts::NewAccount {
+            &sekisho::db::identities::NewAccount {
                 provider: "acme",
                 subject: "acme-subject",
                 user_id: &user_id,

@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use sekisho::auth::password;
+use sekisho::crypto::password;
 use sekisho::db::users;
 
 use crate::helpers::{TestApp, TestDb};

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod admin;
+mod admin_i18n;
 mod admin_pages;
 mod admin_security;
 mod api_docs;
@@ -16,6 +17,7 @@ mod email_verification;
 mod errors;
 mod files;
 mod health;
+mod layers;
 mod metrics;
 mod openapi;
 mod outage;

@@ -170,10 +170,10 @@ async fn outbox_receives_reset_mails_without_smtp(app: TestApp) {
 async fn reset_tokens_are_hashed_single_use_and_expire(app: TestApp) {
     let user = app.signup("expire@example.com").await;
     let user_id = user["id"].as_str().unwrap().to_owned();
-    let token = sekisho::auth::tokens::new_secret();
-    let hash = sekisho::auth::tokens::hash_secret(&token);
-    let expired_token = sekisho::auth::tokens::new_secret();
-    let expired_hash = sekisho::auth::tokens::hash_secret(&expired_token);
+    let token = sekisho::crypto::tokens::new_secret();
+    let hash = sekisho::crypto::tokens::hash_secret(&token);
+    let expired_token = sekisho::crypto::tokens::new_secret();
+    let expired_hash = sekisho::crypto::tokens::hash_secret(&expired_token);
     app.with_db(move |conn| {
         let now = sekisho::db::now();
         sekisho::db::reset_tokens::insert(

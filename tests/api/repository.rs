@@ -59,7 +59,10 @@ async fn users_round_trip(app: TestApp) {
         let again = users::find_by_id(conn, &id).unwrap().unwrap();
         assert_eq!(again.created_at, user.created_at);
 
-        assert_eq!(users::set_role(conn, &id, users::ROLE_ADMIN).unwrap(), 1);
+        assert_eq!(
+            users::set_role(conn, &id, sekisho::domain::Role::Admin).unwrap(),
+            1
+        );
         assert!(users::find_by_id(conn, &id).unwrap().unwrap().is_admin());
         assert_eq!(users::count_active(conn).unwrap(), 1);
         assert!(
@@ -84,7 +87,7 @@ async fn emails_are_unique(app: TestApp) {
                 password_hash: Some("x"),
                 email_verified: false,
                 image: None,
-                role: users::ROLE_USER,
+                role: sekisho::domain::Role::User.as_str(),
                 created_at: now,
                 updated_at: now,
             },
@@ -107,23 +110,28 @@ async fn sessions_lifecycle(app: TestApp) {
         let browser = new_session(
             conn,
             Some(&user),
-            sessions::KIND_BROWSER,
+            sekisho::domain::SessionKind::Browser.as_str(),
             TimeDelta::days(7),
         );
         let bearer = new_session(
             conn,
             Some(&user),
-            sessions::KIND_BEARER,
+            sekisho::domain::SessionKind::Bearer.as_str(),
             TimeDelta::days(30),
         );
         let expired = new_session(
             conn,
             Some(&user),
-            sessions::KIND_BROWSER,
+            sekisho::domain::SessionKind::Browser.as_str(),
             TimeDelta::seconds(-1),
         );
         // An admin-panel session exists before its operator logs in.
-        let anonymous = new_session(conn, None, sessions::KIND_ADMIN, TimeDelta::minutes(30));
+        let anonymous = new_session(
+            conn,
+            None,
+            sekisho::domain::SessionKind::Admin.as_str(),
+            TimeDelta::minutes(30),
+        );
 
         assert!(
             sessions::find_active(conn, &browser, now)
@@ -158,7 +166,7 @@ async fn sessions_lifecycle(app: TestApp) {
         let other = new_session(
             conn,
             Some(&user),
-            sessions::KIND_BROWSER,
+            sekisho::domain::SessionKind::Browser.as_str(),
             TimeDelta::days(1),
         );
         let revoked = sessions::revoke_all_for_user(conn, &user, Some(&bearer), now).unwrap();
@@ -177,7 +185,7 @@ async fn deleting_a_user_removes_its_sessions(app: TestApp) {
         new_session(
             conn,
             Some(&user),
-            sessions::KIND_BROWSER,
+            sekisho::domain::SessionKind::Browser.as_str(),
             TimeDelta::days(1),
         );
         diesel::delete(schema::users::table.find(&user))
@@ -195,7 +203,7 @@ async fn deleting_a_user_removes_its_sessions(app: TestApp) {
             &sessions::NewSession {
                 id: "orphan",
                 user_id: Some("no-such-user"),
-                kind: sessions::KIND_BROWSER,
+                kind: sekisho::domain::SessionKind::Browser.as_str(),
                 token_hash: None,
                 refresh_token_hash: None,
                 state: None,
@@ -306,12 +314,22 @@ async fn sqlite_connections_are_tuned(app: &TestApp) {
 async fn housekeeping_removes_only_unusable_rows(app: TestApp) {
     app.with_db(|conn| {
         let user = insert_user(conn, "kept@example.com");
-        let stale_anonymous = new_session(conn, None, sessions::KIND_ADMIN, TimeDelta::seconds(-1));
-        let live_anonymous = new_session(conn, None, sessions::KIND_ADMIN, TimeDelta::minutes(30));
+        let stale_anonymous = new_session(
+            conn,
+            None,
+            sekisho::domain::SessionKind::Admin.as_str(),
+            TimeDelta::seconds(-1),
+        );
+        let live_anonymous = new_session(
+            conn,
+            None,
+            sekisho::domain::SessionKind::Admin.as_str(),
+            TimeDelta::minutes(30),
+        );
         let ended = new_session(
             conn,
             Some(&user),
-            sessions::KIND_BROWSER,
+            sekisho::domain::SessionKind::Browser.as_str(),
             TimeDelta::seconds(-1),
         );
         let removed = sessions::purge_stale(conn, db::now()).unwrap();

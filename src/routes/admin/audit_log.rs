@@ -9,8 +9,9 @@ use super::error::AdminError;
 use super::layout::{Layout, html};
 use super::operator::Operator;
 use super::pagination::{PER_PAGE, Pager, list_url, offset, page_number};
+use super::text::Text;
+use crate::admin::audit_log;
 use crate::db::audit::{AuditFilter, AuditListing};
-use crate::db::{self, audit};
 use crate::state::AppState;
 
 /// One audit entry as the pages show it.
@@ -28,11 +29,11 @@ pub struct AuditRow {
     pub ip: String,
 }
 
-impl From<AuditListing> for AuditRow {
-    fn from(listing: AuditListing) -> Self {
+impl AuditRow {
+    pub fn new(listing: AuditListing, t: &Text) -> Self {
         let e = listing.entry;
         Self {
-            when: e.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            when: t.when_exact(e.created_at),
             actor: e
                 .actor_email
                 .or_else(|| e.actor_id.clone())
@@ -53,6 +54,7 @@ impl From<AuditListing> for AuditRow {
 #[derive(Template)]
 #[template(path = "admin/audit_log.html")]
 struct AuditPage {
+    t: Text,
     layout: Layout,
     rows: Vec<AuditRow>,
     action: String,
@@ -87,18 +89,19 @@ pub async fn list(
         actor: Some(actor.clone()),
         target: Some(target.clone()),
     };
-    let entries = db::run(&state.pool, move |conn| {
-        Ok(audit::page(conn, &filter, offset(page), PER_PAGE)?)
-    })
-    .await?;
+    let entries = audit_log::page(&state.pool, filter, offset(page), PER_PAGE).await?;
     let list = list_url(
         "/admin/audit",
         &[("action", &action), ("actor", &actor), ("target", &target)],
     );
     let (entries, pager) = Pager::split(entries, &list, page);
     html(&AuditPage {
+        t: operator.t,
         layout: operator.layout()?,
-        rows: entries.into_iter().map(AuditRow::from).collect(),
+        rows: entries
+            .into_iter()
+            .map(|e| AuditRow::new(e, &operator.t))
+            .collect(),
         action,
         actor,
         target,

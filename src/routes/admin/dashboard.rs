@@ -7,7 +7,9 @@ use super::audit_log::AuditRow;
 use super::error::AdminError;
 use super::layout::{Layout, html};
 use super::operator::Operator;
-use crate::db::{self, audit, stats};
+use super::text::Text;
+use crate::admin::overview::{Overview, overview};
+use crate::db::overview::Counts;
 use crate::state::AppState;
 
 /// Audit entries under "Recent activity".
@@ -16,8 +18,9 @@ const RECENT: i64 = 10;
 #[derive(Template)]
 #[template(path = "admin/dashboard.html")]
 struct DashboardPage {
+    t: Text,
     layout: Layout,
-    counts: stats::Counts,
+    counts: Counts,
     active_sessions: i64,
     recent: Vec<AuditRow>,
 }
@@ -26,21 +29,15 @@ pub async fn show(
     state: web::Data<AppState>,
     operator: Operator,
 ) -> Result<HttpResponse, AdminError> {
-    let (counts, recent) = db::run(&state.pool, |conn| {
-        Ok((
-            stats::counts(conn, db::now())?,
-            audit::page(conn, &Default::default(), 0, RECENT)?,
-        ))
-    })
-    .await?;
+    let Overview { counts, recent } = overview(&state.pool, RECENT).await?;
     html(&DashboardPage {
+        t: operator.t,
         layout: operator.layout()?,
         active_sessions: counts.sessions_by_kind.iter().map(|(_, n)| n).sum(),
         counts,
         recent: recent
             .into_iter()
-            .take(RECENT as usize)
-            .map(AuditRow::from)
+            .map(|e| AuditRow::new(e, &operator.t))
             .collect(),
     })
 }

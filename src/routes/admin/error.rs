@@ -1,16 +1,25 @@
 //! The panel's one error type: each variant is an HTML page (or the redirect to the
-//! login page), never a raw string; internal causes go to the log only.
+//! login page), never a raw string; internal causes go to the log only. The page is
+//! rendered in English here, where the request is unknown, and again in the operator's
+//! language by `localize` on the way out.
 
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use askama::Template;
 
 use super::layout::redirect;
+use super::text::Text;
+use crate::db::DbError;
 use crate::error::{ApiError, ErrorCode};
 
 #[derive(Template)]
 #[template(path = "admin/error.html")]
 struct ErrorPage<'a> {
+    t: Text,
+    /// Catalog keys.
     title: &'a str,
     message: &'a str,
 }
@@ -23,7 +32,8 @@ pub enum AdminError {
     Forbidden,
     CsrfFailed,
     NotFound,
-    BadRequest(String),
+    /// The catalog key of what was wrong with the request.
+    BadRequest(&'static str),
     Unavailable,
     Internal(String),
 }
@@ -31,6 +41,20 @@ pub enum AdminError {
 impl AdminError {
     pub fn internal(cause: impl Into<String>) -> Self {
         Self::Internal(cause.into())
+    }
+
+    /// The page's title and text, as catalog keys; None for the login redirect.
+    fn page(&self) -> Option<(&'static str, &'static str)> {
+        Some(match self {
+            Self::LoginRequired => return None,
+            Self::Forbidden => ("error.forbidden.title", "error.forbidden.text"),
+            Self::CsrfFailed => ("error.csrf.title", "error.csrf.text"),
+            Self::NotFound => ("error.not_found.title", "error.not_found.text"),
+            Self::BadRequest(message) => ("error.bad_request.title", message),
+            Self::Unavailable => ("error.unavailable.title", "error.unavailable.text"),
+            // The request log names the cause, with the request id.
+            Self::Internal(_) => ("error.internal.title", "error.internal.text"),
+        })
     }
 }
 
@@ -54,10 +78,24 @@ impl From<ApiError> for AdminError {
     }
 }
 
-impl From<diesel::result::Error> for AdminError {
-    fn from(error: diesel::result::Error) -> Self {
-        ApiError::from(error).into()
+impl From<DbError> for AdminError {
+    fn from(error: DbError) -> Self {
+        if error.is_unavailable() {
+            Self::Unavailable
+        } else {
+            Self::Internal(error.to_string())
+        }
     }
+}
+
+/// An error page's keys, carried in the response for `localize`.
+#[derive(Clone, Copy)]
+struct ErrorPageKeys(&'static str, &'static str);
+
+fn render(t: Text, (title, message): (&str, &str)) -> String {
+    ErrorPage { t, title, message }
+        .render()
+        .unwrap_or_else(|_| message.to_owned())
 }
 
 impl ResponseError for AdminError {
@@ -73,31 +111,33 @@ impl ResponseError for AdminError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let (title, message) = match self {
-            Self::LoginRequired => return redirect("/admin/login"),
-            Self::Forbidden => (
-                "Forbidden",
-                "This account is not an operator. Sign in with an operator account.",
-            ),
-            Self::CsrfFailed => (
-                "Form expired",
-                "The form was missing its security token or it did not match your session. Go back, reload the page and try again.",
-            ),
-            Self::NotFound => ("Not found", "There is nothing here."),
-            Self::BadRequest(message) => ("Bad request", message.as_str()),
-            Self::Unavailable => (
-                "Database unavailable",
-                "The database cannot be reached right now. Try again shortly.",
-            ),
-            // The request log names the cause, with the request id.
-            Self::Internal(_) => ("Something went wrong", "The error was logged."),
+        let Some(page) = self.page() else {
+            return redirect("/admin/login");
         };
-        let body = ErrorPage { title, message }
-            .render()
-            .unwrap_or_else(|_| message.to_owned());
-        HttpResponse::build(self.status_code())
+        let mut response = HttpResponse::build(self.status_code())
             .content_type("text/html; charset=utf-8")
-            .body(body)
+            .body(render(Text::default(), page));
+        response
+            .extensions_mut()
+            .insert(ErrorPageKeys(page.0, page.1));
+        response
+    }
+}
+
+/// Renders an error page again in the operator's language and time zone.
+pub async fn localize(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let t = Text::of(req.request());
+    let res = next.call(req).await?.map_into_boxed_body();
+    let keys = res.response().extensions().get::<ErrorPageKeys>().copied();
+    match keys {
+        Some(ErrorPageKeys(title, message)) => {
+            let body = render(t, (title, message));
+            Ok(res.map_body(|_, _| BoxBody::new(body)))
+        }
+        None => Ok(res),
     }
 }
 
@@ -113,6 +153,8 @@ pub fn form_config() -> web::FormConfig {
 }
 
 pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default()
-        .error_handler(|err, _req: &HttpRequest| AdminError::BadRequest(err.to_string()).into())
+    web::QueryConfig::default().error_handler(|err, _req: &HttpRequest| {
+        log::debug!("admin query refused: {err}");
+        AdminError::BadRequest("error.bad_request.text").into()
+    })
 }

@@ -4,7 +4,7 @@
 use actix_session::Session;
 
 use super::error::AdminError;
-use crate::auth::tokens;
+use crate::crypto::tokens;
 
 const KEY: &str = "csrf_token";
 

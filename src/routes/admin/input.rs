@@ -11,9 +11,7 @@ fn has_control(text: &str) -> bool {
 /// An id from the path, refused when it holds a control character.
 pub fn path_id(raw: String) -> Result<String, AdminError> {
     if has_control(&raw) {
-        return Err(AdminError::BadRequest(
-            "The address holds characters that no id has.".into(),
-        ));
+        return Err(AdminError::BadRequest("error.bad_id.text"));
     }
     Ok(raw)
 }
@@ -22,9 +20,7 @@ pub fn path_id(raw: String) -> Result<String, AdminError> {
 /// given, or one elsewhere, is `fallback`.
 pub fn safe_return(target: Option<&str>, fallback: &str) -> Result<String, AdminError> {
     match target {
-        Some(t) if has_control(t) => Err(AdminError::BadRequest(
-            "The page to return to is not a valid address.".into(),
-        )),
+        Some(t) if has_control(t) => Err(AdminError::BadRequest("error.bad_return.text")),
         Some(t) if t.starts_with("/admin") && !t.starts_with("//") && !t.contains("://") => {
             Ok(t.to_owned())
         }

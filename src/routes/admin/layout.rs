@@ -7,11 +7,13 @@ use askama::Template;
 use super::error::AdminError;
 use super::flash::Flash;
 
-/// Data of the shared layout: who is signed in, the CSRF token, a flash message.
+/// Data of the shared layout: who is signed in, the CSRF token, a flash message, and
+/// the page itself (where the language switch comes back to).
 pub struct Layout {
     pub operator: String,
     pub csrf: String,
     pub flash: Option<Flash>,
+    pub here: String,
 }
 
 /// Renders a page template as an HTML response.

@@ -10,8 +10,8 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::error::AdminError;
-use crate::auth::tokens;
 use crate::config::Settings;
+use crate::crypto::tokens;
 
 const COOKIE: &str = "sekisho_admin_login";
 const LIFETIME_SECONDS: i64 = 3600;

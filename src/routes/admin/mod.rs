@@ -4,6 +4,7 @@
 
 mod assets;
 mod audit_log;
+mod catalog;
 mod dashboard;
 mod error;
 mod flash;
@@ -14,7 +15,9 @@ mod login;
 mod login_form_token;
 mod operator;
 mod pagination;
+mod preferences;
 mod sessions;
+mod text;
 mod user_agent;
 mod users;
 
@@ -27,7 +30,7 @@ use actix_web::middleware::DefaultHeaders;
 use actix_web::web;
 use sha2::{Digest, Sha512};
 
-use crate::auth::session_store::DbSessionStore;
+use crate::admin::session_store::DbSessionStore;
 use crate::state::AppState;
 
 pub const COOKIE_NAME: &str = "sekisho_admin";
@@ -78,6 +81,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
             .app_data(error::query_config())
             .wrap(identity)
             .wrap(sessions)
+            .wrap(actix_web::middleware::from_fn(error::localize))
             .wrap(headers)
             .service(web::resource("").route(web::get().to(dashboard::show)))
             .service(
@@ -86,6 +90,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
                     .route(web::post().to(login::submit)),
             )
             .service(web::resource("/logout").route(web::post().to(login::logout)))
+            .service(web::resource("/preferences").route(web::get().to(preferences::set)))
             .service(web::resource("/users").route(web::get().to(users::list)))
             .service(web::resource("/users/{id}").route(web::get().to(users::show)))
             .service(web::resource("/users/{id}/{action}").route(web::post().to(users::act)))

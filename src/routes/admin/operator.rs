@@ -8,27 +8,49 @@ use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
 use super::error::AdminError;
-use super::flash::take_flash;
+use super::flash::{flash, take_flash};
 use super::form_token;
 use super::layout::Layout;
-use crate::auth::client_info::ClientInfo;
-use crate::db::{self, users, users::User};
+use super::text::Text;
+use crate::admin::Actor;
+use crate::admin::sign_in::{OperatorCheck, check_operator};
+use crate::db::users::User;
+use crate::domain::ClientInfo;
 use crate::state::AppState;
 
 pub struct Operator {
     pub user: User,
     pub session: Session,
     pub client: ClientInfo,
+    /// The operator's language and time zone.
+    pub t: Text,
+    /// The page asked for, path and query.
+    here: String,
 }
 
 impl Operator {
+    /// This operator as their audit entries record them.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            id: self.user.id.clone(),
+            email: self.user.email.clone(),
+            ip: self.client.ip_text(),
+        }
+    }
+
     /// The layout of a page for this operator (takes the pending flash message).
     pub fn layout(&self) -> Result<Layout, AdminError> {
         Ok(Layout {
             operator: self.user.email.clone(),
             csrf: form_token::token(&self.session)?,
             flash: take_flash(&self.session),
+            here: self.here.clone(),
         })
+    }
+
+    /// Shows the catalog's `key` on the next page this operator sees.
+    pub fn flash(&self, kind: &str, key: &str) {
+        flash(&self.session, kind, self.t.get(key))
     }
 }
 
@@ -49,20 +71,20 @@ impl FromRequest for Operator {
                 .ok()
                 .and_then(|identity| identity.id().ok())
                 .ok_or(AdminError::LoginRequired)?;
-            let user = db::run(&state.pool, move |conn| {
-                Ok(users::find_by_id(conn, &user_id)?)
-            })
-            .await?;
-            let Some(user) = user.filter(|u| u.deleted_at.is_none()) else {
-                return Err(AdminError::LoginRequired);
+            let user = match check_operator(&state.pool, user_id).await? {
+                OperatorCheck::Allowed(user) => user,
+                OperatorCheck::Gone => return Err(AdminError::LoginRequired),
+                OperatorCheck::Forbidden => return Err(AdminError::Forbidden),
             };
-            if !user.is_admin() || user.disabled_at.is_some() {
-                return Err(AdminError::Forbidden);
-            }
             Ok(Operator {
                 user,
                 session,
                 client: ClientInfo::from_request(&req, &state.proxies),
+                t: Text::of(&req),
+                here: req
+                    .uri()
+                    .path_and_query()
+                    .map_or_else(|| "/admin".to_owned(), |p| p.as_str().to_owned()),
             })
         })
     }

@@ -28,6 +28,7 @@ pub struct Pager {
     pub page: i64,
     pub previous: Option<String>,
     pub next: Option<String>,
+    /// Catalog keys.
     pub previous_label: &'static str,
     pub next_label: &'static str,
 }
@@ -45,8 +46,8 @@ impl Pager {
             page,
             previous: (page > 1).then(|| link(page - 1)),
             next: has_next.then(|| link(page + 1)),
-            previous_label: "Previous",
-            next_label: "Next",
+            previous_label: "pager.previous",
+            next_label: "pager.next",
         };
         (rows, pager)
     }
@@ -54,8 +55,8 @@ impl Pager {
     /// For lists read newest first (the audit log).
     pub fn newer_older(self) -> Self {
         Self {
-            previous_label: "Newer",
-            next_label: "Older",
+            previous_label: "pager.newer",
+            next_label: "pager.older",
             ..self
         }
     }

@@ -6,15 +6,16 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::error::AdminError;
-use super::flash::flash;
 use super::form_token;
 use super::input::{path_id, safe_return};
 use super::layout::{Layout, html, redirect};
 use super::operator::Operator;
 use super::pagination::{PER_PAGE, Pager, list_url, offset, page_number};
+use super::text::Text;
 use super::user_agent;
+use crate::admin::sessions::{self, Revoked};
 use crate::db::sessions::Session;
-use crate::db::{self, audit, sessions};
+use crate::domain::SessionKind;
 use crate::state::AppState;
 
 pub struct SessionRow {
@@ -32,8 +33,8 @@ pub struct SessionRow {
 }
 
 impl SessionRow {
-    pub fn new(session: &Session, email: &str) -> Self {
-        let time = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d %H:%M").to_string();
+    pub fn new(session: &Session, email: &str, t: &Text) -> Self {
+        let time = |at| t.when(at);
         Self {
             id: session.id.clone(),
             kind: session.kind.clone(),
@@ -57,10 +58,11 @@ impl SessionRow {
 #[derive(Template)]
 #[template(path = "admin/sessions.html")]
 struct SessionsPage {
+    t: Text,
     layout: Layout,
     rows: Vec<SessionRow>,
     kind: String,
-    kinds: &'static [&'static str],
+    kinds: &'static [SessionKind],
     user: String,
     pager: Pager,
     return_to: String,
@@ -78,36 +80,24 @@ pub async fn list(
     operator: Operator,
     query: web::Query<SessionsQuery>,
 ) -> Result<HttpResponse, AdminError> {
-    let kind = query
-        .kind
-        .clone()
-        .filter(|k| sessions::KINDS.contains(&k.as_str()));
+    // An unknown kind filters nothing, and is not kept in the form or the links.
+    let kind = query.kind.as_deref().and_then(SessionKind::parse);
     let user = query.user.clone().unwrap_or_default().trim().to_owned();
     let page = page_number(query.page);
-    let (kind_filter, user_filter) = (kind.clone(), user.clone());
-    let found = db::run(&state.pool, move |conn| {
-        Ok(sessions::list_active(
-            conn,
-            kind_filter.as_deref(),
-            Some(&user_filter),
-            db::now(),
-            offset(page),
-            PER_PAGE,
-        )?)
-    })
-    .await?;
-    let kind = kind.unwrap_or_default();
+    let found = sessions::list(&state.pool, kind, user.clone(), offset(page), PER_PAGE).await?;
+    let kind = kind.map(SessionKind::as_str).unwrap_or_default().to_owned();
     let list = list_url("/admin/sessions", &[("kind", &kind), ("user", &user)]);
     let return_to = format!("{list}&page={page}");
     let (found, pager) = Pager::split(found, &list, page);
     html(&SessionsPage {
+        t: operator.t,
         layout: operator.layout()?,
         rows: found
             .iter()
-            .map(|(s, email)| SessionRow::new(s, email))
+            .map(|(s, email)| SessionRow::new(s, email, &operator.t))
             .collect(),
         kind,
-        kinds: &sessions::KINDS,
+        kinds: SessionKind::ALL,
         user,
         pager,
         return_to,
@@ -129,30 +119,9 @@ pub async fn revoke(
     form_token::verify(&operator.session, form.csrf_token.as_deref())?;
     let id = path_id(id.into_inner())?;
     let back = safe_return(form.return_to.as_deref(), "/admin/sessions")?;
-    let operator_ids = (operator.user.id.clone(), operator.user.email.clone());
-    let ip = operator.client.ip_text();
-    let revoked = db::run(&state.pool, move |conn| {
-        let count = sessions::revoke(conn, &id, db::now())?;
-        if count > 0 {
-            audit::record_event(
-                conn,
-                (Some(&operator_ids.0), Some(&operator_ids.1)),
-                "admin.session_revoked",
-                Some(("session", &id)),
-                ip.as_deref(),
-            )?;
-        }
-        Ok(count)
-    })
-    .await?;
-    if revoked == 0 {
-        flash(
-            &operator.session,
-            "error",
-            "That session had already ended.",
-        );
-    } else {
-        flash(&operator.session, "success", "Session revoked.");
+    match sessions::revoke(&state.pool, operator.actor(), id).await? {
+        Revoked::Now => operator.flash("success", "flash.session_revoked"),
+        Revoked::AlreadyEnded => operator.flash("error", "flash.session_already_ended"),
     }
     Ok(redirect(&back))
 }

@@ -6,17 +6,15 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::error::AdminError;
-use super::flash::flash;
 use super::form_token;
 use super::input::path_id;
 use super::layout::{Layout, html, redirect};
 use super::operator::Operator;
 use super::pagination::{PER_PAGE, Pager, list_url, offset, page_number};
 use super::sessions::SessionRow;
-use crate::auth::email_verification;
-use crate::db::users::User;
-use crate::db::{self, accounts, audit, sessions, users};
-use crate::i18n::Lang;
+use super::text::Text;
+use crate::admin::users::{self, ActionOutcome, UserAction, UserDetail, UserSearch};
+use crate::db::users::{User, UserStatus};
 use crate::state::AppState;
 
 pub struct UserRow {
@@ -39,8 +37,8 @@ fn status_of(user: &User) -> &'static str {
     }
 }
 
-impl From<&User> for UserRow {
-    fn from(user: &User) -> Self {
+impl UserRow {
+    fn new(user: &User, t: &Text) -> Self {
         Self {
             id: user.id.clone(),
             email: user.email.clone(),
@@ -48,7 +46,7 @@ impl From<&User> for UserRow {
             role: user.role.clone(),
             status: status_of(user),
             verified: user.email_verified,
-            created: user.created_at.format("%Y-%m-%d %H:%M").to_string(),
+            created: t.when(user.created_at),
         }
     }
 }
@@ -56,6 +54,7 @@ impl From<&User> for UserRow {
 #[derive(Template)]
 #[template(path = "admin/users.html")]
 struct UsersPage {
+    t: Text,
     layout: Layout,
     rows: Vec<UserRow>,
     q: String,
@@ -80,25 +79,19 @@ pub async fn list(
 ) -> Result<HttpResponse, AdminError> {
     let q = query.q.clone().unwrap_or_default().trim().to_owned();
     let status_raw = query.status.clone().unwrap_or_default();
-    let status = users::UserStatus::parse(&status_raw);
+    let status = UserStatus::parse(&status_raw);
     let verified = match query.verified.as_deref() {
         Some("yes") => Some(true),
         Some("no") => Some(false),
         _ => None,
     };
     let page = page_number(query.page);
-    let search = q.clone();
-    let found = db::run(&state.pool, move |conn| {
-        Ok(users::search(
-            conn,
-            Some(&search),
-            status,
-            verified,
-            offset(page),
-            PER_PAGE,
-        )?)
-    })
-    .await?;
+    let search = UserSearch {
+        q: q.clone(),
+        status,
+        verified,
+    };
+    let found = users::search(&state.pool, search, offset(page), PER_PAGE).await?;
     // An unknown status filters nothing, and is not kept in the form or the links.
     let status_shown = if status.is_some() {
         status_raw
@@ -120,8 +113,9 @@ pub async fn list(
     );
     let (found, pager) = Pager::split(found, &list, page);
     html(&UsersPage {
+        t: operator.t,
         layout: operator.layout()?,
-        rows: found.iter().map(UserRow::from).collect(),
+        rows: found.iter().map(|u| UserRow::new(u, &operator.t)).collect(),
         q,
         status: status_shown,
         verified: verified_shown.to_owned(),
@@ -139,6 +133,7 @@ pub struct AccountRow {
 #[derive(Template)]
 #[template(path = "admin/user.html")]
 struct UserPage {
+    t: Text,
     layout: Layout,
     user: UserRow,
     email_verified: bool,
@@ -158,15 +153,16 @@ pub async fn show(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AdminError> {
     let id = path_id(id.into_inner())?;
-    let (user, live, linked) = db::run(&state.pool, move |conn| {
-        let user = users::find_by_id(conn, &id)?;
-        let live = sessions::list_active_for_user(conn, &id, db::now())?;
-        let linked = accounts::for_user(conn, &id)?;
-        Ok((user, live, linked))
-    })
-    .await?;
-    let user = user.ok_or(AdminError::NotFound)?;
+    let UserDetail {
+        user,
+        live_sessions: live,
+        identities: linked,
+    } = users::detail(&state.pool, id)
+        .await?
+        .ok_or(AdminError::NotFound)?;
+    let t = operator.t;
     html(&UserPage {
+        t,
         layout: operator.layout()?,
         email_verified: user.email_verified,
         has_password: user.password_hash.is_some(),
@@ -175,21 +171,18 @@ pub async fn show(
             .map(|a| AccountRow {
                 provider: a.provider.clone(),
                 email: a.email.clone().unwrap_or_default(),
-                linked: a.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                linked: t.when(a.created_at),
             })
             .collect(),
-        updated: user.updated_at.format("%Y-%m-%d %H:%M").to_string(),
-        disabled_at: user
-            .disabled_at
-            .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
-            .unwrap_or_default(),
+        updated: t.when(user.updated_at),
+        disabled_at: user.disabled_at.map(|at| t.when(at)).unwrap_or_default(),
         is_self: user.id == operator.user.id,
         return_to: format!("/admin/users/{}", user.id),
         sessions: live
             .iter()
-            .map(|s| SessionRow::new(s, &user.email))
+            .map(|s| SessionRow::new(s, &user.email, &t))
             .collect(),
-        user: UserRow::from(&user),
+        user: UserRow::new(&user, &t),
     })
 }
 
@@ -200,7 +193,7 @@ pub struct ActionForm {
     confirm: Option<String>,
 }
 
-/// POST /admin/users/{id}/{disable|enable|delete|revoke-sessions}
+/// POST /admin/users/{id}/{action}: one of `UserAction`'s spellings.
 pub async fn act(
     state: web::Data<AppState>,
     operator: Operator,
@@ -210,110 +203,27 @@ pub async fn act(
     form_token::verify(&operator.session, form.csrf_token.as_deref())?;
     let (id, action) = path.into_inner();
     let id = path_id(id)?;
+    let action = UserAction::parse(&action).ok_or(AdminError::NotFound)?;
     let back = format!("/admin/users/{id}");
-    if action == "resend-verification" {
-        return resend_verification(&state, &operator, id, &back).await;
-    }
-    let (audit_action, done, destructive) = match action.as_str() {
-        "disable" => (
-            "admin.user_disabled",
-            "Account disabled; its sessions were revoked.",
-            true,
-        ),
-        "enable" => ("admin.user_enabled", "Account enabled.", false),
-        "delete" => ("admin.user_deleted", "Account deleted.", true),
-        "revoke-sessions" => (
-            "admin.sessions_revoked",
-            "Every session of the account was revoked.",
-            true,
-        ),
-        _ => return Err(AdminError::NotFound),
+    let outcome = users::act(&state, operator.actor(), id, action, form.confirm.is_some()).await?;
+    let (kind, message) = match outcome {
+        ActionOutcome::Done(done) => ("success", done_message(done)),
+        ActionOutcome::NeedsConfirmation => ("error", "flash.confirm_first"),
+        ActionOutcome::NotOnYourself => ("error", "flash.not_yourself"),
+        ActionOutcome::AlreadyVerified => ("error", "flash.already_verified"),
+        ActionOutcome::NotFound => return Err(AdminError::NotFound),
     };
-    if destructive && form.confirm.is_none() {
-        flash(
-            &operator.session,
-            "error",
-            "Tick the confirmation box to do this.",
-        );
-        return Ok(redirect(&back));
-    }
-    if id == operator.user.id && matches!(action.as_str(), "disable" | "delete") {
-        flash(
-            &operator.session,
-            "error",
-            "You cannot disable or delete your own account here.",
-        );
-        return Ok(redirect(&back));
-    }
-    let operator_ids = (operator.user.id.clone(), operator.user.email.clone());
-    let ip = operator.client.ip_text();
-    let target = id.clone();
-    let found = db::run(&state.pool, move |conn| {
-        let Some(user) = users::find_by_id(conn, &target)? else {
-            return Ok(false);
-        };
-        let now = db::now();
-        match action.as_str() {
-            "disable" => users::set_disabled(conn, &user.id, true, now).map(drop)?,
-            "enable" => users::set_disabled(conn, &user.id, false, now).map(drop)?,
-            "delete" => users::soft_delete(conn, &user.id, now)?,
-            _ => sessions::revoke_all_for_user(conn, &user.id, None, now).map(drop)?,
-        }
-        audit::record_event(
-            conn,
-            (Some(&operator_ids.0), Some(&operator_ids.1)),
-            audit_action,
-            Some(("user", &user.id)),
-            ip.as_deref(),
-        )?;
-        Ok(true)
-    })
-    .await?;
-    if !found {
-        return Err(AdminError::NotFound);
-    }
-    flash(&operator.session, "success", done);
+    operator.flash(kind, message);
     Ok(redirect(&back))
 }
 
-/// POST /admin/users/{id}/resend-verification: a fresh link to an unverified address
-/// (at most one a minute per address, as for the user's own requests).
-async fn resend_verification(
-    state: &AppState,
-    operator: &Operator,
-    id: String,
-    back: &str,
-) -> Result<HttpResponse, AdminError> {
-    let operator_ids = (operator.user.id.clone(), operator.user.email.clone());
-    let ip = operator.client.ip_text();
-    let user = db::run(&state.pool, move |conn| {
-        let user = users::find_by_id(conn, &id)?.filter(|u| u.deleted_at.is_none());
-        if let Some(user) = user.as_ref().filter(|u| !u.email_verified) {
-            audit::record_event(
-                conn,
-                (Some(&operator_ids.0), Some(&operator_ids.1)),
-                "admin.verification_resent",
-                Some(("user", &user.id)),
-                ip.as_deref(),
-            )?;
-        }
-        Ok(user)
-    })
-    .await?;
-    let user = user.ok_or(AdminError::NotFound)?;
-    if user.email_verified {
-        flash(
-            &operator.session,
-            "error",
-            "This address is already verified.",
-        );
-    } else {
-        email_verification::mail_later(state, &user, Lang::En);
-        flash(
-            &operator.session,
-            "success",
-            "A verification link was sent (at most one a minute per address).",
-        );
+/// The catalog key of what the flash says after `action`.
+fn done_message(action: UserAction) -> &'static str {
+    match action {
+        UserAction::Disable => "flash.disabled",
+        UserAction::Enable => "flash.enabled",
+        UserAction::Delete => "flash.deleted",
+        UserAction::RevokeSessions => "flash.sessions_revoked",
+        UserAction::ResendVerification => "flash.verification_sent",
     }
-    Ok(redirect(back))
 }

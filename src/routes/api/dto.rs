@@ -7,9 +7,10 @@ use utoipa::ToSchema;
 use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 
 use crate::auth::session_lifecycle::TokenPair;
-use crate::db::accounts::Account;
-use crate::db::sessions::{KINDS, Session};
-use crate::db::users::{ROLE_ADMIN, ROLE_USER, User};
+use crate::db::identities::Account;
+use crate::db::sessions::Session;
+use crate::db::users::User;
+use crate::domain::{Role, SessionKind};
 use crate::error::ErrorCode;
 
 pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
@@ -27,11 +28,11 @@ fn string_enum<'a>(values: impl IntoIterator<Item = &'a str>) -> Object {
 }
 
 fn role_schema() -> Object {
-    string_enum([ROLE_USER, ROLE_ADMIN])
+    string_enum(Role::ALL.iter().map(|role| role.as_str()))
 }
 
 fn session_kind_schema() -> Object {
-    string_enum(KINDS)
+    string_enum(SessionKind::ALL.iter().map(|kind| kind.as_str()))
 }
 
 fn error_code_schema() -> Object {

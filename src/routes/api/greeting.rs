@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, get};
 
-use crate::auth::MaybeUser;
+use crate::http::MaybeUser;
 use crate::routes::api::dto::{ErrorResponse, GreetingResponse};
 
 /// A greeting for the signed-in user, or for a guest.

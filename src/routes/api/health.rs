@@ -19,7 +19,7 @@ use crate::state::AppState;
 )]
 #[get("/api/health")]
 pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let ping = db::run(&state.pool, |conn| {
+    let ping = db::run(&state.pool, |conn| -> Result<_, ApiError> {
         conn.ping().map_err(ApiError::unavailable)
     })
     .await;

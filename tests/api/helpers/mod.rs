@@ -50,7 +50,7 @@ pub struct TestApp {
     pub backend: Backend,
     pub pool: Pool,
     pub settings: Arc<Settings>,
-    pub hasher: sekisho::auth::hasher_pool::HasherPool,
+    pub hasher: sekisho::crypto::hasher_pool::HasherPool,
     pub db: TestDb,
 }
 

@@ -2,9 +2,10 @@
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
 
-use crate::auth::client_info::ClientInfo;
-use crate::auth::{origin_check, session_lifecycle};
+use crate::auth::session_lifecycle;
+use crate::domain::ClientInfo;
 use crate::error::ApiError;
+use crate::http::{cookies, origin_check};
 use crate::i18n::Lang;
 use crate::routes::api::api_json::ApiJson;
 use crate::routes::api::dto::{ErrorResponse, LoginRequest, UserResponse, UserView};
@@ -34,8 +35,9 @@ pub async fn login(
     origin_check::refuse_foreign_origin(&req, &state.settings, &state.proxies)?;
     let (email, password) = Fields::credentials(body.email.as_deref(), body.password.as_deref())?;
     let remember = body.remember_me.unwrap_or(true);
-    let (user, cookie) =
+    let (user, session) =
         session_lifecycle::sign_in(&state, &client, email, password, remember, lang).await?;
+    let cookie = cookies::session_cookie(&state.settings, session.token, session.max_age_seconds);
     Ok(HttpResponse::Ok().cookie(cookie).json(UserResponse {
         user: UserView::from(&user),
     }))

@@ -2,8 +2,9 @@
 
 use actix_web::{HttpResponse, post, web};
 
-use crate::auth::{MaybeUser, cookies, session_lifecycle};
+use crate::auth::session_lifecycle;
 use crate::error::ApiError;
+use crate::http::{MaybeUser, cookies};
 use crate::routes::api::dto::{ErrorResponse, MessageResponse};
 use crate::state::AppState;
 

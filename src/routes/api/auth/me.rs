@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, get};
 
-use crate::auth::AuthUser;
+use crate::http::AuthUser;
 use crate::routes::api::dto::{ErrorResponse, UserResponse, UserView};
 
 /// The signed-in user.

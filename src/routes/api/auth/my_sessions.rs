@@ -3,8 +3,9 @@
 
 use actix_web::{HttpResponse, delete, get, web};
 
-use crate::auth::{AuthUser, session_lifecycle};
+use crate::auth::session_lifecycle;
 use crate::error::ApiError;
+use crate::http::AuthUser;
 use crate::routes::api::dto::{ErrorResponse, SessionView, SessionsResponse};
 use crate::state::AppState;
 

@@ -2,9 +2,10 @@
 
 use actix_web::{HttpResponse, post, web};
 
-use crate::auth::client_info::ClientInfo;
-use crate::auth::{AuthUser, account, password_reset};
+use crate::auth::{account_lifecycle, password_reset};
+use crate::domain::ClientInfo;
 use crate::error::{ApiError, ErrorCode};
+use crate::http::AuthUser;
 use crate::i18n::Lang;
 use crate::routes::api::api_json::ApiJson;
 use crate::routes::api::dto::{
@@ -43,7 +44,15 @@ pub async fn change_password(
     let (Some(current), Some(new)) = (current, new) else {
         return Err(ApiError::new(ErrorCode::ValidationError));
     };
-    account::change_password(&state, &client, caller, current, new).await?;
+    account_lifecycle::change_password(
+        &state,
+        &client,
+        caller.user,
+        caller.session.id,
+        current,
+        new,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(SuccessResponse::new("Password changed")))
 }
 

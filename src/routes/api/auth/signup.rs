@@ -2,10 +2,10 @@
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
 
-use crate::auth::account::{self, NewAccount};
-use crate::auth::client_info::ClientInfo;
-use crate::auth::origin_check;
+use crate::auth::account_lifecycle::{self, NewAccount};
+use crate::domain::ClientInfo;
 use crate::error::{ApiError, ErrorCode};
+use crate::http::{cookies, origin_check};
 use crate::i18n::Lang;
 use crate::routes::api::api_json::ApiJson;
 use crate::routes::api::dto::{ErrorResponse, SignupRequest, UserResponse, UserView};
@@ -46,7 +46,8 @@ pub async fn signup(
         password,
         name,
     };
-    let (user, cookie) = account::sign_up(&state, &client, account, lang).await?;
+    let (user, session) = account_lifecycle::sign_up(&state, &client, account, lang).await?;
+    let cookie = cookies::session_cookie(&state.settings, session.token, session.max_age_seconds);
     Ok(HttpResponse::Created().cookie(cookie).json(UserResponse {
         user: UserView::from(&user),
     }))

@@ -1,11 +1,12 @@
 //! Social sign-in: GET /providers, POST /sign-in/social, GET /callback/{provider},
 //! GET /accounts, DELETE /accounts/{provider}.
 
+use actix_web::http::header::{CACHE_CONTROL, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 
-use crate::auth::client_info::ClientInfo;
-use crate::auth::{AuthUser, MaybeUser, origin_check};
+use crate::domain::ClientInfo;
 use crate::error::{ApiError, ErrorCode};
+use crate::http::{AuthUser, MaybeUser, cookies, origin_check};
 use crate::i18n::Lang;
 use crate::routes::api::api_json::ApiJson;
 use crate::routes::api::dto::{
@@ -13,8 +14,8 @@ use crate::routes::api::dto::{
     SocialSignInRequest, SocialSignInResponse,
 };
 use crate::routes::api::validate::Fields;
-use crate::social::flow::{self, CallbackQuery, SignInStart};
-use crate::social::{linked_accounts, return_url};
+use crate::social::flow::{self, CallbackQuery, Finished, SignInStart};
+use crate::social::{identities, return_url};
 use crate::state::AppState;
 
 const UNTRUSTED_URL: &str = "must be a path or a URL of a trusted origin";
@@ -85,12 +86,14 @@ pub async fn sign_in_social(
         error_callback: error_landing,
         link_to: caller.0.map(|c| c.user.id),
     };
-    let (url, cookie) = flow::start(&state, &client, start).await?;
+    let started = flow::start(&state, &client, start).await?;
+    let cookie =
+        cookies::social_binding_cookie(&state.settings, started.binding, started.binding_seconds);
     Ok(HttpResponse::Ok()
         .cookie(cookie)
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(SocialSignInResponse {
-            url: url.to_string(),
+            url: started.authorization_url.to_string(),
             redirect: true,
         }))
 }
@@ -124,9 +127,31 @@ pub async fn callback(
         .map(web::Query::into_inner)
         .unwrap_or_default();
     let key = req
-        .cookie(&flow::pending_cookie_name(&state.settings))
+        .cookie(&cookies::social_binding_cookie_name(&state.settings))
         .map(|c| c.value().to_owned());
-    flow::finish(&state, &client, &provider, query, key, lang).await
+    let finished = flow::finish(&state, &client, &provider, query, key, lang).await;
+    // The binding is spent (or useless) whatever happened: its cookie goes.
+    let mut response = HttpResponse::Found();
+    response
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .insert_header((LOCATION, finished.location()))
+        .cookie(cookies::social_binding_cookie(
+            &state.settings,
+            String::new(),
+            0,
+        ));
+    if let Finished::Done {
+        session: Some(session),
+        ..
+    } = finished
+    {
+        response.cookie(cookies::session_cookie(
+            &state.settings,
+            session.token,
+            session.max_age_seconds,
+        ));
+    }
+    response.finish()
 }
 
 /// The provider identities linked to the caller's account.
@@ -143,7 +168,7 @@ pub async fn accounts(
     state: web::Data<AppState>,
     caller: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
-    let linked = linked_accounts::list(&state, &caller.user.id).await?;
+    let linked = identities::list(&state, &caller.user.id).await?;
     Ok(HttpResponse::Ok().json(AccountsResponse {
         accounts: linked.iter().map(AccountView::from).collect(),
     }))
@@ -170,6 +195,6 @@ pub async fn unlink(
     caller: AuthUser,
     provider: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    linked_accounts::unlink(&state, &client, &caller.user, provider.into_inner()).await?;
+    identities::unlink(&state, &client, &caller.user, provider.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -3,8 +3,8 @@
 
 use actix_web::{HttpResponse, post, web};
 
-use crate::auth::client_info::ClientInfo;
 use crate::auth::session_lifecycle;
+use crate::domain::ClientInfo;
 use crate::error::{ApiError, ErrorCode};
 use crate::i18n::Lang;
 use crate::routes::api::api_json::ApiJson;

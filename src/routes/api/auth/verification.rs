@@ -2,10 +2,10 @@
 
 use actix_web::{HttpResponse, post, web};
 
-use crate::auth::MaybeUser;
-use crate::auth::client_info::ClientInfo;
 use crate::auth::email_verification::{self, Recipient};
+use crate::domain::ClientInfo;
 use crate::error::{ApiError, ErrorCode};
+use crate::http::MaybeUser;
 use crate::i18n::Lang;
 use crate::routes::api::api_json::{ApiJson, OptionalApiJson};
 use crate::routes::api::dto::{

@@ -2,9 +2,10 @@
 
 use actix_web::{HttpResponse, post, web};
 
-use crate::auth::client_info::ClientInfo;
-use crate::auth::{AuthUser, account, cookies};
+use crate::auth::account_lifecycle;
+use crate::domain::ClientInfo;
 use crate::error::{ApiError, ErrorCode};
+use crate::http::{AuthUser, cookies};
 use crate::routes::api::api_json::ApiJson;
 use crate::routes::api::dto::{ErrorResponse, SuccessResponse, WithdrawRequest};
 use crate::routes::api::validate::Fields;
@@ -37,7 +38,7 @@ pub async fn withdraw(
     let Some(password) = password else {
         return Err(ApiError::new(ErrorCode::ValidationError));
     };
-    account::withdraw(&state, &client, caller, password).await?;
+    account_lifecycle::withdraw(&state, &client, caller.user, caller.session.id, password).await?;
     Ok(HttpResponse::Ok()
         .cookie(cookies::cleared_cookie(&state.settings))
         .json(SuccessResponse::new("Your account has been deleted")))

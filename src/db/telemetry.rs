@@ -15,8 +15,16 @@ use diesel::connection::{Instrumentation, InstrumentationEvent};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::histogram::Histogram;
+
 use super::DbConnection;
-use crate::metrics::KindLabels;
+
+/// The label of a count by session kind.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct KindLabels {
+    pub kind: String,
+}
 
 /// Counters shared by every connection of one pool.
 #[derive(Debug, Default)]
@@ -29,6 +37,25 @@ pub struct DbCounters {
     pub compiled: Counter,
     pub sessions_created: Family<KindLabels, Counter>,
     pub sessions_revoked: Counter,
+}
+
+/// r2d2's checkout events, into a wait histogram and a timeout counter that whoever
+/// exposes metrics registers (this layer only counts).
+#[derive(Debug)]
+pub struct PoolEvents {
+    pub wait: Histogram,
+    pub timeouts: Counter,
+}
+
+impl r2d2::HandleEvent for PoolEvents {
+    fn handle_checkout(&self, event: r2d2::event::CheckoutEvent) {
+        self.wait.observe(event.duration().as_secs_f64());
+    }
+
+    fn handle_timeout(&self, event: r2d2::event::TimeoutEvent) {
+        self.timeouts.inc();
+        self.wait.observe(event.timeout().as_secs_f64());
+    }
 }
 
 /// Runs `count` on the counters `conn` reports to (a connection opened outside the

@@ -9,9 +9,9 @@ use actix_web::cookie::time::Duration;
 use anyhow::anyhow;
 use chrono::{NaiveDateTime, TimeDelta};
 
-use super::tokens;
-use crate::db::{self, DbConnection, Pool, sessions};
-use crate::error::ApiError;
+use crate::crypto::tokens;
+use crate::db::{self, DbConnection, DbError, Pool, sessions};
+use crate::domain::SessionKind;
 
 /// Where actix-identity keeps the operator's id in the session state.
 const IDENTITY_KEY: &str = "actix_identity.user_id";
@@ -32,7 +32,7 @@ impl DbSessionStore {
     /// `db::run` with the error type the SessionStore trait wants.
     async fn run<T, F>(&self, work: F) -> Result<T, anyhow::Error>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
         T: Send + 'static,
     {
         db::run(&self.pool, work).await.map_err(anyhow::Error::from)
@@ -86,7 +86,7 @@ impl SessionStore for DbSessionStore {
                 &sessions::NewSession {
                     id: &uuid::Uuid::new_v4().to_string(),
                     user_id: user_id.as_deref(),
-                    kind: sessions::KIND_ADMIN,
+                    kind: SessionKind::Admin.as_str(),
                     token_hash: Some(&hash),
                     refresh_token_hash: None,
                     state: Some(&json),

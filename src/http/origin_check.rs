@@ -5,7 +5,7 @@ use actix_web::HttpRequest;
 use actix_web::http::Method;
 use actix_web::http::header::{HOST, ORIGIN, REFERER};
 
-use super::client_info::TrustedProxies;
+use crate::config::TrustedProxies;
 use crate::config::{Settings, normalize_origin};
 use crate::error::{ApiError, ErrorCode};
 

@@ -13,8 +13,18 @@ use prometheus_client::metrics::histogram::Histogram;
 use tokio::sync::oneshot;
 
 use super::password::{HashError, PasswordEngine};
-use crate::error::{ApiError, ErrorCode};
-use crate::metrics::Metrics;
+
+/// Why a password could not be hashed or checked.
+#[derive(Debug, thiserror::Error)]
+pub enum HasherError {
+    /// Every hashing thread is busy and the queue is full: try again in a moment.
+    #[error("password hashing queue is full")]
+    Busy,
+    #[error("password hashing threads stopped")]
+    Stopped,
+    #[error("password hashing failed: {0}")]
+    Failed(String),
+}
 
 /// A job and when it was queued.
 struct Queued {
@@ -22,11 +32,12 @@ struct Queued {
     since: Instant,
 }
 
-/// The queue's depth and the time jobs wait in it.
+/// The queue's depth and the time jobs wait in it, registered by whoever exposes
+/// metrics.
 #[derive(Clone)]
-struct QueueMetrics {
-    depth: Gauge,
-    wait: Histogram,
+pub struct QueueMetrics {
+    pub depth: Gauge,
+    pub wait: Histogram,
 }
 
 enum Job {
@@ -57,22 +68,18 @@ pub struct HasherPool {
 const QUEUE_PER_THREAD: usize = 256;
 
 impl HasherPool {
-    pub fn start(threads: usize, metrics: &Metrics) -> std::io::Result<Self> {
-        Self::start_with_queue(threads, threads.max(1) * QUEUE_PER_THREAD, metrics)
+    pub fn start(threads: usize, queue: QueueMetrics) -> std::io::Result<Self> {
+        Self::start_with_queue(threads, threads.max(1) * QUEUE_PER_THREAD, queue)
     }
 
     fn start_with_queue(
         threads: usize,
         queue_len: usize,
-        metrics: &Metrics,
+        queue: QueueMetrics,
     ) -> std::io::Result<Self> {
         let threads = threads.max(1);
         let (jobs, receiver) = mpsc::sync_channel::<Queued>(queue_len);
         let receiver = Arc::new(Mutex::new(receiver));
-        let queue = QueueMetrics {
-            depth: metrics.hash_queue_depth.clone(),
-            wait: metrics.hash_wait_seconds.clone(),
-        };
         for n in 0..threads {
             let (receiver, queue) = (receiver.clone(), queue.clone());
             std::thread::Builder::new()
@@ -90,7 +97,7 @@ impl HasherPool {
         })
     }
 
-    pub async fn hash(&self, password: &str) -> Result<String, ApiError> {
+    pub async fn hash(&self, password: &str) -> Result<String, HasherError> {
         let (reply, answer) = oneshot::channel();
         self.submit(Job::Hash {
             password: password.to_owned(),
@@ -98,23 +105,27 @@ impl HasherPool {
         })?;
         answer
             .await
-            .map_err(ApiError::internal)?
-            .map_err(|e| ApiError::internal(e.to_string()))
+            .map_err(|_| HasherError::Stopped)?
+            .map_err(|e| HasherError::Failed(e.to_string()))
     }
 
-    pub async fn verify(&self, password: &str, phc: &str) -> Result<bool, ApiError> {
+    pub async fn verify(&self, password: &str, phc: &str) -> Result<bool, HasherError> {
         let (reply, answer) = oneshot::channel();
         self.submit(Job::Verify {
             password: password.to_owned(),
             phc: phc.to_owned(),
             reply,
         })?;
-        answer.await.map_err(ApiError::internal)
+        answer.await.map_err(|_| HasherError::Stopped)
     }
 
     /// Like `verify`; a user without a password (social sign-in only) takes the same
     /// time as anyone and is refused.
-    pub async fn verify_stored(&self, password: &str, phc: Option<&str>) -> Result<bool, ApiError> {
+    pub async fn verify_stored(
+        &self,
+        password: &str,
+        phc: Option<&str>,
+    ) -> Result<bool, HasherError> {
         match phc {
             Some(phc) => self.verify(password, phc).await,
             None => self.verify_dummy(password).await,
@@ -122,7 +133,7 @@ impl HasherPool {
     }
 
     /// Spends a verification's time and returns false: the unknown-user path.
-    pub async fn verify_dummy(&self, password: &str) -> Result<bool, ApiError> {
+    pub async fn verify_dummy(&self, password: &str) -> Result<bool, HasherError> {
         let dummy = self.dummy_hash.clone();
         self.verify(password, &dummy).await.map(|_| false)
     }
@@ -132,7 +143,7 @@ impl HasherPool {
         self.accepted.load(Ordering::Relaxed)
     }
 
-    fn submit(&self, job: Job) -> Result<(), ApiError> {
+    fn submit(&self, job: Job) -> Result<(), HasherError> {
         // Counted before sending: a worker may take the job at once and count it out.
         self.queue.depth.inc();
         let queued = Queued {
@@ -148,12 +159,8 @@ impl HasherPool {
                 self.queue.depth.dec();
             })
             .map_err(|e| match e {
-                TrySendError::Full(_) => ApiError::new(ErrorCode::ServiceUnavailable)
-                    .with_retry_after(1)
-                    .with_cause("password hashing queue is full"),
-                TrySendError::Disconnected(_) => {
-                    ApiError::internal("password hashing threads stopped")
-                }
+                TrySendError::Full(_) => HasherError::Busy,
+                TrySendError::Disconnected(_) => HasherError::Stopped,
             })
     }
 }
@@ -199,7 +206,15 @@ mod tests {
 
     #[test]
     fn verifies_and_turns_work_away_when_the_queue_is_full() {
-        let pool = HasherPool::start_with_queue(1, 1, &Metrics::new()).unwrap();
+        let pool = HasherPool::start_with_queue(
+            1,
+            1,
+            QueueMetrics {
+                depth: Gauge::default(),
+                wait: Histogram::new([0.1]),
+            },
+        )
+        .unwrap();
         let phc = block_on(pool.hash("correct horse")).unwrap();
         assert!(block_on(pool.verify("correct horse", &phc)).unwrap());
         assert!(!block_on(pool.verify("wrong horse", &phc)).unwrap());
@@ -210,7 +225,7 @@ mod tests {
         let results = block_on(futures_util::future::join_all(flood));
         let refused = results
             .iter()
-            .filter(|r| matches!(r, Err(e) if e.code() == ErrorCode::ServiceUnavailable))
+            .filter(|r| matches!(r, Err(HasherError::Busy)))
             .count();
         assert!(refused >= 1, "{results:?}");
         assert!(results.iter().any(|r| matches!(r, Ok(true))), "{results:?}");

@@ -1,15 +1,16 @@
 //! A user's linked identities: listing them, and unlinking one, never the last way
 //! the user has to sign in.
 
-use crate::auth::client_info::ClientInfo;
-use crate::db::{self, accounts, accounts::Account, audit, users::User};
+use crate::db::{self, audit, identities, identities::Account, users::User};
+use crate::domain::AuditAction;
+use crate::domain::ClientInfo;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
 pub async fn list(state: &AppState, user_id: &str) -> Result<Vec<Account>, ApiError> {
     let user_id = user_id.to_owned();
-    db::run(&state.pool, move |conn| {
-        Ok(accounts::for_user(conn, &user_id)?)
+    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        Ok(identities::for_user(conn, &user_id)?)
     })
     .await
 }
@@ -28,20 +29,20 @@ pub async fn unlink(
         user.password_hash.is_some(),
         client.ip_text(),
     );
-    db::run(&state.pool, move |conn| {
+    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         db::write_transaction(conn, |conn| {
-            if !accounts::has_provider(conn, &user_id, &provider)? {
+            if !identities::has_provider(conn, &user_id, &provider)? {
                 return Err(ApiError::new(ErrorCode::NotFound));
             }
-            if !has_password && accounts::count_for_user(conn, &user_id)? <= 1 {
+            if !has_password && identities::count_for_user(conn, &user_id)? <= 1 {
                 return Err(ApiError::new(ErrorCode::LastSignInMethod));
             }
-            accounts::delete(conn, &user_id, &provider)?;
+            identities::delete(conn, &user_id, &provider)?;
             audit::record_user_action_with(
                 conn,
                 &user_id,
                 &email,
-                "user.account_unlinked",
+                AuditAction::UserAccountUnlinked,
                 ip.as_deref(),
                 Some(&format!("provider={provider}")),
             )?;

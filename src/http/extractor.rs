@@ -100,14 +100,18 @@ async fn authenticate(req: &HttpRequest) -> Result<Option<AuthUser>, ApiError> {
         .verify(&token)
         .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized))?;
     let now = db::now();
-    let found = db::run_read(&state.pool, &state.settings.database_url, move |conn| {
-        Ok(sessions::find_live_with_user(
-            conn,
-            &claims.sid,
-            &claims.sub,
-            now,
-        )?)
-    })
+    let found = db::run_read(
+        &state.pool,
+        &state.settings.database_url,
+        move |conn| -> Result<_, ApiError> {
+            Ok(sessions::find_live_with_user(
+                conn,
+                &claims.sid,
+                &claims.sub,
+                now,
+            )?)
+        },
+    )
     .await?;
     let Some((user, mut session)) = found else {
         return Err(ApiError::new(ErrorCode::Unauthorized));
@@ -119,7 +123,7 @@ async fn authenticate(req: &HttpRequest) -> Result<Option<AuthUser>, ApiError> {
     // blocking pool: a write may wait for SQLite's lock.
     if now - session.last_seen_at >= LAST_SEEN_RESOLUTION {
         let id = session.id.clone();
-        db::run(&state.pool, move |conn| {
+        db::run(&state.pool, move |conn| -> Result<_, ApiError> {
             Ok(sessions::touch_last_seen(conn, &id, now)?)
         })
         .await?;

@@ -1,14 +1,13 @@
 //! The account's own life: signing up, changing the password, withdrawing.
 
-use actix_web::cookie::Cookie;
-
-use super::client_info::ClientInfo;
-use super::throttle::Action;
-use super::{AuthUser, credentials, email_verification, session_lifecycle};
+use super::session_lifecycle::{self, BrowserSession};
+use super::{credentials, email_verification};
 use crate::db::{self, audit, reset_tokens, sessions, users, users::User};
-use crate::domain::{Email, Password};
+use crate::domain::ClientInfo;
+use crate::domain::{AuditAction, Email, Password, Role};
 use crate::error::{ApiError, ErrorCode};
 use crate::i18n::Lang;
+use crate::limits::throttle::Action;
 use crate::state::AppState;
 
 pub struct NewAccount {
@@ -24,14 +23,14 @@ pub async fn sign_up(
     client: &ClientInfo,
     account: NewAccount,
     lang: Lang,
-) -> Result<(User, Cookie<'static>), ApiError> {
+) -> Result<(User, BrowserSession), ApiError> {
     state
         .throttle
         .check_ip(&state.pool, Action::Signup, client.ip)
         .await?;
     let limits = state.throttle.accounts();
     let lookup = account.email.clone();
-    let taken = db::run(&state.pool, move |conn| {
+    let taken = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         limits.count_signup(conn, &lookup, db::now())?;
         Ok(users::find_by_email(conn, lookup.as_str())?.is_some())
     })
@@ -49,14 +48,14 @@ pub async fn sign_up(
         password_hash: Some(hash),
         email_verified: false,
         image: None,
-        role: users::ROLE_USER.to_owned(),
+        role: Role::User.as_str().to_owned(),
         disabled_at: None,
         deleted_at: None,
         created_at: now,
         updated_at: now,
     };
     let row = user.clone();
-    db::run(&state.pool, move |conn| {
+    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         match users::insert(conn, &users::NewUser::from(&row)) {
             // Two sign-ups racing for one address: the loser hears EMAIL_TAKEN.
             Err(e) if db::is_unique_violation(&e) => Err(ApiError::new(ErrorCode::EmailTaken)),
@@ -65,11 +64,17 @@ pub async fn sign_up(
     })
     .await?;
 
-    let cookie =
-        session_lifecycle::start_browser_session(state, client, &user, true, "user.signup", None)
-            .await?;
+    let session = session_lifecycle::start_browser_session(
+        state,
+        client,
+        &user,
+        true,
+        AuditAction::UserSignup,
+        None,
+    )
+    .await?;
     email_verification::mail_later(state, &user, lang);
-    Ok((user, cookie))
+    Ok((user, session))
 }
 
 /// /change-password: every other session of the user is revoked, outstanding reset
@@ -77,15 +82,16 @@ pub async fn sign_up(
 pub async fn change_password(
     state: &AppState,
     client: &ClientInfo,
-    caller: AuthUser,
+    user: User,
+    session_id: String,
     current: &str,
     new: Password,
 ) -> Result<(), ApiError> {
-    credentials::confirm(state, client, &caller.user, &caller.session.id, current).await?;
+    credentials::confirm(state, client, &user, &session_id, current).await?;
     let hash = state.hasher.hash(new.expose()).await?;
     let ip = client.ip_text();
-    let (user, keep) = (caller.user, caller.session.id);
-    db::run(&state.pool, move |conn| {
+    let keep = session_id;
+    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         db::transaction(conn, |conn| {
             let now = db::now();
             users::set_password_hash(conn, &user.id, &hash)?;
@@ -95,7 +101,7 @@ pub async fn change_password(
                 conn,
                 &user.id,
                 &user.email,
-                "user.password_changed",
+                AuditAction::UserPasswordChanged,
                 ip.as_deref(),
             )
         })?;
@@ -109,15 +115,23 @@ pub async fn change_password(
 pub async fn withdraw(
     state: &AppState,
     client: &ClientInfo,
-    caller: AuthUser,
+    user: User,
+    session_id: String,
     password: &str,
 ) -> Result<(), ApiError> {
-    credentials::confirm(state, client, &caller.user, &caller.session.id, password).await?;
-    let user = caller.user;
+    credentials::confirm(state, client, &user, &session_id, password).await?;
     let ip = client.ip_text();
-    db::run(&state.pool, move |conn| {
-        users::soft_delete(conn, &user.id, db::now())?;
-        audit::record_user_action(conn, &user.id, &user.email, "user.withdrawn", ip.as_deref())?;
+    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        db::write_transaction(conn, |conn| {
+            users::soft_delete(conn, &user.id, db::now())?;
+            audit::record_user_action(
+                conn,
+                &user.id,
+                &user.email,
+                AuditAction::UserWithdrawn,
+                ip.as_deref(),
+            )
+        })?;
         Ok(())
     })
     .await

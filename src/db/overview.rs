@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::{audit_log, sessions, users};
 use super::{DbConnection, RunOn};
+use crate::domain::AuditAction;
 
 #[derive(Debug, Default)]
 pub struct Counts {
@@ -14,9 +15,6 @@ pub struct Counts {
     pub signups_24h: i64,
     pub logins_24h: i64,
 }
-
-/// Audit actions that count as a sign-in.
-pub const LOGIN_ACTIONS: [&str; 3] = ["user.login", "user.token_issued", "admin.login"];
 
 pub fn counts(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Counts> {
     let day_ago = now - TimeDelta::hours(24);
@@ -41,7 +39,7 @@ pub fn counts(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Counts
             .get_result_on(conn)?,
         logins_24h: audit_log::table
             .filter(audit_log::created_at.gt(day_ago))
-            .filter(audit_log::action.eq_any(LOGIN_ACTIONS))
+            .filter(audit_log::action.eq_any(AuditAction::SIGN_INS.map(AuditAction::as_str)))
             .count()
             .get_result_on(conn)?,
     })

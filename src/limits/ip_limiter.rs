@@ -47,7 +47,7 @@ impl IpLimiter {
             max_attempts: Some(i64::from(max) + 1),
             window,
         };
-        let recorded = db::run(pool, move |conn| {
+        let recorded = db::run(pool, move |conn| -> Result<_, ApiError> {
             Ok(throttles::record_attempt(conn, &key, policy, db::now())?)
         })
         .await?;

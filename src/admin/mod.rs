@@ -1,0 +1,18 @@
+//! The operators' panel's use cases: each takes what it needs, returns an outcome
+//! (`routes/admin` renders it), and commits a change with its audit entry in one
+//! transaction. The panel's actix-session store lives here too.
+
+pub mod audit_log;
+pub mod overview;
+pub mod session_store;
+pub mod sessions;
+pub mod sign_in;
+pub mod users;
+
+/// The operator acting, as their audit entries record them.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub id: String,
+    pub email: String,
+    pub ip: Option<String>,
+}

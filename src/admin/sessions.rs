@@ -1,0 +1,55 @@
+//! Live sessions of every kind, and revoking one.
+
+use crate::db::sessions::Session;
+use crate::db::{self, DbError, Pool, audit, sessions};
+use crate::domain::{AuditAction, SessionKind};
+
+use super::Actor;
+
+/// One page of live sessions with their user's email (`limit + 1` rows at most).
+pub async fn list(
+    pool: &Pool,
+    kind: Option<SessionKind>,
+    user: String,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<(Session, String)>, DbError> {
+    db::run(pool, move |conn| {
+        Ok(sessions::list_active(
+            conn,
+            kind,
+            Some(&user),
+            db::now(),
+            offset,
+            limit,
+        )?)
+    })
+    .await
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revoked {
+    Now,
+    /// It had ended already (revoked, expired or unknown): nothing to audit.
+    AlreadyEnded,
+}
+
+/// Ends one session; the revocation and its audit entry commit together.
+pub async fn revoke(pool: &Pool, actor: Actor, id: String) -> Result<Revoked, DbError> {
+    db::run(pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            if sessions::revoke(conn, &id, db::now())? == 0 {
+                return Ok(Revoked::AlreadyEnded);
+            }
+            audit::record_event(
+                conn,
+                (Some(&actor.id), Some(&actor.email)),
+                AuditAction::AdminSessionRevoked,
+                Some(("session", &id)),
+                actor.ip.as_deref(),
+            )?;
+            Ok(Revoked::Now)
+        })
+    })
+    .await
+}

@@ -1,0 +1,109 @@
+//! The operator's sign-in and sign-out: the password check the API uses, an audit
+//! entry for every attempt, and the rule that only operators get in.
+
+use crate::auth::credentials;
+use crate::db::{self, DbError, Pool, audit, users, users::User};
+use crate::domain::{AuditAction, ClientInfo, Email};
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+/// How a sign-in ended.
+#[derive(Debug)]
+pub enum SignIn {
+    /// An operator: the panel's session starts.
+    Operator(User),
+    /// The right password of an account that is not an operator.
+    NotOperator,
+    Refused(Refusal),
+}
+
+/// Why the password check refused, in the words the login page uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    WrongCredentials,
+    Disabled,
+    RateLimited,
+}
+
+/// Checks the credentials under the API's limits and records the attempt.
+pub async fn sign_in(
+    state: &AppState,
+    client: &ClientInfo,
+    email: Email,
+    password: &str,
+) -> Result<SignIn, ApiError> {
+    let attempted = email.as_str().to_owned();
+    let (outcome, action, actor) = match credentials::check(state, client, email, password).await {
+        Ok(user) if user.is_admin() => {
+            let id = user.id.clone();
+            (SignIn::Operator(user), AuditAction::AdminLogin, Some(id))
+        }
+        Ok(user) => (
+            SignIn::NotOperator,
+            AuditAction::AdminLoginRefused,
+            Some(user.id),
+        ),
+        Err(e) => {
+            let refusal = match e.code() {
+                ErrorCode::RateLimited => Refusal::RateLimited,
+                ErrorCode::AccountDisabled => Refusal::Disabled,
+                ErrorCode::InvalidCredentials => Refusal::WrongCredentials,
+                _ => return Err(e),
+            };
+            (
+                SignIn::Refused(refusal),
+                AuditAction::AdminLoginFailed,
+                None,
+            )
+        }
+    };
+    let ip = client.ip_text();
+    db::run(&state.pool, move |conn| -> Result<_, DbError> {
+        Ok(audit::record_event(
+            conn,
+            (actor.as_deref(), Some(&attempted)),
+            action,
+            None,
+            ip.as_deref(),
+        )?)
+    })
+    .await?;
+    Ok(outcome)
+}
+
+/// Records the operator's sign-out (the caller ends the panel session).
+pub async fn sign_out(pool: &Pool, operator_id: String, ip: Option<String>) -> Result<(), DbError> {
+    db::run(pool, move |conn| {
+        let email = users::find_by_id(conn, &operator_id)?.map(|user| user.email);
+        Ok(audit::record_event(
+            conn,
+            (Some(&operator_id), email.as_deref()),
+            AuditAction::AdminLogout,
+            None,
+            ip.as_deref(),
+        )?)
+    })
+    .await
+}
+
+/// The signed-in operator's account, if it may still use the panel.
+#[derive(Debug)]
+pub enum OperatorCheck {
+    Allowed(User),
+    /// Withdrawn or gone: sign in again.
+    Gone,
+    /// No longer an operator, or disabled since.
+    Forbidden,
+}
+
+pub async fn check_operator(pool: &Pool, user_id: String) -> Result<OperatorCheck, DbError> {
+    let user = db::run(pool, move |conn| -> Result<_, DbError> {
+        Ok(users::find_by_id(conn, &user_id)?)
+    })
+    .await?;
+    Ok(match user.filter(|u| u.deleted_at.is_none()) {
+        None => OperatorCheck::Gone,
+        Some(user) if !user.is_admin() || user.disabled_at.is_some() => OperatorCheck::Forbidden,
+        Some(user) => OperatorCheck::Allowed(user),
+    })
+}

@@ -1,0 +1,8 @@
+//! Secrets and their checks: argon2id password hashing on its own threads, signed
+//! session tokens (JWT), random tokens and their stored hashes.
+
+pub mod hasher_pool;
+pub mod jwt;
+pub mod password;
+pub mod tokens;
+mod verified_tokens;

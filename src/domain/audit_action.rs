@@ -1,0 +1,57 @@
+//! What the audit log records, one variant per kind of event.
+
+use super::string_enum::string_enum;
+
+string_enum! {
+    /// An audit entry's `action`.
+    pub enum AuditAction {
+        UserSignup = "user.signup",
+        UserLogin = "user.login",
+        UserTokenIssued = "user.token_issued",
+        UserPasswordChanged = "user.password_changed",
+        UserPasswordResetRequested = "user.password_reset_requested",
+        UserPasswordReset = "user.password_reset",
+        UserEmailVerified = "user.email_verified",
+        UserAccountLinked = "user.account_linked",
+        UserAccountUnlinked = "user.account_unlinked",
+        UserWithdrawn = "user.withdrawn",
+        SessionRefreshTokenReused = "session.refresh_token_reused",
+        AdminCreated = "admin.created",
+        AdminPromoted = "admin.promoted",
+        AdminPasswordSet = "admin.password_set",
+        AdminLogin = "admin.login",
+        AdminLoginFailed = "admin.login_failed",
+        AdminLoginRefused = "admin.login_refused",
+        AdminLogout = "admin.logout",
+        AdminUserDisabled = "admin.user_disabled",
+        AdminUserEnabled = "admin.user_enabled",
+        AdminUserDeleted = "admin.user_deleted",
+        AdminSessionsRevoked = "admin.sessions_revoked",
+        AdminSessionRevoked = "admin.session_revoked",
+        AdminVerificationResent = "admin.verification_resent",
+    }
+}
+
+impl AuditAction {
+    /// The actions that count as a sign-in on the dashboard.
+    pub const SIGN_INS: [AuditAction; 3] = [
+        AuditAction::UserLogin,
+        AuditAction::UserTokenIssued,
+        AuditAction::AdminLogin,
+    ];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AuditAction;
+
+    #[test]
+    fn every_spelling_reads_back_and_none_repeats() {
+        let mut seen = std::collections::HashSet::new();
+        for action in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(action.as_str()), Some(*action));
+            assert!(seen.insert(action.as_str()), "{action} twice");
+        }
+        assert_eq!(AuditAction::parse("user.nothing"), None);
+    }
+}

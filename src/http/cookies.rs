@@ -1,0 +1,61 @@
+//! The session cookie exactly as the contract writes it, and the cookie that binds a
+//! social sign-in to the browser that started it.
+
+use actix_web::cookie::time::Duration as CookieDuration;
+use actix_web::cookie::{Cookie, SameSite};
+
+use crate::config::Settings;
+
+/// `HttpOnly; SameSite=Lax; Path=/`, `Max-Age` for a remembered session (none: a
+/// browser-session cookie), `Secure` when COOKIE_SECURE; `Domain` and another
+/// `SameSite` only when COOKIE_DOMAIN and COOKIE_SAMESITE say so.
+pub fn session_cookie(
+    settings: &Settings,
+    jwt: String,
+    max_age_seconds: Option<i64>,
+) -> Cookie<'static> {
+    let mut cookie = Cookie::build(settings.cookie_name.clone(), jwt)
+        .http_only(true)
+        .same_site(settings.cookie_same_site)
+        .path("/")
+        .secure(settings.cookie_secure)
+        .finish();
+    if let Some(domain) = &settings.cookie_domain {
+        cookie.set_domain(domain.clone());
+    }
+    if let Some(seconds) = max_age_seconds {
+        cookie.set_max_age(CookieDuration::seconds(seconds));
+    }
+    cookie
+}
+
+/// The same cookie, emptied and expired (`Max-Age=0`).
+pub fn cleared_cookie(settings: &Settings) -> Cookie<'static> {
+    session_cookie(settings, String::new(), Some(0))
+}
+
+/// The social sign-in's binding cookie is sent only to the callbacks.
+const SOCIAL_CALLBACK_PATH: &str = "/api/v1/auth/callback";
+
+pub fn social_binding_cookie_name(settings: &Settings) -> String {
+    format!("{}_oauth", settings.cookie_name)
+}
+
+/// HttpOnly, sent only to the callback. SameSite=Lax is what lets it come back on the
+/// provider's redirect (a top-level navigation); with COOKIE_SAMESITE=None (app and
+/// API on different sites) it must be None too, or the browser would not keep it.
+/// `max_age` 0 clears it.
+pub fn social_binding_cookie(settings: &Settings, value: String, max_age: i64) -> Cookie<'static> {
+    let same_site = match settings.cookie_same_site {
+        SameSite::None => SameSite::None,
+        _ => SameSite::Lax,
+    };
+    let mut cookie = Cookie::build(social_binding_cookie_name(settings), value)
+        .http_only(true)
+        .same_site(same_site)
+        .path(SOCIAL_CALLBACK_PATH)
+        .secure(settings.cookie_secure)
+        .finish();
+    cookie.set_max_age(CookieDuration::seconds(max_age));
+    cookie
+}

@@ -1,0 +1,152 @@
+//! The panel in both languages: every page in English and in Japanese, chosen by
+//! Accept-Language or by the header's switch, with no word missing from the catalog,
+//! and dates in the operator's time zone.
+
+use crate::helpers::{AdminBrowser, OPERATOR, TestApp, client, csrf_of};
+
+crate::on_both_backends!(
+    every_page_reads_whole_in_both_languages,
+    the_switch_is_remembered_and_dates_follow_the_zone,
+);
+
+/// Every page an operator can reach, with data on it.
+async fn pages(app: &TestApp, operator: &AdminBrowser) -> Vec<String> {
+    app.signup("reader@example.com").await;
+    let id = app.user_id("reader@example.com").await;
+    let operator_id = app.user_id(OPERATOR).await;
+    let _ = operator;
+    vec![
+        "/admin".into(),
+        "/admin/users".into(),
+        "/admin/users?q=nobody".into(),
+        format!("/admin/users/{id}"),
+        format!("/admin/users/{operator_id}"),
+        "/admin/sessions".into(),
+        "/admin/sessions?kind=bearer".into(),
+        "/admin/audit".into(),
+        "/admin/audit?action=nothing".into(),
+        "/admin/users/no-such-user".into(),
+    ]
+}
+
+fn assert_whole(html: &str, path: &str) {
+    assert!(
+        !html.contains('⟦'),
+        "{path}: a word is missing from the catalog:\n{html}"
+    );
+}
+
+async fn every_page_reads_whole_in_both_languages(app: TestApp) {
+    let operator = app.operator().await;
+    for path in pages(&app, &operator).await {
+        let english = operator.get(&path).await.text().await.unwrap();
+        assert_whole(&english, &path);
+        assert!(english.contains("<html lang=\"en\">"), "{path}");
+
+        let japanese = operator
+            .client
+            .get(app.url(&path))
+            .header("accept-language", "ja-JP,ja;q=0.9,en;q=0.5")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_whole(&japanese, &path);
+        assert!(japanese.contains("<html lang=\"ja\">"), "{path}");
+        // The navigation (or the error page's way back) is in Japanese.
+        assert!(
+            japanese.contains("ダッシュボード"),
+            "{path} is not in Japanese:\n{japanese}"
+        );
+    }
+    // The sign-in page and a refused sign-in, signed out.
+    let anonymous = client();
+    let form = anonymous
+        .get(app.url("/admin/login"))
+        .header("accept-language", "ja")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_whole(&form, "/admin/login");
+    assert!(form.contains("運用者専用です"));
+    let refused = anonymous
+        .post(app.url("/admin/login"))
+        .header("accept-language", "ja")
+        .form(&[
+            ("email", OPERATOR),
+            ("password", "wrong password"),
+            ("csrf_token", &csrf_of(&form)),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    let refused = refused.text().await.unwrap();
+    assert_whole(&refused, "refused sign-in");
+    assert!(refused.contains("メールアドレスまたはパスワードが正しくありません"));
+}
+
+async fn the_switch_is_remembered_and_dates_follow_the_zone(app: TestApp) {
+    let operator = app.operator().await;
+    let english = operator.page("/admin/users").await;
+    assert!(english.contains("Created (UTC)"), "{english}");
+
+    let switched = operator
+        .get("/admin/preferences?lang=ja&tz=Asia%2FTokyo&back=%2Fadmin%2Fusers")
+        .await;
+    assert_eq!(switched.status(), 303);
+    assert_eq!(switched.headers()["location"], "/admin/users");
+
+    // Remembered without any Accept-Language, over a browser's English one too.
+    let japanese = operator
+        .client
+        .get(app.url("/admin/users"))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(japanese.contains("<html lang=\"ja\">"));
+    assert!(japanese.contains("作成 (Asia/Tokyo)"), "{japanese}");
+
+    // The operator's own row was created moments ago: shown nine hours ahead of UTC.
+    let now_tokyo = (chrono::Utc::now() + chrono::TimeDelta::hours(9))
+        .format("%Y-%m-%d")
+        .to_string();
+    assert!(japanese.contains(&now_tokyo), "{japanese}");
+
+    // A flash after an action is in the operator's language.
+    app.signup("flash@example.com").await;
+    let id = app.user_id("flash@example.com").await;
+    operator
+        .submit(&format!("/admin/users/{id}/disable"), &[])
+        .await;
+    let page = operator.page(&format!("/admin/users/{id}")).await;
+    assert!(page.contains("確認のチェックボックス"), "{page}");
+
+    // Unknown values change nothing; a foreign return address is not followed.
+    let odd = operator
+        .get("/admin/preferences?lang=fr&tz=Mars%2FOlympus&back=https%3A%2F%2Fevil.example")
+        .await;
+    assert_eq!(odd.headers()["location"], "/admin");
+    let preference_cookies = odd
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter(|c| c.to_str().unwrap().starts_with("sekisho_admin_"))
+        .filter(|c| !c.to_str().unwrap().starts_with("sekisho_admin="))
+        .count();
+    assert_eq!(preference_cookies, 0);
+    assert!(operator.page("/admin").await.contains("<html lang=\"ja\">"));
+
+    // Back to English.
+    operator.get("/admin/preferences?lang=en&tz=UTC").await;
+    assert!(operator.page("/admin").await.contains("<html lang=\"en\">"));
+}
