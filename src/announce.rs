@@ -37,7 +37,7 @@ pub async fn where_to_start(app: &Application) {
         );
     }
     match db::run(&app.state().pool, |conn| -> Result<_, db::DbError> {
-        Ok(users::count_operators(conn)?)
+        Ok(users::count_operators(conn, db::now())?)
     })
     .await
     {

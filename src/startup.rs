@@ -227,6 +227,11 @@ fn spawn_housekeeping(pool: crate::db::Pool) {
                 Ok(n) => log::info!("housekeeping: removed {n} stale rows"),
                 Err(e) => log::warn!("housekeeping failed: {e}"),
             }
+            match crate::admin::users::lift_ended_bans(&pool).await {
+                Ok(0) => {}
+                Ok(n) => log::info!("housekeeping: {n} bans ended"),
+                Err(e) => log::warn!("housekeeping could not end bans: {e}"),
+            }
         }
     });
 }

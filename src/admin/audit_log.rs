@@ -1,7 +1,15 @@
-//! The audit log as operators read it.
+//! The audit log as operators read it, and its export.
 
-use crate::db::audit::{AuditFilter, AuditListing};
+use chrono::NaiveDateTime;
+
+use crate::db::audit::{AuditEntry, AuditFilter, AuditListing};
 use crate::db::{self, DbError, Pool, audit};
+use crate::domain::AuditAction;
+
+use super::Actor;
+
+/// The most rows one export holds; a longer range is cut there (and says so).
+pub const EXPORT_LIMIT: i64 = 100_000;
 
 /// One page of entries, newest first (`limit + 1` at most).
 pub async fn page(
@@ -12,6 +20,50 @@ pub async fn page(
 ) -> Result<Vec<AuditListing>, DbError> {
     db::run(pool, move |conn| {
         Ok(audit::page(conn, &filter, offset, limit)?)
+    })
+    .await
+}
+
+/// What an export covers: `[from, to)` in UTC, and an action or its beginning.
+#[derive(Debug, Clone)]
+pub struct ExportRange {
+    pub from: NaiveDateTime,
+    pub to: NaiveDateTime,
+    pub action: String,
+}
+
+/// The entries of `range`, oldest first. The export itself is audited, in the same
+/// transaction that reads them (who took a copy of the log, and of what).
+pub async fn export(
+    pool: &Pool,
+    actor: Actor,
+    range: ExportRange,
+) -> Result<Vec<AuditEntry>, DbError> {
+    db::run(pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let entries = audit::between(conn, range.from, range.to, &range.action, EXPORT_LIMIT)?;
+            let details = format!(
+                "from={} to={} action={} rows={}",
+                range.from.and_utc().to_rfc3339(),
+                range.to.and_utc().to_rfc3339(),
+                range.action,
+                entries.len()
+            );
+            audit::record(
+                conn,
+                &audit::NewAuditEntry {
+                    actor_id: Some(&actor.id),
+                    actor_email: Some(&actor.email),
+                    action: AuditAction::AdminAuditExported.as_str(),
+                    target_type: None,
+                    target_id: None,
+                    ip: actor.ip.as_deref(),
+                    details: Some(&details),
+                    created_at: db::now(),
+                },
+            )?;
+            Ok(entries)
+        })
     })
     .await
 }

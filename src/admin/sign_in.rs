@@ -11,7 +11,7 @@ use crate::state::AppState;
 #[derive(Debug)]
 pub enum SignIn {
     /// An operator: the panel's session starts.
-    Operator(User),
+    Operator(Box<User>),
     /// The right password of an account that is not an operator.
     NotOperator,
     Refused(Refusal),
@@ -36,7 +36,11 @@ pub async fn sign_in(
     let (outcome, action, actor) = match credentials::check(state, client, email, password).await {
         Ok(user) if user.is_admin() => {
             let id = user.id.clone();
-            (SignIn::Operator(user), AuditAction::AdminLogin, Some(id))
+            (
+                SignIn::Operator(Box::new(user)),
+                AuditAction::AdminLogin,
+                Some(id),
+            )
         }
         Ok(user) => (
             SignIn::NotOperator,
@@ -89,7 +93,7 @@ pub async fn sign_out(pool: &Pool, operator_id: String, ip: Option<String>) -> R
 /// The signed-in operator's account, if it may still use the panel.
 #[derive(Debug)]
 pub enum OperatorCheck {
-    Allowed(User),
+    Allowed(Box<User>),
     /// Withdrawn or gone: sign in again.
     Gone,
     /// No longer an operator, or disabled since.
@@ -103,7 +107,9 @@ pub async fn check_operator(pool: &Pool, user_id: String) -> Result<OperatorChec
     .await?;
     Ok(match user.filter(|u| u.deleted_at.is_none()) {
         None => OperatorCheck::Gone,
-        Some(user) if !user.is_admin() || user.disabled_at.is_some() => OperatorCheck::Forbidden,
-        Some(user) => OperatorCheck::Allowed(user),
+        Some(user) if !user.is_admin() || user.is_disabled_at(db::now()) => {
+            OperatorCheck::Forbidden
+        }
+        Some(user) => OperatorCheck::Allowed(Box::new(user)),
     })
 }

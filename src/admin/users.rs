@@ -1,18 +1,30 @@
-//! Finding users and acting on one: disable, enable, delete, revoke every session,
-//! resend the verification mail. Each change commits with its audit entry.
+//! Finding users and acting on one: ban (disable with a reason and an optional end),
+//! enable, delete, change the role, revoke every session, resend the verification
+//! mail; and creating a user who chooses their password from a mailed link. Each
+//! change commits with its audit entry.
+
+use chrono::{NaiveDateTime, TimeDelta};
 
 use crate::auth::email_verification;
+use crate::auth::frontend_link::frontend_link;
+use crate::crypto::tokens;
 use crate::db::identities::Account;
 use crate::db::sessions::Session;
-use crate::db::users::{User, UserStatus};
-use crate::db::{self, DbError, Pool, audit, identities, sessions, users};
-use crate::domain::AuditAction;
+use crate::db::users::{Ban, NewUser, User, UserStatus};
+use crate::db::{
+    self, DbConnection, DbError, Pool, audit, identities, reset_tokens, sessions, users,
+};
 use crate::domain::string_enum::string_enum;
+use crate::domain::{AuditAction, Email, Role};
 use crate::error::ApiError;
 use crate::i18n::Lang;
+use crate::mail;
 use crate::state::AppState;
 
 use super::Actor;
+
+/// How long an invitation's set-your-password link works.
+const INVITATION_LIFETIME: TimeDelta = TimeDelta::days(7);
 
 string_enum! {
     /// What an operator can do to an account: the last segment of
@@ -21,29 +33,77 @@ string_enum! {
         Disable = "disable",
         Enable = "enable",
         Delete = "delete",
+        SetRole = "role",
         RevokeSessions = "revoke-sessions",
         ResendVerification = "resend-verification",
     }
 }
 
-impl UserAction {
+/// An action with what it needs, validated.
+#[derive(Debug, Clone)]
+pub enum UserCommand {
+    Disable(Ban),
+    Enable,
+    Delete,
+    SetRole(Role),
+    RevokeSessions,
+    ResendVerification,
+}
+
+impl UserCommand {
+    pub fn action(&self) -> UserAction {
+        match self {
+            Self::Disable(_) => UserAction::Disable,
+            Self::Enable => UserAction::Enable,
+            Self::Delete => UserAction::Delete,
+            Self::SetRole(_) => UserAction::SetRole,
+            Self::RevokeSessions => UserAction::RevokeSessions,
+            Self::ResendVerification => UserAction::ResendVerification,
+        }
+    }
+
     /// Whether the form must carry the ticked confirmation box.
-    pub fn needs_confirmation(self) -> bool {
-        matches!(self, Self::Disable | Self::Delete | Self::RevokeSessions)
+    pub fn needs_confirmation(&self) -> bool {
+        !matches!(self, Self::Enable | Self::ResendVerification)
     }
 
     /// What an operator may not do to their own account here.
-    fn forbidden_on_self(self) -> bool {
-        matches!(self, Self::Disable | Self::Delete)
+    fn forbidden_on_self(&self) -> bool {
+        matches!(self, Self::Disable(_) | Self::Delete | Self::SetRole(_))
     }
 
-    fn audit_action(self) -> AuditAction {
+    /// Whether it would leave no operator if `target` is the last one.
+    fn removes_an_operator(&self) -> bool {
+        matches!(
+            self,
+            Self::Disable(_) | Self::Delete | Self::SetRole(Role::User)
+        )
+    }
+
+    fn audit_action(&self) -> AuditAction {
         match self {
-            Self::Disable => AuditAction::AdminUserDisabled,
+            Self::Disable(_) => AuditAction::AdminUserDisabled,
             Self::Enable => AuditAction::AdminUserEnabled,
             Self::Delete => AuditAction::AdminUserDeleted,
+            Self::SetRole(_) => AuditAction::AdminRoleChanged,
             Self::RevokeSessions => AuditAction::AdminSessionsRevoked,
             Self::ResendVerification => AuditAction::AdminVerificationResent,
+        }
+    }
+
+    /// What the audit entry adds (the operator's note is on the user's row).
+    fn audit_details(&self) -> Option<String> {
+        match self {
+            Self::Disable(ban) => Some(match ban.until {
+                Some(until) => format!(
+                    "reason={} until={}",
+                    ban.reason,
+                    until.and_utc().to_rfc3339()
+                ),
+                None => format!("reason={}", ban.reason),
+            }),
+            Self::SetRole(role) => Some(format!("role={role}")),
+            _ => None,
         }
     }
 }
@@ -69,6 +129,7 @@ pub async fn search(
             Some(&search.q),
             search.status,
             search.verified,
+            db::now(),
             offset,
             limit,
         )?)
@@ -103,33 +164,36 @@ pub enum ActionOutcome {
     Done(UserAction),
     /// A destructive action without the ticked box: nothing was done.
     NeedsConfirmation,
-    /// Disabling or deleting one's own account from the panel.
+    /// Disabling, deleting or changing the role of one's own account from the panel.
     NotOnYourself,
+    /// It would leave the panel without an operator.
+    LastOperator,
     /// The address was already verified: no mail.
     AlreadyVerified,
     NotFound,
 }
 
-/// Applies `action` to user `target` as `actor`: the rules first, then the change and
+/// Applies `command` to user `target` as `actor`: the rules first, then the change and
 /// its audit entry in one transaction (a verification mail goes out after it).
 pub async fn act(
     state: &AppState,
     actor: Actor,
     target: String,
-    action: UserAction,
+    command: UserCommand,
     confirmed: bool,
 ) -> Result<ActionOutcome, ApiError> {
-    if action.needs_confirmation() && !confirmed {
+    if command.needs_confirmation() && !confirmed {
         return Ok(ActionOutcome::NeedsConfirmation);
     }
-    if action.forbidden_on_self() && target == actor.id {
+    if command.forbidden_on_self() && target == actor.id {
         return Ok(ActionOutcome::NotOnYourself);
     }
+    let resend = matches!(command, UserCommand::ResendVerification);
     let (outcome, user) = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| apply(conn, &actor, &target, action))
+        db::write_transaction(conn, |conn| apply(conn, &actor, &target, &command))
     })
     .await?;
-    if let (ActionOutcome::Done(UserAction::ResendVerification), Some(user)) = (outcome, user) {
+    if let (true, ActionOutcome::Done(_), Some(user)) = (resend, outcome, user) {
         // The operator's language is not the user's: the mail goes in the default one.
         email_verification::mail_later(state, &user, Lang::En);
     }
@@ -137,36 +201,160 @@ pub async fn act(
 }
 
 fn apply(
-    conn: &mut db::DbConnection,
+    conn: &mut DbConnection,
     actor: &Actor,
     target: &str,
-    action: UserAction,
+    command: &UserCommand,
 ) -> Result<(ActionOutcome, Option<User>), DbError> {
     let Some(user) = users::find_by_id(conn, target)? else {
         return Ok((ActionOutcome::NotFound, None));
     };
     let now = db::now();
-    match action {
-        UserAction::Disable => users::set_disabled(conn, &user.id, true, now).map(drop)?,
-        UserAction::Enable => users::set_disabled(conn, &user.id, false, now).map(drop)?,
-        UserAction::Delete => users::soft_delete(conn, &user.id, now)?,
-        UserAction::RevokeSessions => {
+    if user.deleted_at.is_some() && !matches!(command, UserCommand::RevokeSessions) {
+        return Ok((ActionOutcome::NotFound, None));
+    }
+    let operator_now = user.is_admin() && !user.is_disabled_at(now);
+    if command.removes_an_operator() && operator_now && users::count_operators(conn, now)? <= 1 {
+        return Ok((ActionOutcome::LastOperator, None));
+    }
+    match command {
+        UserCommand::Disable(ban) => {
+            users::set_disabled(conn, &user.id, Some(ban), now).map(drop)?
+        }
+        UserCommand::Enable => users::set_disabled(conn, &user.id, None, now).map(drop)?,
+        UserCommand::Delete => users::soft_delete(conn, &user.id, now)?,
+        UserCommand::SetRole(role) => {
+            users::set_role(conn, &user.id, *role)?;
+            // Panel sessions of a demoted operator end with the role.
+            if *role == Role::User {
+                sessions::revoke_all_for_user(conn, &user.id, None, now)?;
+            }
+        }
+        UserCommand::RevokeSessions => {
             sessions::revoke_all_for_user(conn, &user.id, None, now).map(drop)?
         }
-        UserAction::ResendVerification if user.deleted_at.is_some() => {
-            return Ok((ActionOutcome::NotFound, None));
-        }
-        UserAction::ResendVerification if user.email_verified => {
+        UserCommand::ResendVerification if user.email_verified => {
             return Ok((ActionOutcome::AlreadyVerified, None));
         }
-        UserAction::ResendVerification => {}
+        UserCommand::ResendVerification => {}
     }
-    audit::record_event(
+    audit::record(
         conn,
-        (Some(&actor.id), Some(&actor.email)),
-        action.audit_action(),
-        Some(("user", &user.id)),
-        actor.ip.as_deref(),
+        &audit::NewAuditEntry {
+            actor_id: Some(&actor.id),
+            actor_email: Some(&actor.email),
+            action: command.audit_action().as_str(),
+            target_type: Some("user"),
+            target_id: Some(&user.id),
+            ip: actor.ip.as_deref(),
+            details: command.audit_details().as_deref(),
+            created_at: now,
+        },
     )?;
-    Ok((ActionOutcome::Done(action), Some(user)))
+    Ok((ActionOutcome::Done(command.action()), Some(user)))
+}
+
+/// A user an operator creates: no password until they choose one from the mail.
+#[derive(Debug, Clone)]
+pub struct NewUserCommand {
+    pub email: Email,
+    pub name: Option<String>,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Created {
+    /// The new user's id; the invitation is on its way.
+    User(String),
+    EmailTaken,
+}
+
+/// Creates the user, their set-your-password link and the audit entry in one
+/// transaction, then mails the link (in `lang`, the operator's choice).
+pub async fn create(
+    state: &AppState,
+    actor: Actor,
+    command: NewUserCommand,
+    lang: Lang,
+) -> Result<Created, ApiError> {
+    let token = tokens::new_secret();
+    let token_hash = tokens::hash_secret(&token);
+    let address = command.email.as_str().to_owned();
+    let created = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| -> Result<_, DbError> {
+            if users::find_by_email(conn, command.email.as_str())?.is_some() {
+                return Ok(Created::EmailTaken);
+            }
+            let now = db::now();
+            let id = uuid::Uuid::new_v4().to_string();
+            users::insert(
+                conn,
+                &NewUser {
+                    id: &id,
+                    email: command.email.as_str(),
+                    name: command.name.as_deref(),
+                    password_hash: None,
+                    email_verified: false,
+                    image: None,
+                    role: command.role.as_str(),
+                    created_at: now,
+                    updated_at: now,
+                },
+            )?;
+            reset_tokens::insert(conn, &id, &token_hash, now, invitation_end(now))?;
+            audit::record(
+                conn,
+                &audit::NewAuditEntry {
+                    actor_id: Some(&actor.id),
+                    actor_email: Some(&actor.email),
+                    action: AuditAction::AdminUserCreated.as_str(),
+                    target_type: Some("user"),
+                    target_id: Some(&id),
+                    ip: actor.ip.as_deref(),
+                    details: Some(&format!("role={}", command.role)),
+                    created_at: now,
+                },
+            )?;
+            Ok(Created::User(id))
+        })
+    })
+    .await?;
+    if let Created::User(_) = created {
+        let link = frontend_link(&state.settings.frontend_url, "reset-password", &token);
+        let built = mail::invitation_message(state.mailer.from(), &address, lang, &link);
+        state.mailer.send_built("invitation", built);
+    }
+    Ok(created)
+}
+
+fn invitation_end(now: NaiveDateTime) -> NaiveDateTime {
+    now + INVITATION_LIFETIME
+}
+
+/// Enables the accounts whose ban has ended, each with its audit entry (the system
+/// acts): the housekeeping task runs it. A ban whose end passed already lets its user
+/// in before this runs; this only tidies the row and records the end.
+pub async fn lift_ended_bans(pool: &Pool) -> Result<usize, DbError> {
+    db::run(pool, |conn| {
+        db::write_transaction(conn, |conn| {
+            let now = db::now();
+            let ended = users::lift_ended_bans(conn, now)?;
+            for (id, email) in &ended {
+                audit::record(
+                    conn,
+                    &audit::NewAuditEntry {
+                        actor_email: Some("system"),
+                        action: AuditAction::UserBanEnded.as_str(),
+                        target_type: Some("user"),
+                        target_id: Some(id),
+                        details: Some(&format!("email={email}")),
+                        created_at: now,
+                        ..Default::default()
+                    },
+                )?;
+            }
+            Ok(ended.len())
+        })
+    })
+    .await
 }

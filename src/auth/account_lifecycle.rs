@@ -53,6 +53,9 @@ pub async fn sign_up(
         deleted_at: None,
         created_at: now,
         updated_at: now,
+        disabled_until: None,
+        disabled_reason: None,
+        disabled_note: None,
     };
     let row = user.clone();
     db::run(&state.pool, move |conn| -> Result<_, ApiError> {

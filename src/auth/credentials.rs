@@ -51,8 +51,8 @@ pub async fn check(
         return Err(ApiError::new(ErrorCode::InvalidCredentials));
     };
     // Only someone who knows the password learns that the account is disabled.
-    if user.disabled_at.is_some() {
-        return Err(ApiError::new(ErrorCode::AccountDisabled));
+    if user.is_disabled_at(db::now()) {
+        return Err(account_disabled(&user));
     }
     // Most logins have no failures to forget: no database round trip for them.
     if gate.has_failures() {
@@ -63,6 +63,16 @@ pub async fn check(
         .await?;
     }
     Ok(user)
+}
+
+/// ACCOUNT_DISABLED with what the user may know of it: the reason's code and the
+/// ban's end (`details.reason`, `details.until`); the operator's note stays private.
+pub fn account_disabled(user: &User) -> ApiError {
+    let until = user.disabled_until.map(|t| t.and_utc().to_rfc3339());
+    ApiError::new(ErrorCode::AccountDisabled).with_details(serde_json::json!({
+        "reason": user.ban_reason().as_str(),
+        "until": until,
+    }))
 }
 
 /// Re-checks the signed-in user's password before a sensitive change

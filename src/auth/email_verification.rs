@@ -24,7 +24,7 @@ pub enum Recipient {
     /// an account.
     Address(Email),
     /// The signed-in user's own address.
-    User(User),
+    User(Box<User>),
 }
 
 /// Mails a fresh link to the user's address after the response, unless one went to
@@ -81,7 +81,7 @@ pub fn request(
         "verification mail request",
         move |state| async move {
             let user = match recipient {
-                Recipient::User(user) => Some(user),
+                Recipient::User(user) => Some(*user),
                 Recipient::Address(email) => {
                     db::run(&state.pool, move |conn| -> Result<_, ApiError> {
                         Ok(users::find_by_email(conn, email.as_str())?)
@@ -89,7 +89,7 @@ pub fn request(
                     .await?
                 }
             };
-            match user.filter(|u| !u.email_verified && u.disabled_at.is_none()) {
+            match user.filter(|u| !u.email_verified && !u.is_disabled_at(db::now())) {
                 Some(user) => issue_and_mail(&state, user.id, user.email, lang).await,
                 None => Ok(()),
             }

@@ -6,6 +6,6 @@ pub mod account_lifecycle;
 mod after_answer;
 pub mod credentials;
 pub mod email_verification;
-mod frontend_link;
+pub mod frontend_link;
 pub mod password_reset;
 pub mod session_lifecycle;

@@ -55,7 +55,7 @@ async fn issue_and_mail(
         let Some(user) = users::find_by_email(conn, email.as_str())? else {
             return Ok(None);
         };
-        if user.disabled_at.is_some() {
+        if user.is_disabled_at(now) {
             return Ok(None);
         }
         db::transaction(conn, |conn| {

@@ -202,6 +202,25 @@ pub fn page(
         .collect())
 }
 
+/// Entries from `from` (inclusive) to `to` (exclusive), oldest first, whose action
+/// starts with `action` (empty: every action); `limit` rows at most.
+pub fn between(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    action: &str,
+    limit: i64,
+) -> QueryResult<Vec<AuditEntry>> {
+    audit_log::table
+        .filter(audit_log::created_at.ge(from))
+        .filter(audit_log::created_at.lt(to))
+        .filter(audit_log::action.like(prefix_pattern(action)).escape('\\'))
+        .order(audit_log::id.asc())
+        .limit(limit)
+        .select(columns::<AuditEntry>())
+        .load_on(conn)
+}
+
 fn non_empty(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }

@@ -23,6 +23,11 @@ pub fn counts(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Counts
         users: live_users.count().get_result_on(conn)?,
         disabled: live_users
             .filter(users::disabled_at.is_not_null())
+            .filter(
+                users::disabled_until
+                    .is_null()
+                    .or(users::disabled_until.gt(now)),
+            )
             .count()
             .get_result_on(conn)?,
         sessions_by_kind: sessions::table

@@ -16,6 +16,9 @@ diesel::table! {
         deleted_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        disabled_until -> Nullable<Timestamp>,
+        disabled_reason -> Nullable<Text>,
+        disabled_note -> Nullable<Text>,
     }
 }
 

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::users;
 use super::{DbConnection, RunOn, columns, like_pattern};
-use crate::domain::Role;
+use crate::domain::{BanReason, Role};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
@@ -22,9 +22,28 @@ pub struct User {
     pub deleted_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// A ban's end; None with `disabled_at` set: until an operator enables it.
+    pub disabled_until: Option<NaiveDateTime>,
+    /// A `BanReason`'s code, shown to the user.
+    pub disabled_reason: Option<String>,
+    /// The operator's note, shown in the panel only.
+    pub disabled_note: Option<String>,
 }
 
 impl User {
+    /// Disabled now: a ban whose end has passed is lifted by itself.
+    pub fn is_disabled_at(&self, now: NaiveDateTime) -> bool {
+        self.disabled_at.is_some() && self.disabled_until.is_none_or(|until| until > now)
+    }
+
+    /// The code shown to a disabled user (`other` for an account disabled without one).
+    pub fn ban_reason(&self) -> BanReason {
+        self.disabled_reason
+            .as_deref()
+            .and_then(BanReason::parse)
+            .unwrap_or(BanReason::Other)
+    }
+
     /// The stored role; an unknown spelling grants nothing.
     pub fn role(&self) -> Role {
         Role::parse(&self.role).unwrap_or(Role::User)
@@ -141,13 +160,26 @@ pub fn count_active(conn: &mut DbConnection) -> QueryResult<i64> {
 }
 
 /// Operators who can sign in to the panel (admin, not disabled, not withdrawn).
-pub fn count_operators(conn: &mut DbConnection) -> QueryResult<i64> {
+pub fn count_operators(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<i64> {
     users::table
         .filter(users::role.eq(Role::Admin.as_str()))
         .filter(users::deleted_at.is_null())
-        .filter(users::disabled_at.is_null())
+        .filter(
+            users::disabled_at
+                .is_null()
+                .or(users::disabled_until.le(now)),
+        )
         .count()
         .get_result_on(conn)
+}
+
+/// What disables an account: the reason's code shown to the user, the operator's
+/// note, and the ban's end (None: until an operator enables it).
+#[derive(Debug, Clone)]
+pub struct Ban {
+    pub reason: BanReason,
+    pub note: Option<String>,
+    pub until: Option<NaiveDateTime>,
 }
 
 /// Withdrawal (by the user or an operator): the row stays, with `deleted_at` set, the
@@ -183,26 +215,49 @@ pub fn soft_delete(
     })
 }
 
-/// Disables (revoking every session) or re-enables an account.
+/// Disables an account with `ban` (revoking every session), or with None enables it
+/// again (forgetting the ban's details).
 pub fn set_disabled(
     conn: &mut DbConnection,
     id: &str,
-    disabled: bool,
+    ban: Option<&Ban>,
     now: chrono::NaiveDateTime,
 ) -> QueryResult<usize> {
     super::transaction(conn, |conn| {
         let changed = super::update(
             users::table.find(id).filter(users::deleted_at.is_null()),
             (
-                users::disabled_at.eq(disabled.then_some(now)),
+                users::disabled_at.eq(ban.map(|_| now)),
+                users::disabled_until.eq(ban.and_then(|b| b.until)),
+                users::disabled_reason.eq(ban.map(|b| b.reason.as_str())),
+                users::disabled_note.eq(ban.and_then(|b| b.note.as_deref())),
                 users::updated_at.eq(now),
             ),
         )
         .execute_on(conn)?;
-        if disabled {
+        if ban.is_some() {
             super::sessions::revoke_all_for_user(conn, id, None, now)?;
         }
         Ok(changed)
+    })
+}
+
+/// Accounts whose ban has ended: enabled again, the details forgotten. Returns their
+/// ids and emails (the housekeeping task audits each).
+pub fn lift_ended_bans(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<(String, String)>> {
+    super::transaction(conn, |conn| {
+        let ended: Vec<(String, String)> = users::table
+            .filter(users::disabled_at.is_not_null())
+            .filter(users::disabled_until.le(now))
+            .select((users::id, users::email))
+            .load_on(conn)?;
+        for (id, _) in &ended {
+            set_disabled(conn, id, None, now)?;
+        }
+        Ok(ended)
     })
 }
 
@@ -231,6 +286,7 @@ pub fn search(
     q: Option<&str>,
     status: Option<UserStatus>,
     verified: Option<bool>,
+    now: NaiveDateTime,
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<User>> {
@@ -256,12 +312,20 @@ pub fn search(
         }
         query = match status {
             None => query,
-            Some(UserStatus::Active) => query
-                .filter(users::deleted_at.is_null())
-                .filter(users::disabled_at.is_null()),
+            // A ban whose end has passed counts as lifted.
+            Some(UserStatus::Active) => query.filter(users::deleted_at.is_null()).filter(
+                users::disabled_at
+                    .is_null()
+                    .or(users::disabled_until.le(now)),
+            ),
             Some(UserStatus::Disabled) => query
                 .filter(users::deleted_at.is_null())
-                .filter(users::disabled_at.is_not_null()),
+                .filter(users::disabled_at.is_not_null())
+                .filter(
+                    users::disabled_until
+                        .is_null()
+                        .or(users::disabled_until.gt(now)),
+                ),
             Some(UserStatus::Deleted) => query.filter(users::deleted_at.is_not_null()),
         };
         query.load(conn)

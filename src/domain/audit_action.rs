@@ -29,6 +29,10 @@ string_enum! {
         AdminSessionsRevoked = "admin.sessions_revoked",
         AdminSessionRevoked = "admin.session_revoked",
         AdminVerificationResent = "admin.verification_resent",
+        AdminRoleChanged = "admin.role_changed",
+        AdminUserCreated = "admin.user_created",
+        AdminAuditExported = "admin.audit_exported",
+        UserBanEnded = "user.ban_ended",
     }
 }
 

@@ -2,6 +2,7 @@
 //! the closed sets the database stores as text.
 
 mod audit_action;
+mod ban_reason;
 mod client;
 mod email;
 pub mod password;
@@ -10,6 +11,7 @@ mod session_kind;
 pub(crate) mod string_enum;
 
 pub use audit_action::AuditAction;
+pub use ban_reason::BanReason;
 pub use client::ClientInfo;
 pub use email::Email;
 pub use password::Password;

@@ -116,8 +116,8 @@ async fn authenticate(req: &HttpRequest) -> Result<Option<AuthUser>, ApiError> {
     let Some((user, mut session)) = found else {
         return Err(ApiError::new(ErrorCode::Unauthorized));
     };
-    if user.disabled_at.is_some() {
-        return Err(ApiError::new(ErrorCode::AccountDisabled));
+    if user.is_disabled_at(now) {
+        return Err(crate::auth::credentials::account_disabled(&user));
     }
     // last_seen_at is written at most once per LAST_SEEN_RESOLUTION, and on the
     // blocking pool: a write may wait for SQLite's lock.

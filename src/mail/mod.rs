@@ -2,6 +2,7 @@
 //! `<data dir>/outbox/`. Sending happens after the response, bounded in time; a
 //! failed send is logged and its mail kept in `outbox/failed/`, never dropped silently.
 
+mod invitation;
 mod letter;
 mod reset;
 mod verification;
@@ -13,6 +14,7 @@ use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 
+pub use invitation::invitation_message;
 pub use reset::reset_message;
 pub use verification::verification_message;
 

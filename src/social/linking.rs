@@ -54,7 +54,7 @@ pub fn resolve(
             }
             (None, None) => first_sign_in(conn, provider, identity, now)?,
         };
-        if user.disabled_at.is_some() {
+        if user.is_disabled_at(now) {
             return Err(ApiError::new(ErrorCode::AccountDisabled));
         }
         // The provider vouches for the address the account has: that proves it.
@@ -107,6 +107,9 @@ fn first_sign_in(
         deleted_at: None,
         created_at: now,
         updated_at: now,
+        disabled_until: None,
+        disabled_reason: None,
+        disabled_note: None,
     };
     users::insert(conn, &users::NewUser::from(&user))?;
     attach(conn, provider, identity, &user, now)?;

@@ -260,7 +260,17 @@ async fn search_filters_and_pagination(app: TestApp) {
 
     let id = app.user_id("member00@example.com").await;
     app.with_db(move |conn| {
-        sekisho::db::users::set_disabled(conn, &id, true, sekisho::db::now()).unwrap()
+        sekisho::db::users::set_disabled(
+            conn,
+            &id,
+            Some(&sekisho::db::users::Ban {
+                reason: sekisho::domain::BanReason::Other,
+                note: None,
+                until: None,
+            }),
+            sekisho::db::now(),
+        )
+        .unwrap()
     })
     .await;
     let disabled = operator.page("/admin/users?status=disabled").await;

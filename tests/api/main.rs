@@ -4,6 +4,7 @@
 mod helpers;
 
 mod admin;
+mod admin_actions;
 mod admin_i18n;
 mod admin_pages;
 mod admin_security;

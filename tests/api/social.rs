@@ -302,7 +302,17 @@ async fn refused_callbacks_redirect_with_their_code_and_no_session(db: TestDb) {
         let user = sekisho::db::users::find_by_email(conn, "second@example.com")
             .unwrap()
             .unwrap();
-        sekisho::db::users::set_disabled(conn, &user.id, true, sekisho::db::now()).unwrap();
+        sekisho::db::users::set_disabled(
+            conn,
+            &user.id,
+            Some(&sekisho::db::users::Ban {
+                reason: sekisho::domain::BanReason::Other,
+                note: None,
+                until: None,
+            }),
+            sekisho::db::now(),
+        )
+        .unwrap();
     })
     .await;
     let browser = client();

@@ -1,16 +1,19 @@
 //! GET /admin/audit: the audit log, newest first, filtered by action, actor and
 //! target.
 
+use actix_web::http::header::CONTENT_DISPOSITION;
 use actix_web::{HttpResponse, web};
 use askama::Template;
+use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::error::AdminError;
-use super::layout::{Layout, html};
+use super::layout::{Layout, html, redirect};
 use super::operator::Operator;
 use super::pagination::{PER_PAGE, Pager, list_url, offset, page_number};
 use super::text::Text;
-use crate::admin::audit_log;
+use super::{csv, form_token};
+use crate::admin::audit_log::{self, ExportRange};
 use crate::db::audit::{AuditFilter, AuditListing};
 use crate::state::AppState;
 
@@ -107,4 +110,93 @@ pub async fn list(
         target,
         pager: pager.newer_older(),
     })
+}
+
+#[derive(Deserialize)]
+pub struct ExportForm {
+    csrf_token: Option<String>,
+    /// Days in the operator's zone (`2026-12-01`), both included.
+    from: Option<String>,
+    to: Option<String>,
+    action: Option<String>,
+}
+
+impl ExportForm {
+    /// The range in UTC, or the catalog key of what is wrong.
+    fn range(&self, t: &Text) -> Result<ExportRange, &'static str> {
+        let day = |raw: &Option<String>| {
+            raw.as_deref()
+                .and_then(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok())
+        };
+        let (Some(from), Some(to)) = (day(&self.from), day(&self.to)) else {
+            return Err("flash.export_dates");
+        };
+        if from > to {
+            return Err("flash.export_order");
+        }
+        let start = |d: NaiveDate| {
+            d.and_hms_opt(0, 0, 0)
+                .and_then(|midnight| t.parse_local(&midnight.format("%Y-%m-%dT%H:%M").to_string()))
+        };
+        let next_day = to.succ_opt().ok_or("flash.export_dates")?;
+        Ok(ExportRange {
+            from: start(from).ok_or("flash.export_dates")?,
+            to: start(next_day).ok_or("flash.export_dates")?,
+            action: self.action.clone().unwrap_or_default().trim().to_owned(),
+        })
+    }
+}
+
+/// POST /admin/audit/export: the entries of a range of days as a CSV download.
+pub async fn export(
+    state: web::Data<AppState>,
+    operator: Operator,
+    form: web::Form<ExportForm>,
+) -> Result<HttpResponse, AdminError> {
+    form_token::verify(&operator.session, form.csrf_token.as_deref())?;
+    let range = match form.range(&operator.t) {
+        Ok(range) => range,
+        Err(problem) => {
+            operator.flash("error", problem);
+            return Ok(redirect("/admin/audit"));
+        }
+    };
+    let name = format!(
+        "audit-{}-{}.csv",
+        form.from.as_deref().unwrap_or_default().trim(),
+        form.to.as_deref().unwrap_or_default().trim()
+    );
+    let entries = audit_log::export(&state.pool, operator.actor(), range).await?;
+    let mut body = csv::record([
+        "id",
+        "created_at_utc",
+        "actor_id",
+        "actor_email",
+        "action",
+        "target_type",
+        "target_id",
+        "ip",
+        "details",
+    ]);
+    for e in &entries {
+        let (id, when) = (e.id.to_string(), e.created_at.and_utc().to_rfc3339());
+        body.push_str(&csv::record([
+            id.as_str(),
+            when.as_str(),
+            e.actor_id.as_deref().unwrap_or_default(),
+            e.actor_email.as_deref().unwrap_or_default(),
+            e.action.as_str(),
+            e.target_type.as_deref().unwrap_or_default(),
+            e.target_id.as_deref().unwrap_or_default(),
+            e.ip.as_deref().unwrap_or_default(),
+            e.details.as_deref().unwrap_or_default(),
+        ]));
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(body))
 }

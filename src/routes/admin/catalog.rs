@@ -126,6 +126,35 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("status.deleted", "deleted", "削除済み"),
     ("role.user", "user", "ユーザー"),
     ("role.admin", "admin", "運用者"),
+    ("users.new", "New user", "ユーザーを作成"),
+    // Creating a user.
+    ("new_user.title", "New user", "ユーザーの作成"),
+    (
+        "new_user.lead",
+        "The user gets a mail with a link to choose their password (valid 7 days).",
+        "ユーザーにはパスワードを設定するリンク(7日間有効)がメールで届きます。",
+    ),
+    (
+        "new_user.confirm",
+        "Create the account and send the mail",
+        "アカウントを作成してメールを送る",
+    ),
+    ("new_user.submit", "Create user", "作成する"),
+    // Bans.
+    (
+        "ban.reason",
+        "Reason (shown to the user)",
+        "理由(ユーザーに表示)",
+    ),
+    ("ban.until", "Until", "期限"),
+    ("ban.until_enabled", "until enabled", "有効化されるまで"),
+    ("ban.note", "Note (operators only)", "メモ(運用者のみ)"),
+    ("reason.spam", "spam", "スパム"),
+    ("reason.abuse", "abuse", "迷惑行為"),
+    ("reason.fraud", "fraud", "不正利用"),
+    ("reason.terms", "terms of service", "利用規約違反"),
+    ("reason.security", "security", "セキュリティ"),
+    ("reason.other", "other", "その他"),
     // One user.
     ("user.email_verified", "Email verified", "メール確認"),
     ("user.password", "Password", "パスワード"),
@@ -155,6 +184,12 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "すべてのセッションを無効にする",
     ),
     ("user.enable", "Enable account", "アカウントを有効にする"),
+    (
+        "user.confirm_role",
+        "Change what this user may do",
+        "このユーザーの権限を変更する",
+    ),
+    ("user.change_role", "Change role", "ロールを変更する"),
     (
         "user.confirm_disable",
         "Block sign-in and end every session",
@@ -244,6 +279,9 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "条件に一致する記録はありません。",
     ),
     ("audit.when", "When", "日時"),
+    ("audit.from", "From", "開始日"),
+    ("audit.to", "To", "終了日"),
+    ("audit.export", "Export CSV", "CSVで書き出す"),
     ("audit.actor", "Actor", "操作者"),
     ("audit.action", "Action", "操作"),
     ("audit.target", "Target", "対象"),
@@ -287,6 +325,71 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "flash.already_verified",
         "This address is already verified.",
         "このアドレスは確認済みです。",
+    ),
+    (
+        "flash.role_changed",
+        "Role changed.",
+        "ロールを変更しました。",
+    ),
+    (
+        "flash.role_invalid",
+        "Choose a role: user or admin.",
+        "ロール(ユーザーまたは運用者)を選んでください。",
+    ),
+    (
+        "flash.last_operator",
+        "This is the last operator: the panel would have nobody to run it.",
+        "最後の運用者です。管理画面を使える人がいなくなります。",
+    ),
+    (
+        "flash.reason_required",
+        "Choose the reason the user will be shown from the list.",
+        "ユーザーに表示する理由を一覧から選んでください。",
+    ),
+    (
+        "flash.note_too_long",
+        "The note is longer than 500 characters.",
+        "メモが500文字を超えています。",
+    ),
+    (
+        "flash.until_invalid",
+        "The end of the ban is not a date and time.",
+        "期限が日時になっていません。",
+    ),
+    (
+        "flash.until_past",
+        "The end of the ban must be in the future.",
+        "期限は未来の日時にしてください。",
+    ),
+    (
+        "flash.user_created",
+        "User created; the mail with the link is on its way.",
+        "ユーザーを作成しました。リンクを記載したメールを送信しています。",
+    ),
+    (
+        "flash.email_invalid",
+        "Enter a valid email address.",
+        "有効なメールアドレスを入力してください。",
+    ),
+    (
+        "flash.email_taken",
+        "An account with this address exists.",
+        "このアドレスのアカウントはすでに存在します。",
+    ),
+    (
+        "flash.name_invalid",
+        "The name is longer than 100 characters or holds control characters.",
+        "名前が100文字を超えているか、制御文字を含んでいます。",
+    ),
+    (
+        "flash.export_dates",
+        "Give the first and the last day of the export.",
+        "書き出す最初の日と最後の日を指定してください。",
+    ),
+    (
+        "flash.export_order",
+        "The first day comes after the last one.",
+        "開始日が終了日より後になっています。",
     ),
     (
         "flash.session_revoked",

@@ -5,6 +5,7 @@
 mod assets;
 mod audit_log;
 mod catalog;
+mod csv;
 mod dashboard;
 mod error;
 mod flash;
@@ -92,10 +93,16 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
             .service(web::resource("/logout").route(web::post().to(login::logout)))
             .service(web::resource("/preferences").route(web::get().to(preferences::set)))
             .service(web::resource("/users").route(web::get().to(users::list)))
+            .service(
+                web::resource("/users/new")
+                    .route(web::get().to(users::new_form))
+                    .route(web::post().to(users::create)),
+            )
             .service(web::resource("/users/{id}").route(web::get().to(users::show)))
             .service(web::resource("/users/{id}/{action}").route(web::post().to(users::act)))
             .service(web::resource("/sessions").route(web::get().to(sessions::list)))
             .service(web::resource("/sessions/{id}/revoke").route(web::post().to(sessions::revoke)))
-            .service(web::resource("/audit").route(web::get().to(audit_log::list))),
+            .service(web::resource("/audit").route(web::get().to(audit_log::list)))
+            .service(web::resource("/audit/export").route(web::post().to(audit_log::export))),
     );
 }

@@ -72,7 +72,7 @@ impl FromRequest for Operator {
                 .and_then(|identity| identity.id().ok())
                 .ok_or(AdminError::LoginRequired)?;
             let user = match check_operator(&state.pool, user_id).await? {
-                OperatorCheck::Allowed(user) => user,
+                OperatorCheck::Allowed(user) => *user,
                 OperatorCheck::Gone => return Err(AdminError::LoginRequired),
                 OperatorCheck::Forbidden => return Err(AdminError::Forbidden),
             };

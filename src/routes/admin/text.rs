@@ -128,6 +128,17 @@ impl Text {
             .to_string()
     }
 
+    /// A browser's `datetime-local` value (`2026-12-31T18:00`), read in the operator's
+    /// zone, as a stored (UTC) time. None when it is not one, or names a local time
+    /// the zone skips.
+    pub fn parse_local(&self, raw: &str) -> Option<NaiveDateTime> {
+        let local = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
+            .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
+            .ok()?;
+        let zoned = local.and_local_timezone(self.zone).earliest()?;
+        Some(zoned.naive_utc())
+    }
+
     /// The zones to offer: the short list, with the operator's own first if it is not
     /// on it.
     pub fn zones(&self) -> Vec<&'static str> {
@@ -159,18 +170,39 @@ mod tests {
         let mut sources = Vec::new();
         for dir in ["templates/admin", "src/routes/admin"] {
             for entry in std::fs::read_dir(root.join(dir)).unwrap().flatten() {
+                if entry.path().ends_with("catalog.rs") {
+                    continue;
+                }
                 sources.push(std::fs::read_to_string(entry.path()).unwrap());
             }
         }
+        // Any quoted `prefix.name` whose prefix the catalog uses is a key: the ones
+        // handlers pass around (flash messages, error pages, pager labels) too.
+        let prefixes: std::collections::HashSet<&str> = CATALOG
+            .iter()
+            .filter_map(|(key, _, _)| key.split('.').next())
+            .collect();
         let mut named = 0;
         for source in &sources {
-            for part in source.split("t.get(\"").skip(1) {
-                let key = part.split('"').next().unwrap();
-                assert!(BY_KEY.contains_key(key), "`{key}` is not in the catalog");
-                named += 1;
+            for quoted in source.split('"').skip(1).step_by(2) {
+                let Some((prefix, rest)) = quoted.split_once('.') else {
+                    continue;
+                };
+                let is_key = prefixes.contains(prefix)
+                    && !rest.is_empty()
+                    && rest
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c == '_' || c == '.');
+                if is_key {
+                    assert!(
+                        BY_KEY.contains_key(quoted),
+                        "`{quoted}` is not in the catalog"
+                    );
+                    named += 1;
+                }
             }
         }
-        assert!(named > 100, "only {named} keys found");
+        assert!(named > 150, "only {named} keys found");
     }
 
     #[test]
@@ -189,6 +221,12 @@ mod tests {
             .unwrap();
         assert_eq!(ja.when(noon), "2026-12-03 21:00");
         assert_eq!(Text::default().when(noon), "2026-12-03 12:00");
+        assert_eq!(ja.parse_local("2026-12-03T21:00"), Some(noon));
+        assert_eq!(
+            Text::default().parse_local("2026-12-03T12:00:00"),
+            Some(noon)
+        );
+        assert_eq!(ja.parse_local("tomorrow"), None);
         assert_eq!(ja.zones()[0], "UTC");
         let lima = Text {
             lang: Lang::En,

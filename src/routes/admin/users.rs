@@ -6,6 +6,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::error::AdminError;
+use super::flash::Flash;
 use super::form_token;
 use super::input::path_id;
 use super::layout::{Layout, html, redirect};
@@ -13,8 +14,12 @@ use super::operator::Operator;
 use super::pagination::{PER_PAGE, Pager, list_url, offset, page_number};
 use super::sessions::SessionRow;
 use super::text::Text;
-use crate::admin::users::{self, ActionOutcome, UserAction, UserDetail, UserSearch};
-use crate::db::users::{User, UserStatus};
+use crate::admin::users::{
+    self, ActionOutcome, Created, NewUserCommand, UserAction, UserCommand, UserDetail, UserSearch,
+};
+use crate::db;
+use crate::db::users::{Ban, User, UserStatus};
+use crate::domain::{BanReason, Email, Role};
 use crate::state::AppState;
 
 pub struct UserRow {
@@ -30,7 +35,7 @@ pub struct UserRow {
 fn status_of(user: &User) -> &'static str {
     if user.deleted_at.is_some() {
         "deleted"
-    } else if user.disabled_at.is_some() {
+    } else if user.is_disabled_at(db::now()) {
         "disabled"
     } else {
         "active"
@@ -141,6 +146,11 @@ struct UserPage {
     accounts: Vec<AccountRow>,
     updated: String,
     disabled_at: String,
+    /// The ban's reason code, end and note, when disabled.
+    ban_reason: String,
+    ban_until: String,
+    ban_note: String,
+    reasons: &'static [BanReason],
     sessions: Vec<SessionRow>,
     is_self: bool,
     /// Where a revoke button brings the operator back to.
@@ -176,6 +186,10 @@ pub async fn show(
             .collect(),
         updated: t.when(user.updated_at),
         disabled_at: user.disabled_at.map(|at| t.when(at)).unwrap_or_default(),
+        ban_reason: user.disabled_reason.clone().unwrap_or_default(),
+        ban_until: user.disabled_until.map(|at| t.when(at)).unwrap_or_default(),
+        ban_note: user.disabled_note.clone().unwrap_or_default(),
+        reasons: BanReason::ALL,
         is_self: user.id == operator.user.id,
         return_to: format!("/admin/users/{}", user.id),
         sessions: live
@@ -191,6 +205,72 @@ pub struct ActionForm {
     csrf_token: Option<String>,
     /// The checkbox that confirms a destructive action without JavaScript.
     confirm: Option<String>,
+    /// Disable: a `BanReason` code, the operator's note, and the ban's end as the
+    /// browser's `datetime-local` (in the operator's time zone); none: until enabled.
+    reason: Option<String>,
+    note: Option<String>,
+    until: Option<String>,
+    /// Role change: the new role.
+    role: Option<String>,
+}
+
+/// The longest operator's note kept with a ban.
+const MAX_NOTE: usize = 500;
+
+impl ActionForm {
+    /// The validated command for `action`, or the catalog key of what is wrong.
+    fn command(&self, action: UserAction, t: &Text) -> Result<UserCommand, &'static str> {
+        Ok(match action {
+            UserAction::Disable => UserCommand::Disable(self.ban(t)?),
+            UserAction::Enable => UserCommand::Enable,
+            UserAction::Delete => UserCommand::Delete,
+            UserAction::SetRole => UserCommand::SetRole(
+                self.role
+                    .as_deref()
+                    .and_then(Role::parse)
+                    .ok_or("flash.role_invalid")?,
+            ),
+            UserAction::RevokeSessions => UserCommand::RevokeSessions,
+            UserAction::ResendVerification => UserCommand::ResendVerification,
+        })
+    }
+
+    fn ban(&self, t: &Text) -> Result<Ban, &'static str> {
+        // No reason given (the form before bans had reasons): `other`.
+        let reason = match self.reason.as_deref().map(str::trim) {
+            None | Some("") => BanReason::Other,
+            Some(code) => BanReason::parse(code).ok_or("flash.reason_required")?,
+        };
+        let note = self
+            .note
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned);
+        if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE) {
+            return Err("flash.note_too_long");
+        }
+        let until = match self
+            .until
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+        {
+            None => None,
+            Some(raw) => {
+                let until = t.parse_local(raw).ok_or("flash.until_invalid")?;
+                if until <= db::now() {
+                    return Err("flash.until_past");
+                }
+                Some(until)
+            }
+        };
+        Ok(Ban {
+            reason,
+            note,
+            until,
+        })
+    }
 }
 
 /// POST /admin/users/{id}/{action}: one of `UserAction`'s spellings.
@@ -205,11 +285,26 @@ pub async fn act(
     let id = path_id(id)?;
     let action = UserAction::parse(&action).ok_or(AdminError::NotFound)?;
     let back = format!("/admin/users/{id}");
-    let outcome = users::act(&state, operator.actor(), id, action, form.confirm.is_some()).await?;
+    let command = match form.command(action, &operator.t) {
+        Ok(command) => command,
+        Err(problem) => {
+            operator.flash("error", problem);
+            return Ok(redirect(&back));
+        }
+    };
+    let outcome = users::act(
+        &state,
+        operator.actor(),
+        id,
+        command,
+        form.confirm.is_some(),
+    )
+    .await?;
     let (kind, message) = match outcome {
         ActionOutcome::Done(done) => ("success", done_message(done)),
         ActionOutcome::NeedsConfirmation => ("error", "flash.confirm_first"),
         ActionOutcome::NotOnYourself => ("error", "flash.not_yourself"),
+        ActionOutcome::LastOperator => ("error", "flash.last_operator"),
         ActionOutcome::AlreadyVerified => ("error", "flash.already_verified"),
         ActionOutcome::NotFound => return Err(AdminError::NotFound),
     };
@@ -223,7 +318,102 @@ fn done_message(action: UserAction) -> &'static str {
         UserAction::Disable => "flash.disabled",
         UserAction::Enable => "flash.enabled",
         UserAction::Delete => "flash.deleted",
+        UserAction::SetRole => "flash.role_changed",
         UserAction::RevokeSessions => "flash.sessions_revoked",
         UserAction::ResendVerification => "flash.verification_sent",
     }
+}
+
+#[derive(Template)]
+#[template(path = "admin/new_user.html")]
+struct NewUserPage {
+    t: Text,
+    layout: Layout,
+    email: String,
+    name: String,
+    role: String,
+}
+
+/// GET /admin/users/new: the form that creates a user.
+pub async fn new_form(operator: Operator) -> Result<HttpResponse, AdminError> {
+    html(&NewUserPage {
+        t: operator.t,
+        layout: operator.layout()?,
+        email: String::new(),
+        name: String::new(),
+        role: Role::User.as_str().to_owned(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct NewUserForm {
+    csrf_token: Option<String>,
+    confirm: Option<String>,
+    email: Option<String>,
+    name: Option<String>,
+    role: Option<String>,
+}
+
+impl NewUserForm {
+    fn command(&self) -> Result<NewUserCommand, &'static str> {
+        let email = Email::parse(self.email.as_deref().unwrap_or_default())
+            .map_err(|_| "flash.email_invalid")?;
+        let name = self
+            .name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned);
+        if name
+            .as_ref()
+            .is_some_and(|n| n.chars().count() > 100 || n.chars().any(char::is_control))
+        {
+            return Err("flash.name_invalid");
+        }
+        let role = self
+            .role
+            .as_deref()
+            .and_then(Role::parse)
+            .ok_or("flash.role_invalid")?;
+        Ok(NewUserCommand { email, name, role })
+    }
+}
+
+/// POST /admin/users/new: creates the user and mails them a link to choose their
+/// password; the form comes back with what was typed when something is wrong.
+pub async fn create(
+    state: web::Data<AppState>,
+    operator: Operator,
+    form: web::Form<NewUserForm>,
+) -> Result<HttpResponse, AdminError> {
+    form_token::verify(&operator.session, form.csrf_token.as_deref())?;
+    let problem = match (form.confirm.is_some(), form.command()) {
+        (false, _) => "flash.confirm_first",
+        (true, Err(problem)) => problem,
+        (true, Ok(command)) => {
+            match users::create(&state, operator.actor(), command, operator.t.lang).await? {
+                Created::User(id) => {
+                    operator.flash("success", "flash.user_created");
+                    return Ok(redirect(&format!("/admin/users/{id}")));
+                }
+                Created::EmailTaken => "flash.email_taken",
+            }
+        }
+    };
+    let page = NewUserPage {
+        t: operator.t,
+        layout: Layout {
+            flash: Some(Flash {
+                kind: "error".into(),
+                text: operator.t.get(problem).into_owned(),
+            }),
+            ..operator.layout()?
+        },
+        email: form.email.clone().unwrap_or_default(),
+        name: form.name.clone().unwrap_or_default(),
+        role: form.role.clone().unwrap_or_default(),
+    };
+    let mut response = html(&page)?;
+    *response.status_mut() = actix_web::http::StatusCode::BAD_REQUEST;
+    Ok(response)
 }

@@ -51,6 +51,8 @@ pub struct TestApp {
     pub pool: Pool,
     pub settings: Arc<Settings>,
     pub hasher: sekisho::crypto::hasher_pool::HasherPool,
+    /// The running app's state, for tests that call a use case directly.
+    pub state: sekisho::state::AppState,
     pub db: TestDb,
 }
 
@@ -94,6 +96,7 @@ impl TestApp {
         let pool = app.state().pool.clone();
         let settings = app.state().settings.clone();
         let hasher = app.state().hasher.clone();
+        let state = app.state().clone();
         tokio::spawn(app.run_until_stopped());
         TestApp {
             address: format!("http://127.0.0.1:{port}"),
@@ -104,6 +107,7 @@ impl TestApp {
             pool,
             settings,
             hasher,
+            state,
             db,
         }
     }

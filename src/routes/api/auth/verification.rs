@@ -40,7 +40,7 @@ pub async fn send_verification_email(
     body: OptionalApiJson<SendVerificationEmailRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let recipient = match (body.email.as_deref(), caller.0) {
-        (None, Some(caller)) => Recipient::User(caller.user),
+        (None, Some(caller)) => Recipient::User(Box::new(caller.user)),
         (given, _) => {
             let mut fields = Fields::default();
             let email = fields.email("email", given);

@@ -1,0 +1,3 @@
+ALTER TABLE users DROP COLUMN disabled_note;
+ALTER TABLE users DROP COLUMN disabled_reason;
+ALTER TABLE users DROP COLUMN disabled_until;
