@@ -259,3 +259,162 @@ pub async fn save_screenshot(browser: &Browser, name: &str) {
     std::fs::create_dir_all(&dir).expect("screenshot folder");
     std::fs::write(dir.join(format!("{name}.png")), png).expect("screenshot written");
 }
+
+/// Sets a form field's value as the browser's own pickers would (date inputs take no
+/// typing in headless Chromium).
+async fn set_value(b: &fantoccini::Client, css: &str, value: &str) {
+    b.execute(
+        "document.querySelector(arguments[0]).value = arguments[1];",
+        vec![css.into(), value.into()],
+    )
+    .await
+    .unwrap();
+}
+
+/// The flash message shown after a form, once it is shown.
+async fn flash_text(b: &fantoccini::Client) -> String {
+    b.wait()
+        .for_element(Locator::Css(".flash"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// An operator in Japanese, by clicking: switches the language, creates a user who
+/// gets a link, makes them an operator and back, bans them with a reason and an end,
+/// and exports the audit log; each step audited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_works_the_panel_in_japanese() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(db) = TestDb::create(backend).await else {
+            continue;
+        };
+        let Some(browser) = Browser::start("admin actions browser test").await else {
+            return;
+        };
+        let app = TestApp::spawn_on(db, &[]).await;
+        app.create_operator().await;
+        let b = &browser.client;
+
+        b.goto(&app.url("/admin/login")).await.unwrap();
+        // The switch on the sign-in page: Japanese, dates in Tokyo.
+        set_value(b, "select[name=lang]", "ja").await;
+        set_value(b, "select[name=tz]", "Asia/Tokyo").await;
+        click(b, Locator::Css(".preferences button")).await;
+        b.wait()
+            .for_element(Locator::Css("html[lang=ja]"))
+            .await
+            .unwrap();
+        b.find(Locator::Css("input[name=email]"))
+            .await
+            .unwrap()
+            .send_keys(crate::helpers::OPERATOR)
+            .await
+            .unwrap();
+        b.find(Locator::Css("input[name=password]"))
+            .await
+            .unwrap()
+            .send_keys(crate::helpers::OPERATOR_PASSWORD)
+            .await
+            .unwrap();
+        click(b, Locator::Css("button.primary")).await;
+        b.wait().for_element(Locator::Css(".tiles")).await.unwrap();
+
+        // A new user, invited by mail.
+        click(b, Locator::LinkText("ユーザー")).await;
+        click_when_shown(b, Locator::Css("#new-user-link")).await;
+        b.wait()
+            .for_element(Locator::Css("#new-user"))
+            .await
+            .unwrap();
+        b.find(Locator::Css("#new-user input[name=email]"))
+            .await
+            .unwrap()
+            .send_keys("invited@example.com")
+            .await
+            .unwrap();
+        click(b, Locator::Css("#new-user input[name=confirm]")).await;
+        click(b, Locator::Css("#new-user button")).await;
+        assert!(flash_text(b).await.contains("ユーザーを作成しました"));
+        save_screenshot(&browser, &format!("admin-new-user-ja-{backend:?}")).await;
+        app.wait_for_outbox_to("reset-password", 1).await;
+
+        // Made an operator, then a user again.
+        for role in ["admin", "user"] {
+            set_value(b, "#role select[name=role]", role).await;
+            click(b, Locator::Css("#role input[name=confirm]")).await;
+            click(b, Locator::Css("#role button")).await;
+            assert_eq!(flash_text(b).await, "ロールを変更しました。", "{role}");
+        }
+        assert!(!app.user_by_email("invited@example.com").await.is_admin());
+
+        // Banned for spam until a day from now (Tokyo time).
+        let until = (chrono::Utc::now() + chrono::TimeDelta::hours(9 + 24))
+            .format("%Y-%m-%dT%H:%M")
+            .to_string();
+        set_value(b, "#ban select[name=reason]", "spam").await;
+        set_value(b, "#ban input[name=until]", &until).await;
+        b.find(Locator::Css("#ban textarea[name=note]"))
+            .await
+            .unwrap()
+            .send_keys("招待直後にスパム")
+            .await
+            .unwrap();
+        click(b, Locator::Css("#ban input[name=confirm]")).await;
+        click(b, Locator::Css("#ban button")).await;
+        assert!(flash_text(b).await.contains("アカウントを無効にし"));
+        let reason = b
+            .find(Locator::Css("#ban-reason code"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(reason, "spam");
+        save_screenshot(&browser, &format!("admin-banned-ja-{backend:?}")).await;
+        let banned = app.user_by_email("invited@example.com").await;
+        let stored_until = banned.disabled_until.unwrap();
+        let expected = chrono::Utc::now().naive_utc() + chrono::TimeDelta::hours(24);
+        assert!(
+            (stored_until - expected).num_minutes().abs() <= 2,
+            "{stored_until}"
+        );
+
+        // The audit log's export: a download, recorded in the log itself.
+        click(b, Locator::LinkText("監査ログ")).await;
+        wait_for_url(&browser, "/admin/audit").await;
+        let today = (chrono::Utc::now() + chrono::TimeDelta::hours(9))
+            .format("%Y-%m-%d")
+            .to_string();
+        set_value(b, "#export input[name=from]", &today).await;
+        set_value(b, "#export input[name=to]", &today).await;
+        click(b, Locator::Css("#export button")).await;
+        let mut exported = false;
+        for _ in 0..50 {
+            let actions = app
+                .with_db(|conn| sekisho::db::audit::list(conn, None, 100).unwrap())
+                .await;
+            if actions.iter().any(|e| e.action == "admin.audit_exported") {
+                exported = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(exported, "{backend:?}: the export was not recorded");
+        b.goto(&app.url("/admin/audit")).await.unwrap();
+        save_screenshot(&browser, &format!("admin-audit-ja-{backend:?}")).await;
+        for action in [
+            "admin.user_created",
+            "admin.role_changed",
+            "admin.user_disabled",
+            "admin.audit_exported",
+        ] {
+            b.find(Locator::XPath(&format!("//code[text()='{action}']")))
+                .await
+                .unwrap_or_else(|_| panic!("{backend:?}: {action} is not in the log"));
+        }
+        browser.close().await;
+    }
+}
