@@ -1,0 +1,111 @@
+//! Queries on `sessions`, the one table behind every kind of session, by concern: the
+//! rows and their insert here; the session check (`check`), lists (`listing`),
+//! revocation (`revocation`), the panel's store (`panel`), refresh tokens
+//! (`refresh`).
+
+mod check;
+mod listing;
+mod panel;
+mod refresh;
+mod revocation;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+pub use check::{find_active, find_live_with_user, touch_last_seen};
+pub use listing::{list_active, list_active_for_user};
+pub use panel::{extend_panel_session, find_panel_state, revoke_by_token_hash, update_panel_state};
+pub use refresh::{find_by_refresh_hash, find_by_spent_refresh_hash, rotate_refresh};
+pub use revocation::{revoke, revoke_all_for_user, revoke_own};
+
+use crate::db::schema::sessions;
+use crate::db::telemetry::count;
+use crate::db::{DbConnection, RunOn};
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = sessions)]
+pub struct Session {
+    pub id: String,
+    pub user_id: Option<String>,
+    pub kind: String,
+    pub token_hash: Option<String>,
+    pub refresh_token_hash: Option<String>,
+    pub previous_refresh_token_hash: Option<String>,
+    pub refresh_rotated_at: Option<NaiveDateTime>,
+    pub state: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// What the session check reads of a session: every authenticated request loads it,
+/// so it is the two columns handlers use, not the whole row (each column selected
+/// costs PostgreSQL work per execution and a decode here).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sessions, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct LiveSession {
+    pub id: String,
+    pub last_seen_at: NaiveDateTime,
+}
+
+// None is written as NULL, not DEFAULT: one SQL text whatever is absent, so the
+// statement cache keeps a single INSERT (with DEFAULT it varies and is never cached).
+#[derive(Debug, Insertable)]
+#[diesel(table_name = sessions, treat_none_as_default_value = false)]
+pub struct NewSession<'a> {
+    pub id: &'a str,
+    pub user_id: Option<&'a str>,
+    pub kind: &'a str,
+    pub token_hash: Option<&'a str>,
+    pub refresh_token_hash: Option<&'a str>,
+    pub state: Option<&'a str>,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+}
+
+pub fn insert(conn: &mut DbConnection, session: &NewSession<'_>) -> QueryResult<()> {
+    diesel::insert_into(sessions::table)
+        .values(session)
+        .execute_on(conn)?;
+    let kind = crate::db::telemetry::KindLabels {
+        kind: session.kind.to_owned(),
+    };
+    count(conn, |c| {
+        c.sessions_created.get_or_create(&kind).inc();
+    });
+    Ok(())
+}
+
+/// Counts `revoked` sessions in the pool's metrics; returns it.
+pub(super) fn counted(conn: &mut DbConnection, revoked: usize) -> usize {
+    if revoked > 0 {
+        count(conn, |c| {
+            c.sessions_revoked.inc_by(revoked as u64);
+        });
+    }
+    revoked
+}
+
+/// Housekeeping: expired panel sessions that never signed in (versions before the
+/// signed login-form cookie made one per visit to the login page), and finished
+/// rate-limit windows. Signed-in sessions
+/// are kept after they end: users and operators see them in their history.
+pub fn purge_stale(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
+    use crate::db::schema::auth_throttles as t;
+    let anonymous = diesel::delete(
+        sessions::table
+            .filter(sessions::user_id.is_null())
+            .filter(sessions::expires_at.lt(now)),
+    )
+    .execute_on(conn)?;
+    let day_ago = now - chrono::TimeDelta::days(1);
+    let throttles =
+        diesel::delete(t::table.filter(t::window_started_at.lt(day_ago))).execute_on(conn)?;
+    Ok(anonymous + throttles)
+}
