@@ -7,14 +7,15 @@ use crate::startup::Application;
 
 pub async fn where_to_start(app: &Application) {
     let settings = &app.state().settings;
-    let base = base_url(&settings.bind, app.port());
+    let base = base_url(&settings.server.bind, app.port());
     log::info!(
         "sekisho listening on {base} ({})",
-        settings.database_url.backend_name()
+        settings.database.url.backend_name()
     );
     log::info!("admin panel: {base}/admin");
     log::info!("API reference: {base}/api/docs");
     let origins: Vec<String> = settings
+        .frontend
         .cors_origins
         .rules()
         .iter()

@@ -115,10 +115,10 @@ pub fn ensure_admin(
 
 /// The ADMIN_EMAIL/ADMIN_PASSWORD operator, when configured.
 pub fn ensure_configured_admin(settings: &Settings) -> Result<(), BootstrapError> {
-    let (Some(email), Some(password)) = (&settings.admin_email, &settings.admin_password) else {
+    let (Some(email), Some(password)) = (&settings.admin.email, &settings.admin.password) else {
         return Ok(());
     };
-    let mut conn = migrations::connect(&settings.database_url)?;
+    let mut conn = migrations::connect(&settings.database.url)?;
     let password = secrecy::ExposeSecret::expose_secret(password);
     let mut outcome = ensure_admin(
         &mut conn,

@@ -102,7 +102,7 @@ fn print_openapi() -> ExitCode {
 }
 
 fn migrate(settings: &Settings) -> Result<(), String> {
-    let applied = db::migrations::prepare(&settings.database_url).map_err(|e| e.to_string())?;
+    let applied = db::migrations::prepare(&settings.database.url).map_err(|e| e.to_string())?;
     if applied.is_empty() {
         println!("database is up to date");
     } else {
@@ -114,7 +114,7 @@ fn migrate(settings: &Settings) -> Result<(), String> {
 }
 
 fn create_admin(settings: &Settings, email: &str, name: Option<&str>) -> Result<(), String> {
-    let password = match &settings.admin_password {
+    let password = match &settings.admin.password {
         Some(password) => password.clone(),
         None if std::io::stdin().is_terminal() => prompt_password()?,
         // rpassword would fail with "No such device or address": say what to do.
@@ -124,8 +124,8 @@ fn create_admin(settings: &Settings, email: &str, name: Option<&str>) -> Result<
             ));
         }
     };
-    db::migrations::prepare(&settings.database_url).map_err(|e| e.to_string())?;
-    let mut conn = db::migrations::connect(&settings.database_url).map_err(|e| e.to_string())?;
+    db::migrations::prepare(&settings.database.url).map_err(|e| e.to_string())?;
+    let mut conn = db::migrations::connect(&settings.database.url).map_err(|e| e.to_string())?;
     let outcome = bootstrap::ensure_admin(
         &mut conn,
         email,

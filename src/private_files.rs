@@ -20,13 +20,13 @@ pub fn owner_only_from_now_on() {
 
 /// Tightens what exists already: the data folder, the SQLite files, the outbox.
 pub fn tighten_existing(settings: &Settings) {
-    tighten(&settings.data_dir, false);
-    if let DatabaseUrl::Sqlite(path) = &settings.database_url {
+    tighten(&settings.server.data_dir, false);
+    if let DatabaseUrl::Sqlite(path) = &settings.database.url {
         for suffix in ["", "-wal", "-shm"] {
             tighten(Path::new(&format!("{path}{suffix}")), false);
         }
     }
-    tighten(&settings.data_dir.join("outbox"), true);
+    tighten(&settings.server.data_dir.join("outbox"), true);
 }
 
 #[cfg(unix)]

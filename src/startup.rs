@@ -64,7 +64,7 @@ impl Application {
         crate::private_files::tighten_existing(&settings);
         let prepared = settings.clone();
         web::block(move || -> Result<(), BootstrapError> {
-            let applied = crate::db::migrations::prepare(&prepared.database_url)?;
+            let applied = crate::db::migrations::prepare(&prepared.database.url)?;
             if !applied.is_empty() {
                 log::info!("applied migrations: {}", applied.join(", "));
             }
@@ -72,25 +72,26 @@ impl Application {
         })
         .await??;
 
-        let listener = TcpListener::bind(&settings.bind).map_err(|source| StartupError::Bind {
-            addr: settings.bind.clone(),
-            source,
-        })?;
+        let listener =
+            TcpListener::bind(&settings.server.bind).map_err(|source| StartupError::Bind {
+                addr: settings.server.bind.clone(),
+                source,
+            })?;
         let port = listener
             .local_addr()
             .map_err(|source| StartupError::Bind {
-                addr: settings.bind.clone(),
+                addr: settings.server.bind.clone(),
                 source,
             })?
             .port();
 
-        let hasher_threads = settings.hasher_threads.unwrap_or_else(cores);
+        let hasher_threads = settings.server.hasher_threads.unwrap_or_else(cores);
         let metrics = Arc::new(Metrics::new());
         let state = AppState {
             pool: crate::db::build_pool(
-                &settings.database_url,
-                settings.db_pool_size,
-                settings.db_timeout,
+                &settings.database.url,
+                settings.database.pool_size,
+                settings.database.timeout,
                 metrics.db.clone(),
                 metrics.pool_events(),
             ),
@@ -98,13 +99,13 @@ impl Application {
                 .map_err(StartupError::Hasher)?,
             jwt: JwtKeys::new(&settings.secret_key),
             mailer: Mailer::from_settings(&settings)?,
-            throttle: Arc::new(Throttle::new(settings.rate_limit_enabled)),
-            proxies: TrustedProxies::new(settings.trusted_proxies.clone()),
+            throttle: Arc::new(Throttle::new(settings.accounts.rate_limit_enabled)),
+            proxies: TrustedProxies::new(settings.server.trusted_proxies.clone()),
             social: crate::oidc::SocialProviders::start(&settings, port)?,
             settings: settings.clone(),
             metrics,
         };
-        if !settings.rate_limit_enabled {
+        if !settings.accounts.rate_limit_enabled {
             log::warn!("RATE_LIMIT_ENABLED=false: logins are not rate limited (benchmarks only)");
         }
         let app_state = web::Data::new(state.clone());
@@ -118,7 +119,9 @@ impl Application {
                 .wrap(from_fn(middleware::catch_panic))
                 .wrap(from_fn(middleware::body_deadline))
                 .wrap(from_fn(middleware::api_error_envelope))
-                .wrap(cors::layer(app_state.settings.cors_origins.clone()))
+                .wrap(cors::layer(
+                    app_state.settings.frontend.cors_origins.clone(),
+                ))
                 .wrap(from_fn(cors::cors_guard))
                 .wrap(from_fn(middleware::log_requests))
                 .wrap(from_fn(middleware::count_requests))
@@ -127,7 +130,7 @@ impl Application {
                 .configure(routes::api::configure)
                 .split_for_parts();
             let admin_state = app_state.clone();
-            let metrics_token = app_state.settings.metrics_token.clone();
+            let metrics_token = app_state.settings.metrics.token.clone();
             app.app_data(web::Data::new(document))
                 .configure(routes::api_docs::configure)
                 .configure(move |cfg| routes::metrics::configure_public(cfg, metrics_token))
@@ -137,21 +140,24 @@ impl Application {
         })
         .listen(listener)
         .map_err(|source| StartupError::Bind {
-            addr: settings.bind.clone(),
+            addr: settings.server.bind.clone(),
             source,
         })?;
-        if let Some(workers) = settings.workers {
+        if let Some(workers) = settings.server.workers {
             server = server.workers(workers);
         }
         // Database work is all the blocking pool does (argon2 has its own threads),
         // and a thread without a pooled connection only waits for one: threads beyond
         // the pool's size add context switches and lock contention, not throughput
         // (measured: /me +45% against actix's default of 512 per process).
-        let workers = settings.workers.unwrap_or_else(cores);
-        server = server
-            .worker_max_blocking_threads((settings.db_pool_size as usize).div_ceil(workers).max(1));
+        let workers = settings.server.workers.unwrap_or_else(cores);
+        server = server.worker_max_blocking_threads(
+            (settings.database.pool_size as usize)
+                .div_ceil(workers)
+                .max(1),
+        );
         let server = server.run();
-        let metrics_server = match &settings.metrics_bind {
+        let metrics_server = match &settings.metrics.bind {
             Some(addr) => Some(metrics_server(addr, &state)?),
             None => None,
         };

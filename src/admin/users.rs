@@ -320,7 +320,7 @@ pub async fn create(
     })
     .await?;
     if let Created::User(_) = created {
-        let link = frontend_link(&state.settings.frontend_url, "reset-password", &token);
+        let link = frontend_link(&state.settings.frontend.url, "reset-password", &token);
         let built = mail::invitation_message(state.mailer.from(), &address, lang, &link);
         state.mailer.send_built("invitation", built);
     }

@@ -58,7 +58,7 @@ async fn issue_and_mail(
     })
     .await?;
     if allowed {
-        let link = frontend_link(&state.settings.frontend_url, "verify-email", &token);
+        let link = frontend_link(&state.settings.frontend.url, "verify-email", &token);
         let built = mail::verification_message(state.mailer.from(), &email, lang, &link);
         state.mailer.send_built("verification", built);
     }
@@ -134,7 +134,7 @@ pub async fn verify(state: &AppState, client: &ClientInfo, token: &str) -> Resul
 /// With REQUIRE_EMAIL_VERIFICATION, an unverified user is refused (403
 /// EMAIL_NOT_VERIFIED) and sent a fresh link (at most one a minute).
 pub fn refuse_unverified(state: &AppState, user: &User, lang: Lang) -> Result<(), ApiError> {
-    if !state.settings.require_email_verification || user.email_verified {
+    if !state.settings.accounts.require_email_verification || user.email_verified {
         return Ok(());
     }
     mail_later(state, user, lang);

@@ -72,7 +72,7 @@ async fn issue_and_mail(
     })
     .await?;
     if let Some(address) = recipient {
-        let link = frontend_link(&state.settings.frontend_url, "reset-password", &token);
+        let link = frontend_link(&state.settings.frontend.url, "reset-password", &token);
         let built = mail::reset_message(state.mailer.from(), &address, lang, &link);
         state.mailer.send_built("reset", built);
     }

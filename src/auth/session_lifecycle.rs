@@ -109,7 +109,7 @@ pub async fn start_browser_session(
     details: Option<String>,
 ) -> Result<BrowserSession, ApiError> {
     let lifetime = if remember {
-        TimeDelta::days(state.settings.access_token_expire_days)
+        TimeDelta::days(state.settings.session.remember_days)
     } else {
         SHORT_SESSION
     };
@@ -269,7 +269,7 @@ enum Refreshed {
 /// TOKEN_REUSED and revokes the session.
 pub async fn refresh(state: &AppState, presented: String) -> Result<TokenPair, ApiError> {
     let key = state.settings.secret_key.bytes().to_vec();
-    let grace = TimeDelta::seconds(state.settings.refresh_grace_seconds as i64);
+    let grace = TimeDelta::seconds(state.settings.session.refresh_grace_seconds as i64);
     let outcome = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         let hash = tokens::hash_refresh_token(&key, &presented);
         let next = tokens::next_refresh_token(&key, &presented);

@@ -42,67 +42,138 @@ pub enum AppEnv {
     Production,
 }
 
+/// Every setting, grouped by what it configures.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub app_env: AppEnv,
-    pub database_url: DatabaseUrl,
-    pub bind: String,
-    pub data_dir: PathBuf,
     pub secret_key: SecretKey,
-    pub access_token_expire_days: i64,
-    pub cookie_secure: bool,
-    pub cookie_name: String,
-    /// `Domain` of the session cookie, for an app and an API on sibling hosts
-    /// (`app.example.com`, `api.example.com`); host-only when unset.
-    pub cookie_domain: Option<String>,
-    /// `SameSite` of the session cookie (Lax by default; None needs COOKIE_SECURE).
-    pub cookie_same_site: SameSite,
-    pub cors_origins: AllowedOrigins,
-    pub frontend_url: url::Url,
-    pub smtp_url: Option<SecretString>,
-    pub mail_from: Option<String>,
-    pub admin_email: Option<String>,
-    pub admin_password: Option<SecretString>,
-    pub refresh_grace_seconds: u64,
-    pub db_pool_size: u32,
-    pub db_timeout: Duration,
-    /// actix worker threads; the number of cores when unset.
-    pub workers: Option<usize>,
-    /// argon2 threads; the number of cores when unset.
-    pub hasher_threads: Option<usize>,
-    /// Proxies whose X-Forwarded-For is believed (none by default).
-    pub trusted_proxies: Vec<ipnet::IpNet>,
-    /// Off only for benchmarks of the login path.
-    pub rate_limit_enabled: bool,
-    /// Where the `Secure` origin of the server itself is not enough: the public origin
-    /// of this server, for the CSRF check (derived from the Host header when unset).
-    pub public_origin: Option<String>,
-    /// Minutes of inactivity after which an operator's panel session ends.
-    pub admin_idle_minutes: i64,
-    /// How long a request's body may take to arrive (408 after that).
-    pub body_timeout: Duration,
-    /// A second address serving only GET /metrics, without a token.
-    pub metrics_bind: Option<String>,
-    /// The bearer token that opens GET /metrics on the main address.
-    pub metrics_token: Option<SecretString>,
-    /// Login and /token of an unverified address answer 403 EMAIL_NOT_VERIFIED.
-    pub require_email_verification: bool,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub cookie: CookieSettings,
+    pub session: SessionSettings,
+    pub accounts: AccountSettings,
+    pub frontend: FrontendSettings,
+    pub mail: MailSettings,
+    pub admin: AdminSettings,
+    pub metrics: MetricsSettings,
     /// Google and the OpenID Connect providers of OIDC_PROVIDERS.
     pub social_providers: Vec<ProviderSettings>,
 }
+
+/// Where and how the server listens, and whom it believes.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    /// BIND.
+    pub bind: String,
+    /// DATA_DIR: the SQLite file's folder by default, `secret.key`, the outbox.
+    pub data_dir: PathBuf,
+    /// WORKERS: actix worker threads; the number of cores when unset.
+    pub workers: Option<usize>,
+    /// HASHER_THREADS: argon2 threads; the number of cores when unset.
+    pub hasher_threads: Option<usize>,
+    /// BODY_TIMEOUT_SECONDS: how long a request's body may take to arrive (408 after).
+    pub body_timeout: Duration,
+    /// PUBLIC_ORIGIN: this server's origin as browsers reach it, for the CSRF check
+    /// and redirect URIs (derived from the Host header and BIND when unset).
+    pub public_origin: Option<String>,
+    /// TRUSTED_PROXIES: proxies whose X-Forwarded-For is believed (none by default).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// DATABASE_URL and the pool.
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    pub url: DatabaseUrl,
+    /// DB_POOL_SIZE.
+    pub pool_size: u32,
+    /// DB_TIMEOUT_MS: how long a request waits for a connection.
+    pub timeout: Duration,
+}
+
+/// The session cookie.
+#[derive(Debug, Clone)]
+pub struct CookieSettings {
+    /// COOKIE_NAME.
+    pub name: String,
+    /// COOKIE_SECURE.
+    pub secure: bool,
+    /// COOKIE_DOMAIN: for an app and an API on sibling hosts (`app.example.com`,
+    /// `api.example.com`); host-only when unset.
+    pub domain: Option<String>,
+    /// COOKIE_SAMESITE: Lax by default; None needs COOKIE_SECURE.
+    pub same_site: SameSite,
+}
+
+/// How long sessions and tokens live.
+#[derive(Debug, Clone)]
+pub struct SessionSettings {
+    /// ACCESS_TOKEN_EXPIRE_DAYS: a remembered browser session's lifetime.
+    pub remember_days: i64,
+    /// REFRESH_GRACE_SECONDS: how long a spent refresh token still gets the pair it
+    /// was rotated into (a second tab).
+    pub refresh_grace_seconds: u64,
+}
+
+/// Rules for accounts.
+#[derive(Debug, Clone)]
+pub struct AccountSettings {
+    /// REQUIRE_EMAIL_VERIFICATION: login and /token of an unverified address answer
+    /// 403 EMAIL_NOT_VERIFIED.
+    pub require_email_verification: bool,
+    /// RATE_LIMIT_ENABLED: off only for benchmarks of the login path.
+    pub rate_limit_enabled: bool,
+}
+
+/// The front-end: where links in mails point, and which origins may call the API.
+#[derive(Debug, Clone)]
+pub struct FrontendSettings {
+    /// FRONTEND_URL.
+    pub url: url::Url,
+    /// CORS_ORIGINS.
+    pub cors_origins: AllowedOrigins,
+}
+
+/// SMTP_URL and MAIL_FROM; neither: mails go to the outbox folder.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    pub smtp_url: Option<SecretString>,
+    pub from: Option<String>,
+}
+
+/// The operators' panel.
+#[derive(Debug, Clone)]
+pub struct AdminSettings {
+    /// ADMIN_EMAIL and ADMIN_PASSWORD: an operator created or promoted at start-up.
+    pub email: Option<String>,
+    pub password: Option<SecretString>,
+    /// ADMIN_IDLE_MINUTES: a panel session ends after this long without a request.
+    pub idle_minutes: i64,
+}
+
+/// Who may read GET /metrics.
+#[derive(Debug, Clone)]
+pub struct MetricsSettings {
+    /// METRICS_BIND: a second address serving only /metrics, without a token.
+    pub bind: Option<String>,
+    /// METRICS_TOKEN: the bearer token that opens /metrics on the main address.
+    pub token: Option<SecretString>,
+}
+
+/// A setting's raw value, None when unset or blank.
+type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 impl Settings {
     /// The origin browsers reach this server at: PUBLIC_ORIGIN, else the address it
     /// listens on (`port` is the bound one; `localhost` for an all-interfaces bind).
     /// Redirect URIs registered at sign-in providers start with it.
     pub fn public_base_url(&self, port: u16) -> String {
-        if let Some(origin) = &self.public_origin {
+        if let Some(origin) = &self.server.public_origin {
             return origin.clone();
         }
-        let host = self
-            .bind
+        let bind = &self.server.bind;
+        let host = bind
             .rsplit_once(':')
-            .map_or(self.bind.as_str(), |(host, _)| host);
+            .map_or(bind.as_str(), |(host, _)| host);
         match host {
             "0.0.0.0" | "[::]" | "" => format!("http://localhost:{port}"),
             host => format!("http://{host}:{port}"),
@@ -118,7 +189,6 @@ impl Settings {
     /// the (process-global) environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
-
         let app_env = match get("APP_ENV").as_deref().map(str::trim) {
             None | Some("development") | Some("dev") | Some("test") => AppEnv::Development,
             Some("production") | Some("prod") => AppEnv::Production,
@@ -129,111 +199,38 @@ impl Settings {
                 ));
             }
         };
-        let data_dir = PathBuf::from(get("DATA_DIR").unwrap_or_else(|| "data".into()));
-        let database_url = DatabaseUrl::parse(
-            get("DATABASE_URL")
-                .as_deref()
-                .unwrap_or("sqlite://data/auth.db"),
-        )?;
-        let bind = parse_listen_address(
-            "BIND",
-            get("BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
-        )?;
-        let metrics_bind = get("METRICS_BIND")
-            .map(|raw| parse_listen_address("METRICS_BIND", raw))
-            .transpose()?;
-        let metrics_token = get("METRICS_TOKEN").map(|raw| raw.trim().to_owned());
-        if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
-            return Err(ConfigError::new(
-                "METRICS_TOKEN",
-                "must be at least 16 characters (it opens /metrics to whoever knows it)",
-            ));
-        }
-        let secret_key = SecretKey::load(get("SECRET_KEY"), app_env, &data_dir)?;
-        let cookie_name = get("COOKIE_NAME").unwrap_or_else(|| "access_token".into());
-        if !is_cookie_token(&cookie_name) {
-            return Err(ConfigError::new(
-                "COOKIE_NAME",
-                "must be letters, digits, `-` or `_` only",
-            ));
-        }
-        let cookie_secure = parse_bool("COOKIE_SECURE", get("COOKIE_SECURE"), false)?;
-        let cookie_domain = get("COOKIE_DOMAIN")
-            .map(|raw| parse_cookie_domain(&raw))
-            .transpose()?;
-        let cookie_same_site = parse_same_site(get("COOKIE_SAMESITE").as_deref(), cookie_secure)?;
-        let frontend_url = parse_frontend_url(get("FRONTEND_URL").as_deref())?;
-        let mail_from = get("MAIL_FROM");
-        let smtp_url = get("SMTP_URL").map(SecretString::from);
-        if smtp_url.is_some() && mail_from.is_none() {
-            return Err(ConfigError::new(
-                "MAIL_FROM",
-                "must be set when SMTP_URL is set (the From address of reset and verification mails)",
-            ));
-        }
-        let admin_email = get("ADMIN_EMAIL");
-        let admin_password = get("ADMIN_PASSWORD").map(SecretString::from);
-        // ADMIN_PASSWORD alone is fine: `create-admin` reads it.
-        if admin_email.is_some() && admin_password.is_none() {
-            return Err(ConfigError::new(
-                "ADMIN_PASSWORD",
-                "must be set when ADMIN_EMAIL is (the operator created at start-up)",
-            ));
-        }
-
+        let server = ServerSettings::read(&get)?;
         Ok(Self {
             app_env,
-            database_url,
-            bind,
-            data_dir,
-            secret_key,
-            access_token_expire_days: parse_number(
-                "ACCESS_TOKEN_EXPIRE_DAYS",
-                get("ACCESS_TOKEN_EXPIRE_DAYS"),
-                7,
-                1..=365,
+            secret_key: SecretKey::load(get("SECRET_KEY"), app_env, &server.data_dir)?,
+            server,
+            database: DatabaseSettings::read(&get)?,
+            cookie: CookieSettings::read(&get)?,
+            session: SessionSettings::read(&get)?,
+            accounts: AccountSettings::read(&get)?,
+            frontend: FrontendSettings::read(&get)?,
+            mail: MailSettings::read(&get)?,
+            admin: AdminSettings::read(&get)?,
+            metrics: MetricsSettings::read(&get)?,
+            social_providers: social::parse_providers(get)?,
+        })
+    }
+}
+
+impl ServerSettings {
+    fn read(get: Lookup<'_>) -> Result<Self, ConfigError> {
+        Ok(Self {
+            bind: parse_listen_address(
+                "BIND",
+                get("BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
             )?,
-            cookie_secure,
-            cookie_name,
-            cookie_domain,
-            cookie_same_site,
-            cors_origins: AllowedOrigins::parse(
-                get("CORS_ORIGINS")
-                    .as_deref()
-                    .unwrap_or("http://localhost:3000"),
-            )?,
-            frontend_url,
-            smtp_url,
-            mail_from,
-            admin_email,
-            admin_password,
-            refresh_grace_seconds: parse_number(
-                "REFRESH_GRACE_SECONDS",
-                get("REFRESH_GRACE_SECONDS"),
-                10,
-                0..=300,
-            )?,
-            db_pool_size: parse_number("DB_POOL_SIZE", get("DB_POOL_SIZE"), 10, 1..=200)?,
-            db_timeout: Duration::from_millis(parse_number(
-                "DB_TIMEOUT_MS",
-                get("DB_TIMEOUT_MS"),
-                3000,
-                100..=60_000,
-            )?),
+            data_dir: PathBuf::from(get("DATA_DIR").unwrap_or_else(|| "data".into())),
             workers: get("WORKERS")
                 .map(|raw| parse_number("WORKERS", Some(raw), 1, 1..=1024))
                 .transpose()?,
             hasher_threads: get("HASHER_THREADS")
                 .map(|raw| parse_number("HASHER_THREADS", Some(raw), 1, 1..=256))
                 .transpose()?,
-            trusted_proxies: parse_proxies(get("TRUSTED_PROXIES").as_deref())?,
-            rate_limit_enabled: parse_bool("RATE_LIMIT_ENABLED", get("RATE_LIMIT_ENABLED"), true)?,
-            admin_idle_minutes: parse_number(
-                "ADMIN_IDLE_MINUTES",
-                get("ADMIN_IDLE_MINUTES"),
-                30,
-                1..=1440,
-            )?,
             body_timeout: Duration::from_secs(parse_number(
                 "BODY_TIMEOUT_SECONDS",
                 get("BODY_TIMEOUT_SECONDS"),
@@ -247,14 +244,148 @@ impl Settings {
                     })
                 })
                 .transpose()?,
-            metrics_bind,
-            metrics_token: metrics_token.map(SecretString::from),
+            trusted_proxies: parse_proxies(get("TRUSTED_PROXIES").as_deref())?,
+        })
+    }
+}
+
+impl DatabaseSettings {
+    fn read(get: Lookup<'_>) -> Result<Self, ConfigError> {
+        Ok(Self {
+            url: DatabaseUrl::parse(
+                get("DATABASE_URL")
+                    .as_deref()
+                    .unwrap_or("sqlite://data/auth.db"),
+            )?,
+            pool_size: parse_number("DB_POOL_SIZE", get("DB_POOL_SIZE"), 10, 1..=200)?,
+            timeout: Duration::from_millis(parse_number(
+                "DB_TIMEOUT_MS",
+                get("DB_TIMEOUT_MS"),
+                3000,
+                100..=60_000,
+            )?),
+        })
+    }
+}
+
+impl CookieSettings {
+    fn read(get: Lookup<'_>) -> Result<Self, ConfigError> {
+        let name = get("COOKIE_NAME").unwrap_or_else(|| "access_token".into());
+        if !is_cookie_token(&name) {
+            return Err(ConfigError::new(
+                "COOKIE_NAME",
+                "must be letters, digits, `-` or `_` only",
+            ));
+        }
+        let secure = parse_bool("COOKIE_SECURE", get("COOKIE_SECURE"), false)?;
+        Ok(Self {
+            name,
+            secure,
+            domain: get("COOKIE_DOMAIN")
+                .map(|raw| parse_cookie_domain(&raw))
+                .transpose()?,
+            same_site: parse_same_site(get("COOKIE_SAMESITE").as_deref(), secure)?,
+        })
+    }
+}
+
+impl SessionSettings {
+    fn read(get: Lookup<'_>) -> Result<Self, ConfigError> {
+        Ok(Self {
+            remember_days: parse_number(
+                "ACCESS_TOKEN_EXPIRE_DAYS",
+                get("ACCESS_TOKEN_EXPIRE_DAYS"),
+                7,
+                1..=365,
+            )?,
+            refresh_grace_seconds: parse_number(
+                "REFRESH_GRACE_SECONDS",
+                get("REFRESH_GRACE_SECONDS"),
+                10,
+                0..=300,
+            )?,
+        })
+    }
+}
+
+impl AccountSettings {
+    fn read(get: Lookup<'_>) -> Result<Self, ConfigError> {
+        Ok(Self {
             require_email_verification: parse_bool(
                 "REQUIRE_EMAIL_VERIFICATION",
                 get("REQUIRE_EMAIL_VERIFICATION"),
                 false,
             )?,
-            social_providers: social::parse_providers(get)?,
+            rate_limit_enabled: parse_bool("RATE_LIMIT_ENABLED", get("RATE_LIMIT_ENABLED"), true)?,
+        })
+    }
+}
+
+impl FrontendSettings {
+    fn read(get: Lookup<'_>) -> Result<Self, ConfigError> {
+        Ok(Self {
+            url: parse_frontend_url(get("FRONTEND_URL").as_deref())?,
+            cors_origins: AllowedOrigins::parse(
+                get("CORS_ORIGINS")
+                    .as_deref()
+                    .unwrap_or("http://localhost:3000"),
+            )?,
+        })
+    }
+}
+
+impl MailSettings {
+    fn read(get: Lookup<'_>) -> Result<Self, ConfigError> {
+        let from = get("MAIL_FROM");
+        let smtp_url = get("SMTP_URL").map(SecretString::from);
+        if smtp_url.is_some() && from.is_none() {
+            return Err(ConfigError::new(
+                "MAIL_FROM",
+                "must be set when SMTP_URL is set (the From address of reset and verification mails)",
+            ));
+        }
+        Ok(Self { smtp_url, from })
+    }
+}
+
+impl AdminSettings {
+    fn read(get: Lookup<'_>) -> Result<Self, ConfigError> {
+        let email = get("ADMIN_EMAIL");
+        let password = get("ADMIN_PASSWORD").map(SecretString::from);
+        // ADMIN_PASSWORD alone is fine: `create-admin` reads it.
+        if email.is_some() && password.is_none() {
+            return Err(ConfigError::new(
+                "ADMIN_PASSWORD",
+                "must be set when ADMIN_EMAIL is (the operator created at start-up)",
+            ));
+        }
+        Ok(Self {
+            email,
+            password,
+            idle_minutes: parse_number(
+                "ADMIN_IDLE_MINUTES",
+                get("ADMIN_IDLE_MINUTES"),
+                30,
+                1..=1440,
+            )?,
+        })
+    }
+}
+
+impl MetricsSettings {
+    fn read(get: Lookup<'_>) -> Result<Self, ConfigError> {
+        let token = get("METRICS_TOKEN").map(|raw| raw.trim().to_owned());
+        if token.as_ref().is_some_and(|t| t.len() < 16) {
+            return Err(ConfigError::new(
+                "METRICS_TOKEN",
+                "must be at least 16 characters (it opens /metrics to whoever knows it)",
+            ));
+        }
+        Ok(Self {
+            bind: get("METRICS_BIND")
+                .map(|raw| parse_listen_address("METRICS_BIND", raw))
+                .transpose()?,
+            token: token.map(SecretString::from),
         })
     }
 }
@@ -419,33 +550,34 @@ mod tests {
     #[test]
     fn defaults_follow_the_contract() {
         let s = settings(&[]).expect("defaults are valid");
-        assert_eq!(s.bind, "127.0.0.1:8080");
-        assert_eq!(s.cookie_name, "access_token");
-        assert_eq!(s.access_token_expire_days, 7);
-        assert!(!s.cookie_secure);
-        assert_eq!(s.refresh_grace_seconds, 10);
-        assert_eq!(s.frontend_url.as_str(), "http://localhost:3000/");
-        assert!(matches!(s.database_url, DatabaseUrl::Sqlite(ref p) if p == "data/auth.db"));
-        assert!(s.cors_origins.allows("http://localhost:3000"));
+        assert_eq!(s.server.bind, "127.0.0.1:8080");
+        assert_eq!(s.cookie.name, "access_token");
+        assert_eq!(s.session.remember_days, 7);
+        assert!(!s.cookie.secure);
+        assert_eq!(s.session.refresh_grace_seconds, 10);
+        assert_eq!(s.frontend.url.as_str(), "http://localhost:3000/");
+        assert!(matches!(s.database.url, DatabaseUrl::Sqlite(ref p) if p == "data/auth.db"));
+        assert!(s.frontend.cors_origins.allows("http://localhost:3000"));
     }
 
     #[test]
     fn cookie_domain_and_same_site() {
         let s = settings(&[]).expect("defaults");
-        assert_eq!(s.cookie_domain, None);
-        assert_eq!(s.cookie_same_site, SameSite::Lax);
+        assert_eq!(s.cookie.domain, None);
+        assert_eq!(s.cookie.same_site, SameSite::Lax);
         let s = settings(&[
             ("COOKIE_DOMAIN", ".Example.COM"),
             ("COOKIE_SAMESITE", "None"),
             ("COOKIE_SECURE", "true"),
         ])
         .expect("valid split-host settings");
-        assert_eq!(s.cookie_domain.as_deref(), Some("example.com"));
-        assert_eq!(s.cookie_same_site, SameSite::None);
+        assert_eq!(s.cookie.domain.as_deref(), Some("example.com"));
+        assert_eq!(s.cookie.same_site, SameSite::None);
         assert_eq!(
             settings(&[("COOKIE_SAMESITE", "strict")])
                 .expect("strict")
-                .cookie_same_site,
+                .cookie
+                .same_site,
             SameSite::Strict
         );
         for (var, value, extra) in [

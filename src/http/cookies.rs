@@ -14,13 +14,13 @@ pub fn session_cookie(
     jwt: String,
     max_age_seconds: Option<i64>,
 ) -> Cookie<'static> {
-    let mut cookie = Cookie::build(settings.cookie_name.clone(), jwt)
+    let mut cookie = Cookie::build(settings.cookie.name.clone(), jwt)
         .http_only(true)
-        .same_site(settings.cookie_same_site)
+        .same_site(settings.cookie.same_site)
         .path("/")
-        .secure(settings.cookie_secure)
+        .secure(settings.cookie.secure)
         .finish();
-    if let Some(domain) = &settings.cookie_domain {
+    if let Some(domain) = &settings.cookie.domain {
         cookie.set_domain(domain.clone());
     }
     if let Some(seconds) = max_age_seconds {
@@ -38,7 +38,7 @@ pub fn cleared_cookie(settings: &Settings) -> Cookie<'static> {
 const SOCIAL_CALLBACK_PATH: &str = "/api/v1/auth/callback";
 
 pub fn social_binding_cookie_name(settings: &Settings) -> String {
-    format!("{}_oauth", settings.cookie_name)
+    format!("{}_oauth", settings.cookie.name)
 }
 
 /// HttpOnly, sent only to the callback. SameSite=Lax is what lets it come back on the
@@ -46,7 +46,7 @@ pub fn social_binding_cookie_name(settings: &Settings) -> String {
 /// API on different sites) it must be None too, or the browser would not keep it.
 /// `max_age` 0 clears it.
 pub fn social_binding_cookie(settings: &Settings, value: String, max_age: i64) -> Cookie<'static> {
-    let same_site = match settings.cookie_same_site {
+    let same_site = match settings.cookie.same_site {
         SameSite::None => SameSite::None,
         _ => SameSite::Lax,
     };
@@ -54,7 +54,7 @@ pub fn social_binding_cookie(settings: &Settings, value: String, max_age: i64) -
         .http_only(true)
         .same_site(same_site)
         .path(SOCIAL_CALLBACK_PATH)
-        .secure(settings.cookie_secure)
+        .secure(settings.cookie.secure)
         .finish();
     cookie.set_max_age(CookieDuration::seconds(max_age));
     cookie

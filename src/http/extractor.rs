@@ -86,7 +86,7 @@ async fn authenticate(req: &HttpRequest) -> Result<Option<AuthUser>, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::internal("AppState missing"))?;
-    let Some((token, via)) = credential(req, &state.settings.cookie_name) else {
+    let Some((token, via)) = credential(req, &state.settings.cookie.name) else {
         return Ok(None);
     };
     if via == AuthVia::Cookie
@@ -102,7 +102,7 @@ async fn authenticate(req: &HttpRequest) -> Result<Option<AuthUser>, ApiError> {
     let now = db::now();
     let found = db::run_read(
         &state.pool,
-        &state.settings.database_url,
+        &state.settings.database.url,
         move |conn| -> Result<_, ApiError> {
             Ok(sessions::find_live_with_user(
                 conn,

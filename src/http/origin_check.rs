@@ -31,7 +31,7 @@ pub fn request_origin(req: &HttpRequest) -> Option<String> {
 /// (Forwarded, X-Forwarded-Host/-Proto); else the Host header. Forwarding headers
 /// from anyone else are ignored: a client could name any host in them.
 fn own_origin(req: &HttpRequest, settings: &Settings, proxies: &TrustedProxies) -> String {
-    if let Some(public) = &settings.public_origin {
+    if let Some(public) = &settings.server.public_origin {
         return public.clone();
     }
     if proxies.from_trusted_proxy(req) {
@@ -57,7 +57,8 @@ fn own_origin(req: &HttpRequest, settings: &Settings, proxies: &TrustedProxies) 
 pub fn origin_allowed(req: &HttpRequest, settings: &Settings, proxies: &TrustedProxies) -> bool {
     match request_origin(req) {
         Some(origin) => {
-            settings.cors_origins.allows(&origin) || origin == own_origin(req, settings, proxies)
+            settings.frontend.cors_origins.allows(&origin)
+                || origin == own_origin(req, settings, proxies)
         }
         None => false,
     }

@@ -32,15 +32,16 @@ pub struct Mailer {
 
 impl Mailer {
     pub fn from_settings(settings: &Settings) -> Result<Self, ConfigError> {
-        let outbox = settings.data_dir.join("outbox");
+        let outbox = settings.server.data_dir.join("outbox");
         let from_raw = settings
-            .mail_from
+            .mail
+            .from
             .clone()
             .unwrap_or_else(|| "Sekisho <no-reply@localhost>".into());
         let from: Mailbox = from_raw.parse().map_err(|e| {
             ConfigError::new("MAIL_FROM", format!("`{from_raw}` is not a mailbox ({e})"))
         })?;
-        let smtp = match &settings.smtp_url {
+        let smtp = match &settings.mail.smtp_url {
             None => None,
             Some(url) => Some(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())

@@ -45,7 +45,7 @@ pub async fn body_deadline(
     }
     let limit = req
         .app_data::<web::Data<AppState>>()
-        .map(|state| state.settings.body_timeout)
+        .map(|state| state.settings.server.body_timeout)
         .unwrap_or(Duration::from_secs(5));
     let deadline = tokio::time::Instant::now() + limit;
     let body = req.take_payload();

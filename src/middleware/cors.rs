@@ -84,7 +84,7 @@ pub async fn cors_guard(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let allowed = match (&origin, req.app_data::<web::Data<AppState>>()) {
-        (Some(origin), Some(state)) => state.settings.cors_origins.allows(origin),
+        (Some(origin), Some(state)) => state.settings.frontend.cors_origins.allows(origin),
         _ => true,
     };
     if is_preflight && origin.is_some() && !(allowed && asks_within_grant(&req)) {

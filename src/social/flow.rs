@@ -258,7 +258,7 @@ async fn complete(
 
 /// `{FRONTEND_URL}/login`: where errors go when the sign-in's own error URL is unknown.
 pub fn default_error_url(settings: &Settings) -> url::Url {
-    let base = settings.frontend_url.clone();
+    let base = settings.frontend.url.clone();
     let path = format!("{}/login", base.path().trim_end_matches('/'));
     let mut url = base;
     url.set_path(&path);

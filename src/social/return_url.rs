@@ -16,8 +16,8 @@ pub fn trusted(settings: &Settings, raw: &str) -> Option<url::Url> {
         if raw.starts_with("//") || raw.contains('\\') {
             return None;
         }
-        let url = settings.frontend_url.join(raw).ok()?;
-        return (url.origin() == settings.frontend_url.origin()).then_some(url);
+        let url = settings.frontend.url.join(raw).ok()?;
+        return (url.origin() == settings.frontend.url.origin()).then_some(url);
     }
     let url = url::Url::parse(raw).ok()?;
     if !matches!(url.scheme(), "https" | "http")
@@ -27,8 +27,8 @@ pub fn trusted(settings: &Settings, raw: &str) -> Option<url::Url> {
         return None;
     }
     let origin = normalize_origin(&url.origin().ascii_serialization())?;
-    let frontend = url.origin() == settings.frontend_url.origin();
-    (frontend || settings.cors_origins.allows(&origin)).then_some(url)
+    let frontend = url.origin() == settings.frontend.url.origin();
+    (frontend || settings.frontend.cors_origins.allows(&origin)).then_some(url)
 }
 
 /// `url` with `error=<code>` added to its query.

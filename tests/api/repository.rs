@@ -262,7 +262,7 @@ async fn audit_log_pages_newest_first(app: TestApp) {
 }
 
 async fn migrations_are_idempotent(app: TestApp) {
-    let url = app.settings.database_url.clone();
+    let url = app.settings.database.url.clone();
     let applied = tokio::task::spawn_blocking(move || sekisho::db::migrations::prepare(&url))
         .await
         .unwrap()

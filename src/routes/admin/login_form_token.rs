@@ -34,7 +34,7 @@ fn cookie(settings: &Settings, value: String, max_age: i64) -> Cookie<'static> {
         .path("/admin/login")
         .http_only(true)
         .same_site(SameSite::Strict)
-        .secure(settings.cookie_secure)
+        .secure(settings.cookie.secure)
         .max_age(CookieDuration::seconds(max_age))
         .finish()
 }

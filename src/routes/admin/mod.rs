@@ -51,13 +51,13 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
         ]
         .concat(),
     ));
-    let idle = Duration::minutes(settings.admin_idle_minutes);
+    let idle = Duration::minutes(settings.admin.idle_minutes);
     let sessions = SessionMiddleware::builder(DbSessionStore::new(state.pool.clone()), key)
         .cookie_name(COOKIE_NAME.to_owned())
         .cookie_path("/admin".to_owned())
         .cookie_http_only(true)
         .cookie_same_site(SameSite::Strict)
-        .cookie_secure(settings.cookie_secure)
+        .cookie_secure(settings.cookie.secure)
         .session_lifecycle(
             PersistentSession::default()
                 .session_ttl(idle)
@@ -66,7 +66,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
         .build();
     let identity = IdentityMiddleware::builder()
         .visit_deadline(Some(std::time::Duration::from_secs(
-            settings.admin_idle_minutes as u64 * 60,
+            settings.admin.idle_minutes as u64 * 60,
         )))
         .build();
     let headers = DefaultHeaders::new()

@@ -38,7 +38,7 @@ pub async fn set(
 ) -> Result<HttpResponse, AdminError> {
     let back = safe_return(query.back.as_deref(), "/admin")?;
     let mut response = redirect(&back);
-    let secure = state.settings.cookie_secure;
+    let secure = state.settings.cookie.secure;
     if let Some(lang) = query.lang.as_deref().filter(|l| parse_lang(l).is_some()) {
         response
             .add_cookie(&preference_cookie(LANG_COOKIE, lang.to_owned(), secure))
