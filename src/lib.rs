@@ -1,24 +1,27 @@
 //! Sekisho: an authentication server for Next.js apps.
+//!
+//! Modules the binary, the tests and the benchmarks use are `pub`; the rest are
+//! `pub(crate)`, so that the compiler reports what nothing uses.
 
 pub mod admin;
-pub mod announce;
-pub mod auth;
+pub(crate) mod announce;
+pub(crate) mod auth;
 pub mod bootstrap;
 pub mod cli;
 pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod domain;
-pub mod error;
-pub mod http;
-pub mod i18n;
-pub mod limits;
-pub mod mail;
-pub mod metrics;
-pub mod middleware;
-pub mod oidc;
-pub mod private_files;
+pub(crate) mod error;
+pub(crate) mod http;
+pub(crate) mod i18n;
+pub(crate) mod limits;
+pub(crate) mod mail;
+pub(crate) mod metrics;
+pub(crate) mod middleware;
+pub(crate) mod oidc;
+pub(crate) mod private_files;
 pub mod routes;
-pub mod social;
+pub(crate) mod social;
 pub mod startup;
 pub mod state;

@@ -2,11 +2,11 @@
 //! (`routes/admin` renders it), and commits a change with its audit entry in one
 //! transaction. The panel's actix-session store lives here too.
 
-pub mod audit_log;
-pub mod overview;
-pub mod session_store;
-pub mod sessions;
-pub mod sign_in;
+pub(crate) mod audit_log;
+pub(crate) mod overview;
+pub(crate) mod session_store;
+pub(crate) mod sessions;
+pub(crate) mod sign_in;
 pub mod users;
 
 /// The operator acting, as their audit entries record them.

@@ -2,7 +2,7 @@
 //! session tokens (JWT), random tokens and their stored hashes.
 
 pub mod hasher_pool;
-pub mod jwt;
+pub(crate) mod jwt;
 pub mod password;
 pub mod tokens;
 mod verified_tokens;

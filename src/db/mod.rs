@@ -7,17 +7,17 @@ mod error;
 pub mod identities;
 pub mod migrations;
 mod observer;
-pub mod overview;
+pub(crate) mod overview;
 mod query;
 pub mod reset_tokens;
 pub mod schema;
 pub mod sessions;
-pub mod social_sign_ins;
+pub(crate) mod social_sign_ins;
 mod sqlite_hooks;
-pub mod telemetry;
-pub mod throttles;
+pub(crate) mod telemetry;
+pub(crate) mod throttles;
 pub mod users;
-pub mod verification_tokens;
+pub(crate) mod verification_tokens;
 
 use std::time::Duration;
 

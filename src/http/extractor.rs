@@ -18,8 +18,9 @@ use crate::state::AppState;
 /// last_seen_at is written at most this often per session, not on every request.
 const LAST_SEEN_RESOLUTION: TimeDelta = TimeDelta::minutes(1);
 
+/// Where the credential came from: a cookie request must pass the origin check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthVia {
+enum AuthVia {
     Cookie,
     Bearer,
 }
@@ -28,7 +29,6 @@ pub enum AuthVia {
 pub struct AuthUser {
     pub user: User,
     pub session: LiveSession,
-    pub via: AuthVia,
 }
 
 /// The caller if authenticated; guests (and stale tokens) are `None`.
@@ -129,5 +129,5 @@ async fn authenticate(req: &HttpRequest) -> Result<Option<AuthUser>, ApiError> {
         .await?;
         session.last_seen_at = now;
     }
-    Ok(Some(AuthUser { user, session, via }))
+    Ok(Some(AuthUser { user, session }))
 }

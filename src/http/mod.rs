@@ -6,4 +6,4 @@ pub mod cookies;
 pub mod extractor;
 pub mod origin_check;
 
-pub use extractor::{AuthUser, AuthVia, MaybeUser};
+pub use extractor::{AuthUser, MaybeUser};
