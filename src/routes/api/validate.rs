@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use super::dto::SignupRequest;
+use crate::auth::account_lifecycle::NewAccount;
 use crate::domain::{Email, Password};
 use crate::error::ApiError;
 
@@ -81,10 +83,7 @@ impl Fields {
         let mut fields = Fields::default();
         let email = fields.email("email", email);
         let password = fields.given_password("password", password);
-        fields.finish()?;
-        email
-            .zip(password)
-            .ok_or_else(|| ApiError::new(crate::error::ErrorCode::ValidationError))
+        fields.validated(email.zip(password))
     }
 
     /// Ok when every field passed.
@@ -94,5 +93,32 @@ impl Fields {
         } else {
             Err(ApiError::validation(self.0))
         }
+    }
+
+    /// The validated values (`a.zip(b)` of the checks), or one VALIDATION_ERROR naming
+    /// every bad field. A check that gave None has named its field, so `value` is
+    /// Some whenever no field failed.
+    pub fn validated<T>(self, value: Option<T>) -> Result<T, ApiError> {
+        self.finish()?;
+        value.ok_or_else(|| ApiError::new(crate::error::ErrorCode::ValidationError))
+    }
+}
+
+/// POST /signup's body as the command the use case takes (the zero2prod way: a
+/// request converts into a type that can only hold valid values).
+impl TryFrom<&SignupRequest> for NewAccount {
+    type Error = ApiError;
+
+    fn try_from(body: &SignupRequest) -> Result<Self, ApiError> {
+        let mut fields = Fields::default();
+        let email = fields.email("email", body.email.as_deref());
+        let password = fields.new_password("password", body.password.as_deref());
+        let name = fields.display_name("name", body.name.as_deref());
+        let (email, password) = fields.validated(email.zip(password))?;
+        Ok(NewAccount {
+            email,
+            password,
+            name,
+        })
     }
 }

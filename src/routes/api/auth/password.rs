@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, post, web};
 
 use crate::auth::{account_lifecycle, password_reset};
 use crate::domain::ClientInfo;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::http::AuthUser;
 use crate::i18n::Lang;
 use crate::routes::api::api_json::ApiJson;
@@ -40,10 +40,7 @@ pub async fn change_password(
     let mut fields = Fields::default();
     let current = fields.given_password("currentPassword", body.current_password.as_deref());
     let new = fields.new_password("newPassword", body.new_password.as_deref());
-    fields.finish()?;
-    let (Some(current), Some(new)) = (current, new) else {
-        return Err(ApiError::new(ErrorCode::ValidationError));
-    };
+    let (current, new) = fields.validated(current.zip(new))?;
     account_lifecycle::change_password(
         &state,
         &client,
@@ -76,10 +73,7 @@ pub async fn forgot_password(
 ) -> Result<HttpResponse, ApiError> {
     let mut fields = Fields::default();
     let email = fields.email("email", body.email.as_deref());
-    fields.finish()?;
-    let Some(email) = email else {
-        return Err(ApiError::new(ErrorCode::ValidationError));
-    };
+    let email = fields.validated(email)?;
     password_reset::request(&state, &client, email, lang)?;
     Ok(HttpResponse::Ok().json(SuccessResponse::new(FORGOT_MESSAGE)))
 }
@@ -102,10 +96,7 @@ pub async fn reset_password(
     let mut fields = Fields::default();
     let token = fields.required("token", body.token.as_deref());
     let new = fields.new_password("newPassword", body.new_password.as_deref());
-    fields.finish()?;
-    let (Some(token), Some(new)) = (token, new) else {
-        return Err(ApiError::new(ErrorCode::ValidationError));
-    };
+    let (token, new) = fields.validated(token.zip(new))?;
     password_reset::complete(&state, &client, token, new).await?;
     Ok(HttpResponse::Ok().json(SuccessResponse::new(
         "Your password has been reset. Please sign in with the new password.",

@@ -4,12 +4,11 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use crate::auth::account_lifecycle::{self, NewAccount};
 use crate::domain::ClientInfo;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::http::{cookies, origin_check};
 use crate::i18n::Lang;
 use crate::routes::api::api_json::ApiJson;
 use crate::routes::api::dto::{ErrorResponse, SignupRequest, UserResponse, UserView};
-use crate::routes::api::validate::Fields;
 use crate::state::AppState;
 
 /// Create an account and sign in; a verification link is mailed to the address (in
@@ -33,19 +32,7 @@ pub async fn signup(
     body: ApiJson<SignupRequest>,
 ) -> Result<HttpResponse, ApiError> {
     origin_check::refuse_foreign_origin(&req, &state.settings, &state.proxies)?;
-    let mut fields = Fields::default();
-    let email = fields.email("email", body.email.as_deref());
-    let password = fields.new_password("password", body.password.as_deref());
-    let name = fields.display_name("name", body.name.as_deref());
-    fields.finish()?;
-    let (Some(email), Some(password)) = (email, password) else {
-        return Err(ApiError::new(ErrorCode::ValidationError));
-    };
-    let account = NewAccount {
-        email,
-        password,
-        name,
-    };
+    let account = NewAccount::try_from(&*body)?;
     let (user, session) = account_lifecycle::sign_up(&state, &client, account, lang).await?;
     let cookie = cookies::session_cookie(&state.settings, session.token, session.max_age_seconds);
     Ok(HttpResponse::Created().cookie(cookie).json(UserResponse {

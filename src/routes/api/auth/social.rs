@@ -5,7 +5,7 @@ use actix_web::http::header::{CACHE_CONTROL, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 
 use crate::domain::ClientInfo;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::http::{AuthUser, MaybeUser, cookies, origin_check};
 use crate::i18n::Lang;
 use crate::routes::api::api_json::ApiJson;
@@ -75,11 +75,8 @@ pub async fn sign_in_social(
         None => Some(flow::default_error_url(&state.settings)),
         Some(raw) => fields.parsed("errorCallbackURL", Some(raw), trusted),
     };
-    fields.finish()?;
-    let (Some(provider), Some(landing), Some(error_landing)) = (provider, landing, error_landing)
-    else {
-        return Err(ApiError::new(ErrorCode::ValidationError));
-    };
+    let ((provider, landing), error_landing) =
+        fields.validated(provider.zip(landing).zip(error_landing))?;
     let start = SignInStart {
         provider,
         callback: landing,

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, post, web};
 
 use crate::auth::session_lifecycle;
 use crate::domain::ClientInfo;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::i18n::Lang;
 use crate::routes::api::api_json::ApiJson;
 use crate::routes::api::dto::{ErrorResponse, RefreshRequest, TokenRequest, TokenResponse};
@@ -53,10 +53,7 @@ pub async fn refresh(
 ) -> Result<HttpResponse, ApiError> {
     let mut fields = Fields::default();
     let presented = fields.required("refreshToken", body.refresh_token.as_deref());
-    fields.finish()?;
-    let Some(presented) = presented else {
-        return Err(ApiError::new(ErrorCode::ValidationError));
-    };
+    let presented = fields.validated(presented)?;
     let pair = session_lifecycle::refresh(&state, presented.to_owned()).await?;
     Ok(HttpResponse::Ok().json(TokenResponse::from(pair)))
 }

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, post, web};
 
 use crate::auth::email_verification::{self, Recipient};
 use crate::domain::ClientInfo;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::http::MaybeUser;
 use crate::i18n::Lang;
 use crate::routes::api::api_json::{ApiJson, OptionalApiJson};
@@ -44,8 +44,7 @@ pub async fn send_verification_email(
         (given, _) => {
             let mut fields = Fields::default();
             let email = fields.email("email", given);
-            fields.finish()?;
-            Recipient::Address(email.ok_or_else(|| ApiError::new(ErrorCode::ValidationError))?)
+            Recipient::Address(fields.validated(email)?)
         }
     };
     email_verification::request(&state, &client, recipient, lang)?;
@@ -70,10 +69,7 @@ pub async fn verify_email(
 ) -> Result<HttpResponse, ApiError> {
     let mut fields = Fields::default();
     let token = fields.required("token", body.token.as_deref());
-    fields.finish()?;
-    let Some(token) = token else {
-        return Err(ApiError::new(ErrorCode::ValidationError));
-    };
+    let token = fields.validated(token)?;
     let user = email_verification::verify(&state, &client, token).await?;
     Ok(HttpResponse::Ok().json(UserResponse {
         user: UserView::from(&user),

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, post, web};
 
 use crate::auth::account_lifecycle;
 use crate::domain::ClientInfo;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::http::{AuthUser, cookies};
 use crate::routes::api::api_json::ApiJson;
 use crate::routes::api::dto::{ErrorResponse, SuccessResponse, WithdrawRequest};
@@ -34,10 +34,7 @@ pub async fn withdraw(
 ) -> Result<HttpResponse, ApiError> {
     let mut fields = Fields::default();
     let password = fields.given_password("confirmPassword", body.confirm_password.as_deref());
-    fields.finish()?;
-    let Some(password) = password else {
-        return Err(ApiError::new(ErrorCode::ValidationError));
-    };
+    let password = fields.validated(password)?;
     account_lifecycle::withdraw(&state, &client, caller.user, caller.session.id, password).await?;
     Ok(HttpResponse::Ok()
         .cookie(cookies::cleared_cookie(&state.settings))
