@@ -9,7 +9,7 @@ use crate::crypto::jwt::{Claims, JwtKeys};
 use crate::crypto::tokens;
 use crate::db::sessions::Session;
 use crate::db::users::User;
-use crate::db::{self, DbConnection, audit, sessions};
+use crate::db::{self, DbConnection, Pool, audit, sessions};
 use crate::domain::ClientInfo;
 use crate::domain::{AuditAction, Email, SessionKind};
 use crate::error::{ApiError, ErrorCode};
@@ -323,9 +323,9 @@ pub async fn refresh(state: &AppState, presented: String) -> Result<TokenPair, A
 }
 
 /// /logout: the session is revoked.
-pub async fn end(state: &AppState, session_id: &str) -> Result<(), ApiError> {
+pub async fn end(pool: &Pool, session_id: &str) -> Result<(), ApiError> {
     let sid = session_id.to_owned();
-    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    db::run(pool, move |conn| -> Result<_, ApiError> {
         sessions::revoke(conn, &sid, db::now())?;
         Ok(())
     })
@@ -333,18 +333,18 @@ pub async fn end(state: &AppState, session_id: &str) -> Result<(), ApiError> {
 }
 
 /// The user's live sessions of every kind, newest first.
-pub async fn list_own(state: &AppState, user_id: &str) -> Result<Vec<Session>, ApiError> {
+pub async fn list_own(pool: &Pool, user_id: &str) -> Result<Vec<Session>, ApiError> {
     let user_id = user_id.to_owned();
-    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    db::run(pool, move |conn| -> Result<_, ApiError> {
         Ok(sessions::list_active_for_user(conn, &user_id, db::now())?)
     })
     .await
 }
 
 /// Ends one of the user's own live sessions; 404 for any other id.
-pub async fn revoke_own(state: &AppState, user_id: &str, id: String) -> Result<(), ApiError> {
+pub async fn revoke_own(pool: &Pool, user_id: &str, id: String) -> Result<(), ApiError> {
     let user_id = user_id.to_owned();
-    let revoked = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    let revoked = db::run(pool, move |conn| -> Result<_, ApiError> {
         Ok(sessions::revoke_own(conn, &id, &user_id, db::now())?)
     })
     .await?;
@@ -356,9 +356,9 @@ pub async fn revoke_own(state: &AppState, user_id: &str, id: String) -> Result<(
 }
 
 /// Ends every session of the user except `keep`.
-pub async fn revoke_others(state: &AppState, user_id: &str, keep: &str) -> Result<(), ApiError> {
+pub async fn revoke_others(pool: &Pool, user_id: &str, keep: &str) -> Result<(), ApiError> {
     let (user_id, keep) = (user_id.to_owned(), keep.to_owned());
-    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    db::run(pool, move |conn| -> Result<_, ApiError> {
         sessions::revoke_all_for_user(conn, &user_id, Some(&keep), db::now())?;
         Ok(())
     })

@@ -1,15 +1,15 @@
 //! A user's linked identities: listing them, and unlinking one, never the last way
 //! the user has to sign in.
 
-use crate::db::{self, audit, identities, identities::Account, users::User};
+use crate::db::{self, Pool, audit, identities, identities::Account, users::User};
 use crate::domain::AuditAction;
 use crate::domain::ClientInfo;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
-pub async fn list(state: &AppState, user_id: &str) -> Result<Vec<Account>, ApiError> {
+pub async fn list(pool: &Pool, user_id: &str) -> Result<Vec<Account>, ApiError> {
     let user_id = user_id.to_owned();
-    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    db::run(pool, move |conn| -> Result<_, ApiError> {
         Ok(identities::for_user(conn, &user_id)?)
     })
     .await

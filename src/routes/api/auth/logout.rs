@@ -23,7 +23,7 @@ pub async fn logout(
     caller: MaybeUser,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(caller) = caller.0 {
-        session_lifecycle::end(&state, &caller.session.id).await?;
+        session_lifecycle::end(&state.pool, &caller.session.id).await?;
     }
     Ok(HttpResponse::Ok()
         .cookie(cookies::cleared_cookie(&state.settings))

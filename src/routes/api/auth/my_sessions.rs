@@ -20,7 +20,7 @@ use crate::state::AppState;
 )]
 #[get("/sessions")]
 pub async fn list(state: web::Data<AppState>, caller: AuthUser) -> Result<HttpResponse, ApiError> {
-    let rows = session_lifecycle::list_own(&state, &caller.user.id).await?;
+    let rows = session_lifecycle::list_own(&state.pool, &caller.user.id).await?;
     Ok(HttpResponse::Ok().json(SessionsResponse {
         sessions: rows
             .iter()
@@ -47,7 +47,7 @@ pub async fn revoke_one(
     caller: AuthUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    session_lifecycle::revoke_own(&state, &caller.user.id, id.into_inner()).await?;
+    session_lifecycle::revoke_own(&state.pool, &caller.user.id, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -66,6 +66,6 @@ pub async fn revoke_others(
     state: web::Data<AppState>,
     caller: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
-    session_lifecycle::revoke_others(&state, &caller.user.id, &caller.session.id).await?;
+    session_lifecycle::revoke_others(&state.pool, &caller.user.id, &caller.session.id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

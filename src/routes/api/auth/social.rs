@@ -165,7 +165,7 @@ pub async fn accounts(
     state: web::Data<AppState>,
     caller: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
-    let linked = identities::list(&state, &caller.user.id).await?;
+    let linked = identities::list(&state.pool, &caller.user.id).await?;
     Ok(HttpResponse::Ok().json(AccountsResponse {
         accounts: linked.iter().map(AccountView::from).collect(),
     }))
