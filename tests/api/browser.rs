@@ -271,15 +271,37 @@ async fn set_value(b: &fantoccini::Client, css: &str, value: &str) {
     .unwrap();
 }
 
-/// The flash message shown after a form, once it is shown.
-async fn flash_text(b: &fantoccini::Client) -> String {
-    b.wait()
-        .for_element(Locator::Css(".flash"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+/// Clicks a form's submit button and waits until the browser has left the page (its
+/// old root element goes stale) and the next one has loaded.
+async fn submit_and_wait(b: &fantoccini::Client, button: &str) {
+    let old = b.find(Locator::Css("html")).await.unwrap();
+    click(b, Locator::Css(button)).await;
+    for _ in 0..100 {
+        if old.tag_name().await.is_err() {
+            b.wait().for_element(Locator::Css("main")).await.unwrap();
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("submitting {button} never left the page");
+}
+
+/// Waits for the flash message that says `expected` (the previous page's flash may
+/// still be there, or go stale, while the form's answer loads).
+async fn wait_for_flash(b: &fantoccini::Client, expected: &str) {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(flash) = b.find(Locator::Css(".flash")).await
+            && let Ok(text) = flash.text().await
+        {
+            if text.contains(expected) {
+                return;
+            }
+            last = text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no flash saying {expected:?}; the last one said {last:?}");
 }
 
 /// An operator in Japanese, by clicking: switches the language, creates a user who
@@ -336,8 +358,8 @@ async fn an_operator_works_the_panel_in_japanese() {
             .await
             .unwrap();
         click(b, Locator::Css("#new-user input[name=confirm]")).await;
-        click(b, Locator::Css("#new-user button")).await;
-        assert!(flash_text(b).await.contains("ユーザーを作成しました"));
+        submit_and_wait(b, "#new-user button").await;
+        wait_for_flash(b, "ユーザーを作成しました").await;
         save_screenshot(&browser, &format!("admin-new-user-ja-{backend:?}")).await;
         app.wait_for_outbox_to("reset-password", 1).await;
 
@@ -345,8 +367,10 @@ async fn an_operator_works_the_panel_in_japanese() {
         for role in ["admin", "user"] {
             set_value(b, "#role select[name=role]", role).await;
             click(b, Locator::Css("#role input[name=confirm]")).await;
-            click(b, Locator::Css("#role button")).await;
-            assert_eq!(flash_text(b).await, "ロールを変更しました。", "{role}");
+            submit_and_wait(b, "#role button").await;
+            wait_for_flash(b, "ロールを変更しました。").await;
+            // The next form must be the new page's, not the one just submitted.
+            wait_for_role(&app, "invited@example.com", role).await;
         }
         assert!(!app.user_by_email("invited@example.com").await.is_admin());
 
@@ -363,8 +387,8 @@ async fn an_operator_works_the_panel_in_japanese() {
             .await
             .unwrap();
         click(b, Locator::Css("#ban input[name=confirm]")).await;
-        click(b, Locator::Css("#ban button")).await;
-        assert!(flash_text(b).await.contains("アカウントを無効にし"));
+        submit_and_wait(b, "#ban button").await;
+        wait_for_flash(b, "アカウントを無効にし").await;
         let reason = b
             .find(Locator::Css("#ban-reason code"))
             .await
@@ -417,4 +441,15 @@ async fn an_operator_works_the_panel_in_japanese() {
         }
         browser.close().await;
     }
+}
+
+/// Waits until the user's stored role is `role`.
+async fn wait_for_role(app: &TestApp, email: &str, role: &str) {
+    for _ in 0..100 {
+        if app.user_by_email(email).await.role == role {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{email} never became {role}");
 }
