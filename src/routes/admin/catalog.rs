@@ -161,8 +161,8 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("user.password_set", "set", "設定済み"),
     (
         "user.password_none",
-        "none (signs in with a provider)",
-        "なし(外部プロバイダーでサインイン)",
+        "none (signs in with a provider, or has not chosen one yet)",
+        "なし(外部プロバイダーでサインイン、または未設定)",
     ),
     ("user.updated", "Updated", "更新"),
     ("user.disabled_at", "Disabled", "無効化"),
