@@ -60,6 +60,8 @@ impl SecretKey {
         };
         match std::fs::read_to_string(path) {
             Ok(existing) if existing.trim().len() >= MIN_PRODUCTION_BYTES => {
+                // A key copied in by hand (or from a backup) may be readable by others.
+                tighten(path).map_err(|e| fail("restricting the permissions of", e))?;
                 return Ok(Self(existing.trim().as_bytes().to_vec()));
             }
             Ok(_) => {
@@ -103,6 +105,26 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     std::fs::write(path, contents)
 }
 
+/// Makes the key file owner-only (0600) if it is not, and says so.
+#[cfg(unix)]
+fn tighten(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)?.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        log::warn!(
+            "{} was readable by others (mode {mode:o}): now 0600",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn tighten(_path: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,6 +137,20 @@ mod tests {
         assert_eq!(first.bytes(), second.bytes());
         assert!(first.bytes().len() >= MIN_PRODUCTION_BYTES);
         assert!(!format!("{first:?}").contains(std::str::from_utf8(first.bytes()).unwrap()));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_key_readable_by_others_is_made_owner_only_at_start() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret.key");
+        std::fs::write(&path, "k".repeat(64)).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let key = SecretKey::load(None, AppEnv::Development, dir.path()).unwrap();
+        assert_eq!(key.bytes(), "k".repeat(64).as_bytes());
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
     }
 
     #[test]
