@@ -71,6 +71,9 @@ pub struct Identity {
     pub picture: Option<String>,
 }
 
+/// How far ahead of ours a provider's clock may run.
+const ISSUE_TIME_SKEW: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
+
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
     #[error("the code exchange failed: {0}")]
@@ -81,6 +84,8 @@ pub enum ProviderError {
     Claims(#[from] ClaimsVerificationError),
     #[error("the ID token's issuer `{0}` is not the provider's")]
     Issuer(String),
+    #[error("the ID token was issued in the future ({0})")]
+    IssuedInFuture(String),
     #[error("the provider's keys could not be fetched: {0}")]
     Keys(String),
     #[error("the userinfo request failed: {0}")]
@@ -229,6 +234,12 @@ impl Provider {
             .id_token_verifier()
             .require_issuer_match(aliases.is_empty());
         let claims = token.claims(&verifier, nonce)?.clone();
+        // openidconnect checks the expiry, not the issue time: a token "issued" a day
+        // ahead would stay valid for that day plus its lifetime.
+        let issued = claims.issue_time();
+        if issued > chrono::Utc::now() + ISSUE_TIME_SKEW {
+            return Err(ProviderError::IssuedInFuture(issued.to_rfc3339()));
+        }
         if !aliases.is_empty() {
             let issuer = claims.issuer().as_str();
             if issuer != self.endpoints.issuer.as_str() && !aliases.iter().any(|a| a == issuer) {

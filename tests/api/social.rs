@@ -274,6 +274,10 @@ async fn refused_callbacks_redirect_with_their_code_and_no_session(db: TestDb) {
     let mut expired = person();
     expired.expires_in = -120;
     cases.push(expired);
+    let mut from_tomorrow = person();
+    from_tomorrow.issued_in = 24 * 3600;
+    from_tomorrow.expires_in = 25 * 3600;
+    cases.push(from_tomorrow);
     for plan in cases {
         let browser = client();
         let done = sign_in(&app, &browser, &provider, plan.clone()).await;
@@ -283,9 +287,15 @@ async fn refused_callbacks_redirect_with_their_code_and_no_session(db: TestDb) {
     }
     assert_eq!(
         provider.token_requests(),
-        tokens_before + 3,
+        tokens_before + 4,
         "each reached the token endpoint"
     );
+    // A provider whose clock runs a little ahead is not refused.
+    let mut slightly_ahead = person();
+    slightly_ahead.issued_in = 30;
+    let browser = client();
+    let done = sign_in(&app, &browser, &provider, slightly_ahead).await;
+    assert!(sets_session(&done), "{}", location(&done));
 
     // The user declined at the provider.
     let browser = client();

@@ -31,6 +31,8 @@ pub struct Plan {
     pub audience: Option<String>,
     /// Seconds from now until `exp` (negative: already expired).
     pub expires_in: i64,
+    /// Seconds from now to `iat` (positive: issued in the future).
+    pub issued_in: i64,
     /// Signs with key B, which the key set only publishes once `rotate_keys` is called.
     pub rotated_key: bool,
     /// Leaves the email out of the ID token: only the userinfo endpoint gives it (as
@@ -48,6 +50,7 @@ impl Plan {
             nonce: None,
             audience: None,
             expires_in: 300,
+            issued_in: -5,
             rotated_key: false,
             email_only_in_userinfo: false,
         }
@@ -275,7 +278,7 @@ async fn token(
         "iss": provider.issuer,
         "sub": plan.subject,
         "aud": plan.audience.clone().unwrap_or_else(|| CLIENT_ID.into()),
-        "iat": now - 5,
+        "iat": now + plan.issued_in,
         "exp": now + plan.expires_in,
         "nonce": plan.nonce.clone().unwrap_or(grant.nonce),
         "email_verified": plan.email_verified,
