@@ -71,6 +71,9 @@ pub fn field_message(english: &str, lang: Lang) -> &str {
         "must be at most 128 characters" => "128文字以内にしてください",
         "must be at most 254 characters" => "254文字以内にしてください",
         "must not contain control characters" => "制御文字は使えません",
+        "must not contain look-alike characters" => {
+            "紛らわしい文字(全角文字や互換文字など)は使えません"
+        }
         "must be a string" => "文字列にしてください",
         "must be true or false" => "true か false にしてください",
         "is invalid" => "正しくありません",

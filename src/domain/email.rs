@@ -1,4 +1,14 @@
 //! Email addresses as stored and compared: trimmed, lower-cased, checked once.
+//!
+//! Lower-casing with Unicode's rules folds some non-ASCII letters into ASCII ones (the
+//! Kelvin sign K into `k`), and NFKC folds compatibility characters (full-width
+//! letters, the long s) the same way: `Kate@example.com` spelled with a Kelvin sign
+//! would be stored, looked up and linked as `kate@example.com`. Such an address is
+//! refused rather than folded: one that NFKC changes, or that holds a non-ASCII letter
+//! whose lower case contains an ASCII one. Every other address is lower-cased as
+//! before, so sign-up, login, reset and social linking all compare one form.
+
+use unicode_normalization::UnicodeNormalization;
 
 /// An email address, trimmed and lower-cased: the form stored and compared.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -8,7 +18,11 @@ const MAX_LEN: usize = 254;
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, &'static str> {
-        let email = raw.trim().to_lowercase();
+        let trimmed = raw.trim();
+        if folds_into_ascii(trimmed) {
+            return Err("must not contain look-alike characters");
+        }
+        let email = trimmed.to_lowercase();
         if email.is_empty() {
             return Err("is required");
         }
@@ -40,6 +54,18 @@ impl Email {
     }
 }
 
+/// Whether NFKC or lower-casing would turn part of `text` into something else that
+/// could equal another address.
+fn folds_into_ascii(text: &str) -> bool {
+    if text.is_ascii() {
+        return false;
+    }
+    !text.nfkc().eq(text.chars())
+        || text
+            .chars()
+            .any(|c| !c.is_ascii() && c.to_lowercase().any(|lower| lower.is_ascii()))
+}
+
 impl AsRef<str> for Email {
     fn as_ref(&self) -> &str {
         &self.0
@@ -69,5 +95,34 @@ mod tests {
             assert!(Email::parse(bad).is_err(), "{bad:?} accepted");
         }
         assert!(Email::parse(&format!("{}@example.com", "a".repeat(250))).is_err());
+    }
+
+    #[test]
+    fn look_alikes_are_refused_not_folded_into_an_ascii_address() {
+        let look_alike = Err("must not contain look-alike characters");
+        // The Kelvin sign lower-cases to `k`; the long s and full-width letters fold
+        // under NFKC; a dotted capital I lower-cases to `i` and a combining dot.
+        for raw in [
+            "\u{212A}ate@example.com",
+            "ro\u{17F}e@example.com",
+            "\u{FF4B}ate@example.com",
+            "kate@\u{FF45}xample.com",
+            "\u{130}ris@example.com",
+        ] {
+            assert_eq!(Email::parse(raw), look_alike, "{raw:?}");
+        }
+        // A dotless i is its own letter: kept, and never equal to an `i` address.
+        let dotless = Email::parse("K\u{131}te@example.com").unwrap();
+        assert_eq!(dotless.as_str(), "k\u{131}te@example.com");
+        assert_ne!(dotless, Email::parse("kite@example.com").unwrap());
+        // Other non-ASCII addresses are lower-cased as before.
+        assert_eq!(
+            Email::parse("Ünal@Example.com").unwrap().as_str(),
+            "ünal@example.com"
+        );
+        assert_eq!(
+            Email::parse("田中@例え.jp").unwrap().as_str(),
+            "田中@例え.jp"
+        );
     }
 }

@@ -16,6 +16,7 @@ crate::on_both_databases!(
     an_email_joins_an_existing_account_only_when_the_provider_vouches,
     the_last_way_to_sign_in_cannot_be_unlinked,
     refusals_after_the_provider_answered_leave_no_user_and_no_session,
+    a_look_alike_address_never_joins_another_account,
 );
 
 async fn spawn(db: TestDb, provider: &FakeProvider, extra: &[(&str, &str)]) -> TestApp {
@@ -370,6 +371,63 @@ async fn refused_callbacks_redirect_with_their_code_and_no_session(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(foreign.status(), 403);
+}
+
+async fn a_look_alike_address_never_joins_another_account(db: TestDb) {
+    let provider = FakeProvider::start().await;
+    let app = spawn(db, &provider, &[]).await;
+    app.signup("kate@example.com").await;
+
+    // `Kate@example.com` with a Kelvin sign, vouched for by a provider the attacker
+    // runs: it must not become kate@example.com's session, nor a new account.
+    let browser = client();
+    let done = sign_in(
+        &app,
+        &browser,
+        &provider,
+        Plan::person("attacker-1", "\u{212A}ate@example.com"),
+    )
+    .await;
+    assert!(!sets_session(&done), "{}", location(&done));
+    assert!(location(&done).contains("error=OAUTH_FAILED"));
+    assert_eq!(app.me_status(&browser).await, 401);
+    let kate = app.user_id("kate@example.com").await;
+    let linked = app
+        .with_db(move |conn| sekisho::db::identities::for_user(conn, &kate).unwrap())
+        .await;
+    assert!(linked.is_empty());
+
+    // The same rule for sign-up, login and reset: a clear 400, never kate's account.
+    for address in [
+        "\u{212A}ate@example.com",
+        "\u{FF4B}ate@example.com",
+        "\u{17F}kate@example.com",
+    ] {
+        for (path, body) in [
+            (
+                "/api/v1/auth/signup",
+                json!({ "email": address, "password": PASSWORD }),
+            ),
+            (
+                "/api/v1/auth/login",
+                json!({ "email": address, "password": PASSWORD }),
+            ),
+            ("/api/v1/auth/forgot-password", json!({ "email": address })),
+        ] {
+            let response = app.post_with(&client(), path, body).await;
+            let body = crate::helpers::envelope(
+                response,
+                reqwest::StatusCode::BAD_REQUEST,
+                "VALIDATION_ERROR",
+            )
+            .await;
+            assert_eq!(
+                body["error"]["details"]["fields"]["email"],
+                "must not contain look-alike characters",
+                "{path} {address:?}"
+            );
+        }
+    }
 }
 
 async fn an_email_joins_an_existing_account_only_when_the_provider_vouches(db: TestDb) {
