@@ -221,9 +221,10 @@ fn spawn_housekeeping(pool: crate::db::Pool) {
         loop {
             every_hour.tick().await;
             match crate::db::run(&pool, |conn| -> Result<_, crate::db::DbError> {
-                use crate::db::{sessions, social_sign_ins, verification_tokens};
+                use crate::db::{form_tokens, sessions, social_sign_ins, verification_tokens};
                 let now = crate::db::now();
                 Ok(sessions::purge_stale(conn, now)?
+                    + form_tokens::purge_expired(conn, now)?
                     + social_sign_ins::purge_expired(conn, now)?
                     + verification_tokens::purge_expired(conn, now)?)
             })

@@ -2,7 +2,8 @@
 //! entry for every attempt, and the rule that only operators get in.
 
 use crate::auth::credentials;
-use crate::db::{self, DbError, Pool, audit, users, users::User};
+use crate::crypto::tokens;
+use crate::db::{self, DbError, Pool, audit, form_tokens, users, users::User};
 use crate::domain::{AuditAction, ClientInfo, Email};
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
@@ -54,6 +55,11 @@ pub async fn sign_in(
                 ErrorCode::InvalidCredentials => Refusal::WrongCredentials,
                 _ => return Err(e),
             };
+            // Refused by a limit: counted (the 429 in the request metrics), not
+            // written, or a flood would grow the log without bound.
+            if refusal == Refusal::RateLimited {
+                return Ok(SignIn::Refused(refusal));
+            }
             (
                 SignIn::Refused(refusal),
                 AuditAction::AdminLoginFailed,
@@ -112,4 +118,17 @@ pub async fn check_operator(pool: &Pool, user_id: String) -> Result<OperatorChec
         }
         Some(user) => OperatorCheck::Allowed(Box::new(user)),
     })
+}
+
+/// Spends a login form token; false when it was spent already (a replayed form).
+pub async fn spend_form_token(
+    pool: &Pool,
+    token: &str,
+    expires_at: chrono::NaiveDateTime,
+) -> Result<bool, DbError> {
+    let hash = tokens::hash_secret(token);
+    db::run(pool, move |conn| {
+        Ok(form_tokens::spend(conn, &hash, expires_at)?)
+    })
+    .await
 }

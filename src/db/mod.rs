@@ -4,6 +4,7 @@ pub mod audit;
 mod cached_update;
 mod connection;
 mod error;
+pub(crate) mod form_tokens;
 pub mod identities;
 pub mod migrations;
 mod observer;

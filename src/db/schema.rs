@@ -84,6 +84,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    spent_form_tokens (token_hash) {
+        token_hash -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     accounts (provider, subject) {
         provider -> Text,
         subject -> Text,
@@ -134,5 +141,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     spent_refresh_tokens,
     accounts,
     social_sign_ins,
-    email_verification_tokens
+    email_verification_tokens,
+    spent_form_tokens
 );

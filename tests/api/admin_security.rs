@@ -9,7 +9,145 @@ crate::on_both_backends!(
     anonymous_visitors_store_nothing_and_sign_in_starts_a_recorded_session,
     forms_without_any_token_are_403,
     control_characters_in_addresses_are_400,
+    a_login_form_works_once,
+    sign_ins_refused_by_a_limit_are_not_written_one_by_one,
+    a_second_sign_in_gets_a_new_form_token,
 );
+
+/// The `name=value` of the cookie `name` a response sets.
+fn set_cookie(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .map(|c| c.split(';').next().unwrap().to_owned())
+        .unwrap_or_else(|| panic!("no {name} cookie"))
+}
+
+async fn a_login_form_works_once(app: TestApp) {
+    app.create_operator().await;
+    let browser = client();
+    let token = token_on(&app, &browser, "/admin/login").await;
+    let post = |password: &'static str| {
+        browser
+            .post(app.url("/admin/login"))
+            .form(&[
+                ("email", OPERATOR),
+                ("password", password),
+                ("csrf_token", token.as_str()),
+            ])
+            .send()
+    };
+    // The first use is answered (a wrong password: the form again, with a new token).
+    let first = post("wrong password").await.unwrap();
+    assert_eq!(first.status(), 401);
+    // The same form again, even with the right password, is a replay: 403.
+    let replayed = post(OPERATOR_PASSWORD).await.unwrap();
+    assert_eq!(replayed.status(), 403);
+    // The form the answer carried works.
+    let fresh = csrf_of(&first.text().await.unwrap());
+    let signed_in = browser
+        .post(app.url("/admin/login"))
+        .form(&[
+            ("email", OPERATOR),
+            ("password", OPERATOR_PASSWORD),
+            ("csrf_token", fresh.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 303);
+}
+
+async fn sign_ins_refused_by_a_limit_are_not_written_one_by_one(app: TestApp) {
+    app.create_operator().await;
+    let failed_rows = || async {
+        app.with_db(|conn| {
+            sekisho::db::audit::list(conn, None, 1000)
+                .unwrap()
+                .into_iter()
+                .filter(|e| e.action == "admin.login_failed")
+                .count()
+        })
+        .await
+    };
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        let (_, response) = app.admin_login(OPERATOR, "wrong password").await;
+        statuses.push(response.status().as_u16());
+    }
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert!(refused >= 5, "{statuses:?}");
+    // Only the attempts that reached the password check are in the log.
+    assert_eq!(
+        failed_rows().await,
+        statuses.len() - refused,
+        "{statuses:?}"
+    );
+}
+
+async fn a_second_sign_in_gets_a_new_form_token(app: TestApp) {
+    app.create_operator().await;
+    // A browser managed by hand, so that one request can carry both cookies.
+    let raw = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let sign_in = |session: Option<String>| {
+        let raw = raw.clone();
+        let app_url = app.url("/admin/login");
+        async move {
+            let form = raw.get(&app_url).send().await.unwrap();
+            let login_cookie = set_cookie(&form, "sekisho_admin_login");
+            let token = csrf_of(&form.text().await.unwrap());
+            let cookies = match session {
+                Some(session) => format!("{login_cookie}; {session}"),
+                None => login_cookie,
+            };
+            let response = raw
+                .post(&app_url)
+                .header("cookie", cookies)
+                .form(&[
+                    ("email", OPERATOR),
+                    ("password", OPERATOR_PASSWORD),
+                    ("csrf_token", token.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 303);
+            set_cookie(&response, "sekisho_admin")
+        }
+    };
+    let page_token = |session: String| {
+        let raw = raw.clone();
+        let url = app.url("/admin");
+        async move {
+            let page = raw.get(url).header("cookie", session).send().await.unwrap();
+            csrf_of(&page.text().await.unwrap())
+        }
+    };
+    let first_session = sign_in(None).await;
+    let before = page_token(first_session.clone()).await;
+    // Signing in again over the live session: a new session key and a new token.
+    let second_session = sign_in(Some(first_session)).await;
+    let after = page_token(second_session.clone()).await;
+    assert_ne!(before, after);
+    let stale = raw
+        .post(app.url("/admin/logout"))
+        .header("cookie", second_session)
+        .form(&[("csrf_token", before.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        stale.status(),
+        403,
+        "the token from before the sign-in is dead"
+    );
+}
 
 /// The hidden csrf_token of a panel page, as `browser` sees it.
 async fn token_on(app: &TestApp, browser: &reqwest::Client, path: &str) -> String {

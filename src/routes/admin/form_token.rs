@@ -20,6 +20,16 @@ pub fn token(session: &Session) -> Result<String, AdminError> {
     Ok(fresh)
 }
 
+/// A new token for the session, whatever it held: at sign-in, so that no token from
+/// before the sign-in (another operator's, on a shared browser) works after it.
+pub fn renew(session: &Session) -> Result<String, AdminError> {
+    let fresh = tokens::new_secret();
+    session
+        .insert(KEY, &fresh)
+        .map_err(|e| AdminError::internal(e.to_string()))?;
+    Ok(fresh)
+}
+
 /// 403 unless `submitted` is the session's token.
 pub fn verify(session: &Session, submitted: Option<&str>) -> Result<(), AdminError> {
     let expected = session.get::<String>(KEY).ok().flatten();

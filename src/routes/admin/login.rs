@@ -95,7 +95,10 @@ pub async fn submit(
     session: Session,
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, AdminError> {
-    login_form_token::verify(&req, &state.settings, form.csrf_token.as_deref())?;
+    let checked = login_form_token::verify(&req, &state.settings, form.csrf_token.as_deref())?;
+    if !sign_in::spend_form_token(&state.pool, &checked.token, checked.expires_at).await? {
+        return Err(AdminError::CsrfFailed);
+    }
     let raw_email = form.email.clone().unwrap_or_default();
     let client = ClientInfo::from_request(&req, &state.proxies);
     let t = Text::of(&req);
@@ -133,8 +136,9 @@ pub async fn submit(
         .insert(CLIENT_IP_KEY, client.ip_text())
         .and_then(|()| session.insert(USER_AGENT_KEY, client.user_agent.clone()));
     recorded.map_err(|e| AdminError::internal(e.to_string()))?;
-    // The session's own form token is made now: never the login form's.
-    form_token::token(&session)?;
+    // The session's own form token is made now: never the login form's, nor one from
+    // before this sign-in.
+    form_token::renew(&session)?;
     flash(
         &session,
         "success",

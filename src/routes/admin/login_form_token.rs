@@ -1,7 +1,9 @@
 //! The login form's CSRF token, for visitors who have no panel session yet: a random
 //! token in the form and, signed with a key derived from SECRET_KEY and good for one
-//! hour, in a cookie of its own (double submit). Nothing is stored for an anonymous
-//! visitor; the panel session (and its own form token) starts at sign-in.
+//! hour, in a cookie of its own (double submit). Each token works once: a used one's
+//! hash is kept until its hour is over (`admin::sign_in::spend_form_token`). Nothing
+//! else is stored for an anonymous visitor; the panel session (and its own form token)
+//! starts at sign-in.
 
 use actix_web::HttpRequest;
 use actix_web::cookie::time::Duration as CookieDuration;
@@ -55,12 +57,20 @@ pub fn spent(settings: &Settings) -> Cookie<'static> {
     cookie(settings, String::new(), 0)
 }
 
+/// A login form token that checked out: the caller spends it (it works once).
+#[derive(Debug)]
+pub struct CheckedToken {
+    pub token: String,
+    /// When the token would have expired anyway (UTC).
+    pub expires_at: chrono::NaiveDateTime,
+}
+
 /// 403 unless `submitted` is the token of this browser's unexpired, untampered cookie.
 pub fn verify(
     req: &HttpRequest,
     settings: &Settings,
     submitted: Option<&str>,
-) -> Result<(), AdminError> {
+) -> Result<CheckedToken, AdminError> {
     let cookie = req.cookie(COOKIE).ok_or(AdminError::CsrfFailed)?;
     let mut parts = cookie.value().splitn(3, '.');
     let (Some(token), Some(expires), Some(claimed), Some(submitted)) =
@@ -74,13 +84,19 @@ pub fn verify(
     mac.update(format!("{token}.{expires}").as_bytes());
     let genuine = mac.verify_slice(&claimed).is_ok();
     let fresh = expires > chrono::Utc::now().timestamp();
-    if genuine
-        && fresh
-        && super::form_token::constant_time_eq(token.as_bytes(), submitted.as_bytes())
-    {
-        Ok(())
-    } else {
-        Err(AdminError::CsrfFailed)
+    let expires_at = chrono::DateTime::from_timestamp(expires, 0).map(|t| t.naive_utc());
+    match expires_at {
+        Some(expires_at)
+            if genuine
+                && fresh
+                && super::form_token::constant_time_eq(token.as_bytes(), submitted.as_bytes()) =>
+        {
+            Ok(CheckedToken {
+                token: token.to_owned(),
+                expires_at,
+            })
+        }
+        _ => Err(AdminError::CsrfFailed),
     }
 }
 
