@@ -220,27 +220,35 @@ fn spawn_housekeeping(pool: crate::db::Pool) {
         let mut every_hour = tokio::time::interval_at(tokio::time::Instant::now() + hour, hour);
         loop {
             every_hour.tick().await;
-            match crate::db::run(&pool, |conn| -> Result<_, crate::db::DbError> {
-                use crate::db::{form_tokens, sessions, social_sign_ins, verification_tokens};
-                let now = crate::db::now();
-                Ok(sessions::purge_stale(conn, now)?
-                    + form_tokens::purge_expired(conn, now)?
-                    + social_sign_ins::purge_expired(conn, now)?
-                    + verification_tokens::purge_expired(conn, now)?)
-            })
-            .await
-            {
-                Ok(0) => {}
-                Ok(n) => log::info!("housekeeping: removed {n} stale rows"),
-                Err(e) => log::warn!("housekeeping failed: {e}"),
-            }
-            match crate::admin::users::lift_ended_bans(&pool).await {
-                Ok(0) => {}
-                Ok(n) => log::info!("housekeeping: {n} bans ended"),
-                Err(e) => log::warn!("housekeeping could not end bans: {e}"),
-            }
+            housekeeping_pass(&pool).await;
         }
     });
+}
+
+/// One round of the hourly housekeeping: rows nobody can use any more, and bans
+/// whose end has passed. Failures are logged; the next round tries again.
+pub async fn housekeeping_pass(pool: &crate::db::Pool) {
+    match crate::db::run(pool, |conn| -> Result<_, crate::db::DbError> {
+        use crate::db::{form_tokens, sessions, social_sign_ins, throttles, verification_tokens};
+        let now = crate::db::now();
+        let windows_start = now - crate::limits::throttle::LONGEST_WINDOW;
+        Ok(sessions::purge_stale(conn, now)?
+            + throttles::purge_ended(conn, windows_start, now)?
+            + form_tokens::purge_expired(conn, now)?
+            + social_sign_ins::purge_expired(conn, now)?
+            + verification_tokens::purge_expired(conn, now)?)
+    })
+    .await
+    {
+        Ok(0) => {}
+        Ok(n) => log::info!("housekeeping: removed {n} stale rows"),
+        Err(e) => log::warn!("housekeeping failed: {e}"),
+    }
+    match crate::admin::users::lift_ended_bans(pool).await {
+        Ok(0) => {}
+        Ok(n) => log::info!("housekeeping: {n} bans ended"),
+        Err(e) => log::warn!("housekeeping could not end bans: {e}"),
+    }
 }
 
 /// The machine's cores: the default number of workers and of hashing threads.

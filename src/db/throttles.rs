@@ -131,3 +131,18 @@ pub fn clear_prefix(conn: &mut DbConnection, prefix: &str) -> QueryResult<()> {
         .execute_on(conn)
         .map(drop)
 }
+
+/// Housekeeping: rows whose window began before `window_start` (no window is longer)
+/// and that block nothing any more.
+pub fn purge_ended(
+    conn: &mut DbConnection,
+    window_start: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::delete(
+        t::table
+            .filter(t::window_started_at.lt(window_start))
+            .filter(t::blocked_until.is_null().or(t::blocked_until.lt(now))),
+    )
+    .execute_on(conn)
+}

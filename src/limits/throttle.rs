@@ -61,6 +61,10 @@ impl Action {
     }
 }
 
+/// No window of any limit is longer: a throttle row whose window began before that
+/// (and that blocks nothing) counts for nothing and is purged.
+pub const LONGEST_WINDOW: TimeDelta = TimeDelta::hours(1);
+
 /// Wrong passwords for one account from one client IP: the fifth within 15 minutes
 /// blocks that client, and only it, for the rest of the window.
 const LOGIN_PER_CLIENT: Policy = Policy {
@@ -360,6 +364,34 @@ pub(super) fn rate_limited(retry_after: u64) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_window_is_longer_than_the_purge_keeps() {
+        let actions = [
+            Action::Login,
+            Action::Signup,
+            Action::ForgotPassword,
+            Action::ResetPassword,
+            Action::VerificationMail,
+            Action::VerifyEmail,
+            Action::SocialSignIn,
+            Action::ConfirmPassword,
+        ];
+        let policies = [
+            LOGIN_PER_CLIENT,
+            LOGIN_PER_ACCOUNT,
+            SIGNUP_PER_ADDRESS,
+            MAIL_PER_ADDRESS,
+            CONFIRM_PER_SESSION,
+        ];
+        let windows = actions
+            .iter()
+            .map(|a| a.per_ip().1)
+            .chain(policies.iter().map(|p| p.window));
+        for window in windows {
+            assert!(window <= LONGEST_WINDOW, "{window}");
+        }
+    }
 
     #[test]
     fn the_delay_grows_from_the_tenth_failure_and_stops_at_five_seconds() {

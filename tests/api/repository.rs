@@ -14,7 +14,60 @@ crate::on_both_backends!(
     audit_log_pages_newest_first,
     migrations_are_idempotent,
     housekeeping_removes_only_unusable_rows,
+    housekeeping_purges_ended_rate_limit_windows,
 );
+
+/// A throttle row whose window began `started` ago, blocked until `blocked` from now.
+fn throttle_row(
+    conn: &mut DbConnection,
+    key: &str,
+    started: TimeDelta,
+    blocked: Option<TimeDelta>,
+) {
+    use diesel::prelude::*;
+    use sekisho::db::schema::auth_throttles as t;
+    let now = db::now();
+    diesel::insert_into(t::table)
+        .values((
+            t::key.eq(key),
+            t::attempts.eq(3_i64),
+            t::window_started_at.eq(now - started),
+            t::blocked_until.eq(blocked.map(|b| now + b)),
+        ))
+        .execute_on(conn)
+        .unwrap();
+}
+
+async fn housekeeping_purges_ended_rate_limit_windows(app: TestApp) {
+    app.with_db(|conn| {
+        throttle_row(conn, "ended", TimeDelta::hours(2), None);
+        throttle_row(
+            conn,
+            "ended-block",
+            TimeDelta::hours(2),
+            Some(TimeDelta::minutes(-1)),
+        );
+        throttle_row(
+            conn,
+            "still-blocking",
+            TimeDelta::hours(2),
+            Some(TimeDelta::minutes(5)),
+        );
+        throttle_row(conn, "current", TimeDelta::minutes(10), None);
+    })
+    .await;
+    sekisho::startup::housekeeping_pass(&app.pool).await;
+    let left = app
+        .with_db(|conn| {
+            use diesel::prelude::*;
+            use sekisho::db::schema::auth_throttles as t;
+            let mut keys: Vec<String> = t::table.select(t::key).load_on(conn).unwrap();
+            keys.sort();
+            keys
+        })
+        .await;
+    assert_eq!(left, ["current", "still-blocking"]);
+}
 
 fn new_session(
     conn: &mut DbConnection,

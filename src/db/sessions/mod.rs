@@ -93,19 +93,13 @@ pub(super) fn counted(conn: &mut DbConnection, revoked: usize) -> usize {
 }
 
 /// Housekeeping: expired panel sessions that never signed in (versions before the
-/// signed login-form cookie made one per visit to the login page), and finished
-/// rate-limit windows. Signed-in sessions
+/// signed login-form cookie made one per visit to the login page). Signed-in sessions
 /// are kept after they end: users and operators see them in their history.
 pub fn purge_stale(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
-    use crate::db::schema::auth_throttles as t;
-    let anonymous = diesel::delete(
+    diesel::delete(
         sessions::table
             .filter(sessions::user_id.is_null())
             .filter(sessions::expires_at.lt(now)),
     )
-    .execute_on(conn)?;
-    let day_ago = now - chrono::TimeDelta::days(1);
-    let throttles =
-        diesel::delete(t::table.filter(t::window_started_at.lt(day_ago))).execute_on(conn)?;
-    Ok(anonymous + throttles)
+    .execute_on(conn)
 }
