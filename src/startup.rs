@@ -146,6 +146,10 @@ impl Application {
         if let Some(workers) = settings.server.workers {
             server = server.workers(workers);
         }
+        // After an answer to an unfinished body, the socket lingers this long for the
+        // client to read it before it is shut (actix's default is a second), so that
+        // such a socket is gone within BODY_TIMEOUT_SECONDS + 1 s.
+        server = server.client_disconnect_timeout(std::time::Duration::from_millis(500));
         // Database work is all the blocking pool does (argon2 has its own threads),
         // and a thread without a pooled connection only waits for one: threads beyond
         // the pool's size add context switches and lock contention, not throughput

@@ -2,14 +2,28 @@
 //! time to read the headers, not the body: a client announcing 100 bytes and sending
 //! 9 held a connection for minutes. Past the deadline, reading the body fails with a
 //! timeout, which the JSON extractor answers as 408 REQUEST_TIMEOUT.
+//!
+//! And a body that was not read to its end (the deadline passed, or the route reads
+//! no body) closes the connection after the answer. actix-http closes such a
+//! connection only while the request's payload is still held when the answer goes
+//! out; a payload already dropped, if chunked, is drained instead, with no deadline,
+//! so an unfinished chunked body held its socket forever. The payload is therefore
+//! kept alive by the response's body until the answer is written.
 
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use std::time::Duration;
 
-use actix_web::body::MessageBody;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
+use actix_web::http::ConnectionType;
 use actix_web::http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
 use actix_web::middleware::Next;
+use actix_web::web::Bytes;
 use actix_web::{HttpMessage, web};
 use futures_util::StreamExt;
 
@@ -30,7 +44,7 @@ pub fn is_late_body(error: &PayloadError) -> bool {
 pub async fn body_deadline(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+) -> Result<ServiceResponse<HoldingPayload>, actix_web::Error> {
     // Most requests (GET /me, …) carry no body: nothing to time, nothing to wrap. An
     // HTTP/1 body is announced by one of these headers; HTTP/2 need not announce it.
     let has_body = req.version() >= actix_web::http::Version::HTTP_2
@@ -41,25 +55,71 @@ pub async fn body_deadline(
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.trim() != "0");
     if !has_body {
-        return next.call(req).await;
+        return Ok(next.call(req).await?.map_body(|_, body| HoldingPayload {
+            body: BoxBody::new(body),
+            _payload: None,
+        }));
     }
     let limit = req
         .app_data::<web::Data<AppState>>()
         .map(|state| state.settings.server.body_timeout)
         .unwrap_or(Duration::from_secs(5));
     let deadline = tokio::time::Instant::now() + limit;
-    let body = req.take_payload();
+    let body = Rc::new(RefCell::new(req.take_payload()));
+    let read_to_end = Rc::new(Cell::new(false));
+    let (reader, seen_end) = (body.clone(), read_to_end.clone());
     // Chunks pass through until the deadline; then one timeout error ends the stream.
-    let timed = futures_util::stream::unfold(Some(body), move |body| async move {
-        let mut body = body?;
-        match tokio::time::timeout_at(deadline, body.next()).await {
-            Ok(Some(chunk)) => Some((chunk, Some(body))),
-            Ok(None) => None,
-            Err(_) => Some((Err(late()), None)),
+    let timed = futures_util::stream::unfold(Some(reader), move |reader| {
+        let seen_end = seen_end.clone();
+        async move {
+            let reader = reader?;
+            // Borrowed for each poll only: the response's copy never borrows it.
+            let chunk = futures_util::future::poll_fn(|cx| reader.borrow_mut().poll_next_unpin(cx));
+            let next = tokio::time::timeout_at(deadline, chunk).await;
+            match next {
+                Ok(Some(chunk)) => Some((chunk, Some(reader))),
+                Ok(None) => {
+                    seen_end.set(true);
+                    None
+                }
+                Err(_) => Some((Err(late()), None)),
+            }
         }
     });
     let timed: std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<_, PayloadError>>>> =
         Box::pin(timed);
     req.set_payload(Payload::from(timed));
-    next.call(req).await
+    let mut res = next.call(req).await?;
+    let unread = !read_to_end.get();
+    if unread {
+        res.response_mut()
+            .head_mut()
+            .set_connection_type(ConnectionType::Close);
+    }
+    Ok(res.map_body(|_, answer| HoldingPayload {
+        body: BoxBody::new(answer),
+        _payload: unread.then_some(body),
+    }))
+}
+
+/// A response body that holds the request's unread payload until it is written (see
+/// the top): actix-http decides between closing and draining when the answer ends.
+pub struct HoldingPayload {
+    body: BoxBody,
+    _payload: Option<Rc<RefCell<Payload>>>,
+}
+
+impl MessageBody for HoldingPayload {
+    type Error = Box<dyn std::error::Error>;
+
+    fn size(&self) -> BodySize {
+        self.body.size()
+    }
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
+        Pin::new(&mut self.body).poll_next(cx)
+    }
 }

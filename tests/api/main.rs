@@ -30,5 +30,6 @@ mod schema;
 mod session_check;
 mod sessions;
 mod social;
+mod sockets;
 mod standalone;
 mod withdraw;

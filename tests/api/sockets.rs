@@ -1,0 +1,71 @@
+//! Connections end: a request whose chunked body never finishes is answered and its
+//! socket closed within BODY_TIMEOUT_SECONDS + 1 s, on a route that reads the body and
+//! on one that reads none.
+
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::helpers::{Backend, TestApp, TestDb};
+
+/// A request that announces a chunked body, sends one chunk and then nothing.
+fn unfinished(method: &str, path: &str) -> String {
+    format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+         Transfer-Encoding: chunked\r\n\r\n5\r\n{{\"a\":\r\n"
+    )
+}
+
+/// Reads until the server closes the socket; the answer and how long that took, or
+/// None if it was still open after `limit`.
+async fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> Option<(String, Duration)> {
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let closed = tokio::time::timeout(limit, async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    closed.ok().map(|()| {
+        (
+            String::from_utf8_lossy(&answer).into_owned(),
+            started.elapsed(),
+        )
+    })
+}
+
+async fn app_with_one_second_bodies() -> TestApp {
+    let db = TestDb::create(Backend::Sqlite).await.unwrap();
+    TestApp::spawn_on(db, &[("BODY_TIMEOUT_SECONDS", "1")]).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unfinished_chunked_body_is_answered_and_its_socket_closed() {
+    let app = app_with_one_second_bodies().await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    for (method, path, status) in [
+        ("POST", "/api/v1/auth/login", "HTTP/1.1 408"),
+        ("GET", "/api/health", "HTTP/1.1 200"),
+        ("POST", "/api/v1/auth/logout", "HTTP/1.1 200"),
+    ] {
+        let mut stream = TcpStream::connect(&address).await.unwrap();
+        stream
+            .write_all(unfinished(method, path).as_bytes())
+            .await
+            .unwrap();
+        let (answer, took) = read_until_closed(&mut stream, Duration::from_secs(10))
+            .await
+            .unwrap_or_else(|| panic!("{method} {path}: the socket was still open after 10 s"));
+        assert!(answer.starts_with(status), "{method} {path}: {answer}");
+        assert!(
+            took <= Duration::from_secs(2),
+            "{method} {path}: closed after {took:?}"
+        );
+    }
+}
