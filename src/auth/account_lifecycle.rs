@@ -4,7 +4,7 @@ use super::session_lifecycle::{self, BrowserSession};
 use super::{credentials, email_verification};
 use crate::db::{self, audit, reset_tokens, sessions, users, users::User};
 use crate::domain::ClientInfo;
-use crate::domain::{AuditAction, Email, Password, Role};
+use crate::domain::{AuditAction, Email, Password};
 use crate::error::{ApiError, ErrorCode};
 use crate::i18n::Lang;
 use crate::limits::throttle::Action;
@@ -42,20 +42,9 @@ pub async fn sign_up(
     let hash = state.hasher.hash(account.password.expose()).await?;
     let now = db::now();
     let user = User {
-        id: uuid::Uuid::new_v4().to_string(),
-        email: account.email.as_str().to_owned(),
         name: account.name,
         password_hash: Some(hash),
-        email_verified: false,
-        image: None,
-        role: Role::User.as_str().to_owned(),
-        disabled_at: None,
-        deleted_at: None,
-        created_at: now,
-        updated_at: now,
-        disabled_until: None,
-        disabled_reason: None,
-        disabled_note: None,
+        ..User::new_member(&account.email, now)
     };
     let row = user.clone();
     db::run(&state.pool, move |conn| -> Result<_, ApiError> {

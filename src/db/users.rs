@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::users;
 use super::{DbConnection, RunOn, columns, like_pattern};
-use crate::domain::{BanReason, Role};
+use crate::domain::{BanReason, Email, Role};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
@@ -31,6 +31,27 @@ pub struct User {
 }
 
 impl User {
+    /// A new member with `email`: role user, unverified, no password, name or picture,
+    /// not disabled; callers fill in what they know.
+    pub fn new_member(email: &Email, now: NaiveDateTime) -> Self {
+        Self {
+            id: uuid::Uuid::new_v4().to_string(),
+            email: email.as_str().to_owned(),
+            name: None,
+            password_hash: None,
+            email_verified: false,
+            image: None,
+            role: Role::User.as_str().to_owned(),
+            disabled_at: None,
+            deleted_at: None,
+            created_at: now,
+            updated_at: now,
+            disabled_until: None,
+            disabled_reason: None,
+            disabled_note: None,
+        }
+    }
+
     /// Disabled now: a ban whose end has passed is lifted by itself.
     pub fn is_disabled_at(&self, now: NaiveDateTime) -> bool {
         self.disabled_at.is_some() && self.disabled_until.is_none_or(|until| until > now)

@@ -6,7 +6,7 @@
 use chrono::NaiveDateTime;
 
 use crate::db::{self, DbConnection, identities, users, users::User};
-use crate::domain::{Email, Role};
+use crate::domain::Email;
 use crate::error::{ApiError, ErrorCode};
 use crate::oidc::provider::Identity;
 
@@ -96,20 +96,10 @@ fn first_sign_in(
         return Ok((existing, Outcome::Linked));
     }
     let user = User {
-        id: uuid::Uuid::new_v4().to_string(),
-        email: email.as_str().to_owned(),
         name: identity.name.clone().filter(|n| !n.trim().is_empty()),
-        password_hash: None,
         email_verified: identity.email_verified,
         image: identity.picture.clone(),
-        role: Role::User.as_str().to_owned(),
-        disabled_at: None,
-        deleted_at: None,
-        created_at: now,
-        updated_at: now,
-        disabled_until: None,
-        disabled_reason: None,
-        disabled_note: None,
+        ..User::new_member(&email, now)
     };
     users::insert(conn, &users::NewUser::from(&user))?;
     attach(conn, provider, identity, &user, now)?;

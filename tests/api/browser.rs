@@ -147,20 +147,7 @@ async fn an_operator_revokes_a_session_by_clicking() {
                 .ends_with("/admin/login")
         );
         save_screenshot(&browser, &format!("admin-login-{backend:?}")).await;
-        b.find(Locator::Css("input[name=email]"))
-            .await
-            .unwrap()
-            .send_keys(crate::helpers::OPERATOR)
-            .await
-            .unwrap();
-        b.find(Locator::Css("input[name=password]"))
-            .await
-            .unwrap()
-            .send_keys(crate::helpers::OPERATOR_PASSWORD)
-            .await
-            .unwrap();
-        click(b, Locator::Css("button.primary")).await;
-        b.wait().for_element(Locator::Css(".tiles")).await.unwrap();
+        sign_in_as_operator(b).await;
         save_screenshot(&browser, &format!("admin-dashboard-{backend:?}")).await;
 
         click(b, Locator::LinkText("Users")).await;
@@ -217,6 +204,25 @@ async fn an_operator_revokes_a_session_by_clicking() {
         assert!(heading.starts_with("customer@example.com"), "{heading}");
         browser.close().await;
     }
+}
+
+/// Fills the panel's sign-in form (open in `b`) as the operator and waits for the
+/// dashboard.
+async fn sign_in_as_operator(b: &fantoccini::Client) {
+    b.find(Locator::Css("input[name=email]"))
+        .await
+        .unwrap()
+        .send_keys(crate::helpers::OPERATOR)
+        .await
+        .unwrap();
+    b.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys(crate::helpers::OPERATOR_PASSWORD)
+        .await
+        .unwrap();
+    click(b, Locator::Css("button.primary")).await;
+    b.wait().for_element(Locator::Css(".tiles")).await.unwrap();
 }
 
 /// Clicks the element `locator` finds now.
@@ -329,20 +335,7 @@ async fn an_operator_works_the_panel_in_japanese() {
             .for_element(Locator::Css("html[lang=ja]"))
             .await
             .unwrap();
-        b.find(Locator::Css("input[name=email]"))
-            .await
-            .unwrap()
-            .send_keys(crate::helpers::OPERATOR)
-            .await
-            .unwrap();
-        b.find(Locator::Css("input[name=password]"))
-            .await
-            .unwrap()
-            .send_keys(crate::helpers::OPERATOR_PASSWORD)
-            .await
-            .unwrap();
-        click(b, Locator::Css("button.primary")).await;
-        b.wait().for_element(Locator::Css(".tiles")).await.unwrap();
+        sign_in_as_operator(b).await;
 
         // A new user, invited by mail.
         click(b, Locator::LinkText("ユーザー")).await;
