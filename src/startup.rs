@@ -99,7 +99,10 @@ impl Application {
                 .map_err(StartupError::Hasher)?,
             jwt: JwtKeys::new(&settings.secret_key),
             mailer: Mailer::from_settings(&settings)?,
-            throttle: Arc::new(Throttle::new(settings.accounts.rate_limit_enabled)),
+            throttle: Arc::new(Throttle::new(
+                settings.accounts.rate_limit_enabled,
+                settings.accounts.ipv6_prefix_length,
+            )),
             proxies: TrustedProxies::new(settings.server.trusted_proxies.clone()),
             social: crate::oidc::SocialProviders::start(&settings, port)?,
             settings: settings.clone(),

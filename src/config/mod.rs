@@ -122,6 +122,9 @@ pub struct AccountSettings {
     pub require_email_verification: bool,
     /// RATE_LIMIT_ENABLED: off only for benchmarks of the login path.
     pub rate_limit_enabled: bool,
+    /// IPV6_PREFIX_LENGTH: IPv6 clients count against the limits by this network
+    /// (default /64, one subscriber's usual allocation).
+    pub ipv6_prefix_length: u8,
 }
 
 /// The front-end: where links in mails point, and which origins may call the API.
@@ -317,6 +320,12 @@ impl AccountSettings {
                 false,
             )?,
             rate_limit_enabled: parse_bool("RATE_LIMIT_ENABLED", get("RATE_LIMIT_ENABLED"), true)?,
+            ipv6_prefix_length: parse_number(
+                "IPV6_PREFIX_LENGTH",
+                get("IPV6_PREFIX_LENGTH"),
+                64,
+                32..=128,
+            )?,
         })
     }
 }

@@ -118,9 +118,9 @@ fn login_account_key(email: &str) -> String {
     format!("login:{email}")
 }
 
-fn login_client_key(email: &str, ip: Option<IpAddr>) -> String {
+fn login_client_key(email: &str, ip: Option<IpAddr>, ipv6_prefix: u8) -> String {
     match ip {
-        Some(ip) => format!("login:{email}:{ip}"),
+        Some(ip) => format!("login:{email}:{}", limit_subject(ip, ipv6_prefix)),
         None => format!("login:{email}:unknown"),
     }
 }
@@ -144,13 +144,30 @@ impl LoginGate {
 /// The limits of one server; `RATE_LIMIT_ENABLED=false` turns them off (benchmarks).
 pub struct Throttle {
     enabled: bool,
+    ipv6_prefix: u8,
     per_ip: IpLimiter,
 }
 
+/// The address limits count against: an IPv4 address itself, an IPv6 address's
+/// network of `ipv6_prefix` bits (one subscriber usually holds a whole /64, so a
+/// fresh address per attempt would otherwise be a fresh budget), an IPv4-mapped IPv6
+/// address as the IPv4 address it is.
+pub fn limit_subject(ip: IpAddr, ipv6_prefix: u8) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => ipnet::Ipv6Net::new(v6, ipv6_prefix.min(128))
+                .map_or(ip, |net| IpAddr::V6(net.network())),
+        },
+    }
+}
+
 impl Throttle {
-    pub fn new(enabled: bool) -> Self {
+    pub fn new(enabled: bool, ipv6_prefix: u8) -> Self {
         Self {
             enabled,
+            ipv6_prefix,
             per_ip: IpLimiter::default(),
         }
     }
@@ -166,14 +183,17 @@ impl Throttle {
             return Ok(());
         };
         let (max, window) = action.per_ip();
-        self.per_ip.count(pool, action, ip, max, window).await
+        let subject = limit_subject(ip, self.ipv6_prefix);
+        self.per_ip.count(pool, action, subject, max, window).await
     }
 
     /// 429 when this instance already knows `ip` to be out of `action`'s budget, without
     /// touching the database (for answers that must not wait for it).
     pub fn refuse_known_block(&self, action: Action, ip: Option<IpAddr>) -> Result<(), ApiError> {
         match (ip, self.enabled) {
-            (Some(ip), true) => self.per_ip.refuse_known_block(action, ip),
+            (Some(ip), true) => self
+                .per_ip
+                .refuse_known_block(action, limit_subject(ip, self.ipv6_prefix)),
             _ => Ok(()),
         }
     }
@@ -182,6 +202,7 @@ impl Throttle {
     pub fn accounts(&self) -> AccountLimits {
         AccountLimits {
             enabled: self.enabled,
+            ipv6_prefix: self.ipv6_prefix,
         }
     }
 }
@@ -197,6 +218,7 @@ pub enum MailKind {
 #[derive(Debug, Clone, Copy)]
 pub struct AccountLimits {
     enabled: bool,
+    ipv6_prefix: u8,
 }
 
 impl AccountLimits {
@@ -250,7 +272,12 @@ impl AccountLimits {
             return Ok(LoginGate::default());
         }
         let email = email.as_str();
-        let client = refuse_if_blocked(conn, &login_client_key(email, ip), LOGIN_PER_CLIENT, now)?;
+        let client = refuse_if_blocked(
+            conn,
+            &login_client_key(email, ip, self.ipv6_prefix),
+            LOGIN_PER_CLIENT,
+            now,
+        )?;
         let account = throttles::status(
             conn,
             &login_account_key(email),
@@ -277,7 +304,12 @@ impl AccountLimits {
     ) -> Result<(), ApiError> {
         if self.enabled {
             let email = email.as_str();
-            throttles::record_attempt(conn, &login_client_key(email, ip), LOGIN_PER_CLIENT, now)?;
+            throttles::record_attempt(
+                conn,
+                &login_client_key(email, ip, self.ipv6_prefix),
+                LOGIN_PER_CLIENT,
+                now,
+            )?;
             throttles::record_attempt(conn, &login_account_key(email), LOGIN_PER_ACCOUNT, now)?;
         }
         Ok(())
@@ -293,7 +325,7 @@ impl AccountLimits {
         gate: LoginGate,
     ) -> Result<(), ApiError> {
         if gate.client_failures {
-            throttles::clear(conn, &login_client_key(email, ip))?;
+            throttles::clear(conn, &login_client_key(email, ip, self.ipv6_prefix))?;
         }
         if gate.account_failures {
             throttles::clear(conn, &login_account_key(email))?;
@@ -364,6 +396,41 @@ pub(super) fn rate_limited(retry_after: u64) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv6_clients_count_by_their_network() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        // Two addresses of one /64 are one subject; another /64 is another.
+        assert_eq!(
+            limit_subject(ip("2001:db8:1:2:aaaa::1"), 64),
+            limit_subject(ip("2001:db8:1:2:bbbb:cccc:dddd:eeee"), 64)
+        );
+        assert_eq!(
+            limit_subject(ip("2001:db8:1:2:aaaa::1"), 64),
+            ip("2001:db8:1:2::")
+        );
+        assert_ne!(
+            limit_subject(ip("2001:db8:1:2::1"), 64),
+            limit_subject(ip("2001:db8:1:3::1"), 64)
+        );
+        // Configurable: /128 is the address itself; /48 a whole site.
+        assert_eq!(limit_subject(ip("2001:db8::7"), 128), ip("2001:db8::7"));
+        assert_eq!(
+            limit_subject(ip("2001:db8:1:ffff::7"), 48),
+            ip("2001:db8:1::")
+        );
+        // IPv4, and IPv4 seen through an IPv6 socket, count by the address.
+        assert_eq!(limit_subject(ip("203.0.113.9"), 64), ip("203.0.113.9"));
+        assert_eq!(
+            limit_subject(ip("::ffff:203.0.113.9"), 64),
+            ip("203.0.113.9")
+        );
+        // The login key of one account from one /64 is one key.
+        assert_eq!(
+            login_client_key("a@example.com", Some(ip("2001:db8:1:2::1")), 64),
+            login_client_key("a@example.com", Some(ip("2001:db8:1:2::ffff")), 64)
+        );
+    }
 
     #[test]
     fn no_window_is_longer_than_the_purge_keeps() {

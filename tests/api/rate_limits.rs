@@ -19,7 +19,29 @@ crate::on_both_databases!(
     signups_are_limited_per_ip,
     per_ip_budgets_are_shared_by_every_instance,
     the_switch_turns_limits_off,
+    an_ipv6_network_is_one_client,
 );
+
+/// Each attempt from a fresh address of one /64 (what one subscriber holds): one
+/// client's budget, not a fresh one per address; another /64 keeps its own.
+async fn an_ipv6_network_is_one_client(db: TestDb) {
+    let app = TestApp::spawn_on(db, BEHIND_PROXY).await;
+    app.signup("six@example.com").await;
+    for n in 1..=5 {
+        let response = login_from(
+            &app,
+            &format!("2001:db8:1:2::{n:x}"),
+            "six@example.com",
+            "wrong password",
+        )
+        .await;
+        assert_eq!(response.status(), 401, "attempt {n}");
+    }
+    assert_limited(login_from(&app, "2001:db8:1:2:ffff::9", "six@example.com", PASSWORD).await)
+        .await;
+    let elsewhere = login_from(&app, "2001:db8:1:3::1", "six@example.com", PASSWORD).await;
+    assert_eq!(elsewhere.status(), 200);
+}
 
 const BEHIND_PROXY: &[(&str, &str)] = &[("TRUSTED_PROXIES", "127.0.0.1")];
 const ATTACKER: &str = "203.0.113.66";
