@@ -118,9 +118,11 @@ impl Application {
                 .app_data(app_state.clone())
                 .app_data(middleware::json_config())
                 .app_data(web::PayloadConfig::new(middleware::BODY_LIMIT))
-                // Outermost first in the request's path: log, CORS, envelope, panic guard.
+                // Outermost first in the request's path: the body deadline, metrics, log,
+                // CORS, envelope, panic guard. The body deadline is outermost so that
+                // whatever answers (a CORS refusal, a re-rendered error envelope) still
+                // closes a connection whose body was not read.
                 .wrap(from_fn(middleware::catch_panic))
-                .wrap(from_fn(middleware::body_deadline))
                 .wrap(from_fn(middleware::api_error_envelope))
                 .wrap(cors::layer(
                     app_state.settings.frontend.cors_origins.clone(),
@@ -128,6 +130,7 @@ impl Application {
                 .wrap(from_fn(cors::cors_guard))
                 .wrap(from_fn(middleware::log_requests))
                 .wrap(from_fn(middleware::count_requests))
+                .wrap(from_fn(middleware::body_deadline))
                 .into_utoipa_app()
                 .openapi(routes::api::BaseDocument::openapi())
                 .configure(routes::api::configure)

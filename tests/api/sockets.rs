@@ -1,6 +1,6 @@
 //! Connections end: a request whose chunked body never finishes is answered and its
 //! socket closed within BODY_TIMEOUT_SECONDS + 1 s, on a route that reads the body and
-//! on one that reads none.
+//! on one that reads none, and on answers an outer layer writes.
 
 use std::time::{Duration, Instant};
 
@@ -53,6 +53,8 @@ async fn an_unfinished_chunked_body_is_answered_and_its_socket_closed() {
         ("POST", "/api/v1/auth/login", "HTTP/1.1 408"),
         ("GET", "/api/health", "HTTP/1.1 200"),
         ("POST", "/api/v1/auth/logout", "HTTP/1.1 200"),
+        // Answers that an outer layer writes: an unknown route's envelope.
+        ("POST", "/api/v1/nothing-here", "HTTP/1.1 404"),
     ] {
         let mut stream = TcpStream::connect(&address).await.unwrap();
         stream
