@@ -234,3 +234,37 @@ impl std::error::Error for ApiError {
             .map(|c| c as &(dyn std::error::Error + 'static))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_hashing_queue_is_503_with_retry_after_and_a_stopped_one_500() {
+        let busy = ApiError::from(HasherError::Busy);
+        assert_eq!(busy.code(), ErrorCode::ServiceUnavailable);
+        assert_eq!(busy.retry_after, Some(1));
+        let stopped = ApiError::from(HasherError::Stopped);
+        assert_eq!(stopped.code(), ErrorCode::InternalError);
+    }
+
+    #[test]
+    fn database_errors_are_503_when_unreachable_and_500_otherwise() {
+        let closed = diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::ClosedConnection,
+            Box::new(String::from("gone")),
+        );
+        assert_eq!(
+            ApiError::from(DbError::from(closed)).code(),
+            ErrorCode::ServiceUnavailable
+        );
+        assert_eq!(
+            ApiError::from(DbError::from(diesel::result::Error::NotFound)).code(),
+            ErrorCode::NotFound
+        );
+        assert_eq!(
+            ApiError::from(DbError::Interrupted("panicked".into())).code(),
+            ErrorCode::InternalError
+        );
+    }
+}

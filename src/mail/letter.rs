@@ -30,6 +30,14 @@ struct LetterHtml<'a> {
     closing: &'a str,
 }
 
+/// The wording of a mail in `lang`, of its English and Japanese ones.
+pub fn in_lang<'a>(lang: Lang, en: &'a Wording, ja: &'a Wording) -> &'a Wording {
+    match lang {
+        Lang::En => en,
+        Lang::Ja => ja,
+    }
+}
+
 pub fn compose(
     from: &Mailbox,
     to: &str,

@@ -3,7 +3,7 @@
 use lettre::Message;
 use lettre::message::Mailbox;
 
-use super::letter::{Wording, compose};
+use super::letter::{Wording, compose, in_lang};
 use crate::i18n::Lang;
 
 const EN: Wording = Wording {
@@ -28,9 +28,5 @@ pub fn verification_message(
     lang: Lang,
     link: &str,
 ) -> Result<Message, String> {
-    let wording = match lang {
-        Lang::En => &EN,
-        Lang::Ja => &JA,
-    };
-    compose(from, to, lang, wording, link)
+    compose(from, to, lang, in_lang(lang, &EN, &JA), link)
 }

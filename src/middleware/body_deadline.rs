@@ -17,7 +17,7 @@ use std::time::Duration;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use actix_web::body::{BodySize, BoxBody, MessageBody};
+use actix_web::body::{BodySize, BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
 use actix_web::http::ConnectionType;
@@ -41,10 +41,10 @@ pub fn is_late_body(error: &PayloadError) -> bool {
     matches!(error, PayloadError::Io(e) if e.kind() == std::io::ErrorKind::TimedOut)
 }
 
-pub async fn body_deadline(
+pub async fn body_deadline<B: MessageBody + 'static>(
     mut req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<HoldingPayload>, actix_web::Error> {
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B, HoldingPayload>>, actix_web::Error> {
     // Most requests (GET /me, …) carry no body: nothing to time, nothing to wrap. An
     // HTTP/1 body is announced by one of these headers; HTTP/2 need not announce it.
     let has_body = req.version() >= actix_web::http::Version::HTTP_2
@@ -55,10 +55,8 @@ pub async fn body_deadline(
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.trim() != "0");
     if !has_body {
-        return Ok(next.call(req).await?.map_body(|_, body| HoldingPayload {
-            body: BoxBody::new(body),
-            _payload: None,
-        }));
+        // The body passes as it is: no box on the path of every GET.
+        return Ok(next.call(req).await?.map_into_left_body());
     }
     let limit = req
         .app_data::<web::Data<AppState>>()
@@ -96,10 +94,12 @@ pub async fn body_deadline(
             .head_mut()
             .set_connection_type(ConnectionType::Close);
     }
-    Ok(res.map_body(|_, answer| HoldingPayload {
-        body: BoxBody::new(answer),
-        _payload: unread.then_some(body),
-    }))
+    Ok(res
+        .map_body(|_, answer| HoldingPayload {
+            body: BoxBody::new(answer),
+            _payload: unread.then_some(body),
+        })
+        .map_into_right_body())
 }
 
 /// A response body that holds the request's unread payload until it is written (see

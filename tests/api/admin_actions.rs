@@ -125,6 +125,7 @@ async fn a_ban_needs_a_reason_and_a_future_end(app: TestApp) {
     app.signup("kept@example.com").await;
     let id = app.user_id("kept@example.com").await;
     let yesterday = local_input(chrono::Utc::now() - TimeDelta::days(1));
+    let long_note = "n".repeat(501);
     for (fields, message) in [
         (
             vec![("confirm", "yes"), ("reason", "gossip")],
@@ -143,6 +144,10 @@ async fn a_ban_needs_a_reason_and_a_future_end(app: TestApp) {
             "not a date and time",
         ),
         (vec![("reason", "spam")], "Tick the confirmation box"),
+        (
+            vec![("confirm", "yes"), ("reason", "spam"), ("note", &long_note)],
+            "longer than 500 characters",
+        ),
     ] {
         let response = operator
             .submit(&format!("/admin/users/{id}/disable"), &fields)
@@ -158,6 +163,16 @@ async fn roles_change_and_the_last_operator_stays(app: TestApp) {
     let operator = app.operator().await;
     app.signup("helper@example.com").await;
     let id = app.user_id("helper@example.com").await;
+
+    let unknown_role = operator
+        .submit(
+            &format!("/admin/users/{id}/role"),
+            &[("role", "root"), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(unknown_role.status(), 303);
+    let page = operator.page(&format!("/admin/users/{id}")).await;
+    assert!(page.contains("Choose a role"), "{page}");
 
     let unconfirmed = operator
         .submit(&format!("/admin/users/{id}/role"), &[("role", "admin")])
@@ -258,6 +273,39 @@ async fn an_operator_creates_a_user_who_chooses_a_password(app: TestApp) {
     assert_eq!(bad.status(), 400);
     let bad = bad.text().await.unwrap();
     assert!(bad.contains("Enter a valid email address") && bad.contains("not an address"));
+
+    let long_name = "名".repeat(101);
+    let bad_name = operator
+        .submit(
+            "/admin/users/new",
+            &[
+                ("email", "named@example.com"),
+                ("name", &long_name),
+                ("role", "user"),
+                ("confirm", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(bad_name.status(), 400);
+    assert!(
+        bad_name
+            .text()
+            .await
+            .unwrap()
+            .contains("longer than 100 characters")
+    );
+    let bad_role = operator
+        .submit(
+            "/admin/users/new",
+            &[
+                ("email", "named@example.com"),
+                ("role", "root"),
+                ("confirm", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(bad_role.status(), 400);
+    assert!(bad_role.text().await.unwrap().contains("Choose a role"));
 
     let created = operator
         .submit(

@@ -13,11 +13,7 @@ pub fn token(session: &Session) -> Result<String, AdminError> {
     if let Ok(Some(existing)) = session.get::<String>(KEY) {
         return Ok(existing);
     }
-    let fresh = tokens::new_secret();
-    session
-        .insert(KEY, &fresh)
-        .map_err(|e| AdminError::internal(e.to_string()))?;
-    Ok(fresh)
+    renew(session)
 }
 
 /// A new token for the session, whatever it held: at sign-in, so that no token from
