@@ -39,7 +39,8 @@ pub async fn sign_up(
         return Err(ApiError::new(ErrorCode::EmailTaken));
     }
 
-    let hash = state.hasher.hash(account.password.expose()).await?;
+    let lane = format!("signup:{}", account.email.as_str());
+    let hash = state.hasher.hash(&lane, account.password.expose()).await?;
     let now = db::now();
     let user = User {
         name: account.name,
@@ -80,7 +81,10 @@ pub async fn change_password(
     new: Password,
 ) -> Result<(), ApiError> {
     credentials::confirm(state, client, &user, &session_id, current).await?;
-    let hash = state.hasher.hash(new.expose()).await?;
+    let hash = state
+        .hasher
+        .hash(&format!("user:{}", user.id), new.expose())
+        .await?;
     let ip = client.ip_text();
     let keep = session_id;
     db::run(&state.pool, move |conn| -> Result<_, ApiError> {

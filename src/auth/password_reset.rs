@@ -103,7 +103,10 @@ pub async fn complete(
     }
     // Then the hash, and the token is spent (still conditionally: two racing resets
     // with one token succeed once) together with the new password.
-    let hash = state.hasher.hash(new.expose()).await?;
+    let hash = state
+        .hasher
+        .hash(&format!("reset:{token_hash}"), new.expose())
+        .await?;
     let ip = client.ip_text();
     let limits = state.throttle.accounts();
     db::run(&state.pool, move |conn| -> Result<_, ApiError> {

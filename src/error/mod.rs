@@ -216,6 +216,8 @@ impl From<HasherError> for ApiError {
         match error {
             // Every hashing thread is busy: a moment later there is room again.
             HasherError::Busy => Self::unavailable(error).with_retry_after(1),
+            // One account's checks are flooding in: this one is a guess too many.
+            HasherError::LaneFull => Self::new(ErrorCode::RateLimited).with_retry_after(1),
             other => Self::internal(other),
         }
     }
@@ -244,6 +246,9 @@ mod tests {
         let busy = ApiError::from(HasherError::Busy);
         assert_eq!(busy.code(), ErrorCode::ServiceUnavailable);
         assert_eq!(busy.retry_after, Some(1));
+        let flooded = ApiError::from(HasherError::LaneFull);
+        assert_eq!(flooded.code(), ErrorCode::RateLimited);
+        assert_eq!(flooded.retry_after, Some(1));
         let stopped = ApiError::from(HasherError::Stopped);
         assert_eq!(stopped.code(), ErrorCode::InternalError);
     }
