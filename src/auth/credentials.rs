@@ -23,29 +23,26 @@ pub async fn check(
     let limits = state.throttle.accounts();
     let (lookup, ip) = (email.clone(), client.ip);
     let (user, gate) = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
-        let gate = limits.check_login(conn, &lookup, ip, db::now())?;
-        Ok((users::find_by_email(conn, lookup.as_str())?, gate))
+        let user = users::find_by_email(conn, lookup.as_str())?;
+        let user_id = user.as_ref().map(|u| u.id.as_str());
+        let gate = limits.check_login(conn, &lookup, user_id, ip, db::now())?;
+        Ok((user, gate))
     })
     .await?;
-    // An account under attack answers every client slowly, the owner too, but never
-    // refuses a client with no failures of its own.
+    // An account under attack takes strangers' guesses in turns: this one waits for
+    // its turn.
     if !gate.delay.is_zero() {
         actix_web::rt::time::sleep(gate.delay).await;
     }
 
-    let verified = match &user {
-        Some(user) => {
-            state
-                .hasher
-                .verify_stored(password, user.password_hash.as_deref())
-                .await?
-        }
-        None => state.hasher.verify_dummy(password).await?,
-    };
+    // One lane per address tried: a flood against one account waits behind itself.
+    let lane = format!("login:{}", email.as_str());
+    let phc = user.as_ref().and_then(|u| u.password_hash.as_deref());
+    let verified = state.hasher.verify_stored(&lane, password, phc).await?;
     let Some(user) = user.filter(|_| verified) else {
         state.metrics.login_failures.inc();
         db::run(&state.pool, move |conn| -> Result<_, ApiError> {
-            limits.record_failed_login(conn, &email, ip, db::now())
+            limits.record_failed_login(conn, &email, db::now())
         })
         .await?;
         return Err(ApiError::new(ErrorCode::InvalidCredentials));
@@ -54,14 +51,11 @@ pub async fn check(
     if user.is_disabled_at(db::now()) {
         return Err(account_disabled(&user));
     }
-    // Most logins have no failures to forget: no database round trip for them.
-    if gate.has_failures() {
-        let email = user.email.clone();
-        db::run(&state.pool, move |conn| -> Result<_, ApiError> {
-            limits.forget_failed_logins(conn, &email, ip, gate)
-        })
-        .await?;
-    }
+    let email = user.email.clone();
+    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        limits.forget_failed_logins(conn, &email, ip, gate)
+    })
+    .await?;
     Ok(user)
 }
 
@@ -96,9 +90,10 @@ pub async fn confirm(
         limits.check_confirmation(conn, &lookup, db::now())
     })
     .await?;
+    let lane = format!("user:{}", user.id);
     if state
         .hasher
-        .verify_stored(password, user.password_hash.as_deref())
+        .verify_stored(&lane, password, user.password_hash.as_deref())
         .await?
     {
         return Ok(());

@@ -103,6 +103,60 @@ pub fn record_attempt(
     })
 }
 
+/// What asking for a turn found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Turn {
+    /// The turn is taken: it may start at this time (now, or a little later).
+    StartsAt(NaiveDateTime),
+    /// The next free turn is further away than the caller may wait; nothing was taken.
+    /// Seconds until asking again could succeed.
+    Full(u64),
+}
+
+/// Takes the next turn of `key`, where turns are at least `spacing` apart across
+/// every instance: the row's `blocked_until` is the earliest start of the next turn.
+/// A compare-and-set on that column (one statement, re-checked by PostgreSQL after it
+/// waits for a racing writer's lock) gives each turn to exactly one caller.
+pub fn take_turn(
+    conn: &mut DbConnection,
+    key: &str,
+    spacing: TimeDelta,
+    max_wait: TimeDelta,
+    now: NaiveDateTime,
+) -> QueryResult<Turn> {
+    super::write_transaction(conn, |conn| {
+        ensure_row(conn, key, now)?;
+        // Racing callers each lose at most once per winner; a handful of rounds is
+        // plenty, and a caller that still loses is told to come back.
+        for _ in 0..8 {
+            let next_free: Option<NaiveDateTime> =
+                t::table.find(key).select(t::blocked_until).first_on(conn)?;
+            let starts = next_free.map_or(now, |free| free.max(now));
+            let wait = starts - now;
+            if wait > max_wait {
+                let retry = (wait - max_wait).num_seconds().max(1) as u64;
+                return Ok(Turn::Full(retry));
+            }
+            let next = (
+                t::blocked_until.eq(starts + spacing),
+                t::window_started_at.eq(now),
+            );
+            let taken = match next_free {
+                Some(free) => {
+                    super::update(t::table.find(key).filter(t::blocked_until.eq(free)), next)
+                        .execute_on(conn)?
+                }
+                None => super::update(t::table.find(key).filter(t::blocked_until.is_null()), next)
+                    .execute_on(conn)?,
+            };
+            if taken == 1 {
+                return Ok(Turn::StartsAt(starts));
+            }
+        }
+        Ok(Turn::Full(1))
+    })
+}
+
 /// The key's row, created empty unless it exists.
 fn ensure_row(conn: &mut DbConnection, key: &str, now: NaiveDateTime) -> QueryResult<()> {
     diesel::insert_into(t::table)

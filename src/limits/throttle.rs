@@ -8,8 +8,8 @@ use std::time::Duration;
 use chrono::{NaiveDateTime, TimeDelta};
 
 use super::ip_limiter::IpLimiter;
-use crate::db::throttles::{self, Policy, Status};
-use crate::db::{DbConnection, Pool};
+use crate::db::throttles::{self, Policy, Status, Turn};
+use crate::db::{self, DbConnection, Pool, sessions};
 use crate::domain::Email;
 use crate::error::{ApiError, ErrorCode};
 
@@ -65,15 +65,19 @@ impl Action {
 /// (and that blocks nothing) counts for nothing and is purged.
 pub const LONGEST_WINDOW: TimeDelta = TimeDelta::hours(1);
 
-/// Wrong passwords for one account from one client IP: the fifth within 15 minutes
-/// blocks that client, and only it, for the rest of the window.
+/// Password checks for one account from one client IP: each is counted before the
+/// hash (so parallel attempts cannot all slip past the check), a success forgets
+/// them, and the fifth within 15 minutes blocks that client, and only it, for the
+/// rest of the window.
 const LOGIN_PER_CLIENT: Policy = Policy {
     max_attempts: Some(5),
     window: TimeDelta::minutes(15),
 };
 
 /// Wrong passwords for one account from every client: counted, never a block (that
-/// would lock the owner out); from `DELAY_FROM` on, every attempt waits first.
+/// would lock the owner out). From `DELAY_FROM` on, checks from addresses the
+/// account never signed in from take turns, `login_delay` apart across every
+/// instance; an attempt whose turn is more than `MAX_WAIT` away is refused.
 const LOGIN_PER_ACCOUNT: Policy = Policy {
     max_attempts: None,
     window: TimeDelta::minutes(15),
@@ -81,6 +85,7 @@ const LOGIN_PER_ACCOUNT: Policy = Policy {
 const DELAY_FROM: i64 = 10;
 const FIRST_DELAY: Duration = Duration::from_millis(250);
 const MAX_DELAY: Duration = Duration::from_secs(5);
+const MAX_WAIT: TimeDelta = TimeDelta::seconds(5);
 
 /// Sign-ups of one address within an hour.
 const SIGNUP_PER_ADDRESS: Policy = Policy {
@@ -118,6 +123,10 @@ fn login_account_key(email: &str) -> String {
     format!("login:{email}")
 }
 
+fn login_turn_key(email: &str) -> String {
+    format!("login-turn:{email}")
+}
+
 fn login_client_key(email: &str, ip: Option<IpAddr>, ipv6_prefix: u8) -> String {
     match ip {
         Some(ip) => format!("login:{email}:{}", limit_subject(ip, ipv6_prefix)),
@@ -128,17 +137,10 @@ fn login_client_key(email: &str, ip: Option<IpAddr>, ipv6_prefix: u8) -> String 
 /// What the login limits say before a password is checked.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LoginGate {
-    /// How long to wait before checking (the account is under attack).
+    /// How long to wait for this attempt's turn (the account is under attack).
     pub delay: Duration,
-    client_failures: bool,
-    account_failures: bool,
-}
-
-impl LoginGate {
-    /// Whether a success has failures to forget (most logins have none).
-    pub fn has_failures(&self) -> bool {
-        self.client_failures || self.account_failures
-    }
+    /// Whether the attempt was counted (limits on), so a success has it to forget.
+    counted: bool,
 }
 
 /// The limits of one server; `RATE_LIMIT_ENABLED=false` turns them off (benchmarks).
@@ -259,12 +261,15 @@ impl AccountLimits {
         Ok(recorded.attempts == 1)
     }
 
-    /// Before a password check: 429 when this client is blocked for this account, and
-    /// the delay the account's failures from everyone call for.
+    /// Before a password check of `email` (whose account is `user_id`, if any): counts
+    /// the attempt against this client, 429 when it is one too many; then, when the
+    /// account is under attack and this address never signed in to it, takes the
+    /// account's next turn (429 when that is too far away).
     pub fn check_login(
         self,
         conn: &mut DbConnection,
         email: &Email,
+        user_id: Option<&str>,
         ip: Option<IpAddr>,
         now: NaiveDateTime,
     ) -> Result<LoginGate, ApiError> {
@@ -272,7 +277,7 @@ impl AccountLimits {
             return Ok(LoginGate::default());
         }
         let email = email.as_str();
-        let client = refuse_if_blocked(
+        count_attempt(
             conn,
             &login_client_key(email, ip, self.ipv6_prefix),
             LOGIN_PER_CLIENT,
@@ -288,35 +293,42 @@ impl AccountLimits {
             Status::Counting(n) => n,
             _ => 0,
         };
+        let spacing = login_delay(account_failures);
+        let mut delay = Duration::ZERO;
+        if !spacing.is_zero() && !signed_in_from(conn, user_id, ip)? {
+            let spacing = TimeDelta::from_std(spacing).unwrap_or(MAX_WAIT);
+            match throttles::take_turn(conn, &login_turn_key(email), spacing, MAX_WAIT, now)? {
+                Turn::StartsAt(at) => delay = (at - now).to_std().unwrap_or_default(),
+                Turn::Full(retry) => return Err(rate_limited(retry)),
+            }
+        }
         Ok(LoginGate {
-            delay: login_delay(account_failures),
-            client_failures: client != Status::Clear,
-            account_failures: account_failures > 0,
+            delay,
+            counted: true,
         })
     }
 
+    /// A wrong password: the account's count (the client's was taken before the hash).
     pub fn record_failed_login(
         self,
         conn: &mut DbConnection,
         email: &Email,
-        ip: Option<IpAddr>,
         now: NaiveDateTime,
     ) -> Result<(), ApiError> {
         if self.enabled {
-            let email = email.as_str();
             throttles::record_attempt(
                 conn,
-                &login_client_key(email, ip, self.ipv6_prefix),
-                LOGIN_PER_CLIENT,
+                &login_account_key(email.as_str()),
+                LOGIN_PER_ACCOUNT,
                 now,
             )?;
-            throttles::record_attempt(conn, &login_account_key(email), LOGIN_PER_ACCOUNT, now)?;
         }
         Ok(())
     }
 
-    /// After a successful login: the client's failures, and the account's, are
-    /// forgotten.
+    /// After a successful login: the client's attempts are forgotten. The account's
+    /// failures are not: they were strangers' guesses, and forgetting them at the
+    /// owner's sign-in would hand the guessers ten free attempts.
     pub fn forget_failed_logins(
         self,
         conn: &mut DbConnection,
@@ -324,11 +336,8 @@ impl AccountLimits {
         ip: Option<IpAddr>,
         gate: LoginGate,
     ) -> Result<(), ApiError> {
-        if gate.client_failures {
+        if gate.counted {
             throttles::clear(conn, &login_client_key(email, ip, self.ipv6_prefix))?;
-        }
-        if gate.account_failures {
-            throttles::clear(conn, &login_account_key(email))?;
         }
         Ok(())
     }
@@ -340,6 +349,7 @@ impl AccountLimits {
         email: &str,
     ) -> Result<(), ApiError> {
         throttles::clear(conn, &login_account_key(email))?;
+        throttles::clear(conn, &login_turn_key(email))?;
         throttles::clear_prefix(conn, &format!("{}:", login_account_key(email)))?;
         Ok(())
     }
@@ -368,6 +378,37 @@ impl AccountLimits {
             throttles::record_attempt(conn, &confirm_key(session_id), CONFIRM_PER_SESSION, now)?;
         }
         Ok(())
+    }
+}
+
+/// Counts one attempt on `key` before the work it guards, in one transaction: 429 while
+/// the key is blocked or when this attempt is past the maximum (racing attempts are
+/// counted one after another, so exactly the maximum get through).
+fn count_attempt(
+    conn: &mut DbConnection,
+    key: &str,
+    policy: Policy,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    db::write_transaction(conn, |conn| {
+        refuse_if_blocked(conn, key, policy, now)?;
+        let recorded = throttles::record_attempt(conn, key, policy, now)?;
+        match (policy.max_attempts, recorded.blocked_for) {
+            (Some(max), Some(retry)) if recorded.attempts > max => Err(rate_limited(retry)),
+            _ => Ok(()),
+        }
+    })
+}
+
+/// Whether the account `user_id` was ever signed in to from `ip`.
+fn signed_in_from(
+    conn: &mut DbConnection,
+    user_id: Option<&str>,
+    ip: Option<IpAddr>,
+) -> Result<bool, ApiError> {
+    match (user_id, ip) {
+        (Some(user_id), Some(ip)) => Ok(sessions::signed_in_from(conn, user_id, &ip.to_string())?),
+        _ => Ok(false),
     }
 }
 

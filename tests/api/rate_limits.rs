@@ -20,7 +20,93 @@ crate::on_both_databases!(
     per_ip_budgets_are_shared_by_every_instance,
     the_switch_turns_limits_off,
     an_ipv6_network_is_one_client,
+    parallel_guesses_from_one_address_cost_at_most_five_hashes,
+    a_flood_from_many_addresses_takes_turns_and_the_owner_gets_in,
 );
+
+/// Thirty wrong passwords at once from one new address, split over two instances: the
+/// attempt is counted before the hash, so five are checked (401) and the rest refused
+/// (429) without one.
+async fn parallel_guesses_from_one_address_cost_at_most_five_hashes(db: TestDb) {
+    let app = TestApp::spawn_on(TestDb::reuse(&db), BEHIND_PROXY).await;
+    let second = TestApp::spawn_on(db, BEHIND_PROXY).await;
+    app.signup("racy@example.com").await;
+    let hashes = || app.hasher.jobs_accepted() + second.hasher.jobs_accepted();
+    let before = hashes();
+    let attempts = (0..30).map(|n| {
+        let instance = if n % 2 == 0 { &app } else { &second };
+        login_from(instance, ATTACKER, "racy@example.com", "wrong password")
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(attempts)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((checked, refused), (5, 25), "{statuses:?}");
+    assert_eq!(hashes() - before, 5);
+}
+
+/// An account that has had fifteen wrong passwords takes strangers' guesses one per
+/// five seconds across every instance: forty guesses at once from forty addresses
+/// cost at most two hashes (the turn now and the one five seconds on), the rest are
+/// 429. The owner, from an address they signed in from before, is not made to wait.
+async fn a_flood_from_many_addresses_takes_turns_and_the_owner_gets_in(db: TestDb) {
+    let app = TestApp::spawn_on(TestDb::reuse(&db), BEHIND_PROXY).await;
+    let second = TestApp::spawn_on(db, BEHIND_PROXY).await;
+    app.signup("famous@example.com").await;
+    let owner = login_from(&app, OWNER, "famous@example.com", PASSWORD).await;
+    assert_eq!(owner.status(), 200);
+    // Fifteen failures within the window, as a stranger's earlier guesses leave them.
+    app.with_db(|conn| {
+        use diesel::prelude::*;
+        use sekisho::db::schema::auth_throttles::dsl::*;
+        diesel::insert_into(auth_throttles)
+            .values((
+                key.eq("login:famous@example.com"),
+                attempts.eq(15_i64),
+                window_started_at.eq(sekisho::db::now()),
+                blocked_until.eq(None::<chrono::NaiveDateTime>),
+            ))
+            .execute_on(conn)
+            .unwrap();
+    })
+    .await;
+
+    let hashes = || app.hasher.jobs_accepted() + second.hasher.jobs_accepted();
+    let before = hashes();
+    let flood = (0..40).map(|n| {
+        let instance = if n % 2 == 0 { &app } else { &second };
+        let ip = format!("203.0.113.{}", n + 100);
+        async move { login_from(instance, &ip, "famous@example.com", "guess").await }
+    });
+    let owner_again = async {
+        // Sent while the flood's turns are taken.
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(200)).await;
+        let started = std::time::Instant::now();
+        let status = login_from(&second, OWNER, "famous@example.com", PASSWORD)
+            .await
+            .status();
+        (status, started.elapsed())
+    };
+    let (responses, (owner_status, owner_took)) =
+        tokio::join!(futures_util::future::join_all(flood), owner_again);
+    let statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert!((1..=2).contains(&checked), "{statuses:?}");
+    assert_eq!(checked + refused, 40, "{statuses:?}");
+    assert!(hashes() - before <= 3, "two turns and the owner's login");
+    assert_eq!(owner_status, 200);
+    assert!(
+        owner_took < std::time::Duration::from_secs(4),
+        "the owner did not wait for a turn: {owner_took:?}"
+    );
+    // A refusal says when to come back.
+    let refusal = responses.into_iter().find(|r| r.status() == 429).unwrap();
+    assert_limited(refusal).await;
+}
 
 /// Each attempt from a fresh address of one /64 (what one subscriber holds): one
 /// client's budget, not a fresh one per address; another /64 keeps its own.

@@ -8,6 +8,17 @@ use crate::db::schema::{sessions, users};
 use crate::db::{DbConnection, RunOn, columns, like_pattern};
 use crate::domain::SessionKind;
 
+/// Whether the user ever signed in from `ip` (signed-in sessions are kept after they
+/// end): the account's owner, most likely, rather than a stranger guessing.
+pub fn signed_in_from(conn: &mut DbConnection, user_id: &str, ip: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::ip.eq(ip)),
+    ))
+    .get_result_on(conn)
+}
+
 pub fn list_active_for_user(
     conn: &mut DbConnection,
     user_id: &str,
