@@ -75,6 +75,8 @@ pub fn field_message(english: &str, lang: Lang) -> &str {
             "紛らわしい文字(全角文字や互換文字など)は使えません"
         }
         "must be a string" => "文字列にしてください",
+        "must be a whole number from 1 to 100" => "1から100までの整数にしてください",
+        "must be the nextCursor of a previous page" => "前のページの nextCursor を指定してください",
         "must be true or false" => "true か false にしてください",
         "is invalid" => "正しくありません",
         "is not a configured provider" => "設定されていないプロバイダーです",

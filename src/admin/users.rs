@@ -140,17 +140,29 @@ pub async fn search(
 /// A user as the user page shows them.
 pub struct UserDetail {
     pub user: User,
+    /// The requested page of their live sessions, newest first (one row beyond it
+    /// when another page follows).
     pub live_sessions: Vec<Session>,
+    /// All their live sessions.
+    pub live_session_count: i64,
     pub identities: Vec<Account>,
 }
 
-pub async fn detail(pool: &Pool, id: String) -> Result<Option<UserDetail>, DbError> {
+/// The user, with `limit` of their live sessions from `offset`.
+pub async fn detail(
+    pool: &Pool,
+    id: String,
+    offset: i64,
+    limit: i64,
+) -> Result<Option<UserDetail>, DbError> {
     db::run(pool, move |conn| {
         let Some(user) = users::find_by_id(conn, &id)? else {
             return Ok(None);
         };
+        let now = db::now();
         Ok(Some(UserDetail {
-            live_sessions: sessions::list_active_for_user(conn, &id, db::now())?,
+            live_sessions: sessions::page_active_for_user(conn, &id, now, offset, limit)?,
+            live_session_count: sessions::count_active_for_user(conn, &id, now)?,
             identities: identities::for_user(conn, &id)?,
             user,
         }))

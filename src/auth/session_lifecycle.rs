@@ -16,6 +16,11 @@ use crate::error::{ApiError, ErrorCode};
 use crate::i18n::Lang;
 use crate::state::AppState;
 
+/// Live sessions one user may hold: a new one ends the least recently used beyond
+/// this (an account signed in over and over, by a script or an attacker who has the
+/// password, cannot grow its session list, and every listing of it, without bound).
+pub const LIVE_SESSIONS_PER_USER: i64 = 100;
+
 /// A remember-me=false browser session lives one day.
 pub const SHORT_SESSION: TimeDelta = TimeDelta::days(1);
 pub const ACCESS_TOKEN_LIFETIME: TimeDelta = TimeDelta::minutes(15);
@@ -54,6 +59,7 @@ fn create(
             user_agent: spec.client.user_agent.as_deref(),
         },
     )?;
+    sessions::end_least_recently_used(conn, spec.user_id, LIVE_SESSIONS_PER_USER, now)?;
     Ok((id, expires_at))
 }
 
@@ -332,13 +338,44 @@ pub async fn end(pool: &Pool, session_id: &str) -> Result<(), ApiError> {
     .await
 }
 
-/// The user's live sessions of every kind, newest first.
-pub async fn list_own(pool: &Pool, user_id: &str) -> Result<Vec<Session>, ApiError> {
+/// One page of the user's live sessions.
+pub struct SessionPage {
+    pub sessions: Vec<Session>,
+    /// Where the next page starts, when there is one.
+    pub next: Option<sessions::After>,
+}
+
+/// Up to `limit` of the user's live sessions of every kind, newest first, after
+/// `after`.
+pub async fn list_own(
+    pool: &Pool,
+    user_id: &str,
+    after: Option<sessions::After>,
+    limit: i64,
+) -> Result<SessionPage, ApiError> {
     let user_id = user_id.to_owned();
-    db::run(pool, move |conn| -> Result<_, ApiError> {
-        Ok(sessions::list_active_for_user(conn, &user_id, db::now())?)
+    let mut rows = db::run(pool, move |conn| -> Result<_, ApiError> {
+        let now = db::now();
+        // One row beyond the page says whether another page follows.
+        Ok(sessions::list_active_for_user(
+            conn,
+            &user_id,
+            now,
+            after.as_ref(),
+            limit + 1,
+        )?)
     })
-    .await
+    .await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    let next = rows.last().filter(|_| more).map(|last| sessions::After {
+        created_at: last.created_at,
+        id: last.id.clone(),
+    });
+    Ok(SessionPage {
+        sessions: rows,
+        next,
+    })
 }
 
 /// Ends one of the user's own live sessions; 404 for any other id.

@@ -201,7 +201,7 @@ async fn sessions_lifecycle(app: TestApp) {
                 .unwrap()
                 .is_some()
         );
-        let listed = sessions::list_active_for_user(conn, &user, now).unwrap();
+        let listed = sessions::list_active_for_user(conn, &user, now, None, 100).unwrap();
         assert_eq!(listed.len(), 2);
 
         assert_eq!(sessions::revoke(conn, &browser, now).unwrap(), 1);

@@ -11,6 +11,9 @@ crate::on_both_backends!(
     other_users_sessions_are_not_found,
     revoking_all_others_keeps_the_current_one,
     last_seen_is_not_written_on_every_request,
+    sessions_come_a_page_at_a_time,
+    a_user_holds_at_most_a_hundred_live_sessions,
+    the_panel_pages_a_users_sessions,
 );
 
 crate::on_both_databases!(
@@ -269,4 +272,158 @@ async fn revocation_counts_on_every_instance_at_the_next_request(db: TestDb) {
         })
         .await;
     assert_eq!(me_on(&first, &fresh).await, 403, "disabled");
+}
+
+/// `count` live browser sessions of `email`'s user, written straight to the table, the
+/// n-th last seen n minutes ago (so the first is the most recently used).
+async fn add_sessions(app: &TestApp, email: &str, count: i64) -> Vec<String> {
+    let user = app.user_id(email).await;
+    app.with_db(move |conn| {
+        use sekisho::db::sessions;
+        let now = sekisho::db::now();
+        (1..=count)
+            .map(|n| {
+                let id = uuid::Uuid::new_v4().to_string();
+                let at = now - chrono::TimeDelta::minutes(n);
+                sessions::insert(
+                    conn,
+                    &sessions::NewSession {
+                        id: &id,
+                        user_id: Some(&user),
+                        kind: "browser",
+                        token_hash: None,
+                        refresh_token_hash: None,
+                        state: None,
+                        created_at: at,
+                        last_seen_at: at,
+                        expires_at: now + chrono::TimeDelta::days(1),
+                        ip: Some("192.0.2.1"),
+                        user_agent: Some("tests"),
+                    },
+                )
+                .unwrap();
+                id
+            })
+            .collect()
+    })
+    .await
+}
+
+async fn page_of(app: &TestApp, query: &str) -> Value {
+    let response = app
+        .client
+        .get(app.url(&format!("/api/v1/auth/sessions{query}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{query}");
+    response.json().await.unwrap()
+}
+
+/// 90 sessions (the signup's and 89 more) in pages of 40: 40, 40, 10, newest first,
+/// each once, the last page without a cursor; the default page is 50; a bad limit or
+/// cursor is a VALIDATION_ERROR naming the field.
+async fn sessions_come_a_page_at_a_time(app: TestApp) {
+    app.signup("many@example.com").await;
+    add_sessions(&app, "many@example.com", 89).await;
+    let mut seen = Vec::new();
+    let mut query = "?limit=40".to_owned();
+    let mut sizes = Vec::new();
+    loop {
+        let page = page_of(&app, &query).await;
+        let sessions = page["sessions"].as_array().unwrap();
+        sizes.push(sessions.len());
+        seen.extend(sessions.iter().map(|s| {
+            (
+                s["createdAt"].as_str().unwrap().to_owned(),
+                s["id"].as_str().unwrap().to_owned(),
+            )
+        }));
+        match page["nextCursor"].as_str() {
+            Some(cursor) => query = format!("?limit=40&cursor={cursor}"),
+            None => {
+                assert!(page["nextCursor"].is_null());
+                break;
+            }
+        }
+    }
+    assert_eq!(sizes, [40, 40, 10]);
+    let mut sorted = seen.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    sorted.dedup();
+    assert_eq!(seen, sorted, "newest first, each once");
+    // The current session (the signup's, the newest) is on the first page.
+    let first = page_of(&app, "").await;
+    assert_eq!(first["sessions"].as_array().unwrap().len(), 50);
+    assert_eq!(first["sessions"][0]["current"], true);
+    assert!(first["nextCursor"].is_string());
+
+    for (query, field) in [
+        ("?limit=0", "limit"),
+        ("?limit=101", "limit"),
+        ("?limit=ten", "limit"),
+        ("?cursor=not-a-cursor", "cursor"),
+        ("?cursor=bm90LWEtY3Vyc29y", "cursor"),
+    ] {
+        let response = app
+            .client
+            .get(app.url(&format!("/api/v1/auth/sessions{query}")))
+            .send()
+            .await
+            .unwrap();
+        let body = crate::helpers::envelope(
+            response,
+            reqwest::StatusCode::BAD_REQUEST,
+            "VALIDATION_ERROR",
+        )
+        .await;
+        assert!(
+            body["error"]["details"]["fields"][field].is_string(),
+            "{query}: {body}"
+        );
+    }
+}
+
+/// With 100 live sessions, one more sign-in ends the least recently used one (and
+/// only it): the count stays at 100.
+async fn a_user_holds_at_most_a_hundred_live_sessions(app: TestApp) {
+    app.signup("busy@example.com").await;
+    let added = add_sessions(&app, "busy@example.com", 99).await;
+    let live = || async {
+        let first = page_of(&app, "?limit=100").await;
+        first["sessions"].as_array().unwrap().len()
+    };
+    assert_eq!(live().await, 100);
+    let phone = app.login_elsewhere("busy@example.com").await;
+    assert_eq!(live().await, 100);
+    let ids: Vec<String> = page_of(&app, "?limit=100").await["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .collect();
+    let least_recent = added.last().unwrap();
+    assert!(
+        !ids.contains(least_recent),
+        "the least recently used session ended"
+    );
+    assert!(ids.contains(&added[added.len() - 2]));
+    assert_eq!(app.me_status(&phone).await, 200);
+    assert_eq!(app.me_status(&app.client).await, 200);
+}
+
+/// The panel's user page counts every live session and shows them 25 to a page.
+async fn the_panel_pages_a_users_sessions(app: TestApp) {
+    let admin = app.operator().await;
+    app.signup("paged@example.com").await;
+    add_sessions(&app, "paged@example.com", 59).await;
+    let id = app.user_id("paged@example.com").await;
+    let rows = |html: &str| html.matches("/revoke\"").count();
+    let first = admin.page(&format!("/admin/users/{id}")).await;
+    assert!(first.contains("(60)"), "the count is of all live sessions");
+    assert_eq!(rows(&first), 25);
+    assert!(first.contains(&format!("/admin/users/{id}?page=2")));
+    let last = admin.page(&format!("/admin/users/{id}?page=3")).await;
+    assert_eq!(rows(&last), 10);
+    assert!(!last.contains(&format!("/admin/users/{id}?page=4")));
 }

@@ -9,6 +9,7 @@ import { type RefreshOutcome, type SignOutReason, TokenKeeper, type TokenPair } 
 
 export type User = components["schemas"]["UserView"];
 export type Session = components["schemas"]["SessionView"];
+export type SessionPage = components["schemas"]["SessionsResponse"];
 export type SignupBody = components["schemas"]["SignupRequest"];
 export type LoginBody = components["schemas"]["LoginRequest"];
 export type Provider = components["schemas"]["ProviderView"];
@@ -52,7 +53,10 @@ export interface SekishoClient {
   forgotPassword(email: string): Promise<string>;
   resetPassword(token: string, newPassword: string): Promise<string>;
   changePassword(currentPassword: string, newPassword: string): Promise<string>;
+  /** Every live session of the caller, newest first (all pages; at most 100). */
   listSessions(): Promise<Session[]>;
+  /** One page of them: pass the previous page's `nextCursor` as `cursor`. */
+  listSessionPage(options?: { limit?: number; cursor?: string }): Promise<SessionPage>;
   revokeSession(id: string): Promise<void>;
   revokeOtherSessions(): Promise<void>;
   withdraw(confirmPassword: string): Promise<string>;
@@ -221,7 +225,18 @@ export function createClient(options: ClientOptions = {}): SekishoClient {
       return body(await api.POST("/api/v1/auth/change-password", { body: { currentPassword, newPassword } })).message;
     },
     async listSessions() {
-      return body(await api.GET("/api/v1/auth/sessions")).sessions;
+      const all: Session[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await client.listSessionPage({ limit: 100, cursor });
+        all.push(...page.sessions);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      return all;
+    },
+    async listSessionPage(options = {}) {
+      const query = { limit: options.limit?.toString(), cursor: options.cursor };
+      return body(await api.GET("/api/v1/auth/sessions", { params: { query } }));
     },
     async revokeSession(id) {
       await api.DELETE("/api/v1/auth/sessions/{id}", { params: { path: { id } } });

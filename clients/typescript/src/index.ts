@@ -6,6 +6,7 @@ export type {
   LoginBody,
   Provider,
   Session,
+  SessionPage,
   SekishoClient,
   SignupBody,
   SocialSignInOptions,

@@ -268,7 +268,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's live sessions of every kind, newest first. */
+        /**
+         * The caller's live sessions of every kind, newest first, a page at a time. A user
+         *     holds at most 100 live sessions: a new one ends the least recently used beyond.
+         */
         get: operations["list"];
         put?: never;
         post?: never;
@@ -525,6 +528,8 @@ export interface components {
             userAgent: string | null;
         };
         SessionsResponse: {
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            nextCursor: string | null;
             sessions: components["schemas"]["SessionView"][];
         };
         SignupRequest: {
@@ -1144,7 +1149,12 @@ export interface operations {
     };
     list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Sessions per page, 1 to 100 (default 50). */
+                limit?: string;
+                /** @description `nextCursor` of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1157,6 +1167,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SessionsResponse"];
+                };
+            };
+            /** @description VALIDATION_ERROR: limit or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description UNAUTHORIZED */

@@ -72,7 +72,7 @@ function tokenServer() {
       return envelope(401, "UNAUTHORIZED", "Not signed in");
     }
     if (path === "/api/v1/auth/me") return json(200, { user: USER });
-    if (path === "/api/v1/auth/sessions") return json(200, { sessions: [] });
+    if (path === "/api/v1/auth/sessions") return json(200, { sessions: [], nextCursor: null });
     if (path === "/api/v1/auth/logout") return json(200, { message: "Logged out" });
     return envelope(404, "NOT_FOUND", "Not found");
   };
@@ -224,7 +224,7 @@ describe("bearer mode", () => {
     expect(e).toBeInstanceOf(SekishoError);
     expect(e.code).toBe("UNAUTHORIZED");
     expect(server.state.refreshes).toHaveLength(1);
-    expect(seen.filter((r) => r.url.endsWith("/sessions"))).toHaveLength(2);
+    expect(seen.filter((r) => new URL(r.url).pathname.endsWith("/sessions"))).toHaveLength(2);
   });
 
   it("signs out and says why when the refresh token was reused", async () => {
@@ -326,5 +326,32 @@ describe("social sign-in and verification", () => {
     expect((await client.verifyEmail("t0ken")).emailVerified).toBe(true);
     expect(await client.sendVerificationEmail()).toBe("sent");
     expect(await seen[2]!.json()).toEqual({});
+  });
+});
+
+describe("sessions", () => {
+  it("follows nextCursor through every page", async () => {
+    const session = (id: string) => ({
+      id,
+      kind: "cookie",
+      createdAt: "2026-01-15T10:00:00Z",
+      lastSeenAt: "2026-01-15T10:00:00Z",
+      expiresAt: "2026-02-15T10:00:00Z",
+      ip: null,
+      userAgent: null,
+      current: id === "s1",
+    });
+    const { fetch, seen } = fakeFetch((request) => {
+      const cursor = new URL(request.url).searchParams.get("cursor");
+      return cursor === "page-2"
+        ? json(200, { sessions: [session("s3")], nextCursor: null })
+        : json(200, { sessions: [session("s1"), session("s2")], nextCursor: "page-2" });
+    });
+    const client = createClient({ baseUrl: BASE, fetch });
+    const all = await client.listSessions();
+    expect(all.map((s) => s.id)).toEqual(["s1", "s2", "s3"]);
+    expect(seen.map((r) => new URL(r.url).search)).toEqual(["?limit=100", "?limit=100&cursor=page-2"]);
+    const first = await client.listSessionPage({ limit: 2 });
+    expect(first.nextCursor).toBe("page-2");
   });
 });

@@ -19,18 +19,75 @@ pub fn signed_in_from(conn: &mut DbConnection, user_id: &str, ip: &str) -> Query
     .get_result_on(conn)
 }
 
+/// Where a page of a user's sessions starts: after the session created at `created_at`
+/// with id `id` (newest first, ties broken by id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct After {
+    pub created_at: NaiveDateTime,
+    pub id: String,
+}
+
+/// Up to `limit` of the user's live sessions, newest first, after `after`.
 pub fn list_active_for_user(
     conn: &mut DbConnection,
     user_id: &str,
     now: NaiveDateTime,
+    after: Option<&After>,
+    limit: i64,
+) -> QueryResult<Vec<Session>> {
+    crate::per_backend!(conn, |conn| {
+        let mut query = sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::revoked_at.is_null())
+            .filter(sessions::expires_at.gt(now))
+            .order((sessions::created_at.desc(), sessions::id.desc()))
+            .select(columns::<Session>())
+            .limit(limit)
+            .into_boxed();
+        if let Some(after) = after {
+            query = query.filter(
+                sessions::created_at
+                    .lt(after.created_at)
+                    .or(sessions::created_at
+                        .eq(after.created_at)
+                        .and(sessions::id.lt(after.id.clone()))),
+            );
+        }
+        query.load(conn)
+    })
+}
+
+/// The user's live sessions, newest first, `limit` from `offset` (the panel's pages).
+pub fn page_active_for_user(
+    conn: &mut DbConnection,
+    user_id: &str,
+    now: NaiveDateTime,
+    offset: i64,
+    limit: i64,
 ) -> QueryResult<Vec<Session>> {
     sessions::table
         .filter(sessions::user_id.eq(user_id))
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::expires_at.gt(now))
-        .order(sessions::created_at.desc())
+        .order((sessions::created_at.desc(), sessions::id.desc()))
         .select(columns::<Session>())
+        .offset(offset)
+        .limit(limit)
         .load_on(conn)
+}
+
+/// How many live sessions the user has.
+pub fn count_active_for_user(
+    conn: &mut DbConnection,
+    user_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now))
+        .count()
+        .get_result_on(conn)
 }
 
 /// One page of live sessions of every kind with their user's email, newest first.

@@ -52,3 +52,41 @@ pub fn revoke_own(
     .execute_on(conn)?;
     Ok(counted(conn, revoked) > 0)
 }
+
+/// The most sessions one pass ends: a user over the cap is over it by one (the session
+/// just created), or by however many existed before the cap was lowered.
+const END_AT_ONCE: i64 = 1_000;
+
+/// Ends the user's live sessions beyond the `keep` most recently used (the session just
+/// created is the most recent); returns how many were ended.
+pub fn end_least_recently_used(
+    conn: &mut DbConnection,
+    user_id: &str,
+    keep: i64,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let beyond: Vec<String> = sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now))
+        .order((
+            sessions::last_seen_at.desc(),
+            sessions::created_at.desc(),
+            sessions::id.desc(),
+        ))
+        .select(sessions::id)
+        .offset(keep)
+        .limit(END_AT_ONCE)
+        .load_on(conn)?;
+    if beyond.is_empty() {
+        return Ok(0);
+    }
+    let ended = crate::db::update(
+        sessions::table
+            .filter(sessions::id.eq_any(&beyond))
+            .filter(sessions::revoked_at.is_null()),
+        sessions::revoked_at.eq(now),
+    )
+    .execute_on(conn)?;
+    Ok(counted(conn, ended))
+}

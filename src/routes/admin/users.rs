@@ -152,24 +152,36 @@ struct UserPage {
     ban_note: String,
     reasons: &'static [BanReason],
     sessions: Vec<SessionRow>,
+    session_count: i64,
+    pager: Pager,
     is_self: bool,
     /// Where a revoke button brings the operator back to.
     return_to: String,
+}
+
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    /// The page of the user's live sessions.
+    page: Option<u32>,
 }
 
 pub async fn show(
     state: web::Data<AppState>,
     operator: Operator,
     id: web::Path<String>,
+    query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, AdminError> {
     let id = path_id(id.into_inner())?;
+    let page = page_number(query.page);
     let UserDetail {
         user,
         live_sessions: live,
+        live_session_count,
         identities: linked,
-    } = users::detail(&state.pool, id)
+    } = users::detail(&state.pool, id, offset(page), PER_PAGE + 1)
         .await?
         .ok_or(AdminError::NotFound)?;
+    let (live, pager) = Pager::split(live, &format!("/admin/users/{}", user.id), page);
     let t = operator.t;
     html(&UserPage {
         t,
@@ -191,7 +203,9 @@ pub async fn show(
         ban_note: user.disabled_note.clone().unwrap_or_default(),
         reasons: BanReason::ALL,
         is_self: user.id == operator.user.id,
-        return_to: format!("/admin/users/{}", user.id),
+        return_to: format!("/admin/users/{}?page={page}", user.id),
+        session_count: live_session_count,
+        pager,
         sessions: live
             .iter()
             .map(|s| SessionRow::new(s, &user.email, &t))

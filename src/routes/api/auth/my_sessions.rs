@@ -1,32 +1,119 @@
 //! GET /api/v1/auth/sessions, DELETE /api/v1/auth/sessions[/{id}]: the caller's own
 //! sessions.
 
+use std::collections::BTreeMap;
+
 use actix_web::{HttpResponse, delete, get, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::auth::session_lifecycle;
+use crate::db::sessions::After;
 use crate::error::ApiError;
 use crate::http::AuthUser;
 use crate::routes::api::dto::{ErrorResponse, SessionView, SessionsResponse};
 use crate::state::AppState;
 
-/// The caller's live sessions of every kind, newest first.
+/// Sessions per page unless `limit` says otherwise, and the most it may say.
+const DEFAULT_LIMIT: i64 = 50;
+const MAX_LIMIT: i64 = 100;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Sessions per page, 1 to 100 (default 50).
+    limit: Option<String>,
+    /// `nextCursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// The caller's live sessions of every kind, newest first, a page at a time. A user
+/// holds at most 100 live sessions: a new one ends the least recently used beyond.
 #[utoipa::path(
     tag = "sessions",
+    params(ListQuery),
     responses(
         (status = 200, body = SessionsResponse),
+        (status = 400, description = "VALIDATION_ERROR: limit or cursor", body = ErrorResponse),
         (status = 401, description = "UNAUTHORIZED", body = ErrorResponse),
     ),
     security(("cookie" = []), ("bearer" = []))
 )]
 #[get("/sessions")]
-pub async fn list(state: web::Data<AppState>, caller: AuthUser) -> Result<HttpResponse, ApiError> {
-    let rows = session_lifecycle::list_own(&state.pool, &caller.user.id).await?;
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (limit, after) = query.parse()?;
+    let page = session_lifecycle::list_own(&state.pool, &caller.user.id, after, limit).await?;
     Ok(HttpResponse::Ok().json(SessionsResponse {
-        sessions: rows
+        sessions: page
+            .sessions
             .iter()
             .map(|s| SessionView::new(s, &caller.session.id))
             .collect(),
+        next_cursor: page.next.as_ref().map(encode_cursor),
     }))
+}
+
+impl ListQuery {
+    fn parse(&self) -> Result<(i64, Option<After>), ApiError> {
+        let mut fields = BTreeMap::new();
+        let limit = match self.limit.as_deref() {
+            None => Some(DEFAULT_LIMIT),
+            Some(raw) => raw
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (1..=MAX_LIMIT).contains(n)),
+        };
+        if limit.is_none() {
+            fields.insert(
+                "limit".to_owned(),
+                "must be a whole number from 1 to 100".to_owned(),
+            );
+        }
+        let after = self
+            .cursor
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .map(decode_cursor);
+        if let Some(None) = after {
+            fields.insert(
+                "cursor".to_owned(),
+                "must be the nextCursor of a previous page".to_owned(),
+            );
+        }
+        match (limit, after) {
+            (Some(limit), after) if fields.is_empty() => Ok((limit, after.flatten())),
+            _ => Err(ApiError::validation(fields)),
+        }
+    }
+}
+
+/// The cursor is opaque to clients: the last session's creation time (microseconds)
+/// and id, base64url.
+fn encode_cursor(after: &After) -> String {
+    let text = format!(
+        "{}.{}",
+        after.created_at.and_utc().timestamp_micros(),
+        after.id
+    );
+    URL_SAFE_NO_PAD.encode(text)
+}
+
+fn decode_cursor(cursor: &str) -> Option<After> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (micros, id) = text.split_once('.')?;
+    let created_at = chrono::DateTime::from_timestamp_micros(micros.parse().ok()?)?.naive_utc();
+    (!id.is_empty() && id.len() <= 64).then(|| After {
+        created_at,
+        id: id.to_owned(),
+    })
 }
 
 /// Revoke one of the caller's own sessions.
