@@ -37,6 +37,8 @@ pub struct Metrics {
     pub request_seconds: Family<RequestLabels, Histogram>,
     pub rate_limited: Family<RouteLabels, Counter>,
     pub login_failures: Counter,
+    pub connections_open: Gauge,
+    pub connection_cap_reached: Counter,
     pub hash_queue_depth: Gauge,
     pub hash_wait_seconds: Histogram,
     pub pool_connections: Gauge,
@@ -80,6 +82,18 @@ impl Metrics {
             "login_failures",
             "Wrong email or password at /login, /token and the admin panel",
             login_failures.clone(),
+        );
+        let connections_open = Gauge::default();
+        registry.register(
+            "connections_open",
+            "Client connections open on the main listener",
+            connections_open.clone(),
+        );
+        let connection_cap_reached = Counter::default();
+        registry.register(
+            "connection_cap_reached",
+            "Connections accepted when MAX_CONNECTIONS were open (the listener pauses)",
+            connection_cap_reached.clone(),
         );
         let hash_queue_depth = Gauge::default();
         registry.register(
@@ -152,6 +166,8 @@ impl Metrics {
             requests,
             request_seconds,
             rate_limited,
+            connections_open,
+            connection_cap_reached,
             login_failures,
             hash_queue_depth,
             hash_wait_seconds,

@@ -112,6 +112,17 @@ impl Application {
             log::warn!("RATE_LIMIT_ENABLED=false: logins are not rate limited (benchmarks only)");
         }
         let app_state = web::Data::new(state.clone());
+        let (cap, lowered) = middleware::fit_to_descriptors(settings.server.max_connections);
+        if let Some(why) = lowered {
+            log::warn!("{why}");
+        }
+        let connections = Arc::new(middleware::OpenConnections::new(
+            cap,
+            state.metrics.connections_open.clone(),
+            state.metrics.connection_cap_reached.clone(),
+        ));
+        let workers = settings.server.workers.unwrap_or_else(cores);
+        let per_worker = connections.per_worker(workers);
         let mut server = HttpServer::new(move || {
             let extra = extra.clone();
             let (app, document) = App::new()
@@ -144,14 +155,14 @@ impl Application {
                 .configure(move |cfg| extra(cfg))
                 .service(web::scope("/api").default_service(web::to(routes::api::not_found)))
         })
+        .on_connect(move |_, extensions| connections.on_connect(extensions))
+        .max_connections(per_worker)
         .listen(listener)
         .map_err(|source| StartupError::Bind {
             addr: settings.server.bind.clone(),
             source,
         })?;
-        if let Some(workers) = settings.server.workers {
-            server = server.workers(workers);
-        }
+        server = server.workers(workers);
         // After an answer to an unfinished body, the socket lingers this long for the
         // client to read it before it is shut (actix's default is a second), so that
         // such a socket is gone within BODY_TIMEOUT_SECONDS + 1 s.
@@ -160,7 +171,6 @@ impl Application {
         // and a thread without a pooled connection only waits for one: threads beyond
         // the pool's size add context switches and lock contention, not throughput
         // (measured: /me +45% against actix's default of 512 per process).
-        let workers = settings.server.workers.unwrap_or_else(cores);
         server = server.worker_max_blocking_threads(
             (settings.database.pool_size as usize)
                 .div_ceil(workers)

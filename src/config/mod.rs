@@ -73,6 +73,9 @@ pub struct ServerSettings {
     pub hasher_threads: Option<usize>,
     /// BODY_TIMEOUT_SECONDS: how long a request's body may take to arrive (408 after).
     pub body_timeout: Duration,
+    /// MAX_CONNECTIONS: open client connections across the workers; beyond it new
+    /// ones wait in the listen backlog.
+    pub max_connections: usize,
     /// PUBLIC_ORIGIN: this server's origin as browsers reach it, for the CSRF check
     /// and redirect URIs (derived from the Host header and BIND when unset).
     pub public_origin: Option<String>,
@@ -240,6 +243,12 @@ impl ServerSettings {
                 5,
                 1..=300,
             )?),
+            max_connections: parse_number(
+                "MAX_CONNECTIONS",
+                get("MAX_CONNECTIONS"),
+                10_000,
+                1..=1_000_000,
+            )?,
             public_origin: get("PUBLIC_ORIGIN")
                 .map(|raw| {
                     origins::normalize_origin(raw.trim_end_matches('/')).ok_or_else(|| {

@@ -229,19 +229,25 @@ async fn startup_operator_is_created_once(db: TestDb) {
     ));
 }
 
-#[tokio::test]
-async fn the_log_holds_requests_but_no_secrets() {
-    let db = TestDb::create(crate::helpers::Backend::Sqlite)
-        .await
-        .unwrap();
-    let mut child = sekisho(&db)
+/// A server started by `serve`: its process, port, the log lines still to read, and
+/// those read so far.
+struct Serving {
+    child: std::process::Child,
+    port: u16,
+    lines: std::sync::mpsc::Receiver<String>,
+    log: Vec<String>,
+}
+
+/// Starts `command` (`sekisho` with its environment) on a free port and reads its log
+/// until it says where it listens.
+fn serve(command: &mut Command) -> Serving {
+    let mut child = command
         .env("BIND", "127.0.0.1:0")
-        .env("RUST_LOG", "debug")
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let stderr = child.stderr.take().unwrap();
-    let (lines_tx, lines_rx) = std::sync::mpsc::channel::<String>();
+    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             if lines_tx.send(line).is_err() {
@@ -251,7 +257,7 @@ async fn the_log_holds_requests_but_no_secrets() {
     });
     let mut log = Vec::new();
     let port = loop {
-        let line = lines_rx
+        let line = lines
             .recv_timeout(Duration::from_secs(30))
             .expect("the server logs that it listens");
         let port = line
@@ -264,6 +270,90 @@ async fn the_log_holds_requests_but_no_secrets() {
             break port;
         }
     };
+    Serving {
+        child,
+        port,
+        lines,
+        log,
+    }
+}
+
+/// MAX_CONNECTIONS=4: with four connections open, a fifth is not served (it waits in
+/// the backlog), the log says why, and it is served once one of the four closes.
+#[tokio::test]
+async fn the_connection_cap_holds_and_says_so() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let db = TestDb::create(crate::helpers::Backend::Sqlite)
+        .await
+        .unwrap();
+    let Serving {
+        mut child,
+        port,
+        lines,
+        mut log,
+    } = serve(
+        sekisho(&db)
+            .env("RUST_LOG", "warn,sekisho=info")
+            .env("MAX_CONNECTIONS", "4")
+            .env("WORKERS", "1"),
+    );
+    let address = format!("127.0.0.1:{port}");
+    // Four idle keep-alive connections, each having had one answer.
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        stream
+            .write_all(b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut buf = [0u8; 1024];
+        let n = stream.read(&mut buf).await.unwrap();
+        assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
+        held.push(stream);
+    }
+    let mut fifth = tokio::net::TcpStream::connect(&address).await.unwrap();
+    fifth
+        .write_all(b"GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let waited =
+        tokio::time::timeout(Duration::from_millis(1500), fifth.read_to_end(&mut answer)).await;
+    assert!(
+        waited.is_err(),
+        "the fifth connection was served while four were open"
+    );
+    drop(held.pop());
+    tokio::time::timeout(Duration::from_secs(10), fifth.read_to_end(&mut answer))
+        .await
+        .expect("served once a connection closed")
+        .unwrap();
+    assert!(
+        answer.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    log.extend(lines.try_iter());
+    let text = log.join("\n");
+    assert!(
+        text.contains("connection cap reached: 4 client connections open (MAX_CONNECTIONS=4)"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn the_log_holds_requests_but_no_secrets() {
+    let db = TestDb::create(crate::helpers::Backend::Sqlite)
+        .await
+        .unwrap();
+    let Serving {
+        mut child,
+        port,
+        lines: lines_rx,
+        mut log,
+    } = serve(sekisho(&db).env("RUST_LOG", "debug"));
 
     let client = reqwest::Client::new();
     let response = client
