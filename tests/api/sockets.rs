@@ -1,6 +1,7 @@
 //! Connections end: a request whose chunked body never finishes is answered and its
 //! socket closed within BODY_TIMEOUT_SECONDS + 1 s, on a route that reads the body and
-//! on one that reads none, and on answers an outer layer writes.
+//! on one that reads none, and on answers an outer layer writes; and 5,000 of them at
+//! once are all answered and closed while health keeps answering.
 
 use std::time::{Duration, Instant};
 
@@ -70,4 +71,59 @@ async fn an_unfinished_chunked_body_is_answered_and_its_socket_closed() {
             "{method} {path}: closed after {took:?}"
         );
     }
+}
+
+/// 5,000 unfinished chunked bodies at once, half on a body route and half on
+/// `/api/health`: while they are open, health still answers; every one of them is
+/// answered and closed, none left open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_thousand_unfinished_bodies_leave_health_answering() {
+    const SOCKETS: usize = 5_000;
+    const WAVE: usize = 250;
+    let app = app_with_one_second_bodies().await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut sockets = Vec::with_capacity(SOCKETS);
+    for wave in 0..SOCKETS / WAVE {
+        let opened = (0..WAVE).map(|n| {
+            let address = address.clone();
+            let (method, path) = if (wave * WAVE + n).is_multiple_of(2) {
+                ("POST", "/api/v1/auth/login")
+            } else {
+                ("GET", "/api/health")
+            };
+            async move {
+                let mut stream = TcpStream::connect(&address).await.unwrap();
+                stream
+                    .write_all(unfinished(method, path).as_bytes())
+                    .await
+                    .unwrap();
+                stream
+            }
+        });
+        sockets.extend(futures_util::future::join_all(opened).await);
+    }
+    // Health answers while the flood is open (the bodies' deadline has not passed for
+    // the last waves yet).
+    let health = tokio::time::timeout(Duration::from_secs(5), app.get("/api/health"))
+        .await
+        .expect("health answers during the flood");
+    assert_eq!(health.status(), 200);
+
+    let closed = sockets.into_iter().map(|mut stream| async move {
+        read_until_closed(&mut stream, Duration::from_secs(30)).await
+    });
+    let results = futures_util::future::join_all(closed).await;
+    let open = results.iter().filter(|r| r.is_none()).count();
+    assert_eq!(open, 0, "{open} of {SOCKETS} sockets still open after 30 s");
+    let unanswered = results
+        .iter()
+        .flatten()
+        .filter(|(answer, _)| !answer.starts_with("HTTP/1.1 "))
+        .count();
+    assert_eq!(
+        unanswered, 0,
+        "{unanswered} sockets closed without an answer"
+    );
+    let health = app.get("/api/health").await;
+    assert_eq!(health.status(), 200);
 }
