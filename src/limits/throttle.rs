@@ -9,7 +9,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 
 use super::ip_limiter::IpLimiter;
 use crate::db::throttles::{self, Policy, Status, Turn};
-use crate::db::{self, DbConnection, Pool, sessions};
+use crate::db::{DbConnection, Pool, sessions};
 use crate::domain::Email;
 use crate::error::{ApiError, ErrorCode};
 
@@ -381,23 +381,23 @@ impl AccountLimits {
     }
 }
 
-/// Counts one attempt on `key` before the work it guards, in one transaction: 429 while
-/// the key is blocked or when this attempt is past the maximum (racing attempts are
-/// counted one after another, so exactly the maximum get through).
+/// Counts one attempt on `key` before the work it guards: 429 while the key is blocked
+/// or when this attempt is past the maximum. The count is one atomic increment, so of
+/// racing attempts exactly the maximum get through (the blocked check before it only
+/// spares a blocked client the write; it is not a transaction of its own, which on
+/// SQLite would cost a savepoint statement compiled on every login).
 fn count_attempt(
     conn: &mut DbConnection,
     key: &str,
     policy: Policy,
     now: NaiveDateTime,
 ) -> Result<(), ApiError> {
-    db::write_transaction(conn, |conn| {
-        refuse_if_blocked(conn, key, policy, now)?;
-        let recorded = throttles::record_attempt(conn, key, policy, now)?;
-        match (policy.max_attempts, recorded.blocked_for) {
-            (Some(max), Some(retry)) if recorded.attempts > max => Err(rate_limited(retry)),
-            _ => Ok(()),
-        }
-    })
+    refuse_if_blocked(conn, key, policy, now)?;
+    let recorded = throttles::record_attempt(conn, key, policy, now)?;
+    match (policy.max_attempts, recorded.blocked_for) {
+        (Some(max), Some(retry)) if recorded.attempts > max => Err(rate_limited(retry)),
+        _ => Ok(()),
+    }
 }
 
 /// Whether the account `user_id` was ever signed in to from `ip`.
