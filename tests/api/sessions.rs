@@ -309,13 +309,16 @@ async fn add_sessions(app: &TestApp, email: &str, count: i64) -> Vec<String> {
     .await
 }
 
-async fn page_of(app: &TestApp, query: &str) -> Value {
-    let response = app
-        .client
+async fn get_sessions(app: &TestApp, query: &str) -> reqwest::Response {
+    app.client
         .get(app.url(&format!("/api/v1/auth/sessions{query}")))
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+async fn page_of(app: &TestApp, query: &str) -> Value {
+    let response = get_sessions(app, query).await;
     assert_eq!(response.status(), 200, "{query}");
     response.json().await.unwrap()
 }
@@ -365,12 +368,7 @@ async fn sessions_come_a_page_at_a_time(app: TestApp) {
         ("?cursor=not-a-cursor", "cursor"),
         ("?cursor=bm90LWEtY3Vyc29y", "cursor"),
     ] {
-        let response = app
-            .client
-            .get(app.url(&format!("/api/v1/auth/sessions{query}")))
-            .send()
-            .await
-            .unwrap();
+        let response = get_sessions(&app, query).await;
         let body = crate::helpers::envelope(
             response,
             reqwest::StatusCode::BAD_REQUEST,
