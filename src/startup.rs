@@ -184,6 +184,7 @@ impl Application {
             None => None,
         };
         spawn_housekeeping(state.pool.clone());
+        spawn_memory_return();
         Ok(Self {
             port,
             server,
@@ -232,6 +233,17 @@ fn metrics_server(addr: &str, state: &AppState) -> Result<(u16, Server), Startup
     .map_err(bind_error)?
     .run();
     Ok((port, server))
+}
+
+/// Hands memory freed after a flood back to the system, every `memory::EVERY`.
+fn spawn_memory_return() {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(crate::memory::EVERY);
+        loop {
+            every.tick().await;
+            crate::memory::give_back();
+        }
+    });
 }
 
 /// Hourly clean-up of rows nobody can use any more (see `sessions::purge_stale`),
