@@ -23,7 +23,7 @@ start_server() {
   port=$(free_port)
   taskset -c "$cpus" env DATABASE_URL="$url" DATA_DIR="$bench_work/$name-data" \
     BIND="127.0.0.1:$port" SECRET_KEY="$bench_secret" RATE_LIMIT_ENABLED=false RUST_LOG=warn \
-    "$@" ./target/release/sekisho serve >"$bench_work/$name.log" 2>&1 &
+    "$@" "${SEKISHO_BIN:-./target/release/sekisho}" serve >"$bench_work/$name.log" 2>&1 &
   bench_pids+=("$!")
   server_url="http://127.0.0.1:$port"
   for _ in $(seq 100); do
