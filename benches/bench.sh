@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every benchmark behind the README's table, in one command (about 7 minutes with the
+# Every benchmark behind the README's table, in one command (about 10 minutes with the
 # default 10 s per run). Needs wrk and, for the PostgreSQL parts, PostgreSQL's server
 # binaries (apt-get install -y wrk postgresql); as root it runs the cluster as the
 # `postgres` user. Usage: benches/bench.sh [seconds-per-run]
@@ -10,3 +10,5 @@ date -u +"== %Y-%m-%d %H:%M UTC, $(nproc) CPUs, commit $(git rev-parse --short H
 benches/session_check.sh "$secs" both
 benches/instances.sh "$secs"
 benches/login_memory.sh "$secs"
+benches/login_fairness.sh "$secs"
+benches/flood_memory.sh "$secs"
