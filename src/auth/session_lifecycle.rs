@@ -23,7 +23,6 @@ pub const LIVE_SESSIONS_PER_USER: i64 = 100;
 
 /// A remember-me=false browser session lives one day.
 pub const SHORT_SESSION: TimeDelta = TimeDelta::days(1);
-pub const ACCESS_TOKEN_LIFETIME: TimeDelta = TimeDelta::minutes(15);
 pub const REFRESH_SESSION_LIFETIME: TimeDelta = TimeDelta::days(30);
 
 struct NewSessionSpec<'a> {
@@ -191,8 +190,8 @@ impl Grant {
 
     /// Signing is deterministic: the same grant gives the same access token, which is
     /// how a refresh inside the grace window returns the very pair already issued.
-    fn into_pair(self, keys: &JwtKeys) -> Result<TokenPair, ApiError> {
-        let expires_at = (self.issued_at + ACCESS_TOKEN_LIFETIME).min(self.session_expires_at);
+    fn into_pair(self, keys: &JwtKeys, lifetime: TimeDelta) -> Result<TokenPair, ApiError> {
+        let expires_at = (self.issued_at + lifetime).min(self.session_expires_at);
         let access_token = sign(
             keys,
             &self.user_id,
@@ -257,7 +256,7 @@ pub async fn issue_bearer(
         refresh_token,
         issued_at: now,
     }
-    .into_pair(&state.jwt)
+    .into_pair(&state.jwt, state.settings.session.access_token_ttl)
 }
 
 enum Refreshed {
@@ -322,7 +321,9 @@ pub async fn refresh(state: &AppState, presented: String) -> Result<TokenPair, A
     })
     .await?;
     match outcome {
-        Refreshed::Pair(grant) => grant.into_pair(&state.jwt),
+        Refreshed::Pair(grant) => {
+            grant.into_pair(&state.jwt, state.settings.session.access_token_ttl)
+        }
         Refreshed::Reused => Err(ApiError::new(ErrorCode::TokenReused)),
         Refreshed::Unknown => Err(ApiError::new(ErrorCode::Unauthorized)),
     }

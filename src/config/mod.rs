@@ -115,6 +115,8 @@ pub struct SessionSettings {
     /// REFRESH_GRACE_SECONDS: how long a spent refresh token still gets the pair it
     /// was rotated into (a second tab).
     pub refresh_grace_seconds: u64,
+    /// ACCESS_TOKEN_TTL_SECONDS: a bearer access token's lifetime.
+    pub access_token_ttl: chrono::TimeDelta,
 }
 
 /// Rules for accounts.
@@ -316,6 +318,12 @@ impl SessionSettings {
                 10,
                 0..=300,
             )?,
+            access_token_ttl: chrono::TimeDelta::seconds(parse_number(
+                "ACCESS_TOKEN_TTL_SECONDS",
+                get("ACCESS_TOKEN_TTL_SECONDS"),
+                900,
+                60..=86_400,
+            )?),
         })
     }
 }
@@ -573,6 +581,7 @@ mod tests {
         assert_eq!(s.session.remember_days, 7);
         assert!(!s.cookie.secure);
         assert_eq!(s.session.refresh_grace_seconds, 10);
+        assert_eq!(s.session.access_token_ttl, chrono::TimeDelta::minutes(15));
         assert_eq!(s.frontend.url.as_str(), "http://localhost:3000/");
         assert!(matches!(s.database.url, DatabaseUrl::Sqlite(ref p) if p == "data/auth.db"));
         assert!(s.frontend.cors_origins.allows("http://localhost:3000"));
@@ -630,6 +639,12 @@ mod tests {
                 "ACCESS_TOKEN_EXPIRE_DAYS",
             ),
             ("REFRESH_GRACE_SECONDS", "-1", "REFRESH_GRACE_SECONDS"),
+            ("ACCESS_TOKEN_TTL_SECONDS", "59", "ACCESS_TOKEN_TTL_SECONDS"),
+            (
+                "ACCESS_TOKEN_TTL_SECONDS",
+                "86401",
+                "ACCESS_TOKEN_TTL_SECONDS",
+            ),
             ("FRONTEND_URL", "localhost:3000", "FRONTEND_URL"),
             ("COOKIE_NAME", "a b", "COOKIE_NAME"),
             ("APP_ENV", "staging", "APP_ENV"),

@@ -26,6 +26,40 @@ crate::on_both_databases!(
 
 crate::on_both_backends!(an_older_spent_token_is_reuse_too);
 
+/// ACCESS_TOKEN_TTL_SECONDS sets the access token's lifetime, at issue and at refresh.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_access_token_lifetime_is_configuration() {
+    let Some(app) = TestApp::spawn_with(
+        crate::helpers::Backend::Sqlite,
+        &[("ACCESS_TOKEN_TTL_SECONDS", "60")],
+    )
+    .await
+    else {
+        return;
+    };
+    app.signup("short@example.com").await;
+    let pair = app.issue_tokens("short@example.com").await;
+    assert_eq!(pair["expiresIn"], 60);
+    let c = claims(pair["token"].as_str().unwrap());
+    assert_eq!(c["exp"].as_i64().unwrap() - c["iat"].as_i64().unwrap(), 60);
+    let refreshed: Value = client()
+        .post(app.url("/api/v1/auth/refresh"))
+        .json(&serde_json::json!({ "refreshToken": pair["refreshToken"] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(refreshed["expiresIn"], 60);
+    assert_eq!(
+        me_with(&app, refreshed["token"].as_str().unwrap())
+            .await
+            .status(),
+        200
+    );
+}
+
 async fn an_older_spent_token_is_reuse_too(app: TestApp) {
     app.signup("chain@example.com").await;
     let first: Value = app.issue_tokens("chain@example.com").await;
