@@ -2,6 +2,7 @@
 
 use super::session_lifecycle::{self, BrowserSession};
 use super::{credentials, email_verification};
+use crate::crypto::tokens;
 use crate::db::{self, audit, reset_tokens, sessions, users, users::User};
 use crate::domain::ClientInfo;
 use crate::domain::{AuditAction, Email, Password};
@@ -16,14 +17,23 @@ pub struct NewAccount {
     pub name: Option<String>,
 }
 
-/// /signup: creates the user and starts a browser session; EMAIL_TAKEN when the
-/// address has an account.
+/// What a sign-up gives the browser.
+pub enum SignedUp {
+    /// Signed in at once.
+    Session(BrowserSession),
+    /// REQUIRE_EMAIL_VERIFICATION: no session for an address never proven; this
+    /// binding (for a cookie) lets verify-email sign in the browser that signed up.
+    VerificationRequired { binding: String },
+}
+
+/// /signup: creates the user and starts a browser session (or, when addresses must be
+/// verified first, only mails the link); EMAIL_TAKEN when the address has an account.
 pub async fn sign_up(
     state: &AppState,
     client: &ClientInfo,
     account: NewAccount,
     lang: Lang,
-) -> Result<(User, BrowserSession), ApiError> {
+) -> Result<(User, SignedUp), ApiError> {
     state
         .throttle
         .check_ip(&state.pool, Action::Signup, client.ip)
@@ -48,15 +58,38 @@ pub async fn sign_up(
         ..User::new_member(&account.email, now)
     };
     let row = user.clone();
+    let verify_first = state.settings.accounts.require_email_verification;
+    let ip = client.ip_text();
     db::run(&state.pool, move |conn| -> Result<_, ApiError> {
-        match users::insert(conn, &users::NewUser::from(&row)) {
-            // Two sign-ups racing for one address: the loser hears EMAIL_TAKEN.
-            Err(e) if db::is_unique_violation(&e) => Err(ApiError::new(ErrorCode::EmailTaken)),
-            other => other.map_err(ApiError::from),
-        }
+        db::write_transaction(conn, |conn| {
+            match users::insert(conn, &users::NewUser::from(&row)) {
+                // Two sign-ups racing for one address: the loser hears EMAIL_TAKEN.
+                Err(e) if db::is_unique_violation(&e) => {
+                    return Err(ApiError::new(ErrorCode::EmailTaken));
+                }
+                other => other?,
+            };
+            // Without a session the sign-up is audited here; with one, together with
+            // the session.
+            if verify_first {
+                audit::record_user_action(
+                    conn,
+                    &row.id,
+                    &row.email,
+                    AuditAction::UserSignup,
+                    ip.as_deref(),
+                )?;
+            }
+            Ok(())
+        })
     })
     .await?;
 
+    email_verification::mail_later(state, &user, lang);
+    if verify_first {
+        let binding = tokens::signup_binding(state.settings.secret_key.bytes(), &user.id);
+        return Ok((user, SignedUp::VerificationRequired { binding }));
+    }
     let session = session_lifecycle::start_browser_session(
         state,
         client,
@@ -66,8 +99,7 @@ pub async fn sign_up(
         None,
     )
     .await?;
-    email_verification::mail_later(state, &user, lang);
-    Ok((user, session))
+    Ok((user, SignedUp::Session(session)))
 }
 
 /// /change-password: every other session of the user is revoked, outstanding reset

@@ -5,6 +5,7 @@
 use chrono::TimeDelta;
 
 use super::frontend_link::frontend_link;
+use super::session_lifecycle::{self, BrowserSession};
 use crate::crypto::tokens;
 use crate::db::{self, audit, users, users::User, verification_tokens};
 use crate::domain::AuditAction;
@@ -16,7 +17,8 @@ use crate::limits::throttle::{Action, MailKind};
 use crate::mail;
 use crate::state::AppState;
 
-const LIFETIME: TimeDelta = TimeDelta::hours(24);
+/// How long a verification link works (and the sign-up binding cookie lives).
+pub const LIFETIME: TimeDelta = TimeDelta::hours(24);
 
 /// Whose address a send-verification-email request is about.
 pub enum Recipient {
@@ -98,7 +100,36 @@ pub fn request(
 }
 
 /// /verify-email: spends the token and marks the address it was sent to verified.
-pub async fn verify(state: &AppState, client: &ClientInfo, token: &str) -> Result<User, ApiError> {
+/// verify-email: spends the token and marks the address verified; when `binding` is
+/// the sign-up binding of this very user (the browser that signed up while
+/// verification was required), that browser is signed in too.
+pub async fn verify_and_sign_in(
+    state: &AppState,
+    client: &ClientInfo,
+    token: &str,
+    binding: Option<&str>,
+) -> Result<(User, Option<BrowserSession>), ApiError> {
+    let user = verify(state, client, token).await?;
+    let key = state.settings.secret_key.bytes();
+    if !binding.is_some_and(|b| tokens::is_signup_binding(key, &user.id, b)) {
+        return Ok((user, None));
+    }
+    if user.is_disabled_at(db::now()) {
+        return Err(super::credentials::account_disabled(&user));
+    }
+    let session = session_lifecycle::start_browser_session(
+        state,
+        client,
+        &user,
+        true,
+        AuditAction::UserLogin,
+        Some("email verified".to_owned()),
+    )
+    .await?;
+    Ok((user, Some(session)))
+}
+
+async fn verify(state: &AppState, client: &ClientInfo, token: &str) -> Result<User, ApiError> {
     state
         .throttle
         .check_ip(&state.pool, Action::VerifyEmail, client.ip)

@@ -47,6 +47,30 @@ pub fn next_refresh_token(key: &[u8], previous: &str) -> String {
     URL_SAFE_NO_PAD.encode(keyed(key, b"sekisho refresh rotation\0", previous))
 }
 
+/// What the sign-up binding cookie holds for `user_id`: the id and its HMAC under the
+/// server key, so that `verify-email` knows the browser that signed up (no row needed).
+pub fn signup_binding(key: &[u8], user_id: &str) -> String {
+    let mac = URL_SAFE_NO_PAD.encode(keyed(key, b"sekisho signup binding\0", user_id));
+    format!("{user_id}.{mac}")
+}
+
+/// Whether `cookie` is `signup_binding(key, user_id)` (compared in constant time).
+pub fn is_signup_binding(key: &[u8], user_id: &str, cookie: &str) -> bool {
+    use hmac::{Hmac, Mac};
+    let Some((id, mac)) = cookie.split_once('.') else {
+        return false;
+    };
+    let (Ok(presented), Ok(mut expected)) = (
+        URL_SAFE_NO_PAD.decode(mac),
+        Hmac::<Sha256>::new_from_slice(key),
+    ) else {
+        return false;
+    };
+    expected.update(b"sekisho signup binding\0");
+    expected.update(user_id.as_bytes());
+    id == user_id && expected.verify_slice(&presented).is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,6 +92,18 @@ mod tests {
         assert_ne!(next, next_refresh_token(b"key two", &first));
         assert_ne!(next, first);
         assert_eq!(next.len(), 43);
+    }
+
+    #[test]
+    fn signup_bindings_name_one_user_under_one_key() {
+        let binding = signup_binding(b"key one", "user-1");
+        assert!(is_signup_binding(b"key one", "user-1", &binding));
+        assert!(!is_signup_binding(b"key one", "user-2", &binding));
+        assert!(!is_signup_binding(b"key two", "user-1", &binding));
+        let forged = binding.replace("user-1", "user-2");
+        assert!(!is_signup_binding(b"key one", "user-2", &forged));
+        assert!(!is_signup_binding(b"key one", "user-1", "user-1"));
+        assert!(!is_signup_binding(b"key one", "user-1", "user-1.%%%"));
     }
 
     #[test]

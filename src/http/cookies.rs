@@ -59,3 +59,28 @@ pub fn social_binding_cookie(settings: &Settings, value: String, max_age: i64) -
     cookie.set_max_age(CookieDuration::seconds(max_age));
     cookie
 }
+
+/// The sign-up binding cookie is sent only to verify-email.
+const VERIFY_EMAIL_PATH: &str = "/api/v1/auth/verify-email";
+
+pub fn signup_binding_cookie_name(settings: &Settings) -> String {
+    format!("{}_signup", settings.cookie.name)
+}
+
+/// With REQUIRE_EMAIL_VERIFICATION, sign-up sets no session but this: HttpOnly, sent
+/// only to verify-email, as long as the verification link lives, with the session
+/// cookie's SameSite, Secure and Domain (it must reach the API wherever the session
+/// cookie would). `max_age` 0 clears it.
+pub fn signup_binding_cookie(settings: &Settings, value: String, max_age: i64) -> Cookie<'static> {
+    let mut cookie = Cookie::build(signup_binding_cookie_name(settings), value)
+        .http_only(true)
+        .same_site(settings.cookie.same_site)
+        .path(VERIFY_EMAIL_PATH)
+        .secure(settings.cookie.secure)
+        .finish();
+    if let Some(domain) = &settings.cookie.domain {
+        cookie.set_domain(domain.clone());
+    }
+    cookie.set_max_age(CookieDuration::seconds(max_age));
+    cookie
+}

@@ -13,6 +13,7 @@ crate::on_both_backends!(
     login_refuses_wrong_credentials_alike,
     logout_revokes_the_session_and_clears_the_cookie,
     me_requires_a_live_session,
+    session_answers_the_user_or_null_never_401,
     greeting_for_guests_and_users,
     snake_case_aliases_are_accepted,
     disabled_accounts_cannot_sign_in_and_lose_their_sessions,
@@ -42,6 +43,7 @@ async fn signup_creates_the_user_and_signs_in(app: TestApp) {
     }
     assert!(!cookie.contains("Secure"), "{cookie}");
     let body: Value = response.json().await.unwrap();
+    assert_eq!(body["verificationRequired"], false);
     let user = &body["user"];
     assert_eq!(user["email"], "tanaka@example.com");
     assert_eq!(user["name"], "田中太郎");
@@ -253,6 +255,51 @@ async fn me_requires_a_live_session(app: TestApp) {
     assert_eq!(
         error_code(garbage).await,
         (StatusCode::UNAUTHORIZED, "UNAUTHORIZED".into())
+    );
+}
+
+/// GET /session: null for a visitor, a stale cookie or a revoked session (200, not
+/// 401); the user when signed in, by cookie or bearer token.
+async fn session_answers_the_user_or_null_never_401(app: TestApp) {
+    let session = |browser: reqwest::Client, cookie: Option<&'static str>| {
+        let request = browser.get(app.url("/api/v1/auth/session"));
+        let request = match cookie {
+            Some(cookie) => request.header("Cookie", cookie),
+            None => request,
+        };
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    assert_eq!(
+        session(client(), None).await,
+        serde_json::json!({ "user": null })
+    );
+    assert_eq!(
+        session(client(), Some("access_token=not.a.jwt")).await,
+        serde_json::json!({ "user": null })
+    );
+    app.signup("session@example.com").await;
+    let signed_in = session(app.client.clone(), None).await;
+    assert_eq!(signed_in["user"]["email"], "session@example.com");
+    let tokens = app.issue_tokens("session@example.com").await;
+    let bearer: Value = client()
+        .get(app.url("/api/v1/auth/session"))
+        .bearer_auth(tokens["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(bearer["user"]["email"], "session@example.com");
+    let logout = app.post("/api/v1/auth/logout", serde_json::json!({})).await;
+    assert_eq!(logout.status(), StatusCode::OK);
+    assert_eq!(
+        session(app.client.clone(), None).await,
+        serde_json::json!({ "user": null })
     );
 }
 

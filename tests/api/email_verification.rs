@@ -20,7 +20,120 @@ crate::on_both_backends!(
 crate::on_both_databases!(
     required_verification_refuses_login_and_token_and_sends_a_fresh_link,
     the_mail_speaks_the_sign_up_language,
+    required_verification_signs_in_only_the_browser_that_signed_up,
 );
+
+/// A sign-up in `browser` (its own cookie jar), from the app's origin.
+async fn sign_up_in(app: &TestApp, browser: &reqwest::Client, email: &str) -> reqwest::Response {
+    browser
+        .post(app.url("/api/v1/auth/signup"))
+        .header("Origin", crate::helpers::FRONTEND)
+        .json(&json!({ "email": email, "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The user `browser` is signed in as, or null (GET /session).
+async fn signed_in_as(app: &TestApp, browser: &reqwest::Client) -> Value {
+    let body: Value = browser
+        .get(app.url("/api/v1/auth/session"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["user"]["email"].clone()
+}
+
+async fn verify_in(app: &TestApp, browser: &reqwest::Client, token: &str) -> reqwest::Response {
+    browser
+        .post(app.url("/api/v1/auth/verify-email"))
+        .header("Origin", crate::helpers::FRONTEND)
+        .json(&json!({ "token": token }))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// REQUIRE_EMAIL_VERIFICATION: sign-up answers 201 `verificationRequired: true` with no
+/// session cookie; spending the link in the browser that signed up signs it in, in any
+/// other browser (or with a forged binding) it only verifies.
+async fn required_verification_signs_in_only_the_browser_that_signed_up(db: TestDb) {
+    let app = TestApp::spawn_on(db, &[("REQUIRE_EMAIL_VERIFICATION", "true")]).await;
+    let browser = client();
+    let response = sign_up_in(&app, &browser, "first@example.com").await;
+    assert_eq!(response.status(), 201);
+    let cookies: Vec<String> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        cookies.iter().all(|c| !c.starts_with("access_token=")),
+        "no session: {cookies:?}"
+    );
+    let binding = cookies
+        .iter()
+        .find(|c| c.starts_with("access_token_signup="))
+        .expect("the sign-up binding cookie");
+    for attribute in [
+        "HttpOnly",
+        "Path=/api/v1/auth/verify-email",
+        "Max-Age=86400",
+    ] {
+        assert!(binding.contains(attribute), "{attribute}: {binding}");
+    }
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["verificationRequired"], true);
+    assert_eq!(body["user"]["emailVerified"], false);
+    assert_eq!(signed_in_as(&app, &browser).await, Value::Null);
+
+    let mail = app.wait_for_outbox_to("verify-email", 1).await.remove(0);
+    let verified = verify_in(&app, &browser, &token_of(&verification_link(&mail))).await;
+    assert_eq!(verified.status(), 200);
+    let verified: Value = verified.json().await.unwrap();
+    assert_eq!(verified["user"]["emailVerified"], true);
+    assert_eq!(signed_in_as(&app, &browser).await, "first@example.com");
+
+    // Another account: its link spent in another browser, which holds a binding forged
+    // for this account, verifies the address and signs nobody in.
+    let second = client();
+    assert_eq!(
+        sign_up_in(&app, &second, "second@example.com")
+            .await
+            .status(),
+        201
+    );
+    let id = app.user_id("second@example.com").await;
+    let mail = app.wait_for_outbox_to("verify-email", 2).await;
+    let mail = mail
+        .iter()
+        .find(|m| m.contains("To: second@example.com"))
+        .unwrap();
+    let elsewhere = client();
+    let forged = elsewhere
+        .post(app.url("/api/v1/auth/verify-email"))
+        .header("Origin", crate::helpers::FRONTEND)
+        .header("Cookie", format!("access_token_signup={id}.AAAA"))
+        .json(&json!({ "token": token_of(&verification_link(mail)) }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 200);
+    assert!(forged.headers().get("set-cookie").is_none());
+    assert_eq!(signed_in_as(&app, &elsewhere).await, Value::Null);
+    assert_eq!(signed_in_as(&app, &second).await, Value::Null);
+    // Verified all the same: the password now signs in.
+    assert_eq!(
+        app.attempt_login("second@example.com", PASSWORD)
+            .await
+            .status(),
+        200
+    );
+}
 
 async fn the_sign_up_mail_proves_the_address_once(app: TestApp) {
     let user = app.signup("verify@example.com").await;

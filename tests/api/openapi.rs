@@ -24,6 +24,7 @@ const CONTRACT: &[&str] = &[
     "POST /api/v1/auth/token",
     "POST /api/v1/auth/refresh",
     "GET /api/v1/auth/me",
+    "GET /api/v1/auth/session",
     "POST /api/v1/auth/forgot-password",
     "POST /api/v1/auth/reset-password",
     "POST /api/v1/auth/change-password",

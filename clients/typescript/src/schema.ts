@@ -261,6 +261,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether anyone is signed in: the user, or null. Never 401, so that a client's first
+         *     "am I signed in?" check logs no error in the browser's console.
+         */
+        get: operations["session"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/sessions": {
         parameters: {
             query?: never;
@@ -332,7 +352,8 @@ export interface paths {
         put?: never;
         /**
          * Create an account and sign in; a verification link is mailed to the address (in
-         *     the language of Accept-Language).
+         *     the language of Accept-Language). With REQUIRE_EMAIL_VERIFICATION there is no
+         *     session yet (`verificationRequired: true`): verify-email signs this browser in.
          */
         post: operations["signup"];
         delete?: never;
@@ -367,7 +388,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Spend a verification token: the address it was sent to is verified. */
+        /**
+         * Spend a verification token: the address it was sent to is verified. In the browser
+         *     that signed up while verification was required, this also signs in (session
+         *     cookie).
+         */
         post: operations["verify_email"];
         delete?: never;
         options?: never;
@@ -512,6 +537,9 @@ export interface components {
         SendVerificationEmailRequest: {
             email?: string;
         };
+        SessionUserResponse: {
+            user: null | components["schemas"]["UserView"];
+        };
         SessionView: {
             /** Format: date-time */
             createdAt: string;
@@ -539,6 +567,14 @@ export interface components {
             name?: string | null;
             /** @description 8 to 128 characters. */
             password: string;
+        };
+        SignupResponse: {
+            user: components["schemas"]["UserView"];
+            /**
+             * @description True when REQUIRE_EMAIL_VERIFICATION holds the session back until the address
+             *     is verified (no session cookie was set).
+             */
+            verificationRequired: boolean;
         };
         /**
          * @description The field names are the contract's: `callbackURL`, not `callbackUrl` (both are
@@ -1147,6 +1183,34 @@ export interface operations {
             };
         };
     };
+    session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionUserResponse"];
+                };
+            };
+            /** @description ACCOUNT_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     list: {
         parameters: {
             query?: {
@@ -1337,13 +1401,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Account created; the session cookie is set */
+            /** @description Account created; the session cookie is set, unless verificationRequired */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserResponse"];
+                    "application/json": components["schemas"]["SignupResponse"];
                 };
             };
             /** @description VALIDATION_ERROR or EMAIL_TAKEN */
@@ -1447,7 +1511,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The user, with `emailVerified: true` */
+            /** @description The user, with `emailVerified: true`; the session cookie is set in the browser that signed up */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -80,6 +80,22 @@ pub struct UserResponse {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SignupResponse {
+    pub user: UserView,
+    /// True when REQUIRE_EMAIL_VERIFICATION holds the session back until the address
+    /// is verified (no session cookie was set).
+    pub verification_required: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionUserResponse {
+    /// The signed-in user; null when nobody is.
+    #[schema(required = true)]
+    pub user: Option<UserView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MessageResponse {
     #[schema(example = "Logged out")]
     pub message: String,

@@ -24,6 +24,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(token::refresh)
             .service(logout::logout)
             .service(me::me)
+            .service(me::session)
             .service(my_sessions::list)
             .service(my_sessions::revoke_others)
             .service(my_sessions::revoke_one)

@@ -1,11 +1,11 @@
 //! POST /api/v1/auth/send-verification-email and /verify-email.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use crate::auth::email_verification::{self, Recipient};
 use crate::domain::ClientInfo;
 use crate::error::ApiError;
-use crate::http::MaybeUser;
+use crate::http::{MaybeUser, cookies, origin_check};
 use crate::i18n::Lang;
 use crate::routes::api::api_json::{ApiJson, OptionalApiJson};
 use crate::routes::api::dto::{
@@ -51,18 +51,21 @@ pub async fn send_verification_email(
     Ok(HttpResponse::Ok().json(SuccessResponse::new(SENT_MESSAGE)))
 }
 
-/// Spend a verification token: the address it was sent to is verified.
+/// Spend a verification token: the address it was sent to is verified. In the browser
+/// that signed up while verification was required, this also signs in (session
+/// cookie).
 #[utoipa::path(
     tag = "verification",
     request_body = VerifyEmailRequest,
     responses(
-        (status = 200, description = "The user, with `emailVerified: true`", body = UserResponse),
+        (status = 200, description = "The user, with `emailVerified: true`; the session cookie is set in the browser that signed up", body = UserResponse),
         (status = 400, description = "INVALID_TOKEN (unknown, used or expired) or VALIDATION_ERROR", body = ErrorResponse),
         (status = 429, description = "RATE_LIMITED, with Retry-After", body = ErrorResponse),
     )
 )]
 #[post("/verify-email")]
 pub async fn verify_email(
+    req: HttpRequest,
     state: web::Data<AppState>,
     client: ClientInfo,
     body: ApiJson<VerifyEmailRequest>,
@@ -70,8 +73,29 @@ pub async fn verify_email(
     let mut fields = Fields::default();
     let token = fields.required("token", body.token.as_deref());
     let token = fields.validated(token)?;
-    let user = email_verification::verify(&state, &client, token).await?;
-    Ok(HttpResponse::Ok().json(UserResponse {
+    let binding = req
+        .cookie(&cookies::signup_binding_cookie_name(&state.settings))
+        .map(|c| c.value().to_owned());
+    if binding.is_some() {
+        // It may sign in: only from the app's own pages, as sign-up and login.
+        origin_check::refuse_foreign_origin(&req, &state.settings, &state.proxies)?;
+    }
+    let (user, session) =
+        email_verification::verify_and_sign_in(&state, &client, token, binding.as_deref()).await?;
+    let mut answer = HttpResponse::Ok();
+    if let Some(session) = session {
+        answer.cookie(cookies::session_cookie(
+            &state.settings,
+            session.token,
+            session.max_age_seconds,
+        ));
+        answer.cookie(cookies::signup_binding_cookie(
+            &state.settings,
+            String::new(),
+            0,
+        ));
+    }
+    Ok(answer.json(UserResponse {
         user: UserView::from(&user),
     }))
 }
