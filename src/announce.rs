@@ -37,6 +37,9 @@ pub async fn where_to_start(app: &Application) {
             provider.id
         );
     }
+    if let Some(warning) = social_origin_warning(settings, app.port()) {
+        log::warn!("{warning}");
+    }
     match db::run(&app.state().pool, |conn| -> Result<_, db::DbError> {
         Ok(users::count_operators(conn, db::now())?)
     })
@@ -50,6 +53,26 @@ pub async fn where_to_start(app: &Application) {
         Ok(_) => {}
         Err(error) => log::warn!("could not count the operators: {error}"),
     }
+}
+
+/// Social sign-in without PUBLIC_ORIGIN while the app is on another origin: when the
+/// app proxies /api (the usual Next.js set-up) the sign-in starts on the app's host
+/// and the provider returns to this server's, where the binding cookie is not, and
+/// every sign-in ends in OAUTH_FAILED.
+fn social_origin_warning(settings: &crate::config::Settings, port: u16) -> Option<String> {
+    if settings.social_providers.is_empty() || settings.server.public_origin.is_some() {
+        return None;
+    }
+    let app = settings.frontend.url.origin().ascii_serialization();
+    let callbacks = settings.public_base_url(port);
+    (app != callbacks).then(|| {
+        format!(
+            "social sign-in: PUBLIC_ORIGIN is not set, so providers return to {callbacks} \
+             while the app is at {app}; if the app proxies /api (same-origin set-up), set \
+             PUBLIC_ORIGIN={app} and register {app}/api/v1/auth/callback/<provider>, or \
+             every sign-in ends in OAUTH_FAILED"
+        )
+    })
 }
 
 /// A URL a person can open: an unspecified address (`0.0.0.0`, `[::]`) is reached
@@ -66,7 +89,44 @@ fn base_url(bind: &str, port: u16) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::base_url;
+    use super::{base_url, social_origin_warning};
+    use crate::config::Settings;
+
+    fn settings(extra: &[(&str, &str)]) -> Settings {
+        let mut vars: std::collections::HashMap<String, String> = [
+            (
+                "SECRET_KEY",
+                "test-secret-key-that-is-long-enough-0123456789",
+            ),
+            ("OIDC_PROVIDERS", "acme"),
+            ("OIDC_ACME_ISSUER", "https://idp.example.com"),
+            ("OIDC_ACME_CLIENT_ID", "client"),
+            ("OIDC_ACME_CLIENT_SECRET", "secret"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        for (k, v) in extra {
+            vars.insert(k.to_string(), v.to_string());
+        }
+        Settings::from_lookup(|name| vars.get(name).cloned()).unwrap()
+    }
+
+    #[test]
+    fn social_sign_in_on_another_origin_without_public_origin_is_warned_about() {
+        let warning = social_origin_warning(&settings(&[]), 8080).unwrap();
+        assert!(
+            warning.contains("PUBLIC_ORIGIN=http://localhost:3000"),
+            "{warning}"
+        );
+        // Right: PUBLIC_ORIGIN set, or the app and the callbacks on one origin.
+        let set = settings(&[("PUBLIC_ORIGIN", "http://localhost:3000")]);
+        assert_eq!(social_origin_warning(&set, 8080), None);
+        let same = settings(&[("FRONTEND_URL", "http://127.0.0.1:8080")]);
+        assert_eq!(social_origin_warning(&same, 8080), None);
+        let none = settings(&[("OIDC_PROVIDERS", "")]);
+        assert_eq!(social_origin_warning(&none, 8080), None);
+    }
 
     #[test]
     fn urls_are_ones_a_person_can_open() {

@@ -12,5 +12,5 @@ pub use api_errors::{BODY_LIMIT, api_error_envelope, json_config};
 pub use body_deadline::body_deadline;
 pub use catch_panic::catch_panic;
 pub use open_connections::{OpenConnections, fit_to_descriptors};
-pub use request_log::log_requests;
+pub use request_log::{RequestId, log_requests};
 pub use request_metrics::count_requests;

@@ -54,6 +54,8 @@ pub enum Finished {
     Refused {
         to: url::Url,
         code: ErrorCode,
+        /// Why, for the operator's log (never shown to the browser, never a secret).
+        reason: String,
     },
 }
 
@@ -62,7 +64,7 @@ impl Finished {
     pub fn location(&self) -> String {
         match self {
             Self::Done { to, .. } => to.to_string(),
-            Self::Refused { to, code } => return_url::with_error(to.clone(), code.as_str()),
+            Self::Refused { to, code, .. } => return_url::with_error(to.clone(), code.as_str()),
         }
     }
 }
@@ -125,11 +127,20 @@ pub async fn finish(
 ) -> Finished {
     match complete(state, client, provider, query, key, lang).await {
         Ok((to, session)) => Finished::Done { to, session },
-        Err((to, code)) => Finished::Refused { to, code },
+        Err((to, code, reason)) => Finished::Refused { to, code, reason },
     }
 }
 
-type Completed = Result<(url::Url, Option<BrowserSession>), (url::Url, ErrorCode)>;
+type Completed = Result<(url::Url, Option<BrowserSession>), (url::Url, ErrorCode, String)>;
+
+/// A provider's `error=` as the log may show it: short, printable ASCII only.
+fn printable(value: &str) -> String {
+    value
+        .chars()
+        .filter(|c| c.is_ascii_graphic() || *c == ' ')
+        .take(100)
+        .collect()
+}
 
 async fn complete(
     state: &AppState,
@@ -145,10 +156,17 @@ async fn complete(
         .check_ip(&state.pool, Action::SocialSignIn, client.ip)
         .await
     {
-        return Err((fallback, e.code()));
+        return Err((
+            fallback,
+            e.code(),
+            "this address is over its sign-in budget".into(),
+        ));
     }
     let Some(key) = key.filter(|k| !k.is_empty()) else {
-        return Err((fallback, ErrorCode::OauthFailed));
+        let reason = "the binding cookie is missing: the callback reached another host than \
+                      the one that started the sign-in (when the app proxies /api, set \
+                      PUBLIC_ORIGIN to the app's origin), or the browser dropped the cookie";
+        return Err((fallback, ErrorCode::OauthFailed, reason.into()));
     };
     let key_hash = tokens::hash_secret(&key);
     let taken = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
@@ -157,26 +175,40 @@ async fn complete(
     .await;
     let pending = match taken {
         Ok(Some(pending)) => pending,
-        // Unknown, or already spent: a replayed callback.
-        Ok(None) => return Err((fallback, ErrorCode::OauthFailed)),
-        Err(e) => return Err((fallback, e.code())),
+        Ok(None) => {
+            let reason = "the sign-in is unknown or already finished (a replayed callback)";
+            return Err((fallback, ErrorCode::OauthFailed, reason.into()));
+        }
+        Err(e) => return Err((fallback, e.code(), format!("database: {e}"))),
     };
     let error_url = url::Url::parse(&pending.error_callback_url).unwrap_or(fallback);
-    let fail = |code| Err((error_url.clone(), code));
+    let fail = |code, reason: String| Err((error_url.clone(), code, reason));
+    let refuse = |reason: &str| fail(ErrorCode::OauthFailed, reason.to_owned());
 
     let state_matches = query
         .state
         .as_deref()
         .is_some_and(|given| tokens::hash_secret(given) == tokens::hash_secret(&pending.state));
-    if pending.expires_at <= db::now()
-        || pending.provider != provider_id
-        || query.error.is_some()
-        || !state_matches
-    {
-        return fail(ErrorCode::OauthFailed);
+    if let Some(error) = query.error.as_deref() {
+        return refuse(&format!("the provider answered error={}", printable(error)));
     }
-    let (Some(code), Some(provider)) = (query.code, state.social.get(provider_id)) else {
-        return fail(ErrorCode::OauthFailed);
+    if pending.expires_at <= db::now() {
+        return refuse("the sign-in took longer than 10 minutes");
+    }
+    if pending.provider != provider_id {
+        return refuse(&format!(
+            "the sign-in was started with `{}`",
+            pending.provider
+        ));
+    }
+    if !state_matches {
+        return refuse("state mismatch: the callback's state is not the sign-in's");
+    }
+    let Some(code) = query.code else {
+        return refuse("the callback carries no code");
+    };
+    let Some(provider) = state.social.get(provider_id) else {
+        return refuse("the provider is not configured any more");
     };
     let identity = match provider
         .identify(
@@ -188,15 +220,12 @@ async fn complete(
         .await
     {
         Ok(identity) => identity,
-        Err(e) => {
-            log::warn!("sign-in with `{provider_id}` refused: {e}");
-            return fail(ErrorCode::OauthFailed);
-        }
+        Err(e) => return refuse(&format!("the provider's token was refused: {e}")),
     };
 
     let callback = match url::Url::parse(&pending.callback_url) {
         Ok(url) => url,
-        Err(_) => return fail(ErrorCode::OauthFailed),
+        Err(_) => return refuse("the stored callback URL does not parse"),
     };
     let details = format!("provider={provider_id}");
     let (provider_name, link_to) = (provider_id.to_owned(), pending.link_user_id.clone());
@@ -232,14 +261,14 @@ async fn complete(
     .await;
     let user = match resolved {
         Ok(user) => user,
-        Err(e) => return fail(e.code()),
+        Err(e) => return fail(e.code(), format!("the identity was not accepted: {e}")),
     };
     // Linking from a signed-in session: that session goes on; no new one.
     if pending.link_user_id.is_some() {
         return Ok((callback, None));
     }
     if let Err(e) = email_verification::refuse_unverified(state, &user, lang) {
-        return fail(e.code());
+        return fail(e.code(), "the account's address is not verified".into());
     }
     match session_lifecycle::start_browser_session(
         state,
@@ -252,7 +281,7 @@ async fn complete(
     .await
     {
         Ok(session) => Ok((callback, Some(session))),
-        Err(e) => fail(e.code()),
+        Err(e) => fail(e.code(), format!("no session could be started: {e}")),
     }
 }
 

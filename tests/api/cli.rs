@@ -257,9 +257,15 @@ fn serve(command: &mut Command) -> Serving {
     });
     let mut log = Vec::new();
     let port = loop {
-        let line = lines
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the server logs that it listens");
+        let Ok(line) = lines.recv_timeout(Duration::from_secs(30)) else {
+            // Not left running (and holding the test's output open) after the failure.
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "the server did not log that it listens:\n{}",
+                log.join("\n")
+            );
+        };
         let port = line
             .split("listening on http://127.0.0.1:")
             .nth(1)
@@ -453,4 +459,118 @@ async fn openapi_prints_the_document_without_a_database() {
     let committed: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     assert_eq!(printed, committed);
+}
+
+/// Every OAUTH_FAILED of the callback is logged at WARN with a reason and the request
+/// id: a missing binding cookie (with the PUBLIC_ORIGIN hint), a provider's `error=`, a
+/// state mismatch, a replayed callback.
+#[tokio::test]
+async fn oauth_refusals_are_logged_with_a_reason() {
+    use crate::helpers::{FRONTEND, client, oidc::FakeProvider};
+    let provider = FakeProvider::start().await;
+    let db = TestDb::create(crate::helpers::Backend::Sqlite)
+        .await
+        .unwrap();
+    let mut command = sekisho(&db);
+    command.env("RUST_LOG", "warn,sekisho=info");
+    for (name, value) in provider.env() {
+        command.env(name, value);
+    }
+    let Serving {
+        mut child,
+        port,
+        lines,
+        mut log,
+    } = serve(&mut command);
+    let base = format!("http://127.0.0.1:{port}/api/v1/auth");
+    // Discovery runs in the background: wait for the provider.
+    for _ in 0..100 {
+        let body: serde_json::Value = reqwest::get(format!("{base}/providers"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if body["providers"].as_array().is_some_and(|p| !p.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let start = |browser: reqwest::Client| {
+        let url = format!("{base}/sign-in/social");
+        async move {
+            let started = browser
+                .post(url)
+                .header("Origin", FRONTEND)
+                .json(&serde_json::json!({ "provider": "acme", "callbackURL": "/dashboard" }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(started.status(), 200);
+            started
+                .headers()
+                .get_all("set-cookie")
+                .iter()
+                .map(|c| c.to_str().unwrap().to_owned())
+                .find_map(|c| {
+                    c.strip_prefix("access_token_oauth=")
+                        .map(|rest| rest.split(';').next().unwrap_or_default().to_owned())
+                })
+                .expect("the binding cookie")
+        }
+    };
+    let callback = |query: &str, binding: Option<&str>| {
+        let mut request = client().get(format!("{base}/callback/acme?{query}"));
+        if let Some(binding) = binding {
+            request = request.header("Cookie", format!("access_token_oauth={binding}"));
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 302);
+            let to = response.headers()["location"].to_str().unwrap().to_owned();
+            assert!(to.contains("error=OAUTH_FAILED"), "{to}");
+        }
+    };
+    callback("code=x&state=y", None).await;
+    let denied = start(client()).await;
+    callback("error=access_denied&state=y", Some(&denied)).await;
+    callback("code=x&state=y", Some(&denied)).await;
+    let mismatched = start(client()).await;
+    callback("code=x&state=not-the-state", Some(&mismatched)).await;
+
+    let expected = [
+        "social sign-in: PUBLIC_ORIGIN is not set",
+        "binding cookie is missing",
+        "set PUBLIC_ORIGIN to the app's origin",
+        "the provider answered error=access_denied",
+        "unknown or already finished",
+        "state mismatch",
+    ];
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !expected
+        .iter()
+        .all(|e| log.iter().any(|line| line.contains(e)))
+        && std::time::Instant::now() < deadline
+    {
+        if let Ok(line) = lines.recv_timeout(Duration::from_millis(200)) {
+            log.push(line);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let refusals: Vec<&String> = log
+        .iter()
+        .filter(|l| l.contains("sign-in with `acme` refused (OAUTH_FAILED)"))
+        .collect();
+    let text = log.join("\n");
+    for reason in expected {
+        assert!(text.contains(reason), "{reason} in\n{text}");
+    }
+    assert_eq!(refusals.len(), 4, "{text}");
+    assert!(
+        refusals
+            .iter()
+            .all(|l| l.contains(" WARN ") && l.contains("rid=")),
+        "{text}"
+    );
 }

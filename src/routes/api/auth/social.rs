@@ -2,12 +2,13 @@
 //! GET /accounts, DELETE /accounts/{provider}.
 
 use actix_web::http::header::{CACHE_CONTROL, LOCATION};
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, delete, get, post, web};
 
 use crate::domain::ClientInfo;
 use crate::error::ApiError;
 use crate::http::{AuthUser, MaybeUser, cookies, origin_check};
 use crate::i18n::Lang;
+use crate::middleware::RequestId;
 use crate::routes::api::api_json::ApiJson;
 use crate::routes::api::dto::{
     AccountView, AccountsResponse, ErrorResponse, ProviderView, ProvidersResponse,
@@ -127,6 +128,17 @@ pub async fn callback(
         .cookie(&cookies::social_binding_cookie_name(&state.settings))
         .map(|c| c.value().to_owned());
     let finished = flow::finish(&state, &client, &provider, query, key, lang).await;
+    if let Finished::Refused { code, reason, .. } = &finished {
+        let rid = req
+            .extensions()
+            .get::<RequestId>()
+            .map(|id| id.0.clone())
+            .unwrap_or_default();
+        log::warn!(
+            "sign-in with `{provider}` refused ({}): {reason}, rid={rid}",
+            code.as_str()
+        );
+    }
     // The binding is spent (or useless) whatever happened: its cookie goes.
     let mut response = HttpResponse::Found();
     response
