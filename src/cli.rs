@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::bootstrap::{self, AdminOutcome, PasswordPolicy};
 use crate::config::Settings;
 use crate::db;
-use crate::domain::password::{MAX_CHARS, MIN_CHARS};
+use crate::domain::password::{MAX_CHARS, MIN_CHARS, Password};
 use crate::startup::Application;
 
 #[derive(Debug, Parser)]
@@ -144,12 +144,50 @@ fn create_admin(settings: &Settings, email: &str, name: Option<&str>) -> Result<
 }
 
 fn prompt_password() -> Result<SecretString, String> {
-    let first = rpassword::prompt_password("Password: ")
-        .map_err(|e| format!("reading the password: {e}"))?;
-    let second = rpassword::prompt_password("Repeat password: ")
-        .map_err(|e| format!("reading the password: {e}"))?;
+    ask_new_password(|prompt| rpassword::prompt_password(prompt))
+}
+
+/// Asks for a new password, checks it against the rules at once (not after it was
+/// typed twice), then asks for it again.
+fn ask_new_password(
+    mut ask: impl FnMut(&str) -> std::io::Result<String>,
+) -> Result<SecretString, String> {
+    let first = ask("Password: ").map_err(|e| format!("reading the password: {e}"))?;
+    Password::parse(&first).map_err(|why| format!("the password {why}"))?;
+    let second = ask("Repeat password: ").map_err(|e| format!("reading the password: {e}"))?;
     if first != second {
         return Err("the passwords do not match".into());
     }
     Ok(SecretString::from(first))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The answers given to the prompts, and the prompts that were shown.
+    fn asked(answers: &[&str]) -> (Result<SecretString, String>, Vec<String>) {
+        let mut answers = answers.iter();
+        let mut prompts = Vec::new();
+        let result = ask_new_password(|prompt| {
+            prompts.push(prompt.to_owned());
+            Ok(answers.next().map(|a| a.to_string()).unwrap_or_default())
+        });
+        (result, prompts)
+    }
+
+    #[test]
+    fn a_short_password_is_refused_before_it_is_asked_again() {
+        let (result, prompts) = asked(&["short"]);
+        assert_eq!(
+            result.err().unwrap(),
+            "the password must be at least 8 characters"
+        );
+        assert_eq!(prompts, ["Password: "]);
+        let (result, prompts) = asked(&["long enough", "long enough"]);
+        assert_eq!(result.unwrap().expose_secret(), "long enough");
+        assert_eq!(prompts, ["Password: ", "Repeat password: "]);
+        let (result, _) = asked(&["long enough", "another one"]);
+        assert_eq!(result.err().unwrap(), "the passwords do not match");
+    }
 }
