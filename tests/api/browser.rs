@@ -8,7 +8,7 @@ use std::time::Duration;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use fantoccini::Locator;
 
-use crate::helpers::{Backend, Browser, TestApp, TestDb};
+use crate::helpers::{Backend, Browser, TestApp, TestDb, client};
 
 /// A page that runs `script` (with API set to the API's base URL) and writes the
 /// outcome into #result, marking it done.
@@ -149,6 +149,62 @@ async fn an_operator_revokes_a_session_by_clicking() {
         save_screenshot(&browser, &format!("admin-login-{backend:?}")).await;
         sign_in_as_operator(b).await;
         save_screenshot(&browser, &format!("admin-dashboard-{backend:?}")).await;
+
+        // The sessions list fits a 1280 px window, Revoke column included, with a
+        // long address and a browser's full user agent in it.
+        let signup = client()
+            .post(app.url("/api/v1/auth/signup"))
+            .header("Origin", crate::helpers::FRONTEND)
+            .json(&serde_json::json!({
+                "email": "a-rather-long-customer-address-for-layout@example.com",
+                "password": crate::helpers::PASSWORD,
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(signup.status(), 201);
+        let long_agent = client()
+            .post(app.url("/api/v1/auth/login"))
+            .header("Origin", crate::helpers::FRONTEND)
+            .header(
+                "User-Agent",
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) \
+                 Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+            )
+            .json(&serde_json::json!({
+                "email": "a-rather-long-customer-address-for-layout@example.com",
+                "password": crate::helpers::PASSWORD,
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(long_agent.status(), 200);
+        b.goto(&app.url("/admin/sessions")).await.unwrap();
+        b.wait()
+            .for_element(Locator::Css("button[id^=revoke-]"))
+            .await
+            .unwrap();
+        let fit = b
+            .execute(
+                "const wrap = document.querySelector('.table-wrap');
+                 const rights = [...document.querySelectorAll('button[id^=revoke-]')]
+                   .map(b => b.getBoundingClientRect().right);
+                 return [window.innerWidth, wrap.scrollWidth, wrap.clientWidth, Math.max(...rights)];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let fit: Vec<f64> = serde_json::from_value(fit).unwrap();
+        let [viewport, scroll_width, client_width, rightmost] = fit[..] else {
+            panic!("{fit:?}");
+        };
+        assert!(viewport >= 1200.0, "the window is 1280 px wide: {fit:?}");
+        assert!(
+            scroll_width <= client_width,
+            "the table scrolls sideways: {fit:?}"
+        );
+        assert!(rightmost <= viewport, "a Revoke button is cut off: {fit:?}");
+        save_screenshot(&browser, &format!("admin-sessions-{backend:?}")).await;
 
         click(b, Locator::LinkText("Users")).await;
         b.find(Locator::Css("input[name=q]"))
