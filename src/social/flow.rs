@@ -56,6 +56,9 @@ pub enum Finished {
         code: ErrorCode,
         /// Why, for the operator's log (never shown to the browser, never a secret).
         reason: String,
+        /// No sign-in of this browser was pending (no binding cookie, or one already
+        /// spent): typically a replayed callback, the back button after a success.
+        unknown: bool,
     },
 }
 
@@ -127,11 +130,49 @@ pub async fn finish(
 ) -> Finished {
     match complete(state, client, provider, query, key, lang).await {
         Ok((to, session)) => Finished::Done { to, session },
-        Err((to, code, reason)) => Finished::Refused { to, code, reason },
+        Err(Refusal {
+            to,
+            code,
+            reason,
+            unknown,
+        }) => Finished::Refused {
+            to,
+            code,
+            reason,
+            unknown,
+        },
     }
 }
 
-type Completed = Result<(url::Url, Option<BrowserSession>), (url::Url, ErrorCode, String)>;
+/// A callback refused: where to, with which code, why (for the log), and whether no
+/// sign-in of this browser was pending at all.
+struct Refusal {
+    to: url::Url,
+    code: ErrorCode,
+    reason: String,
+    unknown: bool,
+}
+
+impl Refusal {
+    fn new(to: url::Url, code: ErrorCode, reason: impl Into<String>) -> Self {
+        Self {
+            to,
+            code,
+            reason: reason.into(),
+            unknown: false,
+        }
+    }
+
+    /// OAUTH_FAILED with no sign-in pending in this browser.
+    fn unknown(to: url::Url, reason: &str) -> Self {
+        Self {
+            unknown: true,
+            ..Self::new(to, ErrorCode::OauthFailed, reason)
+        }
+    }
+}
+
+type Completed = Result<(url::Url, Option<BrowserSession>), Refusal>;
 
 /// A provider's `error=` as the log may show it: short, printable ASCII only.
 fn printable(value: &str) -> String {
@@ -156,17 +197,18 @@ async fn complete(
         .check_ip(&state.pool, Action::SocialSignIn, client.ip)
         .await
     {
-        return Err((
+        return Err(Refusal::new(
             fallback,
             e.code(),
-            "this address is over its sign-in budget".into(),
+            "this address is over its sign-in budget",
         ));
     }
     let Some(key) = key.filter(|k| !k.is_empty()) else {
         let reason = "the binding cookie is missing: the callback reached another host than \
                       the one that started the sign-in (when the app proxies /api, set \
-                      PUBLIC_ORIGIN to the app's origin), or the browser dropped the cookie";
-        return Err((fallback, ErrorCode::OauthFailed, reason.into()));
+                      PUBLIC_ORIGIN to the app's origin), or the browser dropped the cookie \
+                      or replayed the callback";
+        return Err(Refusal::unknown(fallback, reason));
     };
     let key_hash = tokens::hash_secret(&key);
     let taken = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
@@ -177,12 +219,12 @@ async fn complete(
         Ok(Some(pending)) => pending,
         Ok(None) => {
             let reason = "the sign-in is unknown or already finished (a replayed callback)";
-            return Err((fallback, ErrorCode::OauthFailed, reason.into()));
+            return Err(Refusal::unknown(fallback, reason));
         }
-        Err(e) => return Err((fallback, e.code(), format!("database: {e}"))),
+        Err(e) => return Err(Refusal::new(fallback, e.code(), format!("database: {e}"))),
     };
     let error_url = url::Url::parse(&pending.error_callback_url).unwrap_or(fallback);
-    let fail = |code, reason: String| Err((error_url.clone(), code, reason));
+    let fail = |code, reason: String| Err(Refusal::new(error_url.clone(), code, reason));
     let refuse = |reason: &str| fail(ErrorCode::OauthFailed, reason.to_owned());
 
     let state_matches = query

@@ -241,16 +241,25 @@ async fn refused_callbacks_redirect_with_their_code_and_no_session(db: TestDb) {
     assert!(!sets_session(&done));
     assert_eq!(app.me_status(&browser).await, 401);
 
-    // Replay: the same callback twice, the second time after a success.
+    // Replay: the same callback twice, the second time after a success. The browser
+    // is signed in: it goes on to the app, not to a login page with an error.
     let browser = client();
     let back = to_provider_and_back(&app, &browser, &provider, person()).await;
     assert!(sets_session(&callback(&browser, &back).await));
+    let replayed = callback(&browser, &back).await;
+    assert_eq!(location(&replayed), format!("{FRONTEND}/"));
+    assert!(!sets_session(&replayed));
+    assert_eq!(app.me_status(&browser).await, 200);
+    // The same replay once signed out is refused as before.
+    let logout = app
+        .post_with(&browser, "/api/v1/auth/logout", json!({}))
+        .await;
+    assert_eq!(logout.status(), 200);
     let replayed = callback(&browser, &back).await;
     assert_eq!(
         location(&replayed),
         format!("{FRONTEND}/login?error=OAUTH_FAILED")
     );
-    assert!(!sets_session(&replayed));
 
     // The callback in a browser that did not start the sign-in (no binding cookie).
     let starter = client();

@@ -87,7 +87,8 @@ export interface paths {
         };
         /**
          * Where the provider sends the browser back. Always a redirect: to `callbackURL`
-         *     signed in, or to `errorCallbackURL` with `?error=OAUTH_FAILED`,
+         *     signed in (a replayed callback in a browser already signed in: to `FRONTEND_URL`),
+         *     or to `errorCallbackURL` with `?error=OAUTH_FAILED`,
          *     `ACCOUNT_NOT_LINKED`, `ACCOUNT_DISABLED`, `EMAIL_NOT_VERIFIED` or `RATE_LIMITED`.
          */
         get: operations["callback"];

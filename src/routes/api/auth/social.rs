@@ -97,7 +97,8 @@ pub async fn sign_in_social(
 }
 
 /// Where the provider sends the browser back. Always a redirect: to `callbackURL`
-/// signed in, or to `errorCallbackURL` with `?error=OAUTH_FAILED`,
+/// signed in (a replayed callback in a browser already signed in: to `FRONTEND_URL`),
+/// or to `errorCallbackURL` with `?error=OAUTH_FAILED`,
 /// `ACCOUNT_NOT_LINKED`, `ACCOUNT_DISABLED`, `EMAIL_NOT_VERIFIED` or `RATE_LIMITED`.
 #[utoipa::path(
     tag = "social",
@@ -118,6 +119,7 @@ pub async fn callback(
     client: ClientInfo,
     lang: Lang,
     provider: web::Path<String>,
+    caller: Option<MaybeUser>,
 ) -> HttpResponse {
     // A malformed query is the provider's (or someone's) mistake: the same redirect
     // as any other refusal, never a JSON page in the browser.
@@ -127,7 +129,21 @@ pub async fn callback(
     let key = req
         .cookie(&cookies::social_binding_cookie_name(&state.settings))
         .map(|c| c.value().to_owned());
-    let finished = flow::finish(&state, &client, &provider, query, key, lang).await;
+    let mut finished = flow::finish(&state, &client, &provider, query, key, lang).await;
+    // A replayed callback (the back button after a success) in a browser that is
+    // signed in: it goes on to the app, not to a login page saying sign-in failed.
+    let signed_in = caller.is_some_and(|c| c.0.is_some());
+    if let Finished::Refused { unknown: true, .. } = &finished
+        && signed_in
+    {
+        log::info!(
+            "sign-in with `{provider}`: a replayed callback in a signed-in browser, sent to the app"
+        );
+        finished = Finished::Done {
+            to: state.settings.frontend.url.clone(),
+            session: None,
+        };
+    }
     if let Finished::Refused { code, reason, .. } = &finished {
         let rid = req
             .extensions()
