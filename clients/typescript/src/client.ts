@@ -44,7 +44,8 @@ export interface SekishoClient {
   readonly api: ApiClient;
   readonly auth: "cookie" | "bearer";
   setLanguage(language: string | undefined): void;
-  /** The signed-in user, or null when there is none (401). */
+  /** The signed-in user, or null when there is none: cookie mode asks
+   * `/session` (never a 401 in the console), bearer mode `/me` (refreshing on 401). */
   getUser(): Promise<User | null>;
   signUp(body: SignupBody): Promise<User>;
   /** Cookie mode: /login. Bearer mode: /token, then /me. */
@@ -82,6 +83,12 @@ export interface SekishoClient {
 
 const AUTH = "/api/v1/auth";
 // A 401 from these is an answer about credentials, not an expired access token.
+/** How long before its expiry an access token is refreshed ahead of a call: 30 s, or
+ * a quarter of a shorter token's life (so that a 60 s token is not refreshed at once). */
+function refreshAhead(tokens: TokenPair): number {
+  return Math.min(30_000, (tokens.lifetimeMs ?? 120_000) / 4);
+}
+
 const NO_RETRY = ["/login", "/signup", "/token", "/refresh", "/logout"].map((p) => AUTH + p);
 
 export function defaultBaseUrl(): string {
@@ -151,6 +158,13 @@ export function createClient(options: ClientOptions = {}): SekishoClient {
   async function authorizedFetch(request: Request, init?: RequestInit): Promise<Response> {
     const path = new URL(request.url, "http://x").pathname;
     const retryable = keeper !== null && !NO_RETRY.includes(path);
+    // Refreshed shortly before it expires (shared by concurrent calls and tabs as
+    // after a 401), so that calls do not wait for a 401 first; a failed refresh
+    // leaves the 401-then-refresh path below as the fallback.
+    const held = keeper?.current;
+    if (retryable && keeper && held && held.expiresAt - Date.now() < refreshAhead(held)) {
+      await keeper.refreshAfter(held.token).catch(() => false);
+    }
     const spare = retryable ? request.clone() : null;
     const sentToken = keeper?.current?.token;
     if (sentToken) request.headers.set("Authorization", `Bearer ${sentToken}`);
@@ -191,7 +205,11 @@ export function createClient(options: ClientOptions = {}): SekishoClient {
       language = next;
     },
     async getUser() {
-      if (keeper && !keeper.current) return null;
+      // Cookie mode asks /session, which answers null rather than 401: a signed-out
+      // page logs no error in the browser's console.
+      if (!keeper) return body(await api.GET("/api/v1/auth/session")).user ?? null;
+      if (!keeper.current) return null;
+      // Bearer mode asks /me: its 401 is what starts a refresh of an expired token.
       try {
         return body(await api.GET("/api/v1/auth/me")).user;
       } catch (error) {
@@ -334,5 +352,10 @@ async function readTokens(response: Response): Promise<TokenPair> {
 }
 
 function toTokenPair(pair: components["schemas"]["TokenResponse"]): TokenPair {
-  return { token: pair.token, refreshToken: pair.refreshToken, expiresAt: Date.now() + pair.expiresIn * 1000 };
+  return {
+    token: pair.token,
+    refreshToken: pair.refreshToken,
+    expiresAt: Date.now() + pair.expiresIn * 1000,
+    lifetimeMs: pair.expiresIn * 1000,
+  };
 }

@@ -12,6 +12,8 @@ export interface TokenPair {
   refreshToken: string;
   /** Milliseconds since the epoch when `token` expires. */
   expiresAt: number;
+  /** How long `token` lived when it was issued, in milliseconds. */
+  lifetimeMs?: number;
 }
 
 export type SignOutReason = "TOKEN_REUSED" | "UNAUTHORIZED" | "SIGNED_OUT";

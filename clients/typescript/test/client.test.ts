@@ -1,7 +1,7 @@
 // The client against a mocked fetch: envelope parsing, failures with no answer,
 // single-flight refresh, one retry only, sign-out on TOKEN_REUSED, and two "tabs"
 // (clients sharing a channel) that never spend one refresh token twice.
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 
 import { createClient, type SekishoClient, SekishoError, safeReturnPath } from "../src/index.js";
 
@@ -46,11 +46,11 @@ function fakeFetch(handler: Handler) {
  * A bearer-token server: pairs `access-N`/`refresh-N`; only the newest access token
  * is accepted, and only while not expired; a spent refresh token is TOKEN_REUSED.
  */
-function tokenServer() {
+function tokenServer(expiresIn = 900) {
   let generation = 0;
   let accessValid = false;
   const state = { rejectAll: false, refreshes: [] as string[], spent: new Set<string>() };
-  const pair = () => ({ token: `access-${generation}`, refreshToken: `refresh-${generation}`, expiresIn: 900, tokenType: "Bearer" });
+  const pair = () => ({ token: `access-${generation}`, refreshToken: `refresh-${generation}`, expiresIn, tokenType: "Bearer" });
   const handler: Handler = async (request) => {
     const path = new URL(request.url).pathname;
     if (path === "/api/v1/auth/token") {
@@ -177,9 +177,19 @@ describe("errors", () => {
     expect(e.code).toBe("TIMEOUT");
   });
 
-  it("answers null for a visitor who is not signed in", async () => {
-    const { fetch } = fakeFetch(() => envelope(401, "UNAUTHORIZED", "Not signed in"));
+  it("answers null for a visitor who is not signed in, asking /session (no 401)", async () => {
+    const { fetch, seen } = fakeFetch((request) =>
+      new URL(request.url).pathname === "/api/v1/auth/session"
+        ? json(200, { user: null })
+        : envelope(401, "UNAUTHORIZED", "Not signed in"),
+    );
     expect(await createClient({ baseUrl: BASE, fetch }).getUser()).toBeNull();
+    expect(seen.map((r) => new URL(r.url).pathname)).toEqual(["/api/v1/auth/session"]);
+  });
+
+  it("answers the user /session names", async () => {
+    const { fetch } = fakeFetch(() => json(200, { user: USER }));
+    expect(await createClient({ baseUrl: BASE, fetch }).getUser()).toEqual(USER);
   });
 });
 
@@ -189,6 +199,27 @@ describe("bearer mode", () => {
     const client = track(createClient({ baseUrl: BASE, fetch, auth: "bearer", channelName }));
     return { client, seen };
   }
+
+  it("refreshes ahead of expiresAt, once for concurrent calls, without a 401 first", async () => {
+    const server = tokenServer(60); // refreshed in its last quarter: 15 s
+    const { client, seen } = bearerClient(server, "t-ahead");
+    await client.signIn({ email: USER.email, password: "password-1" });
+    expect(server.state.refreshes).toEqual([]); // a fresh token is not refreshed
+    const start = Date.now();
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(start + 50_000); // 10 s left
+    const [sessions, again] = await Promise.all([client.listSessions(), client.listSessions()]).finally(() =>
+      vi.useRealTimers(),
+    );
+    expect(sessions).toEqual([]);
+    expect(again).toEqual([]);
+    expect(server.state.refreshes).toEqual(["refresh-1"]);
+    const paths = seen.map((r) => new URL(r.url).pathname);
+    // /token, its /me, one /refresh ahead of both calls, then the two calls.
+    expect(paths.slice(0, 3)).toEqual(["/api/v1/auth/token", "/api/v1/auth/me", "/api/v1/auth/refresh"]);
+    const calls = seen.filter((r) => new URL(r.url).pathname === "/api/v1/auth/sessions");
+    expect(calls.map((r) => r.headers.get("Authorization"))).toEqual(["Bearer access-2", "Bearer access-2"]);
+  });
 
   it("adds the access token to every call, and signs in through /token", async () => {
     const server = tokenServer();
