@@ -198,11 +198,17 @@ async function runMode(mode) {
     await c.locator("#linked-accounts p[role=alert]").waitFor();
     assert.equal(await c.locator("#linked-accounts p[role=alert]").getAttribute("data-code"), "LAST_SIGN_IN_METHOD");
     await shot(c, "social-unlink-refused");
-    // A provider refusal comes back as ?error= on the login page, never a JSON page.
+    // A callback with no sign-in pending (a replay, the back button) in a signed-in
+    // browser goes on to the app...
     await c.goto(`${publicOrigin}/api/v1/auth/callback/acme?code=forged&state=forged`);
-    await c.waitForURL(/\/login\?error=OAUTH_FAILED/);
-    assert.equal(await c.locator("p[role=alert]").first().getAttribute("data-code"), "OAUTH_FAILED");
-    await shot(c, "social-refused");
+    await c.waitForURL((url) => url.pathname === "/");
+    // ...and in a signed-out one comes back as ?error= on the login page, never a JSON page.
+    const d = await (await browser.newContext()).newPage();
+    await d.goto(`${publicOrigin}/api/v1/auth/callback/acme?code=forged&state=forged`);
+    await d.waitForURL(/\/login\?error=OAUTH_FAILED/);
+    assert.equal(await d.locator("p[role=alert]").first().getAttribute("data-code"), "OAUTH_FAILED");
+    await shot(d, "social-refused");
+    await d.context().close();
 
     // Sekisho goes down: the pages say so instead of crashing or hanging.
     await a.goto(`${app}/signup`);
