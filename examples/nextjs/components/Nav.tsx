@@ -2,6 +2,7 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useSession } from "@sekisho/client/react";
+import { Mark } from "./Mark";
 
 export function Nav() {
   const { status, user, signOut } = useSession();
@@ -9,7 +10,7 @@ export function Nav() {
   return (
     <header>
       <Link href="/" className="brand">
-        関所 Sekisho example
+        <Mark /> Sekisho example
       </Link>
       {status === "authenticated" && user ? (
         <>

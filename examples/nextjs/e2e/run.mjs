@@ -77,6 +77,13 @@ async function runMode(mode) {
 
     // Sign up: a too-short password first, whose error shows next to its field.
     await a.goto(`${app}/signup`);
+    // The brand is outlines (no CJK font needed), and the page has an icon that loads.
+    assert.equal(await a.locator("header .brand svg[aria-label='関所']").count(), 1);
+    const icon = await a.locator("link[rel='icon']").first().getAttribute("href");
+    assert.ok(icon, "an icon link");
+    const iconAnswer = await a.request.get(new URL(icon, `${app}/`).toString());
+    assert.equal(iconAnswer.status(), 200);
+    assert.match(iconAnswer.headers()["content-type"], /image\/svg\+xml/);
     await a.getByLabel("Name (optional)").fill("田中太郎");
     await a.getByLabel("Email").fill(email);
     await a.getByLabel(/^Password/).fill("short");
