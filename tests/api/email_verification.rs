@@ -36,15 +36,7 @@ async fn sign_up_in(app: &TestApp, browser: &reqwest::Client, email: &str) -> re
 
 /// The user `browser` is signed in as, or null (GET /session).
 async fn signed_in_as(app: &TestApp, browser: &reqwest::Client) -> Value {
-    let body: Value = browser
-        .get(app.url("/api/v1/auth/session"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["user"]["email"].clone()
+    app.json_as(browser, "/api/v1/auth/session").await["user"]["email"].clone()
 }
 
 async fn verify_in(app: &TestApp, browser: &reqwest::Client, token: &str) -> reqwest::Response {
