@@ -22,17 +22,17 @@ pub async fn check(
         .await?;
     let limits = state.throttle.accounts();
     let (lookup, ip) = (email.clone(), client.ip);
-    let (user, gate) = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    let (user, wait) = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         let user = users::find_by_email(conn, lookup.as_str())?;
         let user_id = user.as_ref().map(|u| u.id.as_str());
-        let gate = limits.check_login(conn, &lookup, user_id, ip, db::now())?;
-        Ok((user, gate))
+        let wait = limits.check_login(conn, &lookup, user_id, ip, db::now())?;
+        Ok((user, wait))
     })
     .await?;
     // An account under attack takes strangers' guesses in turns: this one waits for
     // its turn.
-    if !gate.delay.is_zero() {
-        actix_web::rt::time::sleep(gate.delay).await;
+    if !wait.is_zero() {
+        actix_web::rt::time::sleep(wait).await;
     }
 
     // One lane per address tried: a flood against one account waits behind itself.
@@ -51,11 +51,14 @@ pub async fn check(
     if user.is_disabled_at(db::now()) {
         return Err(account_disabled(&user));
     }
-    let email = user.email.clone();
-    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
-        limits.forget_failed_logins(conn, &email, ip, gate)
-    })
-    .await?;
+    // The attempt was counted before the hash: a success forgets this client's count.
+    if limits.enabled() {
+        let email = user.email.clone();
+        db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+            limits.forget_failed_logins(conn, &email, ip)
+        })
+        .await?;
+    }
     Ok(user)
 }
 

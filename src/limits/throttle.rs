@@ -134,15 +134,6 @@ fn login_client_key(email: &str, ip: Option<IpAddr>, ipv6_prefix: u8) -> String 
     }
 }
 
-/// What the login limits say before a password is checked.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct LoginGate {
-    /// How long to wait for this attempt's turn (the account is under attack).
-    pub delay: Duration,
-    /// Whether the attempt was counted (limits on), so a success has it to forget.
-    counted: bool,
-}
-
 /// The limits of one server; `RATE_LIMIT_ENABLED=false` turns them off (benchmarks).
 pub struct Throttle {
     enabled: bool,
@@ -224,6 +215,12 @@ pub struct AccountLimits {
 }
 
 impl AccountLimits {
+    /// Whether limits are on (RATE_LIMIT_ENABLED): off, there is nothing to count or
+    /// forget, and no database round trip for it.
+    pub fn enabled(self) -> bool {
+        self.enabled
+    }
+
     /// Sign-ups: refused while the address is blocked, else counted.
     pub fn count_signup(
         self,
@@ -264,7 +261,8 @@ impl AccountLimits {
     /// Before a password check of `email` (whose account is `user_id`, if any): counts
     /// the attempt against this client, 429 when it is one too many; then, when the
     /// account is under attack and this address never signed in to it, takes the
-    /// account's next turn (429 when that is too far away).
+    /// account's next turn (429 when that is too far away). Returns how long to wait
+    /// for that turn.
     pub fn check_login(
         self,
         conn: &mut DbConnection,
@@ -272,9 +270,9 @@ impl AccountLimits {
         user_id: Option<&str>,
         ip: Option<IpAddr>,
         now: NaiveDateTime,
-    ) -> Result<LoginGate, ApiError> {
+    ) -> Result<Duration, ApiError> {
         if !self.enabled {
-            return Ok(LoginGate::default());
+            return Ok(Duration::ZERO);
         }
         let email = email.as_str();
         count_attempt(
@@ -302,10 +300,7 @@ impl AccountLimits {
                 Turn::Full(retry) => return Err(rate_limited(retry)),
             }
         }
-        Ok(LoginGate {
-            delay,
-            counted: true,
-        })
+        Ok(delay)
     }
 
     /// A wrong password: the account's count (the client's was taken before the hash).
@@ -334,11 +329,8 @@ impl AccountLimits {
         conn: &mut DbConnection,
         email: &str,
         ip: Option<IpAddr>,
-        gate: LoginGate,
     ) -> Result<(), ApiError> {
-        if gate.counted {
-            throttles::clear(conn, &login_client_key(email, ip, self.ipv6_prefix))?;
-        }
+        throttles::clear(conn, &login_client_key(email, ip, self.ipv6_prefix))?;
         Ok(())
     }
 
