@@ -11,6 +11,9 @@ export type User = components["schemas"]["UserView"];
 export type Session = components["schemas"]["SessionView"];
 export type SessionPage = components["schemas"]["SessionsResponse"];
 export type SignupBody = components["schemas"]["SignupRequest"];
+/** `verificationRequired`: REQUIRE_EMAIL_VERIFICATION holds the session back until the
+ * address is verified (the link signs this browser in); the user is not signed in yet. */
+export type SignUpResult = components["schemas"]["SignupResponse"];
 export type LoginBody = components["schemas"]["LoginRequest"];
 export type Provider = components["schemas"]["ProviderView"];
 export type LinkedAccount = components["schemas"]["AccountView"];
@@ -47,7 +50,7 @@ export interface SekishoClient {
   /** The signed-in user, or null when there is none: cookie mode asks
    * `/session` (never a 401 in the console), bearer mode `/me` (refreshing on 401). */
   getUser(): Promise<User | null>;
-  signUp(body: SignupBody): Promise<User>;
+  signUp(body: SignupBody): Promise<SignUpResult>;
   /** Cookie mode: /login. Bearer mode: /token, then /me. */
   signIn(body: LoginBody): Promise<User>;
   signOut(): Promise<void>;
@@ -69,7 +72,9 @@ export interface SekishoClient {
   listAccounts(): Promise<LinkedAccount[]>;
   /** Fails with LAST_SIGN_IN_METHOD when it is the user's only way to sign in. */
   unlinkAccount(provider: string): Promise<void>;
-  /** Mails a fresh verification link: to `email`, or to the signed-in user. */
+  /** Asks for a fresh verification link: to `email`, or to the signed-in user. The
+   * answer is the same whether or not a mail goes out (unknown or verified address, or
+   * one already sent within the minute), so say "if…", never "we sent". */
   sendVerificationEmail(email?: string): Promise<string>;
   /** Spends a verification token; resolves to the user, now verified. */
   verifyEmail(token: string): Promise<User>;
@@ -218,7 +223,7 @@ export function createClient(options: ClientOptions = {}): SekishoClient {
       }
     },
     async signUp(input) {
-      return body(await api.POST("/api/v1/auth/signup", { body: input })).user;
+      return body(await api.POST("/api/v1/auth/signup", { body: input }));
     },
     async signIn(input) {
       if (!keeper) return body(await api.POST("/api/v1/auth/login", { body: input })).user;

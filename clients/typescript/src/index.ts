@@ -9,6 +9,7 @@ export type {
   SessionPage,
   SekishoClient,
   SignupBody,
+  SignUpResult,
   SocialSignInOptions,
   User,
 } from "./client.js";

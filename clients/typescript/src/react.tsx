@@ -4,7 +4,7 @@
 // the same answer, updated by signIn, signUp and signOut.
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useRef, useState } from "react";
 
-import { type ClientOptions, createClient, type LoginBody, type SekishoClient, type SignupBody, type User } from "./client.js";
+import { type ClientOptions, createClient, type LoginBody, type SekishoClient, type SignupBody, type SignUpResult, type User } from "./client.js";
 import type { SekishoError } from "./errors.js";
 import type { SignOutReason } from "./tokens.js";
 
@@ -20,7 +20,9 @@ export interface SessionValue {
   signedOutBecause: SignOutReason | null;
   refetch(): Promise<User | null>;
   signIn(body: LoginBody): Promise<User>;
-  signUp(body: SignupBody): Promise<User>;
+  /** Signed in at once, unless `verificationRequired`: then the user is still signed
+   * out until they open the mailed link. */
+  signUp(body: SignupBody): Promise<SignUpResult>;
   signOut(): Promise<void>;
   client: SekishoClient;
 }
@@ -103,7 +105,9 @@ export function SekishoProvider({ children, client: given, options, initialUser 
         return signedIn(await client.signIn(body));
       },
       async signUp(body) {
-        return signedIn(await client.signUp(body));
+        const result = await client.signUp(body);
+        if (!result.verificationRequired) signedIn(result.user);
+        return result;
       },
       async signOut() {
         try {

@@ -358,6 +358,14 @@ describe("social sign-in and verification", () => {
     expect(await client.sendVerificationEmail()).toBe("sent");
     expect(await seen[2]!.json()).toEqual({});
   });
+
+  it("hands back verificationRequired from sign-up", async () => {
+    const { fetch } = fakeFetch(async () => json(201, { user: USER, verificationRequired: true }));
+    const client = createClient({ baseUrl: BASE, fetch });
+    const result = await client.signUp({ email: USER.email, password: "correct horse battery" });
+    expect(result.verificationRequired).toBe(true);
+    expect(result.user.email).toBe(USER.email);
+  });
 });
 
 describe("sessions", () => {
