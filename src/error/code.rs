@@ -155,7 +155,7 @@ impl ErrorCode {
             }
             Self::AccountDisabled => "This account has been disabled",
             Self::EmailNotVerified => {
-                "Please verify your email address; we have sent you a new link"
+                "Please verify your email address with the link we mailed you (a new link goes out at most once a minute)"
             }
             Self::Forbidden => "You are not allowed to do this",
             Self::CsrfFailed => "The request came from an origin that is not allowed",
@@ -191,7 +191,7 @@ impl ErrorCode {
             }
             Self::AccountDisabled => "このアカウントは無効化されています",
             Self::EmailNotVerified => {
-                "メールアドレスの確認が必要です。確認用のリンクを再送しました"
+                "メールアドレスの確認が必要です。メールのリンクを開いてください（新しいリンクの送信は1分に1回までです）"
             }
             Self::Forbidden => "この操作は許可されていません",
             Self::CsrfFailed => "許可されていないオリジンからのリクエストです",
