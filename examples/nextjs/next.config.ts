@@ -1,4 +1,3 @@
-import path from "node:path";
 import type { NextConfig } from "next";
 
 // Same-origin through `rewrites()` is one of the two ways to put the API under the
@@ -8,10 +7,10 @@ import type { NextConfig } from "next";
 const internalUrl = process.env.SEKISHO_INTERNAL_URL ?? "http://127.0.0.1:8080";
 
 const config: NextConfig = {
+  // create-next-app's defaults, so that this example proves the client README.
+  cacheComponents: true,
+  partialPrefetching: true,
   distDir: process.env.NEXT_DIST_DIR || ".next",
-  // The client package is a sibling folder of this repository.
-  turbopack: { root: path.join(import.meta.dirname, "../..") },
-  outputFileTracingRoot: path.join(import.meta.dirname, "../.."),
   async rewrites() {
     if (process.env.SEKISHO_USE_REWRITES !== "1") return [];
     // beforeFiles: ahead of the Route Handler proxy, which would match /api/* too.

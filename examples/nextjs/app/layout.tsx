@@ -1,6 +1,4 @@
 import type { ReactNode } from "react";
-import { isSekishoError } from "@sekisho/client";
-import { getSession } from "@sekisho/client/next";
 
 import { Nav } from "../components/Nav";
 import { Providers } from "../components/Providers";
@@ -8,21 +6,15 @@ import "./globals.css";
 
 export const metadata = { title: "Sekisho × Next.js" };
 
-export default async function RootLayout({ children }: { children: ReactNode }) {
-  // The same /me call as the page's (React cache: one per request). If Sekisho cannot
-  // answer, the browser asks again itself and the page shows why.
-  // (Only SekishoError is caught: Next.js signals "this page is dynamic" by throwing.)
-  const initialUser = await getSession().then(
-    (session) => session?.user ?? null,
-    (error: unknown) => {
-      if (isSekishoError(error)) return undefined;
-      throw error;
-    },
-  );
+// No session read here: under cacheComponents (create-next-app's default) a layout
+// that awaited getSession() would hold every page behind the request. The provider
+// asks /api/v1/auth/session once in the browser, and each protected page reads the
+// session inside its own <Suspense> boundary.
+export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <body>
-        <Providers initialUser={initialUser}>
+        <Providers>
           <Nav />
           <main>{children}</main>
         </Providers>

@@ -71,7 +71,7 @@ const SOCIAL_ERRORS: Record<string, string> = {
   ACCOUNT_NOT_LINKED:
     "This email already has an account. Log in with your password, then link the provider in Settings.",
   ACCOUNT_DISABLED: "This account has been disabled.",
-  EMAIL_NOT_VERIFIED: "Please verify your email first: we have sent you a new link.",
+  EMAIL_NOT_VERIFIED: "Please verify your email first with the link we mailed you.",
   RATE_LIMITED: "Too many attempts. Please wait a moment.",
 };
 

@@ -1,12 +1,23 @@
 import { redirect } from "next/navigation";
+import { Suspense } from "react";
 import { isSekishoError } from "@sekisho/client";
 import { getSession, type ServerSession } from "@sekisho/client/next";
 
+import { ResendVerification } from "../../components/verification";
+
+// The session is request data: under cacheComponents it is read inside a Suspense
+// boundary (the page's shell stays prerendered), never in "use cache".
+export default function DashboardPage() {
+  return (
+    <Suspense fallback={<div className="card muted">Loading…</div>}>
+      <Dashboard />
+    </Suspense>
+  );
+}
+
 // The real check: Sekisho answers for this request's cookie, so a session revoked a
 // moment ago from another device lands on /login here, even though its cookie exists.
-export const dynamic = "force-dynamic";
-
-export default async function DashboardPage() {
+async function Dashboard() {
   let session: ServerSession | null;
   try {
     session = await getSession();
@@ -26,6 +37,12 @@ export default async function DashboardPage() {
   return (
     <div className="card">
       <h1>Welcome, {user.name ?? user.email}</h1>
+      {user.emailVerified ? null : (
+        <div className="alert warn" data-testid="unverified">
+          <p>Your email address is not verified yet: open the link we mailed to {user.email}.</p>
+          <ResendVerification />
+        </div>
+      )}
       <table>
         <tbody>
           <tr>

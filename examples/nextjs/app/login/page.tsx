@@ -1,12 +1,13 @@
 "use client";
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
-import { Suspense } from "react";
+import { Suspense, useState } from "react";
 import { safeReturnPath } from "@sekisho/client";
 import { useSession } from "@sekisho/client/react";
 
 import { ErrorAlert, Field, text, useSubmit } from "../../components/forms";
 import { SocialButtons, SocialError } from "../../components/social";
+import { ResendVerification } from "../../components/verification";
 
 function LoginForm() {
   const { signIn, signedOutBecause } = useSession();
@@ -14,7 +15,9 @@ function LoginForm() {
   const params = useSearchParams();
   // Only a path on this site: ?next=https://evil.example goes to the dashboard.
   const next = safeReturnPath(params.get("next"), "/dashboard");
+  const [email, setEmail] = useState("");
   const { pending, error, onSubmit } = useSubmit(async (form) => {
+    setEmail(text(form, "email"));
     await signIn({
       email: text(form, "email"),
       password: text(form, "password"),
@@ -34,6 +37,7 @@ function LoginForm() {
       <SocialError code={params.get("error")} />
       <SocialButtons next={next} />
       <ErrorAlert error={error} />
+      {error?.code === "EMAIL_NOT_VERIFIED" ? <ResendVerification email={email} startCooling /> : null}
       <Field name="email" label="Email" type="email" error={error} autoComplete="email" />
       <Field name="password" label="Password" type="password" error={error} autoComplete="current-password" />
       <label className="row" style={{ fontWeight: 400 }}>
