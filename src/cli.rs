@@ -40,6 +40,18 @@ enum Command {
     /// Print the OpenAPI document of the API as JSON and exit (no database, no
     /// configuration needed): `sekisho openapi > docs/openapi.json`.
     Openapi,
+    /// Check the configuration against the app, the database and SMTP, and say how to
+    /// fix what is wrong. Exits 1 when something is. Changes nothing.
+    Doctor {
+        /// The Next.js app's URL, e.g. http://localhost:3000: a round trip through it
+        /// (is /api forwarded, a CORS preflight, where a cookie lands). Default:
+        /// FRONTEND_URL, checked from the configuration only.
+        #[arg(long)]
+        app: Option<url::Url>,
+        /// Where this machine reaches Sekisho. Default: BIND.
+        #[arg(long)]
+        api: Option<url::Url>,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -58,6 +70,15 @@ pub fn main() -> ExitCode {
     }
     let settings = match Settings::from_env() {
         Ok(settings) => settings,
+        Err(error) if matches!(cli.command, Some(Command::Doctor { .. })) => {
+            // The doctor's first finding: the server would not start.
+            println!("ERROR   {}: {}", error.var, error.problem);
+            println!(
+                "        fix: correct {} (see docs/API.md, configuration); the server refuses to start until then",
+                error.var
+            );
+            return ExitCode::FAILURE;
+        }
         Err(error) => {
             eprintln!("error: {error}");
             return ExitCode::from(2);
@@ -68,6 +89,7 @@ pub fn main() -> ExitCode {
         Command::Migrate => migrate(&settings),
         Command::CreateAdmin { email, name } => create_admin(&settings, &email, name.as_deref()),
         Command::Openapi => return print_openapi(),
+        Command::Doctor { app, api } => return doctor(&settings, app, api),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -86,6 +108,25 @@ fn serve(settings: Settings) -> Result<(), String> {
         crate::announce::where_to_start(&app).await;
         app.run_until_stopped().await.map_err(|e| e.to_string())
     })
+}
+
+fn doctor(settings: &Settings, app: Option<url::Url>, api: Option<url::Url>) -> ExitCode {
+    let targets = match crate::doctor::Targets::new(settings, app, api) {
+        Ok(targets) => targets,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let findings =
+        actix_web::rt::System::new().block_on(crate::doctor::examine(settings, &targets));
+    let (report, failed) = crate::doctor::report(&targets, &findings);
+    print!("{report}");
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn print_openapi() -> ExitCode {

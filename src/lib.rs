@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub(crate) mod doctor;
 pub mod domain;
 pub(crate) mod error;
 pub(crate) mod http;

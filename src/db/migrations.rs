@@ -99,6 +99,21 @@ pub fn run_pending(conn: &mut DbConnection) -> Result<Vec<String>, MigrationErro
     Ok(applied)
 }
 
+/// The migrations not yet applied to the connection's database, by name, applying
+/// none (what `sekisho doctor` reports).
+pub fn pending(conn: &mut DbConnection) -> Result<Vec<String>, MigrationError> {
+    Ok(match conn {
+        DbConnection::Sqlite(conn) => names(&conn.pending_migrations(SQLITE)?),
+        DbConnection::Postgres(conn) => names(&conn.pending_migrations(POSTGRES)?),
+    })
+}
+
+fn names<B: diesel::backend::Backend>(
+    migrations: &[Box<dyn diesel::migration::Migration<B>>],
+) -> Vec<String> {
+    migrations.iter().map(|m| m.name().to_string()).collect()
+}
+
 #[derive(diesel::QueryableByName)]
 struct DanglingReference {
     #[diesel(sql_type = diesel::sql_types::Text)]

@@ -59,6 +59,20 @@ impl Mailer {
         &self.from
     }
 
+    /// Whether the SMTP server answers and accepts our greeting (and login); None
+    /// without SMTP_URL. The error names the failure, never the URL's password.
+    pub async fn check_smtp(&self) -> Option<Result<(), String>> {
+        let smtp = self.smtp.as_ref()?;
+        Some(
+            match tokio::time::timeout(SEND_TIMEOUT, smtp.test_connection()).await {
+                Ok(Ok(true)) => Ok(()),
+                Ok(Ok(false)) => Err("the server did not answer NOOP".into()),
+                Ok(Err(e)) => Err(e.to_string()),
+                Err(_) => Err(format!("no answer within {}s", SEND_TIMEOUT.as_secs())),
+            },
+        )
+    }
+
     /// Builds the mail and sends it in the background; a mail that cannot be built
     /// (an address lettre refuses) is logged, never a failed request.
     pub fn send_built(&self, what: &str, built: Result<Message, String>) {

@@ -13,7 +13,7 @@ use crate::helpers::{TestApp, TestDb};
 const SECRET: &str = "test-secret-key-that-is-long-enough-0123456789";
 
 /// The binary with a clean environment, run in the test's own folder (no .env).
-fn sekisho(db: &TestDb) -> Command {
+pub(crate) fn sekisho(db: &TestDb) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_sekisho"));
     command
         .env_clear()
@@ -231,21 +231,20 @@ async fn startup_operator_is_created_once(db: TestDb) {
 
 /// A server started by `serve`: its process, port, the log lines still to read, and
 /// those read so far.
-struct Serving {
-    child: std::process::Child,
-    port: u16,
-    lines: std::sync::mpsc::Receiver<String>,
-    log: Vec<String>,
+pub(crate) struct Serving {
+    pub(crate) child: std::process::Child,
+    pub(crate) port: u16,
+    pub(crate) lines: std::sync::mpsc::Receiver<String>,
+    pub(crate) log: Vec<String>,
 }
 
-/// Starts `command` (`sekisho` with its environment) on a free port and reads its log
-/// until it says where it listens.
-fn serve(command: &mut Command) -> Serving {
-    let mut child = command
-        .env("BIND", "127.0.0.1:0")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+/// Starts `command` (`sekisho` with its environment) on a free port, unless it names
+/// its BIND, and reads its log until it says where it listens.
+pub(crate) fn serve(command: &mut Command) -> Serving {
+    if !command.get_envs().any(|(name, _)| name == "BIND") {
+        command.env("BIND", "127.0.0.1:0");
+    }
+    let mut child = command.stderr(Stdio::piped()).spawn().unwrap();
     let stderr = child.stderr.take().unwrap();
     let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
     std::thread::spawn(move || {

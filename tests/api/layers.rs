@@ -33,7 +33,7 @@ const LAYERS: &[&[&str]] = &[
     &["middleware"],
     &["routes"],
     &["startup"],
-    &["announce"],
+    &["announce", "doctor"],
     &["cli"],
 ];
 

@@ -14,6 +14,7 @@ mod bearer;
 mod browser;
 mod cli;
 mod csrf_cors;
+mod doctor;
 mod email_verification;
 mod errors;
 mod files;

@@ -1,0 +1,88 @@
+//! The services Sekisho needs: the database (reachable, migrations applied) and the
+//! SMTP server (reachable, accepting our login). Nothing is written: a missing SQLite
+//! file is reported, not created.
+
+use std::path::Path;
+
+use super::Finding;
+use crate::config::{AppEnv, DatabaseUrl, Settings};
+use crate::db::migrations;
+use crate::mail::Mailer;
+
+pub async fn check_database(settings: &Settings) -> Vec<Finding> {
+    let url = settings.database.url.clone();
+    if let DatabaseUrl::Sqlite(path) = &url
+        && path != ":memory:"
+        && !Path::new(path).exists()
+    {
+        return vec![Finding::warning(
+            "DATABASE_URL",
+            format!("no database file at {path} yet"),
+            "`sekisho migrate` creates it, as does the first start of the server",
+        )];
+    }
+    let shown = url.to_string();
+    let outcome = actix_web::rt::task::spawn_blocking(move || {
+        let mut conn = migrations::connect(&url).map_err(|e| e.to_string())?;
+        migrations::pending(&mut conn).map_err(|e| e.to_string())
+    })
+    .await
+    .unwrap_or_else(|e| Err(format!("the check stopped: {e}")));
+    vec![match outcome {
+        Ok(pending) if pending.is_empty() => Finding::ok(
+            "DATABASE_URL",
+            format!("{shown} answers; every migration is applied"),
+        ),
+        Ok(pending) => Finding::warning(
+            "DATABASE_URL",
+            format!(
+                "{shown} answers, with {} migration(s) not applied: {}",
+                pending.len(),
+                pending.join(", ")
+            ),
+            "`sekisho migrate` (or start the server, which applies them first)",
+        ),
+        Err(error) => Finding::error(
+            "DATABASE_URL",
+            format!("cannot use {shown}: {error}"),
+            "check DATABASE_URL: the host, port, database name and credentials, and that the server runs",
+        ),
+    }]
+}
+
+pub async fn check_smtp(settings: &Settings) -> Vec<Finding> {
+    let mailer = match Mailer::from_settings(settings) {
+        Ok(mailer) => mailer,
+        Err(error) => {
+            return vec![Finding::error(
+                error.var,
+                error.problem,
+                "see docs/API.md, configuration",
+            )];
+        }
+    };
+    let outbox = settings.server.data_dir.join("outbox");
+    vec![match mailer.check_smtp().await {
+        None if settings.app_env == AppEnv::Production => Finding::warning(
+            "SMTP_URL",
+            format!(
+                "not set: reset and verification mails are only written to {}",
+                outbox.display()
+            ),
+            "SMTP_URL=smtp://user:password@mail.example.com:587 (and MAIL_FROM)",
+        ),
+        None => Finding::ok(
+            "SMTP_URL",
+            format!(
+                "not set: mails are written to {} (fine for development)",
+                outbox.display()
+            ),
+        ),
+        Some(Ok(())) => Finding::ok("SMTP_URL", "the SMTP server answers and accepts the login"),
+        Some(Err(error)) => Finding::error(
+            "SMTP_URL",
+            format!("the SMTP server cannot be used: {error}"),
+            "check SMTP_URL's host, port, scheme (smtp:// with STARTTLS, smtps:// for TLS from the start) and credentials",
+        ),
+    }]
+}

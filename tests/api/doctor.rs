@@ -1,0 +1,339 @@
+//! `sekisho doctor`, the binary against real things: a database file, an SMTP
+//! listener, a running Sekisho with an OpenID provider, and an "app" that either is
+//! Sekisho's own origin (as an app forwarding /api looks from outside) or a plain web
+//! server that does not forward /api. Each finding is shown wrong, then right.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU16, Ordering};
+
+use crate::cli::{Serving, sekisho, serve};
+use crate::helpers::oidc::FakeProvider;
+use crate::helpers::smtp::SmtpListener;
+use crate::helpers::{Backend, TestDb};
+
+/// `doctor` with `args`: its exit status and what it printed.
+fn doctor(command: &mut Command, args: &[&str]) -> (bool, String) {
+    let output = command.arg("doctor").args(args).output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    (output.status.success(), text)
+}
+
+/// The line of `topic` at `level` ("ok", "WARNING", "ERROR"), with its fix line.
+fn finding<'a>(report: &'a str, level: &str, topic: &str) -> Option<&'a str> {
+    let start = report.find(&format!("{level:<7} {topic}:"))?;
+    let rest = &report[start..];
+    let end = rest
+        .match_indices('\n')
+        .map(|(at, _)| at)
+        .find(|&at| !rest[at + 1..].starts_with("        fix:"))
+        .unwrap_or(rest.len());
+    Some(&rest[..end])
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A web server that answers every request with a 404 HTML page: an app that does
+/// not forward /api.
+fn plain_app() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().map_while(Result::ok) {
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let body = "<html><body>404: This page could not be found.</body></html>";
+            let _ = write!(
+                stream,
+                "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    format!("http://localhost:{port}")
+}
+
+fn stop(mut serving: Serving) {
+    let _ = serving.child.kill();
+    let _ = serving.child.wait();
+}
+
+// Multi-threaded: the listener answers while the test waits for the binary.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_database_and_smtp_are_checked_for_real() {
+    let db = TestDb::create(Backend::Sqlite).await.unwrap();
+    let (passed, report) = doctor(&mut sekisho(&db), &[]);
+    assert!(passed, "{report}");
+    let missing = finding(&report, "WARNING", "DATABASE_URL").expect(&report);
+    assert!(missing.contains("no database file"), "{missing}");
+    assert!(missing.contains("fix: `sekisho migrate`"), "{missing}");
+    assert!(
+        sekisho(&db)
+            .arg("migrate")
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let (_, report) = doctor(&mut sekisho(&db), &[]);
+    assert!(
+        finding(&report, "ok", "DATABASE_URL")
+            .expect(&report)
+            .contains("every migration is applied")
+    );
+
+    // SMTP: nothing listening, then a real listener.
+    let closed = format!("smtp://127.0.0.1:{}", free_port());
+    let mail_from = "Sekisho <no-reply@example.com>";
+    let (passed, report) = doctor(
+        sekisho(&db)
+            .env("SMTP_URL", &closed)
+            .env("MAIL_FROM", mail_from),
+        &[],
+    );
+    assert!(!passed, "{report}");
+    let error = finding(&report, "ERROR", "SMTP_URL").expect(&report);
+    assert!(error.contains("fix: check SMTP_URL"), "{error}");
+    let smtp = SmtpListener::start().await;
+    let (passed, report) = doctor(
+        sekisho(&db)
+            .env("SMTP_URL", smtp.url())
+            .env("MAIL_FROM", mail_from),
+        &[],
+    );
+    assert!(passed, "{report}");
+    assert!(
+        finding(&report, "ok", "SMTP_URL")
+            .expect(&report)
+            .contains("answers")
+    );
+
+    // A password in an SMTP or database URL is never printed.
+    let (_, report) = doctor(
+        sekisho(&db)
+            .env(
+                "SMTP_URL",
+                format!("smtp://user:hunter2-secret@127.0.0.1:{}", free_port()),
+            )
+            .env("MAIL_FROM", mail_from),
+        &[],
+    );
+    assert!(!report.contains("hunter2-secret"), "{report}");
+}
+
+#[tokio::test]
+async fn a_configuration_the_server_refuses_is_the_first_finding() {
+    let db = TestDb::create(Backend::Sqlite).await.unwrap();
+    let (passed, report) = doctor(sekisho(&db).env("COOKIE_SAMESITE", "None"), &[]);
+    assert!(!passed);
+    let error = finding(&report, "ERROR", "COOKIE_SAMESITE").expect(&report);
+    assert!(error.contains("COOKIE_SECURE=true"), "{error}");
+    let (passed, report) = doctor(
+        sekisho(&db)
+            .env("COOKIE_SAMESITE", "None")
+            .env("COOKIE_SECURE", "true"),
+        &["--app", "https://app.example.com"],
+    );
+    // The app is not running: the round trip fails, and the cookie rules are read.
+    assert!(!passed);
+    assert!(
+        finding(&report, "ERROR", "--app")
+            .expect(&report)
+            .contains("nothing answers")
+    );
+    assert!(
+        finding(&report, "WARNING", "COOKIE_SAMESITE").is_some(),
+        "{report}"
+    );
+    assert!(
+        finding(&report, "ok", "COOKIE_SECURE").is_some(),
+        "{report}"
+    );
+}
+
+/// An app that forwards every request to Sekisho unchanged (a byte relay, as a
+/// Next.js Route Handler looks from outside): its URL, and where to point it.
+async fn forwarding_app() -> (String, Arc<AtomicU16>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let upstream = Arc::new(AtomicU16::new(0));
+    let target = upstream.clone();
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            let port = target.load(Ordering::SeqCst);
+            tokio::spawn(async move {
+                if let Ok(mut outbound) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await
+                {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    // `localhost`, while Sekisho listens on 127.0.0.1: two hosts to a browser.
+    (format!("http://localhost:{port}"), upstream)
+}
+
+/// Discovery runs after the server listens: wait until the provider is offered.
+fn wait_for_provider(port: u16, id: &str) {
+    for _ in 0..100 {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let _ = write!(
+            stream,
+            "GET /api/v1/auth/providers HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        );
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        if answer.contains(&format!("\"{id}\"")) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("the provider {id} was never offered");
+}
+
+/// The app forwards /api: TRUSTED_PROXIES must name it, and a social sign-in started
+/// through it must come back to it, where its binding cookie is.
+// Multi-threaded: the provider and the relay answer while the test waits for the binary.
+#[tokio::test(flavor = "multi_thread")]
+async fn through_an_app_that_forwards_api() {
+    let db = TestDb::create(Backend::Sqlite).await.unwrap();
+    let provider = FakeProvider::start().await;
+    let (app, upstream) = forwarding_app().await;
+    let run = |extra: &[(&str, &str)]| {
+        let configure = |command: &mut Command| {
+            for (name, value) in provider.env() {
+                command.env(name, value);
+            }
+            for (name, value) in extra {
+                command.env(name, value);
+            }
+        };
+        let mut command = sekisho(&db);
+        configure(&mut command);
+        command.env("RUST_LOG", "warn,sekisho=info");
+        let server = serve(&mut command);
+        upstream.store(server.port, Ordering::SeqCst);
+        wait_for_provider(server.port, "acme");
+        let mut check = sekisho(&db);
+        configure(&mut check);
+        let outcome = doctor(&mut check, &["--app", &app]);
+        stop(server);
+        outcome
+    };
+
+    // Wrong: no TRUSTED_PROXIES, no PUBLIC_ORIGIN (providers return to Sekisho's own
+    // address, where the binding cookie set on the app's host is not).
+    let (passed, report) = run(&[("FRONTEND_URL", &app)]);
+    assert!(!passed, "{report}");
+    assert!(
+        finding(&report, "ok", "--app")
+            .expect(&report)
+            .contains("forwards /api")
+    );
+    let proxies = finding(&report, "ERROR", "TRUSTED_PROXIES").expect(&report);
+    assert!(proxies.contains("fix: TRUSTED_PROXIES="), "{proxies}");
+    let landing = finding(&report, "ERROR", "PUBLIC_ORIGIN").expect(&report);
+    assert!(landing.contains("OAUTH_FAILED"), "{landing}");
+    assert!(
+        landing.contains(&format!("fix: PUBLIC_ORIGIN={app}")),
+        "{landing}"
+    );
+
+    // Wrong the other way: PUBLIC_ORIGIN names the app's host as `127.0.0.1`, so
+    // Sekisho refuses what the app forwards as cross-site.
+    let twin = app.replace("localhost", "127.0.0.1");
+    let (passed, report) = run(&[
+        ("FRONTEND_URL", &app),
+        ("PUBLIC_ORIGIN", &twin),
+        ("TRUSTED_PROXIES", "127.0.0.1"),
+    ]);
+    assert!(!passed, "{report}");
+    assert!(report.contains("(CSRF_FAILED)"), "{report}");
+
+    // Right: fixed as the doctor said.
+    let (passed, report) = run(&[
+        ("FRONTEND_URL", &app),
+        ("PUBLIC_ORIGIN", &app),
+        ("TRUSTED_PROXIES", "127.0.0.1"),
+    ]);
+    assert!(passed, "{report}");
+    assert!(
+        finding(&report, "ok", "TRUSTED_PROXIES").is_some(),
+        "{report}"
+    );
+    let landing = report
+        .lines()
+        .find(|l| l.starts_with("ok      social sign-in: a sign-in with acme"))
+        .expect(&report);
+    assert!(
+        landing.contains("sets its binding cookie on localhost (HttpOnly"),
+        "{landing}"
+    );
+    assert!(
+        landing.contains(&format!("returns to {app}/api/v1/auth/callback/acme")),
+        "{landing}"
+    );
+    assert!(!report.contains("ERROR"), "{report}");
+}
+
+/// The app's pages call Sekisho directly: CORS must allow the app, and the doctor's
+/// preflight shows whether it does.
+#[tokio::test]
+async fn through_an_app_that_calls_sekisho_directly() {
+    let db = TestDb::create(Backend::Sqlite).await.unwrap();
+    let app = plain_app();
+    let run = |cors: &str| {
+        let mut command = sekisho(&db);
+        command
+            .env("CORS_ORIGINS", cors)
+            .env("RUST_LOG", "warn,sekisho=info");
+        let server = serve(&mut command);
+        let api = format!("http://localhost:{}", server.port);
+        let mut check = sekisho(&db);
+        check.env("CORS_ORIGINS", cors).env("FRONTEND_URL", &app);
+        let outcome = doctor(&mut check, &["--app", &app, "--api", &api]);
+        stop(server);
+        outcome
+    };
+    let twin = app.replace("localhost", "127.0.0.1");
+    let (passed, report) = run(&twin);
+    assert!(!passed, "{report}");
+    assert!(
+        finding(&report, "ok", "--app")
+            .expect(&report)
+            .contains("does not forward /api")
+    );
+    let listed = finding(&report, "ERROR", "CORS_ORIGINS").expect(&report);
+    assert!(
+        listed.contains("localhost and 127.0.0.1 are different origins"),
+        "{listed}"
+    );
+    let preflight = finding(&report, "ERROR", "CORS").expect(&report);
+    assert!(
+        preflight.contains(&format!("fix: CORS_ORIGINS={app}")),
+        "{preflight}"
+    );
+
+    let (passed, report) = run(&app);
+    assert!(passed, "{report}");
+    assert!(
+        finding(&report, "ok", "CORS")
+            .expect(&report)
+            .contains("allowed, with credentials")
+    );
+    // --api names Sekisho `localhost`, as the app does: the cookie reaches the app.
+    assert!(
+        finding(&report, "ok", "cookie")
+            .expect(&report)
+            .contains("also receive"),
+        "{report}"
+    );
+}
