@@ -123,13 +123,15 @@ async function main() {
   }
 
   console.log("== the README's commands");
-  const isServer = (block) => /cargo run|npm start|npm run dev/.test(block.text);
+  // `cargo run --release` alone serves; `cargo run --release -- doctor` is a check
+  // that must pass (exit 0) once both servers are up.
+  const isServer = (block) => /cargo run --release\s*$|npm start|npm run dev/m.test(block.text);
   let sekisho = null;
   let next = null;
   for (const block of commands) {
     if (!isServer(block)) {
       runCommands(block, work, env);
-    } else if (block.text.includes("cargo run")) {
+    } else if (/cargo run --release\s*$/m.test(block.text)) {
       sekisho = runCommands(block, work, env, { server: true });
       await waitFor(`http://127.0.0.1:${apiPort}/api/health`, "sekisho (README's cargo run)", 600_000);
     } else {
