@@ -17,7 +17,12 @@ import path from "node:path";
 
 import { chromium } from "playwright-core";
 
-import { CHROMIUM_ARGS, chromiumPath, freePort, REPO, waitFor } from "../../examples/nextjs/e2e/harness.mjs";
+import { CHROMIUM_ARGS, chromiumPath, freePort, REPO, waitFor, waitForMailLink } from "../../examples/nextjs/e2e/harness.mjs";
+
+// Under cacheComponents Next.js keeps the pages a browser left in the DOM, hidden
+// (React <Activity>), and streamed Suspense content sits hidden until revealed:
+// only what is on screen counts.
+const VISIBLE = { visible: true };
 
 const README = path.join(REPO, "clients/typescript/README.md");
 const SHOTS = path.join(REPO, "target/screenshots/fresh-app");
@@ -154,14 +159,22 @@ async function main() {
     const password = "correct horse battery";
 
     await page.goto(`${origin}/login`);
-    await page.fill('input[name="email"]', email);
-    await page.fill('input[name="password"]', password);
-    await page.click("text=Sign up");
+    await page.locator('input[name="email"]').filter(VISIBLE).fill(email);
+    await page.locator('input[name="password"]').filter(VISIBLE).fill(password);
+    await page.getByRole("button", { name: "Sign up", exact: true }).filter(VISIBLE).click();
     await page.waitForURL(`${origin}/dashboard`);
-    await page.getByText(`Signed in as ${email}`).waitFor();
+    await page.getByText(`Signed in as ${email}`).filter(VISIBLE).waitFor();
     await page.screenshot({ path: path.join(SHOTS, "1-signed-up.png") });
 
-    await page.click("text=Sign out");
+    // The sign-up's verification mail links to the README's verify-email page.
+    const link = await waitForMailLink(path.join(data, "outbox"), "verify-email");
+    assert.ok(link.startsWith(`${origin}/verify-email?token=`), link);
+    await page.goto(link);
+    await page.getByText(`${email} is verified.`).filter(VISIBLE).waitFor();
+    await page.goto(`${origin}/dashboard`);
+    await page.getByText(`Signed in as ${email}`).filter(VISIBLE).waitFor();
+
+    await page.getByRole("button", { name: "Sign out", exact: true }).filter(VISIBLE).click();
     await page.waitForURL(`${origin}/login`);
 
     // The guard (proxy.ts): no cookie, so the page is never rendered.
@@ -174,18 +187,18 @@ async function main() {
 
     await page.goto(`${origin}/dashboard`);
     await page.waitForURL(`${origin}/login?next=%2Fdashboard`);
-    await page.fill('input[name="email"]', email);
-    await page.fill('input[name="password"]', "wrong password entirely");
-    await page.click("text=Sign in");
+    await page.locator('input[name="email"]').filter(VISIBLE).fill(email);
+    await page.locator('input[name="password"]').filter(VISIBLE).fill("wrong password entirely");
+    await page.getByRole("button", { name: "Sign in", exact: true }).filter(VISIBLE).click();
     // (main's alert: Next.js keeps a route announcer with role="alert" of its own)
-    const alert = page.locator('main [role="alert"]');
+    const alert = page.locator('main [role="alert"]').filter(VISIBLE);
     await alert.waitFor();
     assert.match(await alert.innerText(), /password/i, "a wrong password shows the server's message");
 
-    await page.fill('input[name="password"]', password);
-    await page.click("text=Sign in");
+    await page.locator('input[name="password"]').filter(VISIBLE).fill(password);
+    await page.getByRole("button", { name: "Sign in", exact: true }).filter(VISIBLE).click();
     await page.waitForURL(`${origin}/dashboard`);
-    await page.getByText(`Signed in as ${email}`).waitFor();
+    await page.getByText(`Signed in as ${email}`).filter(VISIBLE).waitFor();
     await page.screenshot({ path: path.join(SHOTS, "2-signed-in.png") });
 
     // A session revoked from elsewhere: the cookie is still there, the page's own
