@@ -95,6 +95,7 @@ impl SessionStore for DbSessionStore {
                     expires_at,
                     ip: ip.as_deref(),
                     user_agent: user_agent.as_deref(),
+                    sign_in_method: None,
                 },
             )?;
             Ok(())

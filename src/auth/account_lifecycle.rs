@@ -97,6 +97,7 @@ pub async fn sign_up(
         true,
         AuditAction::UserSignup,
         None,
+        "password",
     )
     .await?;
     Ok((user, SignedUp::Session(session)))

@@ -124,6 +124,7 @@ pub async fn verify_and_sign_in(
         true,
         AuditAction::UserLogin,
         Some("email verified".to_owned()),
+        "email_link",
     )
     .await?;
     Ok((user, Some(session)))

@@ -9,3 +9,4 @@ pub mod email_verification;
 pub mod frontend_link;
 pub mod password_reset;
 pub mod session_lifecycle;
+pub mod two_factor;

@@ -4,6 +4,7 @@
 
 use chrono::{NaiveDateTime, TimeDelta};
 
+use super::two_factor::{self, Holder};
 use super::{credentials, email_verification};
 use crate::crypto::jwt::{Claims, JwtKeys};
 use crate::crypto::tokens;
@@ -27,6 +28,7 @@ pub const REFRESH_SESSION_LIFETIME: TimeDelta = TimeDelta::days(30);
 
 struct NewSessionSpec<'a> {
     user_id: &'a str,
+    method: &'a str,
     kind: SessionKind,
     lifetime: TimeDelta,
     refresh_token_hash: Option<&'a str>,
@@ -56,6 +58,7 @@ fn create(
             expires_at,
             ip: ip.as_deref(),
             user_agent: spec.client.user_agent.as_deref(),
+            sign_in_method: Some(spec.method),
         },
     )?;
     sessions::end_least_recently_used(conn, spec.user_id, LIVE_SESSIONS_PER_USER, now)?;
@@ -87,7 +90,32 @@ pub struct BrowserSession {
     pub max_age_seconds: Option<i64>,
 }
 
-/// /login: checks the password and starts a browser session.
+/// What a right password led to: a session, or (the second factor on) a challenge
+/// waiting for the code.
+pub enum SignIn<T> {
+    Complete(T),
+    SecondFactor(two_factor::Pending),
+}
+
+/// A challenge for `user` when the second factor is on.
+async fn second_factor(
+    state: &AppState,
+    user: &User,
+    holder: Holder,
+    remember: bool,
+) -> Result<Option<two_factor::Pending>, ApiError> {
+    if user.two_factor_enabled_at.is_none() {
+        return Ok(None);
+    }
+    let user = user.clone();
+    db::run(&state.pool, move |conn| {
+        two_factor::challenge(conn, &user, holder, remember).map(Some)
+    })
+    .await
+}
+
+/// /login: checks the password and starts a browser session, or a challenge when
+/// the second factor is on.
 pub async fn sign_in(
     state: &AppState,
     client: &ClientInfo,
@@ -95,16 +123,48 @@ pub async fn sign_in(
     password: &str,
     remember: bool,
     lang: Lang,
-) -> Result<(User, BrowserSession), ApiError> {
+) -> Result<SignIn<(User, BrowserSession)>, ApiError> {
     let user = credentials::check(state, client, email, password).await?;
     email_verification::refuse_unverified(state, &user, lang)?;
-    let session =
-        start_browser_session(state, client, &user, remember, AuditAction::UserLogin, None).await?;
-    Ok((user, session))
+    if let Some(pending) = second_factor(state, &user, Holder::Browser, remember).await? {
+        return Ok(SignIn::SecondFactor(pending));
+    }
+    let session = start_browser_session(
+        state,
+        client,
+        &user,
+        remember,
+        AuditAction::UserLogin,
+        None,
+        "password",
+    )
+    .await?;
+    Ok(SignIn::Complete((user, session)))
+}
+
+/// The browser session of a sign-in whose second step passed.
+pub async fn start_second_factor_session(
+    state: &AppState,
+    client: &ClientInfo,
+    passed: &two_factor::Passed,
+    remember: bool,
+) -> Result<BrowserSession, ApiError> {
+    let method = format!("password+{}", passed.method);
+    start_browser_session(
+        state,
+        client,
+        &passed.user,
+        remember,
+        AuditAction::UserLogin,
+        Some(format!("second factor: {}", passed.method)),
+        &method,
+    )
+    .await
 }
 
 /// Creates a browser session for `user`. `action` names the audit entry (sign-up,
-/// login); `details` adds to it (`provider=google`).
+/// login); `details` adds to it (`provider=google`); `method` says how the session
+/// was signed in (`/sessions` shows it).
 pub async fn start_browser_session(
     state: &AppState,
     client: &ClientInfo,
@@ -112,6 +172,7 @@ pub async fn start_browser_session(
     remember: bool,
     action: AuditAction,
     details: Option<String>,
+    method: &str,
 ) -> Result<BrowserSession, ApiError> {
     let lifetime = if remember {
         TimeDelta::days(state.settings.session.remember_days)
@@ -119,6 +180,7 @@ pub async fn start_browser_session(
         SHORT_SESSION
     };
     let (user_id, email, client) = (user.id.clone(), user.email.clone(), client.clone());
+    let method = method.to_owned();
     let now = db::now();
     let (sid, expires_at) = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         db::transaction(conn, |conn| {
@@ -126,6 +188,7 @@ pub async fn start_browser_session(
                 conn,
                 &NewSessionSpec {
                     user_id: &user_id,
+                    method: &method,
                     kind: SessionKind::Browser,
                     lifetime,
                     refresh_token_hash: None,
@@ -207,16 +270,38 @@ impl Grant {
     }
 }
 
-/// /token: checks the password and starts a bearer session of 30 days.
+/// /token: checks the password and starts a bearer session of 30 days, or a
+/// challenge when the second factor is on.
 pub async fn issue_bearer(
     state: &AppState,
     client: &ClientInfo,
     email: Email,
     password: &str,
     lang: Lang,
-) -> Result<TokenPair, ApiError> {
+) -> Result<SignIn<TokenPair>, ApiError> {
     let user = credentials::check(state, client, email, password).await?;
     email_verification::refuse_unverified(state, &user, lang)?;
+    if let Some(pending) = second_factor(state, &user, Holder::Bearer, true).await? {
+        return Ok(SignIn::SecondFactor(pending));
+    }
+    start_bearer_session(state, client, &user, None)
+        .await
+        .map(SignIn::Complete)
+}
+
+/// A bearer session of 30 days for `user`; `second` names the second factor that
+/// was proven, if any.
+pub async fn start_bearer_session(
+    state: &AppState,
+    client: &ClientInfo,
+    user: &User,
+    second: Option<&str>,
+) -> Result<TokenPair, ApiError> {
+    let user = user.clone();
+    let method = match second {
+        Some(second) => format!("password+{second}"),
+        None => "password".to_owned(),
+    };
     let refresh_token = tokens::new_secret();
     let refresh_hash =
         tokens::hash_refresh_token(state.settings.secret_key.bytes(), &refresh_token);
@@ -230,6 +315,7 @@ pub async fn issue_bearer(
                     conn,
                     &NewSessionSpec {
                         user_id: &user.id,
+                        method: &method,
                         kind: SessionKind::Bearer,
                         lifetime: REFRESH_SESSION_LIFETIME,
                         refresh_token_hash: Some(&refresh_hash),

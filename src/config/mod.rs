@@ -130,6 +130,9 @@ pub struct AccountSettings {
     /// IPV6_PREFIX_LENGTH: IPv6 clients count against the limits by this network
     /// (default /64, one subscriber's usual allocation).
     pub ipv6_prefix_length: u8,
+    /// WEBAUTHN_RP_NAME (default `Sekisho`): the name authenticator apps show next to
+    /// a TOTP code, and passkey prompts for the relying party.
+    pub second_factor_issuer: String,
 }
 
 /// The front-end: where links in mails point, and which origins may call the API.
@@ -343,8 +346,23 @@ impl AccountSettings {
                 64,
                 32..=128,
             )?,
+            second_factor_issuer: parse_issuer(get("WEBAUTHN_RP_NAME"))?,
         })
     }
+}
+
+/// A name for authenticator apps: the `:` would split the otpauth label.
+fn parse_issuer(raw: Option<String>) -> Result<String, ConfigError> {
+    let name = raw
+        .map(|r| r.trim().to_owned())
+        .unwrap_or_else(|| "Sekisho".into());
+    if name.contains(':') || name.chars().any(char::is_control) || name.chars().count() > 64 {
+        return Err(ConfigError::new(
+            "WEBAUTHN_RP_NAME",
+            "must be a plain name of at most 64 characters, without `:`",
+        ));
+    }
+    Ok(name)
 }
 
 impl FrontendSettings {

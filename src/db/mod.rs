@@ -10,6 +10,7 @@ pub mod migrations;
 mod observer;
 pub(crate) mod overview;
 mod query;
+pub(crate) mod recovery_codes;
 pub mod reset_tokens;
 pub mod schema;
 pub mod sessions;
@@ -17,6 +18,8 @@ pub(crate) mod social_sign_ins;
 mod sqlite_hooks;
 pub(crate) mod telemetry;
 pub(crate) mod throttles;
+pub(crate) mod two_factor;
+pub(crate) mod two_factor_challenges;
 pub mod users;
 pub(crate) mod verification_tokens;
 

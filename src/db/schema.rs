@@ -19,6 +19,7 @@ diesel::table! {
         disabled_until -> Nullable<Timestamp>,
         disabled_reason -> Nullable<Text>,
         disabled_note -> Nullable<Text>,
+        two_factor_enabled_at -> Nullable<Timestamp>,
     }
 }
 
@@ -38,6 +39,7 @@ diesel::table! {
         revoked_at -> Nullable<Timestamp>,
         ip -> Nullable<Text>,
         user_agent -> Nullable<Text>,
+        sign_in_method -> Nullable<Text>,
     }
 }
 
@@ -126,7 +128,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    two_factor_secrets (user_id) {
+        user_id -> Text,
+        secret_sealed -> Nullable<Text>,
+        pending_sealed -> Nullable<Text>,
+        pending_at -> Nullable<Timestamp>,
+        last_step -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    recovery_codes (code_hash) {
+        code_hash -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    two_factor_challenges (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        purpose -> Text,
+        remember_me -> Bool,
+        failures -> Integer,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(two_factor_secrets -> users (user_id));
+diesel::joinable!(recovery_codes -> users (user_id));
+diesel::joinable!(two_factor_challenges -> users (user_id));
 diesel::joinable!(accounts -> users (user_id));
 diesel::joinable!(email_verification_tokens -> users (user_id));
 diesel::joinable!(spent_refresh_tokens -> sessions (session_id));
@@ -142,5 +178,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     social_sign_ins,
     email_verification_tokens,
-    spent_form_tokens
+    spent_form_tokens,
+    two_factor_secrets,
+    recovery_codes,
+    two_factor_challenges
 );

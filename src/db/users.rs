@@ -28,6 +28,8 @@ pub struct User {
     pub disabled_reason: Option<String>,
     /// The operator's note, shown in the panel only.
     pub disabled_note: Option<String>,
+    /// When the TOTP second factor was turned on; None when it is off.
+    pub two_factor_enabled_at: Option<NaiveDateTime>,
 }
 
 impl User {
@@ -49,6 +51,7 @@ impl User {
             disabled_until: None,
             disabled_reason: None,
             disabled_note: None,
+            two_factor_enabled_at: None,
         }
     }
 
@@ -232,6 +235,12 @@ pub fn soft_delete(
         diesel::delete(r::table.filter(r::user_id.eq(id))).execute_on(conn)?;
         diesel::delete(v::table.filter(v::user_id.eq(id))).execute_on(conn)?;
         diesel::delete(a::table.filter(a::user_id.eq(id))).execute_on(conn)?;
+        super::two_factor::remove(conn, id, now)?;
+        diesel::delete(
+            super::schema::two_factor_challenges::table
+                .filter(super::schema::two_factor_challenges::user_id.eq(id)),
+        )
+        .execute_on(conn)?;
         Ok(())
     })
 }

@@ -33,6 +33,10 @@ string_enum! {
         AdminUserCreated = "admin.user_created",
         AdminAuditExported = "admin.audit_exported",
         UserBanEnded = "user.ban_ended",
+        UserTwoFactorEnabled = "user.two_factor_enabled",
+        UserTwoFactorDisabled = "user.two_factor_disabled",
+        UserRecoveryCodeUsed = "user.recovery_code_used",
+        UserRecoveryCodesRenewed = "user.recovery_codes_renewed",
     }
 }
 

@@ -13,6 +13,7 @@ pub enum ErrorCode {
     EmailTaken,
     InvalidToken,
     InvalidPassword,
+    InvalidCode,
     Unauthorized,
     InvalidCredentials,
     TokenReused,
@@ -36,7 +37,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Generic codes before specific ones: `for_status` takes the first match.
-    pub const ALL: [ErrorCode; 23] = [
+    pub const ALL: [ErrorCode; 24] = [
         Self::ValidationError,
         Self::Unauthorized,
         Self::Forbidden,
@@ -52,6 +53,7 @@ impl ErrorCode {
         Self::EmailTaken,
         Self::InvalidToken,
         Self::InvalidPassword,
+        Self::InvalidCode,
         Self::InvalidCredentials,
         Self::TokenReused,
         Self::AccountDisabled,
@@ -68,6 +70,7 @@ impl ErrorCode {
             Self::EmailTaken => "EMAIL_TAKEN",
             Self::InvalidToken => "INVALID_TOKEN",
             Self::InvalidPassword => "INVALID_PASSWORD",
+            Self::InvalidCode => "INVALID_CODE",
             Self::Unauthorized => "UNAUTHORIZED",
             Self::InvalidCredentials => "INVALID_CREDENTIALS",
             Self::TokenReused => "TOKEN_REUSED",
@@ -96,6 +99,7 @@ impl ErrorCode {
             | Self::EmailTaken
             | Self::InvalidToken
             | Self::InvalidPassword
+            | Self::InvalidCode
             | Self::OauthFailed
             | Self::AccountNotLinked
             | Self::LastSignInMethod => StatusCode::BAD_REQUEST,
@@ -143,6 +147,7 @@ impl ErrorCode {
             Self::EmailTaken => "An account with this email already exists",
             Self::InvalidToken => "This link is invalid or has expired",
             Self::InvalidPassword => "The password is incorrect",
+            Self::InvalidCode => "The code is not right, or it was already used",
             Self::Unauthorized => "Please sign in",
             Self::InvalidCredentials => "Incorrect email or password",
             Self::TokenReused => "This session has ended for your security; please sign in again",
@@ -179,6 +184,7 @@ impl ErrorCode {
             Self::EmailTaken => "このメールアドレスは既に登録されています",
             Self::InvalidToken => "このリンクは無効か、有効期限が切れています",
             Self::InvalidPassword => "パスワードが正しくありません",
+            Self::InvalidCode => "コードが正しくないか、すでに使われています",
             Self::Unauthorized => "ログインしてください",
             Self::InvalidCredentials => "メールアドレスまたはパスワードが正しくありません",
             Self::TokenReused => "安全のためセッションを終了しました。もう一度ログインしてください",

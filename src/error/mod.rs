@@ -98,6 +98,11 @@ impl ApiError {
         Self::new(ErrorCode::ValidationError).with_details(json!({ "fields": fields }))
     }
 
+    /// VALIDATION_ERROR about one field.
+    pub fn validation_field(name: &str, problem: &str) -> Self {
+        Self::validation(BTreeMap::from([(name.to_owned(), problem.to_owned())]))
+    }
+
     pub fn with_details(mut self, details: Value) -> Self {
         self.body.details = Some(details);
         self

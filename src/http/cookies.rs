@@ -84,3 +84,29 @@ pub fn signup_binding_cookie(settings: &Settings, value: String, max_age: i64) -
     cookie.set_max_age(CookieDuration::seconds(max_age));
     cookie
 }
+
+/// The contract's name for the challenge cookie of a sign-in waiting for its second
+/// factor.
+pub const TWO_FACTOR_COOKIE: &str = "two_factor";
+/// It is sent only to the second step.
+const TWO_FACTOR_PATH: &str = "/api/v1/auth/two-factor/verify";
+
+/// HttpOnly, SameSite=Lax (a provider's redirect back may start the step), five
+/// minutes, with the session cookie's Secure and Domain. `max_age` 0 clears it.
+pub fn two_factor_cookie(settings: &Settings, value: String, max_age: i64) -> Cookie<'static> {
+    let mut cookie = Cookie::build(TWO_FACTOR_COOKIE, value)
+        .http_only(true)
+        .same_site(actix_web::cookie::SameSite::Lax)
+        .path(TWO_FACTOR_PATH)
+        .secure(settings.cookie.secure)
+        .finish();
+    if let Some(domain) = &settings.cookie.domain {
+        cookie.set_domain(domain.clone());
+    }
+    cookie.set_max_age(CookieDuration::seconds(max_age));
+    cookie
+}
+
+pub fn two_factor_cookie_removal(settings: &Settings) -> Cookie<'static> {
+    two_factor_cookie(settings, String::new(), 0)
+}

@@ -11,6 +11,7 @@ use super::linking::{self, Outcome};
 use super::return_url;
 use crate::auth::email_verification;
 use crate::auth::session_lifecycle::{self, BrowserSession};
+use crate::auth::two_factor::{self, Holder};
 use crate::config::Settings;
 use crate::crypto::tokens;
 use crate::db::social_sign_ins::{self, PendingSignIn};
@@ -50,6 +51,9 @@ pub enum Finished {
     Done {
         to: url::Url,
         session: Option<BrowserSession>,
+        /// The user has a second factor: no session yet, but this challenge (the
+        /// `two_factor` cookie) and `to` is the app's code page.
+        challenge: Option<String>,
     },
     Refused {
         to: url::Url,
@@ -129,7 +133,16 @@ pub async fn finish(
     lang: Lang,
 ) -> Finished {
     match complete(state, client, provider, query, key, lang).await {
-        Ok((to, session)) => Finished::Done { to, session },
+        Ok((to, Landed::Session(session))) => Finished::Done {
+            to,
+            session,
+            challenge: None,
+        },
+        Ok((to, Landed::SecondFactor(challenge))) => Finished::Done {
+            to,
+            session: None,
+            challenge: Some(challenge),
+        },
         Err(Refusal {
             to,
             code,
@@ -172,7 +185,15 @@ impl Refusal {
     }
 }
 
-type Completed = Result<(url::Url, Option<BrowserSession>), Refusal>;
+/// What a completed callback leaves the browser with.
+enum Landed {
+    /// A session (none when an identity was linked to a signed-in user).
+    Session(Option<BrowserSession>),
+    /// A challenge for the user's second factor.
+    SecondFactor(String),
+}
+
+type Completed = Result<(url::Url, Landed), Refusal>;
 
 /// A provider's `error=` as the log may show it: short, printable ASCII only.
 fn printable(value: &str) -> String {
@@ -307,10 +328,25 @@ async fn complete(
     };
     // Linking from a signed-in session: that session goes on; no new one.
     if pending.link_user_id.is_some() {
-        return Ok((callback, None));
+        return Ok((callback, Landed::Session(None)));
     }
     if let Err(e) = email_verification::refuse_unverified(state, &user, lang) {
         return fail(e.code(), "the account's address is not verified".into());
+    }
+    // A provider proves one factor: a user who turned a second one on gives it too.
+    if user.two_factor_enabled_at.is_some() {
+        let holder = user.clone();
+        let pending = db::run(&state.pool, move |conn| {
+            two_factor::challenge(conn, &holder, Holder::Browser, true)
+        })
+        .await;
+        return match pending {
+            Ok(pending) => Ok((
+                code_page(&state.settings, &callback),
+                Landed::SecondFactor(pending.challenge),
+            )),
+            Err(e) => fail(e.code(), format!("no challenge could be started: {e}")),
+        };
     }
     match session_lifecycle::start_browser_session(
         state,
@@ -319,12 +355,34 @@ async fn complete(
         true,
         AuditAction::UserLogin,
         Some(details),
+        &format!("provider:{}", pending.provider),
     )
     .await
     {
-        Ok(session) => Ok((callback, Some(session))),
+        Ok(session) => Ok((callback, Landed::Session(Some(session)))),
         Err(e) => fail(e.code(), format!("no session could be started: {e}")),
     }
+}
+
+/// `{FRONTEND_URL}/two-factor?next=<callback>`: the app's page that asks for the code;
+/// `next` is a path when the callback is on the app's origin.
+fn code_page(settings: &Settings, callback: &url::Url) -> url::Url {
+    let base = settings.frontend.url.clone();
+    let path = format!("{}/two-factor", base.path().trim_end_matches('/'));
+    let next = if callback.origin() == base.origin() {
+        let mut local = callback.path().to_owned();
+        if let Some(query) = callback.query() {
+            local.push('?');
+            local.push_str(query);
+        }
+        local
+    } else {
+        callback.to_string()
+    };
+    let mut url = base;
+    url.set_path(&path);
+    url.query_pairs_mut().clear().append_pair("next", &next);
+    url
 }
 
 /// `{FRONTEND_URL}/login`: where errors go when the sign-in's own error URL is unknown.

@@ -33,4 +33,5 @@ mod sessions;
 mod social;
 mod sockets;
 mod standalone;
+mod two_factor;
 mod withdraw;

@@ -91,6 +91,7 @@ fn new_session(
             expires_at: now + ttl,
             ip: Some("127.0.0.1"),
             user_agent: Some("tests"),
+            sign_in_method: None,
         },
     )
     .unwrap();
@@ -265,6 +266,7 @@ async fn deleting_a_user_removes_its_sessions(app: TestApp) {
                 expires_at: db::now(),
                 ip: None,
                 user_agent: None,
+                sign_in_method: None,
             },
         );
         assert!(

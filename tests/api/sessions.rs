@@ -299,6 +299,7 @@ async fn add_sessions(app: &TestApp, email: &str, count: i64) -> Vec<String> {
                         expires_at: now + chrono::TimeDelta::days(1),
                         ip: Some("192.0.2.1"),
                         user_agent: Some("tests"),
+                        sign_in_method: None,
                     },
                 )
                 .unwrap();

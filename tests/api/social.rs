@@ -17,6 +17,7 @@ crate::on_both_databases!(
     the_last_way_to_sign_in_cannot_be_unlinked,
     refusals_after_the_provider_answered_leave_no_user_and_no_session,
     a_look_alike_address_never_joins_another_account,
+    a_user_with_a_second_factor_gives_it_after_the_provider,
 );
 
 async fn spawn(db: TestDb, provider: &FakeProvider, extra: &[(&str, &str)]) -> TestApp {
@@ -754,4 +755,64 @@ async fn a_refused_code_exchange_is_oauth_failed() {
     );
     assert!(!sets_session(&done));
     assert_eq!(provider.token_requests(), 1);
+}
+
+/// A provider proves one factor: a user who turned TOTP on lands on the app's code
+/// page with the challenge cookie and no session, and the code finishes the sign-in.
+async fn a_user_with_a_second_factor_gives_it_after_the_provider(db: TestDb) {
+    use sekisho::crypto::totp;
+    let provider = FakeProvider::start().await;
+    let app = spawn(db, &provider, &[]).await;
+    app.signup("guarded@example.com").await;
+    let setup: Value = app
+        .post(
+            "/api/v1/auth/two-factor/setup",
+            json!({ "password": PASSWORD }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let secret = totp::from_base32(setup["secret"].as_str().unwrap()).unwrap();
+    let now = chrono::Utc::now().timestamp();
+    let enabled = app
+        .post(
+            "/api/v1/auth/two-factor/enable",
+            json!({ "code": totp::code_at(&secret, now).unwrap() }),
+        )
+        .await;
+    assert_eq!(enabled.status(), 200);
+
+    let browser = client();
+    let done = sign_in(
+        &app,
+        &browser,
+        &provider,
+        Plan::person("acme-2fa", "guarded@example.com"),
+    )
+    .await;
+    assert_eq!(done.status(), 302);
+    assert_eq!(
+        location(&done),
+        format!("{FRONTEND}/two-factor?next=%2Fdashboard")
+    );
+    assert!(!sets_session(&done), "no session before the code");
+    let challenge = done
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("two_factor="))
+        .expect("the challenge cookie");
+    assert!(challenge.contains("HttpOnly"), "{challenge}");
+    assert_eq!(app.me_status(&browser).await, 401);
+    let passed = app
+        .post_with(
+            &browser,
+            "/api/v1/auth/two-factor/verify",
+            json!({ "code": totp::code_at(&secret, now + 30).unwrap() }),
+        )
+        .await;
+    assert_eq!(passed.status(), 200);
+    assert_eq!(app.me_status(&browser).await, 200);
 }

@@ -18,6 +18,13 @@ export type LoginBody = components["schemas"]["LoginRequest"];
 export type Provider = components["schemas"]["ProviderView"];
 export type LinkedAccount = components["schemas"]["AccountView"];
 
+export interface SecondFactorAnswer {
+  code?: string;
+  recoveryCode?: string;
+  /** Cookie mode: overrides the login's rememberMe. */
+  rememberMe?: boolean;
+}
+
 export interface SocialSignInOptions {
   /** Where the browser lands signed in: a path of the app, or a URL on a trusted origin. */
   callbackURL: string;
@@ -51,8 +58,12 @@ export interface SekishoClient {
    * `/session` (never a 401 in the console), bearer mode `/me` (refreshing on 401). */
   getUser(): Promise<User | null>;
   signUp(body: SignupBody): Promise<SignUpResult>;
-  /** Cookie mode: /login. Bearer mode: /token, then /me. */
+  /** Cookie mode: /login. Bearer mode: /token, then /me. With a second factor on, it
+   * throws SekishoError TWO_FACTOR_REQUIRED: finish with `verifySecondFactor`. */
   signIn(body: LoginBody): Promise<User>;
+  /** The second step of a sign-in: a TOTP `code` or a `recoveryCode` (cookie mode:
+   * /two-factor/verify with the challenge cookie; bearer mode: /token/two-factor). */
+  verifySecondFactor(answer: SecondFactorAnswer): Promise<User>;
   signOut(): Promise<void>;
   forgotPassword(email: string): Promise<string>;
   resetPassword(token: string, newPassword: string): Promise<string>;
@@ -95,6 +106,10 @@ function refreshAhead(tokens: TokenPair): number {
 }
 
 const NO_RETRY = ["/login", "/signup", "/token", "/refresh", "/logout"].map((p) => AUTH + p);
+
+function secondFactorNeeded(): SekishoError {
+  return new SekishoError(200, "TWO_FACTOR_REQUIRED", "The password was right; a second factor is needed");
+}
 
 export function defaultBaseUrl(): string {
   let configured: string | undefined;
@@ -159,6 +174,8 @@ export function createClient(options: ClientOptions = {}): SekishoClient {
   }
 
   const keeper = mode === "bearer" ? new TokenKeeper(options.channelName ?? "sekisho", refreshCall) : null;
+  // Bearer mode: the challenge /token answered, until /token/two-factor spends it.
+  let challenge: string | null = null;
 
   async function authorizedFetch(request: Request, init?: RequestInit): Promise<Response> {
     const path = new URL(request.url, "http://x").pathname;
@@ -226,8 +243,28 @@ export function createClient(options: ClientOptions = {}): SekishoClient {
       return body(await api.POST("/api/v1/auth/signup", { body: input }));
     },
     async signIn(input) {
-      if (!keeper) return body(await api.POST("/api/v1/auth/login", { body: input })).user;
-      const pair = body(await api.POST("/api/v1/auth/token", { body: { email: input.email, password: input.password } }));
+      if (!keeper) {
+        const answer = body(await api.POST("/api/v1/auth/login", { body: input }));
+        if ("twoFactorRequired" in answer) throw secondFactorNeeded();
+        return answer.user;
+      }
+      const answer = body(await api.POST("/api/v1/auth/token", { body: { email: input.email, password: input.password } }));
+      if ("challenge" in answer) {
+        challenge = answer.challenge;
+        throw secondFactorNeeded();
+      }
+      keeper.set(toTokenPair(answer));
+      return body(await api.GET("/api/v1/auth/me")).user;
+    },
+    async verifySecondFactor(answer) {
+      if (!keeper) return body(await api.POST("/api/v1/auth/two-factor/verify", { body: answer })).user;
+      if (!challenge) throw secondFactorNeeded();
+      const pair = body(
+        await api.POST("/api/v1/auth/token/two-factor", {
+          body: { challenge, code: answer.code, recoveryCode: answer.recoveryCode },
+        }),
+      );
+      challenge = null;
       keeper.set(toTokenPair(pair));
       return body(await api.GET("/api/v1/auth/me")).user;
     },

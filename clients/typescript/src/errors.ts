@@ -8,10 +8,12 @@ export type ServerErrorCode = components["schemas"]["ErrorDetail"]["code"];
 /**
  * Codes of failures with no answer from Sekisho:
  * - NETWORK_ERROR: the request never got an answer (server down, DNS, CORS refusal);
+ * - TWO_FACTOR_REQUIRED: the password was right and the account has a second factor:
+ *   finish with `verifySecondFactor({ code })` (status 200, not a failure of the call);
  * - TIMEOUT: no answer within the client's timeout;
  * - BAD_RESPONSE: an answer that is not Sekisho's JSON (a proxy's HTML error page).
  */
-export type ClientErrorCode = "NETWORK_ERROR" | "TIMEOUT" | "BAD_RESPONSE";
+export type ClientErrorCode = "NETWORK_ERROR" | "TIMEOUT" | "BAD_RESPONSE" | "TWO_FACTOR_REQUIRED";
 
 export type SekishoErrorCode = ServerErrorCode | ClientErrorCode;
 

@@ -5,6 +5,7 @@ export type {
   LinkedAccount,
   LoginBody,
   Provider,
+  SecondFactorAnswer,
   Session,
   SessionPage,
   SekishoClient,

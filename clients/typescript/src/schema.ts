@@ -380,6 +380,117 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/token/two-factor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A bearer client's second step: the `challenge` `/token` answered, with a code or
+         *     a recovery code; answers the token pair.
+         */
+        post: operations["token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/two-factor/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Turns the second factor off; its secret and recovery codes are deleted. */
+        post: operations["disable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/two-factor/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turns the second factor on with a code of the set-up secret; answers the ten
+         *     recovery codes, shown this once.
+         */
+        post: operations["enable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/two-factor/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ten new recovery codes; the old ones stop working. */
+        post: operations["recovery_codes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/two-factor/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new secret waiting for its first code: nothing is active yet. */
+        post: operations["setup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/two-factor/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The second step of a sign-in: a code or a recovery code for the challenge the
+         *     `two_factor` cookie holds. Sets the session cookie.
+         */
+        post: operations["verify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/verify-email": {
         parameters: {
             query?: never;
@@ -460,7 +571,7 @@ export interface components {
         };
         ErrorDetail: {
             /** @enum {string} */
-            code: "VALIDATION_ERROR" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "REQUEST_TIMEOUT" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_REQUEST" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "EMAIL_TAKEN" | "INVALID_TOKEN" | "INVALID_PASSWORD" | "INVALID_CREDENTIALS" | "TOKEN_REUSED" | "ACCOUNT_DISABLED" | "CSRF_FAILED" | "OAUTH_FAILED" | "ACCOUNT_NOT_LINKED" | "LAST_SIGN_IN_METHOD" | "EMAIL_NOT_VERIFIED";
+            code: "VALIDATION_ERROR" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "REQUEST_TIMEOUT" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_REQUEST" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "EMAIL_TAKEN" | "INVALID_TOKEN" | "INVALID_PASSWORD" | "INVALID_CODE" | "INVALID_CREDENTIALS" | "TOKEN_REUSED" | "ACCOUNT_DISABLED" | "CSRF_FAILED" | "OAUTH_FAILED" | "ACCOUNT_NOT_LINKED" | "LAST_SIGN_IN_METHOD" | "EMAIL_NOT_VERIFIED";
             details?: components["schemas"]["ErrorDetails"];
             /**
              * @description For people: English, or Japanese when Accept-Language prefers `ja`.
@@ -513,6 +624,8 @@ export interface components {
             /** @description Default true: a 7-day cookie; false: a browser-session cookie and a 1-day session. */
             rememberMe?: boolean | null;
         };
+        /** @description `/login`: signed in, or a second step is needed. */
+        LoginResponse: components["schemas"]["UserResponse"] | components["schemas"]["TwoFactorRequiredResponse"];
         MessageResponse: {
             /** @example Logged out */
             message: string;
@@ -526,6 +639,10 @@ export interface components {
         ProvidersResponse: {
             /** @description The configured providers ready for sign-in, in the configuration's order. */
             providers: components["schemas"]["ProviderView"][];
+        };
+        RecoveryCodesResponse: {
+            /** @description Ten new single-use codes; the old ones no longer work. */
+            recoveryCodes: string[];
         };
         RefreshRequest: {
             refreshToken: string;
@@ -606,6 +723,15 @@ export interface components {
             message: string;
             success: boolean;
         };
+        /** @description `/token`: a pair, or a challenge for the second step. */
+        TokenAnswer: components["schemas"]["TokenResponse"] | components["schemas"]["TokenChallengeResponse"];
+        /** @description `/token` when the second factor is on: the pair comes from `/token/two-factor`. */
+        TokenChallengeResponse: {
+            /** @description Opaque; give it to `/token/two-factor` within five minutes. */
+            challenge: string;
+            /** @description Always true. */
+            twoFactorRequired: boolean;
+        };
         TokenRequest: {
             email: string;
             password: string;
@@ -623,6 +749,61 @@ export interface components {
             token: string;
             /** @example Bearer */
             tokenType: string;
+        };
+        TwoFactorEnabledResponse: {
+            /** @description Ten single-use codes, shown this once. */
+            recoveryCodes: string[];
+            user: components["schemas"]["UserView"];
+        };
+        /** @description The password, or a current `code` for an account without a password. */
+        TwoFactorProofRequest: {
+            code?: string | null;
+            password?: string | null;
+        };
+        /**
+         * @description `/login` with the right password when the second factor is on: no session yet;
+         *     the `two_factor` cookie holds the challenge for `/two-factor/verify`.
+         */
+        TwoFactorRequiredResponse: {
+            /**
+             * @description What `/two-factor/verify` accepts.
+             * @example [
+             *       "totp",
+             *       "recovery_code"
+             *     ]
+             */
+            methods: string[];
+            /** @description Always true. */
+            twoFactorRequired: boolean;
+        };
+        TwoFactorSetupRequest: {
+            /** @description Required when the user has a password. */
+            password?: string | null;
+        };
+        TwoFactorSetupResponse: {
+            /** @description `otpauth://totp/{issuer}:{email}?secret=…&issuer=…` */
+            otpauthUri: string;
+            /** @description The URI as a QR code: an `<svg>` element drawn by the server. */
+            qrSvg: string;
+            /** @description The secret in base32, for typing into an app by hand. */
+            secret: string;
+        };
+        TwoFactorTokenRequest: {
+            challenge: string;
+            code?: string | null;
+            recoveryCode?: string | null;
+        };
+        /**
+         * @description A second factor's answer. `/enable` takes `code`; `/verify` takes `code` or
+         *     `recoveryCode`, and `rememberMe`.
+         */
+        TwoFactorVerifyRequest: {
+            /** @example 123456 */
+            code?: string | null;
+            /** @example 4k7pq-x2m9d */
+            recoveryCode?: string | null;
+            /** @description Default: what the login asked for. */
+            rememberMe?: boolean | null;
         };
         UserResponse: {
             user: components["schemas"]["UserView"];
@@ -644,6 +825,8 @@ export interface components {
             name: string | null;
             /** @enum {string} */
             role: "user" | "admin";
+            /** @description Whether sign-in asks for a TOTP code after the password. */
+            twoFactorEnabled: boolean;
             /** Format: date-time */
             updatedAt: string;
         };
@@ -927,13 +1110,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Signed in; the session cookie is set */
+            /** @description Signed in (the session cookie is set); or, with the second factor on, `twoFactorRequired` with no session and the `two_factor` challenge cookie */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserResponse"];
+                    "application/json": components["schemas"]["LoginResponse"];
                 };
             };
             /** @description VALIDATION_ERROR */
@@ -1453,12 +1636,13 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The pair; or, with the second factor on, `twoFactorRequired` and a `challenge` for /token/two-factor */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TokenResponse"];
+                    "application/json": components["schemas"]["TokenAnswer"];
                 };
             };
             /** @description VALIDATION_ERROR */
@@ -1489,6 +1673,271 @@ export interface operations {
                 };
             };
             /** @description RATE_LIMITED, with Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TwoFactorTokenRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description INVALID_CODE, VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHORIZED: no live challenge */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    disable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TwoFactorProofRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserResponse"];
+                };
+            };
+            /** @description INVALID_PASSWORD, INVALID_CODE, VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    enable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TwoFactorVerifyRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TwoFactorEnabledResponse"];
+                };
+            };
+            /** @description INVALID_CODE; VALIDATION_ERROR without a pending set-up */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    recovery_codes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TwoFactorProofRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodesResponse"];
+                };
+            };
+            /** @description INVALID_PASSWORD, INVALID_CODE, VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    setup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TwoFactorSetupRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TwoFactorSetupResponse"];
+                };
+            };
+            /** @description INVALID_PASSWORD */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TwoFactorVerifyRequest"];
+            };
+        };
+        responses: {
+            /** @description Signed in; the session cookie is set */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserResponse"];
+                };
+            };
+            /** @description INVALID_CODE, VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHORIZED: no live challenge (none, expired, or voided by five wrong codes) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;

@@ -70,6 +70,9 @@ pub struct NewSession<'a> {
     pub expires_at: NaiveDateTime,
     pub ip: Option<&'a str>,
     pub user_agent: Option<&'a str>,
+    /// How the session was signed in (`password`, `password+totp`, `provider:google`…);
+    /// None for the panel's store.
+    pub sign_in_method: Option<&'a str>,
 }
 
 pub fn insert(conn: &mut DbConnection, session: &NewSession<'_>) -> QueryResult<()> {

@@ -57,6 +57,8 @@ pub struct UserView {
     pub role: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Whether sign-in asks for a TOTP code after the password.
+    pub two_factor_enabled: bool,
 }
 
 impl From<&User> for UserView {
@@ -70,6 +72,7 @@ impl From<&User> for UserView {
             role: user.role.clone(),
             created_at: utc(user.created_at),
             updated_at: utc(user.updated_at),
+            two_factor_enabled: user.two_factor_enabled_at.is_some(),
         }
     }
 }
@@ -203,6 +206,107 @@ impl From<TokenPair> for TokenResponse {
             token_type: "Bearer".into(),
         }
     }
+}
+
+/// `/login` with the right password when the second factor is on: no session yet;
+/// the `two_factor` cookie holds the challenge for `/two-factor/verify`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TwoFactorRequiredResponse {
+    /// Always true.
+    pub two_factor_required: bool,
+    /// What `/two-factor/verify` accepts.
+    #[schema(example = json!(["totp", "recovery_code"]))]
+    pub methods: Vec<String>,
+}
+
+/// `/login`: signed in, or a second step is needed.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum LoginResponse {
+    SignedIn(UserResponse),
+    TwoFactorRequired(TwoFactorRequiredResponse),
+}
+
+/// `/token` when the second factor is on: the pair comes from `/token/two-factor`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenChallengeResponse {
+    /// Always true.
+    pub two_factor_required: bool,
+    /// Opaque; give it to `/token/two-factor` within five minutes.
+    pub challenge: String,
+}
+
+/// `/token`: a pair, or a challenge for the second step.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum TokenAnswer {
+    Pair(TokenResponse),
+    TwoFactorRequired(TokenChallengeResponse),
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TwoFactorSetupRequest {
+    /// Required when the user has a password.
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TwoFactorSetupResponse {
+    /// The secret in base32, for typing into an app by hand.
+    pub secret: String,
+    /// `otpauth://totp/{issuer}:{email}?secret=…&issuer=…`
+    pub otpauth_uri: String,
+    /// The URI as a QR code: an `<svg>` element drawn by the server.
+    pub qr_svg: String,
+}
+
+/// A second factor's answer. `/enable` takes `code`; `/verify` takes `code` or
+/// `recoveryCode`, and `rememberMe`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TwoFactorVerifyRequest {
+    #[schema(example = "123456")]
+    pub code: Option<String>,
+    #[schema(example = "4k7pq-x2m9d")]
+    pub recovery_code: Option<String>,
+    /// Default: what the login asked for.
+    pub remember_me: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TwoFactorTokenRequest {
+    #[schema(value_type = String, required = true)]
+    pub challenge: Option<String>,
+    pub code: Option<String>,
+    pub recovery_code: Option<String>,
+}
+
+/// The password, or a current `code` for an account without a password.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TwoFactorProofRequest {
+    pub password: Option<String>,
+    pub code: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TwoFactorEnabledResponse {
+    /// Ten single-use codes, shown this once.
+    pub recovery_codes: Vec<String>,
+    pub user: UserView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoveryCodesResponse {
+    /// Ten new single-use codes; the old ones no longer work.
+    pub recovery_codes: Vec<String>,
 }
 
 /// The error envelope of every non-2xx response.

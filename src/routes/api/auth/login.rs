@@ -2,13 +2,16 @@
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
 
-use crate::auth::session_lifecycle;
+use crate::auth::session_lifecycle::{self, SignIn};
+use crate::auth::two_factor;
 use crate::domain::ClientInfo;
 use crate::error::ApiError;
 use crate::http::{cookies, origin_check};
 use crate::i18n::Lang;
 use crate::routes::api::api_json::ApiJson;
-use crate::routes::api::dto::{ErrorResponse, LoginRequest, UserResponse, UserView};
+use crate::routes::api::dto::{
+    ErrorResponse, LoginRequest, LoginResponse, TwoFactorRequiredResponse, UserResponse, UserView,
+};
 use crate::routes::api::validate::Fields;
 use crate::state::AppState;
 
@@ -17,7 +20,7 @@ use crate::state::AppState;
     tag = "auth",
     request_body = LoginRequest,
     responses(
-        (status = 200, description = "Signed in; the session cookie is set", body = UserResponse),
+        (status = 200, description = "Signed in (the session cookie is set); or, with the second factor on, `twoFactorRequired` with no session and the `two_factor` challenge cookie", body = LoginResponse),
         (status = 400, description = "VALIDATION_ERROR", body = ErrorResponse),
         (status = 401, description = "INVALID_CREDENTIALS", body = ErrorResponse),
         (status = 403, description = "ACCOUNT_DISABLED, EMAIL_NOT_VERIFIED (REQUIRE_EMAIL_VERIFICATION), or CSRF_FAILED from a foreign origin", body = ErrorResponse),
@@ -35,10 +38,30 @@ pub async fn login(
     origin_check::refuse_foreign_origin(&req, &state.settings, &state.proxies)?;
     let (email, password) = Fields::credentials(body.email.as_deref(), body.password.as_deref())?;
     let remember = body.remember_me.unwrap_or(true);
-    let (user, session) =
-        session_lifecycle::sign_in(&state, &client, email, password, remember, lang).await?;
-    let cookie = cookies::session_cookie(&state.settings, session.token, session.max_age_seconds);
-    Ok(HttpResponse::Ok().cookie(cookie).json(UserResponse {
-        user: UserView::from(&user),
-    }))
+    match session_lifecycle::sign_in(&state, &client, email, password, remember, lang).await? {
+        SignIn::Complete((user, session)) => {
+            let cookie =
+                cookies::session_cookie(&state.settings, session.token, session.max_age_seconds);
+            Ok(HttpResponse::Ok()
+                .cookie(cookie)
+                .json(LoginResponse::SignedIn(UserResponse {
+                    user: UserView::from(&user),
+                })))
+        }
+        SignIn::SecondFactor(pending) => {
+            let lifetime = two_factor::CHALLENGE_LIFETIME.num_seconds();
+            Ok(HttpResponse::Ok()
+                .cookie(cookies::two_factor_cookie(
+                    &state.settings,
+                    pending.challenge,
+                    lifetime,
+                ))
+                .json(LoginResponse::TwoFactorRequired(
+                    TwoFactorRequiredResponse {
+                        two_factor_required: true,
+                        methods: vec!["totp".into(), "recovery_code".into()],
+                    },
+                )))
+        }
+    }
 }

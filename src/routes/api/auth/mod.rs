@@ -1,5 +1,5 @@
 //! /api/v1/auth: sign-up, login, logout, me, sessions, passwords, email
-//! verification, social sign-in.
+//! verification, social sign-in, the second factor.
 
 mod login;
 mod logout;
@@ -9,6 +9,7 @@ mod password;
 mod signup;
 mod social;
 mod token;
+mod two_factor;
 mod verification;
 
 use actix_web::web;
@@ -22,6 +23,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(login::login)
             .service(token::issue_token)
             .service(token::refresh)
+            .service(two_factor::token)
             .service(logout::logout)
             .service(me::me)
             .service(me::session)
@@ -38,6 +40,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(social::callback)
             .service(social::accounts)
             .service(social::unlink)
+            .service(two_factor::setup)
+            .service(two_factor::enable)
+            .service(two_factor::disable)
+            .service(two_factor::recovery_codes)
+            .service(two_factor::verify)
             // A wrong method on a path of this scope: 405 with Allow, as at /api.
             .default_service(web::to(super::not_found)),
     );

@@ -142,6 +142,7 @@ pub async fn callback(
         finished = Finished::Done {
             to: state.settings.frontend.url.clone(),
             session: None,
+            challenge: None,
         };
     }
     if let Finished::Refused { code, reason, .. } = &finished {
@@ -166,15 +167,24 @@ pub async fn callback(
             0,
         ));
     if let Finished::Done {
-        session: Some(session),
-        ..
+        session, challenge, ..
     } = finished
     {
-        response.cookie(cookies::session_cookie(
-            &state.settings,
-            session.token,
-            session.max_age_seconds,
-        ));
+        if let Some(session) = session {
+            response.cookie(cookies::session_cookie(
+                &state.settings,
+                session.token,
+                session.max_age_seconds,
+            ));
+        }
+        if let Some(challenge) = challenge {
+            let lifetime = crate::auth::two_factor::CHALLENGE_LIFETIME.num_seconds();
+            response.cookie(cookies::two_factor_cookie(
+                &state.settings,
+                challenge,
+                lifetime,
+            ));
+        }
     }
     response.finish()
 }

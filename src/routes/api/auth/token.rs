@@ -3,12 +3,14 @@
 
 use actix_web::{HttpResponse, post, web};
 
-use crate::auth::session_lifecycle;
+use crate::auth::session_lifecycle::{self, SignIn};
 use crate::domain::ClientInfo;
 use crate::error::ApiError;
 use crate::i18n::Lang;
 use crate::routes::api::api_json::ApiJson;
-use crate::routes::api::dto::{ErrorResponse, RefreshRequest, TokenRequest, TokenResponse};
+use crate::routes::api::dto::{
+    ErrorResponse, RefreshRequest, TokenAnswer, TokenChallengeResponse, TokenRequest, TokenResponse,
+};
 use crate::routes::api::validate::Fields;
 use crate::state::AppState;
 
@@ -17,7 +19,7 @@ use crate::state::AppState;
     tag = "auth",
     request_body = TokenRequest,
     responses(
-        (status = 200, body = TokenResponse),
+        (status = 200, description = "The pair; or, with the second factor on, `twoFactorRequired` and a `challenge` for /token/two-factor", body = TokenAnswer),
         (status = 400, description = "VALIDATION_ERROR", body = ErrorResponse),
         (status = 401, description = "INVALID_CREDENTIALS", body = ErrorResponse),
         (status = 403, description = "ACCOUNT_DISABLED, or EMAIL_NOT_VERIFIED (REQUIRE_EMAIL_VERIFICATION)", body = ErrorResponse),
@@ -32,8 +34,16 @@ pub async fn issue_token(
     body: ApiJson<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (email, password) = Fields::credentials(body.email.as_deref(), body.password.as_deref())?;
-    let pair = session_lifecycle::issue_bearer(&state, &client, email, password, lang).await?;
-    Ok(HttpResponse::Ok().json(TokenResponse::from(pair)))
+    let answer = match session_lifecycle::issue_bearer(&state, &client, email, password, lang)
+        .await?
+    {
+        SignIn::Complete(pair) => TokenAnswer::Pair(TokenResponse::from(pair)),
+        SignIn::SecondFactor(pending) => TokenAnswer::TwoFactorRequired(TokenChallengeResponse {
+            two_factor_required: true,
+            challenge: pending.challenge,
+        }),
+    };
+    Ok(HttpResponse::Ok().json(answer))
 }
 
 /// Exchange a refresh token for a new pair; the presented token is spent.

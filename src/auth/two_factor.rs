@@ -1,0 +1,430 @@
+//! The TOTP second factor and its recovery codes: setting one up (a secret that waits
+//! for its first code), turning it on (ten recovery codes, shown once), off, new
+//! codes; and the sign-in step in between the password and the session, held by a
+//! challenge of five minutes that five wrong codes void. Wrong codes count toward the
+//! account's login limits like wrong passwords.
+
+use chrono::TimeDelta;
+
+use super::credentials;
+use crate::crypto::{recovery_codes, sealed, tokens, totp};
+use crate::db::users::User;
+use crate::db::{
+    self, DbConnection, audit, recovery_codes as codes, two_factor as secrets,
+    two_factor_challenges as challenges, users,
+};
+use crate::domain::{AuditAction, ClientInfo};
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+/// How long a sign-in waits for its code.
+pub const CHALLENGE_LIFETIME: TimeDelta = TimeDelta::minutes(5);
+/// How long a set-up secret waits for its first code.
+const SETUP_LIFETIME: TimeDelta = TimeDelta::minutes(15);
+/// What the sealing key is derived for.
+const SEAL_PURPOSE: &[u8] = b"totp secret";
+
+/// What `/setup` hands back: the secret three ways.
+pub struct Setup {
+    pub secret_base32: String,
+    pub otpauth_uri: String,
+    pub qr_svg: String,
+}
+
+/// How the user proves it is them before a change to the factor: their password, or
+/// (for a user without one) a current code.
+pub enum Proof<'a> {
+    Password(&'a str),
+    Code(&'a str),
+}
+
+/// A second-factor answer at sign-in.
+pub enum Answer<'a> {
+    Code(&'a str),
+    RecoveryCode(&'a str),
+}
+
+/// Who finishes a challenge: a browser (cookie) or a bearer client (token pair).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    Browser,
+    Bearer,
+}
+
+impl Holder {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Browser => "browser",
+            Self::Bearer => "bearer",
+        }
+    }
+}
+
+/// A sign-in that passed its first factor: the value its holder presents to finish
+/// it (the `two_factor` cookie, or a bearer client's `challenge`).
+pub struct Pending {
+    pub challenge: String,
+}
+
+/// A finished challenge: the user, and whether the browser asked to be remembered.
+pub struct Passed {
+    pub user: User,
+    pub remember: bool,
+    /// `totp` or `recovery_code`: how the second factor was proven.
+    pub method: &'static str,
+}
+
+fn seal(state: &AppState, secret: &[u8]) -> Result<String, ApiError> {
+    sealed::seal(state.settings.secret_key.bytes(), SEAL_PURPOSE, secret)
+        .ok_or_else(|| ApiError::internal("sealing the TOTP secret failed"))
+}
+
+/// The secret, or None when this SECRET_KEY did not seal it (the key changed: the
+/// factor cannot be checked any more; recovery codes still work).
+fn open(state: &AppState, sealed_secret: &str) -> Option<Vec<u8>> {
+    let secret = sealed::open(
+        state.settings.secret_key.bytes(),
+        SEAL_PURPOSE,
+        sealed_secret,
+    );
+    if secret.is_none() {
+        log::error!(
+            "a TOTP secret cannot be opened: SECRET_KEY changed since it was set up; the user needs a recovery code or an operator's reset"
+        );
+    }
+    secret
+}
+
+fn invalid_code() -> ApiError {
+    ApiError::new(ErrorCode::InvalidCode)
+}
+
+/// A fresh secret waiting for its first code. A user with a password confirms it.
+pub async fn setup(
+    state: &AppState,
+    client: &ClientInfo,
+    user: &User,
+    session_id: &str,
+    password: Option<&str>,
+) -> Result<Setup, ApiError> {
+    if user.password_hash.is_some() {
+        let password = password.ok_or_else(|| ApiError::new(ErrorCode::InvalidPassword))?;
+        credentials::confirm(state, client, user, session_id, password).await?;
+    }
+    let secret = totp::new_secret();
+    let issuer = &state.settings.accounts.second_factor_issuer;
+    let (secret_base32, otpauth_uri) = totp::base32(&secret)
+        .zip(totp::otpauth_uri(&secret, issuer, &user.email))
+        .ok_or_else(|| ApiError::internal("the TOTP secret could not be encoded"))?;
+    let qr_svg = totp::qr_svg(&otpauth_uri)
+        .ok_or_else(|| ApiError::internal("the QR code could not be drawn"))?;
+    let sealed_secret = seal(state, &secret)?;
+    let user_id = user.id.clone();
+    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        Ok(secrets::set_pending(
+            conn,
+            &user_id,
+            &sealed_secret,
+            db::now(),
+        )?)
+    })
+    .await?;
+    Ok(Setup {
+        secret_base32,
+        otpauth_uri,
+        qr_svg,
+    })
+}
+
+/// Turns the factor on with the first code of the pending secret; returns the ten
+/// recovery codes (the only time they are shown).
+pub async fn enable(
+    state: &AppState,
+    client: &ClientInfo,
+    user: &User,
+    code: &str,
+) -> Result<(User, Vec<String>), ApiError> {
+    let user_id = user.id.clone();
+    let pending = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        Ok(secrets::pending(conn, &user_id)?)
+    })
+    .await?;
+    let Some((sealed_secret, made_at)) = pending.filter(|(_, at)| *at + SETUP_LIFETIME > db::now())
+    else {
+        return Err(ApiError::validation_field(
+            "code",
+            "no set-up is waiting: call /two-factor/setup first",
+        ));
+    };
+    let secret = open(state, &sealed_secret).ok_or_else(invalid_code)?;
+    let now = db::now();
+    let step = totp::matching_step(&secret, code, now.and_utc().timestamp(), None)
+        .ok_or_else(invalid_code)?;
+    let plain = recovery_codes::generate();
+    let hashes: Vec<String> = plain
+        .iter()
+        .filter_map(|c| recovery_codes::normalize(c))
+        .map(|c| recovery_codes::hash(&c))
+        .collect();
+    let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
+    let _ = made_at;
+    let updated = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        db::write_transaction(conn, |conn| {
+            secrets::activate(conn, &user_id, &sealed_secret, step, now)?;
+            codes::replace_all(conn, &user_id, &hashes, now)?;
+            audit::record_user_action(
+                conn,
+                &user_id,
+                &email,
+                AuditAction::UserTwoFactorEnabled,
+                ip.as_deref(),
+            )?;
+            users::find_by_id(conn, &user_id)?.ok_or_else(|| ApiError::new(ErrorCode::Unauthorized))
+        })
+    })
+    .await?;
+    Ok((updated, plain))
+}
+
+/// Checks a proof of the signed-in user before a change to the factor.
+async fn check_proof(
+    state: &AppState,
+    client: &ClientInfo,
+    user: &User,
+    session_id: &str,
+    proof: Proof<'_>,
+) -> Result<(), ApiError> {
+    match proof {
+        Proof::Password(password) => {
+            credentials::confirm(state, client, user, session_id, password).await
+        }
+        Proof::Code(code) => {
+            if check_code(state, user, code).await? {
+                Ok(())
+            } else {
+                Err(invalid_code())
+            }
+        }
+    }
+}
+
+/// Whether `code` is the user's current code, claiming its step (once).
+async fn check_code(state: &AppState, user: &User, code: &str) -> Result<bool, ApiError> {
+    let user_id = user.id.clone();
+    let active = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        Ok(secrets::active(conn, &user_id)?)
+    })
+    .await?;
+    let Some((sealed_secret, last_step)) = active else {
+        return Ok(false);
+    };
+    let Some(secret) = open(state, &sealed_secret) else {
+        return Ok(false);
+    };
+    let now = db::now().and_utc().timestamp();
+    let Some(step) = totp::matching_step(&secret, code, now, last_step) else {
+        return Ok(false);
+    };
+    let user_id = user.id.clone();
+    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        Ok(secrets::claim_step(conn, &user_id, step)?)
+    })
+    .await
+}
+
+/// Turns the factor off (password, or a code for a user without one).
+pub async fn disable(
+    state: &AppState,
+    client: &ClientInfo,
+    user: &User,
+    session_id: &str,
+    proof: Proof<'_>,
+) -> Result<User, ApiError> {
+    if user.two_factor_enabled_at.is_none() {
+        return Err(ApiError::validation_field(
+            "code",
+            "two-factor authentication is not on",
+        ));
+    }
+    check_proof(state, client, user, session_id, proof).await?;
+    let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
+    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        db::write_transaction(conn, |conn| {
+            secrets::remove(conn, &user_id, db::now())?;
+            audit::record_user_action(
+                conn,
+                &user_id,
+                &email,
+                AuditAction::UserTwoFactorDisabled,
+                ip.as_deref(),
+            )?;
+            users::find_by_id(conn, &user_id)?.ok_or_else(|| ApiError::new(ErrorCode::Unauthorized))
+        })
+    })
+    .await
+}
+
+/// Ten new recovery codes; the old ones stop working.
+pub async fn new_recovery_codes(
+    state: &AppState,
+    client: &ClientInfo,
+    user: &User,
+    session_id: &str,
+    proof: Proof<'_>,
+) -> Result<Vec<String>, ApiError> {
+    if user.two_factor_enabled_at.is_none() {
+        return Err(ApiError::validation_field(
+            "code",
+            "two-factor authentication is not on",
+        ));
+    }
+    check_proof(state, client, user, session_id, proof).await?;
+    let plain = recovery_codes::generate();
+    let hashes: Vec<String> = plain
+        .iter()
+        .filter_map(|c| recovery_codes::normalize(c))
+        .map(|c| recovery_codes::hash(&c))
+        .collect();
+    let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
+    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        db::write_transaction(conn, |conn| {
+            codes::replace_all(conn, &user_id, &hashes, db::now())?;
+            audit::record_user_action(
+                conn,
+                &user_id,
+                &email,
+                AuditAction::UserRecoveryCodesRenewed,
+                ip.as_deref(),
+            )?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(plain)
+}
+
+/// After the password: a challenge for `user`, held by a browser or a bearer client.
+pub fn challenge(
+    conn: &mut DbConnection,
+    user: &User,
+    holder: Holder,
+    remember: bool,
+) -> Result<Pending, ApiError> {
+    let challenge = tokens::new_secret();
+    let now = db::now();
+    challenges::insert(
+        conn,
+        &challenges::NewChallenge {
+            token_hash: &tokens::hash_secret(&challenge),
+            user_id: &user.id,
+            purpose: holder.as_str(),
+            remember_me: remember,
+            expires_at: now + CHALLENGE_LIFETIME,
+        },
+        now,
+    )?;
+    Ok(Pending { challenge })
+}
+
+/// Finishes a challenge with a code or a recovery code. No live challenge (none,
+/// expired, voided, or another holder's): 401. A wrong answer: 400 INVALID_CODE,
+/// counted against the challenge and the account's login limits.
+pub async fn pass(
+    state: &AppState,
+    client: &ClientInfo,
+    challenge: &str,
+    holder: Holder,
+    answer: Answer<'_>,
+) -> Result<Passed, ApiError> {
+    let token_hash = tokens::hash_secret(challenge);
+    let lookup = token_hash.clone();
+    let found = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        let Some(found) = challenges::find_live(conn, &lookup, db::now())? else {
+            return Ok(None);
+        };
+        let user = users::find_by_id(conn, &found.user_id)?;
+        Ok(user.map(|u| (found, u)))
+    })
+    .await?;
+    let Some((found, user)) = found.filter(|(c, _)| c.purpose == holder.as_str()) else {
+        return Err(ApiError::new(ErrorCode::Unauthorized));
+    };
+    if user.is_disabled_at(db::now()) {
+        return Err(credentials::account_disabled(&user));
+    }
+    let limits = state.throttle.accounts();
+    let (email, user_id, ip) = (user.email.clone(), user.id.clone(), client.ip);
+    let wait = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        let email = crate::domain::Email::parse(&email)
+            .map_err(|_| ApiError::internal("a stored address does not parse"))?;
+        limits.check_login(conn, &email, Some(&user_id), ip, db::now())
+    })
+    .await?;
+    if !wait.is_zero() {
+        actix_web::rt::time::sleep(wait).await;
+    }
+    let method = match answer {
+        Answer::Code(code) => check_code(state, &user, code).await?.then_some("totp"),
+        Answer::RecoveryCode(code) => spend_recovery_code(state, client, &user, code)
+            .await?
+            .then_some("recovery_code"),
+    };
+    let Some(method) = method else {
+        let (email, hash) = (user.email.clone(), token_hash.clone());
+        db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+            challenges::record_failure(conn, &hash)?;
+            let email = crate::domain::Email::parse(&email)
+                .map_err(|_| ApiError::internal("a stored address does not parse"))?;
+            limits.record_failed_login(conn, &email, db::now())
+        })
+        .await?;
+        state.metrics.login_failures.inc();
+        return Err(invalid_code());
+    };
+    let (hash, email) = (token_hash, user.email.clone());
+    let taken = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        let taken = challenges::take(conn, &hash)?;
+        if taken && limits.enabled() {
+            limits.forget_failed_logins(conn, &email, ip)?;
+        }
+        Ok(taken)
+    })
+    .await?;
+    if !taken {
+        return Err(ApiError::new(ErrorCode::Unauthorized));
+    }
+    Ok(Passed {
+        user,
+        remember: found.remember_me,
+        method,
+    })
+}
+
+async fn spend_recovery_code(
+    state: &AppState,
+    client: &ClientInfo,
+    user: &User,
+    typed: &str,
+) -> Result<bool, ApiError> {
+    let Some(normalized) = recovery_codes::normalize(typed) else {
+        return Ok(false);
+    };
+    let hash = recovery_codes::hash(&normalized);
+    let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
+    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        db::write_transaction(conn, |conn| {
+            if !codes::consume(conn, &user_id, &hash, db::now())? {
+                return Ok(false);
+            }
+            audit::record_user_action(
+                conn,
+                &user_id,
+                &email,
+                AuditAction::UserRecoveryCodeUsed,
+                ip.as_deref(),
+            )?;
+            Ok(true)
+        })
+    })
+    .await
+}

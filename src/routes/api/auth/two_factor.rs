@@ -1,0 +1,240 @@
+//! /api/v1/auth/two-factor/*: setting up, turning on and off the TOTP second factor
+//! and its recovery codes (signed in), and `verify`, the sign-in's second step (the
+//! `two_factor` challenge cookie); `/token/two-factor` is the bearer client's.
+
+use actix_web::{HttpRequest, HttpResponse, post, web};
+
+use crate::auth::session_lifecycle;
+use crate::auth::two_factor::{self, Answer, Holder, Proof};
+use crate::domain::ClientInfo;
+use crate::error::{ApiError, ErrorCode};
+use crate::http::{AuthUser, cookies, origin_check};
+use crate::routes::api::api_json::ApiJson;
+use crate::routes::api::dto::{
+    ErrorResponse, RecoveryCodesResponse, TokenResponse, TwoFactorEnabledResponse,
+    TwoFactorProofRequest, TwoFactorSetupRequest, TwoFactorSetupResponse, TwoFactorTokenRequest,
+    TwoFactorVerifyRequest, UserResponse, UserView,
+};
+use crate::routes::api::validate::Fields;
+use crate::state::AppState;
+
+/// A new secret waiting for its first code: nothing is active yet.
+#[utoipa::path(
+    tag = "two-factor",
+    request_body = TwoFactorSetupRequest,
+    responses(
+        (status = 200, body = TwoFactorSetupResponse),
+        (status = 400, description = "INVALID_PASSWORD", body = ErrorResponse),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorResponse),
+    ),
+    security(("cookie" = []), ("bearer" = []))
+)]
+#[post("/two-factor/setup")]
+pub async fn setup(
+    state: web::Data<AppState>,
+    client: ClientInfo,
+    caller: AuthUser,
+    body: ApiJson<TwoFactorSetupRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let setup = two_factor::setup(
+        &state,
+        &client,
+        &caller.user,
+        &caller.session.id,
+        body.password.as_deref(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(TwoFactorSetupResponse {
+            secret: setup.secret_base32,
+            otpauth_uri: setup.otpauth_uri,
+            qr_svg: setup.qr_svg,
+        }))
+}
+
+/// Turns the second factor on with a code of the set-up secret; answers the ten
+/// recovery codes, shown this once.
+#[utoipa::path(
+    tag = "two-factor",
+    request_body = TwoFactorVerifyRequest,
+    responses(
+        (status = 200, body = TwoFactorEnabledResponse),
+        (status = 400, description = "INVALID_CODE; VALIDATION_ERROR without a pending set-up", body = ErrorResponse),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorResponse),
+    ),
+    security(("cookie" = []), ("bearer" = []))
+)]
+#[post("/two-factor/enable")]
+pub async fn enable(
+    state: web::Data<AppState>,
+    client: ClientInfo,
+    caller: AuthUser,
+    body: ApiJson<TwoFactorVerifyRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let mut fields = Fields::default();
+    let code = fields.required("code", body.code.as_deref());
+    let code = fields.validated(code)?;
+    let (user, codes) = two_factor::enable(&state, &client, &caller.user, code).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(TwoFactorEnabledResponse {
+            recovery_codes: codes,
+            user: UserView::from(&user),
+        }))
+}
+
+/// The proof a change to the factor needs: the password, or a code for a user who
+/// has no password.
+fn proof(body: &TwoFactorProofRequest) -> Result<Proof<'_>, ApiError> {
+    match (body.password.as_deref(), body.code.as_deref()) {
+        (Some(password), _) if !password.is_empty() => Ok(Proof::Password(password)),
+        (_, Some(code)) if !code.trim().is_empty() => Ok(Proof::Code(code)),
+        _ => Err(ApiError::validation_field(
+            "password",
+            "is required (or `code`, for an account without a password)",
+        )),
+    }
+}
+
+/// Turns the second factor off; its secret and recovery codes are deleted.
+#[utoipa::path(
+    tag = "two-factor",
+    request_body = TwoFactorProofRequest,
+    responses(
+        (status = 200, body = UserResponse),
+        (status = 400, description = "INVALID_PASSWORD, INVALID_CODE, VALIDATION_ERROR", body = ErrorResponse),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorResponse),
+    ),
+    security(("cookie" = []), ("bearer" = []))
+)]
+#[post("/two-factor/disable")]
+pub async fn disable(
+    state: web::Data<AppState>,
+    client: ClientInfo,
+    caller: AuthUser,
+    body: ApiJson<TwoFactorProofRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let proof = proof(&body)?;
+    let user =
+        two_factor::disable(&state, &client, &caller.user, &caller.session.id, proof).await?;
+    Ok(HttpResponse::Ok().json(UserResponse {
+        user: UserView::from(&user),
+    }))
+}
+
+/// Ten new recovery codes; the old ones stop working.
+#[utoipa::path(
+    tag = "two-factor",
+    request_body = TwoFactorProofRequest,
+    responses(
+        (status = 200, body = RecoveryCodesResponse),
+        (status = 400, description = "INVALID_PASSWORD, INVALID_CODE, VALIDATION_ERROR", body = ErrorResponse),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorResponse),
+    ),
+    security(("cookie" = []), ("bearer" = []))
+)]
+#[post("/two-factor/recovery-codes")]
+pub async fn recovery_codes(
+    state: web::Data<AppState>,
+    client: ClientInfo,
+    caller: AuthUser,
+    body: ApiJson<TwoFactorProofRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let proof = proof(&body)?;
+    let codes =
+        two_factor::new_recovery_codes(&state, &client, &caller.user, &caller.session.id, proof)
+            .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(RecoveryCodesResponse {
+            recovery_codes: codes,
+        }))
+}
+
+/// The second step of a sign-in: a code or a recovery code for the challenge the
+/// `two_factor` cookie holds. Sets the session cookie.
+#[utoipa::path(
+    tag = "two-factor",
+    request_body = TwoFactorVerifyRequest,
+    responses(
+        (status = 200, description = "Signed in; the session cookie is set", body = UserResponse),
+        (status = 400, description = "INVALID_CODE, VALIDATION_ERROR", body = ErrorResponse),
+        (status = 401, description = "UNAUTHORIZED: no live challenge (none, expired, or voided by five wrong codes)", body = ErrorResponse),
+        (status = 429, description = "RATE_LIMITED", body = ErrorResponse),
+    )
+)]
+#[post("/two-factor/verify")]
+pub async fn verify(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    client: ClientInfo,
+    body: ApiJson<TwoFactorVerifyRequest>,
+) -> Result<HttpResponse, ApiError> {
+    origin_check::refuse_foreign_origin(&req, &state.settings, &state.proxies)?;
+    let answer = given_answer(body.code.as_deref(), body.recovery_code.as_deref())?;
+    let Some(challenge) = req.cookie(cookies::TWO_FACTOR_COOKIE) else {
+        return Err(ApiError::new(ErrorCode::Unauthorized));
+    };
+    let passed =
+        two_factor::pass(&state, &client, challenge.value(), Holder::Browser, answer).await?;
+    let remember = body.remember_me.unwrap_or(passed.remember);
+    let session =
+        session_lifecycle::start_second_factor_session(&state, &client, &passed, remember).await?;
+    Ok(HttpResponse::Ok()
+        .cookie(cookies::session_cookie(
+            &state.settings,
+            session.token,
+            session.max_age_seconds,
+        ))
+        .cookie(cookies::two_factor_cookie_removal(&state.settings))
+        .json(UserResponse {
+            user: UserView::from(&passed.user),
+        }))
+}
+
+/// A bearer client's second step: the `challenge` `/token` answered, with a code or
+/// a recovery code; answers the token pair.
+#[utoipa::path(
+    tag = "auth",
+    request_body = TwoFactorTokenRequest,
+    responses(
+        (status = 200, body = TokenResponse),
+        (status = 400, description = "INVALID_CODE, VALIDATION_ERROR", body = ErrorResponse),
+        (status = 401, description = "UNAUTHORIZED: no live challenge", body = ErrorResponse),
+        (status = 429, description = "RATE_LIMITED", body = ErrorResponse),
+    )
+)]
+#[post("/token/two-factor")]
+pub async fn token(
+    state: web::Data<AppState>,
+    client: ClientInfo,
+    body: ApiJson<TwoFactorTokenRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let mut fields = Fields::default();
+    let challenge = fields.required("challenge", body.challenge.as_deref());
+    let challenge = fields.validated(challenge)?;
+    let answer = given_answer(body.code.as_deref(), body.recovery_code.as_deref())?;
+    let passed = two_factor::pass(&state, &client, challenge, Holder::Bearer, answer).await?;
+    let pair =
+        session_lifecycle::start_bearer_session(&state, &client, &passed.user, Some(passed.method))
+            .await?;
+    Ok(HttpResponse::Ok().json(TokenResponse::from(pair)))
+}
+
+/// `code` or `recoveryCode`, exactly one.
+fn given_answer<'a>(
+    code: Option<&'a str>,
+    recovery: Option<&'a str>,
+) -> Result<Answer<'a>, ApiError> {
+    let code = code.map(str::trim).filter(|c| !c.is_empty());
+    let recovery = recovery.map(str::trim).filter(|c| !c.is_empty());
+    match (code, recovery) {
+        (Some(code), None) => Ok(Answer::Code(code)),
+        (None, Some(recovery)) => Ok(Answer::RecoveryCode(recovery)),
+        _ => Err(ApiError::validation_field(
+            "code",
+            "give either `code` or `recoveryCode`",
+        )),
+    }
+}

@@ -1,0 +1,394 @@
+//! The TOTP second factor and its recovery codes, with codes computed as an
+//! authenticator app computes them: enrolment, the sign-in step for browsers and
+//! bearer clients, codes accepted once, five wrong codes voiding a challenge,
+//! recovery codes, turning it off, and what is stored.
+
+use sekisho::crypto::totp;
+use sekisho::db::RunOn;
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, TestApp, client, error_code};
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// The code of `secret` `offset` seconds from now.
+fn code(secret: &[u8], offset: i64) -> String {
+    totp::code_at(secret, now() + offset).unwrap()
+}
+
+/// Signs `email` up on the app's client and turns the second factor on: the secret
+/// (bytes) and the recovery codes. The enabling code is the current step's.
+async fn enrolled(app: &TestApp, email: &str) -> (Vec<u8>, Vec<String>) {
+    app.signup(email).await;
+    let setup = app
+        .post(
+            "/api/v1/auth/two-factor/setup",
+            json!({ "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(setup.status(), 200);
+    let setup: Value = setup.json().await.unwrap();
+    let secret = totp::from_base32(setup["secret"].as_str().unwrap()).unwrap();
+    let enabled = app
+        .post(
+            "/api/v1/auth/two-factor/enable",
+            json!({ "code": code(&secret, 0) }),
+        )
+        .await;
+    assert_eq!(enabled.status(), 200);
+    let enabled: Value = enabled.json().await.unwrap();
+    let codes = enabled["recoveryCodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    (secret, codes)
+}
+
+/// A password login from a new browser that stops at the second step.
+async fn challenged(app: &TestApp, email: &str) -> reqwest::Client {
+    let browser = client();
+    let response = app
+        .post_with(
+            &browser,
+            "/api/v1/auth/login",
+            json!({ "email": email, "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let cookies: Vec<String> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        !cookies.iter().any(|c| c.starts_with("access_token=")),
+        "no session before the code: {cookies:?}"
+    );
+    let challenge = cookies
+        .iter()
+        .find(|c| c.starts_with("two_factor="))
+        .expect("the challenge cookie");
+    assert!(
+        challenge.contains("HttpOnly") && challenge.contains("Max-Age=300"),
+        "{challenge}"
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({ "twoFactorRequired": true, "methods": ["totp", "recovery_code"] })
+    );
+    browser
+}
+
+async fn verify(app: &TestApp, browser: &reqwest::Client, body: Value) -> reqwest::Response {
+    app.post_with(browser, "/api/v1/auth/two-factor/verify", body)
+        .await
+}
+
+crate::on_both_backends!(enrolment_then_a_sign_in_with_a_code_accepted_once);
+
+async fn enrolment_then_a_sign_in_with_a_code_accepted_once(app: TestApp) {
+    app.signup("totp@example.com").await;
+    // Setting up needs the password; nothing is on until a code confirms it.
+    let missing = app.post("/api/v1/auth/two-factor/setup", json!({})).await;
+    assert_eq!(error_code(missing).await.1, "INVALID_PASSWORD");
+    let wrong = app
+        .post(
+            "/api/v1/auth/two-factor/setup",
+            json!({ "password": "not it at all" }),
+        )
+        .await;
+    assert_eq!(error_code(wrong).await.1, "INVALID_PASSWORD");
+    let early = app
+        .post(
+            "/api/v1/auth/two-factor/enable",
+            json!({ "code": "123456" }),
+        )
+        .await;
+    assert_eq!(
+        error_code(early).await,
+        (reqwest::StatusCode::BAD_REQUEST, "VALIDATION_ERROR".into())
+    );
+    let setup = app
+        .post(
+            "/api/v1/auth/two-factor/setup",
+            json!({ "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(setup.status(), 200);
+    assert_eq!(setup.headers()["cache-control"], "no-store");
+    let setup: Value = setup.json().await.unwrap();
+    let base32 = setup["secret"].as_str().unwrap();
+    let uri = setup["otpauthUri"].as_str().unwrap();
+    assert!(
+        uri.starts_with("otpauth://totp/Sekisho:totp%40example.com?"),
+        "{uri}"
+    );
+    assert!(uri.contains(&format!("secret={base32}")) && uri.contains("issuer=Sekisho"));
+    assert!(
+        setup["qrSvg"].as_str().unwrap().starts_with("<?xml")
+            || setup["qrSvg"].as_str().unwrap().contains("<svg")
+    );
+    let me: Value = app.get("/api/v1/auth/me").await.json().await.unwrap();
+    assert_eq!(me["user"]["twoFactorEnabled"], false);
+
+    let secret = totp::from_base32(base32).unwrap();
+    let stale = app
+        .post(
+            "/api/v1/auth/two-factor/enable",
+            json!({ "code": code(&secret, -300) }),
+        )
+        .await;
+    assert_eq!(error_code(stale).await.1, "INVALID_CODE");
+    let enabled = app
+        .post(
+            "/api/v1/auth/two-factor/enable",
+            json!({ "code": code(&secret, 0) }),
+        )
+        .await;
+    assert_eq!(enabled.status(), 200);
+    let enabled: Value = enabled.json().await.unwrap();
+    assert_eq!(enabled["user"]["twoFactorEnabled"], true);
+    assert_eq!(enabled["recoveryCodes"].as_array().unwrap().len(), 10);
+    // The session that turned it on goes on.
+    assert_eq!(app.get("/api/v1/auth/me").await.status(), 200);
+
+    // A wrong password answers as it always did: no hint of a second factor.
+    let guess = app
+        .attempt_login("totp@example.com", "wrong password!")
+        .await;
+    assert_eq!(
+        error_code(guess).await,
+        (
+            reqwest::StatusCode::UNAUTHORIZED,
+            "INVALID_CREDENTIALS".into()
+        )
+    );
+
+    // The right password: a challenge, no session.
+    let browser = challenged(&app, "totp@example.com").await;
+    assert_eq!(app.me_status(&browser).await, 401);
+    let anonymous = verify(&app, &client(), json!({ "code": code(&secret, 30) })).await;
+    assert_eq!(error_code(anonymous).await.0, 401);
+    let wrong = verify(&app, &browser, json!({ "code": code(&secret, -300) })).await;
+    assert_eq!(error_code(wrong).await.1, "INVALID_CODE");
+    let neither = verify(&app, &browser, json!({})).await;
+    assert_eq!(error_code(neither).await.1, "VALIDATION_ERROR");
+    // The enabling code was the current step's: the next step's code is still new.
+    let next = code(&secret, 30);
+    let passed = verify(&app, &browser, json!({ "code": next })).await;
+    assert_eq!(passed.status(), 200);
+    let cleared = passed.headers().get_all("set-cookie").iter().any(|v| {
+        v.to_str().unwrap().starts_with("two_factor=;")
+            || v.to_str().unwrap().starts_with("two_factor=\"\"")
+    });
+    assert!(cleared, "the challenge cookie is cleared");
+    let body: Value = passed.json().await.unwrap();
+    assert_eq!(body["user"]["email"], "totp@example.com");
+    assert_eq!(app.me_status(&browser).await, 200);
+    // The challenge is spent, and the code was used.
+    let again = verify(&app, &browser, json!({ "code": next })).await;
+    assert_eq!(error_code(again).await.0, 401);
+    let another = challenged(&app, "totp@example.com").await;
+    let reused = verify(&app, &another, json!({ "code": next })).await;
+    assert_eq!(error_code(reused).await.1, "INVALID_CODE");
+
+    let actions = app
+        .with_db(|conn| {
+            use diesel::prelude::*;
+            use sekisho::db::schema::audit_log as a;
+            a::table
+                .filter(a::action.like("user.two_factor%"))
+                .select(a::action)
+                .load_on::<String>(conn)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(actions, ["user.two_factor_enabled"]);
+}
+
+crate::on_both_backends!(five_wrong_codes_void_the_challenge_and_recovery_codes_work_once);
+
+async fn five_wrong_codes_void_the_challenge_and_recovery_codes_work_once(app: TestApp) {
+    let (secret, _) = enrolled(&app, "recover@example.com").await;
+    let browser = challenged(&app, "recover@example.com").await;
+    for _ in 0..5 {
+        let wrong = verify(&app, &browser, json!({ "code": code(&secret, -300) })).await;
+        assert_eq!(error_code(wrong).await.1, "INVALID_CODE");
+    }
+    let too_late = verify(&app, &browser, json!({ "code": code(&secret, 30) })).await;
+    assert_eq!(
+        error_code(too_late).await.0,
+        401,
+        "five wrong codes void the challenge"
+    );
+    // Wrong codes count toward the account's login limits as wrong passwords do:
+    // this address has had its five tries for this account.
+    let limited = app.attempt_login("recover@example.com", PASSWORD).await;
+    assert_eq!(error_code(limited).await.1, "RATE_LIMITED");
+
+    // Another account: a recovery code, typed carelessly, works once.
+    let (_, codes) = enrolled(&app, "recover2@example.com").await;
+    let typed = format!(" {} ", codes[0].to_uppercase().replace('-', " "));
+    let browser = challenged(&app, "recover2@example.com").await;
+    let passed = verify(&app, &browser, json!({ "recoveryCode": typed })).await;
+    assert_eq!(passed.status(), 200);
+    assert_eq!(app.me_status(&browser).await, 200);
+    let browser = challenged(&app, "recover2@example.com").await;
+    let spent = verify(&app, &browser, json!({ "recoveryCode": codes[0] })).await;
+    assert_eq!(error_code(spent).await.1, "INVALID_CODE");
+
+    // New codes: the old ones stop working.
+    let renewed = app
+        .post(
+            "/api/v1/auth/two-factor/recovery-codes",
+            json!({ "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(renewed.status(), 200);
+    let renewed: Value = renewed.json().await.unwrap();
+    let fresh = renewed["recoveryCodes"][0].as_str().unwrap().to_owned();
+    let old = verify(&app, &browser, json!({ "recoveryCode": codes[1] })).await;
+    assert_eq!(error_code(old).await.1, "INVALID_CODE");
+    let new = verify(&app, &browser, json!({ "recoveryCode": fresh })).await;
+    assert_eq!(new.status(), 200);
+
+    // Off: the password is needed, then a login signs in at once.
+    let wrong = app
+        .post(
+            "/api/v1/auth/two-factor/disable",
+            json!({ "password": "not it at all" }),
+        )
+        .await;
+    assert_eq!(error_code(wrong).await.1, "INVALID_PASSWORD");
+    let off = app
+        .post(
+            "/api/v1/auth/two-factor/disable",
+            json!({ "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(off.status(), 200);
+    let off: Value = off.json().await.unwrap();
+    assert_eq!(off["user"]["twoFactorEnabled"], false);
+    let direct = app.attempt_login("recover2@example.com", PASSWORD).await;
+    assert_eq!(direct.status(), 200);
+    let body: Value = direct.json().await.unwrap();
+    assert_eq!(body["user"]["email"], "recover2@example.com");
+
+    let actions = app
+        .with_db(|conn| {
+            use diesel::prelude::*;
+            use sekisho::db::schema::audit_log as a;
+            a::table
+                .filter(a::action.like("user.%"))
+                .filter(a::action.ne("user.login"))
+                .filter(a::action.ne("user.signup"))
+                .order(a::id.asc())
+                .select(a::action)
+                .load_on::<String>(conn)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(
+        actions,
+        [
+            "user.two_factor_enabled",
+            "user.two_factor_enabled",
+            "user.recovery_code_used",
+            "user.recovery_codes_renewed",
+            "user.recovery_code_used",
+            "user.two_factor_disabled"
+        ]
+    );
+}
+
+crate::on_both_backends!(bearer_clients_finish_at_token_two_factor);
+
+async fn bearer_clients_finish_at_token_two_factor(app: TestApp) {
+    let (secret, _) = enrolled(&app, "bearer2fa@example.com").await;
+    let answer = client()
+        .post(app.url("/api/v1/auth/token"))
+        .json(&json!({ "email": "bearer2fa@example.com", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let answer: Value = answer.json().await.unwrap();
+    assert_eq!(answer["twoFactorRequired"], true);
+    assert!(answer.get("token").is_none());
+    let challenge = answer["challenge"].as_str().unwrap().to_owned();
+    // A browser's step does not take a bearer challenge.
+    let as_cookie = client()
+        .post(app.url("/api/v1/auth/two-factor/verify"))
+        .header("Origin", crate::helpers::FRONTEND)
+        .header("Cookie", format!("two_factor={challenge}"))
+        .json(&json!({ "code": code(&secret, 30) }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(as_cookie.status(), 401);
+    let pair = client()
+        .post(app.url("/api/v1/auth/token/two-factor"))
+        .json(&json!({ "challenge": challenge, "code": code(&secret, 30) }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pair.status(), 200);
+    let pair: Value = pair.json().await.unwrap();
+    let me = client()
+        .get(app.url("/api/v1/auth/me"))
+        .bearer_auth(pair["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    let again = client()
+        .post(app.url("/api/v1/auth/token/two-factor"))
+        .json(&json!({ "challenge": challenge, "code": code(&secret, 30) }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 401);
+    let methods = app
+        .with_db(|conn| {
+            use diesel::prelude::*;
+            use sekisho::db::schema::sessions as s;
+            s::table
+                .filter(s::kind.eq("bearer"))
+                .select(s::sign_in_method)
+                .load_on::<Option<String>>(conn)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(methods, [Some("password+totp".to_owned())]);
+}
+
+crate::on_both_backends!(the_secret_is_sealed_and_recovery_codes_hashed);
+
+async fn the_secret_is_sealed_and_recovery_codes_hashed(app: TestApp) {
+    let (secret, codes) = enrolled(&app, "stored@example.com").await;
+    let base32 = sekisho::crypto::totp::base32(&secret).unwrap();
+    let (sealed, hashes) = app
+        .with_db(|conn| {
+            use diesel::prelude::*;
+            use sekisho::db::schema::{recovery_codes as r, two_factor_secrets as t};
+            let sealed: Option<String> = t::table.select(t::secret_sealed).first_on(conn).unwrap();
+            let hashes: Vec<String> = r::table.select(r::code_hash).load_on(conn).unwrap();
+            (sealed.unwrap(), hashes)
+        })
+        .await;
+    assert!(
+        !sealed.contains(&base32),
+        "the secret is not stored in the clear"
+    );
+    assert_eq!(hashes.len(), 10);
+    for (hash, code) in hashes.iter().zip(&codes) {
+        assert_eq!(hash.len(), 64);
+        assert!(!hash.contains(&code.replace('-', "")));
+    }
+}
