@@ -25,6 +25,21 @@ export interface SecondFactorAnswer {
   rememberMe?: boolean;
 }
 
+export type TwoFactorSetup = components["schemas"]["TwoFactorSetupResponse"];
+
+/** The password, or a current code for an account without a password. */
+export type TwoFactorProof = { password: string } | { code: string };
+
+export interface TwoFactorApi {
+  /** A secret waiting for its first code: `secret` (base32), `otpauthUri`, `qrSvg`. */
+  setup(password?: string): Promise<TwoFactorSetup>;
+  /** Turns it on with a code of the set-up secret; the ten recovery codes, shown once. */
+  enable(code: string): Promise<{ user: User; recoveryCodes: string[] }>;
+  disable(proof: TwoFactorProof): Promise<User>;
+  /** Ten new recovery codes; the old ones stop working. */
+  recoveryCodes(proof: TwoFactorProof): Promise<string[]>;
+}
+
 export interface SocialSignInOptions {
   /** Where the browser lands signed in: a path of the app, or a URL on a trusted origin. */
   callbackURL: string;
@@ -64,6 +79,8 @@ export interface SekishoClient {
   /** The second step of a sign-in: a TOTP `code` or a `recoveryCode` (cookie mode:
    * /two-factor/verify with the challenge cookie; bearer mode: /token/two-factor). */
   verifySecondFactor(answer: SecondFactorAnswer): Promise<User>;
+  /** The signed-in user's TOTP second factor and recovery codes. */
+  readonly twoFactor: TwoFactorApi;
   signOut(): Promise<void>;
   forgotPassword(email: string): Promise<string>;
   resetPassword(token: string, newPassword: string): Promise<string>;
@@ -255,6 +272,20 @@ export function createClient(options: ClientOptions = {}): SekishoClient {
       }
       keeper.set(toTokenPair(answer));
       return body(await api.GET("/api/v1/auth/me")).user;
+    },
+    twoFactor: {
+      async setup(password) {
+        return body(await api.POST("/api/v1/auth/two-factor/setup", { body: password ? { password } : {} }));
+      },
+      async enable(code) {
+        return body(await api.POST("/api/v1/auth/two-factor/enable", { body: { code } }));
+      },
+      async disable(proof) {
+        return body(await api.POST("/api/v1/auth/two-factor/disable", { body: proof })).user;
+      },
+      async recoveryCodes(proof) {
+        return body(await api.POST("/api/v1/auth/two-factor/recovery-codes", { body: proof })).recoveryCodes;
+      },
     },
     async verifySecondFactor(answer) {
       if (!keeper) return body(await api.POST("/api/v1/auth/two-factor/verify", { body: answer })).user;

@@ -12,6 +12,9 @@ export type {
   SignupBody,
   SignUpResult,
   SocialSignInOptions,
+  TwoFactorApi,
+  TwoFactorProof,
+  TwoFactorSetup,
   User,
 } from "./client.js";
 export { SekishoError, isSekishoError } from "./errors.js";

@@ -4,11 +4,22 @@
 // the same answer, updated by signIn, signUp and signOut.
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useRef, useState } from "react";
 
-import { type ClientOptions, createClient, type LoginBody, type SekishoClient, type SignupBody, type SignUpResult, type User } from "./client.js";
+import {
+  type ClientOptions,
+  createClient,
+  type LoginBody,
+  type SecondFactorAnswer,
+  type SekishoClient,
+  type SignupBody,
+  type SignUpResult,
+  type User,
+} from "./client.js";
 import type { SekishoError } from "./errors.js";
 import type { SignOutReason } from "./tokens.js";
 
-export type SessionStatus = "loading" | "authenticated" | "unauthenticated";
+/** `second-factor`: the password was right and the account has a second factor:
+ * `verifySecondFactor({ code })` finishes the sign-in. */
+export type SessionStatus = "loading" | "authenticated" | "unauthenticated" | "second-factor";
 
 export interface SessionValue {
   status: SessionStatus;
@@ -19,7 +30,10 @@ export interface SessionValue {
   /** Why the session ended by itself (TOKEN_REUSED, revoked elsewhere...). */
   signedOutBecause: SignOutReason | null;
   refetch(): Promise<User | null>;
+  /** Throws SekishoError TWO_FACTOR_REQUIRED (and `status` becomes `second-factor`)
+   * when the account has a second factor. */
   signIn(body: LoginBody): Promise<User>;
+  verifySecondFactor(answer: SecondFactorAnswer): Promise<User>;
   /** Signed in at once, unless `verificationRequired`: then the user is still signed
    * out until they open the mailed link. */
   signUp(body: SignupBody): Promise<SignUpResult>;
@@ -102,7 +116,15 @@ export function SekishoProvider({ children, client: given, options, initialUser 
       refetch,
       client,
       async signIn(body) {
-        return signedIn(await client.signIn(body));
+        try {
+          return signedIn(await client.signIn(body));
+        } catch (caught) {
+          if ((caught as SekishoError).code === "TWO_FACTOR_REQUIRED") setStatus("second-factor");
+          throw caught;
+        }
+      },
+      async verifySecondFactor(answer) {
+        return signedIn(await client.verifySecondFactor(answer));
       },
       async signUp(body) {
         const result = await client.signUp(body);

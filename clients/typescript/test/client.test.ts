@@ -359,6 +359,22 @@ describe("social sign-in and verification", () => {
     expect(await seen[2]!.json()).toEqual({});
   });
 
+  it("stops at TWO_FACTOR_REQUIRED and finishes with verifySecondFactor", async () => {
+    const { fetch, seen } = fakeFetch(async (request) => {
+      const path = new URL(request.url).pathname;
+      if (path === "/api/v1/auth/login") return json(200, { twoFactorRequired: true, methods: ["totp", "recovery_code"] });
+      if (path === "/api/v1/auth/two-factor/verify") return json(200, { user: { ...USER, twoFactorEnabled: true } });
+      return envelope(404, "NOT_FOUND", "Not found");
+    });
+    const client = createClient({ baseUrl: BASE, fetch });
+    const error = await client.signIn({ email: USER.email, password: "correct horse battery" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SekishoError);
+    expect((error as SekishoError).code).toBe("TWO_FACTOR_REQUIRED");
+    const user = await client.verifySecondFactor({ code: "123456" });
+    expect(user.twoFactorEnabled).toBe(true);
+    expect(await seen[1]!.json()).toEqual({ code: "123456" });
+  });
+
   it("hands back verificationRequired from sign-up", async () => {
     const { fetch } = fakeFetch(async () => json(201, { user: USER, verificationRequired: true }));
     const client = createClient({ baseUrl: BASE, fetch });
