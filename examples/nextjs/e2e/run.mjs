@@ -6,6 +6,7 @@
 //
 // Screenshots of every step go to target/screenshots/nextjs/.
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 
@@ -263,6 +264,7 @@ async function runMode(mode) {
     // Same-origin only (its Sekisho URL is read at run time): a Sekisho that requires
     // verified addresses, on the same port.
     if (mode === "proxy") await verificationRequired({ browser, app, apiPort, publicOrigin, shot });
+    if (mode === "proxy") await secondFactor({ browser, app, apiPort, publicOrigin, shot });
   } finally {
     await browser.close();
     next.kill("SIGTERM");
@@ -316,6 +318,93 @@ async function verificationRequired({ browser, app, apiPort, publicOrigin, shot 
     assert.equal(await shown(page, "email").innerText(), email);
     assert.equal(await shown(page, "verified").innerText(), "yes");
     await shot(page, "verified-and-signed-in");
+  } finally {
+    api.child.kill("SIGTERM");
+    await new Promise((resolve) => api.child.once("exit", resolve));
+  }
+}
+
+/** The code an authenticator app shows for a base32 `secret` at `unixSeconds`
+ * (RFC 6238: HMAC-SHA1, 30 s steps, 6 digits). */
+function totp(secret, unixSeconds = Date.now() / 1000) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const char of secret.replace(/=+$/, "")) bits += alphabet.indexOf(char).toString(2).padStart(5, "0");
+  const key = Buffer.from(bits.match(/.{8}/g).map((byte) => parseInt(byte, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(unixSeconds / 30)));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const offset = mac[19] & 0xf;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
+}
+
+/** Two-step verification: turned on in Settings with the QR code's key and a first
+ * code, the recovery codes shown once; then a login asks for a code, and a recovery
+ * code works too. */
+async function secondFactor({ browser, app, apiPort, publicOrigin, shot }) {
+  const api = await startSekisho({
+    appOrigin: app,
+    port: apiPort,
+    extra: { ...MODES.proxy.sekisho, PUBLIC_ORIGIN: publicOrigin },
+  });
+  try {
+    const email = "e2e-two-factor@example.com";
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${app}/signup`);
+    await page.getByLabel("Email").filter(VISIBLE).fill(email);
+    await page.getByLabel(/^Password/).filter(VISIBLE).fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign up" }).filter(VISIBLE).click();
+    await page.waitForURL(`${app}/dashboard`);
+
+    await page.goto(`${app}/settings`);
+    const section = page.locator("#two-factor").filter(VISIBLE);
+    await section.locator("#start-two-factor").getByLabel("Password").fill(PASSWORD);
+    await section.getByRole("button", { name: "Set up" }).click();
+    const secret = await section.getByTestId("totp-secret").innerText();
+    assert.match(secret, /^[A-Z2-7]{32}$/);
+    assert.equal(await section.locator(".qr svg").count(), 1, "the QR code is drawn");
+    await shot(page, "two-factor-setup");
+    await section.getByLabel("Code").fill(totp(secret));
+    await section.getByRole("button", { name: "Turn on" }).click();
+    const saved = section.getByTestId("recovery-codes");
+    await saved.waitFor();
+    const codes = await saved.locator("code").allInnerTexts();
+    assert.equal(codes.length, 10);
+    await shot(page, "two-factor-recovery-codes");
+    await saved.getByRole("button", { name: "I saved them" }).click();
+    assert.match(await section.getByTestId("two-factor-state").innerText(), /^On/);
+
+    // Log out, log in: the password leads to the code page, the code to the dashboard.
+    await page.getByRole("button", { name: "Log out" }).filter(VISIBLE).click();
+    await page.waitForURL(`${app}/login`);
+    await page.getByLabel("Email").filter(VISIBLE).fill(email);
+    await page.getByLabel("Password").filter(VISIBLE).fill(PASSWORD);
+    await page.getByRole("button", { name: "Log in" }).filter(VISIBLE).click();
+    await page.waitForURL(/\/two-factor\?next=%2Fdashboard/);
+    // Five minutes old: outside the one-step window either side.
+    await page.getByLabel("Code").filter(VISIBLE).fill(totp(secret, Date.now() / 1000 - 300));
+    await page.getByRole("button", { name: "Continue" }).filter(VISIBLE).click();
+    await page.locator("p[role=alert]").filter(VISIBLE).waitFor();
+    assert.equal(await page.locator("p[role=alert]").filter(VISIBLE).getAttribute("data-code"), "INVALID_CODE");
+    await shot(page, "two-factor-wrong-code");
+    // The first code's step is spent: the next step's code is the one to give.
+    await page.getByLabel("Code").filter(VISIBLE).fill(totp(secret, Date.now() / 1000 + 30));
+    await page.getByRole("button", { name: "Continue" }).filter(VISIBLE).click();
+    await page.waitForURL(`${app}/dashboard`);
+    assert.equal(await shown(page, "email").innerText(), email);
+
+    // A recovery code instead of the app.
+    await page.getByRole("button", { name: "Log out" }).filter(VISIBLE).click();
+    await page.waitForURL(`${app}/login`);
+    await page.getByLabel("Email").filter(VISIBLE).fill(email);
+    await page.getByLabel("Password").filter(VISIBLE).fill(PASSWORD);
+    await page.getByRole("button", { name: "Log in" }).filter(VISIBLE).click();
+    await page.waitForURL(/\/two-factor/);
+    await page.getByRole("button", { name: "Use a recovery code" }).filter(VISIBLE).click();
+    await page.getByLabel("Recovery code").filter(VISIBLE).fill(codes[0]);
+    await page.getByRole("button", { name: "Continue" }).filter(VISIBLE).click();
+    await page.waitForURL(`${app}/dashboard`);
+    await shot(page, "two-factor-recovery-code-signed-in");
   } finally {
     api.child.kill("SIGTERM");
   }

@@ -2,7 +2,7 @@
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { Suspense, useState } from "react";
-import { safeReturnPath } from "@sekisho/client";
+import { isSekishoError, safeReturnPath } from "@sekisho/client";
 import { useSession } from "@sekisho/client/react";
 
 import { ErrorAlert, Field, text, useSubmit } from "../../components/forms";
@@ -18,11 +18,20 @@ function LoginForm() {
   const [email, setEmail] = useState("");
   const { pending, error, onSubmit } = useSubmit(async (form) => {
     setEmail(text(form, "email"));
-    await signIn({
-      email: text(form, "email"),
-      password: text(form, "password"),
-      rememberMe: form.get("rememberMe") === "on",
-    });
+    try {
+      await signIn({
+        email: text(form, "email"),
+        password: text(form, "password"),
+        rememberMe: form.get("rememberMe") === "on",
+      });
+    } catch (caught) {
+      // The password was right; the account asks for its second factor.
+      if (isSekishoError(caught) && caught.code === "TWO_FACTOR_REQUIRED") {
+        router.push(`/two-factor?next=${encodeURIComponent(next)}`);
+        return;
+      }
+      throw caught;
+    }
     router.push(next);
     router.refresh();
   });

@@ -5,6 +5,7 @@ import { useSession } from "@sekisho/client/react";
 
 import { ErrorAlert, Field, text, useSubmit } from "../../components/forms";
 import { LinkedAccounts } from "../../components/linked-accounts";
+import { TwoFactorSettings } from "../../components/two-factor-settings";
 
 export default function SettingsPage() {
   return (
@@ -32,6 +33,7 @@ function Settings() {
   return (
     <>
       <LinkedAccounts linkError={params.get("error")} />
+      <TwoFactorSettings />
       <form className="card" onSubmit={change.onSubmit} noValidate id="change-password">
         <h1>Change password</h1>
         <p className="muted">Signed up with a provider? Set a first password with &ldquo;Forgot your password?&rdquo; on the login page.</p>
