@@ -12,7 +12,7 @@ use crate::db::identities::Account;
 use crate::db::sessions::Session;
 use crate::db::users::{Ban, NewUser, User, UserStatus};
 use crate::db::{
-    self, DbConnection, DbError, Pool, audit, identities, reset_tokens, sessions, users,
+    self, DbConnection, DbError, Pool, audit, identities, reset_tokens, sessions, two_factor, users,
 };
 use crate::domain::string_enum::string_enum;
 use crate::domain::{AuditAction, Email, Role};
@@ -36,6 +36,7 @@ string_enum! {
         SetRole = "role",
         RevokeSessions = "revoke-sessions",
         ResendVerification = "resend-verification",
+        ResetTwoFactor = "reset-two-factor",
     }
 }
 
@@ -48,6 +49,9 @@ pub enum UserCommand {
     SetRole(Role),
     RevokeSessions,
     ResendVerification,
+    /// Turns the user's second factor off (a lost phone and no recovery code left)
+    /// and signs them out everywhere.
+    ResetTwoFactor,
 }
 
 impl UserCommand {
@@ -59,6 +63,7 @@ impl UserCommand {
             Self::SetRole(_) => UserAction::SetRole,
             Self::RevokeSessions => UserAction::RevokeSessions,
             Self::ResendVerification => UserAction::ResendVerification,
+            Self::ResetTwoFactor => UserAction::ResetTwoFactor,
         }
     }
 
@@ -69,7 +74,10 @@ impl UserCommand {
 
     /// What an operator may not do to their own account here.
     fn forbidden_on_self(&self) -> bool {
-        matches!(self, Self::Disable(_) | Self::Delete | Self::SetRole(_))
+        matches!(
+            self,
+            Self::Disable(_) | Self::Delete | Self::SetRole(_) | Self::ResetTwoFactor
+        )
     }
 
     /// Whether it would leave no operator if `target` is the last one.
@@ -88,6 +96,7 @@ impl UserCommand {
             Self::SetRole(_) => AuditAction::AdminRoleChanged,
             Self::RevokeSessions => AuditAction::AdminSessionsRevoked,
             Self::ResendVerification => AuditAction::AdminVerificationResent,
+            Self::ResetTwoFactor => AuditAction::AdminTwoFactorReset,
         }
     }
 
@@ -249,6 +258,13 @@ fn apply(
             return Ok((ActionOutcome::AlreadyVerified, None));
         }
         UserCommand::ResendVerification => {}
+        UserCommand::ResetTwoFactor if user.two_factor_enabled_at.is_none() => {
+            return Ok((ActionOutcome::NotFound, None));
+        }
+        UserCommand::ResetTwoFactor => {
+            two_factor::remove(conn, &user.id, now)?;
+            sessions::revoke_all_for_user(conn, &user.id, None, now)?;
+        }
     }
     audit::record(
         conn,

@@ -37,6 +37,7 @@ string_enum! {
         UserTwoFactorDisabled = "user.two_factor_disabled",
         UserRecoveryCodeUsed = "user.recovery_code_used",
         UserRecoveryCodesRenewed = "user.recovery_codes_renewed",
+        AdminTwoFactorReset = "admin.two_factor_reset",
     }
 }
 

@@ -18,6 +18,7 @@ crate::on_both_backends!(
     an_operator_creates_a_user_who_chooses_a_password,
     the_audit_log_exports_as_csv,
     the_new_forms_need_the_form_token,
+    an_operator_resets_a_lost_second_factor,
 );
 
 async fn audit_actions(app: &TestApp) -> Vec<(String, Option<String>)> {
@@ -466,4 +467,65 @@ async fn the_new_forms_need_the_form_token(app: TestApp) {
     }
     assert!(!app.user_by_email("target@example.com").await.is_admin());
     assert_eq!(app.me_status(&app.client).await, 200);
+}
+
+/// A user who lost their phone and their recovery codes: the operator sees the
+/// factor on the user's page, resets it (confirmed, audited), and the user is signed
+/// out everywhere and signs in with the password alone.
+async fn an_operator_resets_a_lost_second_factor(app: TestApp) {
+    use sekisho::crypto::totp;
+    let operator = app.operator().await;
+    app.signup("lostphone@example.com").await;
+    let setup: serde_json::Value = app
+        .post(
+            "/api/v1/auth/two-factor/setup",
+            json!({ "password": PASSWORD }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let secret = totp::from_base32(setup["secret"].as_str().unwrap()).unwrap();
+    let code = totp::code_at(&secret, chrono::Utc::now().timestamp()).unwrap();
+    let enabled = app
+        .post("/api/v1/auth/two-factor/enable", json!({ "code": code }))
+        .await;
+    assert_eq!(enabled.status(), 200);
+    let id = app.user_id("lostphone@example.com").await;
+    let page = operator.page(&format!("/admin/users/{id}")).await;
+    assert!(page.contains("Two-step verification"), "{page}");
+    assert!(page.contains("id=\"reset-two-factor\""), "{page}");
+
+    let unconfirmed = operator
+        .submit(&format!("/admin/users/{id}/reset-two-factor"), &[])
+        .await;
+    assert_eq!(unconfirmed.status(), 303);
+    assert_eq!(
+        app.me_status(&app.client).await,
+        200,
+        "nothing happens unconfirmed"
+    );
+    let reset = operator
+        .submit(
+            &format!("/admin/users/{id}/reset-two-factor"),
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(reset.status(), 303);
+    assert_eq!(
+        app.me_status(&app.client).await,
+        401,
+        "signed out everywhere"
+    );
+    let page = operator.page(&format!("/admin/users/{id}")).await;
+    assert!(!page.contains("id=\"reset-two-factor\""));
+    let login = app.attempt_login("lostphone@example.com", PASSWORD).await;
+    assert_eq!(login.status(), 200);
+    let body: serde_json::Value = login.json().await.unwrap();
+    assert_eq!(body["user"]["twoFactorEnabled"], false);
+    let actions = audit_actions(&app).await;
+    assert!(
+        actions.iter().any(|(a, _)| a == "admin.two_factor_reset"),
+        "{actions:?}"
+    );
 }

@@ -164,6 +164,19 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "none (signs in with a provider, or has not chosen one yet)",
         "なし(外部プロバイダーでサインイン、または未設定)",
     ),
+    ("user.two_factor", "Two-step verification", "2段階認証"),
+    ("user.two_factor_on", "on since", "有効・開始"),
+    ("user.two_factor_off", "off", "無効"),
+    (
+        "user.reset_two_factor",
+        "Reset two-step verification",
+        "2段階認証をリセットする",
+    ),
+    (
+        "user.confirm_reset_two_factor",
+        "Turn the user's second factor off and sign them out everywhere (after checking who is asking)",
+        "本人確認のうえで、このユーザーの2段階認証を無効にし、すべての端末からサインアウトさせる",
+    ),
     ("user.updated", "Updated", "更新"),
     ("user.disabled_at", "Disabled", "無効化"),
     ("user.id", "Id", "ID"),
@@ -300,6 +313,11 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "flash.deleted",
         "Account deleted.",
         "アカウントを削除しました。",
+    ),
+    (
+        "flash.two_factor_reset",
+        "Two-step verification was turned off and every session revoked.",
+        "2段階認証を無効にし、すべてのセッションを無効にしました。",
     ),
     (
         "flash.sessions_revoked",

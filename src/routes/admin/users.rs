@@ -143,6 +143,8 @@ struct UserPage {
     user: UserRow,
     email_verified: bool,
     has_password: bool,
+    /// When the second factor was turned on, in the operator's zone; empty when off.
+    two_factor_since: String,
     accounts: Vec<AccountRow>,
     updated: String,
     disabled_at: String,
@@ -188,6 +190,10 @@ pub async fn show(
         layout: operator.layout()?,
         email_verified: user.email_verified,
         has_password: user.password_hash.is_some(),
+        two_factor_since: user
+            .two_factor_enabled_at
+            .map(|at| t.when(at))
+            .unwrap_or_default(),
         accounts: linked
             .iter()
             .map(|a| AccountRow {
@@ -246,6 +252,7 @@ impl ActionForm {
             ),
             UserAction::RevokeSessions => UserCommand::RevokeSessions,
             UserAction::ResendVerification => UserCommand::ResendVerification,
+            UserAction::ResetTwoFactor => UserCommand::ResetTwoFactor,
         })
     }
 
@@ -335,6 +342,7 @@ fn done_message(action: UserAction) -> &'static str {
         UserAction::SetRole => "flash.role_changed",
         UserAction::RevokeSessions => "flash.sessions_revoked",
         UserAction::ResendVerification => "flash.verification_sent",
+        UserAction::ResetTwoFactor => "flash.two_factor_reset",
     }
 }
 
