@@ -1,7 +1,7 @@
 //! The operator's sign-in and sign-out: the password check the API uses, an audit
 //! entry for every attempt, and the rule that only operators get in.
 
-use crate::auth::credentials;
+use crate::auth::{credentials, two_factor};
 use crate::crypto::tokens;
 use crate::db::{self, DbError, Pool, audit, form_tokens, users, users::User};
 use crate::domain::{AuditAction, ClientInfo, Email};
@@ -15,6 +15,12 @@ pub enum SignIn {
     Operator(Box<User>),
     /// The right password of an account that is not an operator.
     NotOperator,
+    /// An operator with a second factor, and no code (or a wrong one) given.
+    CodeNeeded {
+        wrong: bool,
+    },
+    /// ADMIN_REQUIRE_TWO_FACTOR, and this operator has no second factor.
+    TwoFactorRequired,
     Refused(Refusal),
 }
 
@@ -26,15 +32,40 @@ pub enum Refusal {
     RateLimited,
 }
 
-/// Checks the credentials under the API's limits and records the attempt.
+/// Checks the credentials under the API's limits, then an operator's second factor
+/// (`code`), and records the attempt.
 pub async fn sign_in(
     state: &AppState,
     client: &ClientInfo,
     email: Email,
     password: &str,
+    code: Option<&str>,
 ) -> Result<SignIn, ApiError> {
     let attempted = email.as_str().to_owned();
-    let (outcome, action, actor) = match credentials::check(state, client, email, password).await {
+    let checked = credentials::check(state, client, email, password).await;
+    let (outcome, action, actor) = match checked {
+        Ok(user) if user.is_admin() && user.two_factor_enabled_at.is_some() => {
+            let id = user.id.clone();
+            match code.map(str::trim).filter(|c| !c.is_empty()) {
+                // Asked for, not yet given: nothing to record.
+                None => return Ok(SignIn::CodeNeeded { wrong: false }),
+                Some(code) if two_factor::check_sign_in_code(state, &user, code).await? => (
+                    SignIn::Operator(Box::new(user)),
+                    AuditAction::AdminLogin,
+                    Some(id),
+                ),
+                Some(_) => (
+                    SignIn::CodeNeeded { wrong: true },
+                    AuditAction::AdminLoginFailed,
+                    Some(id),
+                ),
+            }
+        }
+        Ok(user) if user.is_admin() && state.settings.admin.require_two_factor => (
+            SignIn::TwoFactorRequired,
+            AuditAction::AdminLoginRefused,
+            Some(user.id),
+        ),
         Ok(user) if user.is_admin() => {
             let id = user.id.clone();
             (

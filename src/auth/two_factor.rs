@@ -208,6 +208,27 @@ async fn check_proof(
     }
 }
 
+/// Another sign-in's code step (the panel's): whether `code` is the user's current
+/// code, claiming it; a wrong one counts toward the account's login limits.
+pub async fn check_sign_in_code(
+    state: &AppState,
+    user: &User,
+    code: &str,
+) -> Result<bool, ApiError> {
+    if check_code(state, user, code).await? {
+        return Ok(true);
+    }
+    let limits = state.throttle.accounts();
+    let email = crate::domain::Email::parse(&user.email)
+        .map_err(|_| ApiError::internal("a stored address does not parse"))?;
+    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        limits.record_failed_login(conn, &email, db::now())
+    })
+    .await?;
+    state.metrics.login_failures.inc();
+    Ok(false)
+}
+
 /// Whether `code` is the user's current code, claiming its step (once).
 async fn check_code(state: &AppState, user: &User, code: &str) -> Result<bool, ApiError> {
     let user_id = user.id.clone();

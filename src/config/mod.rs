@@ -159,6 +159,9 @@ pub struct AdminSettings {
     pub password: Option<SecretString>,
     /// ADMIN_IDLE_MINUTES: a panel session ends after this long without a request.
     pub idle_minutes: i64,
+    /// ADMIN_REQUIRE_TWO_FACTOR: no operator signs in to the panel without a second
+    /// factor turned on.
+    pub require_two_factor: bool,
 }
 
 /// Who may read GET /metrics.
@@ -411,6 +414,11 @@ impl AdminSettings {
                 get("ADMIN_IDLE_MINUTES"),
                 30,
                 1..=1440,
+            )?,
+            require_two_factor: parse_bool(
+                "ADMIN_REQUIRE_TWO_FACTOR",
+                get("ADMIN_REQUIRE_TWO_FACTOR"),
+                false,
             )?,
         })
     }

@@ -8,6 +8,7 @@ mod admin_actions;
 mod admin_i18n;
 mod admin_pages;
 mod admin_security;
+mod admin_two_factor;
 mod api_docs;
 mod auth;
 mod bearer;

@@ -24,6 +24,26 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("common.filter", "Filter", "絞り込む"),
     ("common.search", "Search", "検索"),
     // Sign-in.
+    (
+        "login.code",
+        "Code from your authenticator app",
+        "認証アプリのコード",
+    ),
+    (
+        "login.code_needed",
+        "Your account has two-step verification: enter your password again with the code from your authenticator app.",
+        "このアカウントは2段階認証が有効です。パスワードをもう一度入力し、認証アプリのコードも入力してください。",
+    ),
+    (
+        "login.code_wrong",
+        "That code is not right, or it was already used. Enter your password again with a new code.",
+        "コードが正しくないか、すでに使われています。パスワードをもう一度入力し、新しいコードを入力してください。",
+    ),
+    (
+        "login.two_factor_required",
+        "The panel requires two-step verification (ADMIN_REQUIRE_TWO_FACTOR). Turn it on for your account in the app's settings (or POST /api/v1/auth/two-factor/setup, then /enable), then sign in here again.",
+        "管理画面には2段階認証が必要です(ADMIN_REQUIRE_TWO_FACTOR)。アプリの設定(または POST /api/v1/auth/two-factor/setup と /enable)でアカウントの2段階認証を有効にしてから、もう一度サインインしてください。",
+    ),
     ("login.title", "Sign in", "サインイン"),
     (
         "login.operators_only",

@@ -25,12 +25,16 @@ struct LoginPage {
     csrf: String,
     email: String,
     flash: Option<Flash>,
+    /// The operator has a second factor: the form asks for its code too.
+    ask_code: bool,
 }
 
 #[derive(Deserialize)]
 pub struct LoginForm {
     email: Option<String>,
     password: Option<String>,
+    /// The authenticator app's code, for operators with a second factor.
+    code: Option<String>,
     csrf_token: Option<String>,
 }
 
@@ -46,7 +50,7 @@ pub async fn form(
         return Ok(redirect("/admin"));
     }
     let t = Text::of(&req);
-    login_page(&state, t, String::new(), take_flash(&session), None)
+    login_page(&state, t, String::new(), take_flash(&session), None, false)
 }
 
 /// The form, with a fresh token, the address typed so far and a message; `status`
@@ -57,6 +61,7 @@ fn login_page(
     email: String,
     flash: Option<Flash>,
     status: Option<StatusCode>,
+    ask_code: bool,
 ) -> Result<HttpResponse, AdminError> {
     let (csrf, cookie) = login_form_token::issue(&state.settings)?;
     let mut response = html(&LoginPage {
@@ -64,6 +69,7 @@ fn login_page(
         csrf,
         email,
         flash,
+        ask_code,
     })?;
     if let Some(status) = status {
         *response.status_mut() = status;
@@ -86,7 +92,15 @@ fn failed(
         kind: "error".into(),
         text: t.get(message).into_owned(),
     };
-    login_page(state, t, email.to_owned(), Some(flash), Some(status))
+    let ask_code = matches!(message, "login.code_needed" | "login.code_wrong");
+    login_page(
+        state,
+        t,
+        email.to_owned(),
+        Some(flash),
+        Some(status),
+        ask_code,
+    )
 }
 
 pub async fn submit(
@@ -115,9 +129,27 @@ pub async fn submit(
         );
     };
     let attempted = email.as_str().to_owned();
-    let user = match sign_in::sign_in(&state, &client, email, password).await? {
+    let code = form.code.as_deref();
+    let user = match sign_in::sign_in(&state, &client, email, password, code).await? {
         SignIn::Operator(user) => user,
         SignIn::NotOperator => return Err(AdminError::Forbidden),
+        SignIn::CodeNeeded { wrong } => {
+            let (message, status) = if wrong {
+                ("login.code_wrong", StatusCode::UNAUTHORIZED)
+            } else {
+                ("login.code_needed", StatusCode::OK)
+            };
+            return failed(&state, t, &attempted, message, status);
+        }
+        SignIn::TwoFactorRequired => {
+            return failed(
+                &state,
+                t,
+                &attempted,
+                "login.two_factor_required",
+                StatusCode::FORBIDDEN,
+            );
+        }
         SignIn::Refused(refusal) => {
             let (message, status) = match refusal {
                 Refusal::RateLimited => ("login.rate_limited", StatusCode::TOO_MANY_REQUESTS),
