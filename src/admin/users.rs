@@ -214,9 +214,20 @@ pub async fn act(
         db::write_transaction(conn, |conn| apply(conn, &actor, &target, &command))
     })
     .await?;
-    if let (true, ActionOutcome::Done(_), Some(user)) = (resend, outcome, user) {
-        // The operator's language is not the user's: the mail goes in the default one.
-        email_verification::mail_later(state, &user, Lang::En);
+    // The operator's language is not the user's: mails go in the default one.
+    match (&outcome, user) {
+        (ActionOutcome::Done(UserAction::ResendVerification), Some(user)) if resend => {
+            email_verification::mail_later(state, &user, Lang::En);
+        }
+        (ActionOutcome::Done(UserAction::ResetTwoFactor), Some(user)) => {
+            crate::auth::two_factor::notify(
+                state,
+                &user.email,
+                Lang::En,
+                crate::mail::SecurityNotice::TwoFactorReset,
+            );
+        }
+        _ => {}
     }
     Ok(outcome)
 }

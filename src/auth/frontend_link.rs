@@ -9,6 +9,15 @@ pub fn frontend_link(frontend: &url::Url, page: &str, token: &str) -> String {
     url.to_string()
 }
 
+/// `{frontend}/{page}`, keeping a path prefix of FRONTEND_URL.
+pub fn frontend_page(frontend: &url::Url, page: &str) -> String {
+    let mut url = frontend.clone();
+    let path = format!("{}/{page}", frontend.path().trim_end_matches('/'));
+    url.set_path(&path);
+    url.set_query(None);
+    url.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::frontend_link;

@@ -15,6 +15,8 @@ use crate::db::{
 };
 use crate::domain::{AuditAction, ClientInfo};
 use crate::error::{ApiError, ErrorCode};
+use crate::i18n::Lang;
+use crate::mail::{self, SecurityNotice};
 use crate::state::AppState;
 
 /// How long a sign-in waits for its code.
@@ -95,6 +97,14 @@ fn open(state: &AppState, sealed_secret: &str) -> Option<Vec<u8>> {
     secret
 }
 
+/// Tells the user, after the change committed, that their account's protection
+/// changed (someone who did not do it learns it at once).
+pub fn notify(state: &AppState, email: &str, lang: Lang, notice: SecurityNotice) {
+    let link = super::frontend_link::frontend_page(&state.settings.frontend.url, "settings");
+    let built = mail::security_notice_message(state.mailer.from(), email, lang, notice, &link);
+    state.mailer.send_built("security notice", built);
+}
+
 fn invalid_code() -> ApiError {
     ApiError::new(ErrorCode::InvalidCode)
 }
@@ -143,6 +153,7 @@ pub async fn enable(
     client: &ClientInfo,
     user: &User,
     code: &str,
+    lang: Lang,
 ) -> Result<(User, Vec<String>), ApiError> {
     let user_id = user.id.clone();
     let pending = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
@@ -183,6 +194,12 @@ pub async fn enable(
         })
     })
     .await?;
+    notify(
+        state,
+        &updated.email,
+        lang,
+        SecurityNotice::TwoFactorEnabled,
+    );
     Ok((updated, plain))
 }
 
@@ -260,6 +277,7 @@ pub async fn disable(
     user: &User,
     session_id: &str,
     proof: Proof<'_>,
+    lang: Lang,
 ) -> Result<User, ApiError> {
     if user.two_factor_enabled_at.is_none() {
         return Err(ApiError::validation_field(
@@ -269,7 +287,7 @@ pub async fn disable(
     }
     check_proof(state, client, user, session_id, proof).await?;
     let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
-    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    let updated = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         db::write_transaction(conn, |conn| {
             secrets::remove(conn, &user_id, db::now())?;
             audit::record_user_action(
@@ -282,7 +300,14 @@ pub async fn disable(
             users::find_by_id(conn, &user_id)?.ok_or_else(|| ApiError::new(ErrorCode::Unauthorized))
         })
     })
-    .await
+    .await?;
+    notify(
+        state,
+        &updated.email,
+        lang,
+        SecurityNotice::TwoFactorDisabled,
+    );
+    Ok(updated)
 }
 
 /// Ten new recovery codes; the old ones stop working.
@@ -292,6 +317,7 @@ pub async fn new_recovery_codes(
     user: &User,
     session_id: &str,
     proof: Proof<'_>,
+    lang: Lang,
 ) -> Result<Vec<String>, ApiError> {
     if user.two_factor_enabled_at.is_none() {
         return Err(ApiError::validation_field(
@@ -321,6 +347,12 @@ pub async fn new_recovery_codes(
         })
     })
     .await?;
+    notify(
+        state,
+        &user.email,
+        lang,
+        SecurityNotice::RecoveryCodesRenewed,
+    );
     Ok(plain)
 }
 
@@ -356,6 +388,7 @@ pub async fn pass(
     challenge: &str,
     holder: Holder,
     answer: Answer<'_>,
+    lang: Lang,
 ) -> Result<Passed, ApiError> {
     let token_hash = tokens::hash_secret(challenge);
     let lookup = token_hash.clone();
@@ -413,6 +446,9 @@ pub async fn pass(
     .await?;
     if !taken {
         return Err(ApiError::new(ErrorCode::Unauthorized));
+    }
+    if method == "recovery_code" {
+        notify(state, &user.email, lang, SecurityNotice::RecoveryCodeUsed);
     }
     Ok(Passed {
         user,

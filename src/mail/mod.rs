@@ -5,6 +5,7 @@
 mod invitation;
 mod letter;
 mod reset;
+mod security_notice;
 mod verification;
 
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use secrecy::ExposeSecret;
 
 pub use invitation::invitation_message;
 pub use reset::reset_message;
+pub use security_notice::{SecurityNotice, security_notice_message};
 pub use verification::verification_message;
 
 use crate::config::{ConfigError, Settings};

@@ -7,7 +7,8 @@ use sekisho::crypto::totp;
 use sekisho::db::RunOn;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, client, error_code};
+use crate::helpers::smtp::SmtpListener;
+use crate::helpers::{PASSWORD, TestApp, TestDb, client, error_code};
 
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
@@ -391,4 +392,55 @@ async fn the_secret_is_sealed_and_recovery_codes_hashed(app: TestApp) {
         assert_eq!(hash.len(), 64);
         assert!(!hash.contains(&code.replace('-', "")));
     }
+}
+
+crate::on_both_databases!(each_change_is_mailed_to_the_user);
+
+/// Turning the factor on and off, a recovery code spent and new codes each send the
+/// user a notice that links to the app's settings.
+async fn each_change_is_mailed_to_the_user(db: TestDb) {
+    let smtp = SmtpListener::start().await;
+    let app = TestApp::spawn_with_smtp(db, &smtp, &[]).await;
+    let (_, codes) = enrolled(&app, "notified@example.com").await;
+    let browser = challenged(&app, "notified@example.com").await;
+    let passed = verify(&app, &browser, json!({ "recoveryCode": codes[0] })).await;
+    assert_eq!(passed.status(), 200);
+    let renewed = app
+        .post(
+            "/api/v1/auth/two-factor/recovery-codes",
+            json!({ "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(renewed.status(), 200);
+    let off = app
+        .post(
+            "/api/v1/auth/two-factor/disable",
+            json!({ "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(off.status(), 200);
+    let expected = [
+        "Subject: Two-step verification is on",
+        "Subject: A recovery code was used",
+        "Subject: New recovery codes",
+        "Subject: Two-step verification is off",
+    ];
+    for _ in 0..100 {
+        let mails = smtp.all_decoded();
+        if expected
+            .iter()
+            .all(|subject| mails.iter().any(|m| m.contains(subject)))
+        {
+            for mail in mails
+                .iter()
+                .filter(|m| m.contains("Subject: ") && !m.contains("verify-email"))
+            {
+                assert!(mail.contains("http://localhost:3000/settings"), "{mail}");
+                assert!(mail.contains("notified@example.com"), "{mail}");
+            }
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("not every notice arrived: {:?}", smtp.all_decoded());
 }

@@ -44,6 +44,16 @@ impl SmtpListener {
             .collect()
     }
 
+    /// Every mail so far, quoted-printable undone.
+    pub fn all_decoded(&self) -> Vec<String> {
+        self.mails
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|m| decoded(m))
+            .collect()
+    }
+
     /// Waits up to ten seconds for the n-th mail (1-based) linking to `page`.
     pub async fn wait_for_link_to(&self, page: &str, n: usize) -> String {
         for _ in 0..100 {

@@ -9,6 +9,7 @@ use crate::auth::two_factor::{self, Answer, Holder, Proof};
 use crate::domain::ClientInfo;
 use crate::error::{ApiError, ErrorCode};
 use crate::http::{AuthUser, cookies, origin_check};
+use crate::i18n::Lang;
 use crate::routes::api::api_json::ApiJson;
 use crate::routes::api::dto::{
     ErrorResponse, RecoveryCodesResponse, TokenResponse, TwoFactorEnabledResponse,
@@ -69,13 +70,14 @@ pub async fn setup(
 pub async fn enable(
     state: web::Data<AppState>,
     client: ClientInfo,
+    lang: Lang,
     caller: AuthUser,
     body: ApiJson<TwoFactorVerifyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut fields = Fields::default();
     let code = fields.required("code", body.code.as_deref());
     let code = fields.validated(code)?;
-    let (user, codes) = two_factor::enable(&state, &client, &caller.user, code).await?;
+    let (user, codes) = two_factor::enable(&state, &client, &caller.user, code, lang).await?;
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(TwoFactorEnabledResponse {
@@ -112,12 +114,20 @@ fn proof(body: &TwoFactorProofRequest) -> Result<Proof<'_>, ApiError> {
 pub async fn disable(
     state: web::Data<AppState>,
     client: ClientInfo,
+    lang: Lang,
     caller: AuthUser,
     body: ApiJson<TwoFactorProofRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let proof = proof(&body)?;
-    let user =
-        two_factor::disable(&state, &client, &caller.user, &caller.session.id, proof).await?;
+    let user = two_factor::disable(
+        &state,
+        &client,
+        &caller.user,
+        &caller.session.id,
+        proof,
+        lang,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(UserResponse {
         user: UserView::from(&user),
     }))
@@ -138,13 +148,20 @@ pub async fn disable(
 pub async fn recovery_codes(
     state: web::Data<AppState>,
     client: ClientInfo,
+    lang: Lang,
     caller: AuthUser,
     body: ApiJson<TwoFactorProofRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let proof = proof(&body)?;
-    let codes =
-        two_factor::new_recovery_codes(&state, &client, &caller.user, &caller.session.id, proof)
-            .await?;
+    let codes = two_factor::new_recovery_codes(
+        &state,
+        &client,
+        &caller.user,
+        &caller.session.id,
+        proof,
+        lang,
+    )
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(RecoveryCodesResponse {
@@ -169,6 +186,7 @@ pub async fn verify(
     req: HttpRequest,
     state: web::Data<AppState>,
     client: ClientInfo,
+    lang: Lang,
     body: ApiJson<TwoFactorVerifyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     origin_check::refuse_foreign_origin(&req, &state.settings, &state.proxies)?;
@@ -176,8 +194,15 @@ pub async fn verify(
     let Some(challenge) = req.cookie(cookies::TWO_FACTOR_COOKIE) else {
         return Err(ApiError::new(ErrorCode::Unauthorized));
     };
-    let passed =
-        two_factor::pass(&state, &client, challenge.value(), Holder::Browser, answer).await?;
+    let passed = two_factor::pass(
+        &state,
+        &client,
+        challenge.value(),
+        Holder::Browser,
+        answer,
+        lang,
+    )
+    .await?;
     let remember = body.remember_me.unwrap_or(passed.remember);
     let session =
         session_lifecycle::start_second_factor_session(&state, &client, &passed, remember).await?;
@@ -209,13 +234,14 @@ pub async fn verify(
 pub async fn token(
     state: web::Data<AppState>,
     client: ClientInfo,
+    lang: Lang,
     body: ApiJson<TwoFactorTokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut fields = Fields::default();
     let challenge = fields.required("challenge", body.challenge.as_deref());
     let challenge = fields.validated(challenge)?;
     let answer = given_answer(body.code.as_deref(), body.recovery_code.as_deref())?;
-    let passed = two_factor::pass(&state, &client, challenge, Holder::Bearer, answer).await?;
+    let passed = two_factor::pass(&state, &client, challenge, Holder::Bearer, answer, lang).await?;
     let pair =
         session_lifecycle::start_bearer_session(&state, &client, &passed.user, Some(passed.method))
             .await?;

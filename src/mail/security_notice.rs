@@ -1,0 +1,112 @@
+//! Mails that tell a user their account's protection changed: a second factor turned
+//! on or off (by them or by an operator), a recovery code spent, new recovery codes.
+//! Someone who did not do it learns it at once; the link goes to the app's settings.
+
+use lettre::Message;
+use lettre::message::Mailbox;
+
+use super::letter::{Wording, compose, in_lang};
+use crate::i18n::Lang;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecurityNotice {
+    TwoFactorEnabled,
+    TwoFactorDisabled,
+    RecoveryCodeUsed,
+    RecoveryCodesRenewed,
+    /// An operator turned the second factor off.
+    TwoFactorReset,
+}
+
+const CLOSING_EN: &str =
+    "If this was not you, change your password now and turn two-step verification on again.";
+const CLOSING_JA: &str =
+    "お心当たりがない場合は、すぐにパスワードを変更し、2段階認証を再び有効にしてください。";
+
+const fn en(subject: &'static str, lead: &'static str) -> Wording {
+    Wording {
+        subject,
+        heading: subject,
+        lead,
+        button: "Review your security settings",
+        closing: CLOSING_EN,
+    }
+}
+
+const fn ja(subject: &'static str, lead: &'static str) -> Wording {
+    Wording {
+        subject,
+        heading: subject,
+        lead,
+        button: "セキュリティ設定を確認する",
+        closing: CLOSING_JA,
+    }
+}
+
+const ENABLED: (Wording, Wording) = (
+    en(
+        "Two-step verification is on",
+        "Signing in to your account now also asks for a code from your authenticator app.",
+    ),
+    ja(
+        "2段階認証が有効になりました",
+        "今後のサインインでは、認証アプリのコードも求められます。",
+    ),
+);
+const DISABLED: (Wording, Wording) = (
+    en(
+        "Two-step verification is off",
+        "Signing in to your account no longer asks for a code.",
+    ),
+    ja(
+        "2段階認証が無効になりました",
+        "今後のサインインでは、コードは求められません。",
+    ),
+);
+const CODE_USED: (Wording, Wording) = (
+    en(
+        "A recovery code was used",
+        "Someone signed in to your account with one of your recovery codes. Each code works once.",
+    ),
+    ja(
+        "リカバリーコードが使われました",
+        "リカバリーコードのひとつを使ってアカウントにサインインがありました。各コードは1回だけ使えます。",
+    ),
+);
+const RENEWED: (Wording, Wording) = (
+    en(
+        "New recovery codes",
+        "New recovery codes were made for your account; the old ones no longer work.",
+    ),
+    ja(
+        "新しいリカバリーコード",
+        "アカウントの新しいリカバリーコードが作られました。以前のコードは使えなくなりました。",
+    ),
+);
+const RESET: (Wording, Wording) = (
+    en(
+        "Two-step verification was reset",
+        "An operator turned two-step verification off for your account and signed you out everywhere.",
+    ),
+    ja(
+        "2段階認証がリセットされました",
+        "管理者がアカウントの2段階認証を無効にし、すべての端末からサインアウトさせました。",
+    ),
+);
+
+pub fn security_notice_message(
+    from: &Mailbox,
+    to: &str,
+    lang: Lang,
+    notice: SecurityNotice,
+    link: &str,
+) -> Result<Message, String> {
+    let (en, ja) = match notice {
+        SecurityNotice::TwoFactorEnabled => &ENABLED,
+        SecurityNotice::TwoFactorDisabled => &DISABLED,
+        SecurityNotice::RecoveryCodeUsed => &CODE_USED,
+        SecurityNotice::RecoveryCodesRenewed => &RENEWED,
+        SecurityNotice::TwoFactorReset => &RESET,
+    };
+    compose(from, to, lang, in_lang(lang, en, ja), link)
+}
