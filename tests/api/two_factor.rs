@@ -192,6 +192,27 @@ async fn enrolment_then_a_sign_in_with_a_code_accepted_once(app: TestApp) {
     let body: Value = passed.json().await.unwrap();
     assert_eq!(body["user"]["email"], "totp@example.com");
     assert_eq!(app.me_status(&browser).await, 200);
+    // /sessions says how each session was signed in.
+    let listed = app.json_as(&browser, "/api/v1/auth/sessions").await;
+    let methods: Vec<(bool, String)> = listed["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["current"] == true,
+                s["signInMethod"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        methods.contains(&(true, "password+totp".to_owned())),
+        "{methods:?}"
+    );
+    assert!(
+        methods.contains(&(false, "password".to_owned())),
+        "{methods:?}"
+    );
     // The challenge is spent, and the code was used.
     let again = verify(&app, &browser, json!({ "code": next })).await;
     assert_eq!(error_code(again).await.0, 401);

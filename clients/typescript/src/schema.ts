@@ -671,6 +671,12 @@ export interface components {
             kind: "browser" | "bearer" | "admin";
             /** Format: date-time */
             lastSeenAt: string;
+            /**
+             * @description How it was signed in: `password`, `password+totp`, `password+recovery_code`,
+             *     `provider:<id>`, `email_link`; null for sessions older than this record.
+             * @example password+totp
+             */
+            signInMethod: string | null;
             userAgent: string | null;
         };
         SessionsResponse: {

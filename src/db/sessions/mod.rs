@@ -42,6 +42,9 @@ pub struct Session {
     pub revoked_at: Option<NaiveDateTime>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// How it was signed in; None for sessions from before it was recorded, and the
+    /// panel's.
+    pub sign_in_method: Option<String>,
 }
 
 /// What the session check reads of a session: every authenticated request loads it,

@@ -134,6 +134,10 @@ pub struct SessionView {
     pub user_agent: Option<String>,
     /// Whether this is the session making the request.
     pub current: bool,
+    /// How it was signed in: `password`, `password+totp`, `password+recovery_code`,
+    /// `provider:<id>`, `email_link`; null for sessions older than this record.
+    #[schema(required = true, example = "password+totp")]
+    pub sign_in_method: Option<String>,
 }
 
 impl SessionView {
@@ -147,6 +151,7 @@ impl SessionView {
             ip: session.ip.clone(),
             user_agent: session.user_agent.clone(),
             current: session.id == current_id,
+            sign_in_method: session.sign_in_method.clone(),
         }
     }
 }

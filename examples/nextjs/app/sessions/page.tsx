@@ -61,6 +61,7 @@ export default function SessionsPage() {
                   <br />
                   <span className="muted">
                     {s.kind} · {s.ip ?? "unknown address"}
+                    {s.signInMethod ? ` · ${signedInWith(s.signInMethod)}` : ""}
                   </span>
                 </td>
                 <td>{new Date(s.lastSeenAt).toLocaleString("en-GB", { timeZone: "UTC" })}</td>
@@ -91,4 +92,14 @@ export default function SessionsPage() {
       ) : null}
     </div>
   );
+}
+
+/** How a session was signed in, in words. */
+function signedInWith(method: string): string {
+  if (method === "password") return "password";
+  if (method === "password+totp") return "password and app code";
+  if (method === "password+recovery_code") return "password and recovery code";
+  if (method === "email_link") return "email link";
+  if (method.startsWith("provider:")) return `signed in with ${method.slice("provider:".length)}`;
+  return method;
 }
