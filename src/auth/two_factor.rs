@@ -105,6 +105,17 @@ pub fn notify(state: &AppState, email: &str, lang: Lang, notice: SecurityNotice)
     state.mailer.send_built("security notice", built);
 }
 
+/// Ten new recovery codes, and what is stored of them.
+fn fresh_recovery_codes() -> (Vec<String>, Vec<String>) {
+    let plain = recovery_codes::generate();
+    let hashes = plain
+        .iter()
+        .filter_map(|c| recovery_codes::normalize(c))
+        .map(|c| recovery_codes::hash(&c))
+        .collect();
+    (plain, hashes)
+}
+
 fn invalid_code() -> ApiError {
     ApiError::new(ErrorCode::InvalidCode)
 }
@@ -160,7 +171,7 @@ pub async fn enable(
         Ok(secrets::pending(conn, &user_id)?)
     })
     .await?;
-    let Some((sealed_secret, made_at)) = pending.filter(|(_, at)| *at + SETUP_LIFETIME > db::now())
+    let Some((sealed_secret, _)) = pending.filter(|(_, at)| *at + SETUP_LIFETIME > db::now())
     else {
         return Err(ApiError::validation_field(
             "code",
@@ -171,14 +182,8 @@ pub async fn enable(
     let now = db::now();
     let step = totp::matching_step(&secret, code, now.and_utc().timestamp(), None)
         .ok_or_else(invalid_code)?;
-    let plain = recovery_codes::generate();
-    let hashes: Vec<String> = plain
-        .iter()
-        .filter_map(|c| recovery_codes::normalize(c))
-        .map(|c| recovery_codes::hash(&c))
-        .collect();
+    let (plain, hashes) = fresh_recovery_codes();
     let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
-    let _ = made_at;
     let updated = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         db::write_transaction(conn, |conn| {
             secrets::activate(conn, &user_id, &sealed_secret, step, now)?;
@@ -326,12 +331,7 @@ pub async fn new_recovery_codes(
         ));
     }
     check_proof(state, client, user, session_id, proof).await?;
-    let plain = recovery_codes::generate();
-    let hashes: Vec<String> = plain
-        .iter()
-        .filter_map(|c| recovery_codes::normalize(c))
-        .map(|c| recovery_codes::hash(&c))
-        .collect();
+    let (plain, hashes) = fresh_recovery_codes();
     let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
     db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         db::write_transaction(conn, |conn| {

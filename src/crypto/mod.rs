@@ -5,8 +5,8 @@
 pub mod hasher_pool;
 pub(crate) mod jwt;
 pub mod password;
-pub(crate) mod recovery_codes;
-pub(crate) mod sealed;
+pub mod recovery_codes;
+pub mod sealed;
 pub mod tokens;
 pub mod totp;
 mod verified_tokens;

@@ -1,0 +1,75 @@
+//! What a second factor costs next to the password it follows, on one thread with
+//! Sekisho's parameters: an argon2id verification, a TOTP check as the sign-in step
+//! makes it (open the sealed secret, compute and compare three steps' codes), and a
+//! recovery code's normalising and hashing. The database round trips each step also
+//! makes are the same kind as a login's and are not counted here.
+//!
+//! cargo bench --bench second_factor -- [seconds per measurement]
+
+use std::time::{Duration, Instant};
+
+use sekisho::crypto::password::PasswordEngine;
+use sekisho::crypto::{recovery_codes, sealed, totp};
+
+/// Runs `work` repeatedly for `seconds`; the mean time of one run.
+fn per_run(seconds: u64, mut work: impl FnMut()) -> Duration {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut runs = 0u32;
+    while Instant::now() < deadline {
+        work();
+        runs += 1;
+    }
+    started.elapsed() / runs.max(1)
+}
+
+fn main() {
+    let seconds: u64 = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(3);
+    let key = b"bench-secret-key-that-is-long-enough-0123456789";
+    let mut engine = PasswordEngine::new();
+    let Ok(phc) = engine.hash("correct horse battery") else {
+        eprintln!("hashing failed");
+        std::process::exit(1);
+    };
+    let secret = totp::new_secret();
+    let Some(sealed_secret) = sealed::seal(key, b"totp secret", &secret) else {
+        eprintln!("sealing failed");
+        std::process::exit(1);
+    };
+    let now = chrono::Utc::now().timestamp();
+    let code = totp::code_at(&secret, now).unwrap_or_default();
+    let recovery = recovery_codes::generate().remove(0);
+
+    let argon2 = per_run(seconds, || {
+        assert!(engine.verify("correct horse battery", &phc));
+    });
+    let totp_check = per_run(seconds, || {
+        let opened = sealed::open(key, b"totp secret", &sealed_secret).unwrap_or_default();
+        assert!(totp::matching_step(&opened, &code, now, None).is_some());
+    });
+    let recovery_check = per_run(seconds, || {
+        let normalized = recovery_codes::normalize(&recovery).unwrap_or_default();
+        std::hint::black_box(recovery_codes::hash(&normalized));
+    });
+    println!(
+        "argon2id verification: {:>10.1} µs",
+        argon2.as_secs_f64() * 1e6
+    );
+    println!(
+        "TOTP check:            {:>10.1} µs",
+        totp_check.as_secs_f64() * 1e6
+    );
+    println!(
+        "recovery code check:   {:>10.1} µs",
+        recovery_check.as_secs_f64() * 1e6
+    );
+    println!(
+        "argon2id ÷ TOTP check: {:.0}×; argon2id ÷ recovery code: {:.0}×",
+        argon2.as_secs_f64() / totp_check.as_secs_f64(),
+        argon2.as_secs_f64() / recovery_check.as_secs_f64()
+    );
+}
