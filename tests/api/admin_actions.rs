@@ -473,24 +473,9 @@ async fn the_new_forms_need_the_form_token(app: TestApp) {
 /// factor on the user's page, resets it (confirmed, audited), and the user is signed
 /// out everywhere and signs in with the password alone.
 async fn an_operator_resets_a_lost_second_factor(app: TestApp) {
-    use sekisho::crypto::totp;
     let operator = app.operator().await;
     app.signup("lostphone@example.com").await;
-    let setup: serde_json::Value = app
-        .post(
-            "/api/v1/auth/two-factor/setup",
-            json!({ "password": PASSWORD }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let secret = totp::from_base32(setup["secret"].as_str().unwrap()).unwrap();
-    let code = totp::code_at(&secret, chrono::Utc::now().timestamp()).unwrap();
-    let enabled = app
-        .post("/api/v1/auth/two-factor/enable", json!({ "code": code }))
-        .await;
-    assert_eq!(enabled.status(), 200);
+    app.enable_totp(&app.client, PASSWORD).await;
     let id = app.user_id("lostphone@example.com").await;
     let page = operator.page(&format!("/admin/users/{id}")).await;
     assert!(page.contains("Two-step verification"), "{page}");

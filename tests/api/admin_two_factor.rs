@@ -3,8 +3,7 @@
 //! audited, and with ADMIN_REQUIRE_TWO_FACTOR an operator without one is kept out
 //! with a page that says how to turn it on.
 
-use sekisho::crypto::totp;
-use serde_json::{Value, json};
+use crate::helpers::two_factor::code;
 
 use crate::helpers::{OPERATOR, OPERATOR_PASSWORD, TestApp, TestDb, client, csrf_of};
 
@@ -16,28 +15,12 @@ crate::on_both_databases!(
 /// Turns the operator's second factor on through the API; returns its secret.
 async fn operator_with_a_second_factor(app: &TestApp) -> Vec<u8> {
     app.create_operator().await;
+    enable_for_operator(app).await
+}
+
+async fn enable_for_operator(app: &TestApp) -> Vec<u8> {
     let api = app.login_elsewhere_with(OPERATOR, OPERATOR_PASSWORD).await;
-    let setup: Value = app
-        .post_with(
-            &api,
-            "/api/v1/auth/two-factor/setup",
-            json!({ "password": OPERATOR_PASSWORD }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let secret = totp::from_base32(setup["secret"].as_str().unwrap()).unwrap();
-    let code = totp::code_at(&secret, chrono::Utc::now().timestamp()).unwrap();
-    let enabled = app
-        .post_with(
-            &api,
-            "/api/v1/auth/two-factor/enable",
-            json!({ "code": code }),
-        )
-        .await;
-    assert_eq!(enabled.status(), 200);
-    secret
+    app.enable_totp(&api, OPERATOR_PASSWORD).await.secret
 }
 
 /// One submission of the panel's login form by `browser` (a fresh form each time).
@@ -90,12 +73,12 @@ async fn an_operator_with_a_second_factor_gives_the_code(db: TestDb) {
     );
     assert!(!signed_in(&app, &browser).await);
 
-    let stale = totp::code_at(&secret, chrono::Utc::now().timestamp() - 300).unwrap();
+    let stale = code(&secret, -300);
     let wrong = panel_login(&app, &browser, Some(&stale)).await;
     assert_eq!(wrong.status(), 401);
     assert!(!signed_in(&app, &browser).await);
 
-    let next = totp::code_at(&secret, chrono::Utc::now().timestamp() + 30).unwrap();
+    let next = code(&secret, 30);
     let passed = panel_login(&app, &browser, Some(&next)).await;
     assert_eq!(passed.status(), 303);
     assert!(signed_in(&app, &browser).await);
@@ -136,28 +119,8 @@ async fn admin_require_two_factor_keeps_operators_without_one_out(db: TestDb) {
     assert!(!signed_in(&app, &browser).await);
 
     // Turned on: the code step, then the panel.
-    let api = app.login_elsewhere_with(OPERATOR, OPERATOR_PASSWORD).await;
-    let setup: Value = app
-        .post_with(
-            &api,
-            "/api/v1/auth/two-factor/setup",
-            json!({ "password": OPERATOR_PASSWORD }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let secret = totp::from_base32(setup["secret"].as_str().unwrap()).unwrap();
-    let now = chrono::Utc::now().timestamp();
-    let enabled = app
-        .post_with(
-            &api,
-            "/api/v1/auth/two-factor/enable",
-            json!({ "code": totp::code_at(&secret, now).unwrap() }),
-        )
-        .await;
-    assert_eq!(enabled.status(), 200);
-    let code = totp::code_at(&secret, now + 30).unwrap();
+    let secret = enable_for_operator(&app).await;
+    let code = code(&secret, 30);
     let passed = panel_login(&app, &browser, Some(&code)).await;
     assert_eq!(passed.status(), 303);
     assert!(signed_in(&app, &browser).await);

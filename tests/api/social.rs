@@ -760,28 +760,10 @@ async fn a_refused_code_exchange_is_oauth_failed() {
 /// A provider proves one factor: a user who turned TOTP on lands on the app's code
 /// page with the challenge cookie and no session, and the code finishes the sign-in.
 async fn a_user_with_a_second_factor_gives_it_after_the_provider(db: TestDb) {
-    use sekisho::crypto::totp;
     let provider = FakeProvider::start().await;
     let app = spawn(db, &provider, &[]).await;
     app.signup("guarded@example.com").await;
-    let setup: Value = app
-        .post(
-            "/api/v1/auth/two-factor/setup",
-            json!({ "password": PASSWORD }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let secret = totp::from_base32(setup["secret"].as_str().unwrap()).unwrap();
-    let now = chrono::Utc::now().timestamp();
-    let enabled = app
-        .post(
-            "/api/v1/auth/two-factor/enable",
-            json!({ "code": totp::code_at(&secret, now).unwrap() }),
-        )
-        .await;
-    assert_eq!(enabled.status(), 200);
+    let secret = app.enable_totp(&app.client, PASSWORD).await.secret;
 
     let browser = client();
     let done = sign_in(
@@ -810,7 +792,7 @@ async fn a_user_with_a_second_factor_gives_it_after_the_provider(db: TestDb) {
         .post_with(
             &browser,
             "/api/v1/auth/two-factor/verify",
-            json!({ "code": totp::code_at(&secret, now + 30).unwrap() }),
+            json!({ "code": crate::helpers::two_factor::code(&secret, 30) }),
         )
         .await;
     assert_eq!(passed.status(), 200);

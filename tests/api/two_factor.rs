@@ -10,43 +10,14 @@ use serde_json::{Value, json};
 use crate::helpers::smtp::SmtpListener;
 use crate::helpers::{PASSWORD, TestApp, TestDb, client, error_code};
 
-fn now() -> i64 {
-    chrono::Utc::now().timestamp()
-}
-
-/// The code of `secret` `offset` seconds from now.
-fn code(secret: &[u8], offset: i64) -> String {
-    totp::code_at(secret, now() + offset).unwrap()
-}
+use crate::helpers::two_factor::code;
 
 /// Signs `email` up on the app's client and turns the second factor on: the secret
 /// (bytes) and the recovery codes. The enabling code is the current step's.
 async fn enrolled(app: &TestApp, email: &str) -> (Vec<u8>, Vec<String>) {
     app.signup(email).await;
-    let setup = app
-        .post(
-            "/api/v1/auth/two-factor/setup",
-            json!({ "password": PASSWORD }),
-        )
-        .await;
-    assert_eq!(setup.status(), 200);
-    let setup: Value = setup.json().await.unwrap();
-    let secret = totp::from_base32(setup["secret"].as_str().unwrap()).unwrap();
-    let enabled = app
-        .post(
-            "/api/v1/auth/two-factor/enable",
-            json!({ "code": code(&secret, 0) }),
-        )
-        .await;
-    assert_eq!(enabled.status(), 200);
-    let enabled: Value = enabled.json().await.unwrap();
-    let codes = enabled["recoveryCodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap().to_owned())
-        .collect();
-    (secret, codes)
+    let enrolled = app.enable_totp(&app.client, PASSWORD).await;
+    (enrolled.secret, enrolled.recovery_codes)
 }
 
 /// A password login from a new browser that stops at the second step.

@@ -9,6 +9,7 @@ pub mod oidc;
 mod pg_cluster;
 pub mod smtp;
 mod sqlite_lock;
+pub mod two_factor;
 
 use std::collections::HashMap;
 use std::sync::Arc;
