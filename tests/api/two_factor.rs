@@ -386,7 +386,10 @@ async fn the_secret_is_sealed_and_recovery_codes_hashed(app: TestApp) {
     }
 }
 
-crate::on_both_databases!(each_change_is_mailed_to_the_user);
+crate::on_both_databases!(
+    each_change_is_mailed_to_the_user,
+    a_new_secret_key_leaves_the_recovery_codes,
+);
 
 /// Turning the factor on and off, a recovery code spent and new codes each send the
 /// user a notice that links to the app's settings.
@@ -435,4 +438,29 @@ async fn each_change_is_mailed_to_the_user(db: TestDb) {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     panic!("not every notice arrived: {:?}", smtp.all_decoded());
+}
+
+/// The README's promise: a new SECRET_KEY makes the sealed TOTP secret unreadable
+/// (its codes are refused, never a 500), and the recovery codes, stored as plain
+/// hashes, still sign the user in.
+async fn a_new_secret_key_leaves_the_recovery_codes(db: TestDb) {
+    let before = TestApp::spawn_on(TestDb::reuse(&db), &[]).await;
+    let (secret, codes) = enrolled(&before, "rekeyed@example.com").await;
+    let after = TestApp::spawn_on(
+        db,
+        &[(
+            "SECRET_KEY",
+            "a-brand-new-secret-key-that-is-long-enough-42",
+        )],
+    )
+    .await;
+    let browser = challenged(&after, "rekeyed@example.com").await;
+    let refused = verify(&after, &browser, json!({ "code": code(&secret, 30) })).await;
+    assert_eq!(
+        error_code(refused).await,
+        (reqwest::StatusCode::BAD_REQUEST, "INVALID_CODE".into())
+    );
+    let passed = verify(&after, &browser, json!({ "recoveryCode": codes[0] })).await;
+    assert_eq!(passed.status(), 200);
+    assert_eq!(after.me_status(&browser).await, 200);
 }
