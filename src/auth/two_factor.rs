@@ -240,15 +240,33 @@ pub async fn check_sign_in_code(
     if check_code(state, user, code).await? {
         return Ok(true);
     }
+    count_wrong_answer(state, user, None).await?;
+    Ok(false)
+}
+
+/// A wrong code counts as a wrong password does (the account's limits, the failure
+/// metric), and against its challenge when there is one.
+async fn count_wrong_answer(
+    state: &AppState,
+    user: &User,
+    challenge_hash: Option<String>,
+) -> Result<(), ApiError> {
     let limits = state.throttle.accounts();
-    let email = crate::domain::Email::parse(&user.email)
-        .map_err(|_| ApiError::internal("a stored address does not parse"))?;
+    let email = stored_email(user)?;
     db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        if let Some(hash) = &challenge_hash {
+            challenges::record_failure(conn, hash)?;
+        }
         limits.record_failed_login(conn, &email, db::now())
     })
     .await?;
     state.metrics.login_failures.inc();
-    Ok(false)
+    Ok(())
+}
+
+fn stored_email(user: &User) -> Result<crate::domain::Email, ApiError> {
+    crate::domain::Email::parse(&user.email)
+        .map_err(|_| ApiError::internal("a stored address does not parse"))
 }
 
 /// Whether `code` is the user's current code, claiming its step (once).
@@ -407,10 +425,8 @@ pub async fn pass(
         return Err(credentials::account_disabled(&user));
     }
     let limits = state.throttle.accounts();
-    let (email, user_id, ip) = (user.email.clone(), user.id.clone(), client.ip);
+    let (email, user_id, ip) = (stored_email(&user)?, user.id.clone(), client.ip);
     let wait = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
-        let email = crate::domain::Email::parse(&email)
-            .map_err(|_| ApiError::internal("a stored address does not parse"))?;
         limits.check_login(conn, &email, Some(&user_id), ip, db::now())
     })
     .await?;
@@ -424,15 +440,7 @@ pub async fn pass(
             .then_some("recovery_code"),
     };
     let Some(method) = method else {
-        let (email, hash) = (user.email.clone(), token_hash.clone());
-        db::run(&state.pool, move |conn| -> Result<_, ApiError> {
-            challenges::record_failure(conn, &hash)?;
-            let email = crate::domain::Email::parse(&email)
-                .map_err(|_| ApiError::internal("a stored address does not parse"))?;
-            limits.record_failed_login(conn, &email, db::now())
-        })
-        .await?;
-        state.metrics.login_failures.inc();
+        count_wrong_answer(state, &user, Some(token_hash)).await?;
         return Err(invalid_code());
     };
     let (hash, email) = (token_hash, user.email.clone());

@@ -315,6 +315,27 @@ async fn bearer_clients_finish_at_token_two_factor(app: TestApp) {
     assert_eq!(answer["twoFactorRequired"], true);
     assert!(answer.get("token").is_none());
     let challenge = answer["challenge"].as_str().unwrap().to_owned();
+    // Malformed second steps are named, not guessed at.
+    for bad in [
+        json!({ "code": code(&secret, 30) }),
+        json!({ "challenge": challenge }),
+        json!({ "challenge": challenge, "code": "123456", "recoveryCode": "abcde-fghjk" }),
+    ] {
+        let refused = client()
+            .post(app.url("/api/v1/auth/token/two-factor"))
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(error_code(refused).await.1, "VALIDATION_ERROR", "{bad}");
+    }
+    let unknown = client()
+        .post(app.url("/api/v1/auth/token/two-factor"))
+        .json(&json!({ "challenge": "not-a-challenge", "code": code(&secret, 30) }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(unknown).await.0, 401);
     // A browser's step does not take a bearer challenge.
     let as_cookie = client()
         .post(app.url("/api/v1/auth/two-factor/verify"))
