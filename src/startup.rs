@@ -39,6 +39,8 @@ pub enum StartupError {
     Hasher(std::io::Error),
     #[error(transparent)]
     Social(#[from] crate::oidc::SocialSetupError),
+    #[error("WEBAUTHN_RP_ID: the passkey relying party cannot be built: {0:?}")]
+    Passkeys(webauthn_rs::prelude::WebauthnError),
 }
 
 pub struct Application {
@@ -105,6 +107,7 @@ impl Application {
             )),
             proxies: TrustedProxies::new(settings.server.trusted_proxies.clone()),
             social: crate::oidc::SocialProviders::start(&settings, port)?,
+            passkeys: passkey_relying_party(&settings)?,
             settings: settings.clone(),
             metrics,
         };
@@ -259,13 +262,33 @@ fn spawn_housekeeping(pool: crate::db::Pool) {
     });
 }
 
+/// The relying party passkeys are checked by, or None (with a warning saying why) when
+/// no domain can be one.
+fn passkey_relying_party(
+    settings: &crate::config::Settings,
+) -> Result<Option<crate::crypto::passkey::RelyingParty>, StartupError> {
+    match &settings.passkeys {
+        crate::config::PasskeySettings::On(rp) => crate::crypto::passkey::RelyingParty::new(
+            rp,
+            &settings.accounts.second_factor_issuer,
+            settings.secret_key.bytes(),
+        )
+        .map(Some)
+        .map_err(StartupError::Passkeys),
+        crate::config::PasskeySettings::Off(why) => {
+            log::warn!("passkeys are off: {why}");
+            Ok(None)
+        }
+    }
+}
+
 /// One round of the hourly housekeeping: rows nobody can use any more, and bans
 /// whose end has passed. Failures are logged; the next round tries again.
 pub async fn housekeeping_pass(pool: &crate::db::Pool) {
     match crate::db::run(pool, |conn| -> Result<_, crate::db::DbError> {
         use crate::db::{
-            form_tokens, sessions, social_sign_ins, throttles, two_factor_challenges,
-            verification_tokens,
+            form_tokens, passkey_ceremonies, sessions, social_sign_ins, throttles,
+            two_factor_challenges, verification_tokens,
         };
         let now = crate::db::now();
         let windows_start = now - crate::limits::throttle::LONGEST_WINDOW;
@@ -274,7 +297,8 @@ pub async fn housekeeping_pass(pool: &crate::db::Pool) {
             + form_tokens::purge_expired(conn, now)?
             + social_sign_ins::purge_expired(conn, now)?
             + verification_tokens::purge_expired(conn, now)?
-            + two_factor_challenges::purge_expired(conn, now)?)
+            + two_factor_challenges::purge_expired(conn, now)?
+            + passkey_ceremonies::purge_expired(conn, now)?)
     })
     .await
     {

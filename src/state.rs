@@ -6,6 +6,7 @@ use crate::config::Settings;
 use crate::config::TrustedProxies;
 use crate::crypto::hasher_pool::HasherPool;
 use crate::crypto::jwt::JwtKeys;
+use crate::crypto::passkey::RelyingParty;
 use crate::db::Pool;
 use crate::limits::throttle::Throttle;
 use crate::mail::Mailer;
@@ -24,4 +25,6 @@ pub struct AppState {
     pub proxies: TrustedProxies,
     pub metrics: Arc<Metrics>,
     pub social: SocialProviders,
+    /// None when passkeys are off (no possible relying party; start-up said why).
+    pub passkeys: Option<RelyingParty>,
 }

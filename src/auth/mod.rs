@@ -1,5 +1,5 @@
 //! The API's use cases for accounts and sessions: signing up and in, passwords,
-//! email verification, a session's life. They take the state and plain values and
+//! email verification, second factors and passkeys, a session's life. They take the state and plain values and
 //! return outcomes; `routes/` turns those into cookies and responses.
 
 pub mod account_lifecycle;
@@ -7,6 +7,7 @@ mod after_answer;
 pub mod credentials;
 pub mod email_verification;
 pub mod frontend_link;
+pub mod passkeys;
 pub mod password_reset;
 pub mod session_lifecycle;
 pub mod two_factor;

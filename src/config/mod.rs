@@ -4,6 +4,7 @@
 
 mod database_url;
 mod origins;
+mod passkeys;
 mod secret_key;
 mod social;
 mod trusted_proxies;
@@ -15,6 +16,7 @@ use std::time::Duration;
 use actix_web::cookie::SameSite;
 pub use database_url::DatabaseUrl;
 pub use origins::{AllowedOrigins, OriginRule, normalize_origin};
+pub use passkeys::{PasskeySettings, RelyingParty};
 use secrecy::SecretString;
 pub use secret_key::SecretKey;
 pub use social::{ProviderSettings, ProviderSource};
@@ -53,6 +55,8 @@ pub struct Settings {
     pub session: SessionSettings,
     pub accounts: AccountSettings,
     pub frontend: FrontendSettings,
+    /// WEBAUTHN_RP_ID, WEBAUTHN_ORIGINS (the name is WEBAUTHN_RP_NAME, in accounts).
+    pub passkeys: PasskeySettings,
     pub mail: MailSettings,
     pub admin: AdminSettings,
     pub metrics: MetricsSettings,
@@ -214,6 +218,13 @@ impl Settings {
             }
         };
         let server = ServerSettings::read(&get)?;
+        let frontend = FrontendSettings::read(&get)?;
+        let passkeys = PasskeySettings::read(
+            get("WEBAUTHN_RP_ID").as_deref(),
+            get("WEBAUTHN_ORIGINS").as_deref(),
+            &frontend.url,
+            &frontend.cors_origins,
+        )?;
         Ok(Self {
             app_env,
             secret_key: SecretKey::load(get("SECRET_KEY"), app_env, &server.data_dir)?,
@@ -222,7 +233,8 @@ impl Settings {
             cookie: CookieSettings::read(&get)?,
             session: SessionSettings::read(&get)?,
             accounts: AccountSettings::read(&get)?,
-            frontend: FrontendSettings::read(&get)?,
+            frontend,
+            passkeys,
             mail: MailSettings::read(&get)?,
             admin: AdminSettings::read(&get)?,
             metrics: MetricsSettings::read(&get)?,

@@ -1,9 +1,10 @@
 //! Secrets and their checks: argon2id password hashing on its own threads, signed
 //! session tokens (JWT), random tokens and their stored hashes, one-time codes and
-//! recovery codes, and values sealed under SECRET_KEY.
+//! recovery codes, values sealed under SECRET_KEY, and the passkey relying party.
 
 pub mod hasher_pool;
 pub(crate) mod jwt;
+pub mod passkey;
 pub mod password;
 pub mod recovery_codes;
 pub mod sealed;

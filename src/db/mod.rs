@@ -9,6 +9,8 @@ pub mod identities;
 pub mod migrations;
 mod observer;
 pub(crate) mod overview;
+pub(crate) mod passkey_ceremonies;
+pub(crate) mod passkeys;
 mod query;
 pub(crate) mod recovery_codes;
 pub mod reset_tokens;

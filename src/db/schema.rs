@@ -159,7 +159,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    passkeys (id) {
+        id -> Text,
+        user_id -> Text,
+        credential_id -> Text,
+        credential -> Text,
+        sign_count -> BigInt,
+        name -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    passkey_ceremonies (token_hash) {
+        token_hash -> Text,
+        purpose -> Text,
+        user_id -> Nullable<Text>,
+        state -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(passkeys -> users (user_id));
 diesel::joinable!(two_factor_secrets -> users (user_id));
 diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(two_factor_challenges -> users (user_id));
@@ -181,5 +206,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     spent_form_tokens,
     two_factor_secrets,
     recovery_codes,
-    two_factor_challenges
+    two_factor_challenges,
+    passkeys,
+    passkey_ceremonies
 );

@@ -208,8 +208,8 @@ pub struct Ban {
 
 /// Withdrawal (by the user or an operator): the row stays, with `deleted_at` set, the
 /// email and name obfuscated so the address can sign up again, and no password;
-/// sessions, reset and verification tokens and provider identities are deleted (the
-/// identity can sign up afresh).
+/// sessions, reset and verification tokens, provider identities, second factors and
+/// passkeys are deleted (the identity can sign up afresh).
 pub fn soft_delete(
     conn: &mut DbConnection,
     id: &str,
@@ -236,6 +236,15 @@ pub fn soft_delete(
         diesel::delete(v::table.filter(v::user_id.eq(id))).execute_on(conn)?;
         diesel::delete(a::table.filter(a::user_id.eq(id))).execute_on(conn)?;
         super::two_factor::remove(conn, id, now)?;
+        diesel::delete(
+            super::schema::passkeys::table.filter(super::schema::passkeys::user_id.eq(id)),
+        )
+        .execute_on(conn)?;
+        diesel::delete(
+            super::schema::passkey_ceremonies::table
+                .filter(super::schema::passkey_ceremonies::user_id.eq(id)),
+        )
+        .execute_on(conn)?;
         diesel::delete(
             super::schema::two_factor_challenges::table
                 .filter(super::schema::two_factor_challenges::user_id.eq(id)),

@@ -38,6 +38,13 @@ string_enum! {
         UserRecoveryCodeUsed = "user.recovery_code_used",
         UserRecoveryCodesRenewed = "user.recovery_codes_renewed",
         AdminTwoFactorReset = "admin.two_factor_reset",
+        UserPasskeyAdded = "user.passkey_added",
+        UserPasskeyRenamed = "user.passkey_renamed",
+        UserPasskeyRemoved = "user.passkey_removed",
+        /// A passkey answered with a signature counter at or below the stored one:
+        /// refused, since the authenticator may have been cloned.
+        UserPasskeyCounterRegressed = "user.passkey_counter_regressed",
+        AdminPasskeyDeleted = "admin.passkey_deleted",
     }
 }
 

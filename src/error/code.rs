@@ -14,6 +14,7 @@ pub enum ErrorCode {
     InvalidToken,
     InvalidPassword,
     InvalidCode,
+    PasskeyFailed,
     Unauthorized,
     InvalidCredentials,
     TokenReused,
@@ -37,7 +38,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Generic codes before specific ones: `for_status` takes the first match.
-    pub const ALL: [ErrorCode; 24] = [
+    pub const ALL: [ErrorCode; 25] = [
         Self::ValidationError,
         Self::Unauthorized,
         Self::Forbidden,
@@ -54,6 +55,7 @@ impl ErrorCode {
         Self::InvalidToken,
         Self::InvalidPassword,
         Self::InvalidCode,
+        Self::PasskeyFailed,
         Self::InvalidCredentials,
         Self::TokenReused,
         Self::AccountDisabled,
@@ -71,6 +73,7 @@ impl ErrorCode {
             Self::InvalidToken => "INVALID_TOKEN",
             Self::InvalidPassword => "INVALID_PASSWORD",
             Self::InvalidCode => "INVALID_CODE",
+            Self::PasskeyFailed => "PASSKEY_FAILED",
             Self::Unauthorized => "UNAUTHORIZED",
             Self::InvalidCredentials => "INVALID_CREDENTIALS",
             Self::TokenReused => "TOKEN_REUSED",
@@ -100,6 +103,7 @@ impl ErrorCode {
             | Self::InvalidToken
             | Self::InvalidPassword
             | Self::InvalidCode
+            | Self::PasskeyFailed
             | Self::OauthFailed
             | Self::AccountNotLinked
             | Self::LastSignInMethod => StatusCode::BAD_REQUEST,
@@ -148,6 +152,7 @@ impl ErrorCode {
             Self::InvalidToken => "This link is invalid or has expired",
             Self::InvalidPassword => "The password is incorrect",
             Self::InvalidCode => "The code is not right, or it was already used",
+            Self::PasskeyFailed => "The passkey could not be used; please try again",
             Self::Unauthorized => "Please sign in",
             Self::InvalidCredentials => "Incorrect email or password",
             Self::TokenReused => "This session has ended for your security; please sign in again",
@@ -156,7 +161,7 @@ impl ErrorCode {
                 "This email already has an account; sign in to it first, or use a provider that has verified the email"
             }
             Self::LastSignInMethod => {
-                "This is your only way to sign in; set a password or link another provider first"
+                "This is your only way to sign in; set a password, add a passkey or link another provider first"
             }
             Self::AccountDisabled => "This account has been disabled",
             Self::EmailNotVerified => {
@@ -185,6 +190,7 @@ impl ErrorCode {
             Self::InvalidToken => "このリンクは無効か、有効期限が切れています",
             Self::InvalidPassword => "パスワードが正しくありません",
             Self::InvalidCode => "コードが正しくないか、すでに使われています",
+            Self::PasskeyFailed => "パスキーを使えませんでした。もう一度お試しください",
             Self::Unauthorized => "ログインしてください",
             Self::InvalidCredentials => "メールアドレスまたはパスワードが正しくありません",
             Self::TokenReused => "安全のためセッションを終了しました。もう一度ログインしてください",
@@ -193,7 +199,7 @@ impl ErrorCode {
                 "このメールアドレスのアカウントが既にあります。先にそのアカウントでログインするか、メールアドレスを確認済みのサービスをご利用ください"
             }
             Self::LastSignInMethod => {
-                "これが唯一のログイン方法です。先にパスワードを設定するか、別のサービスを連携してください"
+                "これが唯一のログイン方法です。先にパスワードを設定するか、パスキーを追加するか、別のサービスを連携してください"
             }
             Self::AccountDisabled => "このアカウントは無効化されています",
             Self::EmailNotVerified => {

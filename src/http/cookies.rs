@@ -110,3 +110,28 @@ pub fn two_factor_cookie(settings: &Settings, value: String, max_age: i64) -> Co
 pub fn two_factor_cookie_removal(settings: &Settings) -> Cookie<'static> {
     two_factor_cookie(settings, String::new(), 0)
 }
+
+/// A passkey ceremony's cookie is sent only to the auth API (where both answers go).
+const PASSKEY_PATH: &str = "/api/v1/auth";
+
+pub fn passkey_cookie_name(settings: &Settings) -> String {
+    format!("{}_passkey", settings.cookie.name)
+}
+
+/// Binds a passkey ceremony to the browser that asked for its options: HttpOnly, five
+/// minutes, with the session cookie's SameSite, Secure and Domain (it must reach the
+/// API wherever the session cookie does, also from an app on another site). `max_age`
+/// 0 clears it.
+pub fn passkey_cookie(settings: &Settings, value: String, max_age: i64) -> Cookie<'static> {
+    let mut cookie = Cookie::build(passkey_cookie_name(settings), value)
+        .http_only(true)
+        .same_site(settings.cookie.same_site)
+        .path(PASSKEY_PATH)
+        .secure(settings.cookie.secure)
+        .finish();
+    if let Some(domain) = &settings.cookie.domain {
+        cookie.set_domain(domain.clone());
+    }
+    cookie.set_max_age(CookieDuration::seconds(max_age));
+    cookie
+}

@@ -28,6 +28,8 @@ pub enum Action {
     SocialSignIn,
     /// Re-entering the password before a sensitive change (change-password, withdraw).
     ConfirmPassword,
+    /// Asking for passkey sign-in options, and answering them.
+    PasskeySignIn,
 }
 
 impl Action {
@@ -42,6 +44,7 @@ impl Action {
             Action::VerifyEmail => "verify",
             Action::SocialSignIn => "social",
             Action::ConfirmPassword => "confirm",
+            Action::PasskeySignIn => "passkey",
         }
     }
 
@@ -57,6 +60,8 @@ impl Action {
             // A start and a callback per sign-in: 30 sign-ins per 5 minutes, as login.
             Action::SocialSignIn => (60, TimeDelta::minutes(5)),
             Action::ConfirmPassword => (30, TimeDelta::minutes(5)),
+            // Options and answer per sign-in: 30 sign-ins per 5 minutes, as login.
+            Action::PasskeySignIn => (60, TimeDelta::minutes(5)),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Mails that tell a user their account's protection changed: a second factor turned
-//! on or off (by them or by an operator), a recovery code spent, new recovery codes.
+//! on or off (by them or by an operator), a recovery code spent, new recovery codes,
+//! a passkey added or removed.
 //! Someone who did not do it learns it at once; the link goes to the app's settings.
 
 use lettre::Message;
@@ -16,12 +17,33 @@ pub enum SecurityNotice {
     RecoveryCodesRenewed,
     /// An operator turned the second factor off.
     TwoFactorReset,
+    PasskeyAdded,
+    PasskeyRemoved,
+    /// An operator deleted one of the user's passkeys.
+    PasskeyDeletedByOperator,
 }
 
 const CLOSING_EN: &str =
     "If this was not you, change your password now and turn two-step verification on again.";
 const CLOSING_JA: &str =
     "お心当たりがない場合は、すぐにパスワードを変更し、2段階認証を再び有効にしてください。";
+
+const PASSKEY_CLOSING_EN: &str = "If this was not you, review your passkeys in your security settings and change your password now.";
+const PASSKEY_CLOSING_JA: &str = "お心当たりがない場合は、セキュリティ設定でパスキーを確認し、すぐにパスワードを変更してください。";
+
+/// A passkey notice: the same wording, with the passkey closing.
+const fn about_passkeys(en: Wording, ja: Wording) -> (Wording, Wording) {
+    (
+        Wording {
+            closing: PASSKEY_CLOSING_EN,
+            ..en
+        },
+        Wording {
+            closing: PASSKEY_CLOSING_JA,
+            ..ja
+        },
+    )
+}
 
 const fn en(subject: &'static str, lead: &'static str) -> Wording {
     Wording {
@@ -94,6 +116,37 @@ const RESET: (Wording, Wording) = (
     ),
 );
 
+const PASSKEY_ADDED: (Wording, Wording) = about_passkeys(
+    en(
+        "A passkey was added",
+        "A new passkey can now sign in to your account without a password.",
+    ),
+    ja(
+        "パスキーが追加されました",
+        "新しいパスキーで、パスワードなしでアカウントにサインインできるようになりました。",
+    ),
+);
+const PASSKEY_REMOVED: (Wording, Wording) = about_passkeys(
+    en(
+        "A passkey was removed",
+        "One of your passkeys was removed from your account and can no longer sign in.",
+    ),
+    ja(
+        "パスキーが削除されました",
+        "アカウントからパスキーがひとつ削除され、そのパスキーではサインインできなくなりました。",
+    ),
+);
+const PASSKEY_DELETED: (Wording, Wording) = about_passkeys(
+    en(
+        "A passkey was deleted by an operator",
+        "An operator deleted one of your passkeys and signed you out everywhere.",
+    ),
+    ja(
+        "管理者がパスキーを削除しました",
+        "管理者がパスキーをひとつ削除し、すべての端末からサインアウトさせました。",
+    ),
+);
+
 pub fn security_notice_message(
     from: &Mailbox,
     to: &str,
@@ -107,6 +160,9 @@ pub fn security_notice_message(
         SecurityNotice::RecoveryCodeUsed => &CODE_USED,
         SecurityNotice::RecoveryCodesRenewed => &RENEWED,
         SecurityNotice::TwoFactorReset => &RESET,
+        SecurityNotice::PasskeyAdded => &PASSKEY_ADDED,
+        SecurityNotice::PasskeyRemoved => &PASSKEY_REMOVED,
+        SecurityNotice::PasskeyDeletedByOperator => &PASSKEY_DELETED,
     };
     compose(from, to, lang, in_lang(lang, en, ja), link)
 }

@@ -50,6 +50,7 @@ pub async fn log_requests(
             if res.status().is_server_error() {
                 log_server_error(&method, &path, &request_id, res.response().error());
             }
+            log_refusal_reason(&path, &request_id, res.response().error());
             Ok(res)
         }
         Err(error) => {
@@ -59,6 +60,20 @@ pub async fn log_requests(
             );
             Err(error)
         }
+    }
+}
+
+/// A refused passkey ceremony says only PASSKEY_FAILED to the client; why (origin,
+/// RP ID, signature, counter, user verification) is logged here, with the request id.
+fn log_refusal_reason(path: &str, request_id: &str, error: Option<&Error>) {
+    let Some(api) = error.and_then(|e| e.as_error::<ApiError>()) else {
+        return;
+    };
+    if api.code() == crate::error::ErrorCode::PasskeyFailed {
+        let reason = api
+            .cause_chain()
+            .unwrap_or_else(|| "no reason recorded".into());
+        log::warn!("{path}: PASSKEY_FAILED rid={request_id}: {reason}");
     }
 }
 

@@ -1,7 +1,7 @@
 //! A user's linked identities: listing them, and unlinking one, never the last way
 //! the user has to sign in.
 
-use crate::db::{self, Pool, audit, identities, identities::Account, users::User};
+use crate::db::{self, Pool, audit, identities, identities::Account, passkeys, users::User};
 use crate::domain::AuditAction;
 use crate::domain::ClientInfo;
 use crate::error::{ApiError, ErrorCode};
@@ -16,7 +16,7 @@ pub async fn list(pool: &Pool, user_id: &str) -> Result<Vec<Account>, ApiError> 
 }
 
 /// 404 when no identity of `provider` is linked; LAST_SIGN_IN_METHOD when it is the
-/// only one and the user has no password.
+/// only one and the user has no password and no passkey.
 pub async fn unlink(
     state: &AppState,
     client: &ClientInfo,
@@ -34,7 +34,10 @@ pub async fn unlink(
             if !identities::has_provider(conn, &user_id, &provider)? {
                 return Err(ApiError::new(ErrorCode::NotFound));
             }
-            if !has_password && identities::count_for_user(conn, &user_id)? <= 1 {
+            if !has_password
+                && identities::count_for_user(conn, &user_id)? <= 1
+                && passkeys::count_for_user(conn, &user_id)? == 0
+            {
                 return Err(ApiError::new(ErrorCode::LastSignInMethod));
             }
             identities::delete(conn, &user_id, &provider)?;

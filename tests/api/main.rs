@@ -24,6 +24,7 @@ mod layers;
 mod metrics;
 mod openapi;
 mod outage;
+mod passkeys;
 mod passwords;
 mod races;
 mod rate_limits;

@@ -8,6 +8,7 @@ use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 
 use crate::auth::session_lifecycle::TokenPair;
 use crate::db::identities::Account;
+use crate::db::passkeys::PasskeyInfo;
 use crate::db::sessions::Session;
 use crate::db::users::User;
 use crate::domain::{Role, SessionKind};
@@ -504,4 +505,80 @@ impl From<&Account> for AccountView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AccountsResponse {
     pub accounts: Vec<AccountView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PasskeyView {
+    pub id: String,
+    #[schema(example = "MacBook Touch ID")]
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    #[schema(required = true)]
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+impl From<&PasskeyInfo> for PasskeyView {
+    fn from(passkey: &PasskeyInfo) -> Self {
+        Self {
+            id: passkey.id.clone(),
+            name: passkey.name.clone(),
+            created_at: utc(passkey.created_at),
+            last_used_at: passkey.last_used_at.map(utc),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PasskeyResponse {
+    pub passkey: PasskeyView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PasskeysResponse {
+    pub passkeys: Vec<PasskeyView>,
+}
+
+/// WebAuthn Level 3 JSON options: give them to
+/// `PublicKeyCredential.parseCreationOptionsFromJSON` (registration) or
+/// `parseRequestOptionsFromJSON` (sign-in) as they are.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PasskeyOptionsResponse {
+    #[schema(value_type = Object)]
+    pub options: serde_json::Value,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PasskeyRegisterRequest {
+    /// The browser's `credential.toJSON()` (a RegistrationResponseJSON).
+    #[schema(value_type = Object, required = true)]
+    pub credential: Option<serde_json::Value>,
+    /// Default: `Passkey N`.
+    #[schema(example = "MacBook Touch ID")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasskeyRenameRequest {
+    #[schema(value_type = String, required = true, example = "YubiKey 5C")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct PasskeySignInOptionsRequest {
+    /// With an email, the options list that account's passkeys; without, none (the
+    /// authenticator offers its own: a passkey button, or autofill).
+    #[schema(example = "tanaka@example.com")]
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PasskeySignInRequest {
+    /// The browser's `credential.toJSON()` (an AuthenticationResponseJSON).
+    #[schema(value_type = Object, required = true)]
+    pub credential: Option<serde_json::Value>,
+    #[serde(alias = "remember_me")]
+    pub remember_me: Option<bool>,
 }

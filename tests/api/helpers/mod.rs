@@ -2,6 +2,7 @@
 //! fresh SQLite file or a fresh PostgreSQL database, spoken to over HTTP.
 
 mod admin;
+pub mod authenticator;
 mod backend;
 mod browser;
 mod fixtures;

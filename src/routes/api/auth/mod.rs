@@ -1,10 +1,11 @@
 //! /api/v1/auth: sign-up, login, logout, me, sessions, passwords, email
-//! verification, social sign-in, the second factor.
+//! verification, social sign-in, the second factor, passkeys.
 
 mod login;
 mod logout;
 mod me;
 mod my_sessions;
+mod passkeys;
 mod password;
 mod signup;
 mod social;
@@ -45,6 +46,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(two_factor::disable)
             .service(two_factor::recovery_codes)
             .service(two_factor::verify)
+            .service(passkeys::register_options)
+            .service(passkeys::register)
+            .service(passkeys::list)
+            .service(passkeys::rename)
+            .service(passkeys::remove)
+            .service(passkeys::sign_in_options)
+            .service(passkeys::sign_in)
             // A wrong method on a path of this scope: 405 with Allow, as at /api.
             .default_service(web::to(super::not_found)),
     );

@@ -1,0 +1,428 @@
+//! Passkeys: registering one (signed in), listing, renaming and removing them, and
+//! signing in with one. Each ceremony is a row between its options and its answer,
+//! held by a cookie of the browser that asked, so it is single use, lasts five
+//! minutes and finishes on any instance. A passkey proves possession and user
+//! verification at once, so its sign-in asks for no second factor.
+
+use chrono::TimeDelta;
+use serde_json::Value;
+
+use crate::crypto::passkey::{self, CEREMONY_LIFETIME, PasskeyError, RelyingParty};
+use crate::crypto::tokens;
+use crate::db::passkeys::{NewPasskey, PasskeyInfo};
+use crate::db::users::User;
+use crate::db::{self, audit, identities, passkey_ceremonies as ceremonies, passkeys, users};
+use crate::domain::{AuditAction, ClientInfo, Email};
+use crate::error::{ApiError, ErrorCode};
+use crate::i18n::Lang;
+use crate::limits::throttle::Action;
+use crate::mail::SecurityNotice;
+use crate::state::AppState;
+
+const REGISTER: &str = "register";
+/// A sign-in with no email: any of the authenticator's credentials for this RP.
+const SIGN_IN: &str = "sign_in";
+/// A sign-in for the account an email named: only its passkeys (none, for an address
+/// without an account or passkeys, whose options listed decoys).
+const SIGN_IN_NAMED: &str = "sign_in_named";
+/// The longest passkey name, in characters.
+const MAX_NAME: usize = 64;
+
+/// Options for the browser, and the value of the cookie that holds the ceremony.
+pub struct Started {
+    pub options: Value,
+    pub ceremony: String,
+}
+
+fn relying_party(state: &AppState) -> Result<&RelyingParty, ApiError> {
+    state
+        .passkeys
+        .as_ref()
+        .ok_or_else(|| failed("passkeys are off: no relying party is configured (WEBAUTHN_RP_ID)"))
+}
+
+/// PASSKEY_FAILED, with the reason for the log only.
+fn failed(reason: impl Into<String>) -> ApiError {
+    let reason: String = reason.into();
+    ApiError::new(ErrorCode::PasskeyFailed).with_cause(reason)
+}
+
+fn refused(error: PasskeyError) -> ApiError {
+    match error {
+        PasskeyError::State(_) => ApiError::internal(error),
+        other => ApiError::new(ErrorCode::PasskeyFailed).with_cause(other),
+    }
+}
+
+fn lifetime() -> TimeDelta {
+    TimeDelta::seconds(CEREMONY_LIFETIME.as_secs() as i64)
+}
+
+/// A name for a passkey: trimmed, 1 to 64 characters, no control characters.
+pub fn valid_name(raw: &str) -> Result<String, ApiError> {
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
+        return Err(ApiError::validation_field(
+            "name",
+            "must be 1 to 64 characters, without control characters",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+async fn begin(
+    state: &AppState,
+    purpose: &'static str,
+    user_id: Option<String>,
+    ceremony_state: String,
+) -> Result<String, ApiError> {
+    let ceremony = tokens::new_secret();
+    let token_hash = tokens::hash_secret(&ceremony);
+    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        let now = db::now();
+        Ok(ceremonies::insert(
+            conn,
+            &ceremonies::NewCeremony {
+                token_hash: &token_hash,
+                purpose,
+                user_id: user_id.as_deref(),
+                state: &ceremony_state,
+                expires_at: now + lifetime(),
+            },
+            now,
+        )?)
+    })
+    .await?;
+    Ok(ceremony)
+}
+
+/// Spends the ceremony the cookie holds; whatever follows, it cannot be answered again.
+async fn take(
+    state: &AppState,
+    ceremony: Option<&str>,
+    purposes: &[&str],
+) -> Result<ceremonies::Ceremony, ApiError> {
+    let Some(ceremony) = ceremony else {
+        return Err(failed(
+            "no ceremony cookie: the options were asked for in another browser, or not at all",
+        ));
+    };
+    let token_hash = tokens::hash_secret(ceremony);
+    let taken = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        Ok(ceremonies::take(conn, &token_hash)?)
+    })
+    .await?;
+    match taken {
+        None => Err(failed(
+            "no such ceremony: already answered, or never started",
+        )),
+        Some(c) if c.expires_at <= db::now() => Err(failed("the ceremony expired (5 minutes)")),
+        Some(c) if !purposes.contains(&c.purpose.as_str()) => Err(failed(format!(
+            "the ceremony was a {}, not a {}",
+            c.purpose,
+            purposes.join(" or ")
+        ))),
+        Some(c) => Ok(c),
+    }
+}
+
+/// Creation options for a new passkey of the signed-in user.
+pub async fn registration_options(state: &AppState, user: &User) -> Result<Started, ApiError> {
+    let rp = relying_party(state)?.clone();
+    let user_id = user.id.clone();
+    let records = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        Ok(passkeys::credentials_of(conn, &user_id)?)
+    })
+    .await?;
+    let display = user.name.clone().unwrap_or_else(|| user.email.clone());
+    let (options, ceremony_state) = rp
+        .registration_options(&user.id, &user.email, &display, &records)
+        .map_err(refused)?;
+    let ceremony = begin(state, REGISTER, Some(user.id.clone()), ceremony_state).await?;
+    Ok(Started { options, ceremony })
+}
+
+/// Checks the authenticator's answer and stores the passkey.
+pub async fn register(
+    state: &AppState,
+    client: &ClientInfo,
+    user: &User,
+    ceremony: Option<&str>,
+    credential: Value,
+    name: Option<String>,
+    lang: Lang,
+) -> Result<PasskeyInfo, ApiError> {
+    let name = name.as_deref().map(valid_name).transpose()?;
+    let rp = relying_party(state)?.clone();
+    let taken = take(state, ceremony, &[REGISTER]).await?;
+    if taken.user_id.as_deref() != Some(user.id.as_str()) {
+        return Err(failed("the ceremony was started by another user"));
+    }
+    let new = rp
+        .finish_registration(credential, &taken.state)
+        .map_err(refused)?;
+    let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
+    let id = uuid::Uuid::new_v4().to_string();
+    let added = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        db::write_transaction(conn, |conn| {
+            let name = match name {
+                Some(name) => name,
+                None => format!("Passkey {}", passkeys::count_for_user(conn, &user_id)? + 1),
+            };
+            let inserted = passkeys::insert(
+                conn,
+                &NewPasskey {
+                    id: &id,
+                    user_id: &user_id,
+                    credential_id: &new.credential_id,
+                    credential: &new.record,
+                    sign_count: 0,
+                    name: &name,
+                },
+                db::now(),
+            );
+            match inserted {
+                Err(e) if db::is_unique_violation(&e) => {
+                    return Err(failed("this credential is registered already"));
+                }
+                other => other?,
+            }
+            audit::record_user_action_with(
+                conn,
+                &user_id,
+                &email,
+                AuditAction::UserPasskeyAdded,
+                ip.as_deref(),
+                Some(&format!("passkey={id}")),
+            )?;
+            passkeys::find_for_user(conn, &user_id, &id)?
+                .ok_or_else(|| ApiError::internal("the passkey just stored is gone"))
+        })
+    })
+    .await?;
+    super::two_factor::notify(state, &user.email, lang, SecurityNotice::PasskeyAdded);
+    Ok(added)
+}
+
+pub async fn list(state: &AppState, user_id: &str) -> Result<Vec<PasskeyInfo>, ApiError> {
+    let user_id = user_id.to_owned();
+    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        Ok(passkeys::for_user(conn, &user_id)?)
+    })
+    .await
+}
+
+/// 404 when the user has no passkey with this id.
+pub async fn rename(
+    state: &AppState,
+    client: &ClientInfo,
+    user: &User,
+    id: String,
+    name: &str,
+) -> Result<PasskeyInfo, ApiError> {
+    let name = valid_name(name)?;
+    let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
+    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        db::write_transaction(conn, |conn| {
+            if !passkeys::rename(conn, &user_id, &id, &name)? {
+                return Err(ApiError::new(ErrorCode::NotFound));
+            }
+            audit::record_user_action_with(
+                conn,
+                &user_id,
+                &email,
+                AuditAction::UserPasskeyRenamed,
+                ip.as_deref(),
+                Some(&format!("passkey={id}")),
+            )?;
+            passkeys::find_for_user(conn, &user_id, &id)?
+                .ok_or_else(|| ApiError::new(ErrorCode::NotFound))
+        })
+    })
+    .await
+}
+
+/// Whether removing one passkey would leave the user no way to sign in: no password,
+/// no linked provider, and this is the last passkey.
+pub fn would_be_last_sign_in_method(
+    conn: &mut db::DbConnection,
+    user: &User,
+) -> Result<bool, ApiError> {
+    Ok(user.password_hash.is_none()
+        && identities::count_for_user(conn, &user.id)? == 0
+        && passkeys::count_for_user(conn, &user.id)? <= 1)
+}
+
+/// 404 when the user has no passkey with this id; LAST_SIGN_IN_METHOD when it is
+/// their only way to sign in.
+pub async fn remove(
+    state: &AppState,
+    client: &ClientInfo,
+    user: &User,
+    id: String,
+    lang: Lang,
+) -> Result<(), ApiError> {
+    let (owner, ip) = (user.clone(), client.ip_text());
+    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        db::write_transaction(conn, |conn| {
+            if passkeys::find_for_user(conn, &owner.id, &id)?.is_none() {
+                return Err(ApiError::new(ErrorCode::NotFound));
+            }
+            if would_be_last_sign_in_method(conn, &owner)? {
+                return Err(ApiError::new(ErrorCode::LastSignInMethod));
+            }
+            passkeys::delete(conn, &owner.id, &id)?;
+            audit::record_user_action_with(
+                conn,
+                &owner.id,
+                &owner.email,
+                AuditAction::UserPasskeyRemoved,
+                ip.as_deref(),
+                Some(&format!("passkey={id}")),
+            )?;
+            Ok(())
+        })
+    })
+    .await?;
+    super::two_factor::notify(state, &user.email, lang, SecurityNotice::PasskeyRemoved);
+    Ok(())
+}
+
+/// Request options. With an email, the credentials of that account (or, for an
+/// address with none, stable decoys: the answer looks the same either way); without,
+/// none, so the authenticator offers its discoverable credentials.
+pub async fn sign_in_options(
+    state: &AppState,
+    client: &ClientInfo,
+    email: Option<Email>,
+) -> Result<Started, ApiError> {
+    state
+        .throttle
+        .check_ip(&state.pool, Action::PasskeySignIn, client.ip)
+        .await?;
+    let rp = relying_party(state)?.clone();
+    let (allow, user_id, purpose) = match email {
+        None => (None, None, SIGN_IN),
+        Some(email) => {
+            let address = email.as_str().to_owned();
+            let found = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+                let Some(user) = users::find_by_email(conn, &address)? else {
+                    return Ok(None);
+                };
+                let records = passkeys::credentials_of(conn, &user.id)?;
+                Ok(Some((user.id, records)).filter(|(_, r)| !r.is_empty()))
+            })
+            .await?;
+            match found {
+                Some((user_id, records)) => (
+                    Some(RelyingParty::credential_ids(&records).map_err(refused)?),
+                    Some(user_id),
+                    SIGN_IN_NAMED,
+                ),
+                None => (
+                    Some(rp.decoy_credential_ids(email.as_str())),
+                    None,
+                    SIGN_IN_NAMED,
+                ),
+            }
+        }
+    };
+    let (options, ceremony_state) = rp.sign_in_options(allow.as_deref()).map_err(refused)?;
+    let ceremony = begin(state, purpose, user_id, ceremony_state).await?;
+    Ok(Started { options, ceremony })
+}
+
+/// Checks the answer to sign-in options and returns who signed in, with the name of
+/// the passkey used. An unknown credential is INVALID_CREDENTIALS; anything else
+/// wrong is PASSKEY_FAILED; a counter that went backwards is also audited.
+pub async fn sign_in(
+    state: &AppState,
+    client: &ClientInfo,
+    ceremony: Option<&str>,
+    credential: Value,
+    lang: Lang,
+) -> Result<(User, String), ApiError> {
+    state
+        .throttle
+        .check_ip(&state.pool, Action::PasskeySignIn, client.ip)
+        .await?;
+    let rp = relying_party(state)?.clone();
+    let taken = take(state, ceremony, &[SIGN_IN, SIGN_IN_NAMED]).await?;
+    let presented = RelyingParty::presented(credential).map_err(refused)?;
+    let credential_id = presented.credential_id.clone();
+    let found = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        let Some(stored) = passkeys::find_by_credential_id(conn, &credential_id)? else {
+            return Ok(None);
+        };
+        let user = users::find_by_id(conn, &stored.user_id)?;
+        Ok(user.map(|u| (stored, u)))
+    })
+    .await?;
+    let Some((stored, user)) = found.filter(|(_, u)| u.deleted_at.is_none()) else {
+        return Err(ApiError::new(ErrorCode::InvalidCredentials)
+            .with_cause("no passkey has this credential id"));
+    };
+    if taken.purpose == SIGN_IN_NAMED && taken.user_id.as_deref() != Some(user.id.as_str()) {
+        return Err(failed(
+            "the credential is not one of those the options allowed (the email named another account)",
+        ));
+    }
+    if presented
+        .user_handle
+        .as_ref()
+        .is_some_and(|handle| Some(handle) != passkey::user_handle(&user.id).as_ref())
+    {
+        return Err(failed("the user handle is not the credential's owner"));
+    }
+    let used = match rp.finish_sign_in(&presented, &taken.state, &stored.credential) {
+        Ok(used) => used,
+        Err(PasskeyError::CounterWentBack) => {
+            record_counter_regression(state, client, &user, &stored.id).await?;
+            return Err(refused(PasskeyError::CounterWentBack));
+        }
+        Err(other) => return Err(refused(other)),
+    };
+    if user.is_disabled_at(db::now()) {
+        return Err(super::credentials::account_disabled(&user));
+    }
+    super::email_verification::refuse_unverified(state, &user, lang)?;
+    let (id, read_count) = (stored.id.clone(), stored.sign_count);
+    let recorded = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        Ok(passkeys::record_use(
+            conn,
+            &id,
+            read_count,
+            &used.record,
+            used.sign_count,
+            db::now(),
+        )?)
+    })
+    .await?;
+    if !recorded {
+        return Err(failed(
+            "another sign-in with this passkey was recorded at the same time",
+        ));
+    }
+    Ok((user, stored.name))
+}
+
+async fn record_counter_regression(
+    state: &AppState,
+    client: &ClientInfo,
+    user: &User,
+    passkey_id: &str,
+) -> Result<(), ApiError> {
+    let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
+    let details = format!("passkey={passkey_id}");
+    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        Ok(audit::record_user_action_with(
+            conn,
+            &user_id,
+            &email,
+            AuditAction::UserPasskeyCounterRegressed,
+            ip.as_deref(),
+            Some(&details),
+        )?)
+    })
+    .await
+}

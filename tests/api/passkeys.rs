@@ -1,0 +1,725 @@
+//! Passkeys with a software authenticator that answers as a browser does: registering,
+//! listing, renaming, removing; signing in with and without an email; what a bent
+//! answer gets (PASSKEY_FAILED, nothing stored, nobody signed in); the counter, the
+//! last sign-in method, a ceremony finished on another instance.
+
+use diesel::prelude::*;
+use sekisho::db::RunOn;
+use serde_json::{Value, json};
+
+use crate::helpers::authenticator::{Authenticator, Bend};
+use crate::helpers::smtp::SmtpListener;
+use crate::helpers::{FRONTEND, TestApp, TestDb, client, error_code};
+
+const REGISTER_OPTIONS: &str = "/api/v1/auth/passkeys/register/options";
+const REGISTER: &str = "/api/v1/auth/passkeys/register";
+const SIGN_IN_OPTIONS: &str = "/api/v1/auth/sign-in/passkey/options";
+const SIGN_IN: &str = "/api/v1/auth/sign-in/passkey";
+
+fn set_cookies(response: &reqwest::Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Creation options for the signed-in `browser`.
+async fn creation_options(app: &TestApp, browser: &reqwest::Client) -> Value {
+    let response = app.post_with(browser, REGISTER_OPTIONS, json!({})).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    body["options"].clone()
+}
+
+/// Registers a passkey of the signed-in `browser` on `authenticator`; the passkey JSON.
+async fn register(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    authenticator: &mut Authenticator,
+    name: Option<&str>,
+) -> Value {
+    let options = creation_options(app, browser).await;
+    let credential = authenticator.create(&options);
+    let mut body = json!({ "credential": credential });
+    if let Some(name) = name {
+        body["name"] = json!(name);
+    }
+    let response = app.post_with(browser, REGISTER, body).await;
+    assert_eq!(response.status(), 201);
+    let body: Value = response.json().await.unwrap();
+    body["passkey"].clone()
+}
+
+async fn request_options(app: &TestApp, browser: &reqwest::Client, body: Value) -> Value {
+    let response = app.post_with(browser, SIGN_IN_OPTIONS, body).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    body["options"].clone()
+}
+
+async fn audit_actions(app: &TestApp, like: &'static str) -> Vec<String> {
+    app.with_db(move |conn| {
+        use sekisho::db::schema::audit_log as a;
+        a::table
+            .filter(a::action.like(like))
+            .order(a::id.asc())
+            .select(a::action)
+            .load_on::<String>(conn)
+            .unwrap()
+    })
+    .await
+}
+
+async fn stored_passkeys(app: &TestApp) -> i64 {
+    app.with_db(|conn| {
+        use sekisho::db::schema::passkeys as p;
+        p::table.count().get_result_on::<i64>(conn).unwrap()
+    })
+    .await
+}
+
+crate::on_both_backends!(register_list_rename_then_sign_in_without_a_password);
+
+async fn register_list_rename_then_sign_in_without_a_password(app: TestApp) {
+    let user = app.signup("passkey@example.com").await;
+    let mut authenticator = Authenticator::new(FRONTEND);
+
+    // The options: Level 3 JSON, a discoverable credential with user verification,
+    // for the app's host, bound to this browser by a five-minute cookie.
+    let response = app.post(REGISTER_OPTIONS, json!({})).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let cookie = set_cookies(&response)
+        .into_iter()
+        .find(|c| c.starts_with("access_token_passkey="))
+        .expect("the ceremony cookie");
+    for part in [
+        "HttpOnly",
+        "Max-Age=300",
+        "Path=/api/v1/auth",
+        "SameSite=Lax",
+    ] {
+        assert!(cookie.contains(part), "{part} in {cookie}");
+    }
+    let options: Value = response.json().await.unwrap();
+    let options = &options["options"];
+    assert_eq!(
+        options["rp"],
+        json!({ "id": "localhost", "name": "Sekisho" })
+    );
+    assert_eq!(options["user"]["name"], "passkey@example.com");
+    assert_eq!(options["user"]["displayName"], "田中太郎");
+    let handle = options["user"]["id"].as_str().unwrap();
+    assert_eq!(
+        uuid::Uuid::from_slice(
+            &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, handle)
+                .unwrap()
+        )
+        .unwrap()
+        .to_string(),
+        user["id"].as_str().unwrap()
+    );
+    assert_eq!(options["authenticatorSelection"]["residentKey"], "required");
+    assert_eq!(
+        options["authenticatorSelection"]["requireResidentKey"],
+        true
+    );
+    assert_eq!(
+        options["authenticatorSelection"]["userVerification"],
+        "required"
+    );
+    assert!(options["challenge"].as_str().unwrap().len() >= 43);
+    assert!(
+        options["pubKeyCredParams"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({ "type": "public-key", "alg": -7 }))
+    );
+    assert!(options.get("excludeCredentials").is_none());
+
+    let credential = authenticator.create(options);
+    let added = app
+        .post(
+            REGISTER,
+            json!({ "credential": credential, "name": "  Laptop  " }),
+        )
+        .await;
+    assert_eq!(added.status(), 201);
+    assert!(
+        set_cookies(&added)
+            .iter()
+            .any(|c| c.starts_with("access_token_passkey=;") && c.contains("Max-Age=0")),
+        "the spent ceremony's cookie is cleared"
+    );
+    let added: Value = added.json().await.unwrap();
+    let passkey = &added["passkey"];
+    assert_eq!(passkey["name"], "Laptop");
+    assert_eq!(passkey["lastUsedAt"], Value::Null);
+    let id = passkey["id"].as_str().unwrap().to_owned();
+
+    // The next registration excludes it; a default name counts on.
+    let next = creation_options(&app, &app.client).await;
+    let first_id = base64::Engine::encode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        &authenticator.credentials[0].id,
+    );
+    assert_eq!(next["excludeCredentials"][0]["id"], first_id.as_str());
+    let mut second_authenticator = Authenticator::new(FRONTEND);
+    let second = second_authenticator.create(&next);
+    let second: Value = app
+        .post(REGISTER, json!({ "credential": second }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(second["passkey"]["name"], "Passkey 2");
+
+    let listed: Value = app.get("/api/v1/auth/passkeys").await.json().await.unwrap();
+    let names: Vec<&str> = listed["passkeys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Laptop", "Passkey 2"]);
+
+    let renamed = app
+        .client
+        .patch(app.url(&format!("/api/v1/auth/passkeys/{id}")))
+        .header("Origin", FRONTEND)
+        .json(&json!({ "name": "Work laptop" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renamed.status(), 200);
+    let renamed: Value = renamed.json().await.unwrap();
+    assert_eq!(renamed["passkey"]["name"], "Work laptop");
+    for (path, body, expected) in [
+        (
+            "/api/v1/auth/passkeys/no-such-id",
+            json!({ "name": "x" }),
+            404,
+        ),
+        (
+            &*format!("/api/v1/auth/passkeys/{id}"),
+            json!({ "name": " " }),
+            400,
+        ),
+        (
+            &*format!("/api/v1/auth/passkeys/{id}"),
+            json!({ "name": "x".repeat(65) }),
+            400,
+        ),
+    ] {
+        let response = app
+            .client
+            .patch(app.url(path))
+            .header("Origin", FRONTEND)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), expected, "{path} {body}");
+    }
+
+    // Another browser signs in with no email: no credentials listed (discoverable).
+    let browser = client();
+    let options = request_options(&app, &browser, json!({})).await;
+    assert_eq!(options["rpId"], "localhost");
+    assert_eq!(options["userVerification"], "required");
+    assert!(
+        options["allowCredentials"]
+            .as_array()
+            .is_none_or(|list| list.is_empty()),
+        "{options}"
+    );
+    let answer = authenticator.get(&options).unwrap();
+    let signed_in = app
+        .post_with(&browser, SIGN_IN, json!({ "credential": answer }))
+        .await;
+    assert_eq!(signed_in.status(), 200);
+    assert!(
+        set_cookies(&signed_in)
+            .iter()
+            .any(|c| c.starts_with("access_token=") && c.contains("HttpOnly")),
+        "a session cookie"
+    );
+    let body: Value = signed_in.json().await.unwrap();
+    assert_eq!(body["user"]["email"], "passkey@example.com");
+    assert_eq!(app.me_status(&browser).await, 200);
+    let sessions: Value = app.json_as(&browser, "/api/v1/auth/sessions").await;
+    let current = sessions["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["current"] == true)
+        .unwrap()
+        .clone();
+    assert_eq!(current["signInMethod"], "passkey");
+
+    // The same answer again: the ceremony is spent.
+    let replay = app
+        .post_with(&browser, SIGN_IN, json!({ "credential": answer }))
+        .await;
+    assert_eq!(
+        error_code(replay).await,
+        (reqwest::StatusCode::BAD_REQUEST, "PASSKEY_FAILED".into())
+    );
+
+    // With the email: that account's credentials only.
+    let named = request_options(&app, &client(), json!({ "email": "Passkey@Example.com " })).await;
+    let allowed: Vec<&str> = named["allowCredentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(allowed.len(), 2);
+
+    let listed: Value = app.get("/api/v1/auth/passkeys").await.json().await.unwrap();
+    assert!(listed["passkeys"][0]["lastUsedAt"].is_string(), "{listed}");
+    assert_eq!(
+        audit_actions(&app, "user.passkey%").await,
+        [
+            "user.passkey_added",
+            "user.passkey_added",
+            "user.passkey_renamed"
+        ]
+    );
+    let login = app
+        .with_db(|conn| {
+            use sekisho::db::schema::audit_log as a;
+            a::table
+                .filter(a::action.eq("user.login"))
+                .order(a::id.desc())
+                .select(a::details)
+                .first_on::<Option<String>>(conn)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(login.as_deref(), Some("passkey: Work laptop"));
+}
+
+crate::on_both_backends!(an_email_without_passkeys_gets_decoys_that_sign_nobody_in);
+
+async fn an_email_without_passkeys_gets_decoys_that_sign_nobody_in(app: TestApp) {
+    app.signup("has-one@example.com").await;
+    let mut authenticator = Authenticator::new(FRONTEND);
+    register(&app, &app.client, &mut authenticator, None).await;
+    app.signup("has-none@example.com").await;
+
+    let ids = |options: &Value| -> Vec<String> {
+        options["allowCredentials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // An account without passkeys and no account at all look alike, and stay the same.
+    let none = request_options(&app, &client(), json!({ "email": "has-none@example.com" })).await;
+    let unknown = request_options(&app, &client(), json!({ "email": "nobody@example.com" })).await;
+    let unknown_again =
+        request_options(&app, &client(), json!({ "email": "nobody@example.com" })).await;
+    assert_eq!(ids(&none).len(), 1);
+    assert_eq!(ids(&unknown).len(), 1);
+    assert_eq!(ids(&unknown), ids(&unknown_again));
+    assert_ne!(ids(&none), ids(&unknown));
+    assert_eq!(authenticator.get(&unknown), None, "the decoy is no one's");
+
+    // A tampered client answering another account's ceremony with its own passkey.
+    let browser = client();
+    let options = request_options(&app, &browser, json!({ "email": "nobody@example.com" })).await;
+    let challenge = options["challenge"].as_str().unwrap();
+    let forced = authenticator.assert_with(0, "localhost", challenge, &Bend::default());
+    let refused = app
+        .post_with(&browser, SIGN_IN, json!({ "credential": forced }))
+        .await;
+    assert_eq!(error_code(refused).await.1, "PASSKEY_FAILED");
+    assert_eq!(app.me_status(&browser).await, 401);
+
+    let bad = app
+        .post_with(
+            &client(),
+            SIGN_IN_OPTIONS,
+            json!({ "email": "not an address" }),
+        )
+        .await;
+    assert_eq!(error_code(bad).await.1, "VALIDATION_ERROR");
+}
+
+/// One bent registration: PASSKEY_FAILED and nothing stored.
+async fn refused_registration(app: &TestApp, bend: Bend, what: &str) {
+    let options = creation_options(app, &app.client).await;
+    let mut authenticator = Authenticator::new(FRONTEND);
+    let credential = authenticator.create_bent(&options, &bend);
+    let response = app
+        .post(REGISTER, json!({ "credential": credential }))
+        .await;
+    assert_eq!(
+        error_code(response).await,
+        (reqwest::StatusCode::BAD_REQUEST, "PASSKEY_FAILED".into()),
+        "{what}"
+    );
+}
+
+/// One bent sign-in: PASSKEY_FAILED and no session.
+async fn refused_sign_in(app: &TestApp, authenticator: &mut Authenticator, bend: Bend, what: &str) {
+    let browser = client();
+    let options = request_options(app, &browser, json!({})).await;
+    let challenge = options["challenge"].as_str().unwrap().to_owned();
+    let answer = authenticator.assert_with(0, "localhost", &challenge, &bend);
+    let response = app
+        .post_with(&browser, SIGN_IN, json!({ "credential": answer }))
+        .await;
+    assert_eq!(
+        error_code(response).await,
+        (reqwest::StatusCode::BAD_REQUEST, "PASSKEY_FAILED".into()),
+        "{what}"
+    );
+    assert_eq!(app.me_status(&browser).await, 401, "{what}");
+}
+
+crate::on_both_backends!(bent_answers_are_passkey_failed_and_change_nothing);
+
+async fn bent_answers_are_passkey_failed_and_change_nothing(app: TestApp) {
+    app.signup("bent@example.com").await;
+    let other_origin = || Some("http://evil.example".to_owned());
+    refused_registration(
+        &app,
+        Bend {
+            origin: other_origin(),
+            ..Bend::default()
+        },
+        "origin",
+    )
+    .await;
+    refused_registration(
+        &app,
+        Bend {
+            rp_id: Some("evil.example".into()),
+            ..Bend::default()
+        },
+        "RP ID",
+    )
+    .await;
+    refused_registration(
+        &app,
+        Bend {
+            unverified: true,
+            ..Bend::default()
+        },
+        "user verification",
+    )
+    .await;
+    refused_registration(
+        &app,
+        Bend {
+            challenge: Some("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".into()),
+            ..Bend::default()
+        },
+        "challenge",
+    )
+    .await;
+    // Malformed JSON (to a live ceremony), and an answer with no ceremony in this
+    // browser.
+    creation_options(&app, &app.client).await;
+    let malformed = app
+        .post(
+            REGISTER,
+            json!({ "credential": { "id": 1, "response": "x" } }),
+        )
+        .await;
+    assert_eq!(error_code(malformed).await.1, "PASSKEY_FAILED");
+    let missing = app.post(REGISTER, json!({})).await;
+    assert_eq!(error_code(missing).await.1, "VALIDATION_ERROR");
+    let options = creation_options(&app, &app.client).await;
+    let credential = Authenticator::new(FRONTEND).create(&options);
+    let elsewhere = app.login_elsewhere("bent@example.com").await;
+    let response = app
+        .post_with(&elsewhere, REGISTER, json!({ "credential": credential }))
+        .await;
+    assert_eq!(
+        error_code(response).await.1,
+        "PASSKEY_FAILED",
+        "another browser's ceremony"
+    );
+    assert_eq!(stored_passkeys(&app).await, 0);
+
+    let mut authenticator = Authenticator::new(FRONTEND);
+    register(&app, &app.client, &mut authenticator, None).await;
+    refused_sign_in(
+        &app,
+        &mut authenticator,
+        Bend {
+            origin: other_origin(),
+            ..Bend::default()
+        },
+        "origin",
+    )
+    .await;
+    refused_sign_in(
+        &app,
+        &mut authenticator,
+        Bend {
+            rp_id: Some("evil.example".into()),
+            ..Bend::default()
+        },
+        "RP ID",
+    )
+    .await;
+    refused_sign_in(
+        &app,
+        &mut authenticator,
+        Bend {
+            unverified: true,
+            ..Bend::default()
+        },
+        "UV",
+    )
+    .await;
+    refused_sign_in(
+        &app,
+        &mut authenticator,
+        Bend {
+            bad_signature: true,
+            ..Bend::default()
+        },
+        "signature",
+    )
+    .await;
+    let mut impostor = authenticator.credentials[0].clone();
+    impostor.user_handle = uuid::Uuid::new_v4().as_bytes().to_vec();
+    let mut wrong_handle = Authenticator::new(FRONTEND);
+    wrong_handle.credentials.push(impostor);
+    refused_sign_in(&app, &mut wrong_handle, Bend::default(), "user handle").await;
+
+    // An unknown credential: INVALID_CREDENTIALS.
+    let browser = client();
+    let options = request_options(&app, &browser, json!({})).await;
+    let mut stranger = Authenticator::new(FRONTEND);
+    let mut throwaway = creation_options(&app, &app.client).await;
+    throwaway["rp"]["id"] = json!("localhost");
+    stranger.create(&throwaway);
+    let answer = stranger.get(&options).unwrap();
+    let response = app
+        .post_with(&browser, SIGN_IN, json!({ "credential": answer }))
+        .await;
+    assert_eq!(
+        error_code(response).await,
+        (
+            reqwest::StatusCode::UNAUTHORIZED,
+            "INVALID_CREDENTIALS".into()
+        )
+    );
+
+    // An honest sign-in still works after all that (the counter moved on: 1 to 7).
+    let browser = client();
+    let options = request_options(&app, &browser, json!({})).await;
+    let answer = authenticator.get(&options).unwrap();
+    let ok = app
+        .post_with(&browser, SIGN_IN, json!({ "credential": answer }))
+        .await;
+    assert_eq!(ok.status(), 200);
+
+    // A counter that goes backwards: refused and audited (a cloned authenticator).
+    let counter = authenticator.credentials[0].counter;
+    refused_sign_in(
+        &app,
+        &mut authenticator,
+        Bend {
+            counter: Some(counter - 1),
+            ..Bend::default()
+        },
+        "counter",
+    )
+    .await;
+    assert_eq!(
+        audit_actions(&app, "user.passkey_counter%").await,
+        ["user.passkey_counter_regressed"]
+    );
+    assert_eq!(stored_passkeys(&app).await, 1);
+}
+
+crate::on_both_backends!(the_last_way_to_sign_in_cannot_be_removed);
+
+async fn the_last_way_to_sign_in_cannot_be_removed(app: TestApp) {
+    let user = app.signup("last@example.com").await;
+    let mut authenticator = Authenticator::new(FRONTEND);
+    let first = register(&app, &app.client, &mut authenticator, Some("first")).await;
+    // As a user who signed up with a provider and never set a password.
+    let user_id = user["id"].as_str().unwrap().to_owned();
+    app.with_db(move |conn| {
+        use sekisho::db::schema::users as u;
+        sekisho::db::update(u::table.find(&user_id), u::password_hash.eq(None::<String>))
+            .execute_on(conn)
+            .unwrap();
+    })
+    .await;
+    let first_id = first["id"].as_str().unwrap();
+    let refused = app
+        .delete(&format!("/api/v1/auth/passkeys/{first_id}"))
+        .await;
+    assert_eq!(
+        error_code(refused).await,
+        (
+            reqwest::StatusCode::BAD_REQUEST,
+            "LAST_SIGN_IN_METHOD".into()
+        )
+    );
+    let unknown = app.delete("/api/v1/auth/passkeys/no-such-id").await;
+    assert_eq!(unknown.status(), 404);
+
+    // With a second passkey, the first can go; the user signs in with the second.
+    let mut second_authenticator = Authenticator::new(FRONTEND);
+    register(&app, &app.client, &mut second_authenticator, Some("second")).await;
+    let removed = app
+        .delete(&format!("/api/v1/auth/passkeys/{first_id}"))
+        .await;
+    assert_eq!(removed.status(), 204);
+    let browser = client();
+    let options = request_options(&app, &browser, json!({})).await;
+    let stale = authenticator.get(&options).unwrap();
+    let response = app
+        .post_with(&browser, SIGN_IN, json!({ "credential": stale }))
+        .await;
+    assert_eq!(error_code(response).await.1, "INVALID_CREDENTIALS");
+    let options = request_options(&app, &browser, json!({})).await;
+    let answer = second_authenticator.get(&options).unwrap();
+    let response = app
+        .post_with(&browser, SIGN_IN, json!({ "credential": answer }))
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        audit_actions(&app, "user.passkey%").await,
+        [
+            "user.passkey_added",
+            "user.passkey_added",
+            "user.passkey_removed"
+        ]
+    );
+}
+
+crate::on_both_databases!(a_ceremony_started_on_one_instance_finishes_on_another);
+
+async fn a_ceremony_started_on_one_instance_finishes_on_another(db: TestDb) {
+    let shared = TestDb::reuse(&db);
+    let first = TestApp::spawn_on(db, &[]).await;
+    let second = TestApp::spawn_on(shared, &[]).await;
+    first.signup("two-instances@example.com").await;
+    let mut authenticator = Authenticator::new(FRONTEND);
+    // Options from the first instance, answered at the second (cookies do not care
+    // about ports, as a load balancer in front of both would not).
+    let options = creation_options(&first, &first.client).await;
+    let credential = authenticator.create(&options);
+    let added = second
+        .post_with(&first.client, REGISTER, json!({ "credential": credential }))
+        .await;
+    assert_eq!(added.status(), 201);
+    let browser = client();
+    let options = request_options(&second, &browser, json!({})).await;
+    let answer = authenticator.get(&options).unwrap();
+    let signed_in = first
+        .post_with(&browser, SIGN_IN, json!({ "credential": answer }))
+        .await;
+    assert_eq!(signed_in.status(), 200);
+    // Spent on the first, so the second refuses the same answer.
+    let replay = second
+        .post_with(&browser, SIGN_IN, json!({ "credential": answer }))
+        .await;
+    assert_eq!(error_code(replay).await.1, "PASSKEY_FAILED");
+}
+
+crate::on_both_databases!(disabled_users_and_mails);
+
+async fn disabled_users_and_mails(db: TestDb) {
+    let smtp = SmtpListener::start().await;
+    let app = TestApp::spawn_with_smtp(db, &smtp, &[]).await;
+    let user = app.signup("mailed@example.com").await;
+    let mut authenticator = Authenticator::new(FRONTEND);
+    register(&app, &app.client, &mut authenticator, Some("Phone")).await;
+    // A disabled account's passkey signs no one in (told only after the proof).
+    let user_id = user["id"].as_str().unwrap().to_owned();
+    app.with_db(move |conn| {
+        use sekisho::db::users::{Ban, set_disabled};
+        let ban = Ban {
+            reason: sekisho::domain::BanReason::Other,
+            note: None,
+            until: None,
+        };
+        set_disabled(conn, &user_id, Some(&ban), sekisho::db::now()).unwrap();
+    })
+    .await;
+    let browser = client();
+    let options = request_options(&app, &browser, json!({})).await;
+    let answer = authenticator.get(&options).unwrap();
+    let response = app
+        .post_with(&browser, SIGN_IN, json!({ "credential": answer }))
+        .await;
+    assert_eq!(
+        error_code(response).await,
+        (reqwest::StatusCode::FORBIDDEN, "ACCOUNT_DISABLED".into())
+    );
+
+    // The user was told of the new passkey.
+    for _ in 0..50 {
+        if smtp
+            .all_decoded()
+            .iter()
+            .any(|m| m.contains("A passkey was added"))
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let mails = smtp.all_decoded();
+    assert!(
+        mails.iter().any(|m| m.contains("A passkey was added")),
+        "{mails:?}"
+    );
+}
+
+#[tokio::test]
+async fn without_a_possible_relying_party_passkeys_are_off() {
+    let Some(app) = TestApp::spawn_with(
+        crate::helpers::Backend::Sqlite,
+        &[
+            ("FRONTEND_URL", "http://127.0.0.1:3000"),
+            ("CORS_ORIGINS", "http://127.0.0.1:3000"),
+        ],
+    )
+    .await
+    else {
+        return;
+    };
+    let response = app
+        .client
+        .post(app.url(SIGN_IN_OPTIONS))
+        .header("Origin", "http://127.0.0.1:3000")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_code(response).await,
+        (reqwest::StatusCode::BAD_REQUEST, "PASSKEY_FAILED".into())
+    );
+}
+
+#[tokio::test]
+async fn sign_in_options_are_rate_limited_per_address() {
+    let Some(app) = TestApp::spawn(crate::helpers::Backend::Sqlite).await else {
+        return;
+    };
+    let mut last = 0;
+    for _ in 0..61 {
+        last = app
+            .post_with(&client(), SIGN_IN_OPTIONS, json!({}))
+            .await
+            .status()
+            .as_u16();
+    }
+    assert_eq!(last, 429);
+}
