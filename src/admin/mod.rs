@@ -4,6 +4,7 @@
 
 pub(crate) mod audit_log;
 pub(crate) mod overview;
+pub mod passkeys;
 pub(crate) mod session_store;
 pub(crate) mod sessions;
 pub(crate) mod sign_in;

@@ -9,6 +9,7 @@ use crate::auth::email_verification;
 use crate::auth::frontend_link::frontend_link;
 use crate::crypto::tokens;
 use crate::db::identities::Account;
+use crate::db::passkeys::PasskeyInfo;
 use crate::db::sessions::Session;
 use crate::db::users::{Ban, NewUser, User, UserStatus};
 use crate::db::{
@@ -155,6 +156,7 @@ pub struct UserDetail {
     /// All their live sessions.
     pub live_session_count: i64,
     pub identities: Vec<Account>,
+    pub passkeys: Vec<PasskeyInfo>,
 }
 
 /// The user, with `limit` of their live sessions from `offset`.
@@ -173,6 +175,7 @@ pub async fn detail(
             live_sessions: sessions::page_active_for_user(conn, &id, now, offset, limit)?,
             live_session_count: sessions::count_active_for_user(conn, &id, now)?,
             identities: identities::for_user(conn, &id)?,
+            passkeys: crate::db::passkeys::for_user(conn, &id)?,
             user,
         }))
     })

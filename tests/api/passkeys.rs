@@ -723,3 +723,84 @@ async fn sign_in_options_are_rate_limited_per_address() {
     }
     assert_eq!(last, 429);
 }
+
+crate::on_both_backends!(an_operator_sees_and_deletes_a_users_passkey);
+
+/// A user reports a stolen laptop: the operator finds its passkey on the user's page
+/// and deletes it (confirmed, behind the form token, audited); the user is signed out
+/// everywhere and the passkey signs no one in.
+async fn an_operator_sees_and_deletes_a_users_passkey(app: TestApp) {
+    let operator = app.operator().await;
+    app.signup("stolen@example.com").await;
+    let mut authenticator = Authenticator::new(FRONTEND);
+    let passkey = register(
+        &app,
+        &app.client,
+        &mut authenticator,
+        Some("Stolen <laptop>"),
+    )
+    .await;
+    let passkey_id = passkey["id"].as_str().unwrap();
+    let id = app.user_id("stolen@example.com").await;
+    let page = operator.page(&format!("/admin/users/{id}")).await;
+    assert!(page.contains("Passkeys (1)"), "{page}");
+    assert!(page.contains("Stolen &#60;laptop&#62;"), "escaped: {page}");
+    let delete = format!("/admin/users/{id}/passkeys/{passkey_id}/delete");
+    assert!(page.contains(&delete), "{page}");
+
+    let forged = operator
+        .post(&delete, &[("confirm", "yes"), ("csrf_token", "forged")])
+        .await;
+    assert_eq!(forged.status(), 403);
+    let unconfirmed = operator.submit(&delete, &[]).await;
+    assert_eq!(unconfirmed.status(), 303);
+    assert_eq!(
+        stored_passkeys(&app).await,
+        1,
+        "nothing happens unconfirmed"
+    );
+    let unknown = operator
+        .submit(
+            &format!("/admin/users/{id}/passkeys/no-such-passkey/delete"),
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(unknown.status(), 404);
+
+    let deleted = operator.submit(&delete, &[("confirm", "yes")]).await;
+    assert_eq!(deleted.status(), 303);
+    assert_eq!(stored_passkeys(&app).await, 0);
+    assert_eq!(
+        app.me_status(&app.client).await,
+        401,
+        "signed out everywhere"
+    );
+    let page = operator.page(&format!("/admin/users/{id}")).await;
+    assert!(
+        page.contains("Passkeys (0)") && page.contains("No passkeys."),
+        "{page}"
+    );
+    let browser = client();
+    let options = request_options(&app, &browser, json!({})).await;
+    let answer = authenticator.get(&options).unwrap();
+    let response = app
+        .post_with(&browser, SIGN_IN, json!({ "credential": answer }))
+        .await;
+    assert_eq!(error_code(response).await.1, "INVALID_CREDENTIALS");
+    let entry = app
+        .with_db(|conn| {
+            sekisho::db::audit::list(conn, None, 50)
+                .unwrap()
+                .into_iter()
+                .find(|e| e.action == "admin.passkey_deleted")
+                .map(|e| (e.actor_email, e.details))
+        })
+        .await;
+    assert_eq!(
+        entry,
+        Some((
+            Some(crate::helpers::OPERATOR.to_owned()),
+            Some(format!("passkey={passkey_id} name=Stolen <laptop>"))
+        ))
+    );
+}

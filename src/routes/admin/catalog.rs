@@ -197,6 +197,21 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "Turn the user's second factor off and sign them out everywhere (after checking who is asking)",
         "本人確認のうえで、このユーザーの2段階認証を無効にし、すべての端末からサインアウトさせる",
     ),
+    ("user.passkeys", "Passkeys", "パスキー"),
+    ("user.no_passkeys", "No passkeys.", "パスキーはありません。"),
+    ("user.passkey_name", "Name", "名前"),
+    ("user.passkey_added", "Added", "追加"),
+    ("user.passkey_last_used", "Last used", "最終使用"),
+    (
+        "user.delete_passkey",
+        "Delete passkey",
+        "パスキーを削除する",
+    ),
+    (
+        "user.confirm_delete_passkey",
+        "Delete this passkey and sign the user out everywhere",
+        "このパスキーを削除し、すべての端末からサインアウトさせる",
+    ),
     ("user.updated", "Updated", "更新"),
     ("user.disabled_at", "Disabled", "無効化"),
     ("user.id", "Id", "ID"),
@@ -333,6 +348,11 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "flash.deleted",
         "Account deleted.",
         "アカウントを削除しました。",
+    ),
+    (
+        "flash.passkey_deleted",
+        "The passkey was deleted and every session revoked.",
+        "パスキーを削除し、すべてのセッションを無効にしました。",
     ),
     (
         "flash.two_factor_reset",

@@ -20,6 +20,7 @@ mod preferences;
 mod sessions;
 mod text;
 mod user_agent;
+mod user_passkeys;
 mod users;
 
 use actix_identity::IdentityMiddleware;
@@ -100,6 +101,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
             )
             .service(web::resource("/users/{id}").route(web::get().to(users::show)))
             .service(web::resource("/users/{id}/{action}").route(web::post().to(users::act)))
+            .service(
+                web::resource("/users/{id}/passkeys/{passkey}/delete")
+                    .route(web::post().to(user_passkeys::delete)),
+            )
             .service(web::resource("/sessions").route(web::get().to(sessions::list)))
             .service(web::resource("/sessions/{id}/revoke").route(web::post().to(sessions::revoke)))
             .service(web::resource("/audit").route(web::get().to(audit_log::list)))

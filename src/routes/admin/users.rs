@@ -128,6 +128,15 @@ pub async fn list(
     })
 }
 
+/// A passkey of the user, as the user page shows it.
+pub struct PasskeyRow {
+    pub id: String,
+    pub name: String,
+    pub added: String,
+    /// Empty: never used.
+    pub last_used: String,
+}
+
 /// A provider identity linked to the user, as the user page shows it.
 pub struct AccountRow {
     pub provider: String,
@@ -146,6 +155,7 @@ struct UserPage {
     /// When the second factor was turned on, in the operator's zone; empty when off.
     two_factor_since: String,
     accounts: Vec<AccountRow>,
+    passkeys: Vec<PasskeyRow>,
     updated: String,
     disabled_at: String,
     /// The ban's reason code, end and note, when disabled.
@@ -180,6 +190,7 @@ pub async fn show(
         live_sessions: live,
         live_session_count,
         identities: linked,
+        passkeys,
     } = users::detail(&state.pool, id, offset(page), PER_PAGE + 1)
         .await?
         .ok_or(AdminError::NotFound)?;
@@ -200,6 +211,15 @@ pub async fn show(
                 provider: a.provider.clone(),
                 email: a.email.clone().unwrap_or_default(),
                 linked: t.when(a.created_at),
+            })
+            .collect(),
+        passkeys: passkeys
+            .iter()
+            .map(|p| PasskeyRow {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                added: t.when(p.created_at),
+                last_used: p.last_used_at.map(|at| t.when(at)).unwrap_or_default(),
             })
             .collect(),
         updated: t.when(user.updated_at),
