@@ -4,6 +4,7 @@
 import createFetchClient, { type Client } from "openapi-fetch";
 
 import { SekishoError } from "./errors.js";
+import { createCredential, getCredential, passkeyAutofillAvailable, passkeysSupported } from "./passkey.js";
 import type { components, paths } from "./schema.js";
 import { type RefreshOutcome, type SignOutReason, TokenKeeper, type TokenPair } from "./tokens.js";
 
@@ -38,6 +39,36 @@ export interface TwoFactorApi {
   disable(proof: TwoFactorProof): Promise<User>;
   /** Ten new recovery codes; the old ones stop working. */
   recoveryCodes(proof: TwoFactorProof): Promise<string[]>;
+}
+
+export type Passkey = components["schemas"]["PasskeyView"];
+
+export interface PasskeySignInOptions {
+  /** The account's passkeys only (the browser then offers just those); without it,
+   * any passkey this browser's authenticators hold for the app. */
+  email?: string;
+  rememberMe?: boolean;
+  /** `conditional`: offer passkeys in the autofill of an input with
+   * `autocomplete="username webauthn"` (start it when the page loads; `signal` stops
+   * it before a button's sign-in). Default: a dialog. */
+  mediation?: "conditional" | "optional";
+  signal?: AbortSignal;
+}
+
+export interface PasskeyApi {
+  /** Whether this browser can run a passkey ceremony. */
+  isSupported(): boolean;
+  /** Whether it offers passkeys in autofill (conditional mediation). */
+  isAutofillAvailable(): Promise<boolean>;
+  /** Runs the browser's ceremony and stores a new passkey of the signed-in user. */
+  register(options?: { name?: string; signal?: AbortSignal }): Promise<Passkey>;
+  list(): Promise<Passkey[]>;
+  rename(id: string, name: string): Promise<Passkey>;
+  /** Fails with LAST_SIGN_IN_METHOD when it is the user's only way to sign in. */
+  remove(id: string): Promise<void>;
+  /** Runs the browser's ceremony and signs in (a browser session: cookie mode only).
+   * No second factor is asked: a passkey is two already. */
+  signIn(options?: PasskeySignInOptions): Promise<User>;
 }
 
 export interface SocialSignInOptions {
@@ -81,6 +112,8 @@ export interface SekishoClient {
   verifySecondFactor(answer: SecondFactorAnswer): Promise<User>;
   /** The signed-in user's TOTP second factor and recovery codes. */
   readonly twoFactor: TwoFactorApi;
+  /** Passkeys: registering them (signed in), managing them, signing in with one. */
+  readonly passkey: PasskeyApi;
   signOut(): Promise<void>;
   forgotPassword(email: string): Promise<string>;
   resetPassword(token: string, newPassword: string): Promise<string>;
@@ -285,6 +318,38 @@ export function createClient(options: ClientOptions = {}): SekishoClient {
       },
       async recoveryCodes(proof) {
         return body(await api.POST("/api/v1/auth/two-factor/recovery-codes", { body: proof })).recoveryCodes;
+      },
+    },
+    passkey: {
+      isSupported: passkeysSupported,
+      isAutofillAvailable: passkeyAutofillAvailable,
+      async register(options = {}) {
+        const { options: creation } = body(await api.POST("/api/v1/auth/passkeys/register/options"));
+        const credential = await createCredential(creation as Record<string, unknown>, options.signal);
+        return body(await api.POST("/api/v1/auth/passkeys/register", { body: { credential, name: options.name } }))
+          .passkey;
+      },
+      async list() {
+        return body(await api.GET("/api/v1/auth/passkeys")).passkeys;
+      },
+      async rename(id, name) {
+        return body(await api.PATCH("/api/v1/auth/passkeys/{id}", { params: { path: { id } }, body: { name } })).passkey;
+      },
+      async remove(id) {
+        await api.DELETE("/api/v1/auth/passkeys/{id}", { params: { path: { id } } });
+      },
+      async signIn(options = {}) {
+        if (keeper) {
+          throw new SekishoError(0, "PASSKEY_UNSUPPORTED", "A passkey sign-in makes a browser session: use cookie mode");
+        }
+        const email = options.email?.trim() || undefined;
+        const { options: request } = body(
+          await api.POST("/api/v1/auth/sign-in/passkey/options", { body: email ? { email } : {} }),
+        );
+        const credential = await getCredential(request as Record<string, unknown>, options.mediation, options.signal);
+        return body(
+          await api.POST("/api/v1/auth/sign-in/passkey", { body: { credential, rememberMe: options.rememberMe } }),
+        ).user;
       },
     },
     async verifySecondFactor(answer) {

@@ -11,9 +11,21 @@ export type ServerErrorCode = components["schemas"]["ErrorDetail"]["code"];
  * - TWO_FACTOR_REQUIRED: the password was right and the account has a second factor:
  *   finish with `verifySecondFactor({ code })` (status 200, not a failure of the call);
  * - TIMEOUT: no answer within the client's timeout;
- * - BAD_RESPONSE: an answer that is not Sekisho's JSON (a proxy's HTML error page).
+ * - BAD_RESPONSE: an answer that is not Sekisho's JSON (a proxy's HTML error page);
+ * - PASSKEY_CANCELLED: the person closed the browser's passkey dialog, chose none, or
+ *   it timed out (nothing to report: offer the button again);
+ * - PASSKEY_UNSUPPORTED: this browser or page cannot run a passkey ceremony (or, in
+ *   bearer mode, a passkey sign-in, which makes a browser session).
+ * A ceremony the browser itself refused for another reason is PASSKEY_FAILED, as the
+ * server's refusal is.
  */
-export type ClientErrorCode = "NETWORK_ERROR" | "TIMEOUT" | "BAD_RESPONSE" | "TWO_FACTOR_REQUIRED";
+export type ClientErrorCode =
+  | "NETWORK_ERROR"
+  | "TIMEOUT"
+  | "BAD_RESPONSE"
+  | "TWO_FACTOR_REQUIRED"
+  | "PASSKEY_CANCELLED"
+  | "PASSKEY_UNSUPPORTED";
 
 export type SekishoErrorCode = ServerErrorCode | ClientErrorCode;
 

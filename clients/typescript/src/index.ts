@@ -4,6 +4,9 @@ export type {
   ClientOptions,
   LinkedAccount,
   LoginBody,
+  Passkey,
+  PasskeyApi,
+  PasskeySignInOptions,
   Provider,
   SecondFactorAnswer,
   Session,
@@ -21,4 +24,5 @@ export { SekishoError, isSekishoError } from "./errors.js";
 export type { ClientErrorCode, SekishoErrorCode, ServerErrorCode } from "./errors.js";
 export type { SignOutReason, TokenPair } from "./tokens.js";
 export { safeReturnPath } from "./return-path.js";
+export { passkeysSupported } from "./passkey.js";
 export type { components, paths } from "./schema.js";

@@ -8,6 +8,7 @@ import {
   type ClientOptions,
   createClient,
   type LoginBody,
+  type PasskeySignInOptions,
   type SecondFactorAnswer,
   type SekishoClient,
   type SignupBody,
@@ -34,6 +35,8 @@ export interface SessionValue {
    * when the account has a second factor. */
   signIn(body: LoginBody): Promise<User>;
   verifySecondFactor(answer: SecondFactorAnswer): Promise<User>;
+  /** Runs the browser's passkey ceremony and signs in (no second step). */
+  signInWithPasskey(options?: PasskeySignInOptions): Promise<User>;
   /** Signed in at once, unless `verificationRequired`: then the user is still signed
    * out until they open the mailed link. */
   signUp(body: SignupBody): Promise<SignUpResult>;
@@ -125,6 +128,9 @@ export function SekishoProvider({ children, client: given, options, initialUser 
       },
       async verifySecondFactor(answer) {
         return signedIn(await client.verifySecondFactor(answer));
+      },
+      async signInWithPasskey(options) {
+        return signedIn(await client.passkey.signIn(options));
       },
       async signUp(body) {
         const result = await client.signUp(body);

@@ -544,7 +544,7 @@ pub struct PasskeysResponse {
 /// `parseRequestOptionsFromJSON` (sign-in) as they are.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PasskeyOptionsResponse {
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub options: serde_json::Value,
 }
 
@@ -552,7 +552,7 @@ pub struct PasskeyOptionsResponse {
 #[serde(rename_all = "camelCase")]
 pub struct PasskeyRegisterRequest {
     /// The browser's `credential.toJSON()` (a RegistrationResponseJSON).
-    #[schema(value_type = Object, required = true)]
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>, required = true)]
     pub credential: Option<serde_json::Value>,
     /// Default: `Passkey N`.
     #[schema(example = "MacBook Touch ID")]
@@ -577,7 +577,7 @@ pub struct PasskeySignInOptionsRequest {
 #[serde(rename_all = "camelCase")]
 pub struct PasskeySignInRequest {
     /// The browser's `credential.toJSON()` (an AuthenticationResponseJSON).
-    #[schema(value_type = Object, required = true)]
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>, required = true)]
     pub credential: Option<serde_json::Value>,
     #[serde(alias = "remember_me")]
     pub remember_me: Option<bool>,

@@ -52,6 +52,7 @@ fn required_credential(raw: Option<&serde_json::Value>) -> Result<serde_json::Va
 
 /// Creation options for a new passkey of the signed-in user.
 #[utoipa::path(
+    operation_id = "passkey_register_options",
     tag = "passkeys",
     responses(
         (status = 200, description = "PublicKeyCredentialCreationOptionsJSON; sets the ceremony cookie", body = PasskeyOptionsResponse),
@@ -71,6 +72,7 @@ pub async fn register_options(
 
 /// The authenticator's answer to the creation options: stores the passkey.
 #[utoipa::path(
+    operation_id = "register_passkey",
     tag = "passkeys",
     request_body = PasskeyRegisterRequest,
     responses(
@@ -111,6 +113,7 @@ pub async fn register(
 
 /// The signed-in user's passkeys, oldest first.
 #[utoipa::path(
+    operation_id = "list_passkeys",
     tag = "passkeys",
     responses(
         (status = 200, body = PasskeysResponse),
@@ -127,6 +130,7 @@ pub async fn list(state: web::Data<AppState>, caller: AuthUser) -> Result<HttpRe
 }
 
 #[utoipa::path(
+    operation_id = "rename_passkey",
     tag = "passkeys",
     request_body = PasskeyRenameRequest,
     params(("id" = String, Path, description = "The passkey's id")),
@@ -156,6 +160,7 @@ pub async fn rename(
 }
 
 #[utoipa::path(
+    operation_id = "delete_passkey",
     tag = "passkeys",
     params(("id" = String, Path, description = "The passkey's id")),
     responses(
@@ -181,6 +186,7 @@ pub async fn remove(
 /// Request options for a passkey sign-in. Without `email` they list no credential
 /// (discoverable credentials: a passkey button, or autofill).
 #[utoipa::path(
+    operation_id = "passkey_sign_in_options",
     tag = "passkeys",
     request_body(content = PasskeySignInOptionsRequest, description = "Optional"),
     responses(
@@ -214,6 +220,7 @@ pub async fn sign_in_options(
 /// The authenticator's answer to the request options: signs in (no second factor is
 /// asked: a passkey is one already).
 #[utoipa::path(
+    operation_id = "sign_in_with_passkey",
     tag = "passkeys",
     request_body = PasskeySignInRequest,
     responses(
