@@ -237,6 +237,8 @@ async function runMode(mode) {
     await shot(d, "social-refused");
     await d.context().close();
 
+    await passkeys({ browser, app, mode, shot });
+
     // Sekisho goes down: the pages say so instead of crashing or hanging.
     await a.goto(`${app}/signup`);
     await a.getByLabel("Email").filter(VISIBLE).fill(`down-${mode}@example.com`);
@@ -405,9 +407,97 @@ async function secondFactor({ browser, app, apiPort, publicOrigin, shot }) {
     await page.getByRole("button", { name: "Continue" }).filter(VISIBLE).click();
     await page.waitForURL(`${app}/dashboard`);
     await shot(page, "two-factor-recovery-code-signed-in");
+
+    // A passkey is two factors in one: its sign-in asks for no code.
+    await virtualAuthenticator(page);
+    await addPasskey(page, app, "Laptop");
+    await logOutAndUsePasskey(page, app);
+    await page.waitForURL(`${app}/dashboard`);
+    assert.equal(await shown(page, "email").innerText(), email);
+    await shot(page, "two-factor-user-signed-in-with-passkey");
   } finally {
     api.child.kill("SIGTERM");
   }
+}
+
+/** Chromium's virtual authenticator (DevTools WebAuthn domain) in `page`'s tab: a
+ * platform authenticator with resident keys and user verification that answers at
+ * once, in place of a fingerprint or a security key. */
+async function virtualAuthenticator(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: {
+      protocol: "ctap2",
+      transport: "internal",
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return {
+    credentials: async () => (await cdp.send("WebAuthn.getCredentials", { authenticatorId })).credentials,
+  };
+}
+
+/** Settings → "Add a passkey" with `name`; waits until it is listed. */
+async function addPasskey(page, app, name) {
+  await page.goto(`${app}/settings`);
+  const section = page.locator("#passkeys").filter(VISIBLE);
+  await section.getByTestId("no-passkeys").or(section.getByTestId("passkey")).first().waitFor();
+  await section.getByLabel("Name (optional)").fill(name);
+  await section.getByRole("button", { name: "Add a passkey" }).click();
+  await section.getByTestId("passkey").filter({ hasText: name }).waitFor();
+  return section;
+}
+
+/** Logs out, then "Sign in with a passkey" on the login page. */
+async function logOutAndUsePasskey(page, app) {
+  await page.getByRole("button", { name: "Log out" }).filter(VISIBLE).click();
+  await page.waitForURL(`${app}/login`);
+  await page.getByRole("button", { name: "Sign in with a passkey" }).filter(VISIBLE).click();
+}
+
+/** Passkeys: one added in Settings with the virtual authenticator (a discoverable
+ * credential, as Sekisho asks), a sign-in with it and no password, the session marked
+ * as a passkey's; removed, it signs no one in. */
+async function passkeys({ browser, app, mode, shot }) {
+  const email = `e2e-passkey-${mode}@example.com`;
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const authenticator = await virtualAuthenticator(page);
+  await page.goto(`${app}/signup`);
+  await page.getByLabel("Email").filter(VISIBLE).fill(email);
+  await page.getByLabel(/^Password/).filter(VISIBLE).fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign up" }).filter(VISIBLE).click();
+  await page.waitForURL(`${app}/dashboard`);
+
+  const section = await addPasskey(page, app, "Virtual authenticator");
+  const [credential] = await authenticator.credentials();
+  assert.equal(credential.isResidentCredential, true, "a discoverable credential");
+  assert.equal(credential.rpId, "localhost", "the app's host is the relying party");
+  await shot(page, "passkey-added");
+
+  await logOutAndUsePasskey(page, app);
+  await page.waitForURL(`${app}/dashboard`);
+  assert.equal(await shown(page, "email").innerText(), email);
+  assert.ok((await authenticator.credentials())[0].signCount >= 1, "the authenticator signed");
+  await page.goto(`${app}/sessions`);
+  const current = page.locator("tr[data-current=yes]").filter(VISIBLE);
+  await current.waitFor();
+  assert.match(await current.innerText(), /passkey/);
+  await shot(page, "passkey-session");
+
+  // Removed at Sekisho, the authenticator's credential signs no one in.
+  await page.goto(`${app}/settings`);
+  await section.getByTestId("passkey").getByRole("button", { name: "Remove" }).click();
+  await section.getByTestId("no-passkeys").waitFor();
+  await logOutAndUsePasskey(page, app);
+  await page.locator("p[role=alert]").filter(VISIBLE).first().waitFor();
+  assert.equal(await page.locator("p[role=alert]").filter(VISIBLE).first().getAttribute("data-code"), "INVALID_CREDENTIALS");
+  await shot(page, "passkey-removed-refused");
+  await context.close();
 }
 
 const modes = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(MODES);

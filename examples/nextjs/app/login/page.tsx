@@ -6,6 +6,7 @@ import { isSekishoError, safeReturnPath } from "@sekisho/client";
 import { useSession } from "@sekisho/client/react";
 
 import { ErrorAlert, Field, text, useSubmit } from "../../components/forms";
+import { PasskeySignIn } from "../../components/passkey-sign-in";
 import { SocialButtons, SocialError } from "../../components/social";
 import { ResendVerification } from "../../components/verification";
 
@@ -45,9 +46,16 @@ function LoginForm() {
       {params.get("withdrawn") === "1" ? <p className="alert ok">Your account was deleted.</p> : null}
       <SocialError code={params.get("error")} />
       <SocialButtons next={next} />
+      <PasskeySignIn
+        onSignedIn={() => {
+          router.push(next);
+          router.refresh();
+        }}
+      />
       <ErrorAlert error={error} />
       {error?.code === "EMAIL_NOT_VERIFIED" ? <ResendVerification email={email} startCooling /> : null}
-      <Field name="email" label="Email" type="email" error={error} autoComplete="email" />
+      {/* `webauthn`: the browser may offer passkeys in this field's autofill. */}
+      <Field name="email" label="Email" type="email" error={error} autoComplete="username webauthn" />
       <Field name="password" label="Password" type="password" error={error} autoComplete="current-password" />
       <label className="row" style={{ fontWeight: 400 }}>
         <input type="checkbox" name="rememberMe" defaultChecked /> Keep me signed in for 7 days

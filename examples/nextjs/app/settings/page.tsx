@@ -5,6 +5,7 @@ import { useSession } from "@sekisho/client/react";
 
 import { ErrorAlert, Field, text, useSubmit } from "../../components/forms";
 import { LinkedAccounts } from "../../components/linked-accounts";
+import { PasskeySettings } from "../../components/passkeys";
 import { TwoFactorSettings } from "../../components/two-factor-settings";
 
 export default function SettingsPage() {
@@ -34,6 +35,7 @@ function Settings() {
     <>
       <LinkedAccounts linkError={params.get("error")} />
       <TwoFactorSettings />
+      <PasskeySettings />
       <form className="card" onSubmit={change.onSubmit} noValidate id="change-password">
         <h1>Change password</h1>
         <p className="muted">Signed up with a provider? Set a first password with &ldquo;Forgot your password?&rdquo; on the login page.</p>

@@ -1,0 +1,76 @@
+"use client";
+// "Sign in with a passkey" on the login page, and the same passkeys offered in the
+// email field's autofill where the browser can (conditional mediation). The autofill
+// request waits in the background; the button stops it before asking with a dialog.
+import { useEffect, useRef, useState } from "react";
+import { isSekishoError, type SekishoError, type User } from "@sekisho/client";
+import { useSession } from "@sekisho/client/react";
+
+import { ErrorAlert } from "./forms";
+
+const QUIET: string[] = [
+  "PASSKEY_CANCELLED",
+  "PASSKEY_UNSUPPORTED",
+  "NETWORK_ERROR",
+  "TIMEOUT",
+  "BAD_RESPONSE",
+  "SERVICE_UNAVAILABLE",
+  "RATE_LIMITED",
+  "INTERNAL_ERROR",
+];
+
+export function PasskeySignIn({ onSignedIn }: { onSignedIn: (user: User) => void }) {
+  const { client, signInWithPasskey } = useSession();
+  const [supported, setSupported] = useState(false);
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<SekishoError | null>(null);
+  const autofill = useRef<AbortController | null>(null);
+  const done = useRef(onSignedIn);
+  done.current = onSignedIn;
+
+  useEffect(() => {
+    setSupported(client.passkey.isSupported());
+    let stopped = false;
+    void client.passkey.isAutofillAvailable().then((available) => {
+      if (!available || stopped) return;
+      const controller = new AbortController();
+      autofill.current = controller;
+      signInWithPasskey({ mediation: "conditional", signal: controller.signal })
+        .then((user) => done.current(user))
+        .catch((caught: unknown) => {
+          // The offer waits silently: stopped (the button, leaving the page) or never
+          // started (the server unreachable, which the form says when it is used), it
+          // says nothing. A passkey the person chose and Sekisho refused is shown.
+          if (isSekishoError(caught) && !QUIET.includes(caught.code)) setError(caught);
+        });
+    });
+    return () => {
+      stopped = true;
+      autofill.current?.abort();
+    };
+  }, [client, signInWithPasskey]);
+
+  if (!supported) return null;
+  async function withButton() {
+    autofill.current?.abort();
+    autofill.current = null;
+    setPending(true);
+    setError(null);
+    try {
+      done.current(await signInWithPasskey());
+    } catch (caught) {
+      if (!isSekishoError(caught)) throw caught;
+      if (caught.code !== "PASSKEY_CANCELLED") setError(caught);
+    } finally {
+      setPending(false);
+    }
+  }
+  return (
+    <div className="passkey-sign-in">
+      <ErrorAlert error={error} />
+      <button type="button" className="secondary" onClick={() => void withButton()} disabled={pending}>
+        {pending ? "Waiting for your passkey…" : "Sign in with a passkey"}
+      </button>
+    </div>
+  );
+}
