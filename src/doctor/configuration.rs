@@ -8,8 +8,8 @@ use super::hosts::{
     domain_covers, host_of, is_ip, is_loopback, loopback_twin, loopback_twins, same_site,
 };
 use super::{Finding, Targets, origin};
-use crate::config::OriginRule;
 use crate::config::Settings;
+use crate::config::{OriginRule, PasskeySettings};
 
 pub fn check_configuration(settings: &Settings, targets: &Targets) -> Vec<Finding> {
     let public = public_url(settings, targets);
@@ -23,6 +23,7 @@ pub fn check_configuration(settings: &Settings, targets: &Targets) -> Vec<Findin
     findings.push(same_site_rule(settings, &targets.app, public));
     findings.push(cookie_domain(settings, &targets.app, public));
     findings.extend(social_providers(settings, targets));
+    findings.push(passkeys(settings, &targets.app));
     findings.push(trusted_proxies(settings));
     findings
 }
@@ -290,6 +291,48 @@ fn social_providers(settings: &Settings, targets: &Targets) -> Vec<Finding> {
     findings
 }
 
+/// A passkey ceremony runs in the app's page: its origin must be one the relying party
+/// accepts, and its host under the RP ID (the browser refuses otherwise).
+fn passkeys(settings: &Settings, app: &Url) -> Finding {
+    let rp = match &settings.passkeys {
+        PasskeySettings::Off(why) => {
+            return Finding::warning(
+                "passkeys",
+                format!("off: {why}"),
+                "WEBAUTHN_RP_ID=<the app's domain> (passkeys need a domain: use localhost, not 127.0.0.1, in development)",
+            );
+        }
+        PasskeySettings::On(rp) => rp,
+    };
+    let accepted = rp.origins.iter().any(|o| origin(o) == origin(app));
+    if accepted {
+        return Finding::ok(
+            "passkeys",
+            format!(
+                "relying party {}; {} may run ceremonies",
+                rp.id,
+                origin(app)
+            ),
+        );
+    }
+    let host = host_of(app);
+    let under = host == rp.id || host.ends_with(&format!(".{}", rp.id));
+    let fix = if under {
+        format!("WEBAUTHN_ORIGINS={} (or FRONTEND_URL)", origin(app))
+    } else {
+        format!("WEBAUTHN_RP_ID={host} and FRONTEND_URL={}", origin(app))
+    };
+    Finding::error(
+        "passkeys",
+        format!(
+            "the app's pages ({}) are not among the origins the relying party {} accepts: every passkey ceremony there ends in PASSKEY_FAILED",
+            origin(app),
+            rp.id
+        ),
+        fix,
+    )
+}
+
 fn trusted_proxies(settings: &Settings) -> Finding {
     let proxies = &settings.server.trusted_proxies;
     if proxies.is_empty() {
@@ -338,6 +381,44 @@ mod tests {
             .into_iter()
             .find(|f| f.topic == topic)
             .unwrap_or_else(|| panic!("no finding about {topic}"))
+    }
+
+    #[test]
+    fn passkey_origins_against_the_app() {
+        let ok = about(&[], "http://localhost:3000", "passkeys");
+        assert_eq!(ok.level, Level::Ok, "{ok:?}");
+        let other_port = about(&[], "http://localhost:3001", "passkeys");
+        assert_eq!(other_port.level, Level::Error);
+        assert!(
+            other_port
+                .fix
+                .unwrap_or_default()
+                .contains("WEBAUTHN_ORIGINS=http://localhost:3001")
+        );
+        let other_host = about(
+            &[
+                ("FRONTEND_URL", "https://app.example.com"),
+                ("CORS_ORIGINS", "https://app.example.com"),
+            ],
+            "https://shop.example.org",
+            "passkeys",
+        );
+        assert_eq!(other_host.level, Level::Error);
+        assert!(
+            other_host
+                .fix
+                .unwrap_or_default()
+                .contains("WEBAUTHN_RP_ID=shop.example.org")
+        );
+        let off = about(
+            &[
+                ("FRONTEND_URL", "http://127.0.0.1:3000"),
+                ("CORS_ORIGINS", "http://127.0.0.1:3000"),
+            ],
+            "http://127.0.0.1:3000",
+            "passkeys",
+        );
+        assert_eq!(off.level, Level::Warning);
     }
 
     #[test]
