@@ -485,3 +485,141 @@ async fn a_new_secret_key_leaves_the_recovery_codes(db: TestDb) {
     assert_eq!(passed.status(), 200);
     assert_eq!(after.me_status(&browser).await, 200);
 }
+
+crate::on_both_backends!(
+    an_account_without_a_password_proves_itself_with_a_code,
+    a_set_up_secret_waits_fifteen_minutes,
+    a_user_disabled_during_the_code_step_is_not_signed_in,
+);
+
+/// A user who signed up with a provider has no password: a current code is the proof
+/// for new recovery codes and for turning the factor off; a wrong one is INVALID_CODE.
+async fn an_account_without_a_password_proves_itself_with_a_code(app: TestApp) {
+    let renewing = without_password(&app, "no-password@example.com").await;
+    let neither = app
+        .post("/api/v1/auth/two-factor/recovery-codes", json!({}))
+        .await;
+    assert_eq!(error_code(neither).await.1, "VALIDATION_ERROR");
+    let wrong = app
+        .post(
+            "/api/v1/auth/two-factor/recovery-codes",
+            json!({ "code": code(&renewing, -600) }),
+        )
+        .await;
+    assert_eq!(error_code(wrong).await.1, "INVALID_CODE");
+    // The enabling code's step is spent: the next step's code is the proof.
+    let renewed = app
+        .post(
+            "/api/v1/auth/two-factor/recovery-codes",
+            json!({ "code": code(&renewing, 30) }),
+        )
+        .await;
+    assert_eq!(renewed.status(), 200);
+    let renewed: Value = renewed.json().await.unwrap();
+    assert_eq!(renewed["recoveryCodes"].as_array().unwrap().len(), 10);
+    let reused = app
+        .post(
+            "/api/v1/auth/two-factor/disable",
+            json!({ "code": code(&renewing, 30) }),
+        )
+        .await;
+    assert_eq!(
+        error_code(reused).await.1,
+        "INVALID_CODE",
+        "a code works once"
+    );
+
+    // Another such user turns the factor off with a code.
+    let app = TestApp {
+        client: client(),
+        ..app
+    };
+    let turning_off = without_password(&app, "no-password-2@example.com").await;
+    let off = app
+        .post(
+            "/api/v1/auth/two-factor/disable",
+            json!({ "code": code(&turning_off, 30) }),
+        )
+        .await;
+    assert_eq!(off.status(), 200);
+    let off: Value = off.json().await.unwrap();
+    assert_eq!(off["user"]["twoFactorEnabled"], false);
+}
+
+/// Signs `email` up on the app's client, turns the factor on, then drops the password
+/// (as for an account made by a provider sign-in); the TOTP secret.
+async fn without_password(app: &TestApp, email: &str) -> Vec<u8> {
+    let user = app.signup(email).await;
+    let enrolled = app.enable_totp(&app.client, PASSWORD).await;
+    let user_id = user["id"].as_str().unwrap().to_owned();
+    app.with_db(move |conn| {
+        use diesel::prelude::*;
+        use sekisho::db::schema::users as u;
+        sekisho::db::update(u::table.find(&user_id), u::password_hash.eq(None::<String>))
+            .execute_on(conn)
+            .unwrap();
+    })
+    .await;
+    enrolled.secret
+}
+
+/// The first code must come within fifteen minutes of the set-up.
+async fn a_set_up_secret_waits_fifteen_minutes(app: TestApp) {
+    let user = app.signup("slow@example.com").await;
+    let setup: Value = app
+        .post(
+            "/api/v1/auth/two-factor/setup",
+            json!({ "password": PASSWORD }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let secret = totp::from_base32(setup["secret"].as_str().unwrap()).unwrap();
+    let user_id = user["id"].as_str().unwrap().to_owned();
+    app.with_db(move |conn| {
+        use diesel::prelude::*;
+        use sekisho::db::schema::two_factor_secrets as s;
+        let long_ago = sekisho::db::now() - chrono::TimeDelta::minutes(16);
+        sekisho::db::update(s::table.find(&user_id), s::pending_at.eq(long_ago))
+            .execute_on(conn)
+            .unwrap();
+    })
+    .await;
+    let late = app
+        .post(
+            "/api/v1/auth/two-factor/enable",
+            json!({ "code": code(&secret, 0) }),
+        )
+        .await;
+    assert_eq!(
+        error_code(late).await,
+        (reqwest::StatusCode::BAD_REQUEST, "VALIDATION_ERROR".into())
+    );
+    let me: Value = app.get("/api/v1/auth/me").await.json().await.unwrap();
+    assert_eq!(me["user"]["twoFactorEnabled"], false);
+}
+
+/// An operator disables the account between the password and the code: the right code
+/// then signs no one in.
+async fn a_user_disabled_during_the_code_step_is_not_signed_in(app: TestApp) {
+    let (secret, _) = enrolled(&app, "banned-midway@example.com").await;
+    let browser = challenged(&app, "banned-midway@example.com").await;
+    let id = app.user_id("banned-midway@example.com").await;
+    app.with_db(move |conn| {
+        use sekisho::db::users::{Ban, set_disabled};
+        let ban = Ban {
+            reason: sekisho::domain::BanReason::Security,
+            note: None,
+            until: None,
+        };
+        set_disabled(conn, &id, Some(&ban), sekisho::db::now()).unwrap();
+    })
+    .await;
+    let refused = verify(&app, &browser, json!({ "code": code(&secret, 30) })).await;
+    assert_eq!(
+        error_code(refused).await,
+        (reqwest::StatusCode::FORBIDDEN, "ACCOUNT_DISABLED".into())
+    );
+    assert_eq!(app.me_status(&browser).await, 401);
+}
