@@ -15,8 +15,10 @@ use sekisho::config::RelyingParty as RelyingPartySettings;
 use sekisho::crypto::passkey::RelyingParty;
 use sekisho::crypto::password::PasswordEngine;
 
+// The tests' software authenticator, shared rather than copied. It is test code: it
+// panics on options it cannot read, as the tests want.
 #[path = "../tests/api/helpers/authenticator.rs"]
-#[allow(dead_code)]
+#[allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
 mod authenticator;
 
 use authenticator::Authenticator;
