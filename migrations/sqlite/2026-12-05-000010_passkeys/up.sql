@@ -6,13 +6,14 @@
 CREATE TABLE passkeys (
     id TEXT PRIMARY KEY NOT NULL,
     user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    credential_id TEXT NOT NULL UNIQUE,
+    credential_id TEXT NOT NULL,
     credential TEXT NOT NULL,
     sign_count BIGINT NOT NULL DEFAULT 0,
     name TEXT NOT NULL,
     created_at TIMESTAMP NOT NULL,
     last_used_at TIMESTAMP
 );
+CREATE UNIQUE INDEX passkeys_credential_id_key ON passkeys (credential_id);
 CREATE INDEX passkeys_user_id_idx ON passkeys (user_id);
 
 -- A WebAuthn ceremony between its options and its answer: five minutes, single use,
