@@ -11,6 +11,9 @@
 
 use std::time::{Duration, Instant};
 
+mod timing;
+use timing::{per_run, seconds_per_measurement};
+
 use sekisho::config::RelyingParty as RelyingPartySettings;
 use sekisho::crypto::passkey::RelyingParty;
 use sekisho::crypto::password::PasswordEngine;
@@ -31,11 +34,7 @@ fn fail(what: &str) -> ! {
 }
 
 fn main() {
-    let seconds: u64 = std::env::args()
-        .skip(1)
-        .find(|a| !a.starts_with('-'))
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(3);
+    let seconds = seconds_per_measurement();
     let Ok(origin) = url::Url::parse("http://localhost:3000") else {
         fail("origin");
     };
@@ -103,16 +102,4 @@ fn main() {
         "argon2id ÷ passkey sign-in: {:.0}×",
         argon2.as_secs_f64() / passkey.as_secs_f64()
     );
-}
-
-/// Runs `work` repeatedly for `seconds`; the mean time of one run.
-fn per_run(seconds: u64, mut work: impl FnMut()) -> Duration {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let started = Instant::now();
-    let mut runs = 0u32;
-    while Instant::now() < deadline {
-        work();
-        runs += 1;
-    }
-    started.elapsed() / runs.max(1)
 }

@@ -6,29 +6,14 @@
 //!
 //! cargo bench --bench second_factor -- [seconds per measurement]
 
-use std::time::{Duration, Instant};
+mod timing;
+use timing::{per_run, seconds_per_measurement};
 
 use sekisho::crypto::password::PasswordEngine;
 use sekisho::crypto::{recovery_codes, sealed, totp};
 
-/// Runs `work` repeatedly for `seconds`; the mean time of one run.
-fn per_run(seconds: u64, mut work: impl FnMut()) -> Duration {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let started = Instant::now();
-    let mut runs = 0u32;
-    while Instant::now() < deadline {
-        work();
-        runs += 1;
-    }
-    started.elapsed() / runs.max(1)
-}
-
 fn main() {
-    let seconds: u64 = std::env::args()
-        .skip(1)
-        .find(|a| !a.starts_with('-'))
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(3);
+    let seconds = seconds_per_measurement();
     let key = b"bench-secret-key-that-is-long-enough-0123456789";
     let mut engine = PasswordEngine::new();
     let Ok(phc) = engine.hash("correct horse battery") else {

@@ -298,7 +298,7 @@ pub async fn sign_in_options(
 ) -> Result<Started, ApiError> {
     state
         .throttle
-        .check_ip(&state.pool, Action::PasskeySignIn, client.ip)
+        .check_ip(&state.pool, Action::PasskeyOptions, client.ip)
         .await?;
     let rp = relying_party(state)?.clone();
     let (allow, user_id, purpose) = match email {

@@ -72,10 +72,28 @@ pub fn signup_binding_cookie_name(settings: &Settings) -> String {
 /// cookie's SameSite, Secure and Domain (it must reach the API wherever the session
 /// cookie would). `max_age` 0 clears it.
 pub fn signup_binding_cookie(settings: &Settings, value: String, max_age: i64) -> Cookie<'static> {
-    let mut cookie = Cookie::build(signup_binding_cookie_name(settings), value)
+    companion_cookie(
+        settings,
+        signup_binding_cookie_name(settings),
+        VERIFY_EMAIL_PATH,
+        value,
+        max_age,
+    )
+}
+
+/// A short-lived HttpOnly cookie for one `path` that goes wherever the session cookie
+/// goes (its SameSite, Secure and Domain). `max_age` 0 clears it.
+fn companion_cookie(
+    settings: &Settings,
+    name: String,
+    path: &'static str,
+    value: String,
+    max_age: i64,
+) -> Cookie<'static> {
+    let mut cookie = Cookie::build(name, value)
         .http_only(true)
         .same_site(settings.cookie.same_site)
-        .path(VERIFY_EMAIL_PATH)
+        .path(path)
         .secure(settings.cookie.secure)
         .finish();
     if let Some(domain) = &settings.cookie.domain {
@@ -123,15 +141,11 @@ pub fn passkey_cookie_name(settings: &Settings) -> String {
 /// API wherever the session cookie does, also from an app on another site). `max_age`
 /// 0 clears it.
 pub fn passkey_cookie(settings: &Settings, value: String, max_age: i64) -> Cookie<'static> {
-    let mut cookie = Cookie::build(passkey_cookie_name(settings), value)
-        .http_only(true)
-        .same_site(settings.cookie.same_site)
-        .path(PASSKEY_PATH)
-        .secure(settings.cookie.secure)
-        .finish();
-    if let Some(domain) = &settings.cookie.domain {
-        cookie.set_domain(domain.clone());
-    }
-    cookie.set_max_age(CookieDuration::seconds(max_age));
-    cookie
+    companion_cookie(
+        settings,
+        passkey_cookie_name(settings),
+        PASSKEY_PATH,
+        value,
+        max_age,
+    )
 }

@@ -549,17 +549,9 @@ async fn an_account_without_a_password_proves_itself_with_a_code(app: TestApp) {
 /// Signs `email` up on the app's client, turns the factor on, then drops the password
 /// (as for an account made by a provider sign-in); the TOTP secret.
 async fn without_password(app: &TestApp, email: &str) -> Vec<u8> {
-    let user = app.signup(email).await;
+    app.signup(email).await;
     let enrolled = app.enable_totp(&app.client, PASSWORD).await;
-    let user_id = user["id"].as_str().unwrap().to_owned();
-    app.with_db(move |conn| {
-        use diesel::prelude::*;
-        use sekisho::db::schema::users as u;
-        sekisho::db::update(u::table.find(&user_id), u::password_hash.eq(None::<String>))
-            .execute_on(conn)
-            .unwrap();
-    })
-    .await;
+    app.drop_password(email).await;
     enrolled.secret
 }
 
@@ -605,17 +597,7 @@ async fn a_set_up_secret_waits_fifteen_minutes(app: TestApp) {
 async fn a_user_disabled_during_the_code_step_is_not_signed_in(app: TestApp) {
     let (secret, _) = enrolled(&app, "banned-midway@example.com").await;
     let browser = challenged(&app, "banned-midway@example.com").await;
-    let id = app.user_id("banned-midway@example.com").await;
-    app.with_db(move |conn| {
-        use sekisho::db::users::{Ban, set_disabled};
-        let ban = Ban {
-            reason: sekisho::domain::BanReason::Security,
-            note: None,
-            until: None,
-        };
-        set_disabled(conn, &id, Some(&ban), sekisho::db::now()).unwrap();
-    })
-    .await;
+    app.disable_user("banned-midway@example.com").await;
     let refused = verify(&app, &browser, json!({ "code": code(&secret, 30) })).await;
     assert_eq!(
         error_code(refused).await,

@@ -27,6 +27,10 @@ export function PasskeySignIn({ onSignedIn }: { onSignedIn: (user: User) => void
   const autofill = useRef<AbortController | null>(null);
   const done = useRef(onSignedIn);
   done.current = onSignedIn;
+  // The session's functions change with its status: the autofill offer is made once
+  // per visit, not again at every change (each offer is a ceremony at Sekisho).
+  const signIn = useRef(signInWithPasskey);
+  signIn.current = signInWithPasskey;
 
   useEffect(() => {
     setSupported(client.passkey.isSupported());
@@ -35,7 +39,7 @@ export function PasskeySignIn({ onSignedIn }: { onSignedIn: (user: User) => void
       if (!available || stopped) return;
       const controller = new AbortController();
       autofill.current = controller;
-      signInWithPasskey({ mediation: "conditional", signal: controller.signal })
+      signIn.current({ mediation: "conditional", signal: controller.signal })
         .then((user) => done.current(user))
         .catch((caught: unknown) => {
           // The offer waits silently: stopped (the button, leaving the page) or never
@@ -48,7 +52,7 @@ export function PasskeySignIn({ onSignedIn }: { onSignedIn: (user: User) => void
       stopped = true;
       autofill.current?.abort();
     };
-  }, [client, signInWithPasskey]);
+  }, [client]);
 
   if (!supported) return null;
   async function withButton() {
@@ -57,7 +61,7 @@ export function PasskeySignIn({ onSignedIn }: { onSignedIn: (user: User) => void
     setPending(true);
     setError(null);
     try {
-      done.current(await signInWithPasskey());
+      done.current(await signIn.current());
     } catch (caught) {
       if (!isSekishoError(caught)) throw caught;
       if (caught.code !== "PASSKEY_CANCELLED") setError(caught);

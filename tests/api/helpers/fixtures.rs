@@ -122,6 +122,34 @@ impl TestApp {
         self.user_by_email(email).await.id
     }
 
+    /// Disables `email`'s account as an operator would (reason `security`).
+    pub async fn disable_user(&self, email: &str) {
+        let id = self.user_id(email).await;
+        self.with_db(move |conn| {
+            let ban = sekisho::db::users::Ban {
+                reason: sekisho::domain::BanReason::Security,
+                note: None,
+                until: None,
+            };
+            sekisho::db::users::set_disabled(conn, &id, Some(&ban), db::now()).unwrap();
+        })
+        .await;
+    }
+
+    /// Takes `email`'s password away, as for an account made by a provider sign-in.
+    pub async fn drop_password(&self, email: &str) {
+        let id = self.user_id(email).await;
+        self.with_db(move |conn| {
+            use diesel::prelude::*;
+            use sekisho::db::RunOn;
+            use sekisho::db::schema::users as u;
+            db::update(u::table.find(&id), u::password_hash.eq(None::<String>))
+                .execute_on(conn)
+                .unwrap();
+        })
+        .await;
+    }
+
     /// `/token` for `email` with `PASSWORD`: the token response, asserted 200.
     pub async fn issue_tokens(&self, email: &str) -> Value {
         let response = client()
