@@ -3,7 +3,7 @@
 // email field's autofill where the browser can (conditional mediation). The autofill
 // request waits in the background; the button stops it before asking with a dialog.
 import { useEffect, useRef, useState } from "react";
-import { isSekishoError, type SekishoError, type User } from "@sekisho/client";
+import { isSekishoError, SekishoError, type User } from "@sekisho/client";
 import { useSession } from "@sekisho/client/react";
 
 import { ErrorAlert } from "./forms";
@@ -18,6 +18,13 @@ const QUIET: string[] = [
   "RATE_LIMITED",
   "INTERNAL_ERROR",
 ];
+
+/** Sekisho's INVALID_CREDENTIALS speaks of passwords; for a passkey it means Sekisho
+ * no longer knows this one (removed in Settings, or by an operator). */
+function inWords(error: SekishoError): SekishoError {
+  if (error.code !== "INVALID_CREDENTIALS") return error;
+  return new SekishoError(error.status, error.code, "This passkey is not registered for any account any more. Log in with your email.");
+}
 
 export function PasskeySignIn({ onSignedIn }: { onSignedIn: (user: User) => void }) {
   const { client, signInWithPasskey } = useSession();
@@ -45,7 +52,7 @@ export function PasskeySignIn({ onSignedIn }: { onSignedIn: (user: User) => void
           // The offer waits silently: stopped (the button, leaving the page) or never
           // started (the server unreachable, which the form says when it is used), it
           // says nothing. A passkey the person chose and Sekisho refused is shown.
-          if (isSekishoError(caught) && !QUIET.includes(caught.code)) setError(caught);
+          if (isSekishoError(caught) && !QUIET.includes(caught.code)) setError(inWords(caught));
         });
     });
     return () => {
@@ -64,7 +71,7 @@ export function PasskeySignIn({ onSignedIn }: { onSignedIn: (user: User) => void
       done.current(await signIn.current());
     } catch (caught) {
       if (!isSekishoError(caught)) throw caught;
-      if (caught.code !== "PASSKEY_CANCELLED") setError(caught);
+      if (caught.code !== "PASSKEY_CANCELLED") setError(inWords(caught));
     } finally {
       setPending(false);
     }

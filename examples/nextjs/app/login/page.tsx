@@ -45,13 +45,13 @@ function LoginForm() {
       {params.get("reset") === "1" ? <p className="alert ok">Your password was changed. Log in with the new one.</p> : null}
       {params.get("withdrawn") === "1" ? <p className="alert ok">Your account was deleted.</p> : null}
       <SocialError code={params.get("error")} />
-      <SocialButtons next={next} />
       <PasskeySignIn
         onSignedIn={() => {
           router.push(next);
           router.refresh();
         }}
       />
+      <SocialButtons next={next} />
       <ErrorAlert error={error} />
       {error?.code === "EMAIL_NOT_VERIFIED" ? <ResendVerification email={email} startCooling /> : null}
       {/* `webauthn`: the browser may offer passkeys in this field's autofill. */}
