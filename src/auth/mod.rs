@@ -1,6 +1,7 @@
 //! The API's use cases for accounts and sessions: signing up and in, passwords,
-//! email verification, second factors and passkeys, a session's life. They take the state and plain values and
-//! return outcomes; `routes/` turns those into cookies and responses.
+//! email verification, second factors and passkeys, a session's life. They take the
+//! state and plain values and return outcomes; `routes/` turns those into cookies and
+//! responses.
 
 pub mod account_lifecycle;
 mod after_answer;

@@ -631,6 +631,15 @@ async fn disabled_users_and_mails(db: TestDb) {
     let smtp = SmtpListener::start().await;
     let app = TestApp::spawn_with_smtp(db, &smtp, &[]).await;
     app.signup("mailed@example.com").await;
+    let mut old_phone = Authenticator::new(FRONTEND);
+    let old = register(&app, &app.client, &mut old_phone, Some("Old phone")).await;
+    let removed = app
+        .delete(&format!(
+            "/api/v1/auth/passkeys/{}",
+            old["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(removed.status(), 204);
     let mut authenticator = Authenticator::new(FRONTEND);
     register(&app, &app.client, &mut authenticator, Some("Phone")).await;
     // A disabled account's passkey signs no one in (told only after the proof).
@@ -646,22 +655,57 @@ async fn disabled_users_and_mails(db: TestDb) {
         (reqwest::StatusCode::FORBIDDEN, "ACCOUNT_DISABLED".into())
     );
 
-    // The user was told of the new passkey.
+    // The user was told of each passkey added and of the one removed.
+    let told = |mails: &[String]| {
+        let count = |subject: &str| mails.iter().filter(|m| m.contains(subject)).count();
+        (count("A passkey was added"), count("A passkey was removed"))
+    };
     for _ in 0..50 {
-        if smtp
-            .all_decoded()
-            .iter()
-            .any(|m| m.contains("A passkey was added"))
-        {
+        if told(&smtp.all_decoded()) == (2, 1) {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let mails = smtp.all_decoded();
-    assert!(
-        mails.iter().any(|m| m.contains("A passkey was added")),
-        "{mails:?}"
-    );
+    assert_eq!(told(&mails), (2, 1), "{mails:?}");
+}
+
+crate::on_both_backends!(a_ceremony_lives_five_minutes);
+
+async fn a_ceremony_lives_five_minutes(app: TestApp) {
+    app.signup("late@example.com").await;
+    let mut authenticator = Authenticator::new(FRONTEND);
+    register(&app, &app.client, &mut authenticator, None).await;
+    let browser = client();
+    let options = request_options(&app, &browser, json!({})).await;
+    let answer = authenticator.get(&options).unwrap();
+    // The five minutes pass between the options and the answer.
+    app.with_db(|conn| {
+        use sekisho::db::schema::passkey_ceremonies as c;
+        let long_ago = sekisho::db::now() - chrono::TimeDelta::minutes(1);
+        sekisho::db::update(c::table, c::expires_at.eq(long_ago))
+            .execute_on(conn)
+            .unwrap();
+    })
+    .await;
+    let late = app
+        .post_with(&browser, SIGN_IN, json!({ "credential": answer }))
+        .await;
+    assert_eq!(error_code(late).await.1, "PASSKEY_FAILED");
+    assert_eq!(app.me_status(&browser).await, 401);
+    // The ceremony row lasts exactly the five minutes the browser is told.
+    let options = request_options(&app, &client(), json!({})).await;
+    assert_eq!(options["timeout"], 300_000);
+    let lifetime = app
+        .with_db(|conn| {
+            use sekisho::db::schema::passkey_ceremonies as c;
+            c::table
+                .select((c::created_at, c::expires_at))
+                .first_on::<(chrono::NaiveDateTime, chrono::NaiveDateTime)>(conn)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(lifetime.1 - lifetime.0, chrono::TimeDelta::minutes(5));
 }
 
 #[tokio::test]
