@@ -7,6 +7,7 @@
 use chrono::TimeDelta;
 use serde_json::Value;
 
+use super::session_lifecycle::{self, BrowserSession, SignInRecord};
 use crate::crypto::passkey::{self, CEREMONY_LIFETIME, PasskeyError, RelyingParty};
 use crate::crypto::tokens;
 use crate::db::passkeys::{NewPasskey, PasskeyInfo};
@@ -332,16 +333,18 @@ pub async fn sign_in_options(
     Ok(Started { options, ceremony })
 }
 
-/// Checks the answer to sign-in options and returns who signed in, with the name of
-/// the passkey used. An unknown credential is INVALID_CREDENTIALS; anything else
-/// wrong is PASSKEY_FAILED; a counter that went backwards is also audited.
+/// Checks the answer to sign-in options and starts a browser session for its owner
+/// (the passkey's new counter, the session and the login's audit entry in one
+/// transaction). An unknown credential is INVALID_CREDENTIALS; anything else wrong is
+/// PASSKEY_FAILED; a counter that went backwards is also audited.
 pub async fn sign_in(
     state: &AppState,
     client: &ClientInfo,
     ceremony: Option<&str>,
     credential: Value,
+    remember: bool,
     lang: Lang,
-) -> Result<(User, String), ApiError> {
+) -> Result<(User, BrowserSession), ApiError> {
     state
         .throttle
         .check_ip(&state.pool, Action::PasskeySignIn, client.ip)
@@ -387,23 +390,32 @@ pub async fn sign_in(
     }
     super::email_verification::refuse_unverified(state, &user, lang)?;
     let (id, read_count) = (stored.id.clone(), stored.sign_count);
-    let recorded = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
-        Ok(passkeys::record_use(
+    let record_use = move |conn: &mut db::DbConnection| -> Result<(), ApiError> {
+        let recorded = passkeys::record_use(
             conn,
             &id,
             read_count,
             &used.record,
             used.sign_count,
             db::now(),
-        )?)
-    })
+        )?;
+        if !recorded {
+            return Err(failed(
+                "another sign-in with this passkey was recorded at the same time",
+            ));
+        }
+        Ok(())
+    };
+    let record = SignInRecord {
+        action: AuditAction::UserLogin,
+        details: Some(format!("passkey: {}", stored.name)),
+        method: "passkey",
+    };
+    let session = session_lifecycle::start_browser_session_after(
+        state, client, &user, remember, record, record_use,
+    )
     .await?;
-    if !recorded {
-        return Err(failed(
-            "another sign-in with this passkey was recorded at the same time",
-        ));
-    }
-    Ok((user, stored.name))
+    Ok((user, session))
 }
 
 async fn record_counter_regression(

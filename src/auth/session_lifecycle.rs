@@ -174,16 +174,52 @@ pub async fn start_browser_session(
     details: Option<String>,
     method: &str,
 ) -> Result<BrowserSession, ApiError> {
+    let record = SignInRecord {
+        action,
+        details,
+        method,
+    };
+    start_browser_session_after(state, client, user, remember, record, |_| Ok(())).await
+}
+
+/// What a new browser session records: its audit entry's action and details, and how
+/// it was signed in.
+pub struct SignInRecord<'a> {
+    pub action: AuditAction,
+    pub details: Option<String>,
+    pub method: &'a str,
+}
+
+/// The same, with `first` run in the session's transaction: a change the sign-in
+/// makes (a passkey's counter) commits with the session and its audit entry, or not
+/// at all.
+pub async fn start_browser_session_after<F>(
+    state: &AppState,
+    client: &ClientInfo,
+    user: &User,
+    remember: bool,
+    record: SignInRecord<'_>,
+    first: F,
+) -> Result<BrowserSession, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<(), ApiError> + Send + 'static,
+{
     let lifetime = if remember {
         TimeDelta::days(state.settings.session.remember_days)
     } else {
         SHORT_SESSION
     };
     let (user_id, email, client) = (user.id.clone(), user.email.clone(), client.clone());
+    let SignInRecord {
+        action,
+        details,
+        method,
+    } = record;
     let method = method.to_owned();
     let now = db::now();
     let (sid, expires_at) = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         db::transaction(conn, |conn| {
+            first(conn)?;
             let created = create(
                 conn,
                 &NewSessionSpec {

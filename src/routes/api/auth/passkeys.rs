@@ -5,9 +5,8 @@
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
 use crate::auth::passkeys::{self, Started};
-use crate::auth::session_lifecycle;
 use crate::crypto::passkey::CEREMONY_LIFETIME;
-use crate::domain::{AuditAction, ClientInfo};
+use crate::domain::ClientInfo;
 use crate::error::ApiError;
 use crate::http::{AuthUser, cookies, origin_check};
 use crate::i18n::Lang;
@@ -242,17 +241,14 @@ pub async fn sign_in(
     origin_check::refuse_foreign_origin(&req, &state.settings, &state.proxies)?;
     let credential = required_credential(body.credential.as_ref())?;
     let ceremony = ceremony_cookie(&req, &state);
-    let (user, passkey_name) =
-        passkeys::sign_in(&state, &client, ceremony.as_deref(), credential, lang).await?;
     let remember = body.remember_me.unwrap_or(true);
-    let session = session_lifecycle::start_browser_session(
+    let (user, session) = passkeys::sign_in(
         &state,
         &client,
-        &user,
+        ceremony.as_deref(),
+        credential,
         remember,
-        AuditAction::UserLogin,
-        Some(format!("passkey: {passkey_name}")),
-        "passkey",
+        lang,
     )
     .await?;
     Ok(HttpResponse::Ok()
