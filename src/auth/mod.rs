@@ -11,4 +11,5 @@ pub mod frontend_link;
 pub mod passkeys;
 pub mod password_reset;
 pub mod session_lifecycle;
+pub mod sign_in_methods;
 pub mod two_factor;

@@ -12,7 +12,7 @@ use crate::crypto::passkey::{self, CEREMONY_LIFETIME, PasskeyError, RelyingParty
 use crate::crypto::tokens;
 use crate::db::passkeys::{NewPasskey, PasskeyInfo};
 use crate::db::users::User;
-use crate::db::{self, audit, identities, passkey_ceremonies as ceremonies, passkeys, users};
+use crate::db::{self, audit, passkey_ceremonies as ceremonies, passkeys, users};
 use crate::domain::{AuditAction, ClientInfo, Email};
 use crate::error::{ApiError, ErrorCode};
 use crate::i18n::Lang;
@@ -131,13 +131,13 @@ async fn take(
 pub async fn registration_options(state: &AppState, user: &User) -> Result<Started, ApiError> {
     let rp = relying_party(state)?.clone();
     let user_id = user.id.clone();
-    let records = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
-        Ok(passkeys::credentials_of(conn, &user_id)?)
+    let existing = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        Ok(passkeys::credential_ids_of(conn, &user_id)?)
     })
     .await?;
     let display = user.name.clone().unwrap_or_else(|| user.email.clone());
     let (options, ceremony_state) = rp
-        .registration_options(&user.id, &user.email, &display, &records)
+        .registration_options(&user.id, &user.email, &display, &existing)
         .map_err(refused)?;
     let ceremony = begin(state, REGISTER, Some(user.id.clone()), ceremony_state).await?;
     Ok(Started { options, ceremony })
@@ -243,17 +243,6 @@ pub async fn rename(
     .await
 }
 
-/// Whether removing one passkey would leave the user no way to sign in: no password,
-/// no linked provider, and this is the last passkey.
-pub fn would_be_last_sign_in_method(
-    conn: &mut db::DbConnection,
-    user: &User,
-) -> Result<bool, ApiError> {
-    Ok(user.password_hash.is_none()
-        && identities::count_for_user(conn, &user.id)? == 0
-        && passkeys::count_for_user(conn, &user.id)? <= 1)
-}
-
 /// 404 when the user has no passkey with this id; LAST_SIGN_IN_METHOD when it is
 /// their only way to sign in.
 pub async fn remove(
@@ -269,7 +258,7 @@ pub async fn remove(
             if passkeys::find_for_user(conn, &owner.id, &id)?.is_none() {
                 return Err(ApiError::new(ErrorCode::NotFound));
             }
-            if would_be_last_sign_in_method(conn, &owner)? {
+            if super::sign_in_methods::count(conn, &owner)? <= 1 {
                 return Err(ApiError::new(ErrorCode::LastSignInMethod));
             }
             passkeys::delete(conn, &owner.id, &id)?;
@@ -310,13 +299,13 @@ pub async fn sign_in_options(
                 let Some(user) = users::find_by_email(conn, &address)? else {
                     return Ok(None);
                 };
-                let records = passkeys::credentials_of(conn, &user.id)?;
-                Ok(Some((user.id, records)).filter(|(_, r)| !r.is_empty()))
+                let ids = passkeys::credential_ids_of(conn, &user.id)?;
+                Ok(Some((user.id, ids)).filter(|(_, ids)| !ids.is_empty()))
             })
             .await?;
             match found {
-                Some((user_id, records)) => (
-                    Some(RelyingParty::credential_ids(&records).map_err(refused)?),
+                Some((user_id, ids)) => (
+                    Some(passkey::credential_ids(&ids).map_err(refused)?),
                     Some(user_id),
                     SIGN_IN_NAMED,
                 ),

@@ -13,8 +13,9 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 use webauthn_rs::prelude::{
-    DiscoverableAuthentication, DiscoverableKey, Passkey, PasskeyRegistration, PublicKeyCredential,
-    RegisterPublicKeyCredential, Uuid, Webauthn, WebauthnBuilder, WebauthnError,
+    CredentialID, DiscoverableAuthentication, DiscoverableKey, Passkey, PasskeyRegistration,
+    PublicKeyCredential, RegisterPublicKeyCredential, Uuid, Webauthn, WebauthnBuilder,
+    WebauthnError,
 };
 
 use crate::config::RelyingParty as RelyingPartySettings;
@@ -113,13 +114,13 @@ impl RelyingParty {
         user_id: &str,
         email: &str,
         display_name: &str,
-        existing_records: &[String],
+        existing: &[String],
     ) -> Result<(Value, String), PasskeyError> {
         let handle = Uuid::parse_str(user_id).map_err(|e| PasskeyError::State(e.to_string()))?;
-        let exclude = existing_records
-            .iter()
-            .map(|record| from_text::<Passkey>(record).map(|p| p.cred_id().clone()))
-            .collect::<Result<Vec<_>, _>>()?;
+        let exclude: Vec<CredentialID> = credential_ids(existing)?
+            .into_iter()
+            .map(CredentialID::from)
+            .collect();
         let (challenge, state) = self.webauthn.start_passkey_registration(
             handle,
             email,
@@ -152,7 +153,7 @@ impl RelyingParty {
         })
     }
 
-    /// Request options: with `allow` (an email was given), those credential ids;
+    /// Request options: with `allow` (an email was given), those credential ids (bytes);
     /// without, none (the authenticator offers its discoverable credentials, which
     /// autofill needs).
     pub fn sign_in_options(
@@ -181,14 +182,6 @@ impl RelyingParty {
         mac.update(b"passkey decoy\0");
         mac.update(email.as_bytes());
         vec![mac.finalize().into_bytes().to_vec()]
-    }
-
-    /// The credential ids of stored records, for `allowCredentials`.
-    pub fn credential_ids(records: &[String]) -> Result<Vec<Vec<u8>>, PasskeyError> {
-        records
-            .iter()
-            .map(|r| from_text::<Passkey>(r).map(|p| p.cred_id().as_slice().to_vec()))
-            .collect()
     }
 
     /// Reads a sign-in answer far enough to find its passkey.
@@ -226,6 +219,18 @@ impl RelyingParty {
             sign_count: i64::from(result.counter()),
         })
     }
+}
+
+/// The bytes of stored credential ids (base64url, as `NewCredential::credential_id`).
+pub fn credential_ids(stored: &[String]) -> Result<Vec<Vec<u8>>, PasskeyError> {
+    stored
+        .iter()
+        .map(|id| {
+            URL_SAFE_NO_PAD
+                .decode(id)
+                .map_err(|e| PasskeyError::State(e.to_string()))
+        })
+        .collect()
 }
 
 /// The user handle of `user_id`, as a passkey stores it (the UUID's 16 bytes).

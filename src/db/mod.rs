@@ -10,7 +10,7 @@ pub mod migrations;
 mod observer;
 pub(crate) mod overview;
 pub(crate) mod passkey_ceremonies;
-pub(crate) mod passkeys;
+pub mod passkeys;
 mod query;
 pub(crate) mod recovery_codes;
 pub mod reset_tokens;

@@ -82,11 +82,12 @@ pub fn find_for_user(
         .optional()
 }
 
-/// The credential ids of a user's passkeys, to exclude or allow in a ceremony.
-pub fn credentials_of(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<String>> {
+/// The credential ids (base64url) of a user's passkeys, to exclude or allow in a
+/// ceremony.
+pub fn credential_ids_of(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<String>> {
     t::table
         .filter(t::user_id.eq(user_id))
-        .select(t::credential)
+        .select(t::credential_id)
         .load_on(conn)
 }
 

@@ -1,7 +1,8 @@
 //! A user's linked identities: listing them, and unlinking one, never the last way
 //! the user has to sign in.
 
-use crate::db::{self, Pool, audit, identities, identities::Account, passkeys, users::User};
+use crate::auth::sign_in_methods;
+use crate::db::{self, Pool, audit, identities, identities::Account, users::User};
 use crate::domain::AuditAction;
 use crate::domain::ClientInfo;
 use crate::error::{ApiError, ErrorCode};
@@ -16,28 +17,21 @@ pub async fn list(pool: &Pool, user_id: &str) -> Result<Vec<Account>, ApiError> 
 }
 
 /// 404 when no identity of `provider` is linked; LAST_SIGN_IN_METHOD when it is the
-/// only one and the user has no password and no passkey.
+/// user's last way to sign in (no password, no passkey, no other provider).
 pub async fn unlink(
     state: &AppState,
     client: &ClientInfo,
     user: &User,
     provider: String,
 ) -> Result<(), ApiError> {
-    let (user_id, email, has_password, ip) = (
-        user.id.clone(),
-        user.email.clone(),
-        user.password_hash.is_some(),
-        client.ip_text(),
-    );
+    let (owner, ip) = (user.clone(), client.ip_text());
+    let (user_id, email) = (user.id.clone(), user.email.clone());
     db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         db::write_transaction(conn, |conn| {
             if !identities::has_provider(conn, &user_id, &provider)? {
                 return Err(ApiError::new(ErrorCode::NotFound));
             }
-            if !has_password
-                && identities::count_for_user(conn, &user_id)? <= 1
-                && passkeys::count_for_user(conn, &user_id)? == 0
-            {
+            if sign_in_methods::count(conn, &owner)? <= 1 {
                 return Err(ApiError::new(ErrorCode::LastSignInMethod));
             }
             identities::delete(conn, &user_id, &provider)?;

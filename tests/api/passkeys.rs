@@ -387,42 +387,41 @@ crate::on_both_backends!(bent_answers_are_passkey_failed_and_change_nothing);
 async fn bent_answers_are_passkey_failed_and_change_nothing(app: TestApp) {
     app.signup("bent@example.com").await;
     let other_origin = || Some("http://evil.example".to_owned());
-    refused_registration(
-        &app,
-        Bend {
-            origin: other_origin(),
-            ..Bend::default()
-        },
-        "origin",
-    )
-    .await;
-    refused_registration(
-        &app,
-        Bend {
-            rp_id: Some("evil.example".into()),
-            ..Bend::default()
-        },
-        "RP ID",
-    )
-    .await;
-    refused_registration(
-        &app,
-        Bend {
-            unverified: true,
-            ..Bend::default()
-        },
-        "user verification",
-    )
-    .await;
-    refused_registration(
-        &app,
-        Bend {
-            challenge: Some("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".into()),
-            ..Bend::default()
-        },
-        "challenge",
-    )
-    .await;
+    // Each bent answer: PASSKEY_FAILED, and nothing stored.
+    let bent = || {
+        [
+            (
+                Bend {
+                    origin: other_origin(),
+                    ..Bend::default()
+                },
+                "origin",
+            ),
+            (
+                Bend {
+                    rp_id: Some("evil.example".into()),
+                    ..Bend::default()
+                },
+                "RP ID",
+            ),
+            (
+                Bend {
+                    unverified: true,
+                    ..Bend::default()
+                },
+                "user verification",
+            ),
+        ]
+    };
+    for (bend, what) in bent() {
+        refused_registration(&app, bend, what).await;
+    }
+    let stale = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    let other_challenge = Bend {
+        challenge: Some(stale.into()),
+        ..Bend::default()
+    };
+    refused_registration(&app, other_challenge, "challenge").await;
     // Malformed JSON (to a live ceremony), and an answer with no ceremony in this
     // browser.
     creation_options(&app, &app.client).await;
@@ -450,46 +449,13 @@ async fn bent_answers_are_passkey_failed_and_change_nothing(app: TestApp) {
 
     let mut authenticator = Authenticator::new(FRONTEND);
     register(&app, &app.client, &mut authenticator, None).await;
-    refused_sign_in(
-        &app,
-        &mut authenticator,
-        Bend {
-            origin: other_origin(),
-            ..Bend::default()
-        },
-        "origin",
-    )
-    .await;
-    refused_sign_in(
-        &app,
-        &mut authenticator,
-        Bend {
-            rp_id: Some("evil.example".into()),
-            ..Bend::default()
-        },
-        "RP ID",
-    )
-    .await;
-    refused_sign_in(
-        &app,
-        &mut authenticator,
-        Bend {
-            unverified: true,
-            ..Bend::default()
-        },
-        "UV",
-    )
-    .await;
-    refused_sign_in(
-        &app,
-        &mut authenticator,
-        Bend {
-            bad_signature: true,
-            ..Bend::default()
-        },
-        "signature",
-    )
-    .await;
+    let bad_signature = Bend {
+        bad_signature: true,
+        ..Bend::default()
+    };
+    for (bend, what) in bent().into_iter().chain([(bad_signature, "signature")]) {
+        refused_sign_in(&app, &mut authenticator, bend, what).await;
+    }
     let mut impostor = authenticator.credentials[0].clone();
     impostor.user_handle = uuid::Uuid::new_v4().as_bytes().to_vec();
     let mut wrong_handle = Authenticator::new(FRONTEND);
@@ -844,4 +810,52 @@ async fn an_operator_sees_and_deletes_a_users_passkey(app: TestApp) {
             Some(format!("passkey={passkey_id} name=Stolen <laptop>"))
         ))
     );
+}
+
+crate::on_both_backends!(the_passkey_table_keeps_what_sign_ins_rely_on);
+
+/// What the use case relies on the database for, on both backends: a counter is
+/// recorded only against the count it was read with (two sign-ins racing with one
+/// passkey: the second is refused), and a credential id belongs to one passkey.
+async fn the_passkey_table_keeps_what_sign_ins_rely_on(app: TestApp) {
+    app.signup("table@example.com").await;
+    let mut authenticator = Authenticator::new(FRONTEND);
+    let passkey = register(&app, &app.client, &mut authenticator, None).await;
+    let id = passkey["id"].as_str().unwrap().to_owned();
+    let user_id = app.user_id("table@example.com").await;
+    let (first, raced, duplicate) = app
+        .with_db(move |conn| {
+            use sekisho::db::passkeys::{self, NewPasskey};
+            let credential_id = passkeys::credential_ids_of(conn, &user_id).unwrap()[0].clone();
+            let stored = passkeys::find_by_credential_id(conn, &credential_id)
+                .unwrap()
+                .unwrap();
+            let now = sekisho::db::now();
+            let read = stored.sign_count;
+            let first =
+                passkeys::record_use(conn, &id, read, &stored.credential, read + 1, now).unwrap();
+            let raced =
+                passkeys::record_use(conn, &id, read, &stored.credential, read + 1, now).unwrap();
+            let duplicate = passkeys::insert(
+                conn,
+                &NewPasskey {
+                    id: "another",
+                    user_id: &user_id,
+                    credential_id: &credential_id,
+                    credential: &stored.credential,
+                    sign_count: 0,
+                    name: "copy",
+                },
+                now,
+            );
+            (
+                first,
+                raced,
+                duplicate.is_err_and(|e| sekisho::db::is_unique_violation(&e)),
+            )
+        })
+        .await;
+    assert!(first, "the sign-in that read the count records it");
+    assert!(!raced, "the one that read the same count is refused");
+    assert!(duplicate, "a credential id is registered once");
 }
