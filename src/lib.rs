@@ -18,7 +18,7 @@ pub(crate) mod http;
 pub(crate) mod i18n;
 pub(crate) mod limits;
 pub(crate) mod mail;
-pub(crate) mod memory;
+pub mod memory;
 pub(crate) mod metrics;
 pub(crate) mod middleware;
 pub(crate) mod oidc;

@@ -39,6 +39,8 @@ pub struct Metrics {
     pub login_failures: Counter,
     pub connections_open: Gauge,
     pub connection_cap_reached: Counter,
+    pub connections_refused_per_address: Counter,
+    pub connections_closed_by_deadline: Counter,
     pub hash_queue_depth: Gauge,
     pub hash_wait_seconds: Histogram,
     pub pool_connections: Gauge,
@@ -94,6 +96,20 @@ impl Metrics {
             "connection_cap_reached",
             "Connections accepted when MAX_CONNECTIONS were open (the listener pauses)",
             connection_cap_reached.clone(),
+        );
+        let connections_refused_per_address = Counter::default();
+        registry.register(
+            "connections_refused_per_address",
+            "Connections shut as they were accepted: their address held its share \
+             (MAX_CONNECTIONS_PER_IP)",
+            connections_refused_per_address.clone(),
+        );
+        let connections_closed_by_deadline = Counter::default();
+        registry.register(
+            "connections_closed_by_deadline",
+            "Connections shut because no whole request head arrived within \
+             HEADER_TIMEOUT_SECONDS, or an answer took too long",
+            connections_closed_by_deadline.clone(),
         );
         let hash_queue_depth = Gauge::default();
         registry.register(
@@ -168,6 +184,8 @@ impl Metrics {
             rate_limited,
             connections_open,
             connection_cap_reached,
+            connections_refused_per_address,
+            connections_closed_by_deadline,
             login_failures,
             hash_queue_depth,
             hash_wait_seconds,

@@ -121,8 +121,18 @@ impl Application {
         }
         let connections = Arc::new(middleware::OpenConnections::new(
             cap,
-            state.metrics.connections_open.clone(),
-            state.metrics.connection_cap_reached.clone(),
+            middleware::ShareRules {
+                per_address: settings.server.max_connections_per_ip,
+                exempt: settings.server.trusted_proxies.clone(),
+                ipv6_prefix: settings.accounts.ipv6_prefix_length,
+            },
+            settings.server.header_timeout,
+            middleware::ConnectionMetrics {
+                open: state.metrics.connections_open.clone(),
+                cap_reached: state.metrics.connection_cap_reached.clone(),
+                refused_per_address: state.metrics.connections_refused_per_address.clone(),
+                closed_by_deadline: state.metrics.connections_closed_by_deadline.clone(),
+            },
         ));
         let workers = settings.server.workers.unwrap_or_else(cores);
         let per_worker = connections.per_worker(workers);
@@ -132,10 +142,12 @@ impl Application {
                 .app_data(app_state.clone())
                 .app_data(middleware::json_config())
                 .app_data(web::PayloadConfig::new(middleware::BODY_LIMIT))
-                // Outermost first in the request's path: the body deadline, metrics, log,
-                // CORS, envelope, panic guard. The body deadline is outermost so that
-                // whatever answers (a CORS refusal, a re-rendered error envelope) still
-                // closes a connection whose body was not read.
+                // Outermost first in the request's path: the connection's watch, the body
+                // deadline, metrics, log, CORS, envelope, panic guard. The watch is
+                // outermost so that a request counts as answered only once its answer's
+                // body is done with; the body deadline comes next so that whatever
+                // answers (a CORS refusal, a re-rendered error envelope) still closes a
+                // connection whose body was not read.
                 .wrap(from_fn(middleware::catch_panic))
                 .wrap(from_fn(middleware::api_error_envelope))
                 .wrap(cors::layer(
@@ -145,6 +157,7 @@ impl Application {
                 .wrap(from_fn(middleware::log_requests))
                 .wrap(from_fn(middleware::count_requests))
                 .wrap(from_fn(middleware::body_deadline))
+                .wrap(from_fn(middleware::watch_requests))
                 .into_utoipa_app()
                 .openapi(routes::api::BaseDocument::openapi())
                 .configure(routes::api::configure)
@@ -158,8 +171,12 @@ impl Application {
                 .configure(move |cfg| extra(cfg))
                 .service(web::scope("/api").default_service(web::to(routes::api::not_found)))
         })
-        .on_connect(move |_, extensions| connections.on_connect(extensions))
+        .on_connect(move |connection, extensions| connections.on_connect(connection, extensions))
         .max_connections(per_worker)
+        // The first request head, and idle keep-alive before the next one's first
+        // byte; the connection's watch covers every later head (`connection_watch`).
+        .client_request_timeout(settings.server.header_timeout)
+        .keep_alive(settings.server.header_timeout)
         .listen(listener)
         .map_err(|source| StartupError::Bind {
             addr: settings.server.bind.clone(),

@@ -80,6 +80,13 @@ pub struct ServerSettings {
     /// MAX_CONNECTIONS: open client connections across the workers; beyond it new
     /// ones wait in the listen backlog.
     pub max_connections: usize,
+    /// MAX_CONNECTIONS_PER_IP: open connections from one address (an IPv6 client's
+    /// network of IPV6_PREFIX_LENGTH bits); more are closed as they are accepted.
+    /// Peers in TRUSTED_PROXIES are not limited (a proxy carries many clients).
+    pub max_connections_per_ip: usize,
+    /// HEADER_TIMEOUT_SECONDS: how long a connection may take to send a whole request
+    /// head, counted from its start or from the end of the previous answer.
+    pub header_timeout: Duration,
     /// PUBLIC_ORIGIN: this server's origin as browsers reach it, for the CSRF check
     /// and redirect URIs (derived from the Host header and BIND when unset).
     pub public_origin: Option<String>,
@@ -243,8 +250,21 @@ impl Settings {
     }
 }
 
+/// One address's default share of MAX_CONNECTIONS: a fiftieth (200 of the default
+/// 10,000), enough for an office behind one NAT address, too little for one client
+/// to keep everyone else waiting.
+fn default_share_per_ip(max_connections: usize) -> usize {
+    (max_connections / 50).max(16).min(max_connections)
+}
+
 impl ServerSettings {
     fn read(get: Lookup<'_>) -> Result<Self, ConfigError> {
+        let max_connections = parse_number(
+            "MAX_CONNECTIONS",
+            get("MAX_CONNECTIONS"),
+            10_000,
+            1..=1_000_000,
+        )?;
         Ok(Self {
             bind: parse_listen_address(
                 "BIND",
@@ -263,12 +283,19 @@ impl ServerSettings {
                 5,
                 1..=300,
             )?),
-            max_connections: parse_number(
-                "MAX_CONNECTIONS",
-                get("MAX_CONNECTIONS"),
-                10_000,
-                1..=1_000_000,
+            max_connections,
+            max_connections_per_ip: parse_number(
+                "MAX_CONNECTIONS_PER_IP",
+                get("MAX_CONNECTIONS_PER_IP"),
+                default_share_per_ip(max_connections),
+                1..=max_connections,
             )?,
+            header_timeout: Duration::from_secs(parse_number(
+                "HEADER_TIMEOUT_SECONDS",
+                get("HEADER_TIMEOUT_SECONDS"),
+                5,
+                1..=300,
+            )?),
             public_origin: get("PUBLIC_ORIGIN")
                 .map(|raw| {
                     origins::normalize_origin(raw.trim_end_matches('/')).ok_or_else(|| {
@@ -623,6 +650,27 @@ mod tests {
         assert_eq!(s.frontend.url.as_str(), "http://localhost:3000/");
         assert!(matches!(s.database.url, DatabaseUrl::Sqlite(ref p) if p == "data/auth.db"));
         assert!(s.frontend.cors_origins.allows("http://localhost:3000"));
+        assert_eq!(s.server.max_connections_per_ip, 200);
+        assert_eq!(s.server.header_timeout, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn one_address_gets_a_share_of_the_connections() {
+        let small = settings(&[("MAX_CONNECTIONS", "4")]).expect("a small cap");
+        assert_eq!(
+            small.server.max_connections_per_ip, 4,
+            "never above the cap"
+        );
+        let mid = settings(&[("MAX_CONNECTIONS", "300")]).expect("a cap");
+        assert_eq!(mid.server.max_connections_per_ip, 16);
+        let set = settings(&[("MAX_CONNECTIONS_PER_IP", "50")]).expect("a share");
+        assert_eq!(set.server.max_connections_per_ip, 50);
+        let over = settings(&[("MAX_CONNECTIONS", "10"), ("MAX_CONNECTIONS_PER_IP", "11")]);
+        assert_eq!(
+            over.err().map(|e| e.var),
+            Some("MAX_CONNECTIONS_PER_IP"),
+            "a share above the cap is refused"
+        );
     }
 
     #[test]

@@ -1,16 +1,20 @@
 //! Cross-cutting request handling, wired in `startup`.
 
+mod address_share;
 mod api_errors;
 mod body_deadline;
 mod catch_panic;
+mod connection_watch;
 pub mod cors;
 mod open_connections;
 mod request_log;
 mod request_metrics;
 
+pub use address_share::ShareRules;
 pub use api_errors::{BODY_LIMIT, api_error_envelope, json_config};
 pub use body_deadline::body_deadline;
 pub use catch_panic::catch_panic;
-pub use open_connections::{OpenConnections, fit_to_descriptors};
+pub use connection_watch::watch_requests;
+pub use open_connections::{ConnectionMetrics, OpenConnections, fit_to_descriptors};
 pub use request_log::{RequestId, log_requests};
 pub use request_metrics::count_requests;

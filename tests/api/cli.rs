@@ -316,7 +316,13 @@ async fn the_connection_cap_holds_and_says_so() {
         assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
         held.push(stream);
     }
-    let mut fifth = tokio::net::TcpStream::connect(&address).await.unwrap();
+    // From another address: one address's share (all four, here) is refused at once
+    // instead (`sockets`), while this one waits for the cap.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket
+        .bind(std::net::SocketAddr::from(([127, 0, 0, 2], 0)))
+        .unwrap();
+    let mut fifth = socket.connect(address.parse().unwrap()).await.unwrap();
     fifth
         .write_all(b"GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .await
