@@ -23,11 +23,15 @@ crate::on_both_databases!(
 
 /// The IP a session records after a signup that claims to come through a proxy.
 async fn recorded_ip(app: &TestApp, email: &str) -> Value {
+    recorded_ip_forwarded(app, email, "6.6.6.6, 203.0.113.7").await
+}
+
+async fn recorded_ip_forwarded(app: &TestApp, email: &str, forwarded: &str) -> Value {
     let browser = client();
     let response = browser
         .post(app.url("/api/v1/auth/signup"))
         .header("Origin", FRONTEND)
-        .header("X-Forwarded-For", "6.6.6.6, 203.0.113.7")
+        .header("X-Forwarded-For", forwarded)
         .json(&serde_json::json!({ "email": email, "password": PASSWORD }))
         .send()
         .await
@@ -49,6 +53,21 @@ async fn forwarded_for_counts_only_from_trusted_proxies(db: TestDb) {
         recorded_ip(&proxied, "proxied@example.com").await,
         "203.0.113.7"
     );
+    // Proxies that write the client's port: `ip:port` and `[v6]:port` are read, so the
+    // attacker's own left-hand entry does not become the client.
+    for (n, forwarded, client) in [
+        (1, "6.6.6.6, 203.0.113.8:51234", "203.0.113.8"),
+        (2, "6.6.6.6, [2001:db8::8]:443", "2001:db8::8"),
+        // An entry that cannot be read ends the chain: the proxy itself is the client.
+        (3, "6.6.6.6, not-an-address", "127.0.0.1"),
+    ] {
+        let email = format!("ported{n}@example.com");
+        assert_eq!(
+            recorded_ip_forwarded(&proxied, &email, forwarded).await,
+            client,
+            "{forwarded}"
+        );
+    }
 }
 
 async fn sessions_of(app: &TestApp, browser: &reqwest::Client) -> Vec<Value> {
