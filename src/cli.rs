@@ -63,7 +63,7 @@ pub fn main() -> ExitCode {
         eprintln!("error: .env: {error}");
         return ExitCode::from(2);
     }
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    crate::logging::init();
     let cli = Cli::parse();
     if let Some(Command::Openapi) = cli.command {
         return print_openapi();

@@ -17,6 +17,7 @@ pub(crate) mod error;
 pub(crate) mod http;
 pub(crate) mod i18n;
 pub(crate) mod limits;
+pub(crate) mod logging;
 pub(crate) mod mail;
 pub mod memory;
 pub(crate) mod metrics;

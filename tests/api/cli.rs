@@ -579,3 +579,59 @@ async fn oauth_refusals_are_logged_with_a_reason() {
         "{text}"
     );
 }
+
+/// A value from outside with a line break in it (here a provider id in the callback's
+/// path, `%0a` decoded by the router) stays on its own log line, escaped: it cannot
+/// write a forged line.
+#[tokio::test]
+async fn values_from_outside_cannot_forge_log_lines() {
+    let db = TestDb::create(crate::helpers::Backend::Sqlite)
+        .await
+        .unwrap();
+    let Serving {
+        mut child,
+        port,
+        lines,
+        mut log,
+    } = serve(sekisho(&db).env("RUST_LOG", "info"));
+    let forged = "x%0a%5B2026-01-01T00:00:00Z%20INFO%20%20sekisho%5D%20FORGED%0d%1b%5B2J";
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!(
+            "http://127.0.0.1:{port}/api/v1/auth/callback/{forged}?code=c&state=s&error=a%0aFORGED2"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 302);
+    while !log.iter().any(|l| l.contains("/api/v1/auth/callback/")) {
+        log.push(
+            lines
+                .recv_timeout(Duration::from_secs(10))
+                .expect("the callback's log lines"),
+        );
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = child.kill();
+    let _ = child.wait();
+    log.extend(lines.try_iter());
+    let text = log.join("\n");
+    assert!(
+        log.iter().all(|line| line.starts_with('[')),
+        "every line is one of the logger's:\n{text}"
+    );
+    assert!(
+        !log.iter().any(|line| line.starts_with("[2026-01-01")),
+        "a forged line:\n{text}"
+    );
+    assert!(
+        !text.contains('\u{1b}'),
+        "an escape sequence reached the log:\n{text}"
+    );
+    assert!(
+        log.iter().any(|line| line.contains("x\\n[2026-01-01")),
+        "the value is logged, escaped:\n{text}"
+    );
+}
