@@ -49,7 +49,7 @@ pub async fn sign_in(
             match code.map(str::trim).filter(|c| !c.is_empty()) {
                 // Asked for, not yet given: nothing to record.
                 None => return Ok(SignIn::CodeNeeded { wrong: false }),
-                Some(code) if two_factor::check_sign_in_code(state, &user, code).await? => (
+                Some(code) if two_factor::check_sign_in_code(state, client, &user, code).await? => (
                     SignIn::Operator(Box::new(user)),
                     AuditAction::AdminLogin,
                     Some(id),
@@ -98,6 +98,11 @@ pub async fn sign_in(
             )
         }
     };
+    // Signed in with everything it takes: this client's attempts are forgotten (a
+    // right password alone, with the code still to come, forgets nothing).
+    if let SignIn::Operator(user) = &outcome {
+        credentials::forget_failed_logins(state, client, user).await?;
+    }
     let ip = client.ip_text();
     db::run(&state.pool, move |conn| -> Result<_, DbError> {
         Ok(audit::record_event(

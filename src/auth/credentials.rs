@@ -2,6 +2,7 @@
 //! same limits, the same timing for unknown emails, the same disabled-account rule;
 //! and re-checking the signed-in user's password before a sensitive change.
 
+use crate::crypto::hasher_pool::HasherError;
 use crate::db::{self, users, users::User};
 use crate::domain::ClientInfo;
 use crate::domain::Email;
@@ -9,7 +10,9 @@ use crate::error::{ApiError, ErrorCode};
 use crate::limits::throttle::Action;
 use crate::state::AppState;
 
-/// The user whose email and password these are, or the error to answer with.
+/// The user whose email and password these are, or the error to answer with. The
+/// client's count of attempts on the account is not forgotten here: the sign-in may
+/// still need its second factor (`forget_failed_logins` once it is complete).
 pub async fn check(
     state: &AppState,
     client: &ClientInfo,
@@ -22,13 +25,26 @@ pub async fn check(
         .await?;
     let limits = state.throttle.accounts();
     let (lookup, ip) = (email.clone(), client.ip);
-    let (user, wait) = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    let checked = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         let user = users::find_by_email(conn, lookup.as_str())?;
         let user_id = user.as_ref().map(|u| u.id.as_str());
         let wait = limits.check_login(conn, &lookup, user_id, ip, db::now())?;
         Ok((user, wait))
     })
-    .await?;
+    .await;
+    let (user, wait) = match checked {
+        Ok(checked) => checked,
+        Err(refused) => {
+            // Refused before any hash: the address's budget is not charged for it.
+            if refused.code() == ErrorCode::RateLimited {
+                state
+                    .throttle
+                    .refund_ip(&state.pool, Action::Login, client.ip)
+                    .await;
+            }
+            return Err(refused);
+        }
+    };
     // An account under attack takes strangers' guesses in turns: this one waits for
     // its turn.
     if !wait.is_zero() {
@@ -38,7 +54,23 @@ pub async fn check(
     // One lane per address tried: a flood against one account waits behind itself.
     let lane = format!("login:{}", email.as_str());
     let phc = user.as_ref().and_then(|u| u.password_hash.as_deref());
-    let verified = state.hasher.verify_stored(&lane, password, phc).await?;
+    let verified = match state.hasher.verify_stored(&lane, password, phc).await {
+        Ok(verified) => verified,
+        Err(e @ (HasherError::LaneFull | HasherError::Busy)) => {
+            // Turned away before the hash: the password was never checked, so the
+            // attempt is given back to this client and its address.
+            db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+                limits.refund_login(conn, &email, ip)
+            })
+            .await?;
+            state
+                .throttle
+                .refund_ip(&state.pool, Action::Login, client.ip)
+                .await;
+            return Err(e.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
     let Some(user) = user.filter(|_| verified) else {
         state.metrics.login_failures.inc();
         db::run(&state.pool, move |conn| -> Result<_, ApiError> {
@@ -51,15 +83,26 @@ pub async fn check(
     if user.is_disabled_at(db::now()) {
         return Err(account_disabled(&user));
     }
-    // The attempt was counted before the hash: a success forgets this client's count.
-    if limits.enabled() {
-        let email = user.email.clone();
-        db::run(&state.pool, move |conn| -> Result<_, ApiError> {
-            limits.forget_failed_logins(conn, &email, ip)
-        })
-        .await?;
-    }
     Ok(user)
+}
+
+/// A sign-in is complete (the password, and the second factor when there is one):
+/// the attempts this client made on the account, counted before each check, are
+/// forgotten.
+pub async fn forget_failed_logins(
+    state: &AppState,
+    client: &ClientInfo,
+    user: &User,
+) -> Result<(), ApiError> {
+    let limits = state.throttle.accounts();
+    if !limits.enabled() {
+        return Ok(());
+    }
+    let (email, ip) = (user.email.clone(), client.ip);
+    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        limits.forget_failed_logins(conn, &email, ip)
+    })
+    .await
 }
 
 /// ACCOUNT_DISABLED with what the user may know of it: the reason's code and the

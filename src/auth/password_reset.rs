@@ -1,10 +1,16 @@
 //! Password reset by mail: a single-use token, stored as its hash, sent as a link to
-//! the front-end; spending it sets the new password and ends every session.
+//! the front-end; spending it sets the new password, ends every session and signs the
+//! browser that spent it in (or asks it for the second factor, as a login does). The
+//! owner therefore gets in from a new device even while strangers flood the account,
+//! and that device is known from then on.
 
 use chrono::TimeDelta;
 
 use super::frontend_link::frontend_link;
+use super::session_lifecycle::{self, BrowserSession};
+use super::two_factor::{self, Holder};
 use crate::crypto::tokens;
+use crate::db::users::User;
 use crate::db::{self, audit, reset_tokens, sessions, users};
 use crate::domain::AuditAction;
 use crate::domain::ClientInfo;
@@ -79,14 +85,33 @@ async fn issue_and_mail(
     Ok(())
 }
 
+/// What a completed reset leaves the browser that spent the link with.
+pub enum Reset {
+    /// Signed in: a new session.
+    SignedIn(Box<User>, BrowserSession),
+    /// The second factor is on: a challenge for it, as after a login's password.
+    SecondFactor(two_factor::Pending),
+    /// The account is disabled: the password is set, nobody is signed in.
+    Disabled,
+}
+
+/// Where the transaction left the browser, before the cookie is signed.
+enum Landing {
+    Session(Box<User>, session_lifecycle::OpenedSession),
+    SecondFactor(two_factor::Pending),
+    Disabled,
+}
+
 /// /reset-password: spends the token and sets the new password; every session of the
-/// user is revoked and earlier failed logins are forgotten.
+/// user is revoked and earlier failed logins are forgotten; then this browser is
+/// signed in, in the same transaction (a session made before the revocation could
+/// not survive it).
 pub async fn complete(
     state: &AppState,
     client: &ClientInfo,
     token: &str,
     new: Password,
-) -> Result<(), ApiError> {
+) -> Result<Reset, ApiError> {
     state
         .throttle
         .check_ip(&state.pool, Action::ResetPassword, client.ip)
@@ -107,15 +132,17 @@ pub async fn complete(
         .hasher
         .hash(&format!("reset:{token_hash}"), new.expose())
         .await?;
-    let ip = client.ip_text();
+    let visitor = client.clone();
     let limits = state.throttle.accounts();
-    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    let lifetime = session_lifecycle::browser_lifetime(state, true);
+    let landing = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         db::write_transaction(conn, |conn| {
             let now = db::now();
             let Some(user_id) = reset_tokens::consume(conn, &token_hash, now)? else {
                 return Err(ApiError::new(ErrorCode::InvalidToken));
             };
-            let Some(user) = users::find_by_id(conn, &user_id)?.filter(|u| u.deleted_at.is_none())
+            let Some(mut user) =
+                users::find_by_id(conn, &user_id)?.filter(|u| u.deleted_at.is_none())
             else {
                 return Err(ApiError::new(ErrorCode::InvalidToken));
             };
@@ -125,6 +152,7 @@ pub async fn complete(
             sessions::revoke_all_for_user(conn, &user.id, None, now)?;
             reset_tokens::spend_all_for_user(conn, &user.id, now)?;
             limits.forget_all_failed_logins(conn, &user.email)?;
+            let ip = visitor.ip_text();
             audit::record_user_action(
                 conn,
                 &user.id,
@@ -132,8 +160,42 @@ pub async fn complete(
                 AuditAction::UserPasswordReset,
                 ip.as_deref(),
             )?;
-            Ok(())
+            user.email_verified = true;
+            if user.is_disabled_at(now) {
+                return Ok(Landing::Disabled);
+            }
+            if user.two_factor_enabled_at.is_some() {
+                let pending = two_factor::challenge(conn, &user, Holder::Browser, true)?;
+                return Ok(Landing::SecondFactor(pending));
+            }
+            let opened = session_lifecycle::open_browser_session(
+                conn,
+                &user.id,
+                &visitor,
+                lifetime,
+                RESET_SIGN_IN,
+            )?;
+            audit::record_user_action_with(
+                conn,
+                &user.id,
+                &user.email,
+                AuditAction::UserLogin,
+                ip.as_deref(),
+                Some("password reset"),
+            )?;
+            Ok(Landing::Session(Box::new(user), opened))
         })
     })
-    .await
+    .await?;
+    Ok(match landing {
+        Landing::Session(user, opened) => {
+            let session = opened.into_cookie(&state.jwt, &user.id, true)?;
+            Reset::SignedIn(user, session)
+        }
+        Landing::SecondFactor(pending) => Reset::SecondFactor(pending),
+        Landing::Disabled => Reset::Disabled,
+    })
 }
+
+/// How a session begun by a completed reset was signed in (`/sessions` shows it).
+const RESET_SIGN_IN: &str = "password_reset";

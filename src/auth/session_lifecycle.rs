@@ -129,6 +129,7 @@ pub async fn sign_in(
     if let Some(pending) = second_factor(state, &user, Holder::Browser, remember).await? {
         return Ok(SignIn::SecondFactor(pending));
     }
+    credentials::forget_failed_logins(state, client, &user).await?;
     let session = start_browser_session(
         state,
         client,
@@ -204,11 +205,7 @@ pub async fn start_browser_session_after<F>(
 where
     F: FnOnce(&mut DbConnection) -> Result<(), ApiError> + Send + 'static,
 {
-    let lifetime = if remember {
-        TimeDelta::days(state.settings.session.remember_days)
-    } else {
-        SHORT_SESSION
-    };
+    let lifetime = browser_lifetime(state, remember);
     let (user_id, email, client) = (user.id.clone(), user.email.clone(), client.clone());
     let SignInRecord {
         action,
@@ -216,22 +213,10 @@ where
         method,
     } = record;
     let method = method.to_owned();
-    let now = db::now();
-    let (sid, expires_at) = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    let opened = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         db::transaction(conn, |conn| {
             first(conn)?;
-            let created = create(
-                conn,
-                &NewSessionSpec {
-                    user_id: &user_id,
-                    method: &method,
-                    kind: SessionKind::Browser,
-                    lifetime,
-                    refresh_token_hash: None,
-                    client: &client,
-                },
-                now,
-            )?;
+            let opened = open_browser_session(conn, &user_id, &client, lifetime, &method)?;
             let ip = client.ip_text();
             audit::record_user_action_with(
                 conn,
@@ -241,14 +226,76 @@ where
                 ip.as_deref(),
                 details.as_deref(),
             )?;
-            Ok(created)
+            Ok(opened)
         })
     })
     .await?;
-    Ok(BrowserSession {
-        token: sign(&state.jwt, &user.id, &sid, now, expires_at)?,
-        max_age_seconds: remember.then(|| lifetime.num_seconds()),
+    opened.into_cookie(&state.jwt, &user.id, remember)
+}
+
+/// How long a browser session lives: ACCESS_TOKEN_EXPIRE_DAYS when remembered, a day
+/// when not.
+pub fn browser_lifetime(state: &AppState, remember: bool) -> TimeDelta {
+    if remember {
+        TimeDelta::days(state.settings.session.remember_days)
+    } else {
+        SHORT_SESSION
+    }
+}
+
+/// A browser session's row, written in the caller's transaction; the cookie's token
+/// is signed from it once that has committed.
+pub struct OpenedSession {
+    sid: String,
+    issued_at: NaiveDateTime,
+    expires_at: NaiveDateTime,
+    lifetime: TimeDelta,
+}
+
+/// Inserts a browser session for `user_id` (how it was signed in: `method`) inside the
+/// caller's transaction.
+pub fn open_browser_session(
+    conn: &mut DbConnection,
+    user_id: &str,
+    client: &ClientInfo,
+    lifetime: TimeDelta,
+    method: &str,
+) -> Result<OpenedSession, ApiError> {
+    let now = db::now();
+    let (sid, expires_at) = create(
+        conn,
+        &NewSessionSpec {
+            user_id,
+            method,
+            kind: SessionKind::Browser,
+            lifetime,
+            refresh_token_hash: None,
+            client,
+        },
+        now,
+    )?;
+    Ok(OpenedSession {
+        sid,
+        issued_at: now,
+        expires_at,
+        lifetime,
     })
+}
+
+impl OpenedSession {
+    /// The cookie's token; kept by the browser for the session's lifetime when
+    /// `remember`, else until it closes.
+    pub fn into_cookie(
+        self,
+        keys: &JwtKeys,
+        user_id: &str,
+        remember: bool,
+    ) -> Result<BrowserSession, ApiError> {
+        Ok(BrowserSession {
+            token: sign(keys, user_id, &self.sid, self.issued_at, self.expires_at)?,
+            max_age_seconds: remember.then(|| self.lifetime.num_seconds()),
+        })
+    }
 }
 
 /// An access token and the refresh token that renews it.
@@ -320,6 +367,7 @@ pub async fn issue_bearer(
     if let Some(pending) = second_factor(state, &user, Holder::Bearer, true).await? {
         return Ok(SignIn::SecondFactor(pending));
     }
+    credentials::forget_failed_logins(state, client, &user).await?;
     start_bearer_session(state, client, &user, None)
         .await
         .map(SignIn::Complete)

@@ -1,8 +1,13 @@
 //! The TOTP second factor and its recovery codes: setting one up (a secret that waits
 //! for its first code), turning it on (ten recovery codes, shown once), off, new
 //! codes; and the sign-in step in between the password and the session, held by a
-//! challenge of five minutes that five wrong codes void. Wrong codes count toward the
-//! account's login limits like wrong passwords.
+//! challenge of five minutes that five answers void.
+//!
+//! Every code check is counted before it is made, in one statement that racing
+//! requests cannot slip past: against the challenge (a sign-in), or the session (a
+//! signed-in user proving it is them), and against this client's attempts on the
+//! account (429 past the login limit). A wrong code also counts toward the account's
+//! failures like a wrong password, and is audited.
 
 use chrono::TimeDelta;
 
@@ -38,6 +43,47 @@ pub struct Setup {
 pub enum Proof<'a> {
     Password(&'a str),
     Code(&'a str),
+}
+
+impl<'a> Proof<'a> {
+    /// The proof `user` must give from what was sent: the password when they have one
+    /// (a code alone will not do: a session could otherwise guess the factor away),
+    /// else a code. VALIDATION_ERROR naming the field that is missing.
+    pub fn required_of(
+        user: &User,
+        password: Option<&'a str>,
+        code: Option<&'a str>,
+    ) -> Result<Self, ApiError> {
+        if user.password_hash.is_some() {
+            return match password.filter(|p| !p.is_empty()) {
+                Some(password) => Ok(Proof::Password(password)),
+                None => Err(ApiError::validation_field("password", "is required")),
+            };
+        }
+        match code.filter(|c| !c.trim().is_empty()) {
+            Some(code) => Ok(Proof::Code(code)),
+            None => Err(ApiError::validation_field(
+                "code",
+                "is required: a code from the authenticator app (this account has no password)",
+            )),
+        }
+    }
+}
+
+/// Where a wrong code was given, for its audit entry.
+#[derive(Debug, Clone, Copy)]
+enum CodeStep {
+    SignIn,
+    Proof,
+}
+
+impl CodeStep {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::SignIn => "sign-in",
+            Self::Proof => "proof",
+        }
+    }
 }
 
 /// A second-factor answer at sign-in.
@@ -105,15 +151,31 @@ pub fn notify(state: &AppState, email: &str, lang: Lang, notice: SecurityNotice)
     state.mailer.send_built("security notice", built);
 }
 
-/// Ten new recovery codes, and what is stored of them.
-fn fresh_recovery_codes() -> (Vec<String>, Vec<String>) {
+/// Ten new recovery codes for `user_id`, and what is stored of them (derived on the
+/// hashing threads, never on a worker).
+async fn fresh_recovery_codes(
+    state: &AppState,
+    user_id: &str,
+) -> Result<(Vec<String>, Vec<String>), ApiError> {
     let plain = recovery_codes::generate();
-    let hashes = plain
+    let normalized = plain
         .iter()
         .filter_map(|c| recovery_codes::normalize(c))
-        .map(|c| recovery_codes::hash(&c))
         .collect();
-    (plain, hashes)
+    let derived = state
+        .hasher
+        .derive(
+            &format!("user:{user_id}"),
+            normalized,
+            recovery_codes::salt(user_id),
+            recovery_codes::params(),
+        )
+        .await?;
+    let stored = derived
+        .iter()
+        .map(|d| recovery_codes::stored_form(d))
+        .collect();
+    Ok((plain, stored))
 }
 
 fn invalid_code() -> ApiError {
@@ -182,7 +244,7 @@ pub async fn enable(
     let now = db::now();
     let step = totp::matching_step(&secret, code, now.and_utc().timestamp(), None)
         .ok_or_else(invalid_code)?;
-    let (plain, hashes) = fresh_recovery_codes();
+    let (plain, hashes) = fresh_recovery_codes(state, &user.id).await?;
     let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
     let updated = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         db::write_transaction(conn, |conn| {
@@ -208,7 +270,8 @@ pub async fn enable(
     Ok((updated, plain))
 }
 
-/// Checks a proof of the signed-in user before a change to the factor.
+/// Checks a proof of the signed-in user before a change to the factor. A code is
+/// counted against the session and this client before it is checked.
 async fn check_proof(
     state: &AppState,
     client: &ClientInfo,
@@ -221,43 +284,66 @@ async fn check_proof(
             credentials::confirm(state, client, user, session_id, password).await
         }
         Proof::Code(code) => {
+            let limits = state.throttle.accounts();
+            let (email, ip, session) = (stored_email(user)?, client.ip, session_id.to_owned());
+            db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+                db::write_transaction(conn, |conn| {
+                    limits.count_code_attempt(conn, &email, ip, &session, db::now())
+                })
+            })
+            .await?;
             if check_code(state, user, code).await? {
-                Ok(())
-            } else {
-                Err(invalid_code())
+                return Ok(());
             }
+            record_wrong_code(state, client, user, Some((CodeStep::Proof, "totp"))).await?;
+            Err(invalid_code())
         }
     }
 }
 
-/// Another sign-in's code step (the panel's): whether `code` is the user's current
-/// code, claiming it; a wrong one counts toward the account's login limits.
+/// The panel sign-in's code step, after its password (which counted this client's
+/// attempt): whether `code` is the user's current code, claiming it; a wrong one
+/// counts toward the account's failures (the panel audits the attempt itself).
 pub async fn check_sign_in_code(
     state: &AppState,
+    client: &ClientInfo,
     user: &User,
     code: &str,
 ) -> Result<bool, ApiError> {
     if check_code(state, user, code).await? {
         return Ok(true);
     }
-    count_wrong_answer(state, user, None).await?;
+    record_wrong_code(state, client, user, None).await?;
     Ok(false)
 }
 
-/// A wrong code counts as a wrong password does (the account's limits, the failure
-/// metric), and against its challenge when there is one.
-async fn count_wrong_answer(
+/// A wrong code counts as a wrong password does (the account's failures, the failure
+/// metric) and, with `audited`, is audited with where it was given and of which kind.
+async fn record_wrong_code(
     state: &AppState,
+    client: &ClientInfo,
     user: &User,
-    challenge_hash: Option<String>,
+    audited: Option<(CodeStep, &'static str)>,
 ) -> Result<(), ApiError> {
     let limits = state.throttle.accounts();
     let email = stored_email(user)?;
+    let (user_id, address, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
     db::run(&state.pool, move |conn| -> Result<_, ApiError> {
-        if let Some(hash) = &challenge_hash {
-            challenges::record_failure(conn, hash)?;
-        }
-        limits.record_failed_login(conn, &email, db::now())
+        db::write_transaction(conn, |conn| {
+            let now = db::now();
+            limits.record_failed_login(conn, &email, now)?;
+            if let Some((step, method)) = audited {
+                audit::record_user_action_with(
+                    conn,
+                    &user_id,
+                    &address,
+                    AuditAction::UserSecondFactorFailed,
+                    ip.as_deref(),
+                    Some(&format!("step={} method={method}", step.as_str())),
+                )?;
+            }
+            Ok(())
+        })
     })
     .await?;
     state.metrics.login_failures.inc();
@@ -349,7 +435,7 @@ pub async fn new_recovery_codes(
         ));
     }
     check_proof(state, client, user, session_id, proof).await?;
-    let (plain, hashes) = fresh_recovery_codes();
+    let (plain, hashes) = fresh_recovery_codes(state, &user.id).await?;
     let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
     db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         db::write_transaction(conn, |conn| {
@@ -398,8 +484,10 @@ pub fn challenge(
 }
 
 /// Finishes a challenge with a code or a recovery code. No live challenge (none,
-/// expired, voided, or another holder's): 401. A wrong answer: 400 INVALID_CODE,
-/// counted against the challenge and the account's login limits.
+/// expired, voided, or another holder's): 401. The answer is claimed against the
+/// challenge and counted against this client before it is checked (both undone when
+/// a limit refuses it); a wrong one is 400 INVALID_CODE, counted toward the account's
+/// failures and audited.
 pub async fn pass(
     state: &AppState,
     client: &ClientInfo,
@@ -409,38 +497,43 @@ pub async fn pass(
     lang: Lang,
 ) -> Result<Passed, ApiError> {
     let token_hash = tokens::hash_secret(challenge);
-    let lookup = token_hash.clone();
-    let found = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
-        let Some(found) = challenges::find_live(conn, &lookup, db::now())? else {
-            return Ok(None);
-        };
-        let user = users::find_by_id(conn, &found.user_id)?;
-        Ok(user.map(|u| (found, u)))
+    let limits = state.throttle.accounts();
+    let (claim, ip) = (token_hash.clone(), client.ip);
+    let claimed = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        db::write_transaction(conn, |conn| {
+            let now = db::now();
+            let Some(found) = challenges::claim_answer(conn, &claim, holder.as_str(), now)?
+            else {
+                return Ok(None);
+            };
+            let Some(user) = users::find_by_id(conn, &found.user_id)? else {
+                return Ok(None);
+            };
+            if user.is_disabled_at(now) {
+                return Err(credentials::account_disabled(&user));
+            }
+            let wait = limits.check_login(conn, &stored_email(&user)?, Some(&user.id), ip, now)?;
+            Ok(Some((found, user, wait)))
+        })
     })
     .await?;
-    let Some((found, user)) = found.filter(|(c, _)| c.purpose == holder.as_str()) else {
+    let Some((found, user, wait)) = claimed else {
         return Err(ApiError::new(ErrorCode::Unauthorized));
     };
-    if user.is_disabled_at(db::now()) {
-        return Err(credentials::account_disabled(&user));
-    }
-    let limits = state.throttle.accounts();
-    let (email, user_id, ip) = (stored_email(&user)?, user.id.clone(), client.ip);
-    let wait = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
-        limits.check_login(conn, &email, Some(&user_id), ip, db::now())
-    })
-    .await?;
     if !wait.is_zero() {
         actix_web::rt::time::sleep(wait).await;
     }
-    let method = match answer {
-        Answer::Code(code) => check_code(state, &user, code).await?.then_some("totp"),
-        Answer::RecoveryCode(code) => spend_recovery_code(state, client, &user, code)
-            .await?
-            .then_some("recovery_code"),
+    let (method, kind) = match answer {
+        Answer::Code(code) => (check_code(state, &user, code).await?.then_some("totp"), "totp"),
+        Answer::RecoveryCode(code) => (
+            spend_recovery_code(state, client, &user, code)
+                .await?
+                .then_some("recovery_code"),
+            "recovery_code",
+        ),
     };
     let Some(method) = method else {
-        count_wrong_answer(state, &user, Some(token_hash)).await?;
+        record_wrong_code(state, client, &user, Some((CodeStep::SignIn, kind))).await?;
         return Err(invalid_code());
     };
     let (hash, email) = (token_hash, user.email.clone());
@@ -474,11 +567,23 @@ async fn spend_recovery_code(
     let Some(normalized) = recovery_codes::normalize(typed) else {
         return Ok(false);
     };
-    let hash = recovery_codes::hash(&normalized);
+    let legacy = recovery_codes::legacy_hash(&normalized);
+    let derived = state
+        .hasher
+        .derive(
+            &format!("user:{}", user.id),
+            vec![normalized],
+            recovery_codes::salt(&user.id),
+            recovery_codes::params(),
+        )
+        .await?;
+    let Some(stored) = derived.first().map(|d| recovery_codes::stored_form(d)) else {
+        return Ok(false);
+    };
     let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
     db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         db::write_transaction(conn, |conn| {
-            if !codes::consume(conn, &user_id, &hash, db::now())? {
+            if !codes::consume(conn, &user_id, (&stored, &legacy), db::now())? {
                 return Ok(false);
             }
             audit::record_user_action(

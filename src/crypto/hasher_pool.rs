@@ -58,6 +58,12 @@ enum Job {
         phc: String,
         reply: oneshot::Sender<bool>,
     },
+    Derive {
+        inputs: Vec<String>,
+        salt: Vec<u8>,
+        params: argon2::Params,
+        reply: oneshot::Sender<Result<Vec<Vec<u8>>, HashError>>,
+    },
 }
 
 /// One lane's waiting jobs, and whether one of its jobs is running.
@@ -187,6 +193,31 @@ impl HasherPool {
         answer.await.map_err(|_| HasherError::Stopped)
     }
 
+    /// argon2id of each of `inputs` with `salt` under `params`, as raw bytes, in one
+    /// job of `lane`'s turn (see `PasswordEngine::derive`).
+    pub async fn derive(
+        &self,
+        lane: &str,
+        inputs: Vec<String>,
+        salt: Vec<u8>,
+        params: argon2::Params,
+    ) -> Result<Vec<Vec<u8>>, HasherError> {
+        let (reply, answer) = oneshot::channel();
+        self.submit(
+            lane,
+            Job::Derive {
+                inputs,
+                salt,
+                params,
+                reply,
+            },
+        )?;
+        answer
+            .await
+            .map_err(|_| HasherError::Stopped)?
+            .map_err(|e| HasherError::Failed(e.to_string()))
+    }
+
     /// Like `verify`; a user without a password (social sign-in only) takes the same
     /// time as anyone and is refused.
     pub async fn verify_stored(
@@ -310,6 +341,18 @@ fn work(shared: &Shared) {
                 reply,
             } => {
                 let _ = reply.send(engine.verify(&password, &phc));
+            }
+            Job::Derive {
+                inputs,
+                salt,
+                params,
+                reply,
+            } => {
+                let derived = inputs
+                    .iter()
+                    .map(|input| engine.derive(input, &salt, &params))
+                    .collect();
+                let _ = reply.send(derived);
             }
         }
         finish(shared, lane);

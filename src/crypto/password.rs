@@ -63,6 +63,27 @@ impl PasswordEngine {
         ))
     }
 
+    /// argon2id of `input` with `salt` under `params` (at most the engine's memory),
+    /// as raw bytes: for secrets whose salt is known before the hash is looked up
+    /// (recovery codes: one derivation compared with every stored code). Slow.
+    pub fn derive(
+        &mut self,
+        input: &str,
+        salt: &[u8],
+        params: &Params,
+    ) -> Result<Vec<u8>, HashError> {
+        let blocks = params.block_count();
+        let mut out = vec![0u8; params.output_len().unwrap_or(OUTPUT_LEN)];
+        let hasher = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+        match self.memory.get_mut(..blocks) {
+            Some(memory) => {
+                hasher.hash_password_into_with_memory(input.as_bytes(), salt, &mut out, memory)?
+            }
+            None => hasher.hash_password_into(input.as_bytes(), salt, &mut out)?,
+        }
+        Ok(out)
+    }
+
     /// Whether `password` matches the stored PHC string (constant-time comparison).
     /// A malformed or foreign hash verifies as false.
     pub fn verify(&mut self, password: &str, phc: &str) -> bool {

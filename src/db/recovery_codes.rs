@@ -26,22 +26,23 @@ pub fn replace_all(
     Ok(())
 }
 
-/// Spends the user's unused code with this hash: true for the one request that did.
+/// Spends the user's unused code stored as `stored` or, from before the salted hash,
+/// as `legacy`: true for the one request that did.
 pub fn consume(
     conn: &mut DbConnection,
     user_id: &str,
-    hash: &str,
+    (stored, legacy): (&str, &str),
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     let spent = super::update(
         t::table
-            .find(hash)
+            .filter(t::code_hash.eq(stored).or(t::code_hash.eq(legacy)))
             .filter(t::user_id.eq(user_id))
             .filter(t::used_at.is_null()),
         t::used_at.eq(now),
     )
     .execute_on(conn)?;
-    Ok(spent == 1)
+    Ok(spent > 0)
 }
 
 pub fn delete_all(conn: &mut DbConnection, user_id: &str) -> QueryResult<usize> {

@@ -172,6 +172,20 @@ fn ensure_row(conn: &mut DbConnection, key: &str, now: NaiveDateTime) -> QueryRe
         .map(drop)
 }
 
+/// Takes one attempt back from `key` (a refusal that did no work); never below zero,
+/// and a key already blocked stays blocked.
+pub fn refund(conn: &mut DbConnection, key: &str) -> QueryResult<()> {
+    super::update(
+        t::table
+            .find(key)
+            .filter(t::attempts.gt(0))
+            .filter(t::blocked_until.is_null()),
+        t::attempts.eq(t::attempts - 1),
+    )
+    .execute_on(conn)
+    .map(drop)
+}
+
 /// Forgets the counter (a successful login, a completed reset).
 pub fn clear(conn: &mut DbConnection, key: &str) -> QueryResult<()> {
     diesel::delete(t::table.find(key))

@@ -1,6 +1,7 @@
 //! Sign-ins waiting for their second factor, by the hash of the value their holder
 //! presents (the challenge cookie, or a bearer client's opaque challenge). Five
-//! minutes; five wrong codes and the challenge is void.
+//! minutes; five answers checked and the challenge is void (a right one spends it
+//! before that).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -8,14 +9,14 @@ use diesel::prelude::*;
 use super::schema::two_factor_challenges as t;
 use super::{DbConnection, RunOn};
 
-/// Wrong codes a challenge takes before it is void.
-pub const MAX_FAILURES: i32 = 5;
+/// Answers a challenge has checked before it is void. The column is `failures`: an
+/// answer is counted as it is claimed, before it is checked, and a right one
+/// deletes the row, so what a live row counts are wrong answers and ones in flight.
+pub const MAX_ANSWERS: i32 = 5;
 
 #[derive(Debug, Clone, Queryable)]
 pub struct Challenge {
     pub user_id: String,
-    /// `browser` or `bearer`: a challenge is finished the way it was started.
-    pub purpose: String,
     pub remember_me: bool,
 }
 
@@ -46,26 +47,34 @@ pub fn insert(
         .map(drop)
 }
 
-/// The live challenge with this hash: unexpired, fewer than five failures.
-pub fn find_live(
+/// Claims one answer of the live challenge with this hash (unexpired, held the way
+/// `purpose` says: `browser` or `bearer`, a challenge is finished the way it was
+/// started; fewer than five answers claimed): the count goes up first, in one
+/// conditional statement, so that of answers racing in parallel at most five are
+/// ever checked. None when there is nothing left to claim.
+pub fn claim_answer(
     conn: &mut DbConnection,
     token_hash: &str,
+    purpose: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Option<Challenge>> {
+    let claimed = super::update(
+        t::table
+            .find(token_hash)
+            .filter(t::purpose.eq(purpose))
+            .filter(t::expires_at.gt(now))
+            .filter(t::failures.lt(MAX_ANSWERS)),
+        t::failures.eq(t::failures + 1),
+    )
+    .execute_on(conn)?;
+    if claimed == 0 {
+        return Ok(None);
+    }
     t::table
         .find(token_hash)
-        .filter(t::expires_at.gt(now))
-        .filter(t::failures.lt(MAX_FAILURES))
-        .select((t::user_id, t::purpose, t::remember_me))
+        .select((t::user_id, t::remember_me))
         .first_on(conn)
         .optional()
-}
-
-/// Counts a wrong code against the challenge.
-pub fn record_failure(conn: &mut DbConnection, token_hash: &str) -> QueryResult<()> {
-    super::update(t::table.find(token_hash), t::failures.eq(t::failures + 1))
-        .execute_on(conn)
-        .map(drop)
 }
 
 /// Spends the challenge: true for the one request that did (two racing right codes

@@ -37,6 +37,9 @@ string_enum! {
         UserTwoFactorDisabled = "user.two_factor_disabled",
         UserRecoveryCodeUsed = "user.recovery_code_used",
         UserRecoveryCodesRenewed = "user.recovery_codes_renewed",
+        /// A wrong second-factor code or recovery code (`step=sign-in` or `step=proof`,
+        /// and which kind).
+        UserSecondFactorFailed = "user.second_factor_failed",
         AdminTwoFactorReset = "admin.two_factor_reset",
         UserPasskeyAdded = "user.passkey_added",
         UserPasskeyRenamed = "user.passkey_renamed",

@@ -58,6 +58,21 @@ impl IpLimiter {
         Err(rate_limited(seconds))
     }
 
+    /// Takes back one counted request of `action` from `ip` (never below zero, never
+    /// lifting a block).
+    pub async fn refund(
+        &self,
+        pool: &Pool,
+        action: Action,
+        ip: IpAddr,
+    ) -> Result<(), crate::db::DbError> {
+        let key = format!("ip:{}:{ip}", action.name());
+        db::run(pool, move |conn| -> Result<_, crate::db::DbError> {
+            Ok(throttles::refund(conn, &key)?)
+        })
+        .await
+    }
+
     /// 429 when this instance already knows `ip` to be out of budget; no database work.
     pub fn refuse_known_block(&self, action: Action, ip: IpAddr) -> Result<(), ApiError> {
         match self.known_block(action, ip)? {

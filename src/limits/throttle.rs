@@ -191,6 +191,18 @@ impl Throttle {
         self.per_ip.count(pool, action, subject, max, window).await
     }
 
+    /// Gives back the request of `action` that `ip` was just counted for: it was
+    /// refused before any work (an account's pacing), and a refusal is not charged.
+    pub async fn refund_ip(&self, pool: &Pool, action: Action, ip: Option<IpAddr>) {
+        let (Some(ip), true) = (ip, self.enabled) else {
+            return;
+        };
+        let subject = limit_subject(ip, self.ipv6_prefix);
+        if let Err(e) = self.per_ip.refund(pool, action, subject).await {
+            log::warn!("a refused attempt could not be refunded: {e}");
+        }
+    }
+
     /// 429 when this instance already knows `ip` to be out of `action`'s budget, without
     /// touching the database (for answers that must not wait for it).
     pub fn refuse_known_block(&self, action: Action, ip: Option<IpAddr>) -> Result<(), ApiError> {
@@ -269,11 +281,14 @@ impl AccountLimits {
         Ok(recorded.attempts == 1)
     }
 
-    /// Before a password check of `email` (whose account is `user_id`, if any): counts
-    /// the attempt against this client, 429 when it is one too many; then, when the
-    /// account is under attack and this address never signed in to it, takes the
-    /// account's next turn (429 when that is too far away). Returns how long to wait
-    /// for that turn.
+    /// Before a password or code check of `email` (whose account is `user_id`, if
+    /// any): refuses a client this account has blocked; when the account is under
+    /// attack and this address never signed in to it, takes the account's next turn
+    /// (429 when that is too far away); then counts the attempt against this client
+    /// (429 when it is one too many). An attempt refused for want of a turn is not
+    /// counted: the owner trying from a new device while strangers flood the account
+    /// is kept waiting, not blocked for the rest of the window. Returns how long to
+    /// wait for the turn.
     pub fn check_login(
         self,
         conn: &mut DbConnection,
@@ -286,12 +301,8 @@ impl AccountLimits {
             return Ok(Duration::ZERO);
         }
         let email = email.as_str();
-        count_attempt(
-            conn,
-            &login_client_key(email, ip, self.ipv6_prefix),
-            LOGIN_PER_CLIENT,
-            now,
-        )?;
+        let client_key = login_client_key(email, ip, self.ipv6_prefix);
+        refuse_if_blocked(conn, &client_key, LOGIN_PER_CLIENT, now)?;
         let account = throttles::status(
             conn,
             &login_account_key(email),
@@ -311,7 +322,46 @@ impl AccountLimits {
                 Turn::Full(retry) => return Err(rate_limited(retry)),
             }
         }
+        count_attempt(conn, &client_key, LOGIN_PER_CLIENT, now)?;
         Ok(delay)
+    }
+
+    /// Before a second-factor code is checked outside a sign-in's challenge (the
+    /// signed-in user proving it is them with a code): counts the attempt against
+    /// this client of the account and against the session, 429 when either is one too
+    /// many. Counted before the check, so that parallel guesses cannot all slip past.
+    pub fn count_code_attempt(
+        self,
+        conn: &mut DbConnection,
+        email: &Email,
+        ip: Option<IpAddr>,
+        session_id: &str,
+        now: NaiveDateTime,
+    ) -> Result<(), ApiError> {
+        if !self.enabled {
+            return Ok(());
+        }
+        count_attempt(
+            conn,
+            &login_client_key(email.as_str(), ip, self.ipv6_prefix),
+            LOGIN_PER_CLIENT,
+            now,
+        )?;
+        count_attempt(conn, &confirm_key(session_id), CONFIRM_PER_SESSION, now)
+    }
+
+    /// Gives back the attempt `check_login` counted for this client when the password
+    /// was then never checked (the hashing queue turned it away).
+    pub fn refund_login(
+        self,
+        conn: &mut DbConnection,
+        email: &Email,
+        ip: Option<IpAddr>,
+    ) -> Result<(), ApiError> {
+        if self.enabled {
+            throttles::refund(conn, &login_client_key(email.as_str(), ip, self.ipv6_prefix))?;
+        }
+        Ok(())
     }
 
     /// A wrong password: the account's count (the client's was taken before the hash).

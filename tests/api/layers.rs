@@ -12,8 +12,8 @@ const LAYERS: &[&[&str]] = &[
     &["domain", "i18n"],
     // Settings, and the files the server keeps by them.
     &["config"],
-    // Handing freed memory back to the system.
-    &["memory"],
+    // Handing freed memory back to the system; writing the log.
+    &["memory", "logging"],
     &["private_files"],
     // The database, secrets, mail: each knows nothing of HTTP or of the others.
     &["db", "crypto", "mail"],

@@ -14,6 +14,7 @@ mod auth;
 mod bearer;
 mod browser;
 mod cli;
+mod code_guessing;
 mod csrf_cors;
 mod doctor;
 mod email_verification;

@@ -16,6 +16,7 @@ crate::on_both_backends!(
 
 crate::on_both_databases!(
     reset_mail_arrives_by_smtp_and_its_link_works,
+    a_reset_asks_for_the_second_factor_and_only_from_allowed_origins,
     a_failed_smtp_send_is_kept_not_lost,
 );
 
@@ -121,10 +122,12 @@ async fn reset_mail_arrives_by_smtp_and_its_link_works(db: TestDb) {
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(smtp.mails_to("reset-password").len(), 1);
 
-    // Following the link: the front-end posts the token with the new password.
+    // Following the link: the front-end posts the token with the new password, and
+    // that browser is signed in.
+    let resetting = client();
     let reset = app
         .post_with(
-            &client(),
+            &resetting,
             "/api/v1/auth/reset-password",
             json!({ "token": token, "newPassword": "a fresh password" }),
         )
@@ -132,6 +135,12 @@ async fn reset_mail_arrives_by_smtp_and_its_link_works(db: TestDb) {
     assert_eq!(reset.status(), 200);
     let body: Value = reset.json().await.unwrap();
     assert_eq!(body["success"], true);
+    assert_eq!(body["user"]["email"], "reset@example.com");
+    assert_eq!(body["user"]["emailVerified"], true);
+    assert_eq!(app.me_status(&resetting).await, 200, "signed in");
+    let sessions: Value = app.json_as(&resetting, "/api/v1/auth/sessions").await;
+    assert_eq!(sessions["sessions"].as_array().unwrap().len(), 1);
+    assert_eq!(sessions["sessions"][0]["signInMethod"], "password_reset");
     assert_eq!(app.me_status(&phone).await, 401, "every session revoked");
     assert_eq!(
         app.me_status(&app.client).await,
@@ -357,4 +366,73 @@ async fn forgot_password_answers_before_any_per_address_work() {
     let mails = app.outbox_mails_to("reset-password");
     assert_eq!(mails.len(), 1, "one mail");
     assert!(mails[0].contains("To: known@example.com"), "{}", mails[0]);
+}
+
+/// With the second factor on, a completed reset signs nobody in yet: it answers as a
+/// login's password does (the challenge cookie), and the code finishes the sign-in.
+/// Another site cannot post the form (it would sign its visitor in to an account of
+/// its choosing).
+async fn a_reset_asks_for_the_second_factor_and_only_from_allowed_origins(db: TestDb) {
+    let app = TestApp::spawn_on(db, &[]).await;
+    app.signup("careful@example.com").await;
+    let secret = app.enable_totp(&app.client, PASSWORD).await.secret;
+    let tokens: Vec<String> = (0..2).map(|_| sekisho::crypto::tokens::new_secret()).collect();
+    let hashes: Vec<String> = tokens
+        .iter()
+        .map(|t| sekisho::crypto::tokens::hash_secret(t))
+        .collect();
+    app.with_db(move |conn| {
+        let user = sekisho::db::users::find_by_email(conn, "careful@example.com")
+            .unwrap()
+            .unwrap();
+        let now = sekisho::db::now();
+        for hash in &hashes {
+            sekisho::db::reset_tokens::insert(
+                conn,
+                &user.id,
+                hash,
+                now,
+                now + chrono::TimeDelta::minutes(30),
+            )
+            .unwrap();
+        }
+    })
+    .await;
+
+    let foreign = client()
+        .post(app.url("/api/v1/auth/reset-password"))
+        .header("Origin", "https://evil.example")
+        .json(&json!({ "token": tokens[0], "newPassword": "a fresh password" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(foreign).await.1, "CSRF_FAILED");
+
+    let browser = client();
+    let reset = app
+        .post_with(
+            &browser,
+            "/api/v1/auth/reset-password",
+            json!({ "token": tokens[0], "newPassword": "a fresh password" }),
+        )
+        .await;
+    assert_eq!(reset.status(), 200);
+    let cookies: Vec<String> = reset
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    assert!(cookies.iter().any(|c| c.starts_with("two_factor=")), "{cookies:?}");
+    assert!(!cookies.iter().any(|c| c.starts_with("access_token=")), "{cookies:?}");
+    let body: Value = reset.json().await.unwrap();
+    assert_eq!(body["twoFactorRequired"], true);
+    assert!(body.get("user").is_none(), "{body}");
+    assert_eq!(app.me_status(&browser).await, 401);
+    let code = crate::helpers::two_factor::code(&secret, 30);
+    let verified = app
+        .post_with(&browser, "/api/v1/auth/two-factor/verify", json!({ "code": code }))
+        .await;
+    assert_eq!(verified.status(), 200);
+    assert_eq!(app.me_status(&browser).await, 200);
 }

@@ -22,6 +22,7 @@ crate::on_both_databases!(
     an_ipv6_network_is_one_client,
     parallel_guesses_from_one_address_cost_at_most_five_hashes,
     a_flood_from_many_addresses_takes_turns_and_the_owner_gets_in,
+    the_owner_on_a_new_device_gets_in_through_the_reset_mail_during_a_flood,
 );
 
 /// Thirty wrong passwords at once from one new address, split over two instances: the
@@ -434,4 +435,136 @@ async fn the_switch_turns_limits_off(db: TestDb) {
     }
     let ok = app.attempt_login("bench@example.com", PASSWORD).await;
     assert_eq!(ok.status(), 200);
+}
+
+/// The attempts `ip` has on record against `email`'s account (0 when none).
+async fn client_attempts(app: &TestApp, email: &str, ip: &str) -> i64 {
+    let client_key = format!("login:{email}:{ip}");
+    app.with_db(move |conn| {
+        use diesel::prelude::*;
+        use sekisho::db::schema::auth_throttles::dsl::*;
+        auth_throttles
+            .find(client_key)
+            .select(attempts)
+            .first_on(conn)
+            .optional()
+            .unwrap()
+            .unwrap_or(0)
+    })
+    .await
+}
+
+/// Strangers flood an account from many addresses, on two instances, for as long as
+/// the test lasts. The owner, on a device that never signed in: their password
+/// attempts are refused for want of a turn but not counted against their address;
+/// the reset mail gets them in, and signs that device in, so it is known: their next
+/// login, with the flood still on, takes no turn.
+async fn the_owner_on_a_new_device_gets_in_through_the_reset_mail_during_a_flood(db: TestDb) {
+    let smtp = crate::helpers::SmtpListener::start().await;
+    let app = TestApp::spawn_with_smtp(TestDb::reuse(&db), &smtp, BEHIND_PROXY).await;
+    let second = TestApp::spawn_with_smtp(db, &smtp, BEHIND_PROXY).await;
+    let email = "besieged@example.com";
+    app.signup(email).await;
+    const NEW_DEVICE: &str = "198.51.100.200";
+
+    let flooding = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let flood: Vec<_> = (0..12)
+        .map(|n| {
+            let urls = [
+                app.url("/api/v1/auth/login"),
+                second.url("/api/v1/auth/login"),
+            ];
+            let flooding = flooding.clone();
+            tokio::spawn(async move {
+                let mut sent = 0u32;
+                while flooding.load(std::sync::atomic::Ordering::Relaxed) {
+                    // A fresh address for every guess: no address limit stops them.
+                    let ip = format!("203.0.{}.{}", 100 + n, sent % 250 + 1);
+                    let _ = client()
+                        .post(&urls[(sent % 2) as usize])
+                        .header("X-Forwarded-For", ip)
+                        .json(&json!({ "email": "besieged@example.com", "password": "guess" }))
+                        .send()
+                        .await;
+                    sent += 1;
+                }
+            })
+        })
+        .collect();
+    // Until the account takes strangers' guesses in turns, five seconds apart.
+    for _ in 0..200 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let failures: i64 = app
+            .with_db(|conn| {
+                use diesel::prelude::*;
+                use sekisho::db::schema::auth_throttles::dsl::*;
+                auth_throttles
+                    .find("login:besieged@example.com")
+                    .select(attempts)
+                    .first_on(conn)
+                    .optional()
+                    .unwrap()
+                    .unwrap_or(0)
+            })
+            .await;
+        if failures >= 16 {
+            break;
+        }
+    }
+
+    // The owner tries the right password from the new device: turned away while the
+    // strangers hold the turns, and none of that counts against the device.
+    let mut refused = 0;
+    let mut let_in = 0;
+    for _ in 0..8 {
+        let attempt = login_from(&app, NEW_DEVICE, email, PASSWORD).await;
+        match attempt.status().as_u16() {
+            429 => refused += 1,
+            200 => let_in += 1,
+            other => panic!("the owner's attempt answered {other}"),
+        }
+    }
+    assert!(refused >= 5, "the flood held the turns: {refused} refused, {let_in} let in");
+    assert_eq!(
+        client_attempts(&app, email, NEW_DEVICE).await,
+        0,
+        "refused attempts are not counted against the owner's address"
+    );
+
+    // The reset mail: asked for and spent from the new device, which is signed in.
+    let asked = post_from(
+        &app,
+        NEW_DEVICE,
+        "/api/v1/auth/forgot-password",
+        json!({ "email": email }),
+    )
+    .await;
+    assert_eq!(asked.status(), 200);
+    let mail = smtp.wait_for_link_to("reset-password", 1).await;
+    let token = crate::helpers::token_of(&crate::helpers::reset_link(&mail));
+    let device = client();
+    let reset = device
+        .post(second.url("/api/v1/auth/reset-password"))
+        .header("Origin", crate::helpers::FRONTEND)
+        .header("X-Forwarded-For", NEW_DEVICE)
+        .json(&json!({ "token": token, "newPassword": "a brand new password" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status(), 200);
+    assert_eq!(app.me_status(&device).await, 200, "signed in by the reset");
+
+    // The flood goes on; the device is known now: its login takes no turn.
+    let started = std::time::Instant::now();
+    let again = login_from(&app, NEW_DEVICE, email, "a brand new password").await;
+    assert_eq!(again.status(), 200);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "the known device waited {:?}",
+        started.elapsed()
+    );
+    flooding.store(false, std::sync::atomic::Ordering::Relaxed);
+    for task in flood {
+        let _ = task.await;
+    }
 }

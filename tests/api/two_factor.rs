@@ -210,20 +210,37 @@ crate::on_both_backends!(five_wrong_codes_void_the_challenge_and_recovery_codes_
 async fn five_wrong_codes_void_the_challenge_and_recovery_codes_work_once(app: TestApp) {
     let (secret, _) = enrolled(&app, "recover@example.com").await;
     let browser = challenged(&app, "recover@example.com").await;
-    for _ in 0..5 {
+    // The password counted as this address's first try on the account (a right one
+    // with the code still to come forgets nothing), each code as one more: the fifth
+    // try is the last, and the sixth is refused before it is checked.
+    for _ in 0..4 {
         let wrong = verify(&app, &browser, json!({ "code": code(&secret, -300) })).await;
         assert_eq!(error_code(wrong).await.1, "INVALID_CODE");
     }
-    let too_late = verify(&app, &browser, json!({ "code": code(&secret, 30) })).await;
+    let refused = verify(&app, &browser, json!({ "code": code(&secret, 30) })).await;
     assert_eq!(
-        error_code(too_late).await.0,
-        401,
-        "five wrong codes void the challenge"
+        error_code(refused).await.1,
+        "RATE_LIMITED",
+        "the address has had its five tries for this account"
     );
-    // Wrong codes count toward the account's login limits as wrong passwords do:
-    // this address has had its five tries for this account.
     let limited = app.attempt_login("recover@example.com", PASSWORD).await;
     assert_eq!(error_code(limited).await.1, "RATE_LIMITED");
+    // Each wrong code is audited with where it was given.
+    let failures = app
+        .with_db(|conn| {
+            use diesel::prelude::*;
+            use sekisho::db::schema::audit_log as a;
+            a::table
+                .filter(a::action.eq("user.second_factor_failed"))
+                .select(a::details)
+                .load_on::<Option<String>>(conn)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(
+        failures,
+        vec![Some("step=sign-in method=totp".to_owned()); 4]
+    );
 
     // Another account: a recovery code, typed carelessly, works once.
     let (_, codes) = enrolled(&app, "recover2@example.com").await;
@@ -291,9 +308,15 @@ async fn five_wrong_codes_void_the_challenge_and_recovery_codes_work_once(app: T
         actions,
         [
             "user.two_factor_enabled",
+            "user.second_factor_failed",
+            "user.second_factor_failed",
+            "user.second_factor_failed",
+            "user.second_factor_failed",
             "user.two_factor_enabled",
             "user.recovery_code_used",
+            "user.second_factor_failed",
             "user.recovery_codes_renewed",
+            "user.second_factor_failed",
             "user.recovery_code_used",
             "user.two_factor_disabled"
         ]
@@ -401,10 +424,49 @@ async fn the_secret_is_sealed_and_recovery_codes_hashed(app: TestApp) {
         "the secret is not stored in the clear"
     );
     assert_eq!(hashes.len(), 10);
-    for (hash, code) in hashes.iter().zip(&codes) {
-        assert_eq!(hash.len(), 64);
-        assert!(!hash.contains(&code.replace('-', "")));
+    for code in &codes {
+        let bare = code.replace('-', "");
+        let unsalted = sekisho::crypto::tokens::hash_secret(&bare);
+        assert!(
+            hashes.iter().all(|h| h.starts_with("argon2id:") && h.len() == 9 + 64),
+            "{hashes:?}"
+        );
+        assert!(
+            !hashes.iter().any(|h| h.contains(&bare) || *h == unsalted),
+            "neither in the clear nor as an unsalted SHA-256: {hashes:?}"
+        );
     }
+}
+
+crate::on_both_backends!(recovery_codes_stored_the_old_way_still_work_once);
+
+/// Codes stored before the salted hash (an unsalted SHA-256) are accepted until they
+/// are used.
+async fn recovery_codes_stored_the_old_way_still_work_once(app: TestApp) {
+    let user = app.signup("legacy@example.com").await;
+    app.enable_totp(&app.client, PASSWORD).await;
+    let user_id = user["id"].as_str().unwrap().to_owned();
+    app.with_db(move |conn| {
+        use diesel::prelude::*;
+        use sekisho::db::schema::recovery_codes as r;
+        let old = sekisho::crypto::tokens::hash_secret("abcde12345");
+        diesel::insert_into(r::table)
+            .values((
+                r::code_hash.eq(old),
+                r::user_id.eq(user_id),
+                r::created_at.eq(sekisho::db::now()),
+                r::used_at.eq(None::<chrono::NaiveDateTime>),
+            ))
+            .execute_on(conn)
+            .unwrap();
+    })
+    .await;
+    let browser = challenged(&app, "legacy@example.com").await;
+    let passed = verify(&app, &browser, json!({ "recoveryCode": "ABCDE-12345" })).await;
+    assert_eq!(passed.status(), 200);
+    let browser = challenged(&app, "legacy@example.com").await;
+    let again = verify(&app, &browser, json!({ "recoveryCode": "abcde-12345" })).await;
+    assert_eq!(error_code(again).await.1, "INVALID_CODE", "used once");
 }
 
 crate::on_both_databases!(
@@ -462,8 +524,8 @@ async fn each_change_is_mailed_to_the_user(db: TestDb) {
 }
 
 /// The README's promise: a new SECRET_KEY makes the sealed TOTP secret unreadable
-/// (its codes are refused, never a 500), and the recovery codes, stored as plain
-/// hashes, still sign the user in.
+/// (its codes are refused, never a 500), and the recovery codes, hashed without the
+/// key, still sign the user in.
 async fn a_new_secret_key_leaves_the_recovery_codes(db: TestDb) {
     let before = TestApp::spawn_on(TestDb::reuse(&db), &[]).await;
     let (secret, codes) = enrolled(&before, "rekeyed@example.com").await;

@@ -234,6 +234,26 @@ pub enum LoginResponse {
     TwoFactorRequired(TwoFactorRequiredResponse),
 }
 
+/// `/reset-password`: the password is set, and the browser signed in (`user`, with the
+/// session cookie), or asked for its second factor (`twoFactorRequired`, with the
+/// challenge cookie), or neither (a disabled account).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ResetPasswordResponse {
+    /// Always true.
+    pub success: bool,
+    pub message: String,
+    /// The signed-in user, when a session was started.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<UserView>,
+    /// True when the code step comes next (`/two-factor/verify`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub two_factor_required: Option<bool>,
+    /// What `/two-factor/verify` accepts, with `twoFactorRequired`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub methods: Option<Vec<String>>,
+}
+
 /// `/token` when the second factor is on: the pair comes from `/token/two-factor`.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -1,16 +1,17 @@
 //! POST /api/v1/auth/change-password, /forgot-password and /reset-password.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
 
-use crate::auth::{account_lifecycle, password_reset};
+use crate::auth::password_reset::Reset;
+use crate::auth::{account_lifecycle, password_reset, two_factor};
 use crate::domain::ClientInfo;
 use crate::error::ApiError;
-use crate::http::AuthUser;
+use crate::http::{AuthUser, cookies, origin_check};
 use crate::i18n::Lang;
 use crate::routes::api::api_json::ApiJson;
 use crate::routes::api::dto::{
     ChangePasswordRequest, ErrorResponse, ForgotPasswordRequest, ResetPasswordRequest,
-    SuccessResponse,
+    ResetPasswordResponse, SuccessResponse, UserView,
 };
 use crate::routes::api::validate::Fields;
 use crate::state::AppState;
@@ -78,27 +79,62 @@ pub async fn forgot_password(
     Ok(HttpResponse::Ok().json(SuccessResponse::new(FORGOT_MESSAGE)))
 }
 
-/// Set a new password with a mailed token; every session of the user is revoked.
+/// Set a new password with a mailed token; every session of the user is revoked, and
+/// this browser is signed in (the session cookie), or asked for its second factor as
+/// after a login's password (the `two_factor` challenge cookie).
 #[utoipa::path(
     tag = "password",
     request_body = ResetPasswordRequest,
     responses(
-        (status = 200, body = SuccessResponse),
+        (status = 200, description = "The password is set; signed in (`user` and the session cookie), or `twoFactorRequired` with the challenge cookie, or neither for a disabled account", body = ResetPasswordResponse),
         (status = 400, description = "INVALID_TOKEN or VALIDATION_ERROR", body = ErrorResponse),
+        (status = 403, description = "CSRF_FAILED from a foreign origin (it signs the browser in, as /login does)", body = ErrorResponse),
+        (status = 429, description = "RATE_LIMITED, with Retry-After", body = ErrorResponse),
     )
 )]
 #[post("/reset-password")]
 pub async fn reset_password(
+    req: HttpRequest,
     state: web::Data<AppState>,
     client: ClientInfo,
     body: ApiJson<ResetPasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    // It signs the browser in: another site's form must not sign a visitor in to an
+    // account of the attacker's choosing (as for /login).
+    origin_check::refuse_foreign_origin(&req, &state.settings, &state.proxies)?;
     let mut fields = Fields::default();
     let token = fields.required("token", body.token.as_deref());
     let new = fields.new_password("newPassword", body.new_password.as_deref());
     let (token, new) = fields.validated(token.zip(new))?;
-    password_reset::complete(&state, &client, token, new).await?;
-    Ok(HttpResponse::Ok().json(SuccessResponse::new(
-        "Your password has been reset. Please sign in with the new password.",
-    )))
+    let answer = |message: &str| ResetPasswordResponse {
+        success: true,
+        message: message.to_owned(),
+        user: None,
+        two_factor_required: None,
+        methods: None,
+    };
+    Ok(match password_reset::complete(&state, &client, token, new).await? {
+        Reset::SignedIn(user, session) => HttpResponse::Ok()
+            .cookie(cookies::session_cookie(
+                &state.settings,
+                session.token,
+                session.max_age_seconds,
+            ))
+            .json(ResetPasswordResponse {
+                user: Some(UserView::from(user.as_ref())),
+                ..answer("Your password has been reset, and you are signed in.")
+            }),
+        Reset::SecondFactor(pending) => HttpResponse::Ok()
+            .cookie(cookies::two_factor_cookie(
+                &state.settings,
+                pending.challenge,
+                two_factor::CHALLENGE_LIFETIME.num_seconds(),
+            ))
+            .json(ResetPasswordResponse {
+                two_factor_required: Some(true),
+                methods: Some(vec!["totp".into(), "recovery_code".into()]),
+                ..answer("Your password has been reset. Enter a code from your authenticator app to sign in.")
+            }),
+        Reset::Disabled => HttpResponse::Ok().json(answer("Your password has been reset.")),
+    })
 }

@@ -86,19 +86,6 @@ pub async fn enable(
         }))
 }
 
-/// The proof a change to the factor needs: the password, or a code for a user who
-/// has no password.
-fn proof(body: &TwoFactorProofRequest) -> Result<Proof<'_>, ApiError> {
-    match (body.password.as_deref(), body.code.as_deref()) {
-        (Some(password), _) if !password.is_empty() => Ok(Proof::Password(password)),
-        (_, Some(code)) if !code.trim().is_empty() => Ok(Proof::Code(code)),
-        _ => Err(ApiError::validation_field(
-            "password",
-            "is required (or `code`, for an account without a password)",
-        )),
-    }
-}
-
 /// Turns the second factor off; its secret and recovery codes are deleted.
 #[utoipa::path(
     tag = "two-factor",
@@ -118,7 +105,11 @@ pub async fn disable(
     caller: AuthUser,
     body: ApiJson<TwoFactorProofRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let proof = proof(&body)?;
+    let proof = Proof::required_of(
+        &caller.user,
+        body.password.as_deref(),
+        body.code.as_deref(),
+    )?;
     let user = two_factor::disable(
         &state,
         &client,
@@ -152,7 +143,11 @@ pub async fn recovery_codes(
     caller: AuthUser,
     body: ApiJson<TwoFactorProofRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let proof = proof(&body)?;
+    let proof = Proof::required_of(
+        &caller.user,
+        body.password.as_deref(),
+        body.code.as_deref(),
+    )?;
     let codes = two_factor::new_recovery_codes(
         &state,
         &client,
