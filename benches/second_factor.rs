@@ -40,7 +40,9 @@ fn main() {
     let (salt, params) = (recovery_codes::salt("bench-user"), recovery_codes::params());
     let recovery_check = per_run(seconds, || {
         let normalized = recovery_codes::normalize(&recovery).unwrap_or_default();
-        let derived = engine.derive(&normalized, &salt, &params).unwrap_or_default();
+        let derived = engine
+            .derive(&normalized, &salt, &params)
+            .unwrap_or_default();
         std::hint::black_box(recovery_codes::stored_form(&derived));
     });
     println!(

@@ -49,11 +49,15 @@ pub async fn sign_in(
             match code.map(str::trim).filter(|c| !c.is_empty()) {
                 // Asked for, not yet given: nothing to record.
                 None => return Ok(SignIn::CodeNeeded { wrong: false }),
-                Some(code) if two_factor::check_sign_in_code(state, client, &user, code).await? => (
-                    SignIn::Operator(Box::new(user)),
-                    AuditAction::AdminLogin,
-                    Some(id),
-                ),
+                Some(code)
+                    if two_factor::check_sign_in_code(state, client, &user, code).await? =>
+                {
+                    (
+                        SignIn::Operator(Box::new(user)),
+                        AuditAction::AdminLogin,
+                        Some(id),
+                    )
+                }
                 Some(_) => (
                     SignIn::CodeNeeded { wrong: true },
                     AuditAction::AdminLoginFailed,

@@ -8,6 +8,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 use crate::auth::email_verification;
 use crate::auth::frontend_link::frontend_link;
 use crate::crypto::tokens;
+use crate::db::decisions::{self, Subject};
 use crate::db::identities::Account;
 use crate::db::passkeys::PasskeyInfo;
 use crate::db::sessions::Session;
@@ -192,6 +193,8 @@ pub enum ActionOutcome {
     NotOnYourself,
     /// It would leave the panel without an operator.
     LastOperator,
+    /// The acting operator is no longer one (another operator removed them meanwhile).
+    ActorNotOperator,
     /// The address was already verified: no mail.
     AlreadyVerified,
     NotFound,
@@ -248,9 +251,22 @@ fn apply(
     if user.deleted_at.is_some() && !matches!(command, UserCommand::RevokeSessions) {
         return Ok((ActionOutcome::NotFound, None));
     }
-    let operator_now = user.is_admin() && !user.is_disabled_at(now);
-    if command.removes_an_operator() && operator_now && users::count_operators(conn, now)? <= 1 {
-        return Ok((ActionOutcome::LastOperator, None));
+    if command.removes_an_operator() {
+        // Operators removing each other at once (on two instances) count in turns, and
+        // one that was removed meanwhile removes nobody.
+        decisions::take_turn(conn, Subject::Operators)?;
+        let still_operator = users::find_by_id(conn, &actor.id)?
+            .is_some_and(|a| a.is_admin() && a.deleted_at.is_none() && !a.is_disabled_at(now));
+        if !still_operator {
+            return Ok((ActionOutcome::ActorNotOperator, None));
+        }
+        let Some(user) = users::find_by_id(conn, target)? else {
+            return Ok((ActionOutcome::NotFound, None));
+        };
+        let operator_now = user.is_admin() && !user.is_disabled_at(now);
+        if operator_now && users::count_operators(conn, now)? <= 1 {
+            return Ok((ActionOutcome::LastOperator, None));
+        }
     }
     match command {
         UserCommand::Disable(ban) => {

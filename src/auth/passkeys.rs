@@ -258,7 +258,7 @@ pub async fn remove(
             if passkeys::find_for_user(conn, &owner.id, &id)?.is_none() {
                 return Err(ApiError::new(ErrorCode::NotFound));
             }
-            if super::sign_in_methods::count(conn, &owner)? <= 1 {
+            if super::sign_in_methods::count(conn, &owner.id)? <= 1 {
                 return Err(ApiError::new(ErrorCode::LastSignInMethod));
             }
             passkeys::delete(conn, &owner.id, &id)?;

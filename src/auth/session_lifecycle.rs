@@ -8,6 +8,7 @@ use super::two_factor::{self, Holder};
 use super::{credentials, email_verification};
 use crate::crypto::jwt::{Claims, JwtKeys};
 use crate::crypto::tokens;
+use crate::db::decisions::{self, Subject};
 use crate::db::sessions::Session;
 use crate::db::users::User;
 use crate::db::{self, DbConnection, Pool, audit, sessions};
@@ -44,6 +45,9 @@ fn create(
     let id = uuid::Uuid::new_v4().to_string();
     let expires_at = now + spec.lifetime;
     let ip = spec.client.ip_text();
+    // Sign-ins racing past the cap count in turns, or each would end one session and
+    // leave the user over it.
+    decisions::take_turn(conn, Subject::Sessions(spec.user_id))?;
     sessions::insert(
         conn,
         &sessions::NewSession {

@@ -2,12 +2,17 @@
 //! passkey): unlinking a provider and removing a passkey both refuse to take the last
 //! one (LAST_SIGN_IN_METHOD), by this one count.
 
-use crate::db::users::User;
-use crate::db::{DbConnection, identities, passkeys};
+use crate::db::decisions::{self, Subject};
+use crate::db::{DbConnection, identities, passkeys, users};
 
-pub fn count(conn: &mut DbConnection, user: &User) -> diesel::QueryResult<i64> {
-    let password = i64::from(user.password_hash.is_some());
-    Ok(password
-        + identities::count_for_user(conn, &user.id)?
-        + passkeys::count_for_user(conn, &user.id)?)
+/// The user's ways to sign in, counted as the transaction sees them once no other
+/// transaction is deciding about them (two removals racing cannot both see two).
+/// Call it inside the write transaction that then removes one.
+pub fn count(conn: &mut DbConnection, user_id: &str) -> diesel::QueryResult<i64> {
+    decisions::take_turn(conn, Subject::SignInMethods(user_id))?;
+    let password =
+        users::find_by_id(conn, user_id)?.is_some_and(|user| user.password_hash.is_some());
+    Ok(i64::from(password)
+        + identities::count_for_user(conn, user_id)?
+        + passkeys::count_for_user(conn, user_id)?)
 }

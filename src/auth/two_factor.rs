@@ -502,8 +502,7 @@ pub async fn pass(
     let claimed = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
         db::write_transaction(conn, |conn| {
             let now = db::now();
-            let Some(found) = challenges::claim_answer(conn, &claim, holder.as_str(), now)?
-            else {
+            let Some(found) = challenges::claim_answer(conn, &claim, holder.as_str(), now)? else {
                 return Ok(None);
             };
             let Some(user) = users::find_by_id(conn, &found.user_id)? else {
@@ -524,7 +523,10 @@ pub async fn pass(
         actix_web::rt::time::sleep(wait).await;
     }
     let (method, kind) = match answer {
-        Answer::Code(code) => (check_code(state, &user, code).await?.then_some("totp"), "totp"),
+        Answer::Code(code) => (
+            check_code(state, &user, code).await?.then_some("totp"),
+            "totp",
+        ),
         Answer::RecoveryCode(code) => (
             spend_recovery_code(state, client, &user, code)
                 .await?

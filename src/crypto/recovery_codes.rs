@@ -98,9 +98,8 @@ mod tests {
     fn stored_codes_are_salted_by_user_and_slow() {
         let mut engine = crate::crypto::password::PasswordEngine::new();
         let code = "abcde12345";
-        let mut derive = |user: &str| {
-            stored_form(&engine.derive(code, &salt(user), &params()).unwrap())
-        };
+        let mut derive =
+            |user: &str| stored_form(&engine.derive(code, &salt(user), &params()).unwrap());
         let (alice, again, bob) = (derive("alice"), derive("alice"), derive("bob"));
         assert_eq!(alice, again, "one user's code derives the same each time");
         assert_ne!(alice, bob, "another user's same code is stored differently");

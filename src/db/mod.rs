@@ -3,6 +3,7 @@
 pub mod audit;
 mod cached_update;
 mod connection;
+pub mod decisions;
 mod error;
 pub(crate) mod form_tokens;
 pub mod identities;

@@ -359,7 +359,10 @@ impl AccountLimits {
         ip: Option<IpAddr>,
     ) -> Result<(), ApiError> {
         if self.enabled {
-            throttles::refund(conn, &login_client_key(email.as_str(), ip, self.ipv6_prefix))?;
+            throttles::refund(
+                conn,
+                &login_client_key(email.as_str(), ip, self.ipv6_prefix),
+            )?;
         }
         Ok(())
     }

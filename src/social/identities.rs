@@ -31,7 +31,7 @@ pub async fn unlink(
             if !identities::has_provider(conn, &user_id, &provider)? {
                 return Err(ApiError::new(ErrorCode::NotFound));
             }
-            if sign_in_methods::count(conn, &owner)? <= 1 {
+            if sign_in_methods::count(conn, &owner.id)? <= 1 {
                 return Err(ApiError::new(ErrorCode::LastSignInMethod));
             }
             identities::delete(conn, &user_id, &provider)?;

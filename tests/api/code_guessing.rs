@@ -136,7 +136,11 @@ async fn a_right_password_with_the_code_to_come_forgets_nothing(app: TestApp) {
         statuses.push(guess.status().as_u16());
     }
     // password, code, password, code, password (the fifth try), then refused.
-    assert_eq!(statuses, [200, 400, 200, 400, 200, 429, 429], "{statuses:?}");
+    assert_eq!(
+        statuses,
+        [200, 400, 200, 400, 200, 429, 429],
+        "{statuses:?}"
+    );
 }
 
 /// Thirty wrong codes at once against one challenge, each from another address (the

@@ -376,7 +376,9 @@ async fn a_reset_asks_for_the_second_factor_and_only_from_allowed_origins(db: Te
     let app = TestApp::spawn_on(db, &[]).await;
     app.signup("careful@example.com").await;
     let secret = app.enable_totp(&app.client, PASSWORD).await.secret;
-    let tokens: Vec<String> = (0..2).map(|_| sekisho::crypto::tokens::new_secret()).collect();
+    let tokens: Vec<String> = (0..2)
+        .map(|_| sekisho::crypto::tokens::new_secret())
+        .collect();
     let hashes: Vec<String> = tokens
         .iter()
         .map(|t| sekisho::crypto::tokens::hash_secret(t))
@@ -423,15 +425,25 @@ async fn a_reset_asks_for_the_second_factor_and_only_from_allowed_origins(db: Te
         .iter()
         .map(|v| v.to_str().unwrap().to_owned())
         .collect();
-    assert!(cookies.iter().any(|c| c.starts_with("two_factor=")), "{cookies:?}");
-    assert!(!cookies.iter().any(|c| c.starts_with("access_token=")), "{cookies:?}");
+    assert!(
+        cookies.iter().any(|c| c.starts_with("two_factor=")),
+        "{cookies:?}"
+    );
+    assert!(
+        !cookies.iter().any(|c| c.starts_with("access_token=")),
+        "{cookies:?}"
+    );
     let body: Value = reset.json().await.unwrap();
     assert_eq!(body["twoFactorRequired"], true);
     assert!(body.get("user").is_none(), "{body}");
     assert_eq!(app.me_status(&browser).await, 401);
     let code = crate::helpers::two_factor::code(&secret, 30);
     let verified = app
-        .post_with(&browser, "/api/v1/auth/two-factor/verify", json!({ "code": code }))
+        .post_with(
+            &browser,
+            "/api/v1/auth/two-factor/verify",
+            json!({ "code": code }),
+        )
         .await;
     assert_eq!(verified.status(), 200);
     assert_eq!(app.me_status(&browser).await, 200);

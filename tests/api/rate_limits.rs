@@ -524,7 +524,10 @@ async fn the_owner_on_a_new_device_gets_in_through_the_reset_mail_during_a_flood
             other => panic!("the owner's attempt answered {other}"),
         }
     }
-    assert!(refused >= 5, "the flood held the turns: {refused} refused, {let_in} let in");
+    assert!(
+        refused >= 5,
+        "the flood held the turns: {refused} refused, {let_in} let in"
+    );
     assert_eq!(
         client_attempts(&app, email, NEW_DEVICE).await,
         0,

@@ -428,7 +428,9 @@ async fn the_secret_is_sealed_and_recovery_codes_hashed(app: TestApp) {
         let bare = code.replace('-', "");
         let unsalted = sekisho::crypto::tokens::hash_secret(&bare);
         assert!(
-            hashes.iter().all(|h| h.starts_with("argon2id:") && h.len() == 9 + 64),
+            hashes
+                .iter()
+                .all(|h| h.starts_with("argon2id:") && h.len() == 9 + 64),
             "{hashes:?}"
         );
         assert!(

@@ -348,6 +348,7 @@ pub async fn act(
         ActionOutcome::LastOperator => ("error", "flash.last_operator"),
         ActionOutcome::AlreadyVerified => ("error", "flash.already_verified"),
         ActionOutcome::NotFound => return Err(AdminError::NotFound),
+        ActionOutcome::ActorNotOperator => return Err(AdminError::Forbidden),
     };
     operator.flash(kind, message);
     Ok(redirect(&back))

@@ -105,11 +105,7 @@ pub async fn disable(
     caller: AuthUser,
     body: ApiJson<TwoFactorProofRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let proof = Proof::required_of(
-        &caller.user,
-        body.password.as_deref(),
-        body.code.as_deref(),
-    )?;
+    let proof = Proof::required_of(&caller.user, body.password.as_deref(), body.code.as_deref())?;
     let user = two_factor::disable(
         &state,
         &client,
@@ -143,11 +139,7 @@ pub async fn recovery_codes(
     caller: AuthUser,
     body: ApiJson<TwoFactorProofRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let proof = Proof::required_of(
-        &caller.user,
-        body.password.as_deref(),
-        body.code.as_deref(),
-    )?;
+    let proof = Proof::required_of(&caller.user, body.password.as_deref(), body.code.as_deref())?;
     let codes = two_factor::new_recovery_codes(
         &state,
         &client,
