@@ -3,6 +3,7 @@
 use super::session_lifecycle::{self, BrowserSession};
 use super::{credentials, email_verification};
 use crate::crypto::tokens;
+use crate::db::decisions::{self, Subject};
 use crate::db::{self, audit, reset_tokens, sessions, users, users::User};
 use crate::domain::ClientInfo;
 use crate::domain::{AuditAction, Email, Password};
@@ -121,7 +122,9 @@ pub async fn change_password(
     let ip = client.ip_text();
     let keep = session_id;
     db::run(&state.pool, move |conn| -> Result<_, ApiError> {
-        db::transaction(conn, |conn| {
+        db::write_transaction(conn, |conn| {
+            // A sign-in with the old password racing this waits, then finds it gone.
+            decisions::take_turn(conn, Subject::Sessions(&user.id))?;
             let now = db::now();
             users::set_password_hash(conn, &user.id, &hash)?;
             sessions::revoke_all_for_user(conn, &user.id, Some(&keep), now)?;

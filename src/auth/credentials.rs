@@ -105,6 +105,24 @@ pub async fn forget_failed_logins(
     .await
 }
 
+/// Inside a sign-in's session transaction: the stored password is still the one
+/// `checked` (the hash the password was verified against). A reset, a change or a
+/// takeover that committed in between ends that sign-in here, with the answer of a
+/// wrong password.
+pub fn password_unchanged(
+    conn: &mut db::DbConnection,
+    user_id: &str,
+    checked: Option<&str>,
+) -> Result<(), ApiError> {
+    let current = users::find_by_id(conn, user_id)?.and_then(|u| u.password_hash);
+    if current.as_deref() == checked && current.is_some() {
+        Ok(())
+    } else {
+        Err(ApiError::new(ErrorCode::InvalidCredentials)
+            .with_cause("the password changed while the sign-in was being checked"))
+    }
+}
+
 /// ACCOUNT_DISABLED with what the user may know of it: the reason's code and the
 /// ban's end (`details.reason`, `details.until`); the operator's note stays private.
 pub fn account_disabled(user: &User) -> ApiError {

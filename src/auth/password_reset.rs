@@ -10,6 +10,7 @@ use super::frontend_link::frontend_link;
 use super::session_lifecycle::{self, BrowserSession};
 use super::two_factor::{self, Holder};
 use crate::crypto::tokens;
+use crate::db::decisions::{self, Subject};
 use crate::db::users::User;
 use crate::db::{self, audit, reset_tokens, sessions, users};
 use crate::domain::AuditAction;
@@ -146,6 +147,8 @@ pub async fn complete(
             else {
                 return Err(ApiError::new(ErrorCode::InvalidToken));
             };
+            // A sign-in with the old password racing this waits, then finds it gone.
+            decisions::take_turn(conn, Subject::Sessions(&user.id))?;
             users::set_password_hash(conn, &user.id, &hash)?;
             // The link reached the address's inbox: that proves the address.
             users::set_email_verified(conn, &user.id, &user.email, now)?;

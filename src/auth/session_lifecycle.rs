@@ -134,16 +134,17 @@ pub async fn sign_in(
         return Ok(SignIn::SecondFactor(pending));
     }
     credentials::forget_failed_logins(state, client, &user).await?;
-    let session = start_browser_session(
-        state,
-        client,
-        &user,
-        remember,
-        AuditAction::UserLogin,
-        None,
-        "password",
-    )
-    .await?;
+    let record = SignInRecord {
+        action: AuditAction::UserLogin,
+        details: None,
+        method: "password",
+    };
+    let (user_id, checked) = (user.id.clone(), user.password_hash.clone());
+    let session =
+        start_browser_session_after(state, client, &user, remember, record, move |conn| {
+            credentials::password_unchanged(conn, &user_id, checked.as_deref())
+        })
+        .await?;
     Ok(SignIn::Complete((user, session)))
 }
 
@@ -218,7 +219,10 @@ where
     } = record;
     let method = method.to_owned();
     let opened = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
-        db::transaction(conn, |conn| {
+        db::write_transaction(conn, |conn| {
+            // Before `first`'s checks: a change racing this sign-in (a reset, a takeover)
+            // either commits before them or sees this session to end it.
+            decisions::take_turn(conn, Subject::Sessions(&user_id))?;
             first(conn)?;
             let opened = open_browser_session(conn, &user_id, &client, lifetime, &method)?;
             let ip = client.ip_text();
@@ -372,19 +376,22 @@ pub async fn issue_bearer(
         return Ok(SignIn::SecondFactor(pending));
     }
     credentials::forget_failed_logins(state, client, &user).await?;
-    start_bearer_session(state, client, &user, None)
+    start_bearer_session(state, client, &user, None, user.password_hash.as_deref())
         .await
         .map(SignIn::Complete)
 }
 
 /// A bearer session of 30 days for `user`; `second` names the second factor that
-/// was proven, if any.
+/// was proven, if any; `checked_password` is the stored hash the password was checked
+/// against, when that was the first factor (refused if it changed meanwhile).
 pub async fn start_bearer_session(
     state: &AppState,
     client: &ClientInfo,
     user: &User,
     second: Option<&str>,
+    checked_password: Option<&str>,
 ) -> Result<TokenPair, ApiError> {
+    let checked = checked_password.map(str::to_owned);
     let user = user.clone();
     let method = match second {
         Some(second) => format!("password+{second}"),
@@ -398,7 +405,11 @@ pub async fn start_bearer_session(
     let client = client.clone();
     let (session_id, session_expires_at) =
         db::run(&state.pool, move |conn| -> Result<_, ApiError> {
-            db::transaction(conn, |conn| {
+            db::write_transaction(conn, |conn| {
+                decisions::take_turn(conn, Subject::Sessions(&user.id))?;
+                if checked.is_some() {
+                    credentials::password_unchanged(conn, &user.id, checked.as_deref())?;
+                }
                 let created = create(
                     conn,
                     &NewSessionSpec {

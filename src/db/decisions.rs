@@ -42,14 +42,20 @@ impl Subject<'_> {
     }
 }
 
+diesel::define_sql_function! {
+    /// PostgreSQL's transaction-scoped advisory lock (it returns void: the statement is
+    /// only executed, never read). Built by the query builder rather than as SQL text,
+    /// so that diesel's statement cache keeps it: a login must not compile SQL.
+    fn pg_advisory_xact_lock(key: BigInt) -> Integer;
+}
+
 /// Waits until no other transaction decides about `subject`, and holds that until
 /// this transaction ends. Call it inside the transaction, before the count.
 pub fn take_turn(conn: &mut DbConnection, subject: Subject<'_>) -> QueryResult<()> {
     match conn {
         DbConnection::Postgres(c) => {
             use diesel::RunQueryDsl;
-            diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
-                .bind::<BigInt, _>(subject.key())
+            diesel::select(pg_advisory_xact_lock(subject.key()))
                 .execute(c)
                 .map(drop)
         }

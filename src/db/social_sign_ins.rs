@@ -31,9 +31,12 @@ pub fn insert(conn: &mut DbConnection, pending: &PendingSignIn) -> QueryResult<(
 
 /// Takes the sign-in out of the table: of two callbacks presenting one cookie, only
 /// the one whose DELETE removed the row gets it. Expired ones are found too, so that
-/// the caller can tell the user why; they are deleted all the same.
+/// the caller can tell the user why; they are deleted all the same. A write
+/// transaction: on SQLite a deferred one that read first failed at once ("database is
+/// locked", a callback answered INTERNAL_ERROR) when another writer committed before
+/// its DELETE.
 pub fn take(conn: &mut DbConnection, key_hash: &str) -> QueryResult<Option<PendingSignIn>> {
-    super::transaction(conn, |conn| {
+    super::write_transaction(conn, |conn| {
         let found = p::table
             .find(key_hash)
             .select(columns::<PendingSignIn>())

@@ -254,6 +254,79 @@ pub fn soft_delete(
     })
 }
 
+/// What taking over an account whose address was never proven removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stripped {
+    pub password: bool,
+    pub second_factor: bool,
+    pub sessions: usize,
+    pub passkeys: usize,
+    pub identities: usize,
+}
+
+/// Removes everything that signs in to account `id` or speaks for it: the password,
+/// every session (revoked, so they stay in the history), refresh tokens with them,
+/// the second factor and its challenges, passkeys and their ceremonies, linked
+/// identities, pending social links, reset and verification links. For an account
+/// taken over by the owner of its address (see `social::linking`): nothing its maker
+/// set up survives.
+pub fn strip_unproven(
+    conn: &mut DbConnection,
+    user: &User,
+    now: NaiveDateTime,
+) -> QueryResult<Stripped> {
+    use super::schema::{
+        accounts as a, email_verification_tokens as v, passkey_ceremonies as pc, passkeys as p,
+        password_reset_tokens as r, social_sign_ins as ss, two_factor_challenges as c,
+    };
+    let id = user.id.as_str();
+    super::update(
+        users::table.find(id),
+        (
+            users::password_hash.eq(None::<String>),
+            users::updated_at.eq(now),
+        ),
+    )
+    .execute_on(conn)?;
+    let sessions = super::sessions::revoke_all_for_user(conn, id, None, now)?;
+    let second_factor = user.two_factor_enabled_at.is_some();
+    super::two_factor::remove(conn, id, now)?;
+    diesel::delete(c::table.filter(c::user_id.eq(id))).execute_on(conn)?;
+    let passkeys = diesel::delete(p::table.filter(p::user_id.eq(id))).execute_on(conn)?;
+    diesel::delete(pc::table.filter(pc::user_id.eq(id))).execute_on(conn)?;
+    let identities = diesel::delete(a::table.filter(a::user_id.eq(id))).execute_on(conn)?;
+    diesel::delete(ss::table.filter(ss::link_user_id.eq(id))).execute_on(conn)?;
+    diesel::delete(r::table.filter(r::user_id.eq(id))).execute_on(conn)?;
+    diesel::delete(v::table.filter(v::user_id.eq(id))).execute_on(conn)?;
+    Ok(Stripped {
+        password: user.password_hash.is_some(),
+        second_factor,
+        sessions,
+        passkeys,
+        identities,
+    })
+}
+
+/// The name and picture a provider gave, in place of what the account had.
+pub fn set_profile(
+    conn: &mut DbConnection,
+    id: &str,
+    name: Option<&str>,
+    image: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    super::update(
+        users::table.find(id),
+        (
+            users::name.eq(name),
+            users::image.eq(image),
+            users::updated_at.eq(now),
+        ),
+    )
+    .execute_on(conn)
+    .map(drop)
+}
+
 /// Disables an account with `ban` (revoking every session), or with None enables it
 /// again (forgetting the ban's details).
 pub fn set_disabled(
@@ -287,7 +360,8 @@ pub fn lift_ended_bans(
     conn: &mut DbConnection,
     now: NaiveDateTime,
 ) -> QueryResult<Vec<(String, String)>> {
-    super::transaction(conn, |conn| {
+    // Reads, then writes: a write transaction (see `write_transaction`).
+    super::write_transaction(conn, |conn| {
         let ended: Vec<(String, String)> = users::table
             .filter(users::disabled_at.is_not_null())
             .filter(users::disabled_until.le(now))

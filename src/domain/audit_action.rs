@@ -14,6 +14,10 @@ string_enum! {
         UserEmailVerified = "user.email_verified",
         UserAccountLinked = "user.account_linked",
         UserAccountUnlinked = "user.account_unlinked",
+        /// The owner of an address, vouched for by a provider, took over the account
+        /// someone had made with it without proving it; what was removed is in the
+        /// details.
+        UserAccountReclaimed = "user.account_reclaimed",
         UserWithdrawn = "user.withdrawn",
         SessionRefreshTokenReused = "session.refresh_token_reused",
         AdminCreated = "admin.created",

@@ -21,6 +21,9 @@ pub enum SecurityNotice {
     PasskeyRemoved,
     /// An operator deleted one of the user's passkeys.
     PasskeyDeletedByOperator,
+    /// The owner of the address signed in with a provider and took over an account
+    /// that had been made with it but never confirmed.
+    AccountReclaimed,
 }
 
 const CLOSING_EN: &str =
@@ -147,6 +150,23 @@ const PASSKEY_DELETED: (Wording, Wording) = about_passkeys(
     ),
 );
 
+const RECLAIMED: (Wording, Wording) = (
+    Wording {
+        subject: "Your account is now yours alone",
+        heading: "Your account is now yours alone",
+        lead: "You signed in with a provider that confirmed this address. An account had been made with it before, and its address was never confirmed, so whoever made it may not have been you: its password, sessions, two-step verification, passkeys and other linked sign-ins were removed.",
+        button: "Review your security settings",
+        closing: "If you made that account yourself, set a password again with \"Forgot password\" and add your passkeys and two-step verification again.",
+    },
+    Wording {
+        subject: "アカウントをあなた専用にしました",
+        heading: "アカウントをあなた専用にしました",
+        lead: "このメールアドレスを確認済みのプロバイダーでサインインしました。以前このアドレスで作られたアカウントがあり、アドレスが確認されていなかったため、作成者があなたではない可能性があります。そのため、パスワード、セッション、2段階認証、パスキー、その他の連携サインインを削除しました。",
+        button: "セキュリティ設定を確認する",
+        closing: "そのアカウントをご自身で作成していた場合は、「パスワードをお忘れの方」からパスワードを設定し直し、パスキーと2段階認証を再度追加してください。",
+    },
+);
+
 pub fn security_notice_message(
     from: &Mailbox,
     to: &str,
@@ -163,6 +183,7 @@ pub fn security_notice_message(
         SecurityNotice::PasskeyAdded => &PASSKEY_ADDED,
         SecurityNotice::PasskeyRemoved => &PASSKEY_REMOVED,
         SecurityNotice::PasskeyDeletedByOperator => &PASSKEY_DELETED,
+        SecurityNotice::AccountReclaimed => &RECLAIMED,
     };
     compose(from, to, lang, in_lang(lang, en, ja), link)
 }

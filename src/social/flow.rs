@@ -21,6 +21,7 @@ use crate::domain::ClientInfo;
 use crate::error::{ApiError, ErrorCode};
 use crate::i18n::Lang;
 use crate::limits::throttle::Action;
+use crate::mail::SecurityNotice;
 use crate::oidc::provider::Provider;
 use crate::state::AppState;
 
@@ -303,10 +304,20 @@ async fn complete(
                 link_to.as_deref(),
                 db::now(),
             )?;
+            if let Outcome::Reclaimed(stripped) = outcome {
+                audit::record_user_action_with(
+                    conn,
+                    &user.id,
+                    &user.email,
+                    AuditAction::UserAccountReclaimed,
+                    ip.as_deref(),
+                    Some(&format!("{audit_details} {}", removed(stripped))),
+                )?;
+            }
             let action = match outcome {
                 Outcome::Known => None,
                 Outcome::Created => Some(AuditAction::UserSignup),
-                Outcome::Linked => Some(AuditAction::UserAccountLinked),
+                Outcome::Linked | Outcome::Reclaimed(_) => Some(AuditAction::UserAccountLinked),
             };
             if let Some(action) = action {
                 audit::record_user_action_with(
@@ -318,12 +329,17 @@ async fn complete(
                     Some(&audit_details),
                 )?;
             }
-            Ok(user)
+            Ok((user, outcome))
         })
     })
     .await;
     let user = match resolved {
-        Ok(user) => user,
+        Ok((user, outcome)) => {
+            if let Outcome::Reclaimed(_) = outcome {
+                two_factor::notify(state, &user.email, lang, SecurityNotice::AccountReclaimed);
+            }
+            user
+        }
         Err(e) => return fail(e.code(), format!("the identity was not accepted: {e}")),
     };
     // Linking from a signed-in session: that session goes on; no new one.
@@ -361,6 +377,31 @@ async fn complete(
     {
         Ok(session) => Ok((callback, Landed::Session(Some(session)))),
         Err(e) => fail(e.code(), format!("no session could be started: {e}")),
+    }
+}
+
+/// What a takeover removed, for its audit entry: `removed=password,2 sessions,…`.
+fn removed(stripped: crate::db::users::Stripped) -> String {
+    let mut parts = Vec::new();
+    if stripped.password {
+        parts.push("password".to_owned());
+    }
+    if stripped.second_factor {
+        parts.push("second factor".to_owned());
+    }
+    for (count, what) in [
+        (stripped.sessions, "sessions"),
+        (stripped.passkeys, "passkeys"),
+        (stripped.identities, "identities"),
+    ] {
+        if count > 0 {
+            parts.push(format!("{count} {what}"));
+        }
+    }
+    if parts.is_empty() {
+        "removed=nothing".to_owned()
+    } else {
+        format!("removed={}", parts.join(","))
     }
 }
 

@@ -2,9 +2,17 @@
 //! is its user's; a new one creates a user, or joins the user with the same email
 //! only when the provider vouches for that email; a signed-in user who started the
 //! sign-in links it to themselves.
+//!
+//! An account whose address was never proven is not joined as it is: anyone can sign
+//! up with someone else's address and wait for its owner to arrive with a provider
+//! (a pre-hijacked account, Sudhodanan & Paverd, 2022). The owner, whom the provider
+//! vouches for, takes it over cleanly: its password, sessions and refresh tokens,
+//! second factor, passkeys and other identities are removed first.
 
 use chrono::NaiveDateTime;
 
+use crate::db::decisions::{self, Subject};
+use crate::db::users::Stripped;
 use crate::db::{self, DbConnection, identities, users, users::User};
 use crate::domain::Email;
 use crate::error::{ApiError, ErrorCode};
@@ -19,6 +27,9 @@ pub enum Outcome {
     Created,
     /// It was added to an existing user.
     Linked,
+    /// It was added to an existing user whose address was never proven, after
+    /// everything that user's maker had set up was removed.
+    Reclaimed(Stripped),
 }
 
 /// The user the identity signs in (or was linked to), inside one write transaction.
@@ -92,8 +103,11 @@ fn first_sign_in(
         if !identity.email_verified {
             return Err(ApiError::new(ErrorCode::AccountNotLinked));
         }
-        attach(conn, provider, identity, &existing, now)?;
-        return Ok((existing, Outcome::Linked));
+        if existing.email_verified {
+            attach(conn, provider, identity, &existing, now)?;
+            return Ok((existing, Outcome::Linked));
+        }
+        return reclaim(conn, provider, identity, existing, now);
     }
     let user = User {
         name: identity.name.clone().filter(|n| !n.trim().is_empty()),
@@ -104,6 +118,33 @@ fn first_sign_in(
     users::insert(conn, &users::NewUser::from(&user))?;
     attach(conn, provider, identity, &user, now)?;
     Ok((user, Outcome::Created))
+}
+
+/// The owner of the address takes over the account someone made with it and never
+/// proved. Sign-ins starting sessions for it wait (the sessions' decision lock) and
+/// then find the password they checked gone.
+fn reclaim(
+    conn: &mut DbConnection,
+    provider: &str,
+    identity: &Identity,
+    existing: User,
+    now: NaiveDateTime,
+) -> Result<(User, Outcome), ApiError> {
+    decisions::take_turn(conn, Subject::Sessions(&existing.id))?;
+    decisions::take_turn(conn, Subject::SignInMethods(&existing.id))?;
+    let stripped = users::strip_unproven(conn, &existing, now)?;
+    let name = identity.name.clone().filter(|n| !n.trim().is_empty());
+    users::set_profile(
+        conn,
+        &existing.id,
+        name.as_deref(),
+        identity.picture.as_deref(),
+        now,
+    )?;
+    attach(conn, provider, identity, &existing, now)?;
+    let user = users::find_by_id(conn, &existing.id)?
+        .ok_or_else(|| ApiError::internal("the account taken over is gone"))?;
+    Ok((user, Outcome::Reclaimed(stripped)))
 }
 
 /// Adds the identity to `user`; a user has one identity per provider.

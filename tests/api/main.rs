@@ -36,5 +36,6 @@ mod sessions;
 mod social;
 mod sockets;
 mod standalone;
+mod takeover;
 mod two_factor;
 mod withdraw;

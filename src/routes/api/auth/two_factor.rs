@@ -229,9 +229,14 @@ pub async fn token(
     let challenge = fields.validated(challenge)?;
     let answer = given_answer(body.code.as_deref(), body.recovery_code.as_deref())?;
     let passed = two_factor::pass(&state, &client, challenge, Holder::Bearer, answer, lang).await?;
-    let pair =
-        session_lifecycle::start_bearer_session(&state, &client, &passed.user, Some(passed.method))
-            .await?;
+    let pair = session_lifecycle::start_bearer_session(
+        &state,
+        &client,
+        &passed.user,
+        Some(passed.method),
+        None,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(TokenResponse::from(pair)))
 }
 
