@@ -285,13 +285,11 @@ fn passkey_relying_party(
     settings: &crate::config::Settings,
 ) -> Result<Option<crate::crypto::passkey::RelyingParty>, StartupError> {
     match &settings.passkeys {
-        crate::config::PasskeySettings::On(rp) => crate::crypto::passkey::RelyingParty::new(
-            rp,
-            &settings.accounts.second_factor_issuer,
-            settings.secret_key.bytes(),
-        )
-        .map(Some)
-        .map_err(StartupError::Passkeys),
+        crate::config::PasskeySettings::On(rp) => {
+            crate::crypto::passkey::RelyingParty::new(rp, &settings.accounts.second_factor_issuer)
+                .map(Some)
+                .map_err(StartupError::Passkeys)
+        }
         crate::config::PasskeySettings::Off(why) => {
             log::warn!("passkeys are off: {why}");
             Ok(None)

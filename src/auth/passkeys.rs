@@ -23,8 +23,8 @@ use crate::state::AppState;
 const REGISTER: &str = "register";
 /// A sign-in with no email: any of the authenticator's credentials for this RP.
 const SIGN_IN: &str = "sign_in";
-/// A sign-in for the account an email named: only its passkeys (none, for an address
-/// without an account or passkeys, whose options listed decoys).
+/// A sign-in for the account an email named: only its passkeys can answer (none, for
+/// an address without an account).
 const SIGN_IN_NAMED: &str = "sign_in_named";
 /// The longest passkey name, in characters.
 const MAX_NAME: usize = 64;
@@ -278,9 +278,10 @@ pub async fn remove(
     Ok(())
 }
 
-/// Request options. With an email, the credentials of that account (or, for an
-/// address with none, stable decoys: the answer looks the same either way); without,
-/// none, so the authenticator offers its discoverable credentials.
+/// Request options, the same for everyone: no credentials listed, so the
+/// authenticator offers its discoverable ones. With an email, the ceremony is bound to
+/// that address's account (none, for an address without one): only its passkeys can
+/// answer, and the options never tell whether it exists or has passkeys.
 pub async fn sign_in_options(
     state: &AppState,
     client: &ClientInfo,
@@ -291,33 +292,18 @@ pub async fn sign_in_options(
         .check_ip(&state.pool, Action::PasskeyOptions, client.ip)
         .await?;
     let rp = relying_party(state)?.clone();
-    let (allow, user_id, purpose) = match email {
-        None => (None, None, SIGN_IN),
+    let (user_id, purpose) = match email {
+        None => (None, SIGN_IN),
         Some(email) => {
             let address = email.as_str().to_owned();
-            let found = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
-                let Some(user) = users::find_by_email(conn, &address)? else {
-                    return Ok(None);
-                };
-                let ids = passkeys::credential_ids_of(conn, &user.id)?;
-                Ok(Some((user.id, ids)).filter(|(_, ids)| !ids.is_empty()))
+            let owner = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+                Ok(users::find_by_email(conn, &address)?.map(|user| user.id))
             })
             .await?;
-            match found {
-                Some((user_id, ids)) => (
-                    Some(passkey::credential_ids(&ids).map_err(refused)?),
-                    Some(user_id),
-                    SIGN_IN_NAMED,
-                ),
-                None => (
-                    Some(rp.decoy_credential_ids(email.as_str())),
-                    None,
-                    SIGN_IN_NAMED,
-                ),
-            }
+            (owner, SIGN_IN_NAMED)
         }
     };
-    let (options, ceremony_state) = rp.sign_in_options(allow.as_deref()).map_err(refused)?;
+    let (options, ceremony_state) = rp.sign_in_options().map_err(refused)?;
     let ceremony = begin(state, purpose, user_id, ceremony_state).await?;
     Ok(Started { options, ceremony })
 }

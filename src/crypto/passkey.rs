@@ -9,9 +9,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
-use sha2::Sha256;
 use webauthn_rs::prelude::{
     CredentialID, DiscoverableAuthentication, DiscoverableKey, Passkey, PasskeyRegistration,
     PublicKeyCredential, RegisterPublicKeyCredential, Uuid, Webauthn, WebauthnBuilder,
@@ -71,7 +69,6 @@ pub struct Presented {
 #[derive(Clone)]
 pub struct RelyingParty {
     webauthn: Arc<Webauthn>,
-    decoy_key: Arc<[u8]>,
 }
 
 fn to_text<T: serde::Serialize>(value: &T) -> Result<String, PasskeyError> {
@@ -83,13 +80,7 @@ fn from_text<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, PasskeyErr
 }
 
 impl RelyingParty {
-    /// `key` (derived from SECRET_KEY) makes the decoy credential ids of emails that
-    /// have no passkey.
-    pub fn new(
-        settings: &RelyingPartySettings,
-        name: &str,
-        key: &[u8],
-    ) -> Result<Self, WebauthnError> {
+    pub fn new(settings: &RelyingPartySettings, name: &str) -> Result<Self, WebauthnError> {
         let (first, rest) = settings
             .origins
             .split_first()
@@ -102,7 +93,6 @@ impl RelyingParty {
         }
         Ok(Self {
             webauthn: Arc::new(builder.build()?),
-            decoy_key: Arc::from(key),
         })
     }
 
@@ -153,35 +143,15 @@ impl RelyingParty {
         })
     }
 
-    /// Request options: with `allow` (an email was given), those credential ids (bytes);
-    /// without, none (the authenticator offers its discoverable credentials, which
-    /// autofill needs).
-    pub fn sign_in_options(
-        &self,
-        allow: Option<&[Vec<u8>]>,
-    ) -> Result<(Value, String), PasskeyError> {
+    /// Request options with no credentials listed, whoever asks: the authenticator
+    /// offers its discoverable credentials (a button, or autofill). Listing an email's
+    /// credentials would tell, by their count and lengths, whether the email has an
+    /// account with passkeys; decoys cannot match every authenticator's ids.
+    pub fn sign_in_options(&self) -> Result<(Value, String), PasskeyError> {
         let (challenge, state) = self.webauthn.start_discoverable_authentication()?;
-        let mut options = serde_json::to_value(&challenge.public_key)
+        let options = serde_json::to_value(&challenge.public_key)
             .map_err(|e| PasskeyError::State(e.to_string()))?;
-        if let Some(ids) = allow {
-            options["allowCredentials"] = ids
-                .iter()
-                .map(|id| json!({"type": "public-key", "id": URL_SAFE_NO_PAD.encode(id)}))
-                .collect();
-        }
         Ok((options, to_text(&state)?))
-    }
-
-    /// The credential ids a sign-in options answer lists for an email with no
-    /// passkey: stable for that email, so the answer does not tell whether it has an
-    /// account or passkeys.
-    pub fn decoy_credential_ids(&self, email: &str) -> Vec<Vec<u8>> {
-        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.decoy_key) else {
-            return Vec::new();
-        };
-        mac.update(b"passkey decoy\0");
-        mac.update(email.as_bytes());
-        vec![mac.finalize().into_bytes().to_vec()]
     }
 
     /// Reads a sign-in answer far enough to find its passkey.

@@ -268,15 +268,21 @@ async fn register_list_rename_then_sign_in_without_a_password(app: TestApp) {
         (reqwest::StatusCode::BAD_REQUEST, "PASSKEY_FAILED".into())
     );
 
-    // With the email: that account's credentials only.
-    let named = request_options(&app, &client(), json!({ "email": "Passkey@Example.com " })).await;
-    let allowed: Vec<&str> = named["allowCredentials"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(allowed.len(), 2);
+    // With the email: the same options (nothing listed), and that account's passkey
+    // answers them.
+    let browser = client();
+    let named = request_options(&app, &browser, json!({ "email": "Passkey@Example.com " })).await;
+    assert!(
+        named["allowCredentials"]
+            .as_array()
+            .is_none_or(|l| l.is_empty()),
+        "{named}"
+    );
+    let answer = authenticator.get(&named).unwrap();
+    let signed_in = app
+        .post_with(&browser, SIGN_IN, json!({ "credential": answer }))
+        .await;
+    assert_eq!(signed_in.status(), 200);
 
     let listed: Value = app.get("/api/v1/auth/passkeys").await.json().await.unwrap();
     assert!(listed["passkeys"][0]["lastUsedAt"].is_string(), "{listed}");
@@ -302,32 +308,50 @@ async fn register_list_rename_then_sign_in_without_a_password(app: TestApp) {
     assert_eq!(login.as_deref(), Some("passkey: Work laptop"));
 }
 
-crate::on_both_backends!(an_email_without_passkeys_gets_decoys_that_sign_nobody_in);
+crate::on_both_backends!(options_for_an_email_tell_nothing_and_only_its_passkeys_answer);
 
-async fn an_email_without_passkeys_gets_decoys_that_sign_nobody_in(app: TestApp) {
+/// Options asked for with an email list no credentials, whatever the address: an
+/// account with two passkeys, one with none and no account at all get answers of the
+/// same shape (a list's count and id lengths would tell them apart). The email binds
+/// the ceremony: another account's passkey cannot answer it.
+async fn options_for_an_email_tell_nothing_and_only_its_passkeys_answer(app: TestApp) {
     app.signup("has-one@example.com").await;
     let mut authenticator = Authenticator::new(FRONTEND);
     register(&app, &app.client, &mut authenticator, None).await;
+    register(&app, &app.client, &mut authenticator, None).await;
     app.signup("has-none@example.com").await;
 
-    let ids = |options: &Value| -> Vec<String> {
-        options["allowCredentials"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["id"].as_str().unwrap().to_owned())
-            .collect()
+    let shape = |options: &Value| -> Vec<String> {
+        let mut keys: Vec<String> = options.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        keys
     };
-    // An account without passkeys and no account at all look alike, and stay the same.
+    let with_passkeys =
+        request_options(&app, &client(), json!({ "email": "has-one@example.com" })).await;
     let none = request_options(&app, &client(), json!({ "email": "has-none@example.com" })).await;
     let unknown = request_options(&app, &client(), json!({ "email": "nobody@example.com" })).await;
-    let unknown_again =
-        request_options(&app, &client(), json!({ "email": "nobody@example.com" })).await;
-    assert_eq!(ids(&none).len(), 1);
-    assert_eq!(ids(&unknown).len(), 1);
-    assert_eq!(ids(&unknown), ids(&unknown_again));
-    assert_ne!(ids(&none), ids(&unknown));
-    assert_eq!(authenticator.get(&unknown), None, "the decoy is no one's");
+    let anonymous = request_options(&app, &client(), json!({})).await;
+    for options in [&with_passkeys, &none, &unknown] {
+        assert!(
+            options["allowCredentials"]
+                .as_array()
+                .is_none_or(|l| l.is_empty()),
+            "{options}"
+        );
+        assert_eq!(shape(options), shape(&anonymous), "{options}");
+    }
+
+    // has-one's passkey answering has-none's ceremony, or nobody's: refused.
+    for email in ["has-none@example.com", "nobody@example.com"] {
+        let browser = client();
+        let options = request_options(&app, &browser, json!({ "email": email })).await;
+        let answer = authenticator.get(&options).unwrap();
+        let refused = app
+            .post_with(&browser, SIGN_IN, json!({ "credential": answer }))
+            .await;
+        assert_eq!(error_code(refused).await.1, "PASSKEY_FAILED", "{email}");
+        assert_eq!(app.me_status(&browser).await, 401);
+    }
 
     // A tampered client answering another account's ceremony with its own passkey.
     let browser = client();

@@ -587,8 +587,9 @@ pub struct PasskeyRenameRequest {
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct PasskeySignInOptionsRequest {
-    /// With an email, the options list that account's passkeys; without, none (the
-    /// authenticator offers its own: a passkey button, or autofill).
+    /// With an email, only that address's account's passkeys can answer. The options
+    /// list no credentials either way (the authenticator offers its discoverable ones:
+    /// a passkey button, or autofill), so they tell nothing about the address.
     #[schema(example = "tanaka@example.com")]
     pub email: Option<String>,
 }
