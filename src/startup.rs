@@ -138,7 +138,7 @@ impl Application {
         let per_worker = connections.per_worker(workers);
         let mut server = HttpServer::new(move || {
             let extra = extra.clone();
-            let (app, document) = App::new()
+            let (app, mut document) = App::new()
                 .app_data(app_state.clone())
                 .app_data(middleware::json_config())
                 .app_data(web::PayloadConfig::new(middleware::BODY_LIMIT))
@@ -162,6 +162,7 @@ impl Application {
                 .openapi(routes::api::BaseDocument::openapi())
                 .configure(routes::api::configure)
                 .split_for_parts();
+            routes::api::finish_document(&mut document, &app_state.settings);
             let admin_state = app_state.clone();
             let metrics_token = app_state.settings.metrics.token.clone();
             app.app_data(web::Data::new(document))

@@ -48,24 +48,26 @@ pub enum Proof<'a> {
 impl<'a> Proof<'a> {
     /// The proof `user` must give from what was sent: the password when they have one
     /// (a code alone will not do: a session could otherwise guess the factor away),
-    /// else a code. VALIDATION_ERROR naming the field that is missing.
+    /// else a code. Neither: VALIDATION_ERROR; the other one: INVALID_PASSWORD (a code
+    /// is no password; a password cannot be right for an account without one).
     pub fn required_of(
         user: &User,
         password: Option<&'a str>,
         code: Option<&'a str>,
     ) -> Result<Self, ApiError> {
-        if user.password_hash.is_some() {
-            return match password.filter(|p| !p.is_empty()) {
-                Some(password) => Ok(Proof::Password(password)),
-                None => Err(ApiError::validation_field("password", "is required")),
-            };
-        }
-        match code.filter(|c| !c.trim().is_empty()) {
-            Some(code) => Ok(Proof::Code(code)),
-            None => Err(ApiError::validation_field(
-                "code",
-                "is required: a code from the authenticator app (this account has no password)",
+        let password = password.filter(|p| !p.is_empty());
+        let code = code.filter(|c| !c.trim().is_empty());
+        match (user.password_hash.is_some(), password, code) {
+            (_, None, None) => Err(ApiError::validation_field(
+                "password",
+                "is required (or `code`, for an account without a password)",
             )),
+            (true, Some(password), _) => Ok(Proof::Password(password)),
+            (false, _, Some(code)) => Ok(Proof::Code(code)),
+            (true, None, Some(_)) => Err(ApiError::new(ErrorCode::InvalidPassword)
+                .with_cause("a code was given instead of the account's password")),
+            (false, Some(_), None) => Err(ApiError::new(ErrorCode::InvalidPassword)
+                .with_cause("the account has no password: a code is its proof")),
         }
     }
 }
@@ -389,10 +391,10 @@ pub async fn disable(
     lang: Lang,
 ) -> Result<User, ApiError> {
     if user.two_factor_enabled_at.is_none() {
-        return Err(ApiError::validation_field(
-            "code",
-            "two-factor authentication is not on",
-        ));
+        // Nothing to turn off or make codes for.
+        return Err(
+            ApiError::new(ErrorCode::NotFound).with_cause("two-step verification is not on")
+        );
     }
     check_proof(state, client, user, session_id, proof).await?;
     let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
@@ -429,10 +431,10 @@ pub async fn new_recovery_codes(
     lang: Lang,
 ) -> Result<Vec<String>, ApiError> {
     if user.two_factor_enabled_at.is_none() {
-        return Err(ApiError::validation_field(
-            "code",
-            "two-factor authentication is not on",
-        ));
+        // Nothing to turn off or make codes for.
+        return Err(
+            ApiError::new(ErrorCode::NotFound).with_cause("two-step verification is not on")
+        );
     }
     check_proof(state, client, user, session_id, proof).await?;
     let (plain, hashes) = fresh_recovery_codes(state, &user.id).await?;

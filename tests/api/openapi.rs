@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::helpers::{TestApp, client};
 
 crate::on_both_backends!(
+    the_document_lists_every_answer_and_every_bound,
     openapi_document_matches_the_routes,
     the_committed_document_is_what_the_server_serves,
     the_document_tells_generated_clients_the_truth,
@@ -202,4 +203,53 @@ async fn the_document_tells_generated_clients_the_truth(app: TestApp) {
     assert_eq!(fields["additionalProperties"]["type"], "string");
 
     assert_eq!(doc["servers"][0]["url"], "/");
+}
+
+/// The answers of the layers around the handlers are documented where they can come:
+/// 413, 415 and 422 on every operation with a JSON body, 403 on every
+/// cookie-authenticated unsafe one; request fields carry the bounds validation checks.
+async fn the_document_lists_every_answer_and_every_bound(app: TestApp) {
+    let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    let mut with_bodies = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let responses = operation["responses"].as_object().unwrap();
+            if operation.get("requestBody").is_some() {
+                with_bodies += 1;
+                for status in ["413", "415", "422"] {
+                    assert!(responses.contains_key(status), "{method} {path}: {status}");
+                }
+            }
+            let cookie = operation["security"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|r| r.get("cookie").is_some()));
+            if cookie && method != "get" {
+                assert!(responses.contains_key("403"), "{method} {path}: 403");
+            }
+        }
+    }
+    assert!(with_bodies >= 20, "{with_bodies} operations with a body");
+    let schemas = &doc["components"]["schemas"];
+    let signup = &schemas["SignupRequest"]["properties"];
+    assert_eq!(signup["password"]["minLength"], 8);
+    assert_eq!(signup["password"]["maxLength"], 128);
+    assert_eq!(signup["email"]["format"], "email");
+    assert_eq!(
+        schemas["ResetPasswordRequest"]["properties"]["newPassword"]["minLength"],
+        8
+    );
+    let verify = &schemas["TwoFactorVerifyRequest"]["allOf"][1]["oneOf"];
+    assert_eq!(
+        verify.as_array().map(Vec::len),
+        Some(2),
+        "code or recoveryCode"
+    );
+    // The bodies a request may leave out say so.
+    for path in [
+        "/api/v1/auth/send-verification-email",
+        "/api/v1/auth/sign-in/passkey/options",
+    ] {
+        let body = &doc["paths"][path]["post"]["requestBody"];
+        assert_ne!(body["required"], true, "{path}: {body}");
+    }
 }

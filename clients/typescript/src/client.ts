@@ -19,11 +19,24 @@ export type LoginBody = components["schemas"]["LoginRequest"];
 export type Provider = components["schemas"]["ProviderView"];
 export type LinkedAccount = components["schemas"]["AccountView"];
 
-export interface SecondFactorAnswer {
-  code?: string;
-  recoveryCode?: string;
-  /** Cookie mode: overrides the login's rememberMe. */
-  rememberMe?: boolean;
+/** A code from the authenticator app, or one of the recovery codes: one of them. */
+export type SecondFactorAnswer =
+  | {
+      code: string;
+      recoveryCode?: undefined;
+      /** Cookie mode: overrides the login's rememberMe. */
+      rememberMe?: boolean;
+    }
+  | {
+      recoveryCode: string;
+      code?: undefined;
+      /** Cookie mode: overrides the login's rememberMe. */
+      rememberMe?: boolean;
+    };
+
+/** The answer as the API takes it: exactly one of `code` and `recoveryCode`. */
+function answerFields(answer: SecondFactorAnswer): { code: string } | { recoveryCode: string } {
+  return answer.code !== undefined ? { code: answer.code } : { recoveryCode: answer.recoveryCode };
 }
 
 export type TwoFactorSetup = components["schemas"]["TwoFactorSetupResponse"];
@@ -116,7 +129,12 @@ export interface SekishoClient {
   readonly passkey: PasskeyApi;
   signOut(): Promise<void>;
   forgotPassword(email: string): Promise<string>;
-  resetPassword(token: string, newPassword: string): Promise<string>;
+  /** Sets the new password with a mailed token; every session of the user ends. In
+   * cookie mode this browser is then signed in (the user), or, with a second factor,
+   * throws SekishoError TWO_FACTOR_REQUIRED as `signIn` does (finish with
+   * `verifySecondFactor`). `null`: nobody was signed in (bearer mode, where tokens
+   * come from `signIn` with the new password; or a disabled account). */
+  resetPassword(token: string, newPassword: string): Promise<User | null>;
   changePassword(currentPassword: string, newPassword: string): Promise<string>;
   /** Every live session of the caller, newest first (all pages; at most 100). */
   listSessions(): Promise<Session[]>;
@@ -353,11 +371,14 @@ export function createClient(options: ClientOptions = {}): SekishoClient {
       },
     },
     async verifySecondFactor(answer) {
-      if (!keeper) return body(await api.POST("/api/v1/auth/two-factor/verify", { body: answer })).user;
+      if (!keeper) {
+        const verify = { ...answerFields(answer), rememberMe: answer.rememberMe };
+        return body(await api.POST("/api/v1/auth/two-factor/verify", { body: verify })).user;
+      }
       if (!challenge) throw secondFactorNeeded();
       const pair = body(
         await api.POST("/api/v1/auth/token/two-factor", {
-          body: { challenge, code: answer.code, recoveryCode: answer.recoveryCode },
+          body: { challenge, ...answerFields(answer) },
         }),
       );
       challenge = null;
@@ -375,7 +396,10 @@ export function createClient(options: ClientOptions = {}): SekishoClient {
       return body(await api.POST("/api/v1/auth/forgot-password", { body: { email } })).message;
     },
     async resetPassword(token, newPassword) {
-      return body(await api.POST("/api/v1/auth/reset-password", { body: { token, newPassword } })).message;
+      const answer = body(await api.POST("/api/v1/auth/reset-password", { body: { token, newPassword } }));
+      if (keeper) return null;
+      if (answer.twoFactorRequired) throw secondFactorNeeded();
+      return answer.user ?? null;
     },
     async changePassword(currentPassword, newPassword) {
       return body(await api.POST("/api/v1/auth/change-password", { body: { currentPassword, newPassword } })).message;
@@ -391,7 +415,7 @@ export function createClient(options: ClientOptions = {}): SekishoClient {
       return all;
     },
     async listSessionPage(options = {}) {
-      const query = { limit: options.limit?.toString(), cursor: options.cursor };
+      const query = { limit: options.limit, cursor: options.cursor };
       return body(await api.GET("/api/v1/auth/sessions", { params: { query } }));
     },
     async revokeSession(id) {

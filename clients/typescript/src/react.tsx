@@ -41,6 +41,10 @@ export interface SessionValue {
    * out until they open the mailed link. */
   signUp(body: SignupBody): Promise<SignUpResult>;
   signOut(): Promise<void>;
+  /** Sets the new password from a mailed link and signs this browser in (`status`
+   * `authenticated`); with a second factor, throws TWO_FACTOR_REQUIRED and `status`
+   * becomes `second-factor`, as `signIn` does. `null`: nobody signed in. */
+  resetPassword(token: string, newPassword: string): Promise<User | null>;
   client: SekishoClient;
 }
 
@@ -142,6 +146,15 @@ export function SekishoProvider({ children, client: given, options, initialUser 
           await client.signOut();
         } finally {
           settle(null);
+        }
+      },
+      async resetPassword(token, newPassword) {
+        try {
+          const next = await client.resetPassword(token, newPassword);
+          return next ? signedIn(next) : settle(null);
+        } catch (caught) {
+          if ((caught as SekishoError).code === "TWO_FACTOR_REQUIRED") setStatus("second-factor");
+          throw caught;
         }
       },
     }),

@@ -375,6 +375,26 @@ describe("social sign-in and verification", () => {
     expect(await seen[1]!.json()).toEqual({ code: "123456" });
   });
 
+  it("a completed reset signs in, or asks for the second factor, or signs nobody in", async () => {
+    let answer: unknown = { success: true, message: "reset", user: USER };
+    const { fetch, seen } = fakeFetch(async () => json(200, answer));
+    const client = createClient({ baseUrl: BASE, fetch });
+    expect((await client.resetPassword("t0ken", "a new password"))?.email).toBe(USER.email);
+    expect(await seen[0]!.json()).toEqual({ token: "t0ken", newPassword: "a new password" });
+    answer = { success: true, message: "reset", twoFactorRequired: true, methods: ["totp", "recovery_code"] };
+    const error = await client.resetPassword("t0ken", "a new password").catch((e: unknown) => e);
+    expect((error as SekishoError).code).toBe("TWO_FACTOR_REQUIRED");
+    answer = { success: true, message: "reset" };
+    expect(await client.resetPassword("t0ken", "a new password")).toBeNull();
+  });
+
+  it("sends one kind of second-factor answer", async () => {
+    const { fetch, seen } = fakeFetch(async () => json(200, { user: USER }));
+    const client = createClient({ baseUrl: BASE, fetch });
+    await client.verifySecondFactor({ recoveryCode: "abcde-12345", rememberMe: false });
+    expect(await seen[0]!.json()).toEqual({ recoveryCode: "abcde-12345", rememberMe: false });
+  });
+
   it("hands back verificationRequired from sign-up", async () => {
     const { fetch } = fakeFetch(async () => json(201, { user: USER, verificationRequired: true }));
     const client = createClient({ baseUrl: BASE, fetch });

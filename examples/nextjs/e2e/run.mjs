@@ -171,12 +171,16 @@ async function runMode(mode) {
     await b.getByLabel(/^New password/).filter(VISIBLE).fill(NEW_PASSWORD);
     await shot(b, "reset-form");
     await b.getByRole("button", { name: "Set the new password" }).filter(VISIBLE).click();
-    await b.waitForURL(/\/login\?reset=1/);
-    // A reset revokes every session: the first browser is signed out too.
+    // The reset signs this browser in.
+    await b.waitForURL(`${app}/dashboard`);
+    assert.equal(await shown(b, "email").innerText(), email);
+    // A reset revokes every other session: the first browser is signed out.
     await a.goto(`${app}/dashboard`);
     await a.waitForURL(/\/login/);
 
-    // Log in with the new password.
+    // Log out, and in again with the new password.
+    await b.getByRole("button", { name: "Log out" }).filter(VISIBLE).click();
+    await b.waitForURL(/\/login/);
     await b.getByLabel("Email").filter(VISIBLE).fill(email);
     await b.getByLabel("Password").filter(VISIBLE).fill(NEW_PASSWORD);
     await b.getByRole("button", { name: "Log in" }).filter(VISIBLE).click();

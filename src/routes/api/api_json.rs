@@ -64,8 +64,9 @@ impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalApiJson<T>
         if no_body {
             return Box::pin(async { Ok(OptionalApiJson(T::default())) });
         }
-        let body = ApiJson::<T>::from_request(req, payload);
-        Box::pin(async move { Ok(OptionalApiJson(body.await?.0)) })
+        // A JSON `null` is no body too (the document says `null` or the object).
+        let body = ApiJson::<Option<T>>::from_request(req, payload);
+        Box::pin(async move { Ok(OptionalApiJson(body.await?.0.unwrap_or_default())) })
     }
 }
 

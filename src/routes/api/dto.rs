@@ -276,6 +276,7 @@ pub enum TokenAnswer {
 #[serde(rename_all = "camelCase")]
 pub struct TwoFactorSetupRequest {
     /// Required when the user has a password.
+    #[schema(min_length = 1, max_length = 128)]
     pub password: Option<String>,
 }
 
@@ -290,33 +291,51 @@ pub struct TwoFactorSetupResponse {
     pub qr_svg: String,
 }
 
-/// A second factor's answer. `/enable` takes `code`; `/verify` takes `code` or
-/// `recoveryCode`, and `rememberMe`.
+/// `/enable`: a code of the set-up secret.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TwoFactorEnableRequest {
+    /// Six digits from the authenticator app.
+    #[schema(value_type = String, required = true, example = "123456", pattern = r"^[0-9]{6}$")]
+    pub code: Option<String>,
+}
+
+/// The sign-in's second step: `code` or `recoveryCode` (one of them), and
+/// `rememberMe`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TwoFactorVerifyRequest {
-    #[schema(example = "123456")]
+    /// Six digits from the authenticator app.
+    #[schema(example = "123456", pattern = r"^[0-9]{6}$")]
     pub code: Option<String>,
-    #[schema(example = "4k7pq-x2m9d")]
+    /// One of the recovery codes (`xxxxx-xxxxx`; case and the dash do not matter).
+    #[schema(example = "4k7pq-x2m9d", pattern = r"^[0-9A-Za-z]{5}-?[0-9A-Za-z]{5}$")]
     pub recovery_code: Option<String>,
     /// Default: what the login asked for.
     pub remember_me: Option<bool>,
 }
 
+/// A bearer client's second step: the `challenge` `/token` answered, and `code` or
+/// `recoveryCode` (one of them).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TwoFactorTokenRequest {
-    #[schema(value_type = String, required = true)]
+    #[schema(value_type = String, required = true, pattern = r"^[A-Za-z0-9_-]{1,512}$")]
     pub challenge: Option<String>,
+    #[schema(example = "123456", pattern = r"^[0-9]{6}$")]
     pub code: Option<String>,
+    #[schema(example = "4k7pq-x2m9d", pattern = r"^[0-9A-Za-z]{5}-?[0-9A-Za-z]{5}$")]
     pub recovery_code: Option<String>,
 }
 
-/// The password, or a current `code` for an account without a password.
+/// The password, or a current `code` for an account without a password (at least one
+/// of them; a user who has a password must give it).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TwoFactorProofRequest {
+    #[schema(min_length = 1, max_length = 128)]
     pub password: Option<String>,
+    #[schema(example = "123456", pattern = r"^[0-9]{6}$")]
     pub code: Option<String>,
 }
 
@@ -369,21 +388,26 @@ pub struct ErrorDetails {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SignupRequest {
-    #[schema(value_type = String, required = true, example = "tanaka@example.com")]
+    #[schema(value_type = String, required = true, example = "tanaka@example.com", format = Email, max_length = 254)]
     pub email: Option<String>,
     /// 8 to 128 characters.
-    #[schema(value_type = String, required = true)]
+    #[schema(value_type = String, required = true, min_length = 8, max_length = 128)]
     pub password: Option<String>,
-    #[schema(example = "田中太郎")]
+    /// Up to 100 characters, no control characters; blank is no name.
+    #[schema(
+        example = "田中太郎",
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub name: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LoginRequest {
-    #[schema(value_type = String, required = true)]
+    #[schema(value_type = String, required = true, format = Email, max_length = 254)]
     pub email: Option<String>,
-    #[schema(value_type = String, required = true)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 128)]
     pub password: Option<String>,
     /// Default true: a 7-day cookie; false: a browser-session cookie and a 1-day session.
     #[serde(alias = "remember_me")]
@@ -393,7 +417,7 @@ pub struct LoginRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ForgotPasswordRequest {
-    #[schema(value_type = String, required = true)]
+    #[schema(value_type = String, required = true, format = Email, max_length = 254)]
     pub email: Option<String>,
 }
 
@@ -401,24 +425,26 @@ pub struct ForgotPasswordRequest {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SendVerificationEmailRequest {
-    #[schema(value_type = String, required = false)]
+    #[schema(format = Email, max_length = 254)]
     pub email: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct VerifyEmailRequest {
-    #[schema(value_type = String, required = true)]
+    /// The `token` of the mailed link.
+    #[schema(value_type = String, required = true, pattern = r"^[A-Za-z0-9_-]{1,512}$")]
     pub token: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResetPasswordRequest {
-    #[schema(value_type = String, required = true)]
+    /// The `token` of the mailed link.
+    #[schema(value_type = String, required = true, pattern = r"^[A-Za-z0-9_-]{1,512}$")]
     pub token: Option<String>,
     #[serde(alias = "new_password")]
-    #[schema(value_type = String, required = true)]
+    #[schema(value_type = String, required = true, min_length = 8, max_length = 128)]
     pub new_password: Option<String>,
 }
 
@@ -426,10 +452,10 @@ pub struct ResetPasswordRequest {
 #[serde(rename_all = "camelCase")]
 pub struct ChangePasswordRequest {
     #[serde(alias = "current_password")]
-    #[schema(value_type = String, required = true)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 128)]
     pub current_password: Option<String>,
     #[serde(alias = "new_password")]
-    #[schema(value_type = String, required = true)]
+    #[schema(value_type = String, required = true, min_length = 8, max_length = 128)]
     pub new_password: Option<String>,
 }
 
@@ -437,16 +463,16 @@ pub struct ChangePasswordRequest {
 #[serde(rename_all = "camelCase")]
 pub struct WithdrawRequest {
     #[serde(alias = "confirm_password")]
-    #[schema(value_type = String, required = true)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 128)]
     pub confirm_password: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenRequest {
-    #[schema(value_type = String, required = true)]
+    #[schema(value_type = String, required = true, format = Email, max_length = 254)]
     pub email: Option<String>,
-    #[schema(value_type = String, required = true)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 128)]
     pub password: Option<String>,
 }
 
@@ -454,7 +480,7 @@ pub struct TokenRequest {
 #[serde(rename_all = "camelCase")]
 pub struct RefreshRequest {
     #[serde(alias = "refresh_token")]
-    #[schema(value_type = String, required = true)]
+    #[schema(value_type = String, required = true, pattern = r"^[A-Za-z0-9_-]{1,512}$")]
     pub refresh_token: Option<String>,
 }
 
@@ -476,12 +502,13 @@ pub struct ProvidersResponse {
 /// accepted).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SocialSignInRequest {
-    #[schema(value_type = String, required = true, example = "google")]
+    /// One of `GET /providers`' ids.
+    #[schema(value_type = String, required = true, example = "google", pattern = r"^[a-z0-9_-]{1,64}$")]
     pub provider: Option<String>,
     /// Where the browser lands signed in: a path of FRONTEND_URL, or a URL on
     /// FRONTEND_URL's origin or one of CORS_ORIGINS.
     #[serde(rename = "callbackURL", alias = "callbackUrl", alias = "callback_url")]
-    #[schema(value_type = String, required = true, example = "/dashboard")]
+    #[schema(value_type = String, required = true, example = "/dashboard", max_length = 2048)]
     pub callback_url: Option<String>,
     /// Where the browser lands on failure, with `?error=<CODE>`; default
     /// `{FRONTEND_URL}/login`. The same origins as `callbackURL`.
@@ -490,7 +517,7 @@ pub struct SocialSignInRequest {
         alias = "errorCallbackUrl",
         alias = "error_callback_url"
     )]
-    #[schema(value_type = String, required = false, example = "/login")]
+    #[schema(example = "/login", max_length = 2048)]
     pub error_callback_url: Option<String>,
 }
 
@@ -574,14 +601,19 @@ pub struct PasskeyRegisterRequest {
     /// The browser's `credential.toJSON()` (a RegistrationResponseJSON).
     #[schema(value_type = std::collections::HashMap<String, serde_json::Value>, required = true)]
     pub credential: Option<serde_json::Value>,
-    /// Default: `Passkey N`.
-    #[schema(example = "MacBook Touch ID")]
+    /// 1 to 64 characters (trimmed), no control characters. Default: `Passkey N`.
+    #[schema(
+        example = "MacBook Touch ID",
+        max_length = 64,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub name: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PasskeyRenameRequest {
-    #[schema(value_type = String, required = true, example = "YubiKey 5C")]
+    /// 1 to 64 characters (trimmed), no control characters.
+    #[schema(value_type = String, required = true, example = "YubiKey 5C", max_length = 64, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
     pub name: Option<String>,
 }
 
@@ -590,7 +622,7 @@ pub struct PasskeySignInOptionsRequest {
     /// With an email, only that address's account's passkeys can answer. The options
     /// list no credentials either way (the authenticator offers its discoverable ones:
     /// a passkey button, or autofill), so they tell nothing about the address.
-    #[schema(example = "tanaka@example.com")]
+    #[schema(example = "tanaka@example.com", format = Email, max_length = 254)]
     pub email: Option<String>,
 }
 

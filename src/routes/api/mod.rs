@@ -8,6 +8,7 @@ pub mod dto;
 mod greeting;
 mod health;
 mod openapi;
+mod openapi_rules;
 mod user;
 mod validate;
 
@@ -29,16 +30,28 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .configure(user::configure);
 }
 
-/// The OpenAPI document of every /api route, from the handlers' own registrations:
-/// what `sekisho openapi` prints and `docs/openapi.json` holds. The server builds the
-/// same document while it registers the routes (see `startup`).
-pub fn document() -> utoipa::openapi::OpenApi {
-    let (_, document) = App::new()
+/// The OpenAPI document of every /api route as the server configured by `settings`
+/// serves it, from the handlers' own registrations and `openapi_rules`: what
+/// `sekisho openapi` prints (with the default settings) and `docs/openapi.json` holds.
+/// The server builds the same document while it registers the routes (see
+/// `startup`, which finishes it with `finish_document`).
+pub fn document(settings: &crate::config::Settings) -> utoipa::openapi::OpenApi {
+    let (_, mut document) = App::new()
         .into_utoipa_app()
         .openapi(BaseDocument::openapi())
         .configure(configure)
         .split_for_parts();
+    finish_document(&mut document, settings);
     document
+}
+
+/// What the registrations leave out (`openapi_rules`).
+pub fn finish_document(
+    document: &mut utoipa::openapi::OpenApi,
+    settings: &crate::config::Settings,
+) {
+    openapi_rules::complete(document);
+    openapi_rules::for_deployment(document, settings);
 }
 
 /// Anything under /api that no route matched: 405 with `Allow` when the path is a

@@ -2,17 +2,28 @@
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { Suspense } from "react";
-import { useSekisho } from "@sekisho/client/react";
+import { SekishoError } from "@sekisho/client";
+import { useSession } from "@sekisho/client/react";
 
 import { ErrorAlert, Field, text, useSubmit } from "../../components/forms";
 
 function ResetForm() {
-  const client = useSekisho();
+  const { resetPassword } = useSession();
   const router = useRouter();
   const token = useSearchParams().get("token") ?? "";
   const { pending, error, onSubmit } = useSubmit(async (form) => {
-    await client.resetPassword(token, text(form, "newPassword"));
-    router.push("/login?reset=1");
+    try {
+      // The reset signs this browser in: on to the dashboard.
+      const user = await resetPassword(token, text(form, "newPassword"));
+      router.push(user ? "/dashboard" : "/login?reset=1");
+    } catch (caught) {
+      // Two-step verification is on: its code finishes the sign-in.
+      if (caught instanceof SekishoError && caught.code === "TWO_FACTOR_REQUIRED") {
+        router.push("/two-factor?next=%2Fdashboard");
+        return;
+      }
+      throw caught;
+    }
   });
   if (!token) {
     return (

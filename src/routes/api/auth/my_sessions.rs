@@ -24,8 +24,10 @@ const MAX_LIMIT: i64 = 100;
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Sessions per page, 1 to 100 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     limit: Option<String>,
-    /// `nextCursor` of the previous page.
+    /// `nextCursor` of the previous page (empty: the first page).
+    #[param(value_type = Option<String>, pattern = r"^([0-9]{1,16}\.[0-9A-Za-z-]{1,64})?$")]
     cursor: Option<String>,
 }
 
@@ -95,22 +97,36 @@ impl ListQuery {
 }
 
 /// The cursor is opaque to clients: the last session's creation time (microseconds)
-/// and id, base64url.
+/// and id, `{micros}.{id}`. Every string of that shape is a place in the list (the
+/// document's pattern), so a well-formed cursor is never refused.
 fn encode_cursor(after: &After) -> String {
-    let text = format!(
+    format!(
         "{}.{}",
         after.created_at.and_utc().timestamp_micros(),
         after.id
-    );
-    URL_SAFE_NO_PAD.encode(text)
+    )
 }
 
+/// A cursor of `encode_cursor`'s form, or the base64url of it that versions before
+/// handed out (a client may hold one across an upgrade).
 fn decode_cursor(cursor: &str) -> Option<After> {
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
-    let text = String::from_utf8(bytes).ok()?;
+    plain_cursor(cursor).or_else(|| {
+        let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+        plain_cursor(&String::from_utf8(bytes).ok()?)
+    })
+}
+
+fn plain_cursor(text: &str) -> Option<After> {
     let (micros, id) = text.split_once('.')?;
+    let well_formed = (1..=16).contains(&micros.len())
+        && micros.bytes().all(|b| b.is_ascii_digit())
+        && (1..=64).contains(&id.len())
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if !well_formed {
+        return None;
+    }
     let created_at = chrono::DateTime::from_timestamp_micros(micros.parse().ok()?)?.naive_utc();
-    (!id.is_empty() && id.len() <= 64).then(|| After {
+    Some(After {
         created_at,
         id: id.to_owned(),
     })

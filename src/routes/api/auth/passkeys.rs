@@ -187,7 +187,7 @@ pub async fn remove(
 #[utoipa::path(
     operation_id = "passkey_sign_in_options",
     tag = "passkeys",
-    request_body(content = PasskeySignInOptionsRequest, description = "Optional"),
+    request_body(content = Option<PasskeySignInOptionsRequest>, description = "Optional: no body, `{}`, or an `email`"),
     responses(
         (status = 200, description = "PublicKeyCredentialRequestOptionsJSON; sets the ceremony cookie", body = PasskeyOptionsResponse),
         (status = 400, description = "VALIDATION_ERROR (email), PASSKEY_FAILED (passkeys are off)", body = ErrorResponse),
@@ -203,8 +203,7 @@ pub async fn sign_in_options(
     body: OptionalApiJson<PasskeySignInOptionsRequest>,
 ) -> Result<HttpResponse, ApiError> {
     origin_check::refuse_foreign_origin(&req, &state.settings, &state.proxies)?;
-    let given = body.email.as_deref().filter(|e| !e.trim().is_empty());
-    let email = match given {
+    let email = match body.email.as_deref() {
         None => None,
         Some(raw) => {
             let mut fields = Fields::default();

@@ -27,6 +27,7 @@ const FORGOT_MESSAGE: &str =
         (status = 200, body = SuccessResponse),
         (status = 400, description = "INVALID_PASSWORD or VALIDATION_ERROR", body = ErrorResponse),
         (status = 401, description = "UNAUTHORIZED", body = ErrorResponse),
+        (status = 429, description = "RATE_LIMITED: too many wrong passwords or codes in this session or from this address, with Retry-After", body = ErrorResponse),
         (status = 403, description = "CSRF_FAILED", body = ErrorResponse),
     ),
     security(("cookie" = []), ("bearer" = []))

@@ -12,9 +12,9 @@ use crate::http::{AuthUser, cookies, origin_check};
 use crate::i18n::Lang;
 use crate::routes::api::api_json::ApiJson;
 use crate::routes::api::dto::{
-    ErrorResponse, RecoveryCodesResponse, TokenResponse, TwoFactorEnabledResponse,
-    TwoFactorProofRequest, TwoFactorSetupRequest, TwoFactorSetupResponse, TwoFactorTokenRequest,
-    TwoFactorVerifyRequest, UserResponse, UserView,
+    ErrorResponse, RecoveryCodesResponse, TokenResponse, TwoFactorEnableRequest,
+    TwoFactorEnabledResponse, TwoFactorProofRequest, TwoFactorSetupRequest, TwoFactorSetupResponse,
+    TwoFactorTokenRequest, TwoFactorVerifyRequest, UserResponse, UserView,
 };
 use crate::routes::api::validate::Fields;
 use crate::state::AppState;
@@ -27,6 +27,7 @@ use crate::state::AppState;
         (status = 200, body = TwoFactorSetupResponse),
         (status = 400, description = "INVALID_PASSWORD", body = ErrorResponse),
         (status = 401, description = "UNAUTHORIZED", body = ErrorResponse),
+        (status = 429, description = "RATE_LIMITED: too many wrong passwords or codes in this session or from this address, with Retry-After", body = ErrorResponse),
     ),
     security(("cookie" = []), ("bearer" = []))
 )]
@@ -58,7 +59,7 @@ pub async fn setup(
 /// recovery codes, shown this once.
 #[utoipa::path(
     tag = "two-factor",
-    request_body = TwoFactorVerifyRequest,
+    request_body = TwoFactorEnableRequest,
     responses(
         (status = 200, body = TwoFactorEnabledResponse),
         (status = 400, description = "INVALID_CODE; VALIDATION_ERROR without a pending set-up", body = ErrorResponse),
@@ -72,7 +73,7 @@ pub async fn enable(
     client: ClientInfo,
     lang: Lang,
     caller: AuthUser,
-    body: ApiJson<TwoFactorVerifyRequest>,
+    body: ApiJson<TwoFactorEnableRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut fields = Fields::default();
     let code = fields.required("code", body.code.as_deref());
@@ -92,8 +93,10 @@ pub async fn enable(
     request_body = TwoFactorProofRequest,
     responses(
         (status = 200, body = UserResponse),
-        (status = 400, description = "INVALID_PASSWORD, INVALID_CODE, VALIDATION_ERROR", body = ErrorResponse),
+        (status = 400, description = "INVALID_PASSWORD (also a code alone from a user who has a password), INVALID_CODE, VALIDATION_ERROR", body = ErrorResponse),
         (status = 401, description = "UNAUTHORIZED", body = ErrorResponse),
+        (status = 404, description = "NOT_FOUND: two-step verification is not on", body = ErrorResponse),
+        (status = 429, description = "RATE_LIMITED: too many wrong passwords or codes in this session or from this address, with Retry-After", body = ErrorResponse),
     ),
     security(("cookie" = []), ("bearer" = []))
 )]
@@ -126,8 +129,10 @@ pub async fn disable(
     request_body = TwoFactorProofRequest,
     responses(
         (status = 200, body = RecoveryCodesResponse),
-        (status = 400, description = "INVALID_PASSWORD, INVALID_CODE, VALIDATION_ERROR", body = ErrorResponse),
+        (status = 400, description = "INVALID_PASSWORD (also a code alone from a user who has a password), INVALID_CODE, VALIDATION_ERROR", body = ErrorResponse),
         (status = 401, description = "UNAUTHORIZED", body = ErrorResponse),
+        (status = 404, description = "NOT_FOUND: two-step verification is not on", body = ErrorResponse),
+        (status = 429, description = "RATE_LIMITED: too many wrong passwords or codes in this session or from this address, with Retry-After", body = ErrorResponse),
     ),
     security(("cookie" = []), ("bearer" = []))
 )]

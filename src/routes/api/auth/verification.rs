@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use crate::auth::email_verification::{self, Recipient};
 use crate::domain::ClientInfo;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::http::{MaybeUser, cookies, origin_check};
 use crate::i18n::Lang;
 use crate::routes::api::api_json::{ApiJson, OptionalApiJson};
@@ -22,10 +22,11 @@ const SENT_MESSAGE: &str =
 /// address. The answer is the same whether or not the address has an account.
 #[utoipa::path(
     tag = "verification",
-    request_body(content = SendVerificationEmailRequest, description = "`email`, or an empty object when signed in"),
+    request_body(content = Option<SendVerificationEmailRequest>, description = "`email`; or, signed in, no body or an empty object"),
     responses(
         (status = 200, body = SuccessResponse),
-        (status = 400, description = "VALIDATION_ERROR: no email and not signed in, or not an address", body = ErrorResponse),
+        (status = 400, description = "VALIDATION_ERROR: not an address", body = ErrorResponse),
+        (status = 401, description = "UNAUTHORIZED: no email and not signed in", body = ErrorResponse),
         (status = 403, description = "CSRF_FAILED: a cookie from a foreign origin", body = ErrorResponse),
         (status = 429, description = "RATE_LIMITED, with Retry-After", body = ErrorResponse),
     ),
@@ -41,6 +42,8 @@ pub async fn send_verification_email(
 ) -> Result<HttpResponse, ApiError> {
     let recipient = match (body.email.as_deref(), caller.0) {
         (None, Some(caller)) => Recipient::User(Box::new(caller.user)),
+        // No address and nobody signed in: whose address?
+        (None, None) => return Err(ApiError::new(ErrorCode::Unauthorized)),
         (given, _) => {
             let mut fields = Fields::default();
             let email = fields.email("email", given);
