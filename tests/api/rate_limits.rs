@@ -23,6 +23,7 @@ crate::on_both_databases!(
     parallel_guesses_from_one_address_cost_at_most_five_hashes,
     a_flood_from_many_addresses_takes_turns_and_the_owner_gets_in,
     the_owner_on_a_new_device_gets_in_through_the_reset_mail_during_a_flood,
+    attempts_the_hashing_queue_turns_away_are_not_counted,
 );
 
 /// Thirty wrong passwords at once from one new address, split over two instances: the
@@ -569,5 +570,44 @@ async fn the_owner_on_a_new_device_gets_in_through_the_reset_mail_during_a_flood
     flooding.store(false, std::sync::atomic::Ordering::Relaxed);
     for task in flood {
         let _ = task.await;
+    }
+}
+
+/// Twenty right passwords at once for one account, from twenty addresses: the
+/// account's hashing lane takes nine, and turns the rest away (429) without a hash;
+/// those attempts are given back to their addresses, which have nothing on record.
+async fn attempts_the_hashing_queue_turns_away_are_not_counted(db: TestDb) {
+    let app = TestApp::spawn_on(db, BEHIND_PROXY).await;
+    let email = "queued@example.com";
+    app.signup(email).await;
+    let attempts = (0..20).map(|n| {
+        let ip = format!("198.51.100.{}", n + 1);
+        let app = &app;
+        async move {
+            (
+                login_from(app, &ip, email, PASSWORD)
+                    .await
+                    .status()
+                    .as_u16(),
+                ip,
+            )
+        }
+    });
+    let answers = futures_util::future::join_all(attempts).await;
+    let turned_away: Vec<&String> = answers
+        .iter()
+        .filter(|(status, _)| *status == 429)
+        .map(|(_, ip)| ip)
+        .collect();
+    assert!(
+        !turned_away.is_empty(),
+        "the lane took them all: {answers:?}"
+    );
+    assert!(
+        answers.iter().all(|(s, _)| *s == 200 || *s == 429),
+        "{answers:?}"
+    );
+    for ip in turned_away {
+        assert_eq!(client_attempts(&app, email, ip).await, 0, "{ip}");
     }
 }
