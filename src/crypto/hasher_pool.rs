@@ -166,31 +166,20 @@ impl HasherPool {
 
     /// A new PHC string for `password`, hashed in `lane`'s turn.
     pub async fn hash(&self, lane: &str, password: &str) -> Result<String, HasherError> {
-        let (reply, answer) = oneshot::channel();
-        self.submit(
-            lane,
-            Job::Hash {
-                password: password.to_owned(),
-                reply,
-            },
-        )?;
-        answer
-            .await
-            .map_err(|_| HasherError::Stopped)?
+        let password = password.to_owned();
+        self.run(lane, |reply| Job::Hash { password, reply })
+            .await?
             .map_err(|e| HasherError::Failed(e.to_string()))
     }
 
     pub async fn verify(&self, lane: &str, password: &str, phc: &str) -> Result<bool, HasherError> {
-        let (reply, answer) = oneshot::channel();
-        self.submit(
-            lane,
-            Job::Verify {
-                password: password.to_owned(),
-                phc: phc.to_owned(),
-                reply,
-            },
-        )?;
-        answer.await.map_err(|_| HasherError::Stopped)
+        let (password, phc) = (password.to_owned(), phc.to_owned());
+        self.run(lane, |reply| Job::Verify {
+            password,
+            phc,
+            reply,
+        })
+        .await
     }
 
     /// argon2id of each of `inputs` with `salt` under `params`, as raw bytes, in one
@@ -202,20 +191,25 @@ impl HasherPool {
         salt: Vec<u8>,
         params: argon2::Params,
     ) -> Result<Vec<Vec<u8>>, HasherError> {
+        self.run(lane, |reply| Job::Derive {
+            inputs,
+            salt,
+            params,
+            reply,
+        })
+        .await?
+        .map_err(|e| HasherError::Failed(e.to_string()))
+    }
+
+    /// Queues the job `make` builds around its reply channel, and waits for the reply.
+    async fn run<R>(
+        &self,
+        lane: &str,
+        make: impl FnOnce(oneshot::Sender<R>) -> Job,
+    ) -> Result<R, HasherError> {
         let (reply, answer) = oneshot::channel();
-        self.submit(
-            lane,
-            Job::Derive {
-                inputs,
-                salt,
-                params,
-                reply,
-            },
-        )?;
-        answer
-            .await
-            .map_err(|_| HasherError::Stopped)?
-            .map_err(|e| HasherError::Failed(e.to_string()))
+        self.submit(lane, make(reply))?;
+        answer.await.map_err(|_| HasherError::Stopped)
     }
 
     /// Like `verify`; a user without a password (social sign-in only) takes the same

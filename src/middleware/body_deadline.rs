@@ -14,19 +14,16 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
-use actix_web::body::{BodySize, BoxBody, EitherBody, MessageBody};
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
 use actix_web::http::ConnectionType;
 use actix_web::http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
 use actix_web::middleware::Next;
-use actix_web::web::Bytes;
 use actix_web::{HttpMessage, web};
 use futures_util::StreamExt;
 
+use super::carrying_body::Carrying;
 use crate::state::AppState;
 
 /// The error a late body ends with; `is_late_body` recognises it.
@@ -95,31 +92,10 @@ pub async fn body_deadline<B: MessageBody + 'static>(
             .set_connection_type(ConnectionType::Close);
     }
     Ok(res
-        .map_body(|_, answer| HoldingPayload {
-            body: BoxBody::new(answer),
-            _payload: unread.then_some(body),
-        })
+        .map_body(|_, answer| Carrying::new(BoxBody::new(answer), unread.then_some(body)))
         .map_into_right_body())
 }
 
 /// A response body that holds the request's unread payload until it is written (see
 /// the top): actix-http decides between closing and draining when the answer ends.
-pub struct HoldingPayload {
-    body: BoxBody,
-    _payload: Option<Rc<RefCell<Payload>>>,
-}
-
-impl MessageBody for HoldingPayload {
-    type Error = Box<dyn std::error::Error>;
-
-    fn size(&self) -> BodySize {
-        self.body.size()
-    }
-
-    fn poll_next(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
-        Pin::new(&mut self.body).poll_next(cx)
-    }
-}
+pub type HoldingPayload = Carrying<BoxBody, Option<Rc<RefCell<Payload>>>>;

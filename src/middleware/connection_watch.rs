@@ -20,18 +20,17 @@
 use std::cell::Cell;
 use std::net::Shutdown;
 use std::os::fd::AsFd;
-use std::pin::Pin;
 use std::rc::{Rc, Weak};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use actix_web::body::{BodySize, MessageBody};
+use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::ConnectionType;
 use actix_web::middleware::Next;
-use actix_web::web::Bytes;
 use prometheus_client::metrics::counter::Counter;
 use tokio::time::Instant;
+
+use super::carrying_body::Carrying;
 
 /// The longest an answer may take from the request's arrival until it is handed to
 /// the connection. Nothing here legitimately takes that long (the database waits at
@@ -177,11 +176,11 @@ where
             .head_mut()
             .set_connection_type(ConnectionType::Close);
     }
-    Ok(res.map_body(|_, body| Watched { body, _busy: busy }))
+    Ok(res.map_body(|_, body| Carrying::new(body, busy)))
 }
 
 /// A request in flight on a watched connection; its end is marked when dropped.
-struct Busy {
+pub struct Busy {
     watch: Rc<ConnectionWatch>,
     last_allowed: bool,
 }
@@ -203,22 +202,4 @@ impl Drop for Busy {
 }
 
 /// An answer's body, carrying its request's `Busy` mark until it is done with.
-pub struct Watched<B> {
-    body: B,
-    _busy: Option<Busy>,
-}
-
-impl<B: MessageBody + Unpin> MessageBody for Watched<B> {
-    type Error = B::Error;
-
-    fn size(&self) -> BodySize {
-        self.body.size()
-    }
-
-    fn poll_next(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
-        Pin::new(&mut self.body).poll_next(cx)
-    }
-}
+pub type Watched<B> = Carrying<B, Option<Busy>>;

@@ -3,6 +3,7 @@
 mod address_share;
 mod api_errors;
 mod body_deadline;
+mod carrying_body;
 mod catch_panic;
 mod connection_watch;
 pub mod cors;

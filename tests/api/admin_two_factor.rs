@@ -24,7 +24,7 @@ async fn enable_for_operator(app: &TestApp) -> Vec<u8> {
 }
 
 /// One submission of the panel's login form by `browser` (a fresh form each time).
-async fn panel_login(
+pub(crate) async fn panel_login(
     app: &TestApp,
     browser: &reqwest::Client,
     code: Option<&str>,

@@ -7,9 +7,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::two_factor::code;
-use crate::helpers::{
-    OPERATOR, OPERATOR_PASSWORD, PASSWORD, TestApp, TestDb, client, csrf_of, error_code,
-};
+use crate::helpers::{OPERATOR, OPERATOR_PASSWORD, PASSWORD, TestApp, TestDb, client, error_code};
 
 crate::on_both_backends!(
     a_session_cannot_change_the_factor_with_a_code_alone,
@@ -87,19 +85,10 @@ async fn a_code_proof_is_counted_and_audited(app: TestApp) {
         .await;
     assert_eq!(renew.status(), 429, "nor by another route");
     assert!(two_factor_enabled(&app).await, "still on");
-    let failures = app
-        .with_db(|conn| {
-            use diesel::prelude::*;
-            use sekisho::db::RunOn;
-            use sekisho::db::schema::audit_log as a;
-            a::table
-                .filter(a::action.eq("user.second_factor_failed"))
-                .select(a::details)
-                .load_on::<Option<String>>(conn)
-                .unwrap()
-        })
-        .await;
-    assert_eq!(failures, vec![Some("step=proof method=totp".to_owned()); 5]);
+    assert_eq!(
+        app.audit_details("user.second_factor_failed").await,
+        vec![Some("step=proof method=totp".to_owned()); 5]
+    );
 }
 
 /// Signing in again with the right password, then a wrong code, over and over from
@@ -199,26 +188,8 @@ async fn the_panels_code_step_is_counted_too(db: TestDb) {
     let browser = client();
     let mut statuses = Vec::new();
     for n in 0..6 {
-        let page = browser
-            .get(app.url("/admin/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
         let wrong = code(&secret, -900 - 30 * n);
-        let response = browser
-            .post(app.url("/admin/login"))
-            .form(&[
-                ("email", OPERATOR),
-                ("password", OPERATOR_PASSWORD),
-                ("csrf_token", csrf_of(&page).as_str()),
-                ("code", wrong.as_str()),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let response = crate::admin_two_factor::panel_login(&app, &browser, Some(&wrong)).await;
         statuses.push(response.status().as_u16());
     }
     assert_eq!(statuses, [401, 401, 401, 401, 401, 429], "{statuses:?}");

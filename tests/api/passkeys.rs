@@ -9,21 +9,12 @@ use serde_json::{Value, json};
 
 use crate::helpers::authenticator::{Authenticator, Bend};
 use crate::helpers::smtp::SmtpListener;
-use crate::helpers::{FRONTEND, TestApp, TestDb, client, error_code};
+use crate::helpers::{FRONTEND, TestApp, TestDb, client, error_code, set_cookies};
 
 const REGISTER_OPTIONS: &str = "/api/v1/auth/passkeys/register/options";
 const REGISTER: &str = "/api/v1/auth/passkeys/register";
 const SIGN_IN_OPTIONS: &str = "/api/v1/auth/sign-in/passkey/options";
 const SIGN_IN: &str = "/api/v1/auth/sign-in/passkey";
-
-fn set_cookies(response: &reqwest::Response) -> Vec<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .collect()
-}
 
 /// Creation options for the signed-in `browser`.
 async fn creation_options(app: &TestApp, browser: &reqwest::Client) -> Value {

@@ -419,12 +419,7 @@ async fn a_reset_asks_for_the_second_factor_and_only_from_allowed_origins(db: Te
         )
         .await;
     assert_eq!(reset.status(), 200);
-    let cookies: Vec<String> = reset
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .collect();
+    let cookies = crate::helpers::set_cookies(&reset);
     assert!(
         cookies.iter().any(|c| c.starts_with("two_factor=")),
         "{cookies:?}"

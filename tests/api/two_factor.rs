@@ -8,7 +8,7 @@ use sekisho::db::RunOn;
 use serde_json::{Value, json};
 
 use crate::helpers::smtp::SmtpListener;
-use crate::helpers::{PASSWORD, TestApp, TestDb, client, error_code};
+use crate::helpers::{PASSWORD, TestApp, TestDb, client, error_code, set_cookies};
 
 use crate::helpers::two_factor::code;
 
@@ -31,12 +31,7 @@ async fn challenged(app: &TestApp, email: &str) -> reqwest::Client {
         )
         .await;
     assert_eq!(response.status(), 200);
-    let cookies: Vec<String> = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .collect();
+    let cookies = set_cookies(&response);
     assert!(
         !cookies.iter().any(|c| c.starts_with("access_token=")),
         "no session before the code: {cookies:?}"
@@ -226,19 +221,8 @@ async fn five_wrong_codes_void_the_challenge_and_recovery_codes_work_once(app: T
     let limited = app.attempt_login("recover@example.com", PASSWORD).await;
     assert_eq!(error_code(limited).await.1, "RATE_LIMITED");
     // Each wrong code is audited with where it was given.
-    let failures = app
-        .with_db(|conn| {
-            use diesel::prelude::*;
-            use sekisho::db::schema::audit_log as a;
-            a::table
-                .filter(a::action.eq("user.second_factor_failed"))
-                .select(a::details)
-                .load_on::<Option<String>>(conn)
-                .unwrap()
-        })
-        .await;
     assert_eq!(
-        failures,
+        app.audit_details("user.second_factor_failed").await,
         vec![Some("step=sign-in method=totp".to_owned()); 4]
     );
 

@@ -46,6 +46,16 @@ pub async fn error_code(response: reqwest::Response) -> (StatusCode, String) {
 
 /// Asserts a whole envelope (status, JSON content type, code, a message) and returns
 /// the body.
+/// Every `Set-Cookie` header of a response, as text.
+pub fn set_cookies(response: &reqwest::Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().expect("a text header").to_owned())
+        .collect()
+}
+
 pub async fn envelope(response: reqwest::Response, status: StatusCode, code: &str) -> Value {
     assert_eq!(response.status(), status);
     assert_eq!(
@@ -137,6 +147,22 @@ impl TestApp {
     }
 
     /// Takes `email`'s password away, as for an account made by a provider sign-in.
+    /// The details of the audit entries of `action`, oldest first.
+    pub async fn audit_details(&self, action: &'static str) -> Vec<Option<String>> {
+        self.with_db(move |conn| {
+            use diesel::prelude::*;
+            use sekisho::db::RunOn;
+            use sekisho::db::schema::audit_log as a;
+            a::table
+                .filter(a::action.eq(action))
+                .order(a::id.asc())
+                .select(a::details)
+                .load_on::<Option<String>>(conn)
+                .unwrap()
+        })
+        .await
+    }
+
     /// Marks `email`'s address as proven, as its verification link would.
     pub async fn mark_verified(&self, email: &str) {
         let user = self.user_by_email(email).await;

@@ -23,7 +23,7 @@ use sekisho::startup::Application;
 pub use admin::{AdminBrowser, OPERATOR, OPERATOR_PASSWORD, csrf_of};
 pub use backend::{Backend, TestDb};
 pub use browser::Browser;
-pub use fixtures::{envelope, error_code, insert_user};
+pub use fixtures::{envelope, error_code, insert_user, set_cookies};
 pub use pg_cluster::PgCluster;
 pub use smtp::{SmtpListener, reset_link, token_of, verification_link};
 pub use sqlite_lock::WriteLock;
