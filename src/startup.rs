@@ -157,7 +157,7 @@ impl Application {
                 .wrap(from_fn(middleware::log_requests))
                 .wrap(from_fn(middleware::count_requests))
                 .wrap(from_fn(middleware::body_deadline))
-                .wrap(from_fn(middleware::watch_requests))
+                .wrap(middleware::WatchRequests)
                 .into_utoipa_app()
                 .openapi(routes::api::BaseDocument::openapi())
                 .configure(routes::api::configure)

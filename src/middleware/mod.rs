@@ -15,7 +15,7 @@ pub use address_share::ShareRules;
 pub use api_errors::{BODY_LIMIT, api_error_envelope, json_config};
 pub use body_deadline::body_deadline;
 pub use catch_panic::catch_panic;
-pub use connection_watch::watch_requests;
+pub use connection_watch::WatchRequests;
 pub use open_connections::{ConnectionMetrics, OpenConnections, fit_to_descriptors};
 pub use request_log::{RequestId, log_requests};
 pub use request_metrics::count_requests;
