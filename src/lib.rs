@@ -14,6 +14,7 @@ pub mod db;
 pub(crate) mod doctor;
 pub mod domain;
 pub(crate) mod error;
+pub mod failure;
 pub(crate) mod http;
 pub(crate) mod i18n;
 pub(crate) mod limits;

@@ -6,7 +6,7 @@
 use super::Actor;
 use crate::db::{self, DbError, audit, passkeys, sessions, users};
 use crate::domain::AuditAction;
-use crate::error::ApiError;
+use crate::failure::Failure;
 use crate::i18n::Lang;
 use crate::mail::SecurityNotice;
 use crate::state::AppState;
@@ -27,7 +27,7 @@ pub async fn delete(
     user_id: String,
     passkey_id: String,
     confirmed: bool,
-) -> Result<PasskeyOutcome, ApiError> {
+) -> Result<PasskeyOutcome, Failure> {
     if !confirmed {
         return Ok(PasskeyOutcome::NeedsConfirmation);
     }

@@ -5,7 +5,7 @@ use crate::auth::{credentials, two_factor};
 use crate::crypto::tokens;
 use crate::db::{self, DbError, Pool, audit, form_tokens, users, users::User};
 use crate::domain::{AuditAction, ClientInfo, Email};
-use crate::error::{ApiError, ErrorCode};
+use crate::failure::{self, Failure};
 use crate::state::AppState;
 
 /// How a sign-in ended.
@@ -40,7 +40,7 @@ pub async fn sign_in(
     email: Email,
     password: &str,
     code: Option<&str>,
-) -> Result<SignIn, ApiError> {
+) -> Result<SignIn, Failure> {
     let attempted = email.as_str().to_owned();
     let checked = credentials::check(state, client, email, password).await;
     let (outcome, action, actor) = match checked {
@@ -84,10 +84,13 @@ pub async fn sign_in(
             Some(user.id),
         ),
         Err(e) => {
-            let refusal = match e.code() {
-                ErrorCode::RateLimited => Refusal::RateLimited,
-                ErrorCode::AccountDisabled => Refusal::Disabled,
-                ErrorCode::InvalidCredentials => Refusal::WrongCredentials,
+            let refusal = match &e {
+                limited if limited.is_limited() => Refusal::RateLimited,
+                Failure::Disabled { .. } => Refusal::Disabled,
+                Failure::Refused {
+                    refusal: failure::Refusal::InvalidCredentials,
+                    ..
+                } => Refusal::WrongCredentials,
                 _ => return Err(e),
             };
             // Refused by a limit: counted (the 429 in the request metrics), not

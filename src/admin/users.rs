@@ -18,7 +18,7 @@ use crate::db::{
 };
 use crate::domain::string_enum::string_enum;
 use crate::domain::{AuditAction, Email, Role};
-use crate::error::ApiError;
+use crate::failure::Failure;
 use crate::i18n::Lang;
 use crate::mail;
 use crate::state::AppState;
@@ -208,7 +208,7 @@ pub async fn act(
     target: String,
     command: UserCommand,
     confirmed: bool,
-) -> Result<ActionOutcome, ApiError> {
+) -> Result<ActionOutcome, Failure> {
     if command.needs_confirmation() && !confirmed {
         return Ok(ActionOutcome::NeedsConfirmation);
     }
@@ -334,7 +334,7 @@ pub async fn create(
     actor: Actor,
     command: NewUserCommand,
     lang: Lang,
-) -> Result<Created, ApiError> {
+) -> Result<Created, Failure> {
     let token = tokens::new_secret();
     let token_hash = tokens::hash_secret(&token);
     let address = command.email.as_str().to_owned();

@@ -7,7 +7,7 @@ use crate::db::decisions::{self, Subject};
 use crate::db::{self, audit, reset_tokens, sessions, users, users::User};
 use crate::domain::ClientInfo;
 use crate::domain::{AuditAction, Email, Password};
-use crate::error::{ApiError, ErrorCode};
+use crate::failure::{Failure, Refusal};
 use crate::i18n::Lang;
 use crate::limits::throttle::Action;
 use crate::state::AppState;
@@ -34,20 +34,20 @@ pub async fn sign_up(
     client: &ClientInfo,
     account: NewAccount,
     lang: Lang,
-) -> Result<(User, SignedUp), ApiError> {
+) -> Result<(User, SignedUp), Failure> {
     state
         .throttle
         .check_ip(&state.pool, Action::Signup, client.ip)
         .await?;
     let limits = state.throttle.accounts();
     let lookup = account.email.clone();
-    let taken = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    let taken = db::run(&state.pool, move |conn| -> Result<_, Failure> {
         limits.count_signup(conn, &lookup, db::now())?;
         Ok(users::find_by_email(conn, lookup.as_str())?.is_some())
     })
     .await?;
     if taken {
-        return Err(ApiError::new(ErrorCode::EmailTaken));
+        return Err(Failure::refused(Refusal::EmailTaken));
     }
 
     let lane = format!("signup:{}", account.email.as_str());
@@ -61,12 +61,12 @@ pub async fn sign_up(
     let row = user.clone();
     let verify_first = state.settings.accounts.require_email_verification;
     let ip = client.ip_text();
-    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    db::run(&state.pool, move |conn| -> Result<_, Failure> {
         db::write_transaction(conn, |conn| {
             match users::insert(conn, &users::NewUser::from(&row)) {
                 // Two sign-ups racing for one address: the loser hears EMAIL_TAKEN.
                 Err(e) if db::is_unique_violation(&e) => {
-                    return Err(ApiError::new(ErrorCode::EmailTaken));
+                    return Err(Failure::refused(Refusal::EmailTaken));
                 }
                 other => other?,
             };
@@ -113,7 +113,7 @@ pub async fn change_password(
     session_id: String,
     current: &str,
     new: Password,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     credentials::confirm(state, client, &user, &session_id, current).await?;
     let hash = state
         .hasher
@@ -121,7 +121,7 @@ pub async fn change_password(
         .await?;
     let ip = client.ip_text();
     let keep = session_id;
-    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    db::run(&state.pool, move |conn| -> Result<_, Failure> {
         db::write_transaction(conn, |conn| {
             // A sign-in with the old password racing this waits, then finds it gone.
             decisions::take_turn(conn, Subject::Sessions(&user.id))?;
@@ -150,10 +150,10 @@ pub async fn withdraw(
     user: User,
     session_id: String,
     password: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     credentials::confirm(state, client, &user, &session_id, password).await?;
     let ip = client.ip_text();
-    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    db::run(&state.pool, move |conn| -> Result<_, Failure> {
         db::write_transaction(conn, |conn| {
             users::soft_delete(conn, &user.id, db::now())?;
             audit::record_user_action(

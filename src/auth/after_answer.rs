@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use crate::error::{ApiError, ErrorCode};
+use crate::failure::Failure;
 use crate::limits::throttle::Action;
 use crate::state::AppState;
 
@@ -17,16 +17,16 @@ pub(super) fn count_after_answer<F, Fut>(
     ip: Option<IpAddr>,
     what: &'static str,
     work: F,
-) -> Result<(), ApiError>
+) -> Result<(), Failure>
 where
     F: FnOnce(AppState) -> Fut + 'static,
-    Fut: Future<Output = Result<(), ApiError>> + 'static,
+    Fut: Future<Output = Result<(), Failure>> + 'static,
 {
     state.throttle.refuse_known_block(action, ip)?;
     let state = state.clone();
     actix_web::rt::spawn(async move {
         if let Err(e) = state.throttle.check_ip(&state.pool, action, ip).await {
-            if e.code() != ErrorCode::RateLimited {
+            if !e.is_limited() {
                 log::error!("{what} could not be counted: {e}");
             }
             return;

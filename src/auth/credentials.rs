@@ -6,7 +6,7 @@ use crate::crypto::hasher_pool::HasherError;
 use crate::db::{self, users, users::User};
 use crate::domain::ClientInfo;
 use crate::domain::Email;
-use crate::error::{ApiError, ErrorCode};
+use crate::failure::{Failure, Refusal};
 use crate::limits::throttle::Action;
 use crate::state::AppState;
 
@@ -18,14 +18,14 @@ pub async fn check(
     client: &ClientInfo,
     email: Email,
     password: &str,
-) -> Result<User, ApiError> {
+) -> Result<User, Failure> {
     state
         .throttle
         .check_ip(&state.pool, Action::Login, client.ip)
         .await?;
     let limits = state.throttle.accounts();
     let (lookup, ip) = (email.clone(), client.ip);
-    let checked = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    let checked = db::run(&state.pool, move |conn| -> Result<_, Failure> {
         let user = users::find_by_email(conn, lookup.as_str())?;
         let user_id = user.as_ref().map(|u| u.id.as_str());
         let wait = limits.check_login(conn, &lookup, user_id, ip, db::now())?;
@@ -36,7 +36,7 @@ pub async fn check(
         Ok(checked) => checked,
         Err(refused) => {
             // Refused before any hash: the address's budget is not charged for it.
-            if refused.code() == ErrorCode::RateLimited {
+            if refused.is_limited() {
                 state
                     .throttle
                     .refund_ip(&state.pool, Action::Login, client.ip)
@@ -59,7 +59,7 @@ pub async fn check(
         Err(e @ (HasherError::LaneFull | HasherError::Busy)) => {
             // Turned away before the hash: the password was never checked, so the
             // attempt is given back to this client and its address.
-            db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+            db::run(&state.pool, move |conn| -> Result<_, Failure> {
                 limits.refund_login(conn, &email, ip)
             })
             .await?;
@@ -73,11 +73,11 @@ pub async fn check(
     };
     let Some(user) = user.filter(|_| verified) else {
         state.metrics.login_failures.inc();
-        db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        db::run(&state.pool, move |conn| -> Result<_, Failure> {
             limits.record_failed_login(conn, &email, db::now())
         })
         .await?;
-        return Err(ApiError::new(ErrorCode::InvalidCredentials));
+        return Err(Failure::refused(Refusal::InvalidCredentials));
     };
     // Only someone who knows the password learns that the account is disabled.
     if user.is_disabled_at(db::now()) {
@@ -93,13 +93,13 @@ pub async fn forget_failed_logins(
     state: &AppState,
     client: &ClientInfo,
     user: &User,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     let limits = state.throttle.accounts();
     if !limits.enabled() {
         return Ok(());
     }
     let (email, ip) = (user.email.clone(), client.ip);
-    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    db::run(&state.pool, move |conn| -> Result<_, Failure> {
         limits.forget_failed_logins(conn, &email, ip)
     })
     .await
@@ -113,24 +113,23 @@ pub fn password_unchanged(
     conn: &mut db::DbConnection,
     user_id: &str,
     checked: Option<&str>,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     let current = users::find_by_id(conn, user_id)?.and_then(|u| u.password_hash);
     if current.as_deref() == checked && current.is_some() {
         Ok(())
     } else {
-        Err(ApiError::new(ErrorCode::InvalidCredentials)
-            .with_cause("the password changed while the sign-in was being checked"))
+        Err(Failure::refused(Refusal::InvalidCredentials)
+            .because("the password changed while the sign-in was being checked"))
     }
 }
 
-/// ACCOUNT_DISABLED with what the user may know of it: the reason's code and the
-/// ban's end (`details.reason`, `details.until`); the operator's note stays private.
-pub fn account_disabled(user: &User) -> ApiError {
-    let until = user.disabled_until.map(|t| t.and_utc().to_rfc3339());
-    ApiError::new(ErrorCode::AccountDisabled).with_details(serde_json::json!({
-        "reason": user.ban_reason().as_str(),
-        "until": until,
-    }))
+/// The user's account is disabled: what they may know of it (the reason's code and
+/// the ban's end; the operator's note stays private).
+pub fn account_disabled(user: &User) -> Failure {
+    Failure::Disabled {
+        reason: user.ban_reason(),
+        until: user.disabled_until,
+    }
 }
 
 /// Re-checks the signed-in user's password before a sensitive change
@@ -142,7 +141,7 @@ pub async fn confirm(
     user: &User,
     session_id: &str,
     password: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     state
         .throttle
         .check_ip(&state.pool, Action::ConfirmPassword, client.ip)
@@ -150,7 +149,7 @@ pub async fn confirm(
     let limits = state.throttle.accounts();
     let session = session_id.to_owned();
     let lookup = session.clone();
-    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    db::run(&state.pool, move |conn| -> Result<_, Failure> {
         limits.check_confirmation(conn, &lookup, db::now())
     })
     .await?;
@@ -162,9 +161,9 @@ pub async fn confirm(
     {
         return Ok(());
     }
-    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    db::run(&state.pool, move |conn| -> Result<_, Failure> {
         limits.record_failed_confirmation(conn, &session, db::now())
     })
     .await?;
-    Err(ApiError::new(ErrorCode::InvalidPassword))
+    Err(Failure::refused(Refusal::InvalidPassword))
 }

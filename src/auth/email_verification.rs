@@ -11,7 +11,7 @@ use crate::db::{self, audit, users, users::User, verification_tokens};
 use crate::domain::AuditAction;
 use crate::domain::ClientInfo;
 use crate::domain::Email;
-use crate::error::{ApiError, ErrorCode};
+use crate::failure::{Failure, Refusal};
 use crate::i18n::Lang;
 use crate::limits::throttle::{Action, MailKind};
 use crate::mail;
@@ -45,12 +45,12 @@ async fn issue_and_mail(
     user_id: String,
     email: String,
     lang: Lang,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     let limits = state.throttle.accounts();
     let token = tokens::new_secret();
     let token_hash = tokens::hash_secret(&token);
     let address = email.clone();
-    let allowed = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    let allowed = db::run(&state.pool, move |conn| -> Result<_, Failure> {
         let now = db::now();
         if !limits.mail_allowed(conn, MailKind::Verification, &address, now)? {
             return Ok(false);
@@ -75,7 +75,7 @@ pub fn request(
     client: &ClientInfo,
     recipient: Recipient,
     lang: Lang,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     super::after_answer::count_after_answer(
         state,
         Action::VerificationMail,
@@ -85,7 +85,7 @@ pub fn request(
             let user = match recipient {
                 Recipient::User(user) => Some(*user),
                 Recipient::Address(email) => {
-                    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+                    db::run(&state.pool, move |conn| -> Result<_, Failure> {
                         Ok(users::find_by_email(conn, email.as_str())?)
                     })
                     .await?
@@ -108,7 +108,7 @@ pub async fn verify_and_sign_in(
     client: &ClientInfo,
     token: &str,
     binding: Option<&str>,
-) -> Result<(User, Option<BrowserSession>), ApiError> {
+) -> Result<(User, Option<BrowserSession>), Failure> {
     let user = verify(state, client, token).await?;
     let key = state.settings.secret_key.bytes();
     if !binding.is_some_and(|b| tokens::is_signup_binding(key, &user.id, b)) {
@@ -130,24 +130,24 @@ pub async fn verify_and_sign_in(
     Ok((user, Some(session)))
 }
 
-async fn verify(state: &AppState, client: &ClientInfo, token: &str) -> Result<User, ApiError> {
+async fn verify(state: &AppState, client: &ClientInfo, token: &str) -> Result<User, Failure> {
     state
         .throttle
         .check_ip(&state.pool, Action::VerifyEmail, client.ip)
         .await?;
     let token_hash = tokens::hash_secret(token);
     let ip = client.ip_text();
-    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    db::run(&state.pool, move |conn| -> Result<_, Failure> {
         db::write_transaction(conn, |conn| {
             let now = db::now();
             let Some((user_id, email)) = verification_tokens::consume(conn, &token_hash, now)?
             else {
-                return Err(ApiError::new(ErrorCode::InvalidToken));
+                return Err(Failure::refused(Refusal::InvalidToken));
             };
             // The account's address changed, or it was withdrawn: the token proves
             // nothing about the account any more.
             if users::set_email_verified(conn, &user_id, &email, now)? == 0 {
-                return Err(ApiError::new(ErrorCode::InvalidToken));
+                return Err(Failure::refused(Refusal::InvalidToken));
             }
             verification_tokens::spend_all_for_user(conn, &user_id, now)?;
             audit::record_user_action(
@@ -157,7 +157,8 @@ async fn verify(state: &AppState, client: &ClientInfo, token: &str) -> Result<Us
                 AuditAction::UserEmailVerified,
                 ip.as_deref(),
             )?;
-            users::find_by_id(conn, &user_id)?.ok_or_else(|| ApiError::new(ErrorCode::InvalidToken))
+            users::find_by_id(conn, &user_id)?
+                .ok_or_else(|| Failure::refused(Refusal::InvalidToken))
         })
     })
     .await
@@ -165,10 +166,10 @@ async fn verify(state: &AppState, client: &ClientInfo, token: &str) -> Result<Us
 
 /// With REQUIRE_EMAIL_VERIFICATION, an unverified user is refused (403
 /// EMAIL_NOT_VERIFIED) and sent a fresh link (at most one a minute).
-pub fn refuse_unverified(state: &AppState, user: &User, lang: Lang) -> Result<(), ApiError> {
+pub fn refuse_unverified(state: &AppState, user: &User, lang: Lang) -> Result<(), Failure> {
     if !state.settings.accounts.require_email_verification || user.email_verified {
         return Ok(());
     }
     mail_later(state, user, lang);
-    Err(ApiError::new(ErrorCode::EmailNotVerified))
+    Err(Failure::refused(Refusal::EmailNotVerified))
 }

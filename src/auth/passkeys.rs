@@ -14,7 +14,7 @@ use crate::db::passkeys::{NewPasskey, PasskeyInfo};
 use crate::db::users::User;
 use crate::db::{self, audit, passkey_ceremonies as ceremonies, passkeys, users};
 use crate::domain::{AuditAction, ClientInfo, Email};
-use crate::error::{ApiError, ErrorCode};
+use crate::failure::{Failure, Refusal};
 use crate::i18n::Lang;
 use crate::limits::throttle::Action;
 use crate::mail::SecurityNotice;
@@ -35,7 +35,7 @@ pub struct Started {
     pub ceremony: String,
 }
 
-fn relying_party(state: &AppState) -> Result<&RelyingParty, ApiError> {
+fn relying_party(state: &AppState) -> Result<&RelyingParty, Failure> {
     state
         .passkeys
         .as_ref()
@@ -43,15 +43,15 @@ fn relying_party(state: &AppState) -> Result<&RelyingParty, ApiError> {
 }
 
 /// PASSKEY_FAILED, with the reason for the log only.
-fn failed(reason: impl Into<String>) -> ApiError {
+fn failed(reason: impl Into<String>) -> Failure {
     let reason: String = reason.into();
-    ApiError::new(ErrorCode::PasskeyFailed).with_cause(reason)
+    Failure::refused(Refusal::PasskeyFailed).because(reason)
 }
 
-fn refused(error: PasskeyError) -> ApiError {
+fn refused(error: PasskeyError) -> Failure {
     match error {
-        PasskeyError::State(_) => ApiError::internal(error),
-        other => ApiError::new(ErrorCode::PasskeyFailed).with_cause(other),
+        PasskeyError::State(_) => Failure::internal(error),
+        other => Failure::refused(Refusal::PasskeyFailed).because(other),
     }
 }
 
@@ -60,10 +60,10 @@ fn lifetime() -> TimeDelta {
 }
 
 /// A name for a passkey: trimmed, 1 to 64 characters, no control characters.
-pub fn valid_name(raw: &str) -> Result<String, ApiError> {
+pub fn valid_name(raw: &str) -> Result<String, Failure> {
     let name = raw.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
-        return Err(ApiError::validation_field(
+        return Err(Failure::invalid(
             "name",
             "must be 1 to 64 characters, without control characters",
         ));
@@ -76,10 +76,10 @@ async fn begin(
     purpose: &'static str,
     user_id: Option<String>,
     ceremony_state: String,
-) -> Result<String, ApiError> {
+) -> Result<String, Failure> {
     let ceremony = tokens::new_secret();
     let token_hash = tokens::hash_secret(&ceremony);
-    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    db::run(&state.pool, move |conn| -> Result<_, Failure> {
         let now = db::now();
         Ok(ceremonies::insert(
             conn,
@@ -102,14 +102,14 @@ async fn take(
     state: &AppState,
     ceremony: Option<&str>,
     purposes: &[&str],
-) -> Result<ceremonies::Ceremony, ApiError> {
+) -> Result<ceremonies::Ceremony, Failure> {
     let Some(ceremony) = ceremony else {
         return Err(failed(
             "no ceremony cookie: the options were asked for in another browser, or not at all",
         ));
     };
     let token_hash = tokens::hash_secret(ceremony);
-    let taken = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    let taken = db::run(&state.pool, move |conn| -> Result<_, Failure> {
         Ok(ceremonies::take(conn, &token_hash)?)
     })
     .await?;
@@ -128,10 +128,10 @@ async fn take(
 }
 
 /// Creation options for a new passkey of the signed-in user.
-pub async fn registration_options(state: &AppState, user: &User) -> Result<Started, ApiError> {
+pub async fn registration_options(state: &AppState, user: &User) -> Result<Started, Failure> {
     let rp = relying_party(state)?.clone();
     let user_id = user.id.clone();
-    let existing = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    let existing = db::run(&state.pool, move |conn| -> Result<_, Failure> {
         Ok(passkeys::credential_ids_of(conn, &user_id)?)
     })
     .await?;
@@ -152,7 +152,7 @@ pub async fn register(
     credential: Value,
     name: Option<String>,
     lang: Lang,
-) -> Result<PasskeyInfo, ApiError> {
+) -> Result<PasskeyInfo, Failure> {
     let name = name.as_deref().map(valid_name).transpose()?;
     let rp = relying_party(state)?.clone();
     let taken = take(state, ceremony, &[REGISTER]).await?;
@@ -164,7 +164,7 @@ pub async fn register(
         .map_err(refused)?;
     let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
     let id = uuid::Uuid::new_v4().to_string();
-    let added = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    let added = db::run(&state.pool, move |conn| -> Result<_, Failure> {
         db::write_transaction(conn, |conn| {
             let name = match name {
                 Some(name) => name,
@@ -197,7 +197,7 @@ pub async fn register(
                 Some(&format!("passkey={id}")),
             )?;
             passkeys::find_for_user(conn, &user_id, &id)?
-                .ok_or_else(|| ApiError::internal("the passkey just stored is gone"))
+                .ok_or_else(|| Failure::internal("the passkey just stored is gone"))
         })
     })
     .await?;
@@ -205,9 +205,9 @@ pub async fn register(
     Ok(added)
 }
 
-pub async fn list(state: &AppState, user_id: &str) -> Result<Vec<PasskeyInfo>, ApiError> {
+pub async fn list(state: &AppState, user_id: &str) -> Result<Vec<PasskeyInfo>, Failure> {
     let user_id = user_id.to_owned();
-    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    db::run(&state.pool, move |conn| -> Result<_, Failure> {
         Ok(passkeys::for_user(conn, &user_id)?)
     })
     .await
@@ -220,13 +220,13 @@ pub async fn rename(
     user: &User,
     id: String,
     name: &str,
-) -> Result<PasskeyInfo, ApiError> {
+) -> Result<PasskeyInfo, Failure> {
     let name = valid_name(name)?;
     let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
-    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    db::run(&state.pool, move |conn| -> Result<_, Failure> {
         db::write_transaction(conn, |conn| {
             if !passkeys::rename(conn, &user_id, &id, &name)? {
-                return Err(ApiError::new(ErrorCode::NotFound));
+                return Err(Failure::refused(Refusal::NotFound));
             }
             audit::record_user_action_with(
                 conn,
@@ -237,7 +237,7 @@ pub async fn rename(
                 Some(&format!("passkey={id}")),
             )?;
             passkeys::find_for_user(conn, &user_id, &id)?
-                .ok_or_else(|| ApiError::new(ErrorCode::NotFound))
+                .ok_or_else(|| Failure::refused(Refusal::NotFound))
         })
     })
     .await
@@ -251,15 +251,15 @@ pub async fn remove(
     user: &User,
     id: String,
     lang: Lang,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     let (owner, ip) = (user.clone(), client.ip_text());
-    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    db::run(&state.pool, move |conn| -> Result<_, Failure> {
         db::write_transaction(conn, |conn| {
             if passkeys::find_for_user(conn, &owner.id, &id)?.is_none() {
-                return Err(ApiError::new(ErrorCode::NotFound));
+                return Err(Failure::refused(Refusal::NotFound));
             }
             if super::sign_in_methods::count(conn, &owner.id)? <= 1 {
-                return Err(ApiError::new(ErrorCode::LastSignInMethod));
+                return Err(Failure::refused(Refusal::LastSignInMethod));
             }
             passkeys::delete(conn, &owner.id, &id)?;
             audit::record_user_action_with(
@@ -286,7 +286,7 @@ pub async fn sign_in_options(
     state: &AppState,
     client: &ClientInfo,
     email: Option<Email>,
-) -> Result<Started, ApiError> {
+) -> Result<Started, Failure> {
     state
         .throttle
         .check_ip(&state.pool, Action::PasskeyOptions, client.ip)
@@ -296,7 +296,7 @@ pub async fn sign_in_options(
         None => (None, SIGN_IN),
         Some(email) => {
             let address = email.as_str().to_owned();
-            let owner = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+            let owner = db::run(&state.pool, move |conn| -> Result<_, Failure> {
                 Ok(users::find_by_email(conn, &address)?.map(|user| user.id))
             })
             .await?;
@@ -319,7 +319,7 @@ pub async fn sign_in(
     credential: Value,
     remember: bool,
     lang: Lang,
-) -> Result<(User, BrowserSession), ApiError> {
+) -> Result<(User, BrowserSession), Failure> {
     state
         .throttle
         .check_ip(&state.pool, Action::PasskeySignIn, client.ip)
@@ -328,7 +328,7 @@ pub async fn sign_in(
     let taken = take(state, ceremony, &[SIGN_IN, SIGN_IN_NAMED]).await?;
     let presented = RelyingParty::presented(credential).map_err(refused)?;
     let credential_id = presented.credential_id.clone();
-    let found = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    let found = db::run(&state.pool, move |conn| -> Result<_, Failure> {
         let Some(stored) = passkeys::find_by_credential_id(conn, &credential_id)? else {
             return Ok(None);
         };
@@ -337,8 +337,8 @@ pub async fn sign_in(
     })
     .await?;
     let Some((stored, user)) = found.filter(|(_, u)| u.deleted_at.is_none()) else {
-        return Err(ApiError::new(ErrorCode::InvalidCredentials)
-            .with_cause("no passkey has this credential id"));
+        return Err(Failure::refused(Refusal::InvalidCredentials)
+            .because("no passkey has this credential id"));
     };
     if taken.purpose == SIGN_IN_NAMED && taken.user_id.as_deref() != Some(user.id.as_str()) {
         return Err(failed(
@@ -365,7 +365,7 @@ pub async fn sign_in(
     }
     super::email_verification::refuse_unverified(state, &user, lang)?;
     let (id, read_count) = (stored.id.clone(), stored.sign_count);
-    let record_use = move |conn: &mut db::DbConnection| -> Result<(), ApiError> {
+    let record_use = move |conn: &mut db::DbConnection| -> Result<(), Failure> {
         let recorded = passkeys::record_use(
             conn,
             &id,
@@ -398,10 +398,10 @@ async fn record_counter_regression(
     client: &ClientInfo,
     user: &User,
     passkey_id: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
     let details = format!("passkey={passkey_id}");
-    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    db::run(&state.pool, move |conn| -> Result<_, Failure> {
         Ok(audit::record_user_action_with(
             conn,
             &user_id,

@@ -16,7 +16,7 @@ use crate::db::{self, audit, reset_tokens, sessions, users};
 use crate::domain::AuditAction;
 use crate::domain::ClientInfo;
 use crate::domain::{Email, Password};
-use crate::error::{ApiError, ErrorCode};
+use crate::failure::{Failure, Refusal};
 use crate::i18n::Lang;
 use crate::limits::throttle::{Action, MailKind};
 use crate::mail;
@@ -34,7 +34,7 @@ pub fn request(
     client: &ClientInfo,
     email: Email,
     lang: Lang,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     let ip_text = client.ip_text();
     super::after_answer::count_after_answer(
         state,
@@ -50,11 +50,11 @@ async fn issue_and_mail(
     ip: Option<String>,
     email: Email,
     lang: Lang,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     let limits = state.throttle.accounts();
     let token = tokens::new_secret();
     let token_hash = tokens::hash_secret(&token);
-    let recipient = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    let recipient = db::run(&state.pool, move |conn| -> Result<_, Failure> {
         let now = db::now();
         if !limits.mail_allowed(conn, MailKind::Reset, email.as_str(), now)? {
             return Ok(None);
@@ -112,7 +112,7 @@ pub async fn complete(
     client: &ClientInfo,
     token: &str,
     new: Password,
-) -> Result<Reset, ApiError> {
+) -> Result<Reset, Failure> {
     state
         .throttle
         .check_ip(&state.pool, Action::ResetPassword, client.ip)
@@ -120,12 +120,12 @@ pub async fn complete(
     let token_hash = tokens::hash_secret(token);
     // The token is looked at first: a junk token costs a lookup, never a hash.
     let lookup = token_hash.clone();
-    let usable = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    let usable = db::run(&state.pool, move |conn| -> Result<_, Failure> {
         Ok(reset_tokens::is_usable(conn, &lookup, db::now())?)
     })
     .await?;
     if !usable {
-        return Err(ApiError::new(ErrorCode::InvalidToken));
+        return Err(Failure::refused(Refusal::InvalidToken));
     }
     // Then the hash, and the token is spent (still conditionally: two racing resets
     // with one token succeed once) together with the new password.
@@ -136,16 +136,16 @@ pub async fn complete(
     let visitor = client.clone();
     let limits = state.throttle.accounts();
     let lifetime = session_lifecycle::browser_lifetime(state, true);
-    let landing = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    let landing = db::run(&state.pool, move |conn| -> Result<_, Failure> {
         db::write_transaction(conn, |conn| {
             let now = db::now();
             let Some(user_id) = reset_tokens::consume(conn, &token_hash, now)? else {
-                return Err(ApiError::new(ErrorCode::InvalidToken));
+                return Err(Failure::refused(Refusal::InvalidToken));
             };
             let Some(mut user) =
                 users::find_by_id(conn, &user_id)?.filter(|u| u.deleted_at.is_none())
             else {
-                return Err(ApiError::new(ErrorCode::InvalidToken));
+                return Err(Failure::refused(Refusal::InvalidToken));
             };
             // A sign-in with the old password racing this waits, then finds it gone.
             decisions::take_turn(conn, Subject::Sessions(&user.id))?;

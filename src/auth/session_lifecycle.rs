@@ -14,7 +14,7 @@ use crate::db::users::User;
 use crate::db::{self, DbConnection, Pool, audit, sessions};
 use crate::domain::ClientInfo;
 use crate::domain::{AuditAction, Email, SessionKind};
-use crate::error::{ApiError, ErrorCode};
+use crate::failure::{Failure, Refusal};
 use crate::i18n::Lang;
 use crate::state::AppState;
 
@@ -41,7 +41,7 @@ fn create(
     conn: &mut DbConnection,
     spec: &NewSessionSpec<'_>,
     now: NaiveDateTime,
-) -> Result<(String, NaiveDateTime), ApiError> {
+) -> Result<(String, NaiveDateTime), Failure> {
     let id = uuid::Uuid::new_v4().to_string();
     let expires_at = now + spec.lifetime;
     let ip = spec.client.ip_text();
@@ -76,14 +76,14 @@ fn sign(
     sid: &str,
     now: NaiveDateTime,
     expires_at: NaiveDateTime,
-) -> Result<String, ApiError> {
+) -> Result<String, Failure> {
     keys.sign(&Claims {
         sub: sub.to_owned(),
         sid: sid.to_owned(),
         iat: now.and_utc().timestamp(),
         exp: expires_at.and_utc().timestamp(),
     })
-    .map_err(ApiError::internal)
+    .map_err(Failure::internal)
 }
 
 /// A browser session just started: what its cookie carries, and for how long the
@@ -107,7 +107,7 @@ async fn second_factor(
     user: &User,
     holder: Holder,
     remember: bool,
-) -> Result<Option<two_factor::Pending>, ApiError> {
+) -> Result<Option<two_factor::Pending>, Failure> {
     if user.two_factor_enabled_at.is_none() {
         return Ok(None);
     }
@@ -127,7 +127,7 @@ pub async fn sign_in(
     password: &str,
     remember: bool,
     lang: Lang,
-) -> Result<SignIn<(User, BrowserSession)>, ApiError> {
+) -> Result<SignIn<(User, BrowserSession)>, Failure> {
     let user = credentials::check(state, client, email, password).await?;
     email_verification::refuse_unverified(state, &user, lang)?;
     if let Some(pending) = second_factor(state, &user, Holder::Browser, remember).await? {
@@ -154,7 +154,7 @@ pub async fn start_second_factor_session(
     client: &ClientInfo,
     passed: &two_factor::Passed,
     remember: bool,
-) -> Result<BrowserSession, ApiError> {
+) -> Result<BrowserSession, Failure> {
     let method = format!("password+{}", passed.method);
     start_browser_session(
         state,
@@ -179,7 +179,7 @@ pub async fn start_browser_session(
     action: AuditAction,
     details: Option<String>,
     method: &str,
-) -> Result<BrowserSession, ApiError> {
+) -> Result<BrowserSession, Failure> {
     let record = SignInRecord {
         action,
         details,
@@ -206,9 +206,9 @@ pub async fn start_browser_session_after<F>(
     remember: bool,
     record: SignInRecord<'_>,
     first: F,
-) -> Result<BrowserSession, ApiError>
+) -> Result<BrowserSession, Failure>
 where
-    F: FnOnce(&mut DbConnection) -> Result<(), ApiError> + Send + 'static,
+    F: FnOnce(&mut DbConnection) -> Result<(), Failure> + Send + 'static,
 {
     let lifetime = browser_lifetime(state, remember);
     let (user_id, email, client) = (user.id.clone(), user.email.clone(), client.clone());
@@ -218,7 +218,7 @@ where
         method,
     } = record;
     let method = method.to_owned();
-    let opened = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    let opened = db::run(&state.pool, move |conn| -> Result<_, Failure> {
         db::write_transaction(conn, |conn| {
             // Before `first`'s checks: a change racing this sign-in (a reset, a takeover)
             // either commits before them or sees this session to end it.
@@ -268,7 +268,7 @@ pub fn open_browser_session(
     client: &ClientInfo,
     lifetime: TimeDelta,
     method: &str,
-) -> Result<OpenedSession, ApiError> {
+) -> Result<OpenedSession, Failure> {
     let now = db::now();
     let (sid, expires_at) = create(
         conn,
@@ -298,7 +298,7 @@ impl OpenedSession {
         keys: &JwtKeys,
         user_id: &str,
         remember: bool,
-    ) -> Result<BrowserSession, ApiError> {
+    ) -> Result<BrowserSession, Failure> {
         Ok(BrowserSession {
             token: sign(keys, user_id, &self.sid, self.issued_at, self.expires_at)?,
             max_age_seconds: remember.then(|| self.lifetime.num_seconds()),
@@ -329,13 +329,13 @@ impl Grant {
         session: &Session,
         refresh_token: String,
         issued_at: NaiveDateTime,
-    ) -> Result<Self, ApiError> {
+    ) -> Result<Self, Failure> {
         Ok(Self {
             session_id: session.id.clone(),
             user_id: session
                 .user_id
                 .clone()
-                .ok_or_else(|| ApiError::internal("bearer session without a user"))?,
+                .ok_or_else(|| Failure::internal("bearer session without a user"))?,
             session_expires_at: session.expires_at,
             refresh_token,
             issued_at,
@@ -344,7 +344,7 @@ impl Grant {
 
     /// Signing is deterministic: the same grant gives the same access token, which is
     /// how a refresh inside the grace window returns the very pair already issued.
-    fn into_pair(self, keys: &JwtKeys, lifetime: TimeDelta) -> Result<TokenPair, ApiError> {
+    fn into_pair(self, keys: &JwtKeys, lifetime: TimeDelta) -> Result<TokenPair, Failure> {
         let expires_at = (self.issued_at + lifetime).min(self.session_expires_at);
         let access_token = sign(
             keys,
@@ -369,7 +369,7 @@ pub async fn issue_bearer(
     email: Email,
     password: &str,
     lang: Lang,
-) -> Result<SignIn<TokenPair>, ApiError> {
+) -> Result<SignIn<TokenPair>, Failure> {
     let user = credentials::check(state, client, email, password).await?;
     email_verification::refuse_unverified(state, &user, lang)?;
     if let Some(pending) = second_factor(state, &user, Holder::Bearer, true).await? {
@@ -390,7 +390,7 @@ pub async fn start_bearer_session(
     user: &User,
     second: Option<&str>,
     checked_password: Option<&str>,
-) -> Result<TokenPair, ApiError> {
+) -> Result<TokenPair, Failure> {
     let checked = checked_password.map(str::to_owned);
     let user = user.clone();
     let method = match second {
@@ -404,7 +404,7 @@ pub async fn start_bearer_session(
     let user_id = user.id.clone();
     let client = client.clone();
     let (session_id, session_expires_at) =
-        db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+        db::run(&state.pool, move |conn| -> Result<_, Failure> {
             db::write_transaction(conn, |conn| {
                 decisions::take_turn(conn, Subject::Sessions(&user.id))?;
                 if checked.is_some() {
@@ -457,10 +457,10 @@ enum Refreshed {
 /// UPDATE, so of racing refreshes one rotates; the others, and a second tab within
 /// REFRESH_GRACE_SECONDS, get the same pair. Any other replay of a spent token is
 /// TOKEN_REUSED and revokes the session.
-pub async fn refresh(state: &AppState, presented: String) -> Result<TokenPair, ApiError> {
+pub async fn refresh(state: &AppState, presented: String) -> Result<TokenPair, Failure> {
     let key = state.settings.secret_key.bytes().to_vec();
     let grace = TimeDelta::seconds(state.settings.session.refresh_grace_seconds as i64);
-    let outcome = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    let outcome = db::run(&state.pool, move |conn| -> Result<_, Failure> {
         let hash = tokens::hash_refresh_token(&key, &presented);
         let next = tokens::next_refresh_token(&key, &presented);
         let next_hash = tokens::hash_refresh_token(&key, &next);
@@ -509,15 +509,15 @@ pub async fn refresh(state: &AppState, presented: String) -> Result<TokenPair, A
         Refreshed::Pair(grant) => {
             grant.into_pair(&state.jwt, state.settings.session.access_token_ttl)
         }
-        Refreshed::Reused => Err(ApiError::new(ErrorCode::TokenReused)),
-        Refreshed::Unknown => Err(ApiError::new(ErrorCode::Unauthorized)),
+        Refreshed::Reused => Err(Failure::refused(Refusal::TokenReused)),
+        Refreshed::Unknown => Err(Failure::refused(Refusal::Unauthorized)),
     }
 }
 
 /// /logout: the session is revoked.
-pub async fn end(pool: &Pool, session_id: &str) -> Result<(), ApiError> {
+pub async fn end(pool: &Pool, session_id: &str) -> Result<(), Failure> {
     let sid = session_id.to_owned();
-    db::run(pool, move |conn| -> Result<_, ApiError> {
+    db::run(pool, move |conn| -> Result<_, Failure> {
         sessions::revoke(conn, &sid, db::now())?;
         Ok(())
     })
@@ -538,9 +538,9 @@ pub async fn list_own(
     user_id: &str,
     after: Option<sessions::After>,
     limit: i64,
-) -> Result<SessionPage, ApiError> {
+) -> Result<SessionPage, Failure> {
     let user_id = user_id.to_owned();
-    let mut rows = db::run(pool, move |conn| -> Result<_, ApiError> {
+    let mut rows = db::run(pool, move |conn| -> Result<_, Failure> {
         let now = db::now();
         // One row beyond the page says whether another page follows.
         Ok(sessions::list_active_for_user(
@@ -565,23 +565,23 @@ pub async fn list_own(
 }
 
 /// Ends one of the user's own live sessions; 404 for any other id.
-pub async fn revoke_own(pool: &Pool, user_id: &str, id: String) -> Result<(), ApiError> {
+pub async fn revoke_own(pool: &Pool, user_id: &str, id: String) -> Result<(), Failure> {
     let user_id = user_id.to_owned();
-    let revoked = db::run(pool, move |conn| -> Result<_, ApiError> {
+    let revoked = db::run(pool, move |conn| -> Result<_, Failure> {
         Ok(sessions::revoke_own(conn, &id, &user_id, db::now())?)
     })
     .await?;
     if revoked {
         Ok(())
     } else {
-        Err(ApiError::new(ErrorCode::NotFound))
+        Err(Failure::refused(Refusal::NotFound))
     }
 }
 
 /// Ends every session of the user except `keep`.
-pub async fn revoke_others(pool: &Pool, user_id: &str, keep: &str) -> Result<(), ApiError> {
+pub async fn revoke_others(pool: &Pool, user_id: &str, keep: &str) -> Result<(), Failure> {
     let (user_id, keep) = (user_id.to_owned(), keep.to_owned());
-    db::run(pool, move |conn| -> Result<_, ApiError> {
+    db::run(pool, move |conn| -> Result<_, Failure> {
         sessions::revoke_all_for_user(conn, &user_id, Some(&keep), db::now())?;
         Ok(())
     })

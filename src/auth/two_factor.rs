@@ -19,7 +19,7 @@ use crate::db::{
     two_factor_challenges as challenges, users,
 };
 use crate::domain::{AuditAction, ClientInfo};
-use crate::error::{ApiError, ErrorCode};
+use crate::failure::{Failure, Refusal};
 use crate::i18n::Lang;
 use crate::mail::{self, SecurityNotice};
 use crate::state::AppState;
@@ -54,20 +54,20 @@ impl<'a> Proof<'a> {
         user: &User,
         password: Option<&'a str>,
         code: Option<&'a str>,
-    ) -> Result<Self, ApiError> {
+    ) -> Result<Self, Failure> {
         let password = password.filter(|p| !p.is_empty());
         let code = code.filter(|c| !c.trim().is_empty());
         match (user.password_hash.is_some(), password, code) {
-            (_, None, None) => Err(ApiError::validation_field(
+            (_, None, None) => Err(Failure::invalid(
                 "password",
                 "is required (or `code`, for an account without a password)",
             )),
             (true, Some(password), _) => Ok(Proof::Password(password)),
             (false, _, Some(code)) => Ok(Proof::Code(code)),
-            (true, None, Some(_)) => Err(ApiError::new(ErrorCode::InvalidPassword)
-                .with_cause("a code was given instead of the account's password")),
-            (false, Some(_), None) => Err(ApiError::new(ErrorCode::InvalidPassword)
-                .with_cause("the account has no password: a code is its proof")),
+            (true, None, Some(_)) => Err(Failure::refused(Refusal::InvalidPassword)
+                .because("a code was given instead of the account's password")),
+            (false, Some(_), None) => Err(Failure::refused(Refusal::InvalidPassword)
+                .because("the account has no password: a code is its proof")),
         }
     }
 }
@@ -124,9 +124,9 @@ pub struct Passed {
     pub method: &'static str,
 }
 
-fn seal(state: &AppState, secret: &[u8]) -> Result<String, ApiError> {
+fn seal(state: &AppState, secret: &[u8]) -> Result<String, Failure> {
     sealed::seal(state.settings.secret_key.bytes(), SEAL_PURPOSE, secret)
-        .ok_or_else(|| ApiError::internal("sealing the TOTP secret failed"))
+        .ok_or_else(|| Failure::internal("sealing the TOTP secret failed"))
 }
 
 /// The secret, or None when this SECRET_KEY did not seal it (the key changed: the
@@ -158,7 +158,7 @@ pub fn notify(state: &AppState, email: &str, lang: Lang, notice: SecurityNotice)
 async fn fresh_recovery_codes(
     state: &AppState,
     user_id: &str,
-) -> Result<(Vec<String>, Vec<String>), ApiError> {
+) -> Result<(Vec<String>, Vec<String>), Failure> {
     let plain = recovery_codes::generate();
     let normalized = plain
         .iter()
@@ -180,8 +180,8 @@ async fn fresh_recovery_codes(
     Ok((plain, stored))
 }
 
-fn invalid_code() -> ApiError {
-    ApiError::new(ErrorCode::InvalidCode)
+fn invalid_code() -> Failure {
+    Failure::refused(Refusal::InvalidCode)
 }
 
 /// A fresh secret waiting for its first code. A user with a password confirms it.
@@ -191,21 +191,21 @@ pub async fn setup(
     user: &User,
     session_id: &str,
     password: Option<&str>,
-) -> Result<Setup, ApiError> {
+) -> Result<Setup, Failure> {
     if user.password_hash.is_some() {
-        let password = password.ok_or_else(|| ApiError::new(ErrorCode::InvalidPassword))?;
+        let password = password.ok_or_else(|| Failure::refused(Refusal::InvalidPassword))?;
         credentials::confirm(state, client, user, session_id, password).await?;
     }
     let secret = totp::new_secret();
     let issuer = &state.settings.accounts.second_factor_issuer;
     let (secret_base32, otpauth_uri) = totp::base32(&secret)
         .zip(totp::otpauth_uri(&secret, issuer, &user.email))
-        .ok_or_else(|| ApiError::internal("the TOTP secret could not be encoded"))?;
+        .ok_or_else(|| Failure::internal("the TOTP secret could not be encoded"))?;
     let qr_svg = totp::qr_svg(&otpauth_uri)
-        .ok_or_else(|| ApiError::internal("the QR code could not be drawn"))?;
+        .ok_or_else(|| Failure::internal("the QR code could not be drawn"))?;
     let sealed_secret = seal(state, &secret)?;
     let user_id = user.id.clone();
-    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    db::run(&state.pool, move |conn| -> Result<_, Failure> {
         Ok(secrets::set_pending(
             conn,
             &user_id,
@@ -229,15 +229,15 @@ pub async fn enable(
     user: &User,
     code: &str,
     lang: Lang,
-) -> Result<(User, Vec<String>), ApiError> {
+) -> Result<(User, Vec<String>), Failure> {
     let user_id = user.id.clone();
-    let pending = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    let pending = db::run(&state.pool, move |conn| -> Result<_, Failure> {
         Ok(secrets::pending(conn, &user_id)?)
     })
     .await?;
     let Some((sealed_secret, _)) = pending.filter(|(_, at)| *at + SETUP_LIFETIME > db::now())
     else {
-        return Err(ApiError::validation_field(
+        return Err(Failure::invalid(
             "code",
             "no set-up is waiting: call /two-factor/setup first",
         ));
@@ -248,7 +248,7 @@ pub async fn enable(
         .ok_or_else(invalid_code)?;
     let (plain, hashes) = fresh_recovery_codes(state, &user.id).await?;
     let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
-    let updated = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    let updated = db::run(&state.pool, move |conn| -> Result<_, Failure> {
         db::write_transaction(conn, |conn| {
             secrets::activate(conn, &user_id, &sealed_secret, step, now)?;
             codes::replace_all(conn, &user_id, &hashes, now)?;
@@ -259,7 +259,8 @@ pub async fn enable(
                 AuditAction::UserTwoFactorEnabled,
                 ip.as_deref(),
             )?;
-            users::find_by_id(conn, &user_id)?.ok_or_else(|| ApiError::new(ErrorCode::Unauthorized))
+            users::find_by_id(conn, &user_id)?
+                .ok_or_else(|| Failure::refused(Refusal::Unauthorized))
         })
     })
     .await?;
@@ -280,7 +281,7 @@ async fn check_proof(
     user: &User,
     session_id: &str,
     proof: Proof<'_>,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     match proof {
         Proof::Password(password) => {
             credentials::confirm(state, client, user, session_id, password).await
@@ -288,7 +289,7 @@ async fn check_proof(
         Proof::Code(code) => {
             let limits = state.throttle.accounts();
             let (email, ip, session) = (stored_email(user)?, client.ip, session_id.to_owned());
-            db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+            db::run(&state.pool, move |conn| -> Result<_, Failure> {
                 db::write_transaction(conn, |conn| {
                     limits.count_code_attempt(conn, &email, ip, &session, db::now())
                 })
@@ -311,7 +312,7 @@ pub async fn check_sign_in_code(
     client: &ClientInfo,
     user: &User,
     code: &str,
-) -> Result<bool, ApiError> {
+) -> Result<bool, Failure> {
     if check_code(state, user, code).await? {
         return Ok(true);
     }
@@ -326,11 +327,11 @@ async fn record_wrong_code(
     client: &ClientInfo,
     user: &User,
     audited: Option<(CodeStep, &'static str)>,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     let limits = state.throttle.accounts();
     let email = stored_email(user)?;
     let (user_id, address, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
-    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    db::run(&state.pool, move |conn| -> Result<_, Failure> {
         db::write_transaction(conn, |conn| {
             let now = db::now();
             limits.record_failed_login(conn, &email, now)?;
@@ -352,15 +353,15 @@ async fn record_wrong_code(
     Ok(())
 }
 
-fn stored_email(user: &User) -> Result<crate::domain::Email, ApiError> {
+fn stored_email(user: &User) -> Result<crate::domain::Email, Failure> {
     crate::domain::Email::parse(&user.email)
-        .map_err(|_| ApiError::internal("a stored address does not parse"))
+        .map_err(|_| Failure::internal("a stored address does not parse"))
 }
 
 /// Whether `code` is the user's current code, claiming its step (once).
-async fn check_code(state: &AppState, user: &User, code: &str) -> Result<bool, ApiError> {
+async fn check_code(state: &AppState, user: &User, code: &str) -> Result<bool, Failure> {
     let user_id = user.id.clone();
-    let active = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    let active = db::run(&state.pool, move |conn| -> Result<_, Failure> {
         Ok(secrets::active(conn, &user_id)?)
     })
     .await?;
@@ -375,7 +376,7 @@ async fn check_code(state: &AppState, user: &User, code: &str) -> Result<bool, A
         return Ok(false);
     };
     let user_id = user.id.clone();
-    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    db::run(&state.pool, move |conn| -> Result<_, Failure> {
         Ok(secrets::claim_step(conn, &user_id, step)?)
     })
     .await
@@ -389,16 +390,14 @@ pub async fn disable(
     session_id: &str,
     proof: Proof<'_>,
     lang: Lang,
-) -> Result<User, ApiError> {
+) -> Result<User, Failure> {
     if user.two_factor_enabled_at.is_none() {
         // Nothing to turn off or make codes for.
-        return Err(
-            ApiError::new(ErrorCode::NotFound).with_cause("two-step verification is not on")
-        );
+        return Err(Failure::refused(Refusal::NotFound).because("two-step verification is not on"));
     }
     check_proof(state, client, user, session_id, proof).await?;
     let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
-    let updated = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    let updated = db::run(&state.pool, move |conn| -> Result<_, Failure> {
         db::write_transaction(conn, |conn| {
             secrets::remove(conn, &user_id, db::now())?;
             audit::record_user_action(
@@ -408,7 +407,8 @@ pub async fn disable(
                 AuditAction::UserTwoFactorDisabled,
                 ip.as_deref(),
             )?;
-            users::find_by_id(conn, &user_id)?.ok_or_else(|| ApiError::new(ErrorCode::Unauthorized))
+            users::find_by_id(conn, &user_id)?
+                .ok_or_else(|| Failure::refused(Refusal::Unauthorized))
         })
     })
     .await?;
@@ -429,17 +429,15 @@ pub async fn new_recovery_codes(
     session_id: &str,
     proof: Proof<'_>,
     lang: Lang,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<Vec<String>, Failure> {
     if user.two_factor_enabled_at.is_none() {
         // Nothing to turn off or make codes for.
-        return Err(
-            ApiError::new(ErrorCode::NotFound).with_cause("two-step verification is not on")
-        );
+        return Err(Failure::refused(Refusal::NotFound).because("two-step verification is not on"));
     }
     check_proof(state, client, user, session_id, proof).await?;
     let (plain, hashes) = fresh_recovery_codes(state, &user.id).await?;
     let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
-    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    db::run(&state.pool, move |conn| -> Result<_, Failure> {
         db::write_transaction(conn, |conn| {
             codes::replace_all(conn, &user_id, &hashes, db::now())?;
             audit::record_user_action(
@@ -468,7 +466,7 @@ pub fn challenge(
     user: &User,
     holder: Holder,
     remember: bool,
-) -> Result<Pending, ApiError> {
+) -> Result<Pending, Failure> {
     let challenge = tokens::new_secret();
     let now = db::now();
     challenges::insert(
@@ -497,11 +495,11 @@ pub async fn pass(
     holder: Holder,
     answer: Answer<'_>,
     lang: Lang,
-) -> Result<Passed, ApiError> {
+) -> Result<Passed, Failure> {
     let token_hash = tokens::hash_secret(challenge);
     let limits = state.throttle.accounts();
     let (claim, ip) = (token_hash.clone(), client.ip);
-    let claimed = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    let claimed = db::run(&state.pool, move |conn| -> Result<_, Failure> {
         db::write_transaction(conn, |conn| {
             let now = db::now();
             let Some(found) = challenges::claim_answer(conn, &claim, holder.as_str(), now)? else {
@@ -519,7 +517,7 @@ pub async fn pass(
     })
     .await?;
     let Some((found, user, wait)) = claimed else {
-        return Err(ApiError::new(ErrorCode::Unauthorized));
+        return Err(Failure::refused(Refusal::Unauthorized));
     };
     if !wait.is_zero() {
         actix_web::rt::time::sleep(wait).await;
@@ -541,7 +539,7 @@ pub async fn pass(
         return Err(invalid_code());
     };
     let (hash, email) = (token_hash, user.email.clone());
-    let taken = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    let taken = db::run(&state.pool, move |conn| -> Result<_, Failure> {
         let taken = challenges::take(conn, &hash)?;
         if taken && limits.enabled() {
             limits.forget_failed_logins(conn, &email, ip)?;
@@ -550,7 +548,7 @@ pub async fn pass(
     })
     .await?;
     if !taken {
-        return Err(ApiError::new(ErrorCode::Unauthorized));
+        return Err(Failure::refused(Refusal::Unauthorized));
     }
     if method == "recovery_code" {
         notify(state, &user.email, lang, SecurityNotice::RecoveryCodeUsed);
@@ -567,7 +565,7 @@ async fn spend_recovery_code(
     client: &ClientInfo,
     user: &User,
     typed: &str,
-) -> Result<bool, ApiError> {
+) -> Result<bool, Failure> {
     let Some(normalized) = recovery_codes::normalize(typed) else {
         return Ok(false);
     };
@@ -585,7 +583,7 @@ async fn spend_recovery_code(
         return Ok(false);
     };
     let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
-    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    db::run(&state.pool, move |conn| -> Result<_, Failure> {
         db::write_transaction(conn, |conn| {
             if !codes::consume(conn, &user_id, (&stored, &legacy), db::now())? {
                 return Ok(false);

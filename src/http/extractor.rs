@@ -117,7 +117,7 @@ async fn authenticate(req: &HttpRequest) -> Result<Option<AuthUser>, ApiError> {
         return Err(ApiError::new(ErrorCode::Unauthorized));
     };
     if user.is_disabled_at(now) {
-        return Err(crate::auth::credentials::account_disabled(&user));
+        return Err(crate::auth::credentials::account_disabled(&user).into());
     }
     // last_seen_at is written at most once per LAST_SEEN_RESOLUTION, and on the
     // blocking pool: a write may wait for SQLite's lock.

@@ -8,7 +8,6 @@ use chrono::TimeDelta;
 use std::sync::Arc;
 
 use super::linking::{self, Outcome};
-use super::return_url;
 use crate::auth::email_verification;
 use crate::auth::session_lifecycle::{self, BrowserSession};
 use crate::auth::two_factor::{self, Holder};
@@ -18,7 +17,7 @@ use crate::db::social_sign_ins::{self, PendingSignIn};
 use crate::db::{self, audit};
 use crate::domain::AuditAction;
 use crate::domain::ClientInfo;
-use crate::error::{ApiError, ErrorCode};
+use crate::failure::{Failure, Refusal};
 use crate::i18n::Lang;
 use crate::limits::throttle::Action;
 use crate::mail::SecurityNotice;
@@ -58,7 +57,8 @@ pub enum Finished {
     },
     Refused {
         to: url::Url,
-        code: ErrorCode,
+        /// What refused it: the error URL's `?error=` is its code.
+        failure: Box<Failure>,
         /// Why, for the operator's log (never shown to the browser, never a secret).
         reason: String,
         /// No sign-in of this browser was pending (no binding cookie, or one already
@@ -67,22 +67,12 @@ pub enum Finished {
     },
 }
 
-impl Finished {
-    /// The URL the browser goes to next (an error URL carries `?error=<CODE>`).
-    pub fn location(&self) -> String {
-        match self {
-            Self::Done { to, .. } => to.to_string(),
-            Self::Refused { to, code, .. } => return_url::with_error(to.clone(), code.as_str()),
-        }
-    }
-}
-
 /// Starts a sign-in: the provider's authorization URL, and the binding secret.
 pub async fn start(
     state: &AppState,
     client: &ClientInfo,
     request: SignInStart,
-) -> Result<Started, ApiError> {
+) -> Result<Started, Failure> {
     state
         .throttle
         .check_ip(&state.pool, Action::SocialSignIn, client.ip)
@@ -103,7 +93,7 @@ pub async fn start(
         created_at: now,
         expires_at: now + PENDING_LIFETIME,
     };
-    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    db::run(&state.pool, move |conn| -> Result<_, Failure> {
         Ok(social_sign_ins::insert(conn, &pending)?)
     })
     .await?;
@@ -144,45 +134,47 @@ pub async fn finish(
             session: None,
             challenge: Some(challenge),
         },
-        Err(Refusal {
-            to,
-            code,
-            reason,
-            unknown,
-        }) => Finished::Refused {
-            to,
-            code,
-            reason,
-            unknown,
-        },
+        Err(refusal) => {
+            let CallbackRefusal {
+                to,
+                failure,
+                reason,
+                unknown,
+            } = *refusal;
+            Finished::Refused {
+                to,
+                failure: Box::new(failure),
+                reason,
+                unknown,
+            }
+        }
     }
 }
 
-/// A callback refused: where to, with which code, why (for the log), and whether no
+/// A callback refused: where to, what refused it, why (for the log), and whether no
 /// sign-in of this browser was pending at all.
-struct Refusal {
+struct CallbackRefusal {
     to: url::Url,
-    code: ErrorCode,
+    failure: Failure,
     reason: String,
     unknown: bool,
 }
 
-impl Refusal {
-    fn new(to: url::Url, code: ErrorCode, reason: impl Into<String>) -> Self {
-        Self {
+impl CallbackRefusal {
+    fn new(to: url::Url, failure: Failure, reason: impl Into<String>) -> Box<Self> {
+        Box::new(Self {
             to,
-            code,
+            failure,
             reason: reason.into(),
             unknown: false,
-        }
+        })
     }
 
     /// OAUTH_FAILED with no sign-in pending in this browser.
-    fn unknown(to: url::Url, reason: &str) -> Self {
-        Self {
-            unknown: true,
-            ..Self::new(to, ErrorCode::OauthFailed, reason)
-        }
+    fn unknown(to: url::Url, reason: &str) -> Box<Self> {
+        let mut refusal = Self::new(to, Failure::refused(Refusal::OauthFailed), reason);
+        refusal.unknown = true;
+        refusal
     }
 }
 
@@ -194,7 +186,7 @@ enum Landed {
     SecondFactor(String),
 }
 
-type Completed = Result<(url::Url, Landed), Refusal>;
+type Completed = Result<(url::Url, Landed), Box<CallbackRefusal>>;
 
 /// A provider's `error=` as the log may show it: short, printable ASCII only.
 fn printable(value: &str) -> String {
@@ -219,9 +211,9 @@ async fn complete(
         .check_ip(&state.pool, Action::SocialSignIn, client.ip)
         .await
     {
-        return Err(Refusal::new(
+        return Err(CallbackRefusal::new(
             fallback,
-            e.code(),
+            e,
             "this address is over its sign-in budget",
         ));
     }
@@ -230,24 +222,28 @@ async fn complete(
                       the one that started the sign-in (when the app proxies /api, set \
                       PUBLIC_ORIGIN to the app's origin), or the browser dropped the cookie \
                       or replayed the callback";
-        return Err(Refusal::unknown(fallback, reason));
+        return Err(CallbackRefusal::unknown(fallback, reason));
     };
     let key_hash = tokens::hash_secret(&key);
-    let taken = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
-        social_sign_ins::take(conn, &key_hash).map_err(ApiError::from)
+    let taken = db::run(&state.pool, move |conn| -> Result<_, Failure> {
+        social_sign_ins::take(conn, &key_hash).map_err(Failure::from)
     })
     .await;
     let pending = match taken {
         Ok(Some(pending)) => pending,
         Ok(None) => {
             let reason = "the sign-in is unknown or already finished (a replayed callback)";
-            return Err(Refusal::unknown(fallback, reason));
+            return Err(CallbackRefusal::unknown(fallback, reason));
         }
-        Err(e) => return Err(Refusal::new(fallback, e.code(), format!("database: {e}"))),
+        Err(e) => {
+            let reason = format!("database: {e}");
+            return Err(CallbackRefusal::new(fallback, e, reason));
+        }
     };
     let error_url = url::Url::parse(&pending.error_callback_url).unwrap_or(fallback);
-    let fail = |code, reason: String| Err(Refusal::new(error_url.clone(), code, reason));
-    let refuse = |reason: &str| fail(ErrorCode::OauthFailed, reason.to_owned());
+    let fail =
+        |failure, reason: String| Err(CallbackRefusal::new(error_url.clone(), failure, reason));
+    let refuse = |reason: &str| fail(Failure::refused(Refusal::OauthFailed), reason.to_owned());
 
     let state_matches = query
         .state
@@ -295,7 +291,7 @@ async fn complete(
     let (provider_name, link_to) = (provider_id.to_owned(), pending.link_user_id.clone());
     let (ip, audit_details) = (client.ip_text(), details.clone());
     // A new account or a new link commits with its audit entry (a sign-in has its own).
-    let resolved = db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    let resolved = db::run(&state.pool, move |conn| -> Result<_, Failure> {
         db::write_transaction(conn, |conn| {
             let (user, outcome) = linking::resolve(
                 conn,
@@ -340,14 +336,17 @@ async fn complete(
             }
             user
         }
-        Err(e) => return fail(e.code(), format!("the identity was not accepted: {e}")),
+        Err(e) => {
+            let reason = format!("the identity was not accepted: {e}");
+            return fail(e, reason);
+        }
     };
     // Linking from a signed-in session: that session goes on; no new one.
     if pending.link_user_id.is_some() {
         return Ok((callback, Landed::Session(None)));
     }
     if let Err(e) = email_verification::refuse_unverified(state, &user, lang) {
-        return fail(e.code(), "the account's address is not verified".into());
+        return fail(e, "the account's address is not verified".into());
     }
     // A provider proves one factor: a user who turned a second one on gives it too.
     if user.two_factor_enabled_at.is_some() {
@@ -361,7 +360,10 @@ async fn complete(
                 code_page(&state.settings, &callback),
                 Landed::SecondFactor(pending.challenge),
             )),
-            Err(e) => fail(e.code(), format!("no challenge could be started: {e}")),
+            Err(e) => {
+                let reason = format!("no challenge could be started: {e}");
+                fail(e, reason)
+            }
         };
     }
     match session_lifecycle::start_browser_session(
@@ -376,7 +378,10 @@ async fn complete(
     .await
     {
         Ok(session) => Ok((callback, Landed::Session(Some(session)))),
-        Err(e) => fail(e.code(), format!("no session could be started: {e}")),
+        Err(e) => {
+            let reason = format!("no session could be started: {e}");
+            fail(e, reason)
+        }
     }
 }
 

@@ -5,12 +5,12 @@ use crate::auth::sign_in_methods;
 use crate::db::{self, Pool, audit, identities, identities::Account, users::User};
 use crate::domain::AuditAction;
 use crate::domain::ClientInfo;
-use crate::error::{ApiError, ErrorCode};
+use crate::failure::{Failure, Refusal};
 use crate::state::AppState;
 
-pub async fn list(pool: &Pool, user_id: &str) -> Result<Vec<Account>, ApiError> {
+pub async fn list(pool: &Pool, user_id: &str) -> Result<Vec<Account>, Failure> {
     let user_id = user_id.to_owned();
-    db::run(pool, move |conn| -> Result<_, ApiError> {
+    db::run(pool, move |conn| -> Result<_, Failure> {
         Ok(identities::for_user(conn, &user_id)?)
     })
     .await
@@ -23,16 +23,16 @@ pub async fn unlink(
     client: &ClientInfo,
     user: &User,
     provider: String,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     let (owner, ip) = (user.clone(), client.ip_text());
     let (user_id, email) = (user.id.clone(), user.email.clone());
-    db::run(&state.pool, move |conn| -> Result<_, ApiError> {
+    db::run(&state.pool, move |conn| -> Result<_, Failure> {
         db::write_transaction(conn, |conn| {
             if !identities::has_provider(conn, &user_id, &provider)? {
-                return Err(ApiError::new(ErrorCode::NotFound));
+                return Err(Failure::refused(Refusal::NotFound));
             }
             if sign_in_methods::count(conn, &owner.id)? <= 1 {
-                return Err(ApiError::new(ErrorCode::LastSignInMethod));
+                return Err(Failure::refused(Refusal::LastSignInMethod));
             }
             identities::delete(conn, &user_id, &provider)?;
             audit::record_user_action_with(

@@ -15,7 +15,7 @@ use crate::db::decisions::{self, Subject};
 use crate::db::users::Stripped;
 use crate::db::{self, DbConnection, identities, users, users::User};
 use crate::domain::Email;
-use crate::error::{ApiError, ErrorCode};
+use crate::failure::{Failure, Refusal};
 use crate::oidc::provider::Identity;
 
 /// What became of the identity.
@@ -39,12 +39,12 @@ pub fn resolve(
     identity: &Identity,
     link_to: Option<&str>,
     now: NaiveDateTime,
-) -> Result<(User, Outcome), ApiError> {
+) -> Result<(User, Outcome), Failure> {
     db::write_transaction(conn, |conn| {
         let known = identities::find(conn, provider, &identity.subject)?;
         let (mut user, outcome) = match (known, link_to) {
             (Some(account), Some(me)) if account.user_id != me => {
-                return Err(ApiError::new(ErrorCode::AccountNotLinked));
+                return Err(Failure::refused(Refusal::AccountNotLinked));
             }
             (Some(account), _) => {
                 // A write only when the provider's address changed since last time.
@@ -66,7 +66,7 @@ pub fn resolve(
             (None, None) => first_sign_in(conn, provider, identity, now)?,
         };
         if user.is_disabled_at(now) {
-            return Err(ApiError::new(ErrorCode::AccountDisabled));
+            return Err(crate::auth::credentials::account_disabled(&user));
         }
         // The provider vouches for the address the account has: that proves it.
         if !user.email_verified
@@ -92,16 +92,16 @@ fn first_sign_in(
     provider: &str,
     identity: &Identity,
     now: NaiveDateTime,
-) -> Result<(User, Outcome), ApiError> {
+) -> Result<(User, Outcome), Failure> {
     // An account needs an address: a provider that gives none (the `email` scope
     // refused) cannot create one.
     let Some(email) = identity.email.as_deref().and_then(|e| Email::parse(e).ok()) else {
         log::warn!("sign-in with `{provider}` refused: the ID token carries no usable email");
-        return Err(ApiError::new(ErrorCode::OauthFailed));
+        return Err(Failure::refused(Refusal::OauthFailed));
     };
     if let Some(existing) = users::find_by_email(conn, email.as_str())? {
         if !identity.email_verified {
-            return Err(ApiError::new(ErrorCode::AccountNotLinked));
+            return Err(Failure::refused(Refusal::AccountNotLinked));
         }
         if existing.email_verified {
             attach(conn, provider, identity, &existing, now)?;
@@ -129,7 +129,7 @@ fn reclaim(
     identity: &Identity,
     existing: User,
     now: NaiveDateTime,
-) -> Result<(User, Outcome), ApiError> {
+) -> Result<(User, Outcome), Failure> {
     decisions::take_turn(conn, Subject::Sessions(&existing.id))?;
     decisions::take_turn(conn, Subject::SignInMethods(&existing.id))?;
     let stripped = users::strip_unproven(conn, &existing, now)?;
@@ -143,7 +143,7 @@ fn reclaim(
     )?;
     attach(conn, provider, identity, &existing, now)?;
     let user = users::find_by_id(conn, &existing.id)?
-        .ok_or_else(|| ApiError::internal("the account taken over is gone"))?;
+        .ok_or_else(|| Failure::internal("the account taken over is gone"))?;
     Ok((user, Outcome::Reclaimed(stripped)))
 }
 
@@ -154,9 +154,9 @@ fn attach(
     identity: &Identity,
     user: &User,
     now: NaiveDateTime,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     if identities::has_provider(conn, &user.id, provider)? {
-        return Err(ApiError::new(ErrorCode::AccountNotLinked));
+        return Err(Failure::refused(Refusal::AccountNotLinked));
     }
     identities::insert(
         conn,
@@ -171,8 +171,8 @@ fn attach(
     Ok(())
 }
 
-fn live_user(conn: &mut DbConnection, id: &str) -> Result<User, ApiError> {
+fn live_user(conn: &mut DbConnection, id: &str) -> Result<User, Failure> {
     users::find_by_id(conn, id)?
         .filter(|u| u.deleted_at.is_none())
-        .ok_or_else(|| ApiError::new(ErrorCode::OauthFailed))
+        .ok_or_else(|| Failure::refused(Refusal::OauthFailed))
 }

@@ -17,8 +17,9 @@ const LAYERS: &[&[&str]] = &[
     &["private_files"],
     // The database, secrets, mail: each knows nothing of HTTP or of the others.
     &["db", "crypto", "mail"],
-    // What the HTTP error and the metrics are built from.
-    &["error", "metrics"],
+    // What a use case answers when it does not do what it was asked: no HTTP.
+    &["failure"],
+    &["metrics"],
     // Rate limits on the database; the OpenID providers.
     &["limits", "oidc"],
     // What every use case may reach.
@@ -28,7 +29,9 @@ const LAYERS: &[&[&str]] = &[
     &["auth"],
     &["social"],
     &["admin", "bootstrap"],
-    // HTTP: adapters, middleware, handlers, wiring.
+    // HTTP: the API's one error (codes, statuses, the envelope), made from `failure`;
+    // adapters, middleware, handlers, wiring. Nothing below speaks HTTP.
+    &["error"],
     &["http"],
     &["middleware"],
     &["routes"],
@@ -180,6 +183,33 @@ fn lower_layers_never_use_higher_ones() {
         "upward imports:\n{}",
         problems.join("\n")
     );
+}
+
+/// Use cases and what they stand on answer in `failure`'s words, never in the API's
+/// codes: only the HTTP layers turn a failure into a status.
+#[test]
+fn use_cases_do_not_speak_http() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut offenders = Vec::new();
+    for below in [
+        "db", "auth", "admin", "social", "limits", "crypto", "mail", "domain",
+    ] {
+        let mut files = Vec::new();
+        rust_files(&src.join(below), &mut files);
+        for file in files {
+            let source = std::fs::read_to_string(&file).unwrap();
+            for (n, line) in source.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or("");
+                if ["ApiError", "ErrorCode", "StatusCode", "HttpResponse"]
+                    .iter()
+                    .any(|name| code.contains(name))
+                {
+                    offenders.push(format!("{}:{}: {}", file.display(), n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "{}", offenders.join("\n"));
 }
 
 #[test]

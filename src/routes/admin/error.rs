@@ -14,6 +14,7 @@ use super::layout::redirect;
 use super::text::Text;
 use crate::db::DbError;
 use crate::error::{ApiError, ErrorCode};
+use crate::failure::Failure;
 
 #[derive(Template)]
 #[template(path = "admin/error.html")]
@@ -75,6 +76,12 @@ impl From<ApiError> for AdminError {
             ErrorCode::ServiceUnavailable => Self::Unavailable,
             _ => Self::Internal(error.to_string()),
         }
+    }
+}
+
+impl From<Failure> for AdminError {
+    fn from(failure: Failure) -> Self {
+        ApiError::from(failure).into()
     }
 }
 

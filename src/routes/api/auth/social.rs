@@ -145,31 +145,42 @@ pub async fn callback(
             challenge: None,
         };
     }
-    if let Finished::Refused { code, reason, .. } = &finished {
-        let rid = req
-            .extensions()
-            .get::<RequestId>()
-            .map(|id| id.0.clone())
-            .unwrap_or_default();
-        log::warn!(
-            "sign-in with `{provider}` refused ({}): {reason}, rid={rid}",
-            code.as_str()
-        );
-    }
+    let (location, landed) = match finished {
+        Finished::Done {
+            to,
+            session,
+            challenge,
+        } => (to.to_string(), Some((session, challenge))),
+        Finished::Refused {
+            to,
+            failure,
+            reason,
+            ..
+        } => {
+            let code = ApiError::from(*failure).code();
+            let rid = req
+                .extensions()
+                .get::<RequestId>()
+                .map(|id| id.0.clone())
+                .unwrap_or_default();
+            log::warn!(
+                "sign-in with `{provider}` refused ({}): {reason}, rid={rid}",
+                code.as_str()
+            );
+            (return_url::with_error(to, code.as_str()), None)
+        }
+    };
     // The binding is spent (or useless) whatever happened: its cookie goes.
     let mut response = HttpResponse::Found();
     response
         .insert_header((CACHE_CONTROL, "no-store"))
-        .insert_header((LOCATION, finished.location()))
+        .insert_header((LOCATION, location))
         .cookie(cookies::social_binding_cookie(
             &state.settings,
             String::new(),
             0,
         ));
-    if let Finished::Done {
-        session, challenge, ..
-    } = finished
-    {
+    if let Some((session, challenge)) = landed {
         if let Some(session) = session {
             response.cookie(cookies::session_cookie(
                 &state.settings,
