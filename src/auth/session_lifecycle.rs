@@ -36,7 +36,9 @@ struct NewSessionSpec<'a> {
     client: &'a ClientInfo,
 }
 
-/// Inserts the session row; returns its id and expiry.
+/// Inserts the session row; returns its id and expiry. The caller holds the user's
+/// sessions decision lock (`decisions::Subject::Sessions`): sign-ins racing past the
+/// cap count in turns, or each would end one session and leave the user over it.
 fn create(
     conn: &mut DbConnection,
     spec: &NewSessionSpec<'_>,
@@ -45,9 +47,6 @@ fn create(
     let id = uuid::Uuid::new_v4().to_string();
     let expires_at = now + spec.lifetime;
     let ip = spec.client.ip_text();
-    // Sign-ins racing past the cap count in turns, or each would end one session and
-    // leave the user over it.
-    decisions::take_turn(conn, Subject::Sessions(spec.user_id))?;
     sessions::insert(
         conn,
         &sessions::NewSession {

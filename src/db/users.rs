@@ -215,9 +215,7 @@ pub fn soft_delete(
     id: &str,
     now: chrono::NaiveDateTime,
 ) -> QueryResult<()> {
-    use super::schema::{
-        accounts as a, email_verification_tokens as v, password_reset_tokens as r, sessions as s,
-    };
+    use super::schema::sessions as s;
     super::transaction(conn, |conn| {
         super::update(
             users::table.find(id),
@@ -232,25 +230,37 @@ pub fn soft_delete(
         )
         .execute_on(conn)?;
         diesel::delete(s::table.filter(s::user_id.eq(id))).execute_on(conn)?;
-        diesel::delete(r::table.filter(r::user_id.eq(id))).execute_on(conn)?;
-        diesel::delete(v::table.filter(v::user_id.eq(id))).execute_on(conn)?;
-        diesel::delete(a::table.filter(a::user_id.eq(id))).execute_on(conn)?;
-        super::two_factor::remove(conn, id, now)?;
-        diesel::delete(
-            super::schema::passkeys::table.filter(super::schema::passkeys::user_id.eq(id)),
-        )
-        .execute_on(conn)?;
-        diesel::delete(
-            super::schema::passkey_ceremonies::table
-                .filter(super::schema::passkey_ceremonies::user_id.eq(id)),
-        )
-        .execute_on(conn)?;
-        diesel::delete(
-            super::schema::two_factor_challenges::table
-                .filter(super::schema::two_factor_challenges::user_id.eq(id)),
-        )
-        .execute_on(conn)?;
+        remove_ways_in(conn, id, now)?;
         Ok(())
+    })
+}
+
+/// What `remove_ways_in` removed that a user set up.
+struct Removed {
+    passkeys: usize,
+    identities: usize,
+}
+
+/// Everything but the password and the sessions that signs in to account `id` or
+/// speaks for it: linked identities and pending links, the second factor and its
+/// challenges, passkeys and their ceremonies, reset and verification links. Shared by
+/// withdrawal and by a takeover, so that both remove the same things.
+fn remove_ways_in(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<Removed> {
+    use super::schema::{
+        accounts as a, email_verification_tokens as v, passkey_ceremonies as pc, passkeys as p,
+        password_reset_tokens as r, social_sign_ins as ss, two_factor_challenges as c,
+    };
+    diesel::delete(r::table.filter(r::user_id.eq(id))).execute_on(conn)?;
+    diesel::delete(v::table.filter(v::user_id.eq(id))).execute_on(conn)?;
+    let identities = diesel::delete(a::table.filter(a::user_id.eq(id))).execute_on(conn)?;
+    diesel::delete(ss::table.filter(ss::link_user_id.eq(id))).execute_on(conn)?;
+    super::two_factor::remove(conn, id, now)?;
+    diesel::delete(c::table.filter(c::user_id.eq(id))).execute_on(conn)?;
+    let passkeys = diesel::delete(p::table.filter(p::user_id.eq(id))).execute_on(conn)?;
+    diesel::delete(pc::table.filter(pc::user_id.eq(id))).execute_on(conn)?;
+    Ok(Removed {
+        passkeys,
+        identities,
     })
 }
 
@@ -275,10 +285,6 @@ pub fn strip_unproven(
     user: &User,
     now: NaiveDateTime,
 ) -> QueryResult<Stripped> {
-    use super::schema::{
-        accounts as a, email_verification_tokens as v, passkey_ceremonies as pc, passkeys as p,
-        password_reset_tokens as r, social_sign_ins as ss, two_factor_challenges as c,
-    };
     let id = user.id.as_str();
     super::update(
         users::table.find(id),
@@ -289,21 +295,13 @@ pub fn strip_unproven(
     )
     .execute_on(conn)?;
     let sessions = super::sessions::revoke_all_for_user(conn, id, None, now)?;
-    let second_factor = user.two_factor_enabled_at.is_some();
-    super::two_factor::remove(conn, id, now)?;
-    diesel::delete(c::table.filter(c::user_id.eq(id))).execute_on(conn)?;
-    let passkeys = diesel::delete(p::table.filter(p::user_id.eq(id))).execute_on(conn)?;
-    diesel::delete(pc::table.filter(pc::user_id.eq(id))).execute_on(conn)?;
-    let identities = diesel::delete(a::table.filter(a::user_id.eq(id))).execute_on(conn)?;
-    diesel::delete(ss::table.filter(ss::link_user_id.eq(id))).execute_on(conn)?;
-    diesel::delete(r::table.filter(r::user_id.eq(id))).execute_on(conn)?;
-    diesel::delete(v::table.filter(v::user_id.eq(id))).execute_on(conn)?;
+    let removed = remove_ways_in(conn, id, now)?;
     Ok(Stripped {
         password: user.password_hash.is_some(),
-        second_factor,
+        second_factor: user.two_factor_enabled_at.is_some(),
         sessions,
-        passkeys,
-        identities,
+        passkeys: removed.passkeys,
+        identities: removed.identities,
     })
 }
 

@@ -25,6 +25,8 @@ use prometheus_client::metrics::gauge::Gauge;
 
 use super::address_share::{AddressShares, ShareRules, Slot};
 use super::connection_watch::{ConnectionWatch, Deadlines};
+use crate::error::{ErrorBody, ErrorCode};
+use crate::i18n::Lang;
 
 /// Descriptors kept for everything but client connections: database connections,
 /// SQLite's files, the metrics listener, mail, logs.
@@ -33,15 +35,18 @@ const RESERVED_DESCRIPTORS: u64 = 256;
 const DESCRIPTORS_PER_CONNECTION: u64 = 2;
 const WARN_EVERY: Duration = Duration::from_secs(10);
 
-/// What a connection over its address's share is told before it is shut.
+/// What a connection over its address's share is told before it is shut: the API's
+/// RATE_LIMITED envelope, built once.
 static OVER_SHARE: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| {
-    let body = r#"{"error":{"code":"RATE_LIMITED","message":"Too many open connections from this address"}}"#;
-    format!(
+    let body = ErrorBody::new(ErrorCode::RateLimited).to_bytes(Lang::En);
+    let mut answer = format!(
         "HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\nretry-after: 1\r\n\
-         connection: close\r\ncontent-length: {}\r\n\r\n{body}",
+         connection: close\r\ncontent-length: {}\r\n\r\n",
         body.len()
     )
-    .into_bytes()
+    .into_bytes();
+    answer.extend_from_slice(&body);
+    answer
 });
 
 /// The metrics the accepting side keeps.

@@ -17,6 +17,7 @@ crate::on_both_backends!(
 crate::on_both_databases!(
     reset_mail_arrives_by_smtp_and_its_link_works,
     a_reset_asks_for_the_second_factor_and_only_from_allowed_origins,
+    a_disabled_account_is_reset_but_nobody_is_signed_in,
     a_failed_smtp_send_is_kept_not_lost,
 );
 
@@ -442,4 +443,54 @@ async fn a_reset_asks_for_the_second_factor_and_only_from_allowed_origins(db: Te
         .await;
     assert_eq!(verified.status(), 200);
     assert_eq!(app.me_status(&browser).await, 200);
+}
+
+/// A reset link from before a ban still sets the password, and signs nobody in.
+async fn a_disabled_account_is_reset_but_nobody_is_signed_in(db: TestDb) {
+    let app = TestApp::spawn_on(db, &[]).await;
+    app.signup("banned@example.com").await;
+    let token = sekisho::crypto::tokens::new_secret();
+    let hash = sekisho::crypto::tokens::hash_secret(&token);
+    app.with_db(move |conn| {
+        let user = sekisho::db::users::find_by_email(conn, "banned@example.com")
+            .unwrap()
+            .unwrap();
+        let now = sekisho::db::now();
+        sekisho::db::reset_tokens::insert(
+            conn,
+            &user.id,
+            &hash,
+            now,
+            now + chrono::TimeDelta::minutes(30),
+        )
+        .unwrap();
+    })
+    .await;
+    app.disable_user("banned@example.com").await;
+    let browser = client();
+    let reset = app
+        .post_with(
+            &browser,
+            "/api/v1/auth/reset-password",
+            json!({ "token": token, "newPassword": "a fresh password" }),
+        )
+        .await;
+    assert_eq!(reset.status(), 200);
+    let cookies = crate::helpers::set_cookies(&reset);
+    assert!(cookies.is_empty(), "{cookies:?}");
+    let body: Value = reset.json().await.unwrap();
+    assert_eq!(body["success"], true);
+    assert!(
+        body.get("user").is_none() && body.get("twoFactorRequired").is_none(),
+        "{body}"
+    );
+    assert_eq!(app.me_status(&browser).await, 401);
+    let login = app
+        .attempt_login("banned@example.com", "a fresh password")
+        .await;
+    assert_eq!(
+        error_code(login).await.1,
+        "ACCOUNT_DISABLED",
+        "the password was set"
+    );
 }
