@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every benchmark behind the README's table, in one command (about 10 minutes with the
+# Every benchmark behind docs/benchmarks.md's table, in one command (about 10 minutes with the
 # default 10 s per run). Needs wrk and, for the PostgreSQL parts, PostgreSQL's server
 # binaries (apt-get install -y wrk postgresql); as root it runs the cluster as the
 # `postgres` user. Usage: benches/bench.sh [seconds-per-run]

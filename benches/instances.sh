@@ -7,7 +7,7 @@
 # CPUs: with 4 or more, instances on CPUs 0 and 1 and wrk + PostgreSQL on the rest;
 # with 2 (these machines), both instances share CPU 0 with nothing else and wrk +
 # PostgreSQL share CPU 1, so the ratio shows what a second process on the same core
-# costs, not scaling (see README).
+# costs, not scaling (see docs/benchmarks.md).
 # Usage: benches/instances.sh [seconds-per-run]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -7,7 +7,7 @@
 #   GET /api/v1/auth/me with a valid cookie (JWT + the session lookup),
 #   GET /api/v1/auth/me with a bearer token.
 # Targets: /me >= 50 % of /api/health and >= 25 % of /greeting; /me p99 <= 3x health p99.
-# It prints the CPU the server (and PostgreSQL) spend per /me (see README).
+# It prints the CPU the server (and PostgreSQL) spend per /me (see docs/benchmarks.md).
 # Usage: benches/session_check.sh [seconds-per-run] [sqlite|postgres|both]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -2,7 +2,7 @@
 //! (measured: 40 MiB at rest, 116 MiB ten seconds after 5,000 sockets closed, with or
 //! without `arena_max=2`), so a quiet server still looked as big as its worst minute.
 //! `malloc_trim` returns the free pages of every arena; mimalloc gave memory back too
-//! but rested at 69 MiB and peaked higher (`benches/flood_memory.sh`, README).
+//! but rested at 69 MiB and peaked higher (`benches/flood_memory.sh`, docs/benchmarks.md).
 
 use std::time::Duration;
 

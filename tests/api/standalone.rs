@@ -74,3 +74,48 @@ fn files_the_docs_rely_on_are_tracked() {
         String::from_utf8_lossy(&tracked.stderr)
     );
 }
+
+/// The README is a landing page: the two commands, the picture, and where each topic
+/// lives. It stays short, and every page it points to exists; so does every relative
+/// link of the pages under docs/.
+#[test]
+fn the_readme_is_a_landing_page_whose_links_resolve() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let lines = readme.lines().count();
+    assert!(
+        lines <= 200,
+        "README.md has {lines} lines: move a topic to docs/"
+    );
+    let commands = readme.split("```sh").nth(1).unwrap_or("");
+    assert!(
+        commands.contains("cargo run --release") && commands.contains("cargo test"),
+        "the README's first block gives the two commands"
+    );
+    let mut pages = vec![root.join("README.md"), root.join("CONTRIBUTING.md")];
+    for entry in std::fs::read_dir(root.join("docs")).unwrap().flatten() {
+        if entry.path().extension().is_some_and(|e| e == "md") {
+            pages.push(entry.path());
+        }
+    }
+    let mut broken = Vec::new();
+    for page in &pages {
+        let text = std::fs::read_to_string(page).unwrap();
+        let dir = page.parent().unwrap();
+        for (at, _) in text.match_indices("](") {
+            let target: String = text[at + 2..].chars().take_while(|c| *c != ')').collect();
+            let path = target.split('#').next().unwrap_or("");
+            if path.is_empty() || path.contains("://") || path.starts_with("mailto:") {
+                continue;
+            }
+            if !dir.join(path).exists() {
+                broken.push(format!("{}: {target}", page.display()));
+            }
+        }
+    }
+    assert!(
+        broken.is_empty(),
+        "links to nothing:\n{}",
+        broken.join("\n")
+    );
+}

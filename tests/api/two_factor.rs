@@ -509,7 +509,7 @@ async fn each_change_is_mailed_to_the_user(db: TestDb) {
     panic!("not every notice arrived: {:?}", smtp.all_decoded());
 }
 
-/// The README's promise: a new SECRET_KEY makes the sealed TOTP secret unreadable
+/// docs/second-factors-and-passkeys.md's promise: a new SECRET_KEY makes the sealed TOTP secret unreadable
 /// (its codes are refused, never a 500), and the recovery codes, hashed without the
 /// key, still sign the user in.
 async fn a_new_secret_key_leaves_the_recovery_codes(db: TestDb) {

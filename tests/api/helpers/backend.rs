@@ -44,7 +44,7 @@ impl TestDb {
                 let Ok(server_url) = std::env::var(POSTGRES_URL_VAR) else {
                     super::skip(
                         "postgres backend",
-                        &format!("{POSTGRES_URL_VAR} is not set (see README: Tests)"),
+                        &format!("{POSTGRES_URL_VAR} is not set (see docs/testing.md)"),
                     );
                     return None;
                 };
