@@ -5,7 +5,7 @@ use crate::config::Settings;
 use crate::crypto::password;
 use crate::db::migrations::{self, PrepareError};
 use crate::db::{self, DbConnection, audit, users};
-use crate::domain::{AuditAction, Email, Password, Role};
+use crate::domain::{AuditEvent, AuditTarget, Email, Password, Role};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BootstrapError {
@@ -93,23 +93,14 @@ pub fn ensure_admin(
             (AdminOutcome::Created, id)
         }
     };
-    let action = match outcome {
-        AdminOutcome::Created => AuditAction::AdminCreated,
-        AdminOutcome::Promoted => AuditAction::AdminPromoted,
-        AdminOutcome::AlreadyAdmin => AuditAction::AdminPasswordSet,
+    let email = email.as_str().to_owned();
+    let event = match outcome {
+        AdminOutcome::Created => AuditEvent::AdminCreated { email },
+        AdminOutcome::Promoted => AuditEvent::AdminPromoted { email },
+        AdminOutcome::AlreadyAdmin => AuditEvent::AdminPasswordSet { email },
     };
-    audit::record(
-        conn,
-        &audit::NewAuditEntry {
-            action: action.as_str(),
-            actor_email: Some("system"),
-            target_type: Some("user"),
-            target_id: Some(&user_id),
-            details: Some(&serde_json::json!({ "email": email.as_str() }).to_string()),
-            created_at: now,
-            ..Default::default()
-        },
-    )?;
+    let entry = audit::Entry::system().on(AuditTarget::User, &user_id);
+    audit::record(conn, &event, entry)?;
     Ok(outcome)
 }
 

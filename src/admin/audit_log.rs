@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 
 use crate::db::audit::{AuditEntry, AuditFilter, AuditListing};
 use crate::db::{self, DbError, Pool, audit};
-use crate::domain::AuditAction;
+use crate::domain::AuditEvent;
 
 use super::Actor;
 
@@ -42,26 +42,13 @@ pub async fn export(
     db::run(pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let entries = audit::between(conn, range.from, range.to, &range.action, EXPORT_LIMIT)?;
-            let details = format!(
-                "from={} to={} action={} rows={}",
-                range.from.and_utc().to_rfc3339(),
-                range.to.and_utc().to_rfc3339(),
-                range.action,
-                entries.len()
-            );
-            audit::record(
-                conn,
-                &audit::NewAuditEntry {
-                    actor_id: Some(&actor.id),
-                    actor_email: Some(&actor.email),
-                    action: AuditAction::AdminAuditExported.as_str(),
-                    target_type: None,
-                    target_id: None,
-                    ip: actor.ip.as_deref(),
-                    details: Some(&details),
-                    created_at: db::now(),
-                },
-            )?;
+            let event = AuditEvent::AdminAuditExported {
+                from: range.from.and_utc(),
+                to: range.to.and_utc(),
+                action: range.action.clone(),
+                rows: u64::try_from(entries.len()).unwrap_or(u64::MAX),
+            };
+            audit::record(conn, &event, actor.entry())?;
             Ok(entries)
         })
     })

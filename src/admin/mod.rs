@@ -17,3 +17,10 @@ pub struct Actor {
     pub email: String,
     pub ip: Option<String>,
 }
+
+impl Actor {
+    /// The operator as the actor of an audit entry.
+    pub fn entry(&self) -> crate::db::audit::Entry<'_> {
+        crate::db::audit::Entry::by(Some(&self.id), Some(&self.email), self.ip.as_deref())
+    }
+}

@@ -1,11 +1,13 @@
-//! An operator deleting a user's passkey (a lost or stolen device): the passkey goes,
-//! every session of the user ends, both with the audit entry in one transaction, and
-//! the user is mailed. Unlike the user's own removal this may take the last way to
-//! sign in: the user can still set a password from a reset mail.
+//! An operator deleting a user's passkey (a lost or stolen device), by the same rule
+//! as the user's own removal (`auth::passkeys::remove_passkey`: every session of the
+//! user ends), with the audit entry in one transaction; then the user is mailed.
+//! Unlike the user's own removal this may take the last way to sign in: the user can
+//! still set a password from a reset mail.
 
 use super::Actor;
-use crate::db::{self, DbError, audit, passkeys, sessions, users};
-use crate::domain::AuditAction;
+use crate::auth::passkeys;
+use crate::db::{self, audit, users};
+use crate::domain::{AuditEvent, AuditTarget};
 use crate::failure::Failure;
 use crate::i18n::Lang;
 use crate::mail::SecurityNotice;
@@ -34,39 +36,26 @@ pub async fn delete(
     if user_id == actor.id {
         return Ok(PasskeyOutcome::NotOnYourself);
     }
-    let deleted = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| -> Result<_, DbError> {
-            let Some(user) = users::find_by_id(conn, &user_id)? else {
-                return Ok(None);
-            };
-            let Some(passkey) = passkeys::find_for_user(conn, &user_id, &passkey_id)? else {
-                return Ok(None);
-            };
-            let now = db::now();
-            passkeys::delete(conn, &user_id, &passkey_id)?;
-            sessions::revoke_all_for_user(conn, &user_id, None, now)?;
-            audit::record(
-                conn,
-                &audit::NewAuditEntry {
-                    actor_id: Some(&actor.id),
-                    actor_email: Some(&actor.email),
-                    action: AuditAction::AdminPasskeyDeleted.as_str(),
-                    target_type: Some("user"),
-                    target_id: Some(&user_id),
-                    ip: actor.ip.as_deref(),
-                    details: Some(&format!("passkey={} name={}", passkey.id, passkey.name)),
-                    created_at: now,
-                },
-            )?;
-            Ok(Some(user))
-        })
+    let deleted = db::write(&state.pool, move |conn| -> Result<_, Failure> {
+        let Some(user) = users::find_by_id(conn, &user_id)? else {
+            return Ok(None);
+        };
+        let Some(removal) = passkeys::remove_passkey(conn, &user_id, &passkey_id, None)? else {
+            return Ok(None);
+        };
+        audit::record(
+            conn,
+            &AuditEvent::AdminPasskeyDeleted { removal },
+            actor.entry().on(AuditTarget::User, &user_id),
+        )?;
+        Ok(Some(user))
     })
     .await?;
     let Some(user) = deleted else {
         return Ok(PasskeyOutcome::NotFound);
     };
     // The operator's language is not the user's: the mail goes in the default one.
-    crate::auth::two_factor::notify(
+    crate::auth::notices::notify(
         state,
         &user.email,
         Lang::En,

@@ -86,7 +86,7 @@ impl SessionStore for DbSessionStore {
                 &sessions::NewSession {
                     id: &uuid::Uuid::new_v4().to_string(),
                     user_id: user_id.as_deref(),
-                    kind: SessionKind::Admin.as_str(),
+                    kind: SessionKind::Admin,
                     token_hash: Some(&hash),
                     refresh_token_hash: None,
                     state: Some(&json),

@@ -2,7 +2,7 @@
 
 use crate::db::sessions::Session;
 use crate::db::{self, DbError, Pool, audit, sessions};
-use crate::domain::{AuditAction, SessionKind};
+use crate::domain::{AuditEvent, AuditTarget, SessionKind};
 
 use super::Actor;
 
@@ -41,12 +41,10 @@ pub async fn revoke(pool: &Pool, actor: Actor, id: String) -> Result<Revoked, Db
             if sessions::revoke(conn, &id, db::now())? == 0 {
                 return Ok(Revoked::AlreadyEnded);
             }
-            audit::record_event(
+            audit::record(
                 conn,
-                (Some(&actor.id), Some(&actor.email)),
-                AuditAction::AdminSessionRevoked,
-                Some(("session", &id)),
-                actor.ip.as_deref(),
+                &AuditEvent::AdminSessionRevoked,
+                actor.entry().on(AuditTarget::Session, &id),
             )?;
             Ok(Revoked::Now)
         })

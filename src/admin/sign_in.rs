@@ -4,7 +4,7 @@
 use crate::auth::{credentials, two_factor};
 use crate::crypto::tokens;
 use crate::db::{self, DbError, Pool, audit, form_tokens, users, users::User};
-use crate::domain::{AuditAction, ClientInfo, Email};
+use crate::domain::{AuditEvent, ClientInfo, Email};
 use crate::failure::{self, Failure};
 use crate::state::AppState;
 
@@ -43,7 +43,7 @@ pub async fn sign_in(
 ) -> Result<SignIn, Failure> {
     let attempted = email.as_str().to_owned();
     let checked = credentials::check(state, client, email, password).await;
-    let (outcome, action, actor) = match checked {
+    let (outcome, event, actor) = match checked {
         Ok(user) if user.is_admin() && user.two_factor_enabled_at.is_some() => {
             let id = user.id.clone();
             match code.map(str::trim).filter(|c| !c.is_empty()) {
@@ -54,33 +54,33 @@ pub async fn sign_in(
                 {
                     (
                         SignIn::Operator(Box::new(user)),
-                        AuditAction::AdminLogin,
+                        AuditEvent::AdminLogin,
                         Some(id),
                     )
                 }
                 Some(_) => (
                     SignIn::CodeNeeded { wrong: true },
-                    AuditAction::AdminLoginFailed,
+                    AuditEvent::AdminLoginFailed,
                     Some(id),
                 ),
             }
         }
         Ok(user) if user.is_admin() && state.settings.admin.require_two_factor => (
             SignIn::TwoFactorRequired,
-            AuditAction::AdminLoginRefused,
+            AuditEvent::AdminLoginRefused,
             Some(user.id),
         ),
         Ok(user) if user.is_admin() => {
             let id = user.id.clone();
             (
                 SignIn::Operator(Box::new(user)),
-                AuditAction::AdminLogin,
+                AuditEvent::AdminLogin,
                 Some(id),
             )
         }
         Ok(user) => (
             SignIn::NotOperator,
-            AuditAction::AdminLoginRefused,
+            AuditEvent::AdminLoginRefused,
             Some(user.id),
         ),
         Err(e) => {
@@ -98,11 +98,7 @@ pub async fn sign_in(
             if refusal == Refusal::RateLimited {
                 return Ok(SignIn::Refused(refusal));
             }
-            (
-                SignIn::Refused(refusal),
-                AuditAction::AdminLoginFailed,
-                None,
-            )
+            (SignIn::Refused(refusal), AuditEvent::AdminLoginFailed, None)
         }
     };
     // Signed in with everything it takes: this client's attempts are forgotten (a
@@ -112,13 +108,8 @@ pub async fn sign_in(
     }
     let ip = client.ip_text();
     db::run(&state.pool, move |conn| -> Result<_, DbError> {
-        Ok(audit::record_event(
-            conn,
-            (actor.as_deref(), Some(&attempted)),
-            action,
-            None,
-            ip.as_deref(),
-        )?)
+        let entry = audit::Entry::by(actor.as_deref(), Some(&attempted), ip.as_deref());
+        Ok(audit::record(conn, &event, entry)?)
     })
     .await?;
     Ok(outcome)
@@ -128,13 +119,8 @@ pub async fn sign_in(
 pub async fn sign_out(pool: &Pool, operator_id: String, ip: Option<String>) -> Result<(), DbError> {
     db::run(pool, move |conn| {
         let email = users::find_by_id(conn, &operator_id)?.map(|user| user.email);
-        Ok(audit::record_event(
-            conn,
-            (Some(&operator_id), email.as_deref()),
-            AuditAction::AdminLogout,
-            None,
-            ip.as_deref(),
-        )?)
+        let entry = audit::Entry::by(Some(&operator_id), email.as_deref(), ip.as_deref());
+        Ok(audit::record(conn, &AuditEvent::AdminLogout, entry)?)
     })
     .await
 }

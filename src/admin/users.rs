@@ -17,7 +17,7 @@ use crate::db::{
     self, DbConnection, DbError, Pool, audit, identities, reset_tokens, sessions, two_factor, users,
 };
 use crate::domain::string_enum::string_enum;
-use crate::domain::{AuditAction, Email, Role};
+use crate::domain::{AuditEvent, AuditTarget, Email, Role};
 use crate::failure::Failure;
 use crate::i18n::Lang;
 use crate::mail;
@@ -90,31 +90,18 @@ impl UserCommand {
         )
     }
 
-    fn audit_action(&self) -> AuditAction {
+    fn audit_event(&self) -> AuditEvent {
         match self {
-            Self::Disable(_) => AuditAction::AdminUserDisabled,
-            Self::Enable => AuditAction::AdminUserEnabled,
-            Self::Delete => AuditAction::AdminUserDeleted,
-            Self::SetRole(_) => AuditAction::AdminRoleChanged,
-            Self::RevokeSessions => AuditAction::AdminSessionsRevoked,
-            Self::ResendVerification => AuditAction::AdminVerificationResent,
-            Self::ResetTwoFactor => AuditAction::AdminTwoFactorReset,
-        }
-    }
-
-    /// What the audit entry adds (the operator's note is on the user's row).
-    fn audit_details(&self) -> Option<String> {
-        match self {
-            Self::Disable(ban) => Some(match ban.until {
-                Some(until) => format!(
-                    "reason={} until={}",
-                    ban.reason,
-                    until.and_utc().to_rfc3339()
-                ),
-                None => format!("reason={}", ban.reason),
-            }),
-            Self::SetRole(role) => Some(format!("role={role}")),
-            _ => None,
+            Self::Disable(ban) => AuditEvent::AdminUserDisabled {
+                reason: ban.reason,
+                until: ban.until.map(|until| until.and_utc()),
+            },
+            Self::Enable => AuditEvent::AdminUserEnabled,
+            Self::Delete => AuditEvent::AdminUserDeleted,
+            Self::SetRole(role) => AuditEvent::AdminRoleChanged { role: *role },
+            Self::RevokeSessions => AuditEvent::AdminSessionsRevoked,
+            Self::ResendVerification => AuditEvent::AdminVerificationResent,
+            Self::ResetTwoFactor => AuditEvent::AdminTwoFactorReset,
         }
     }
 }
@@ -226,7 +213,7 @@ pub async fn act(
             email_verification::mail_later(state, &user, Lang::En);
         }
         (ActionOutcome::Done(UserAction::ResetTwoFactor), Some(user)) => {
-            crate::auth::two_factor::notify(
+            crate::auth::notices::notify(
                 state,
                 &user.email,
                 Lang::En,
@@ -298,16 +285,8 @@ fn apply(
     }
     audit::record(
         conn,
-        &audit::NewAuditEntry {
-            actor_id: Some(&actor.id),
-            actor_email: Some(&actor.email),
-            action: command.audit_action().as_str(),
-            target_type: Some("user"),
-            target_id: Some(&user.id),
-            ip: actor.ip.as_deref(),
-            details: command.audit_details().as_deref(),
-            created_at: now,
-        },
+        &command.audit_event(),
+        actor.entry().on(AuditTarget::User, &user.id),
     )?;
     Ok((ActionOutcome::Done(command.action()), Some(user)))
 }
@@ -362,16 +341,8 @@ pub async fn create(
             reset_tokens::insert(conn, &id, &token_hash, now, invitation_end(now))?;
             audit::record(
                 conn,
-                &audit::NewAuditEntry {
-                    actor_id: Some(&actor.id),
-                    actor_email: Some(&actor.email),
-                    action: AuditAction::AdminUserCreated.as_str(),
-                    target_type: Some("user"),
-                    target_id: Some(&id),
-                    ip: actor.ip.as_deref(),
-                    details: Some(&format!("role={}", command.role)),
-                    created_at: now,
-                },
+                &AuditEvent::AdminUserCreated { role: command.role },
+                actor.entry().on(AuditTarget::User, &id),
             )?;
             Ok(Created::User(id))
         })
@@ -400,15 +371,10 @@ pub async fn lift_ended_bans(pool: &Pool) -> Result<usize, DbError> {
             for (id, email) in &ended {
                 audit::record(
                     conn,
-                    &audit::NewAuditEntry {
-                        actor_email: Some("system"),
-                        action: AuditAction::UserBanEnded.as_str(),
-                        target_type: Some("user"),
-                        target_id: Some(id),
-                        details: Some(&format!("email={email}")),
-                        created_at: now,
-                        ..Default::default()
+                    &AuditEvent::UserBanEnded {
+                        email: email.clone(),
                     },
+                    audit::Entry::system().on(AuditTarget::User, id),
                 )?;
             }
             Ok(ended.len())

@@ -1,12 +1,12 @@
 //! The account's own life: signing up, changing the password, withdrawing.
 
-use super::session_lifecycle::{self, BrowserSession};
+use super::session_lifecycle::{self, BrowserSession, SignInRecord};
 use super::{credentials, email_verification};
 use crate::crypto::tokens;
 use crate::db::decisions::{self, Subject};
 use crate::db::{self, audit, reset_tokens, sessions, users, users::User};
 use crate::domain::ClientInfo;
-use crate::domain::{AuditAction, Email, Password};
+use crate::domain::{AuditEvent, Email, FirstFactor, Password, SignInMethod};
 use crate::failure::{Failure, Refusal};
 use crate::i18n::Lang;
 use crate::limits::throttle::Action;
@@ -73,12 +73,12 @@ pub async fn sign_up(
             // Without a session the sign-up is audited here; with one, together with
             // the session.
             if verify_first {
-                audit::record_user_action(
+                audit::record(
                     conn,
-                    &row.id,
-                    &row.email,
-                    AuditAction::UserSignup,
-                    ip.as_deref(),
+                    &AuditEvent::UserSignup {
+                        method: SignInMethod::only(FirstFactor::Password),
+                    },
+                    audit::Entry::by_user(&row.id, &row.email, ip.as_deref()),
                 )?;
             }
             Ok(())
@@ -91,16 +91,9 @@ pub async fn sign_up(
         let binding = tokens::signup_binding(state.settings.secret_key.bytes(), &user.id);
         return Ok((user, SignedUp::VerificationRequired { binding }));
     }
-    let session = session_lifecycle::start_browser_session(
-        state,
-        client,
-        &user,
-        true,
-        AuditAction::UserSignup,
-        None,
-        "password",
-    )
-    .await?;
+    let record = SignInRecord::signup(SignInMethod::only(FirstFactor::Password));
+    let session =
+        session_lifecycle::start_browser_session(state, client, &user, true, record).await?;
     Ok((user, SignedUp::Session(session)))
 }
 
@@ -129,12 +122,10 @@ pub async fn change_password(
             users::set_password_hash(conn, &user.id, &hash)?;
             sessions::revoke_all_for_user(conn, &user.id, Some(&keep), now)?;
             reset_tokens::spend_all_for_user(conn, &user.id, now)?;
-            audit::record_user_action(
+            audit::record(
                 conn,
-                &user.id,
-                &user.email,
-                AuditAction::UserPasswordChanged,
-                ip.as_deref(),
+                &AuditEvent::UserPasswordChanged,
+                audit::Entry::by_user(&user.id, &user.email, ip.as_deref()),
             )
         })?;
         Ok(())
@@ -156,12 +147,10 @@ pub async fn withdraw(
     db::run(&state.pool, move |conn| -> Result<_, Failure> {
         db::write_transaction(conn, |conn| {
             users::soft_delete(conn, &user.id, db::now())?;
-            audit::record_user_action(
+            audit::record(
                 conn,
-                &user.id,
-                &user.email,
-                AuditAction::UserWithdrawn,
-                ip.as_deref(),
+                &AuditEvent::UserWithdrawn,
+                audit::Entry::by_user(&user.id, &user.email, ip.as_deref()),
             )
         })?;
         Ok(())

@@ -5,12 +5,12 @@
 use chrono::TimeDelta;
 
 use super::frontend_link::frontend_link;
-use super::session_lifecycle::{self, BrowserSession};
+use super::session_lifecycle::{self, BrowserSession, SignInRecord};
 use crate::crypto::tokens;
 use crate::db::{self, audit, users, users::User, verification_tokens};
-use crate::domain::AuditAction;
 use crate::domain::ClientInfo;
 use crate::domain::Email;
+use crate::domain::{AuditEvent, FirstFactor, SignInMethod};
 use crate::failure::{Failure, Refusal};
 use crate::i18n::Lang;
 use crate::limits::throttle::{Action, MailKind};
@@ -117,16 +117,9 @@ pub async fn verify_and_sign_in(
     if user.is_disabled_at(db::now()) {
         return Err(super::credentials::account_disabled(&user));
     }
-    let session = session_lifecycle::start_browser_session(
-        state,
-        client,
-        &user,
-        true,
-        AuditAction::UserLogin,
-        Some("email verified".to_owned()),
-        "email_link",
-    )
-    .await?;
+    let record = SignInRecord::login(SignInMethod::only(FirstFactor::EmailLink));
+    let session =
+        session_lifecycle::start_browser_session(state, client, &user, true, record).await?;
     Ok((user, Some(session)))
 }
 
@@ -150,12 +143,10 @@ async fn verify(state: &AppState, client: &ClientInfo, token: &str) -> Result<Us
                 return Err(Failure::refused(Refusal::InvalidToken));
             }
             verification_tokens::spend_all_for_user(conn, &user_id, now)?;
-            audit::record_user_action(
+            audit::record(
                 conn,
-                &user_id,
-                &email,
-                AuditAction::UserEmailVerified,
-                ip.as_deref(),
+                &AuditEvent::UserEmailVerified,
+                audit::Entry::by_user(&user_id, &email, ip.as_deref()),
             )?;
             users::find_by_id(conn, &user_id)?
                 .ok_or_else(|| Failure::refused(Refusal::InvalidToken))

@@ -12,8 +12,8 @@ use crate::crypto::passkey::{self, CEREMONY_LIFETIME, PasskeyError, RelyingParty
 use crate::crypto::tokens;
 use crate::db::passkeys::{NewPasskey, PasskeyInfo};
 use crate::db::users::User;
-use crate::db::{self, audit, passkey_ceremonies as ceremonies, passkeys, users};
-use crate::domain::{AuditAction, ClientInfo, Email};
+use crate::db::{self, audit, passkey_ceremonies as ceremonies, passkeys, sessions, users};
+use crate::domain::{AuditEvent, ClientInfo, Email, PasskeyRemoval};
 use crate::failure::{Failure, Refusal};
 use crate::i18n::Lang;
 use crate::limits::throttle::Action;
@@ -188,20 +188,20 @@ pub async fn register(
                 }
                 other => other?,
             }
-            audit::record_user_action_with(
+            audit::record(
                 conn,
-                &user_id,
-                &email,
-                AuditAction::UserPasskeyAdded,
-                ip.as_deref(),
-                Some(&format!("passkey={id}")),
+                &AuditEvent::UserPasskeyAdded {
+                    passkey: id.clone(),
+                    name: Some(name.clone()),
+                },
+                audit::Entry::by_user(&user_id, &email, ip.as_deref()),
             )?;
             passkeys::find_for_user(conn, &user_id, &id)?
                 .ok_or_else(|| Failure::internal("the passkey just stored is gone"))
         })
     })
     .await?;
-    super::two_factor::notify(state, &user.email, lang, SecurityNotice::PasskeyAdded);
+    super::notices::notify(state, &user.email, lang, SecurityNotice::PasskeyAdded);
     Ok(added)
 }
 
@@ -228,13 +228,13 @@ pub async fn rename(
             if !passkeys::rename(conn, &user_id, &id, &name)? {
                 return Err(Failure::refused(Refusal::NotFound));
             }
-            audit::record_user_action_with(
+            audit::record(
                 conn,
-                &user_id,
-                &email,
-                AuditAction::UserPasskeyRenamed,
-                ip.as_deref(),
-                Some(&format!("passkey={id}")),
+                &AuditEvent::UserPasskeyRenamed {
+                    passkey: id.clone(),
+                    name: Some(name.clone()),
+                },
+                audit::Entry::by_user(&user_id, &email, ip.as_deref()),
             )?;
             passkeys::find_for_user(conn, &user_id, &id)?
                 .ok_or_else(|| Failure::refused(Refusal::NotFound))
@@ -244,38 +244,57 @@ pub async fn rename(
 }
 
 /// 404 when the user has no passkey with this id; LAST_SIGN_IN_METHOD when it is
-/// their only way to sign in.
+/// their only way to sign in. The removal follows `remove_passkey`: every other
+/// session of the user ends (one signed in with a stolen device among them).
 pub async fn remove(
     state: &AppState,
     client: &ClientInfo,
     user: &User,
+    session_id: &str,
     id: String,
     lang: Lang,
 ) -> Result<(), Failure> {
-    let (owner, ip) = (user.clone(), client.ip_text());
-    db::run(&state.pool, move |conn| -> Result<_, Failure> {
-        db::write_transaction(conn, |conn| {
-            if passkeys::find_for_user(conn, &owner.id, &id)?.is_none() {
-                return Err(Failure::refused(Refusal::NotFound));
-            }
-            if super::sign_in_methods::count(conn, &owner.id)? <= 1 {
-                return Err(Failure::refused(Refusal::LastSignInMethod));
-            }
-            passkeys::delete(conn, &owner.id, &id)?;
-            audit::record_user_action_with(
-                conn,
-                &owner.id,
-                &owner.email,
-                AuditAction::UserPasskeyRemoved,
-                ip.as_deref(),
-                Some(&format!("passkey={id}")),
-            )?;
-            Ok(())
-        })
+    let (owner, ip, keep) = (user.clone(), client.ip_text(), session_id.to_owned());
+    db::write(&state.pool, move |conn| -> Result<_, Failure> {
+        if super::sign_in_methods::count(conn, &owner.id)? <= 1
+            && passkeys::find_for_user(conn, &owner.id, &id)?.is_some()
+        {
+            return Err(Failure::refused(Refusal::LastSignInMethod));
+        }
+        let removal = remove_passkey(conn, &owner.id, &id, Some(&keep))?
+            .ok_or_else(|| Failure::refused(Refusal::NotFound))?;
+        audit::record(
+            conn,
+            &AuditEvent::UserPasskeyRemoved { removal },
+            audit::Entry::by_user(&owner.id, &owner.email, ip.as_deref()),
+        )?;
+        Ok(())
     })
     .await?;
-    super::two_factor::notify(state, &user.email, lang, SecurityNotice::PasskeyRemoved);
+    super::notices::notify(state, &user.email, lang, SecurityNotice::PasskeyRemoved);
     Ok(())
+}
+
+/// The one rule for removing a passkey, whoever removes it (its owner, or an operator
+/// for a lost device): the passkey goes and every session of its user ends but
+/// `keep` (the owner's own, when the owner removes it). None when the user has no
+/// passkey with this id. Runs in the caller's transaction, which records the removal.
+pub fn remove_passkey(
+    conn: &mut db::DbConnection,
+    user_id: &str,
+    passkey_id: &str,
+    keep: Option<&str>,
+) -> Result<Option<PasskeyRemoval>, Failure> {
+    let Some(passkey) = passkeys::find_for_user(conn, user_id, passkey_id)? else {
+        return Ok(None);
+    };
+    passkeys::delete(conn, user_id, passkey_id)?;
+    let ended = sessions::revoke_all_for_user(conn, user_id, keep, db::now())?;
+    Ok(Some(PasskeyRemoval {
+        passkey: passkey.id,
+        name: Some(passkey.name),
+        sessions_ended: Some(u64::try_from(ended).unwrap_or(u64::MAX)),
+    }))
 }
 
 /// Request options, the same for everyone: no credentials listed, so the
@@ -381,11 +400,7 @@ pub async fn sign_in(
         }
         Ok(())
     };
-    let record = SignInRecord {
-        action: AuditAction::UserLogin,
-        details: Some(format!("passkey: {}", stored.name)),
-        method: "passkey",
-    };
+    let record = SignInRecord::passkey(stored.name.clone());
     let session = session_lifecycle::start_browser_session_after(
         state, client, &user, remember, record, record_use,
     )
@@ -400,16 +415,12 @@ async fn record_counter_regression(
     passkey_id: &str,
 ) -> Result<(), Failure> {
     let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
-    let details = format!("passkey={passkey_id}");
+    let event = AuditEvent::UserPasskeyCounterRegressed {
+        passkey: passkey_id.to_owned(),
+    };
     db::run(&state.pool, move |conn| -> Result<_, Failure> {
-        Ok(audit::record_user_action_with(
-            conn,
-            &user_id,
-            &email,
-            AuditAction::UserPasskeyCounterRegressed,
-            ip.as_deref(),
-            Some(&details),
-        )?)
+        let entry = audit::Entry::by_user(&user_id, &email, ip.as_deref());
+        Ok(audit::record(conn, &event, entry)?)
     })
     .await
 }

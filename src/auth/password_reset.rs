@@ -7,14 +7,14 @@
 use chrono::TimeDelta;
 
 use super::frontend_link::frontend_link;
-use super::session_lifecycle::{self, BrowserSession};
+use super::session_lifecycle::{self, BrowserSession, SignInRecord};
 use super::two_factor::{self, Holder};
 use crate::crypto::tokens;
 use crate::db::decisions::{self, Subject};
 use crate::db::users::User;
 use crate::db::{self, audit, reset_tokens, sessions, users};
-use crate::domain::AuditAction;
 use crate::domain::ClientInfo;
+use crate::domain::{AuditEvent, FirstFactor, SignInMethod};
 use crate::domain::{Email, Password};
 use crate::failure::{Failure, Refusal};
 use crate::i18n::Lang;
@@ -54,7 +54,8 @@ async fn issue_and_mail(
     let limits = state.throttle.accounts();
     let token = tokens::new_secret();
     let token_hash = tokens::hash_secret(&token);
-    let recipient = db::run(&state.pool, move |conn| -> Result<_, Failure> {
+    // One transaction: the mail's count, the link and its audit entry.
+    let recipient = db::write(&state.pool, move |conn| -> Result<_, Failure> {
         let now = db::now();
         if !limits.mail_allowed(conn, MailKind::Reset, email.as_str(), now)? {
             return Ok(None);
@@ -65,16 +66,12 @@ async fn issue_and_mail(
         if user.is_disabled_at(now) {
             return Ok(None);
         }
-        db::transaction(conn, |conn| {
-            reset_tokens::insert(conn, &user.id, &token_hash, now, now + RESET_TOKEN_LIFETIME)?;
-            audit::record_user_action(
-                conn,
-                &user.id,
-                &user.email,
-                AuditAction::UserPasswordResetRequested,
-                ip.as_deref(),
-            )
-        })?;
+        reset_tokens::insert(conn, &user.id, &token_hash, now, now + RESET_TOKEN_LIFETIME)?;
+        audit::record(
+            conn,
+            &AuditEvent::UserPasswordResetRequested,
+            audit::Entry::by_user(&user.id, &user.email, ip.as_deref()),
+        )?;
         Ok(Some(user.email))
     })
     .await?;
@@ -156,36 +153,23 @@ pub async fn complete(
             reset_tokens::spend_all_for_user(conn, &user.id, now)?;
             limits.forget_all_failed_logins(conn, &user.email)?;
             let ip = visitor.ip_text();
-            audit::record_user_action(
+            audit::record(
                 conn,
-                &user.id,
-                &user.email,
-                AuditAction::UserPasswordReset,
-                ip.as_deref(),
+                &AuditEvent::UserPasswordReset,
+                audit::Entry::by_user(&user.id, &user.email, ip.as_deref()),
             )?;
             user.email_verified = true;
             if user.is_disabled_at(now) {
                 return Ok(Landing::Disabled);
             }
             if user.two_factor_enabled_at.is_some() {
-                let pending = two_factor::challenge(conn, &user, Holder::Browser, true)?;
+                let first = SignInMethod::only(FirstFactor::PasswordReset);
+                let pending = two_factor::challenge(conn, &user, Holder::Browser, true, &first)?;
                 return Ok(Landing::SecondFactor(pending));
             }
-            let opened = session_lifecycle::open_browser_session(
-                conn,
-                &user.id,
-                &visitor,
-                lifetime,
-                RESET_SIGN_IN,
-            )?;
-            audit::record_user_action_with(
-                conn,
-                &user.id,
-                &user.email,
-                AuditAction::UserLogin,
-                ip.as_deref(),
-                Some("password reset"),
-            )?;
+            let record = SignInRecord::login(SignInMethod::only(FirstFactor::PasswordReset));
+            let opened =
+                session_lifecycle::begin_browser_session(conn, &user, &visitor, lifetime, &record)?;
             Ok(Landing::Session(Box::new(user), opened))
         })
     })
@@ -199,6 +183,3 @@ pub async fn complete(
         Landing::Disabled => Reset::Disabled,
     })
 }
-
-/// How a session begun by a completed reset was signed in (`/sessions` shows it).
-const RESET_SIGN_IN: &str = "password_reset";

@@ -13,7 +13,7 @@ use crate::db::sessions::Session;
 use crate::db::users::User;
 use crate::db::{self, DbConnection, Pool, audit, sessions};
 use crate::domain::ClientInfo;
-use crate::domain::{AuditAction, Email, SessionKind};
+use crate::domain::{AuditEvent, AuditTarget, Email, FirstFactor, SessionKind, SignInMethod};
 use crate::failure::{Failure, Refusal};
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -29,7 +29,7 @@ pub const REFRESH_SESSION_LIFETIME: TimeDelta = TimeDelta::days(30);
 
 struct NewSessionSpec<'a> {
     user_id: &'a str,
-    method: &'a str,
+    method: &'a SignInMethod,
     kind: SessionKind,
     lifetime: TimeDelta,
     refresh_token_hash: Option<&'a str>,
@@ -52,7 +52,7 @@ fn create(
         &sessions::NewSession {
             id: &id,
             user_id: Some(spec.user_id),
-            kind: spec.kind.as_str(),
+            kind: spec.kind,
             token_hash: None,
             refresh_token_hash: spec.refresh_token_hash,
             state: None,
@@ -111,8 +111,9 @@ async fn second_factor(
         return Ok(None);
     }
     let user = user.clone();
-    db::run(&state.pool, move |conn| {
-        two_factor::challenge(conn, &user, holder, remember).map(Some)
+    db::write(&state.pool, move |conn| {
+        let first = SignInMethod::only(FirstFactor::Password);
+        two_factor::challenge(conn, &user, holder, remember, &first).map(Some)
     })
     .await
 }
@@ -133,11 +134,7 @@ pub async fn sign_in(
         return Ok(SignIn::SecondFactor(pending));
     }
     credentials::forget_failed_logins(state, client, &user).await?;
-    let record = SignInRecord {
-        action: AuditAction::UserLogin,
-        details: None,
-        method: "password",
-    };
+    let record = SignInRecord::login(SignInMethod::only(FirstFactor::Password));
     let (user_id, checked) = (user.id.clone(), user.password_hash.clone());
     let session =
         start_browser_session_after(state, client, &user, remember, record, move |conn| {
@@ -147,52 +144,55 @@ pub async fn sign_in(
     Ok(SignIn::Complete((user, session)))
 }
 
-/// The browser session of a sign-in whose second step passed.
-pub async fn start_second_factor_session(
-    state: &AppState,
-    client: &ClientInfo,
-    passed: &two_factor::Passed,
-    remember: bool,
-) -> Result<BrowserSession, Failure> {
-    let method = format!("password+{}", passed.method);
-    start_browser_session(
-        state,
-        client,
-        &passed.user,
-        remember,
-        AuditAction::UserLogin,
-        Some(format!("second factor: {}", passed.method)),
-        &method,
-    )
-    .await
-}
-
-/// Creates a browser session for `user`. `action` names the audit entry (sign-up,
-/// login); `details` adds to it (`provider=google`); `method` says how the session
-/// was signed in (`/sessions` shows it).
+/// Creates a browser session for `user`, recorded as `record` says.
 pub async fn start_browser_session(
     state: &AppState,
     client: &ClientInfo,
     user: &User,
     remember: bool,
-    action: AuditAction,
-    details: Option<String>,
-    method: &str,
+    record: SignInRecord,
 ) -> Result<BrowserSession, Failure> {
-    let record = SignInRecord {
-        action,
-        details,
-        method,
-    };
     start_browser_session_after(state, client, user, remember, record, |_| Ok(())).await
 }
 
-/// What a new browser session records: its audit entry's action and details, and how
-/// it was signed in.
-pub struct SignInRecord<'a> {
-    pub action: AuditAction,
-    pub details: Option<String>,
-    pub method: &'a str,
+/// What a new session records: how it was signed in (`/sessions` shows it) and the
+/// audit event of its start (a sign-in, or a sign-up).
+pub struct SignInRecord {
+    method: SignInMethod,
+    event: AuditEvent,
+}
+
+impl SignInRecord {
+    pub fn login(method: SignInMethod) -> Self {
+        Self {
+            event: AuditEvent::UserLogin {
+                method: method.clone(),
+                passkey_name: None,
+            },
+            method,
+        }
+    }
+
+    pub fn signup(method: SignInMethod) -> Self {
+        Self {
+            event: AuditEvent::UserSignup {
+                method: method.clone(),
+            },
+            method,
+        }
+    }
+
+    /// A sign-in with the passkey named `name`.
+    pub fn passkey(name: String) -> Self {
+        let method = SignInMethod::only(FirstFactor::Passkey);
+        Self {
+            event: AuditEvent::UserLogin {
+                method: method.clone(),
+                passkey_name: Some(name),
+            },
+            method,
+        }
+    }
 }
 
 /// The same, with `first` run in the session's transaction: a change the sign-in
@@ -203,41 +203,43 @@ pub async fn start_browser_session_after<F>(
     client: &ClientInfo,
     user: &User,
     remember: bool,
-    record: SignInRecord<'_>,
+    record: SignInRecord,
     first: F,
 ) -> Result<BrowserSession, Failure>
 where
     F: FnOnce(&mut DbConnection) -> Result<(), Failure> + Send + 'static,
 {
     let lifetime = browser_lifetime(state, remember);
-    let (user_id, email, client) = (user.id.clone(), user.email.clone(), client.clone());
-    let SignInRecord {
-        action,
-        details,
-        method,
-    } = record;
-    let method = method.to_owned();
-    let opened = db::run(&state.pool, move |conn| -> Result<_, Failure> {
-        db::write_transaction(conn, |conn| {
-            // Before `first`'s checks: a change racing this sign-in (a reset, a takeover)
-            // either commits before them or sees this session to end it.
-            decisions::take_turn(conn, Subject::Sessions(&user_id))?;
-            first(conn)?;
-            let opened = open_browser_session(conn, &user_id, &client, lifetime, &method)?;
-            let ip = client.ip_text();
-            audit::record_user_action_with(
-                conn,
-                &user_id,
-                &email,
-                action,
-                ip.as_deref(),
-                details.as_deref(),
-            )?;
-            Ok(opened)
-        })
+    let (owner, client) = (user.clone(), client.clone());
+    let opened = db::write(&state.pool, move |conn| {
+        // Before `first`'s checks: a change racing this sign-in (a reset, a takeover)
+        // either commits before them or sees this session to end it.
+        decisions::take_turn(conn, Subject::Sessions(&owner.id))?;
+        first(conn)?;
+        begin_browser_session(conn, &owner, &client, lifetime, &record)
     })
     .await?;
     opened.into_cookie(&state.jwt, &user.id, remember)
+}
+
+/// Inside the caller's transaction, which holds the user's sessions turn
+/// (`decisions::Subject::Sessions`): a browser session for `user` and its audit
+/// entry. The cookie's token is signed from what it answers once that has committed.
+pub fn begin_browser_session(
+    conn: &mut DbConnection,
+    user: &User,
+    client: &ClientInfo,
+    lifetime: TimeDelta,
+    record: &SignInRecord,
+) -> Result<OpenedSession, Failure> {
+    let opened = open_browser_session(conn, &user.id, client, lifetime, &record.method)?;
+    let ip = client.ip_text();
+    audit::record(
+        conn,
+        &record.event,
+        audit::Entry::by_user(&user.id, &user.email, ip.as_deref()),
+    )?;
+    Ok(opened)
 }
 
 /// How long a browser session lives: ACCESS_TOKEN_EXPIRE_DAYS when remembered, a day
@@ -261,12 +263,12 @@ pub struct OpenedSession {
 
 /// Inserts a browser session for `user_id` (how it was signed in: `method`) inside the
 /// caller's transaction.
-pub fn open_browser_session(
+fn open_browser_session(
     conn: &mut DbConnection,
     user_id: &str,
     client: &ClientInfo,
     lifetime: TimeDelta,
-    method: &str,
+    method: &SignInMethod,
 ) -> Result<OpenedSession, Failure> {
     let now = db::now();
     let (sid, expires_at) = create(
@@ -375,72 +377,83 @@ pub async fn issue_bearer(
         return Ok(SignIn::SecondFactor(pending));
     }
     credentials::forget_failed_logins(state, client, &user).await?;
-    start_bearer_session(state, client, &user, None, user.password_hash.as_deref())
+    let method = SignInMethod::only(FirstFactor::Password);
+    start_bearer_session(state, client, &user, method, user.password_hash.as_deref())
         .await
         .map(SignIn::Complete)
 }
 
-/// A bearer session of 30 days for `user`; `second` names the second factor that
-/// was proven, if any; `checked_password` is the stored hash the password was checked
-/// against, when that was the first factor (refused if it changed meanwhile).
+/// A bearer session of 30 days for `user`, signed in as `method`; `checked_password`
+/// is the stored hash the password was checked against, when that was the first
+/// factor (refused if it changed meanwhile).
 pub async fn start_bearer_session(
     state: &AppState,
     client: &ClientInfo,
     user: &User,
-    second: Option<&str>,
+    method: SignInMethod,
     checked_password: Option<&str>,
 ) -> Result<TokenPair, Failure> {
     let checked = checked_password.map(str::to_owned);
-    let user = user.clone();
-    let method = match second {
-        Some(second) => format!("password+{second}"),
-        None => "password".to_owned(),
-    };
+    let key = state.settings.secret_key.clone();
+    let (user, client) = (user.clone(), client.clone());
+    let opened = db::write(&state.pool, move |conn| {
+        decisions::take_turn(conn, Subject::Sessions(&user.id))?;
+        if checked.is_some() {
+            credentials::password_unchanged(conn, &user.id, checked.as_deref())?;
+        }
+        begin_bearer_session(conn, key.bytes(), &user, &client, method)
+    })
+    .await?;
+    opened.into_pair(state)
+}
+
+/// A bearer session written, its pair still to sign once the transaction committed.
+pub struct OpenedBearer(Grant);
+
+impl OpenedBearer {
+    pub fn into_pair(self, state: &AppState) -> Result<TokenPair, Failure> {
+        self.0
+            .into_pair(&state.jwt, state.settings.session.access_token_ttl)
+    }
+}
+
+/// Inside the caller's transaction, which holds the user's sessions turn: a bearer
+/// session of 30 days for `user` and its audit entry.
+pub fn begin_bearer_session(
+    conn: &mut DbConnection,
+    key: &[u8],
+    user: &User,
+    client: &ClientInfo,
+    method: SignInMethod,
+) -> Result<OpenedBearer, Failure> {
     let refresh_token = tokens::new_secret();
-    let refresh_hash =
-        tokens::hash_refresh_token(state.settings.secret_key.bytes(), &refresh_token);
+    let refresh_hash = tokens::hash_refresh_token(key, &refresh_token);
     let now = db::now();
-    let user_id = user.id.clone();
-    let client = client.clone();
-    let (session_id, session_expires_at) =
-        db::run(&state.pool, move |conn| -> Result<_, Failure> {
-            db::write_transaction(conn, |conn| {
-                decisions::take_turn(conn, Subject::Sessions(&user.id))?;
-                if checked.is_some() {
-                    credentials::password_unchanged(conn, &user.id, checked.as_deref())?;
-                }
-                let created = create(
-                    conn,
-                    &NewSessionSpec {
-                        user_id: &user.id,
-                        method: &method,
-                        kind: SessionKind::Bearer,
-                        lifetime: REFRESH_SESSION_LIFETIME,
-                        refresh_token_hash: Some(&refresh_hash),
-                        client: &client,
-                    },
-                    now,
-                )?;
-                let ip = client.ip_text();
-                audit::record_user_action(
-                    conn,
-                    &user.id,
-                    &user.email,
-                    AuditAction::UserTokenIssued,
-                    ip.as_deref(),
-                )?;
-                Ok(created)
-            })
-        })
-        .await?;
-    Grant {
+    let (session_id, session_expires_at) = create(
+        conn,
+        &NewSessionSpec {
+            user_id: &user.id,
+            method: &method,
+            kind: SessionKind::Bearer,
+            lifetime: REFRESH_SESSION_LIFETIME,
+            refresh_token_hash: Some(&refresh_hash),
+            client,
+        },
+        now,
+    )?;
+    let ip = client.ip_text();
+    audit::record(
+        conn,
+        &AuditEvent::UserTokenIssued { method },
+        audit::Entry::by_user(&user.id, &user.email, ip.as_deref()),
+    )?;
+    Ok(OpenedBearer(Grant {
         session_id,
-        user_id,
+        user_id: user.id.clone(),
         session_expires_at,
         refresh_token,
         issued_at: now,
-    }
-    .into_pair(&state.jwt, state.settings.session.access_token_ttl)
+    }))
 }
 
 enum Refreshed {
@@ -488,18 +501,14 @@ pub async fn refresh(state: &AppState, presented: String) -> Result<TokenPair, F
                 &session, next, rotated_at,
             )?));
         }
-        db::transaction(conn, |conn| {
+        db::write_transaction(conn, |conn| {
             sessions::revoke(conn, &session.id, now)?;
-            match &session.user_id {
-                Some(user_id) => audit::record_event(
-                    conn,
-                    (Some(user_id), None),
-                    AuditAction::SessionRefreshTokenReused,
-                    Some(("session", &session.id)),
-                    None,
-                ),
-                None => Ok(()),
-            }
+            let actor = audit::Entry::by(session.user_id.as_deref(), None, None);
+            audit::record(
+                conn,
+                &AuditEvent::SessionRefreshTokenReused,
+                actor.on(AuditTarget::Session, &session.id),
+            )
         })?;
         Ok(Refreshed::Reused)
     })
@@ -513,11 +522,23 @@ pub async fn refresh(state: &AppState, presented: String) -> Result<TokenPair, F
     }
 }
 
-/// /logout: the session is revoked.
-pub async fn end(pool: &Pool, session_id: &str) -> Result<(), Failure> {
-    let sid = session_id.to_owned();
-    db::run(pool, move |conn| -> Result<_, Failure> {
+/// /logout: the session is revoked, with its audit entry.
+pub async fn end(
+    pool: &Pool,
+    client: &ClientInfo,
+    user: &User,
+    session_id: &str,
+) -> Result<(), Failure> {
+    let (user, ip, sid) = (user.clone(), client.ip_text(), session_id.to_owned());
+    db::write(pool, move |conn| -> Result<_, Failure> {
         sessions::revoke(conn, &sid, db::now())?;
+        audit::record(
+            conn,
+            &AuditEvent::UserLogout {
+                session: sid.clone(),
+            },
+            audit::Entry::by_user(&user.id, &user.email, ip.as_deref()),
+        )?;
         Ok(())
     })
     .await
@@ -564,24 +585,45 @@ pub async fn list_own(
 }
 
 /// Ends one of the user's own live sessions; 404 for any other id.
-pub async fn revoke_own(pool: &Pool, user_id: &str, id: String) -> Result<(), Failure> {
-    let user_id = user_id.to_owned();
-    let revoked = db::run(pool, move |conn| -> Result<_, Failure> {
-        Ok(sessions::revoke_own(conn, &id, &user_id, db::now())?)
-    })
-    .await?;
-    if revoked {
+pub async fn revoke_own(
+    pool: &Pool,
+    client: &ClientInfo,
+    user: &User,
+    id: String,
+) -> Result<(), Failure> {
+    let (user, ip) = (user.clone(), client.ip_text());
+    db::write(pool, move |conn| -> Result<_, Failure> {
+        if !sessions::revoke_own(conn, &id, &user.id, db::now())? {
+            return Err(Failure::refused(Refusal::NotFound));
+        }
+        audit::record(
+            conn,
+            &AuditEvent::UserSessionRevoked { session: id },
+            audit::Entry::by_user(&user.id, &user.email, ip.as_deref()),
+        )?;
         Ok(())
-    } else {
-        Err(Failure::refused(Refusal::NotFound))
-    }
+    })
+    .await
 }
 
 /// Ends every session of the user except `keep`.
-pub async fn revoke_others(pool: &Pool, user_id: &str, keep: &str) -> Result<(), Failure> {
-    let (user_id, keep) = (user_id.to_owned(), keep.to_owned());
-    db::run(pool, move |conn| -> Result<_, Failure> {
-        sessions::revoke_all_for_user(conn, &user_id, Some(&keep), db::now())?;
+pub async fn revoke_others(
+    pool: &Pool,
+    client: &ClientInfo,
+    user: &User,
+    keep: &str,
+) -> Result<(), Failure> {
+    let (user, ip, keep) = (user.clone(), client.ip_text(), keep.to_owned());
+    db::write(pool, move |conn| -> Result<_, Failure> {
+        let ended = sessions::revoke_all_for_user(conn, &user.id, Some(&keep), db::now())?;
+        audit::record(
+            conn,
+            &AuditEvent::UserOtherSessionsRevoked {
+                kept: keep,
+                ended: u64::try_from(ended).unwrap_or(u64::MAX),
+            },
+            audit::Entry::by_user(&user.id, &user.email, ip.as_deref()),
+        )?;
         Ok(())
     })
     .await

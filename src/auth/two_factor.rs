@@ -11,17 +11,18 @@
 
 use chrono::TimeDelta;
 
-use super::credentials;
+use super::{credentials, notices};
 use crate::crypto::{recovery_codes, sealed, tokens, totp};
 use crate::db::users::User;
 use crate::db::{
     self, DbConnection, audit, recovery_codes as codes, two_factor as secrets,
     two_factor_challenges as challenges, users,
 };
-use crate::domain::{AuditAction, ClientInfo};
+use crate::domain::{AuditEvent, ClientInfo, CodeStep, SecondFactor, SignInMethod};
 use crate::failure::{Failure, Refusal};
 use crate::i18n::Lang;
-use crate::mail::{self, SecurityNotice};
+use crate::limits::throttle::AccountLimits;
+use crate::mail::SecurityNotice;
 use crate::state::AppState;
 
 /// How long a sign-in waits for its code.
@@ -72,22 +73,6 @@ impl<'a> Proof<'a> {
     }
 }
 
-/// Where a wrong code was given, for its audit entry.
-#[derive(Debug, Clone, Copy)]
-enum CodeStep {
-    SignIn,
-    Proof,
-}
-
-impl CodeStep {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::SignIn => "sign-in",
-            Self::Proof => "proof",
-        }
-    }
-}
-
 /// A second-factor answer at sign-in.
 pub enum Answer<'a> {
     Code(&'a str),
@@ -102,7 +87,7 @@ pub enum Holder {
 }
 
 impl Holder {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Browser => "browser",
             Self::Bearer => "bearer",
@@ -116,14 +101,6 @@ pub struct Pending {
     pub challenge: String,
 }
 
-/// A finished challenge: the user, and whether the browser asked to be remembered.
-pub struct Passed {
-    pub user: User,
-    pub remember: bool,
-    /// `totp` or `recovery_code`: how the second factor was proven.
-    pub method: &'static str,
-}
-
 fn seal(state: &AppState, secret: &[u8]) -> Result<String, Failure> {
     sealed::seal(state.settings.secret_key.bytes(), SEAL_PURPOSE, secret)
         .ok_or_else(|| Failure::internal("sealing the TOTP secret failed"))
@@ -131,26 +108,14 @@ fn seal(state: &AppState, secret: &[u8]) -> Result<String, Failure> {
 
 /// The secret, or None when this SECRET_KEY did not seal it (the key changed: the
 /// factor cannot be checked any more; recovery codes still work).
-fn open(state: &AppState, sealed_secret: &str) -> Option<Vec<u8>> {
-    let secret = sealed::open(
-        state.settings.secret_key.bytes(),
-        SEAL_PURPOSE,
-        sealed_secret,
-    );
+fn open(key: &[u8], sealed_secret: &str) -> Option<Vec<u8>> {
+    let secret = sealed::open(key, SEAL_PURPOSE, sealed_secret);
     if secret.is_none() {
         log::error!(
             "a TOTP secret cannot be opened: SECRET_KEY changed since it was set up; the user needs a recovery code or an operator's reset"
         );
     }
     secret
-}
-
-/// Tells the user, after the change committed, that their account's protection
-/// changed (someone who did not do it learns it at once).
-pub fn notify(state: &AppState, email: &str, lang: Lang, notice: SecurityNotice) {
-    let link = super::frontend_link::frontend_page(&state.settings.frontend.url, "settings");
-    let built = mail::security_notice_message(state.mailer.from(), email, lang, notice, &link);
-    state.mailer.send_built("security notice", built);
 }
 
 /// Ten new recovery codes for `user_id`, and what is stored of them (derived on the
@@ -242,7 +207,8 @@ pub async fn enable(
             "no set-up is waiting: call /two-factor/setup first",
         ));
     };
-    let secret = open(state, &sealed_secret).ok_or_else(invalid_code)?;
+    let secret =
+        open(state.settings.secret_key.bytes(), &sealed_secret).ok_or_else(invalid_code)?;
     let now = db::now();
     let step = totp::matching_step(&secret, code, now.and_utc().timestamp(), None)
         .ok_or_else(invalid_code)?;
@@ -252,19 +218,17 @@ pub async fn enable(
         db::write_transaction(conn, |conn| {
             secrets::activate(conn, &user_id, &sealed_secret, step, now)?;
             codes::replace_all(conn, &user_id, &hashes, now)?;
-            audit::record_user_action(
+            audit::record(
                 conn,
-                &user_id,
-                &email,
-                AuditAction::UserTwoFactorEnabled,
-                ip.as_deref(),
+                &AuditEvent::UserTwoFactorEnabled,
+                audit::Entry::by_user(&user_id, &email, ip.as_deref()),
             )?;
             users::find_by_id(conn, &user_id)?
                 .ok_or_else(|| Failure::refused(Refusal::Unauthorized))
         })
     })
     .await?;
-    notify(
+    notices::notify(
         state,
         &updated.email,
         lang,
@@ -274,7 +238,8 @@ pub async fn enable(
 }
 
 /// Checks a proof of the signed-in user before a change to the factor. A code is
-/// counted against the session and this client before it is checked.
+/// counted against the session and this client, checked and claimed, and a wrong one
+/// recorded, in one transaction.
 async fn check_proof(
     state: &AppState,
     client: &ClientInfo,
@@ -282,26 +247,31 @@ async fn check_proof(
     session_id: &str,
     proof: Proof<'_>,
 ) -> Result<(), Failure> {
-    match proof {
+    let code = match proof {
         Proof::Password(password) => {
-            credentials::confirm(state, client, user, session_id, password).await
+            return credentials::confirm(state, client, user, session_id, password).await;
         }
-        Proof::Code(code) => {
-            let limits = state.throttle.accounts();
-            let (email, ip, session) = (stored_email(user)?, client.ip, session_id.to_owned());
-            db::run(&state.pool, move |conn| -> Result<_, Failure> {
-                db::write_transaction(conn, |conn| {
-                    limits.count_code_attempt(conn, &email, ip, &session, db::now())
-                })
-            })
-            .await?;
-            if check_code(state, user, code).await? {
-                return Ok(());
-            }
-            record_wrong_code(state, client, user, Some((CodeStep::Proof, "totp"))).await?;
-            Err(invalid_code())
+        Proof::Code(code) => code.to_owned(),
+    };
+    let limits = state.throttle.accounts();
+    let key = state.settings.secret_key.clone();
+    let (user, client, session) = (user.clone(), client.clone(), session_id.to_owned());
+    let right = db::write(&state.pool, move |conn| -> Result<_, Failure> {
+        let email = stored_email(&user)?;
+        limits.count_code_attempt(conn, &email, client.ip, &session, db::now())?;
+        if claim_code(conn, key.bytes(), &user.id, &code)? {
+            return Ok(true);
         }
+        let audited = (CodeStep::Proof, SecondFactor::Totp);
+        record_wrong_code(conn, limits, &user, &client, Some(audited))?;
+        Ok(false)
+    })
+    .await?;
+    if right {
+        return Ok(());
     }
+    state.metrics.login_failures.inc();
+    Err(invalid_code())
 }
 
 /// The panel sign-in's code step, after its password (which counted this client's
@@ -313,73 +283,69 @@ pub async fn check_sign_in_code(
     user: &User,
     code: &str,
 ) -> Result<bool, Failure> {
-    if check_code(state, user, code).await? {
-        return Ok(true);
-    }
-    record_wrong_code(state, client, user, None).await?;
-    Ok(false)
-}
-
-/// A wrong code counts as a wrong password does (the account's failures, the failure
-/// metric) and, with `audited`, is audited with where it was given and of which kind.
-async fn record_wrong_code(
-    state: &AppState,
-    client: &ClientInfo,
-    user: &User,
-    audited: Option<(CodeStep, &'static str)>,
-) -> Result<(), Failure> {
     let limits = state.throttle.accounts();
-    let email = stored_email(user)?;
-    let (user_id, address, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
-    db::run(&state.pool, move |conn| -> Result<_, Failure> {
-        db::write_transaction(conn, |conn| {
-            let now = db::now();
-            limits.record_failed_login(conn, &email, now)?;
-            if let Some((step, method)) = audited {
-                audit::record_user_action_with(
-                    conn,
-                    &user_id,
-                    &address,
-                    AuditAction::UserSecondFactorFailed,
-                    ip.as_deref(),
-                    Some(&format!("step={} method={method}", step.as_str())),
-                )?;
-            }
-            Ok(())
-        })
+    let key = state.settings.secret_key.clone();
+    let (user, client, code) = (user.clone(), client.clone(), code.to_owned());
+    let right = db::write(&state.pool, move |conn| -> Result<_, Failure> {
+        if claim_code(conn, key.bytes(), &user.id, &code)? {
+            return Ok(true);
+        }
+        record_wrong_code(conn, limits, &user, &client, None)?;
+        Ok(false)
     })
     .await?;
-    state.metrics.login_failures.inc();
+    if !right {
+        state.metrics.login_failures.inc();
+    }
+    Ok(right)
+}
+
+/// Inside the caller's transaction: a wrong code counts as a wrong password does
+/// (the account's failures) and, with `audited`, is audited with where it was given
+/// and of which kind. The caller counts the failure metric once this commits.
+pub(super) fn record_wrong_code(
+    conn: &mut DbConnection,
+    limits: AccountLimits,
+    user: &User,
+    client: &ClientInfo,
+    audited: Option<(CodeStep, SecondFactor)>,
+) -> Result<(), Failure> {
+    limits.record_failed_login(conn, &stored_email(user)?, db::now())?;
+    if let Some((step, factor)) = audited {
+        let ip = client.ip_text();
+        audit::record(
+            conn,
+            &AuditEvent::UserSecondFactorFailed { step, factor },
+            audit::Entry::by_user(&user.id, &user.email, ip.as_deref()),
+        )?;
+    }
     Ok(())
 }
 
-fn stored_email(user: &User) -> Result<crate::domain::Email, Failure> {
+pub(super) fn stored_email(user: &User) -> Result<crate::domain::Email, Failure> {
     crate::domain::Email::parse(&user.email)
         .map_err(|_| Failure::internal("a stored address does not parse"))
 }
 
-/// Whether `code` is the user's current code, claiming its step (once).
-async fn check_code(state: &AppState, user: &User, code: &str) -> Result<bool, Failure> {
-    let user_id = user.id.clone();
-    let active = db::run(&state.pool, move |conn| -> Result<_, Failure> {
-        Ok(secrets::active(conn, &user_id)?)
-    })
-    .await?;
-    let Some((sealed_secret, last_step)) = active else {
+/// Inside the caller's transaction: whether `code` is the user's current code,
+/// claiming its step (once, across every instance).
+pub(super) fn claim_code(
+    conn: &mut DbConnection,
+    key: &[u8],
+    user_id: &str,
+    code: &str,
+) -> Result<bool, Failure> {
+    let Some((sealed_secret, last_step)) = secrets::active(conn, user_id)? else {
         return Ok(false);
     };
-    let Some(secret) = open(state, &sealed_secret) else {
+    let Some(secret) = open(key, &sealed_secret) else {
         return Ok(false);
     };
     let now = db::now().and_utc().timestamp();
     let Some(step) = totp::matching_step(&secret, code, now, last_step) else {
         return Ok(false);
     };
-    let user_id = user.id.clone();
-    db::run(&state.pool, move |conn| -> Result<_, Failure> {
-        Ok(secrets::claim_step(conn, &user_id, step)?)
-    })
-    .await
+    Ok(secrets::claim_step(conn, user_id, step)?)
 }
 
 /// Turns the factor off (password, or a code for a user without one).
@@ -400,19 +366,17 @@ pub async fn disable(
     let updated = db::run(&state.pool, move |conn| -> Result<_, Failure> {
         db::write_transaction(conn, |conn| {
             secrets::remove(conn, &user_id, db::now())?;
-            audit::record_user_action(
+            audit::record(
                 conn,
-                &user_id,
-                &email,
-                AuditAction::UserTwoFactorDisabled,
-                ip.as_deref(),
+                &AuditEvent::UserTwoFactorDisabled,
+                audit::Entry::by_user(&user_id, &email, ip.as_deref()),
             )?;
             users::find_by_id(conn, &user_id)?
                 .ok_or_else(|| Failure::refused(Refusal::Unauthorized))
         })
     })
     .await?;
-    notify(
+    notices::notify(
         state,
         &updated.email,
         lang,
@@ -440,18 +404,16 @@ pub async fn new_recovery_codes(
     db::run(&state.pool, move |conn| -> Result<_, Failure> {
         db::write_transaction(conn, |conn| {
             codes::replace_all(conn, &user_id, &hashes, db::now())?;
-            audit::record_user_action(
+            audit::record(
                 conn,
-                &user_id,
-                &email,
-                AuditAction::UserRecoveryCodesRenewed,
-                ip.as_deref(),
+                &AuditEvent::UserRecoveryCodesRenewed,
+                audit::Entry::by_user(&user_id, &email, ip.as_deref()),
             )?;
             Ok(())
         })
     })
     .await?;
-    notify(
+    notices::notify(
         state,
         &user.email,
         lang,
@@ -460,12 +422,14 @@ pub async fn new_recovery_codes(
     Ok(plain)
 }
 
-/// After the password: a challenge for `user`, held by a browser or a bearer client.
+/// After the first factor (`first`: how it was proven): a challenge for `user`, held
+/// by a browser or a bearer client.
 pub fn challenge(
     conn: &mut DbConnection,
     user: &User,
     holder: Holder,
     remember: bool,
+    first: &SignInMethod,
 ) -> Result<Pending, Failure> {
     let challenge = tokens::new_secret();
     let now = db::now();
@@ -476,127 +440,10 @@ pub fn challenge(
             user_id: &user.id,
             purpose: holder.as_str(),
             remember_me: remember,
+            first_factor: first,
             expires_at: now + CHALLENGE_LIFETIME,
         },
         now,
     )?;
     Ok(Pending { challenge })
-}
-
-/// Finishes a challenge with a code or a recovery code. No live challenge (none,
-/// expired, voided, or another holder's): 401. The answer is claimed against the
-/// challenge and counted against this client before it is checked (both undone when
-/// a limit refuses it); a wrong one is 400 INVALID_CODE, counted toward the account's
-/// failures and audited.
-pub async fn pass(
-    state: &AppState,
-    client: &ClientInfo,
-    challenge: &str,
-    holder: Holder,
-    answer: Answer<'_>,
-    lang: Lang,
-) -> Result<Passed, Failure> {
-    let token_hash = tokens::hash_secret(challenge);
-    let limits = state.throttle.accounts();
-    let (claim, ip) = (token_hash.clone(), client.ip);
-    let claimed = db::run(&state.pool, move |conn| -> Result<_, Failure> {
-        db::write_transaction(conn, |conn| {
-            let now = db::now();
-            let Some(found) = challenges::claim_answer(conn, &claim, holder.as_str(), now)? else {
-                return Ok(None);
-            };
-            let Some(user) = users::find_by_id(conn, &found.user_id)? else {
-                return Ok(None);
-            };
-            if user.is_disabled_at(now) {
-                return Err(credentials::account_disabled(&user));
-            }
-            let wait = limits.check_login(conn, &stored_email(&user)?, Some(&user.id), ip, now)?;
-            Ok(Some((found, user, wait)))
-        })
-    })
-    .await?;
-    let Some((found, user, wait)) = claimed else {
-        return Err(Failure::refused(Refusal::Unauthorized));
-    };
-    if !wait.is_zero() {
-        actix_web::rt::time::sleep(wait).await;
-    }
-    let (method, kind) = match answer {
-        Answer::Code(code) => (
-            check_code(state, &user, code).await?.then_some("totp"),
-            "totp",
-        ),
-        Answer::RecoveryCode(code) => (
-            spend_recovery_code(state, client, &user, code)
-                .await?
-                .then_some("recovery_code"),
-            "recovery_code",
-        ),
-    };
-    let Some(method) = method else {
-        record_wrong_code(state, client, &user, Some((CodeStep::SignIn, kind))).await?;
-        return Err(invalid_code());
-    };
-    let (hash, email) = (token_hash, user.email.clone());
-    let taken = db::run(&state.pool, move |conn| -> Result<_, Failure> {
-        let taken = challenges::take(conn, &hash)?;
-        if taken && limits.enabled() {
-            limits.forget_failed_logins(conn, &email, ip)?;
-        }
-        Ok(taken)
-    })
-    .await?;
-    if !taken {
-        return Err(Failure::refused(Refusal::Unauthorized));
-    }
-    if method == "recovery_code" {
-        notify(state, &user.email, lang, SecurityNotice::RecoveryCodeUsed);
-    }
-    Ok(Passed {
-        user,
-        remember: found.remember_me,
-        method,
-    })
-}
-
-async fn spend_recovery_code(
-    state: &AppState,
-    client: &ClientInfo,
-    user: &User,
-    typed: &str,
-) -> Result<bool, Failure> {
-    let Some(normalized) = recovery_codes::normalize(typed) else {
-        return Ok(false);
-    };
-    let legacy = recovery_codes::legacy_hash(&normalized);
-    let derived = state
-        .hasher
-        .derive(
-            &format!("user:{}", user.id),
-            vec![normalized],
-            recovery_codes::salt(&user.id),
-            recovery_codes::params(),
-        )
-        .await?;
-    let Some(stored) = derived.first().map(|d| recovery_codes::stored_form(d)) else {
-        return Ok(false);
-    };
-    let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
-    db::run(&state.pool, move |conn| -> Result<_, Failure> {
-        db::write_transaction(conn, |conn| {
-            if !codes::consume(conn, &user_id, (&stored, &legacy), db::now())? {
-                return Ok(false);
-            }
-            audit::record_user_action(
-                conn,
-                &user_id,
-                &email,
-                AuditAction::UserRecoveryCodeUsed,
-                ip.as_deref(),
-            )?;
-            Ok(true)
-        })
-    })
-    .await
 }

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::{audit_log, sessions, users};
 use super::{DbConnection, RunOn, columns, like_pattern, prefix_pattern};
-use crate::domain::AuditAction;
+use crate::domain::{AuditAction, AuditEvent, AuditTarget};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = audit_log)]
@@ -13,32 +13,98 @@ pub struct AuditEntry {
     pub id: i64,
     pub actor_id: Option<String>,
     pub actor_email: Option<String>,
-    pub action: String,
-    pub target_type: Option<String>,
+    pub action: AuditAction,
+    pub target_type: Option<AuditTarget>,
     pub target_id: Option<String>,
     pub ip: Option<String>,
+    /// The event's details as JSON (`AuditEvent::read` gives them their type).
     pub details: Option<String>,
     pub created_at: NaiveDateTime,
 }
 
-// None is written as NULL, not DEFAULT: one SQL text whatever is absent, so the
-// statement cache keeps a single INSERT (with DEFAULT it varies and is never cached).
-#[derive(Debug, Default, Insertable)]
-#[diesel(table_name = audit_log, treat_none_as_default_value = false)]
-pub struct NewAuditEntry<'a> {
-    pub actor_id: Option<&'a str>,
-    pub actor_email: Option<&'a str>,
-    pub action: &'a str,
-    pub target_type: Option<&'a str>,
-    pub target_id: Option<&'a str>,
-    pub ip: Option<&'a str>,
-    pub details: Option<&'a str>,
-    pub created_at: NaiveDateTime,
+impl AuditEntry {
+    /// The event this entry records, typed; None for details it cannot read.
+    pub fn event(&self) -> Option<AuditEvent> {
+        AuditEvent::read(self.action.as_str(), self.details.as_deref())
+    }
 }
 
-pub fn record(conn: &mut DbConnection, entry: &NewAuditEntry<'_>) -> QueryResult<()> {
+// None is written as NULL, not DEFAULT: one SQL text whatever is absent, so the
+// statement cache keeps a single INSERT (with DEFAULT it varies and is never cached).
+#[derive(Debug, Insertable)]
+#[diesel(table_name = audit_log, treat_none_as_default_value = false)]
+struct NewAuditEntry<'a> {
+    actor_id: Option<&'a str>,
+    actor_email: Option<&'a str>,
+    action: AuditAction,
+    target_type: Option<AuditTarget>,
+    target_id: Option<&'a str>,
+    ip: Option<&'a str>,
+    details: Option<&'a str>,
+    created_at: NaiveDateTime,
+}
+
+/// Who acted, on what, from where: everything of an entry but the event.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Entry<'a> {
+    actor_id: Option<&'a str>,
+    actor_email: Option<&'a str>,
+    target: Option<(AuditTarget, &'a str)>,
+    ip: Option<&'a str>,
+}
+
+/// How the system signs what it does by itself (housekeeping, the bootstrap).
+const SYSTEM: &str = "system";
+
+impl<'a> Entry<'a> {
+    /// A user acting on their own account.
+    pub fn by_user(user_id: &'a str, email: &'a str, ip: Option<&'a str>) -> Self {
+        Self::by(Some(user_id), Some(email), ip).on(AuditTarget::User, user_id)
+    }
+
+    /// Someone acting: either part may be unknown (a failed sign-in knows only the
+    /// address typed).
+    pub fn by(
+        actor_id: Option<&'a str>,
+        actor_email: Option<&'a str>,
+        ip: Option<&'a str>,
+    ) -> Self {
+        Self {
+            actor_id,
+            actor_email,
+            target: None,
+            ip,
+        }
+    }
+
+    /// Sekisho itself, with no request behind it.
+    pub fn system() -> Self {
+        Self::by(None, Some(SYSTEM), None)
+    }
+
+    pub fn on(self, kind: AuditTarget, id: &'a str) -> Self {
+        Self {
+            target: Some((kind, id)),
+            ..self
+        }
+    }
+}
+
+/// The one way an event is recorded: in the caller's transaction, with the change
+/// it records.
+pub fn record(conn: &mut DbConnection, event: &AuditEvent, entry: Entry<'_>) -> QueryResult<()> {
+    let details = event.details_json();
     diesel::insert_into(audit_log::table)
-        .values(entry)
+        .values(&NewAuditEntry {
+            actor_id: entry.actor_id,
+            actor_email: entry.actor_email,
+            action: event.action(),
+            target_type: entry.target.map(|t| t.0),
+            target_id: entry.target.map(|t| t.1),
+            ip: entry.ip,
+            details: details.as_deref(),
+            created_at: super::now(),
+        })
         .execute_on(conn)
         .map(drop)
 }
@@ -61,64 +127,6 @@ pub fn list(
         }
         query.load(conn)
     })
-}
-
-/// Who did what to whom, from where, now. `target` is `(type, id)`.
-pub fn record_event(
-    conn: &mut DbConnection,
-    actor: (Option<&str>, Option<&str>),
-    action: AuditAction,
-    target: Option<(&str, &str)>,
-    ip: Option<&str>,
-) -> QueryResult<()> {
-    record(
-        conn,
-        &NewAuditEntry {
-            actor_id: actor.0,
-            actor_email: actor.1,
-            action: action.as_str(),
-            target_type: target.map(|t| t.0),
-            target_id: target.map(|t| t.1),
-            ip,
-            details: None,
-            created_at: super::now(),
-        },
-    )
-}
-
-/// An entry for an action a user took on their own account.
-pub fn record_user_action(
-    conn: &mut DbConnection,
-    user_id: &str,
-    email: &str,
-    action: AuditAction,
-    ip: Option<&str>,
-) -> QueryResult<()> {
-    record_user_action_with(conn, user_id, email, action, ip, None)
-}
-
-/// The same, with details (`provider=google` for a social sign-in).
-pub fn record_user_action_with(
-    conn: &mut DbConnection,
-    user_id: &str,
-    email: &str,
-    action: AuditAction,
-    ip: Option<&str>,
-    details: Option<&str>,
-) -> QueryResult<()> {
-    record(
-        conn,
-        &NewAuditEntry {
-            actor_id: Some(user_id),
-            actor_email: Some(email),
-            action: action.as_str(),
-            target_type: Some("user"),
-            target_id: Some(user_id),
-            ip,
-            details,
-            created_at: super::now(),
-        },
-    )
 }
 
 /// What the audit log page filters by; empty fields match everything.
@@ -192,10 +200,10 @@ pub fn page(
     Ok(rows
         .into_iter()
         .map(|(entry, session_user)| {
-            let target_user = match entry.target_type.as_deref() {
-                Some("user") => entry.target_id.clone(),
-                Some("session") => session_user,
-                _ => None,
+            let target_user = match entry.target_type {
+                Some(AuditTarget::User) => entry.target_id.clone(),
+                Some(AuditTarget::Session) => session_user,
+                None => None,
             };
             AuditListing { entry, target_user }
         })

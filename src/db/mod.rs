@@ -81,6 +81,18 @@ where
     .map_err(|e| DbError::Interrupted(e.to_string()))?
 }
 
+/// A use case's writes: `work` runs in one `write_transaction` on the blocking pool,
+/// committed when it answers Ok (an outcome the use case wants kept, a wrong code
+/// counted, is an Ok), rolled back on Err.
+pub async fn write<T, E, F>(pool: &Pool, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<DbError> + From<diesel::result::Error> + Send + 'static,
+{
+    run(pool, move |conn| write_transaction(conn, work)).await
+}
+
 /// Database work that only reads. On SQLite, with a connection idle in the pool, it
 /// runs right here on the calling worker: reading an indexed row of a page-cached
 /// file costs less than the hop to the blocking pool and back (profiled: that hop was

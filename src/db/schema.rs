@@ -156,6 +156,7 @@ diesel::table! {
         failures -> Integer,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+        first_factor -> Nullable<Text>,
     }
 }
 

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 
 use super::schema::two_factor_challenges as t;
 use super::{DbConnection, RunOn};
+use crate::domain::SignInMethod;
 
 /// Answers a challenge has checked before it is void. The column is `failures`: an
 /// answer is counted as it is claimed, before it is checked, and a right one
@@ -18,6 +19,9 @@ pub const MAX_ANSWERS: i32 = 5;
 pub struct Challenge {
     pub user_id: String,
     pub remember_me: bool,
+    /// How the first factor was proven; None in challenges made before it was kept
+    /// (a password: the only first factor then).
+    pub first_factor: Option<SignInMethod>,
 }
 
 pub struct NewChallenge<'a> {
@@ -25,6 +29,7 @@ pub struct NewChallenge<'a> {
     pub user_id: &'a str,
     pub purpose: &'a str,
     pub remember_me: bool,
+    pub first_factor: &'a SignInMethod,
     pub expires_at: NaiveDateTime,
 }
 
@@ -39,6 +44,7 @@ pub fn insert(
             t::user_id.eq(new.user_id),
             t::purpose.eq(new.purpose),
             t::remember_me.eq(new.remember_me),
+            t::first_factor.eq(new.first_factor),
             t::failures.eq(0),
             t::created_at.eq(now),
             t::expires_at.eq(new.expires_at),
@@ -72,7 +78,25 @@ pub fn claim_answer(
     }
     t::table
         .find(token_hash)
-        .select((t::user_id, t::remember_me))
+        .select((t::user_id, t::remember_me, t::first_factor))
+        .first_on(conn)
+        .optional()
+}
+
+/// The user of the live challenge with this hash, without claiming an answer: what
+/// a recovery code is derived for before the transaction that claims it.
+pub fn user_of(
+    conn: &mut DbConnection,
+    token_hash: &str,
+    purpose: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<String>> {
+    t::table
+        .find(token_hash)
+        .filter(t::purpose.eq(purpose))
+        .filter(t::expires_at.gt(now))
+        .filter(t::failures.lt(MAX_ANSWERS))
+        .select(t::user_id)
         .first_on(conn)
         .optional()
 }

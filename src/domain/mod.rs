@@ -1,19 +1,21 @@
 //! Types that can only be built valid: handlers parse raw input into these once; and
 //! the closed sets the database stores as text.
 
-mod audit_action;
+mod audit_event;
 mod ban_reason;
 mod client;
 mod email;
 pub mod password;
 mod role;
 mod session_kind;
+mod sign_in_method;
 pub(crate) mod string_enum;
 
-pub use audit_action::AuditAction;
+pub use audit_event::{AuditAction, AuditEvent, AuditTarget, CodeStep, PasskeyRemoval, Removed};
 pub use ban_reason::BanReason;
 pub use client::ClientInfo;
 pub use email::Email;
 pub use password::Password;
 pub use role::Role;
 pub use session_kind::SessionKind;
+pub use sign_in_method::{FirstFactor, SecondFactor, SignInMethod};

@@ -9,14 +9,14 @@ use std::sync::Arc;
 
 use super::linking::{self, Outcome};
 use crate::auth::email_verification;
-use crate::auth::session_lifecycle::{self, BrowserSession};
+use crate::auth::session_lifecycle::{self, BrowserSession, SignInRecord};
 use crate::auth::two_factor::{self, Holder};
 use crate::config::Settings;
 use crate::crypto::tokens;
 use crate::db::social_sign_ins::{self, PendingSignIn};
 use crate::db::{self, audit};
-use crate::domain::AuditAction;
 use crate::domain::ClientInfo;
+use crate::domain::{AuditEvent, FirstFactor, Removed, SignInMethod};
 use crate::failure::{Failure, Refusal};
 use crate::i18n::Lang;
 use crate::limits::throttle::Action;
@@ -287,9 +287,8 @@ async fn complete(
         Ok(url) => url,
         Err(_) => return refuse("the stored callback URL does not parse"),
     };
-    let details = format!("provider={provider_id}");
     let (provider_name, link_to) = (provider_id.to_owned(), pending.link_user_id.clone());
-    let (ip, audit_details) = (client.ip_text(), details.clone());
+    let ip = client.ip_text();
     // A new account or a new link commits with its audit entry (a sign-in has its own).
     let resolved = db::run(&state.pool, move |conn| -> Result<_, Failure> {
         db::write_transaction(conn, |conn| {
@@ -300,30 +299,21 @@ async fn complete(
                 link_to.as_deref(),
                 db::now(),
             )?;
-            if let Outcome::Reclaimed(stripped) = outcome {
-                audit::record_user_action_with(
-                    conn,
-                    &user.id,
-                    &user.email,
-                    AuditAction::UserAccountReclaimed,
-                    ip.as_deref(),
-                    Some(&format!("{audit_details} {}", removed(stripped))),
-                )?;
-            }
-            let action = match outcome {
+            let provider = provider_name.clone();
+            let event = match outcome {
                 Outcome::Known => None,
-                Outcome::Created => Some(AuditAction::UserSignup),
-                Outcome::Linked | Outcome::Reclaimed(_) => Some(AuditAction::UserAccountLinked),
+                Outcome::Created => Some(AuditEvent::UserSignup {
+                    method: SignInMethod::only(FirstFactor::Provider(provider)),
+                }),
+                Outcome::Linked => Some(AuditEvent::UserAccountLinked { provider }),
+                Outcome::Reclaimed(stripped) => Some(AuditEvent::UserAccountReclaimed {
+                    provider,
+                    removed: removed(stripped),
+                }),
             };
-            if let Some(action) = action {
-                audit::record_user_action_with(
-                    conn,
-                    &user.id,
-                    &user.email,
-                    action,
-                    ip.as_deref(),
-                    Some(&audit_details),
-                )?;
+            if let Some(event) = event {
+                let entry = audit::Entry::by_user(&user.id, &user.email, ip.as_deref());
+                audit::record(conn, &event, entry)?;
             }
             Ok((user, outcome))
         })
@@ -332,7 +322,12 @@ async fn complete(
     let user = match resolved {
         Ok((user, outcome)) => {
             if let Outcome::Reclaimed(_) = outcome {
-                two_factor::notify(state, &user.email, lang, SecurityNotice::AccountReclaimed);
+                crate::auth::notices::notify(
+                    state,
+                    &user.email,
+                    lang,
+                    SecurityNotice::AccountReclaimed,
+                );
             }
             user
         }
@@ -350,9 +345,10 @@ async fn complete(
     }
     // A provider proves one factor: a user who turned a second one on gives it too.
     if user.two_factor_enabled_at.is_some() {
-        let holder = user.clone();
-        let pending = db::run(&state.pool, move |conn| {
-            two_factor::challenge(conn, &holder, Holder::Browser, true)
+        let (holder, holder_provider) = (user.clone(), pending.provider.clone());
+        let pending = db::write(&state.pool, move |conn| {
+            let first = SignInMethod::only(FirstFactor::Provider(holder_provider));
+            two_factor::challenge(conn, &holder, Holder::Browser, true, &first)
         })
         .await;
         return match pending {
@@ -371,9 +367,9 @@ async fn complete(
         client,
         &user,
         true,
-        AuditAction::UserLogin,
-        Some(details),
-        &format!("provider:{}", pending.provider),
+        SignInRecord::login(SignInMethod::only(FirstFactor::Provider(
+            pending.provider.clone(),
+        ))),
     )
     .await
     {
@@ -385,28 +381,15 @@ async fn complete(
     }
 }
 
-/// What a takeover removed, for its audit entry: `removed=password,2 sessions,…`.
-fn removed(stripped: crate::db::users::Stripped) -> String {
-    let mut parts = Vec::new();
-    if stripped.password {
-        parts.push("password".to_owned());
-    }
-    if stripped.second_factor {
-        parts.push("second factor".to_owned());
-    }
-    for (count, what) in [
-        (stripped.sessions, "sessions"),
-        (stripped.passkeys, "passkeys"),
-        (stripped.identities, "identities"),
-    ] {
-        if count > 0 {
-            parts.push(format!("{count} {what}"));
-        }
-    }
-    if parts.is_empty() {
-        "removed=nothing".to_owned()
-    } else {
-        format!("removed={}", parts.join(","))
+/// What a takeover removed, for its audit entry.
+fn removed(stripped: crate::db::users::Stripped) -> Removed {
+    let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+    Removed {
+        password: stripped.password,
+        second_factor: stripped.second_factor,
+        sessions: count(stripped.sessions),
+        passkeys: count(stripped.passkeys),
+        identities: count(stripped.identities),
     }
 }
 

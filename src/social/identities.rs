@@ -3,7 +3,7 @@
 
 use crate::auth::sign_in_methods;
 use crate::db::{self, Pool, audit, identities, identities::Account, users::User};
-use crate::domain::AuditAction;
+use crate::domain::AuditEvent;
 use crate::domain::ClientInfo;
 use crate::failure::{Failure, Refusal};
 use crate::state::AppState;
@@ -35,13 +35,10 @@ pub async fn unlink(
                 return Err(Failure::refused(Refusal::LastSignInMethod));
             }
             identities::delete(conn, &user_id, &provider)?;
-            audit::record_user_action_with(
+            audit::record(
                 conn,
-                &user_id,
-                &email,
-                AuditAction::UserAccountUnlinked,
-                ip.as_deref(),
-                Some(&format!("provider={provider}")),
+                &AuditEvent::UserAccountUnlinked { provider },
+                audit::Entry::by_user(&user_id, &email, ip.as_deref()),
             )?;
             Ok(())
         })

@@ -27,7 +27,7 @@ async fn audit_actions(app: &TestApp) -> Vec<String> {
         sekisho::db::audit::list(conn, None, 500)
             .unwrap()
             .into_iter()
-            .map(|e| e.action)
+            .map(|e| e.action.to_string())
             .collect()
     })
     .await

@@ -5,6 +5,7 @@
 use crate::helpers::{AdminBrowser, OPERATOR, TestApp, client, csrf_of};
 
 crate::on_both_backends!(
+    audit_events_are_shown_in_the_operators_language,
     every_page_reads_whole_in_both_languages,
     the_switch_is_remembered_and_dates_follow_the_zone,
 );
@@ -149,4 +150,38 @@ async fn the_switch_is_remembered_and_dates_follow_the_zone(app: TestApp) {
     // Back to English.
     operator.get("/admin/preferences?lang=en&tz=UTC").await;
     assert!(operator.page("/admin").await.contains("<html lang=\"en\">"));
+}
+
+/// The audit log names each event and its details in the operator's language, from
+/// the typed details stored as JSON; the stored name stays beside it (what the
+/// filter takes).
+async fn audit_events_are_shown_in_the_operators_language(app: TestApp) {
+    let operator = app.operator().await;
+    app.signup("typed@example.com").await;
+    let english = operator
+        .get("/admin/audit?action=user.signup")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        english.contains("Signed up <code>user.signup</code>"),
+        "{english}"
+    );
+    assert!(english.contains("method: password"), "{english}");
+    let japanese = operator
+        .client
+        .get(app.url("/admin/audit?action=user.signup"))
+        .header("accept-language", "ja")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        japanese.contains("サインアップ <code>user.signup</code>"),
+        "{japanese}"
+    );
+    assert!(japanese.contains("方法: password"), "{japanese}");
 }

@@ -68,7 +68,7 @@ async fn sign_ins_refused_by_a_limit_are_not_written_one_by_one(app: TestApp) {
             sekisho::db::audit::list(conn, None, 1000)
                 .unwrap()
                 .into_iter()
-                .filter(|e| e.action == "admin.login_failed")
+                .filter(|e| e.action.as_str() == "admin.login_failed")
                 .count()
         })
         .await

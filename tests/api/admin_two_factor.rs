@@ -91,7 +91,7 @@ async fn an_operator_with_a_second_factor_gives_the_code(db: TestDb) {
             sekisho::db::audit::list(conn, None, 100)
                 .unwrap()
                 .into_iter()
-                .map(|e| e.action)
+                .map(|e| e.action.to_string())
                 .filter(|a| a.starts_with("admin.login"))
                 .collect()
         })

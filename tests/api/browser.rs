@@ -469,7 +469,10 @@ async fn an_operator_works_the_panel_in_japanese() {
             let actions = app
                 .with_db(|conn| sekisho::db::audit::list(conn, None, 100).unwrap())
                 .await;
-            if actions.iter().any(|e| e.action == "admin.audit_exported") {
+            if actions
+                .iter()
+                .any(|e| e.action.as_str() == "admin.audit_exported")
+            {
                 exported = true;
                 break;
             }

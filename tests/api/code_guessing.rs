@@ -87,7 +87,7 @@ async fn a_code_proof_is_counted_and_audited(app: TestApp) {
     assert!(two_factor_enabled(&app).await, "still on");
     assert_eq!(
         app.audit_details("user.second_factor_failed").await,
-        vec![Some("step=proof method=totp".to_owned()); 5]
+        vec![Some(r#"{"step":"proof","factor":"totp"}"#.to_owned()); 5]
     );
 }
 

@@ -296,7 +296,10 @@ async fn register_list_rename_then_sign_in_without_a_password(app: TestApp) {
                 .unwrap()
         })
         .await;
-    assert_eq!(login.as_deref(), Some("passkey: Work laptop"));
+    assert_eq!(
+        login.as_deref(),
+        Some(r#"{"method":"passkey","passkey_name":"Work laptop"}"#)
+    );
 }
 
 crate::on_both_backends!(options_for_an_email_tell_nothing_and_only_its_passkeys_answer);
@@ -814,7 +817,7 @@ async fn an_operator_sees_and_deletes_a_users_passkey(app: TestApp) {
             sekisho::db::audit::list(conn, None, 50)
                 .unwrap()
                 .into_iter()
-                .find(|e| e.action == "admin.passkey_deleted")
+                .find(|e| e.action.as_str() == "admin.passkey_deleted")
                 .map(|e| (e.actor_email, e.details))
         })
         .await;
@@ -822,7 +825,9 @@ async fn an_operator_sees_and_deletes_a_users_passkey(app: TestApp) {
         entry,
         Some((
             Some(crate::helpers::OPERATOR.to_owned()),
-            Some(format!("passkey={passkey_id} name=Stolen <laptop>"))
+            Some(format!(
+                r#"{{"removal":{{"passkey":"{passkey_id}","name":"Stolen <laptop>","sessions_ended":1}}}}"#
+            ))
         ))
     );
 }

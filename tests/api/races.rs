@@ -262,6 +262,8 @@ async fn sign_ins_racing_past_the_session_cap_stay_under_it(db: TestDb) {
     first
         .with_db(move |conn| {
             let now = sekisho::db::now();
+            let method =
+                sekisho::domain::SignInMethod::only(sekisho::domain::FirstFactor::Password);
             for n in 0..95 {
                 let id = format!("old-session-{n}");
                 sekisho::db::sessions::insert(
@@ -269,7 +271,7 @@ async fn sign_ins_racing_past_the_session_cap_stay_under_it(db: TestDb) {
                     &sekisho::db::sessions::NewSession {
                         id: &id,
                         user_id: Some(&owner),
-                        kind: "browser",
+                        kind: sekisho::domain::SessionKind::Browser,
                         token_hash: None,
                         refresh_token_hash: None,
                         state: None,
@@ -278,7 +280,7 @@ async fn sign_ins_racing_past_the_session_cap_stay_under_it(db: TestDb) {
                         expires_at: now + chrono::TimeDelta::days(1),
                         ip: None,
                         user_agent: None,
-                        sign_in_method: Some("password"),
+                        sign_in_method: Some(&method),
                     },
                 )
                 .unwrap();

@@ -3,6 +3,7 @@
 use chrono::TimeDelta;
 use diesel::result::{DatabaseErrorKind, Error};
 use sekisho::db::{self, DbConnection, RunOn, audit, sessions, users};
+use sekisho::domain::AuditEvent;
 
 use crate::helpers::{Backend, TestApp, insert_user};
 
@@ -72,7 +73,7 @@ async fn housekeeping_purges_ended_rate_limit_windows(app: TestApp) {
 fn new_session(
     conn: &mut DbConnection,
     user_id: Option<&str>,
-    kind: &str,
+    kind: sekisho::domain::SessionKind,
     ttl: TimeDelta,
 ) -> String {
     let id = uuid::Uuid::new_v4().to_string();
@@ -164,26 +165,26 @@ async fn sessions_lifecycle(app: TestApp) {
         let browser = new_session(
             conn,
             Some(&user),
-            sekisho::domain::SessionKind::Browser.as_str(),
+            sekisho::domain::SessionKind::Browser,
             TimeDelta::days(7),
         );
         let bearer = new_session(
             conn,
             Some(&user),
-            sekisho::domain::SessionKind::Bearer.as_str(),
+            sekisho::domain::SessionKind::Bearer,
             TimeDelta::days(30),
         );
         let expired = new_session(
             conn,
             Some(&user),
-            sekisho::domain::SessionKind::Browser.as_str(),
+            sekisho::domain::SessionKind::Browser,
             TimeDelta::seconds(-1),
         );
         // An admin-panel session exists before its operator logs in.
         let anonymous = new_session(
             conn,
             None,
-            sekisho::domain::SessionKind::Admin.as_str(),
+            sekisho::domain::SessionKind::Admin,
             TimeDelta::minutes(30),
         );
 
@@ -220,7 +221,7 @@ async fn sessions_lifecycle(app: TestApp) {
         let other = new_session(
             conn,
             Some(&user),
-            sekisho::domain::SessionKind::Browser.as_str(),
+            sekisho::domain::SessionKind::Browser,
             TimeDelta::days(1),
         );
         let revoked = sessions::revoke_all_for_user(conn, &user, Some(&bearer), now).unwrap();
@@ -239,7 +240,7 @@ async fn deleting_a_user_removes_its_sessions(app: TestApp) {
         new_session(
             conn,
             Some(&user),
-            sekisho::domain::SessionKind::Browser.as_str(),
+            sekisho::domain::SessionKind::Browser,
             TimeDelta::days(1),
         );
         diesel::delete(schema::users::table.find(&user))
@@ -257,7 +258,7 @@ async fn deleting_a_user_removes_its_sessions(app: TestApp) {
             &sessions::NewSession {
                 id: "orphan",
                 user_id: Some("no-such-user"),
-                kind: sekisho::domain::SessionKind::Browser.as_str(),
+                kind: sekisho::domain::SessionKind::Browser,
                 token_hash: None,
                 refresh_token_hash: None,
                 state: None,
@@ -286,29 +287,26 @@ async fn deleting_a_user_removes_its_sessions(app: TestApp) {
 async fn audit_log_pages_newest_first(app: TestApp) {
     app.with_db(|conn| {
         for n in 0..5 {
-            let action = format!("test.action{n}");
-            audit::record(
-                conn,
-                &audit::NewAuditEntry {
-                    action: &action,
-                    actor_email: Some("ops@example.com"),
-                    ip: Some("203.0.113.9"),
-                    created_at: db::now(),
-                    ..Default::default()
-                },
-            )
-            .unwrap();
+            let event = AuditEvent::UserLogout {
+                session: format!("s{n}"),
+            };
+            let entry = audit::Entry::by(None, Some("ops@example.com"), Some("203.0.113.9"));
+            audit::record(conn, &event, entry).unwrap();
         }
+        let sessions_of = |entries: &[audit::AuditEntry]| -> Vec<String> {
+            entries
+                .iter()
+                .map(|e| match e.event() {
+                    Some(AuditEvent::UserLogout { session }) => session,
+                    other => panic!("{other:?}"),
+                })
+                .collect()
+        };
         let first = audit::list(conn, None, 2).unwrap();
-        assert_eq!(
-            first.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
-            ["test.action4", "test.action3"]
-        );
+        assert_eq!(sessions_of(&first), ["s4", "s3"]);
+        assert_eq!(first[0].details.as_deref(), Some(r#"{"session":"s4"}"#));
         let second = audit::list(conn, Some(first[1].id), 2).unwrap();
-        assert_eq!(
-            second.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
-            ["test.action2", "test.action1"]
-        );
+        assert_eq!(sessions_of(&second), ["s2", "s1"]);
         let last = audit::list(conn, Some(second[1].id), 2).unwrap();
         assert_eq!(last.len(), 1);
         assert_eq!(last[0].ip.as_deref(), Some("203.0.113.9"));
@@ -372,19 +370,19 @@ async fn housekeeping_removes_only_unusable_rows(app: TestApp) {
         let stale_anonymous = new_session(
             conn,
             None,
-            sekisho::domain::SessionKind::Admin.as_str(),
+            sekisho::domain::SessionKind::Admin,
             TimeDelta::seconds(-1),
         );
         let live_anonymous = new_session(
             conn,
             None,
-            sekisho::domain::SessionKind::Admin.as_str(),
+            sekisho::domain::SessionKind::Admin,
             TimeDelta::minutes(30),
         );
         let ended = new_session(
             conn,
             Some(&user),
-            sekisho::domain::SessionKind::Browser.as_str(),
+            sekisho::domain::SessionKind::Browser,
             TimeDelta::seconds(-1),
         );
         let removed = sessions::purge_stale(conn, db::now()).unwrap();

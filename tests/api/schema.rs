@@ -214,3 +214,138 @@ struct UserRow {
     #[diesel(sql_type = Text)]
     role: String,
 }
+
+/// The audit details written as free text before they were typed, as the last
+/// release wrote them, and what the migration makes of each.
+const LEGACY_DETAILS: [(&str, Option<&str>, &str); 14] = [
+    ("user.login", None, r#"{"method":"password"}"#),
+    (
+        "user.login",
+        Some("second factor: totp"),
+        r#"{"method":"password+totp"}"#,
+    ),
+    (
+        "user.login",
+        Some("passkey: Work laptop"),
+        r#"{"method":"passkey","passkey_name":"Work laptop"}"#,
+    ),
+    (
+        "user.login",
+        Some("password reset"),
+        r#"{"method":"password_reset"}"#,
+    ),
+    (
+        "user.login",
+        Some("provider=google"),
+        r#"{"method":"provider:google"}"#,
+    ),
+    (
+        "user.signup",
+        Some("provider=acme"),
+        r#"{"method":"provider:acme"}"#,
+    ),
+    (
+        "user.account_unlinked",
+        Some("provider=github"),
+        r#"{"provider":"github"}"#,
+    ),
+    (
+        "user.second_factor_failed",
+        Some("step=sign-in method=recovery_code"),
+        r#"{"step":"sign_in","factor":"recovery_code"}"#,
+    ),
+    (
+        "admin.passkey_deleted",
+        Some("passkey=p-1 name=Stolen <laptop>"),
+        r#"{"removal":{"passkey":"p-1","name":"Stolen <laptop>"}}"#,
+    ),
+    (
+        "admin.user_disabled",
+        Some("reason=spam until=2026-12-24T10:00:00+00:00"),
+        r#"{"reason":"spam","until":"2026-12-24T10:00:00Z"}"#,
+    ),
+    (
+        "admin.role_changed",
+        Some("role=admin"),
+        r#"{"role":"admin"}"#,
+    ),
+    (
+        "user.ban_ended",
+        Some("email=a@example.com"),
+        r#"{"email":"a@example.com"}"#,
+    ),
+    (
+        "admin.audit_exported",
+        Some("from=2026-12-01T00:00:00+00:00 to=2026-12-02T00:00:00+00:00 action=admin. rows=3"),
+        r#"{"from":"2026-12-01T00:00:00Z","to":"2026-12-02T00:00:00Z","action":"admin.","rows":3}"#,
+    ),
+    (
+        "admin.created",
+        Some(r#"{"email":"ops@example.com"}"#),
+        r#"{"email":"ops@example.com"}"#,
+    ),
+];
+
+crate::on_both_databases!(legacy_audit_details_become_typed_events);
+
+/// Rows written by the release before typed details are converted by the migration
+/// (the diesel CLI's own, on both backends): each reads back as its typed event, and
+/// text that fits no format is kept whole as a note.
+async fn legacy_audit_details_become_typed_events(db: TestDb) {
+    let url = db.url();
+    tokio::task::spawn_blocking(move || {
+        use diesel_migrations::MigrationHarness;
+        use sekisho::db::{DbConnection, audit, migrations};
+        let mut conn = migrations::connect(&DatabaseUrl::parse(&url).unwrap()).unwrap();
+        // The schema as the last release left it.
+        let before_typed = |version: String| version.as_str() < "20261206000011";
+        match &mut conn {
+            DbConnection::Sqlite(c) => {
+                while c.pending_migrations(migrations::SQLITE).unwrap().first().is_some_and(|m| before_typed(m.name().version().to_string())) {
+                    c.run_next_migration(migrations::SQLITE).unwrap();
+                }
+            }
+            DbConnection::Postgres(c) => {
+                while c.pending_migrations(migrations::POSTGRES).unwrap().first().is_some_and(|m| before_typed(m.name().version().to_string())) {
+                    c.run_next_migration(migrations::POSTGRES).unwrap();
+                }
+            }
+        }
+        let mut legacy: Vec<(&str, Option<&str>)> =
+            LEGACY_DETAILS.iter().map(|(a, d, _)| (*a, *d)).collect();
+        legacy.push(("user.withdrawn", Some("an operator's stray words")));
+        for (action, details) in &legacy {
+            let insert = diesel::sql_query(
+                "INSERT INTO audit_log (action, details, created_at) VALUES ($1, $2, CURRENT_TIMESTAMP)",
+            )
+            .bind::<Text, _>(*action)
+            .bind::<diesel::sql_types::Nullable<Text>, _>(*details);
+            match &mut conn {
+                DbConnection::Sqlite(c) => insert.execute(c),
+                DbConnection::Postgres(c) => insert.execute(c),
+            }
+            .unwrap();
+        }
+        migrations::run_pending(&mut conn).unwrap();
+
+        let mut entries = audit::list(&mut conn, None, 100).unwrap();
+        entries.reverse();
+        assert_eq!(entries.len(), legacy.len());
+        for (entry, (action, _, typed)) in entries.iter().zip(LEGACY_DETAILS) {
+            assert_eq!(entry.action.as_str(), action);
+            assert_eq!(
+                serde_json::from_str::<serde_json::Value>(entry.details.as_deref().unwrap()).unwrap(),
+                serde_json::from_str::<serde_json::Value>(typed).unwrap(),
+                "{action}"
+            );
+            assert!(entry.event().is_some(), "{action}: {:?} reads as its event", entry.details);
+        }
+        let stray = entries.last().unwrap();
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(stray.details.as_deref().unwrap()).unwrap(),
+            serde_json::json!({ "note": "an operator's stray words" })
+        );
+    })
+    .await
+    .unwrap();
+}

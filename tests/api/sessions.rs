@@ -309,7 +309,7 @@ async fn add_sessions(app: &TestApp, email: &str, count: i64) -> Vec<String> {
                     &sessions::NewSession {
                         id: &id,
                         user_id: Some(&user),
-                        kind: "browser",
+                        kind: sekisho::domain::SessionKind::Browser,
                         token_hash: None,
                         refresh_token_hash: None,
                         state: None,

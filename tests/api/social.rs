@@ -176,11 +176,17 @@ async fn a_first_sign_in_creates_a_verified_user_with_an_ordinary_session(db: Te
         })
         .await;
     assert!(
-        audit.contains(&("user.login".into(), Some("provider=acme".into()))),
+        audit.contains(&(
+            "user.login".into(),
+            Some(r#"{"method":"provider:acme"}"#.into())
+        )),
         "{audit:?}"
     );
     assert!(
-        audit.contains(&("user.signup".into(), Some("provider=acme".into()))),
+        audit.contains(&(
+            "user.signup".into(),
+            Some(r#"{"method":"provider:acme"}"#.into())
+        )),
         "{audit:?}"
     );
 

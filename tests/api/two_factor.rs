@@ -223,7 +223,7 @@ async fn five_wrong_codes_void_the_challenge_and_recovery_codes_work_once(app: T
     // Each wrong code is audited with where it was given.
     assert_eq!(
         app.audit_details("user.second_factor_failed").await,
-        vec![Some("step=sign-in method=totp".to_owned()); 4]
+        vec![Some(r#"{"step":"sign_in","factor":"totp"}"#.to_owned()); 4]
     );
 
     // Another account: a recovery code, typed carelessly, works once.
@@ -652,4 +652,146 @@ async fn a_user_disabled_during_the_code_step_is_not_signed_in(app: TestApp) {
         (reqwest::StatusCode::FORBIDDEN, "ACCOUNT_DISABLED".into())
     );
     assert_eq!(app.me_status(&browser).await, 401);
+}
+
+/// Makes every insert into `sessions` fail (on) or lets them through again (off): a
+/// failure in the second step's transaction after the answer was checked and spent.
+async fn sessions_refused(app: &TestApp, on: bool) {
+    app.with_db(move |conn| {
+        let statements: &[&str] = match (&*conn, on) {
+            (sekisho::db::DbConnection::Sqlite(_), true) => {
+                &["CREATE TRIGGER refuse_sessions BEFORE INSERT ON sessions \
+                 BEGIN SELECT RAISE(ABORT, 'killed by the test'); END"]
+            }
+            (sekisho::db::DbConnection::Sqlite(_), false) => &["DROP TRIGGER refuse_sessions"],
+            (sekisho::db::DbConnection::Postgres(_), true) => &[
+                "CREATE FUNCTION refuse_sessions() RETURNS trigger LANGUAGE plpgsql \
+                 AS $$ BEGIN RAISE EXCEPTION 'killed by the test'; END $$",
+                "CREATE TRIGGER refuse_sessions BEFORE INSERT ON sessions \
+                 FOR EACH ROW EXECUTE FUNCTION refuse_sessions()",
+            ],
+            (sekisho::db::DbConnection::Postgres(_), false) => &[
+                "DROP TRIGGER refuse_sessions ON sessions",
+                "DROP FUNCTION refuse_sessions()",
+            ],
+        };
+        for statement in statements {
+            diesel::sql_query(*statement).execute_on(conn).unwrap();
+        }
+    })
+    .await;
+}
+
+/// What a second step can spend or make, for the user: live sessions, the answers
+/// claimed against live challenges, the code's last accepted step, unused recovery
+/// codes.
+async fn second_step_state(app: &TestApp, email: &str) -> (i64, Vec<i32>, Option<i64>, i64) {
+    let email = email.to_owned();
+    app.with_db(move |conn| {
+        use diesel::prelude::*;
+        use sekisho::db::schema::{
+            recovery_codes, sessions, two_factor_challenges, two_factor_secrets,
+        };
+        let user = sekisho::db::users::find_by_email(conn, &email)
+            .unwrap()
+            .unwrap()
+            .id;
+        let live_sessions: i64 = sessions::table
+            .filter(sessions::user_id.eq(&user))
+            .filter(sessions::revoked_at.is_null())
+            .count()
+            .get_result_on(conn)
+            .unwrap();
+        let answers: Vec<i32> = two_factor_challenges::table
+            .filter(two_factor_challenges::user_id.eq(&user))
+            .select(two_factor_challenges::failures)
+            .load_on(conn)
+            .unwrap();
+        let last_step: Option<i64> = two_factor_secrets::table
+            .find(&user)
+            .select(two_factor_secrets::last_step)
+            .first_on(conn)
+            .unwrap();
+        let unused_codes: i64 = recovery_codes::table
+            .filter(recovery_codes::user_id.eq(&user))
+            .filter(recovery_codes::used_at.is_null())
+            .count()
+            .get_result_on(conn)
+            .unwrap();
+        (live_sessions, answers, last_step, unused_codes)
+    })
+    .await
+}
+
+crate::on_both_backends!(a_second_step_whose_session_fails_spends_nothing);
+
+/// The answer and the session commit together: when the transaction dies between
+/// them (here: the session's insert fails), the challenge, the code's step and the
+/// recovery code are as they were and no session exists, so the same answer works
+/// once the failure is gone. Done for a browser's code and a bearer client's
+/// recovery code.
+async fn a_second_step_whose_session_fails_spends_nothing(app: TestApp) {
+    let email = "atomic@example.com";
+    let (secret, recovery_codes) = enrolled(&app, email).await;
+    let browser = challenged(&app, email).await;
+    let before = second_step_state(&app, email).await;
+    assert_eq!(before.1, [0], "one challenge, no answer claimed yet");
+
+    sessions_refused(&app, true).await;
+    let answer = code(&secret, 30);
+    let killed = verify(&app, &browser, json!({ "code": answer })).await;
+    assert_eq!(killed.status(), 500);
+    assert_eq!(
+        second_step_state(&app, email).await,
+        before,
+        "nothing committed"
+    );
+
+    sessions_refused(&app, false).await;
+    let passed = verify(&app, &browser, json!({ "code": answer })).await;
+    assert_eq!(
+        passed.status(),
+        200,
+        "the same code, once the failure is gone"
+    );
+    let after = second_step_state(&app, email).await;
+    assert_eq!(after.0, before.0 + 1, "one session more");
+    assert!(after.1.is_empty(), "the challenge is spent");
+    assert!(after.2 > before.2, "the code's step is claimed");
+
+    // A bearer client's recovery code, the same way.
+    let token = app
+        .post_with(
+            &client(),
+            "/api/v1/auth/token",
+            json!({ "email": email, "password": PASSWORD }),
+        )
+        .await;
+    let challenge = token.json::<Value>().await.unwrap()["challenge"]
+        .as_str()
+        .expect("a bearer challenge")
+        .to_owned();
+    let before = second_step_state(&app, email).await;
+    let bearer = client();
+    let finish = || {
+        app.post_with(
+            &bearer,
+            "/api/v1/auth/token/two-factor",
+            json!({ "challenge": challenge, "recoveryCode": recovery_codes[0] }),
+        )
+    };
+    sessions_refused(&app, true).await;
+    assert_eq!(finish().await.status(), 500);
+    assert_eq!(
+        second_step_state(&app, email).await,
+        before,
+        "nothing committed"
+    );
+    sessions_refused(&app, false).await;
+    let pair = finish().await;
+    assert_eq!(pair.status(), 200);
+    assert!(pair.json::<Value>().await.unwrap()["refreshToken"].is_string());
+    let after = second_step_state(&app, email).await;
+    assert_eq!(after.0, before.0 + 1);
+    assert_eq!(after.3, before.3 - 1, "one recovery code spent");
 }

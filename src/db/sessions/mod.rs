@@ -24,13 +24,14 @@ pub use revocation::{end_least_recently_used, revoke, revoke_all_for_user, revok
 use crate::db::schema::sessions;
 use crate::db::telemetry::count;
 use crate::db::{DbConnection, RunOn};
+use crate::domain::{SessionKind, SignInMethod};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = sessions)]
 pub struct Session {
     pub id: String,
     pub user_id: Option<String>,
-    pub kind: String,
+    pub kind: SessionKind,
     pub token_hash: Option<String>,
     pub refresh_token_hash: Option<String>,
     pub previous_refresh_token_hash: Option<String>,
@@ -44,7 +45,7 @@ pub struct Session {
     pub user_agent: Option<String>,
     /// How it was signed in; None for sessions from before it was recorded, and the
     /// panel's.
-    pub sign_in_method: Option<String>,
+    pub sign_in_method: Option<SignInMethod>,
 }
 
 /// What the session check reads of a session: every authenticated request loads it,
@@ -64,7 +65,7 @@ pub struct LiveSession {
 pub struct NewSession<'a> {
     pub id: &'a str,
     pub user_id: Option<&'a str>,
-    pub kind: &'a str,
+    pub kind: SessionKind,
     pub token_hash: Option<&'a str>,
     pub refresh_token_hash: Option<&'a str>,
     pub state: Option<&'a str>,
@@ -75,7 +76,7 @@ pub struct NewSession<'a> {
     pub user_agent: Option<&'a str>,
     /// How the session was signed in (`password`, `password+totp`, `provider:google`…);
     /// None for the panel's store.
-    pub sign_in_method: Option<&'a str>,
+    pub sign_in_method: Option<&'a SignInMethod>,
 }
 
 pub fn insert(conn: &mut DbConnection, session: &NewSession<'_>) -> QueryResult<()> {
@@ -83,7 +84,7 @@ pub fn insert(conn: &mut DbConnection, session: &NewSession<'_>) -> QueryResult<
         .values(session)
         .execute_on(conn)?;
     let kind = crate::db::telemetry::KindLabels {
-        kind: session.kind.to_owned(),
+        kind: session.kind.as_str().to_owned(),
     };
     count(conn, |c| {
         c.sessions_created.get_or_create(&kind).inc();

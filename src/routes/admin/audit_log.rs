@@ -23,8 +23,12 @@ pub struct AuditRow {
     pub actor: String,
     /// The actor's user page, when the actor is a user.
     pub actor_user: Option<String>,
+    /// The event's name in the operator's language, and as stored (what the filter
+    /// takes).
     pub action: String,
-    /// What the entry adds (`provider=google`); empty when nothing.
+    pub action_code: &'static str,
+    /// The event's details, field by field in the operator's language; empty when
+    /// none.
     pub details: String,
     pub target: String,
     /// The user page the target belongs to: the user itself, or the session's user.
@@ -42,8 +46,13 @@ impl AuditRow {
                 .or_else(|| e.actor_id.clone())
                 .unwrap_or_else(|| "—".into()),
             actor_user: e.actor_id,
-            action: e.action,
-            details: e.details.unwrap_or_default(),
+            action: t.get(&format!("audit.event.{}", e.action)).into_owned(),
+            action_code: e.action.as_str(),
+            details: e
+                .details
+                .as_deref()
+                .map(|d| details(d, t))
+                .unwrap_or_default(),
             target: match (e.target_type, e.target_id) {
                 (Some(kind), Some(id)) => format!("{kind} {id}"),
                 _ => "—".into(),
@@ -51,6 +60,37 @@ impl AuditRow {
             target_user: listing.target_user,
             ip: e.ip.unwrap_or_else(|| "—".into()),
         }
+    }
+}
+
+/// Stored details (a JSON object) as `field: value` pairs in the operator's words;
+/// nested objects (a passkey removal) in brackets; text that is not JSON as it is.
+fn details(stored: &str, t: &Text) -> String {
+    match serde_json::from_str::<serde_json::Value>(stored) {
+        Ok(value) => render_value(&value, t),
+        Err(_) => stored.to_owned(),
+    }
+}
+
+fn render_value(value: &serde_json::Value, t: &Text) -> String {
+    use serde_json::Value;
+    match value {
+        Value::Object(fields) => fields
+            .iter()
+            .map(|(name, value)| {
+                let shown = match value {
+                    Value::Object(_) => format!("[{}]", render_value(value, t)),
+                    other => render_value(other, t),
+                };
+                format!("{}: {shown}", t.get(&format!("audit.field.{name}")))
+            })
+            .collect::<Vec<_>>()
+            .join(" · "),
+        Value::String(text) => text.clone(),
+        Value::Bool(true) => t.get("common.yes").into_owned(),
+        Value::Bool(false) => t.get("common.no").into_owned(),
+        Value::Null => t.get("common.none").into_owned(),
+        other => other.to_string(),
     }
 }
 
@@ -186,7 +226,7 @@ pub async fn export(
             e.actor_id.as_deref().unwrap_or_default(),
             e.actor_email.as_deref().unwrap_or_default(),
             e.action.as_str(),
-            e.target_type.as_deref().unwrap_or_default(),
+            e.target_type.map(|t| t.as_str()).unwrap_or_default(),
             e.target_id.as_deref().unwrap_or_default(),
             e.ip.as_deref().unwrap_or_default(),
             e.details.as_deref().unwrap_or_default(),

@@ -37,7 +37,7 @@ impl SessionRow {
         let time = |at| t.when(at);
         Self {
             id: session.id.clone(),
-            kind: session.kind.clone(),
+            kind: session.kind.as_str().to_owned(),
             user_id: session.user_id.clone().unwrap_or_default(),
             email: email.to_owned(),
             ip: session.ip.clone().unwrap_or_else(|| "—".into()),

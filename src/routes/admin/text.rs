@@ -165,6 +165,34 @@ mod tests {
     }
 
     #[test]
+    fn every_audit_event_and_detail_field_has_words() {
+        use crate::domain::{AuditAction, AuditEvent};
+        let missing = |key: String| (!BY_KEY.contains_key(key.as_str())).then_some(key);
+        let nested = [
+            "password",
+            "second_factor",
+            "sessions",
+            "passkeys",
+            "identities",
+            "passkey",
+            "name",
+            "sessions_ended",
+        ];
+        let mut gaps: Vec<String> = AuditAction::ALL
+            .iter()
+            .filter_map(|action| missing(format!("audit.event.{action}")))
+            .collect();
+        gaps.extend(
+            AuditEvent::DETAIL_FIELDS
+                .iter()
+                .chain(nested.iter())
+                .chain(["note"].iter())
+                .filter_map(|field| missing(format!("audit.field.{field}"))),
+        );
+        assert!(gaps.is_empty(), "no words for {gaps:?}");
+    }
+
+    #[test]
     fn every_key_the_templates_and_handlers_name_is_in_the_catalog() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut sources = Vec::new();

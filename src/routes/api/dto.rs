@@ -145,14 +145,17 @@ impl SessionView {
     pub fn new(session: &Session, current_id: &str) -> Self {
         Self {
             id: session.id.clone(),
-            kind: session.kind.clone(),
+            kind: session.kind.as_str().to_owned(),
             created_at: utc(session.created_at),
             last_seen_at: utc(session.last_seen_at),
             expires_at: utc(session.expires_at),
             ip: session.ip.clone(),
             user_agent: session.user_agent.clone(),
             current: session.id == current_id,
-            sign_in_method: session.sign_in_method.clone(),
+            sign_in_method: session
+                .sign_in_method
+                .as_ref()
+                .map(|m| m.as_str().to_owned()),
         }
     }
 }

@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, post, web};
 
 use crate::auth::session_lifecycle;
+use crate::domain::ClientInfo;
 use crate::error::ApiError;
 use crate::http::{MaybeUser, cookies};
 use crate::routes::api::dto::{ErrorResponse, MessageResponse};
@@ -20,10 +21,11 @@ use crate::state::AppState;
 #[post("/logout")]
 pub async fn logout(
     state: web::Data<AppState>,
+    client: ClientInfo,
     caller: MaybeUser,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(caller) = caller.0 {
-        session_lifecycle::end(&state.pool, &caller.session.id).await?;
+        session_lifecycle::end(&state.pool, &client, &caller.user, &caller.session.id).await?;
     }
     Ok(HttpResponse::Ok()
         .cookie(cookies::cleared_cookie(&state.settings))

@@ -11,6 +11,7 @@ use utoipa::IntoParams;
 
 use crate::auth::session_lifecycle;
 use crate::db::sessions::After;
+use crate::domain::ClientInfo;
 use crate::error::ApiError;
 use crate::http::AuthUser;
 use crate::routes::api::dto::{ErrorResponse, SessionView, SessionsResponse};
@@ -147,10 +148,11 @@ fn plain_cursor(text: &str) -> Option<After> {
 #[delete("/sessions/{id}")]
 pub async fn revoke_one(
     state: web::Data<AppState>,
+    client: ClientInfo,
     caller: AuthUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    session_lifecycle::revoke_own(&state.pool, &caller.user.id, id.into_inner()).await?;
+    session_lifecycle::revoke_own(&state.pool, &client, &caller.user, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -167,8 +169,10 @@ pub async fn revoke_one(
 #[delete("/sessions")]
 pub async fn revoke_others(
     state: web::Data<AppState>,
+    client: ClientInfo,
     caller: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
-    session_lifecycle::revoke_others(&state.pool, &caller.user.id, &caller.session.id).await?;
+    let keep = &caller.session.id;
+    session_lifecycle::revoke_others(&state.pool, &client, &caller.user, keep).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -178,7 +178,8 @@ pub async fn remove(
     caller: AuthUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    passkeys::remove(&state, &client, &caller.user, path.into_inner(), lang).await?;
+    let id = path.into_inner();
+    passkeys::remove(&state, &client, &caller.user, &caller.session.id, id, lang).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -4,7 +4,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
 
-use crate::auth::session_lifecycle;
+use crate::auth::second_step::{self, Finished, Step};
 use crate::auth::two_factor::{self, Answer, Holder, Proof};
 use crate::domain::ClientInfo;
 use crate::error::{ApiError, ErrorCode};
@@ -186,18 +186,17 @@ pub async fn verify(
     let Some(challenge) = req.cookie(cookies::TWO_FACTOR_COOKIE) else {
         return Err(ApiError::new(ErrorCode::Unauthorized));
     };
-    let passed = two_factor::pass(
-        &state,
-        &client,
-        challenge.value(),
-        Holder::Browser,
+    let step = Step {
+        challenge: challenge.value(),
+        holder: Holder::Browser,
         answer,
-        lang,
-    )
-    .await?;
-    let remember = body.remember_me.unwrap_or(passed.remember);
-    let session =
-        session_lifecycle::start_second_factor_session(&state, &client, &passed, remember).await?;
+        remember: body.remember_me,
+    };
+    let Finished::Browser { user, session } =
+        second_step::finish(&state, &client, step, lang).await?
+    else {
+        return Err(ApiError::new(ErrorCode::InternalError));
+    };
     Ok(HttpResponse::Ok()
         .cookie(cookies::session_cookie(
             &state.settings,
@@ -206,7 +205,7 @@ pub async fn verify(
         ))
         .cookie(cookies::two_factor_cookie_removal(&state.settings))
         .json(UserResponse {
-            user: UserView::from(&passed.user),
+            user: UserView::from(&*user),
         }))
 }
 
@@ -233,15 +232,16 @@ pub async fn token(
     let challenge = fields.required("challenge", body.challenge.as_deref());
     let challenge = fields.validated(challenge)?;
     let answer = given_answer(body.code.as_deref(), body.recovery_code.as_deref())?;
-    let passed = two_factor::pass(&state, &client, challenge, Holder::Bearer, answer, lang).await?;
-    let pair = session_lifecycle::start_bearer_session(
-        &state,
-        &client,
-        &passed.user,
-        Some(passed.method),
-        None,
-    )
-    .await?;
+    let step = Step {
+        challenge,
+        holder: Holder::Bearer,
+        answer,
+        remember: None,
+    };
+    let Finished::Bearer { pair, .. } = second_step::finish(&state, &client, step, lang).await?
+    else {
+        return Err(ApiError::new(ErrorCode::InternalError));
+    };
     Ok(HttpResponse::Ok().json(TokenResponse::from(pair)))
 }
 
