@@ -136,6 +136,10 @@ impl Application {
         ));
         let workers = settings.server.workers.unwrap_or_else(cores);
         let per_worker = connections.per_worker(workers);
+        // Which routes the session cookie authenticates, from the route table.
+        let cookie_routes = crate::http::origin_check::CookieRoutes::from_document(
+            &routes::api::document(&settings),
+        );
         let mut server = HttpServer::new(move || {
             let extra = extra.clone();
             let (app, mut document) = App::new()
@@ -147,7 +151,9 @@ impl Application {
                 // outermost so that a request counts as answered only once its answer's
                 // body is done with; the body deadline comes next so that whatever
                 // answers (a CORS refusal, a re-rendered error envelope) still closes a
-                // connection whose body was not read.
+                // connection whose body was not read. Innermost, the CSRF origin rule
+                // (a refusal still gets the envelope, CORS headers and the log).
+                .wrap(middleware::GuardOrigins::new(cookie_routes.clone()))
                 .wrap(from_fn(middleware::catch_panic))
                 .wrap(from_fn(middleware::api_error_envelope))
                 .wrap(cors::layer(

@@ -12,6 +12,7 @@ pub mod notices;
 pub mod passkeys;
 pub mod password_reset;
 pub mod second_step;
+pub mod session_check;
 pub mod session_lifecycle;
 pub mod sign_in_methods;
 pub mod two_factor;

@@ -45,7 +45,9 @@ pub enum Finished {
         user: Box<User>,
         session: BrowserSession,
     },
-    Bearer { pair: TokenPair },
+    Bearer {
+        pair: TokenPair,
+    },
 }
 
 /// The answer, made ready outside the transaction.

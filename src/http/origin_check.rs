@@ -1,9 +1,11 @@
 //! The contract's CSRF rule for cookie-authenticated unsafe requests: the Origin (or,
-//! failing that, the Referer) must be an allowed CORS origin or the server's own.
+//! failing that, the Referer) must be an allowed CORS origin or the server's own; and
+//! a browser may not start a session from a foreign page (login CSRF). `check` is the
+//! whole rule; `middleware::GuardOrigins` applies it to every API route.
 
 use actix_web::HttpRequest;
 use actix_web::http::Method;
-use actix_web::http::header::{HOST, ORIGIN, REFERER};
+use actix_web::http::header::{AUTHORIZATION, HOST, ORIGIN, REFERER};
 
 use crate::config::TrustedProxies;
 use crate::config::{Settings, normalize_origin};
@@ -71,14 +73,109 @@ pub fn foreign_origin(req: &HttpRequest, settings: &Settings, proxies: &TrustedP
     claimed && !origin_allowed(req, settings, proxies)
 }
 
-/// Signup and login set a cookie without presenting one: a browser's Origin must still
-/// be allowed, so that a foreign page cannot log a visitor in (login CSRF).
-pub fn refuse_foreign_origin(
+/// The API's routes the session cookie authenticates, as `(method, path template)`:
+/// read from the OpenAPI document, which is the route table (registering a handler
+/// documents it, with `cookie` among its security requirements when it takes the
+/// cookie).
+#[derive(Debug, Clone, Default)]
+pub struct CookieRoutes(Vec<(Method, String)>);
+
+impl CookieRoutes {
+    pub fn from_document(document: &utoipa::openapi::OpenApi) -> Self {
+        let mut routes = Vec::new();
+        for (template, item) in &document.paths.paths {
+            let operations = [
+                (Method::GET, item.get.as_ref()),
+                (Method::POST, item.post.as_ref()),
+                (Method::PUT, item.put.as_ref()),
+                (Method::PATCH, item.patch.as_ref()),
+                (Method::DELETE, item.delete.as_ref()),
+            ];
+            for (method, operation) in operations {
+                if operation.is_some_and(takes_cookie) {
+                    routes.push((method, template.clone()));
+                }
+            }
+        }
+        Self(routes)
+    }
+
+    pub fn covers(&self, method: &Method, path: &str) -> bool {
+        self.0
+            .iter()
+            .any(|(m, template)| m == method && path_matches(template, path))
+    }
+}
+
+/// Whether an operation takes the session cookie (a `cookie` security requirement).
+pub fn takes_cookie(operation: &utoipa::openapi::path::Operation) -> bool {
+    operation.security.as_ref().is_some_and(|requirements| {
+        requirements.iter().any(|requirement| {
+            serde_json::to_value(requirement)
+                .ok()
+                .and_then(|value| value.get("cookie").cloned())
+                .is_some()
+        })
+    })
+}
+
+/// `/api/v1/auth/sessions/{id}` matches `/api/v1/auth/sessions/abc`.
+pub fn path_matches(template: &str, path: &str) -> bool {
+    let (mut t, mut p) = (template.split('/'), path.split('/'));
+    loop {
+        match (t.next(), p.next()) {
+            (None, None) => return true,
+            (Some(ts), Some(ps)) if ts.starts_with('{') && !ps.is_empty() => {}
+            (Some(ts), Some(ps)) if ts == ps => {}
+            _ => return false,
+        }
+    }
+}
+
+/// Whether the request presents a bearer token (which exempts it from the rule: no
+/// browser attaches one by itself).
+pub fn presents_bearer(req: &HttpRequest) -> bool {
+    bearer_token(req).is_some()
+}
+
+/// The `Authorization: Bearer` token, when there is a non-empty one. Another scheme
+/// (Basic, from a proxy) is no bearer token.
+pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
+    req.headers()
+        .get(AUTHORIZATION)
+        .and_then(|header| header.to_str().ok())
+        .and_then(|value| value.split_once(' '))
+        .filter(|(scheme, token)| scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty())
+        .map(|(_, token)| token.trim())
+}
+
+/// The contract's CSRF rule for one API request, applied to every route by
+/// `middleware::GuardOrigins` before any handler or extractor runs, so that no
+/// handler can forget it:
+/// - safe methods, and requests with a bearer token, pass;
+/// - an unsafe request presenting the session cookie to a route the cookie
+///   authenticates needs an allowed Origin (or Referer); one with neither is refused;
+/// - any other unsafe request (sign-up, login, a reset: routes that set a cookie
+///   without presenting one) is refused when a browser names a foreign origin (login
+///   CSRF); a client that names none (curl, a server) passes.
+pub fn check(
     req: &HttpRequest,
     settings: &Settings,
     proxies: &TrustedProxies,
+    cookie_routes: &CookieRoutes,
 ) -> Result<(), ApiError> {
-    if foreign_origin(req, settings, proxies) {
+    if !is_unsafe(req.method()) || presents_bearer(req) {
+        return Ok(());
+    }
+    let presents_cookie = req
+        .cookie(&settings.cookie.name)
+        .is_some_and(|cookie| !cookie.value().is_empty());
+    let refused = if presents_cookie && cookie_routes.covers(req.method(), req.path()) {
+        !origin_allowed(req, settings, proxies)
+    } else {
+        foreign_origin(req, settings, proxies)
+    };
+    if refused {
         return Err(ApiError::new(ErrorCode::CsrfFailed));
     }
     Ok(())

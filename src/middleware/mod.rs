@@ -8,6 +8,7 @@ mod catch_panic;
 mod connection_watch;
 pub mod cors;
 mod open_connections;
+mod origin_guard;
 mod request_log;
 mod request_metrics;
 
@@ -17,5 +18,6 @@ pub use body_deadline::body_deadline;
 pub use catch_panic::catch_panic;
 pub use connection_watch::WatchRequests;
 pub use open_connections::{ConnectionMetrics, OpenConnections, fit_to_descriptors};
+pub use origin_guard::GuardOrigins;
 pub use request_log::{RequestId, log_requests};
 pub use request_metrics::count_requests;

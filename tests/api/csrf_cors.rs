@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use crate::helpers::{FRONTEND, PASSWORD, TestApp, TestDb, client};
 
 crate::on_both_backends!(
+    every_unsafe_route_applies_the_origin_rule,
     cookie_requests_need_an_allowed_origin,
     bearer_requests_are_exempt_from_the_origin_check,
     login_from_a_foreign_browser_origin_is_refused,
@@ -302,4 +303,137 @@ async fn preflights_outside_the_grant_and_foreign_origins_get_no_grant(db: TestD
             .headers()
             .contains_key("access-control-allow-credentials")
     );
+}
+
+/// The unsafe operations of the served route table (registering a handler documents
+/// it), with whether each takes the session cookie.
+async fn unsafe_routes(app: &TestApp) -> Vec<(String, String, bool)> {
+    let document: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    let mut routes = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for method in ["post", "put", "patch", "delete"] {
+            let Some(operation) = item.get(method) else {
+                continue;
+            };
+            let takes_cookie = operation["security"]
+                .as_array()
+                .is_some_and(|requirements| requirements.iter().any(|r| r.get("cookie").is_some()));
+            // Path parameters get a value no row has: the rule answers before any
+            // lookup.
+            let concrete = path
+                .split('/')
+                .map(|part| {
+                    if part.starts_with('{') {
+                        "nothing"
+                    } else {
+                        part
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("/");
+            routes.push((method.to_uppercase(), concrete, takes_cookie));
+        }
+    }
+    routes
+}
+
+/// Walks every unsafe route of the API: a browser with the session cookie is refused
+/// from a foreign origin everywhere, and without any Origin or Referer wherever the
+/// cookie authenticates; a bearer token is exempt. Nothing is reached: the session
+/// still works afterwards.
+async fn every_unsafe_route_applies_the_origin_rule(app: TestApp) {
+    app.signup("walker@example.com").await;
+    let routes = unsafe_routes(&app).await;
+    let cookie_routes = routes.iter().filter(|r| r.2).count();
+    assert!(routes.len() >= 25 && cookie_routes >= 12, "{routes:?}");
+    let send = |method: &str, path: &str| {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        app.client
+            .request(method, app.url(path))
+            .header("content-type", "application/json")
+            .body("{}")
+    };
+    let csrf_failed = |response: reqwest::Response| async move {
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap_or_default();
+        status == 403 && body["error"]["code"] == "CSRF_FAILED"
+    };
+    let mut unguarded = Vec::new();
+    for (method, path, takes_cookie) in &routes {
+        let foreign = send(method, path)
+            .header("Origin", "https://evil.example.net")
+            .send()
+            .await
+            .unwrap();
+        if !csrf_failed(foreign).await {
+            unguarded.push(format!("{method} {path} from a foreign origin"));
+        }
+        if *takes_cookie {
+            let bare = send(method, path).send().await.unwrap();
+            if !csrf_failed(bare).await {
+                unguarded.push(format!("{method} {path} with no Origin"));
+            }
+        }
+    }
+    assert!(unguarded.is_empty(), "not refused: {unguarded:#?}");
+    // None of it reached a handler: the session is still there.
+    assert_eq!(app.me_status(&app.client).await, 200);
+
+    // A bearer token is exempt, whatever the origin: the handler answers.
+    let pair: Value = app
+        .post_with(
+            &client(),
+            "/api/v1/auth/token",
+            json!({ "email": "walker@example.com", "password": PASSWORD }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token = pair["token"].as_str().unwrap_or_else(|| panic!("{pair}"));
+    let exempt = client()
+        .post(app.url("/api/v1/auth/two-factor/setup"))
+        .bearer_auth(token)
+        .header("Origin", "https://evil.example.net")
+        .json(&json!({ "password": "not the password" }))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = exempt.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "INVALID_PASSWORD");
+}
+
+/// Every unsafe handler that reads the session (`AuthUser`, `MaybeUser`) says so in
+/// its document (`security(("cookie" = [])…)`): the document is what the origin rule
+/// reads to know which routes the cookie authenticates.
+#[test]
+fn every_handler_that_reads_the_session_documents_the_cookie() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes/api");
+    let mut files = vec![root.clone()];
+    let mut undocumented = Vec::new();
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        let source = std::fs::read_to_string(&path).unwrap();
+        // Each handler: its `#[utoipa::path(...)]` attribute, then its signature.
+        for handler in source.split("#[utoipa::path(").skip(1) {
+            let signature_end = handler.find(") -> ").unwrap_or(handler.len());
+            let (attribute, rest) = handler.split_at(handler.find("pub async fn").unwrap_or(0));
+            let signature = &rest[..signature_end
+                .saturating_sub(attribute.len())
+                .min(rest.len())];
+            let reads_session = signature.contains("AuthUser") || signature.contains("MaybeUser");
+            let unsafe_method = ["#[post(", "#[put(", "#[patch(", "#[delete("]
+                .iter()
+                .any(|m| attribute.contains(m));
+            let reads_session = reads_session && unsafe_method;
+            if reads_session && !attribute.contains("\"cookie\"") {
+                let name = rest.split('(').next().unwrap_or_default().trim().to_owned();
+                undocumented.push(format!("{}: {name}", path.display()));
+            }
+        }
+    }
+    assert!(undocumented.is_empty(), "{undocumented:#?}");
 }

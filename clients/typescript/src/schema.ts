@@ -862,8 +862,10 @@ export interface components {
             /** Format: date-time */
             lastSeenAt: string;
             /**
-             * @description How it was signed in: `password`, `password+totp`, `password+recovery_code`,
-             *     `provider:<id>`, `email_link`; null for sessions older than this record.
+             * @description How it was signed in: a first factor (`password`, `passkey`, `provider:<id>`,
+             *     `password_reset`, `email_link`), then `+totp` or `+recovery_code` when a second
+             *     one was asked (`password+totp`, `provider:google+totp`); null for sessions
+             *     older than this record.
              * @example password+totp
              */
             signInMethod: string | null;
@@ -1410,6 +1412,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description CSRF_FAILED: a browser's request from a foreign origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
             413: {
                 headers: {
@@ -1713,7 +1724,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description CSRF_FAILED: a cookie-authenticated request whose Origin (or Referer) is not allowed */
+            /** @description CSRF_FAILED: a cookie-authenticated request whose Origin (or Referer) is not allowed, or a browser's request from a foreign origin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1796,7 +1807,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description CSRF_FAILED: a cookie-authenticated request whose Origin (or Referer) is not allowed */
+            /** @description CSRF_FAILED: a cookie-authenticated request whose Origin (or Referer) is not allowed, or a browser's request from a foreign origin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1853,7 +1864,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description CSRF_FAILED: a cookie-authenticated request whose Origin (or Referer) is not allowed */
+            /** @description CSRF_FAILED: a cookie-authenticated request whose Origin (or Referer) is not allowed, or a browser's request from a foreign origin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1924,7 +1935,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description CSRF_FAILED: a cookie-authenticated request whose Origin (or Referer) is not allowed */
+            /** @description CSRF_FAILED: a cookie-authenticated request whose Origin (or Referer) is not allowed, or a browser's request from a foreign origin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2041,6 +2052,15 @@ export interface operations {
             };
             /** @description UNAUTHORIZED, or TOKEN_REUSED (the whole session is revoked) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description CSRF_FAILED: a browser's request from a foreign origin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2952,6 +2972,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description CSRF_FAILED: a browser's request from a foreign origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
             413: {
                 headers: {
@@ -3038,7 +3067,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description CSRF_FAILED: a cookie-authenticated request whose Origin (or Referer) is not allowed */
+            /** @description CSRF_FAILED: a cookie-authenticated request whose Origin (or Referer) is not allowed, or a browser's request from a foreign origin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3142,7 +3171,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description CSRF_FAILED: a cookie-authenticated request whose Origin (or Referer) is not allowed */
+            /** @description CSRF_FAILED: a cookie-authenticated request whose Origin (or Referer) is not allowed, or a browser's request from a foreign origin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3228,7 +3257,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description CSRF_FAILED: a cookie-authenticated request whose Origin (or Referer) is not allowed */
+            /** @description CSRF_FAILED: a cookie-authenticated request whose Origin (or Referer) is not allowed, or a browser's request from a foreign origin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3332,7 +3361,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description CSRF_FAILED: a cookie-authenticated request whose Origin (or Referer) is not allowed */
+            /** @description CSRF_FAILED: a cookie-authenticated request whose Origin (or Referer) is not allowed, or a browser's request from a foreign origin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3428,6 +3457,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description CSRF_FAILED: a browser's request from a foreign origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
             413: {
                 headers: {
@@ -3499,6 +3537,15 @@ export interface operations {
             };
             /** @description INVALID_TOKEN (unknown, used or expired) or VALIDATION_ERROR */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description CSRF_FAILED: a browser's request from a foreign origin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -135,8 +135,10 @@ pub struct SessionView {
     pub user_agent: Option<String>,
     /// Whether this is the session making the request.
     pub current: bool,
-    /// How it was signed in: `password`, `password+totp`, `password+recovery_code`,
-    /// `provider:<id>`, `email_link`; null for sessions older than this record.
+    /// How it was signed in: a first factor (`password`, `passkey`, `provider:<id>`,
+    /// `password_reset`, `email_link`), then `+totp` or `+recovery_code` when a second
+    /// one was asked (`password+totp`, `provider:google+totp`); null for sessions
+    /// older than this record.
     #[schema(required = true, example = "password+totp")]
     pub sign_in_method: Option<String>,
 }

@@ -77,7 +77,7 @@ fn allowed_methods(document: &utoipa::openapi::OpenApi, path: &str) -> Vec<Strin
         .paths
         .paths
         .iter()
-        .find(|(template, _)| path_matches(template, path))
+        .find(|(template, _)| crate::http::origin_check::path_matches(template, path))
     else {
         return Vec::new();
     };
@@ -94,17 +94,4 @@ fn allowed_methods(document: &utoipa::openapi::OpenApi, path: &str) -> Vec<Strin
     .collect();
     methods.push("OPTIONS".into());
     methods
-}
-
-/// `/api/v1/auth/sessions/{id}` matches `/api/v1/auth/sessions/abc`.
-fn path_matches(template: &str, path: &str) -> bool {
-    let (mut t, mut p) = (template.split('/'), path.split('/'));
-    loop {
-        match (t.next(), p.next()) {
-            (None, None) => return true,
-            (Some(ts), Some(ps)) if ts.starts_with('{') && !ps.is_empty() => {}
-            (Some(ts), Some(ps)) if ts == ps => {}
-            _ => return false,
-        }
-    }
 }

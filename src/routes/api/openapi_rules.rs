@@ -18,6 +18,7 @@ use utoipa::openapi::schema::{
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, ResponseBuilder};
 
 use crate::config::{OriginRule, Settings};
+use crate::http::origin_check::takes_cookie;
 
 /// Answers every operation with a JSON body may get before its handler runs.
 const BODY_ANSWERS: [(&str, &str); 3] = [
@@ -44,13 +45,12 @@ pub fn complete(document: &mut OpenApi) {
                     add_answer(operation, status, description);
                 }
             }
-            if takes_cookie(operation) {
-                add_answer(
-                    operation,
-                    "403",
-                    "CSRF_FAILED: a cookie-authenticated request whose Origin (or Referer) is not allowed",
-                );
-            }
+            let csrf = if takes_cookie(operation) {
+                "CSRF_FAILED: a cookie-authenticated request whose Origin (or Referer) is not allowed, or a browser's request from a foreign origin"
+            } else {
+                "CSRF_FAILED: a browser's request from a foreign origin"
+            };
+            add_answer(operation, "403", csrf);
         }
         let every_method = [
             item.get.as_mut(),
@@ -109,17 +109,6 @@ fn add_answer(operation: &mut Operation, status: &str, description: &str) {
 }
 
 /// Whether the operation may be authenticated by the session cookie.
-fn takes_cookie(operation: &Operation) -> bool {
-    operation.security.as_ref().is_some_and(|requirements| {
-        requirements.iter().any(|requirement| {
-            serde_json::to_value(requirement)
-                .ok()
-                .and_then(|value| value.get("cookie").cloned())
-                .is_some()
-        })
-    })
-}
-
 enum Needs<'a> {
     /// Exactly one of these fields.
     OneOf(&'a [&'a str]),

@@ -1,12 +1,12 @@
 //! POST /api/v1/auth/login.
 
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpResponse, post, web};
 
 use crate::auth::session_lifecycle::{self, SignIn};
 use crate::auth::two_factor;
 use crate::domain::ClientInfo;
 use crate::error::ApiError;
-use crate::http::{cookies, origin_check};
+use crate::http::cookies;
 use crate::i18n::Lang;
 use crate::routes::api::api_json::ApiJson;
 use crate::routes::api::dto::{
@@ -29,13 +29,11 @@ use crate::state::AppState;
 )]
 #[post("/login")]
 pub async fn login(
-    req: HttpRequest,
     state: web::Data<AppState>,
     client: ClientInfo,
     lang: Lang,
     body: ApiJson<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    origin_check::refuse_foreign_origin(&req, &state.settings, &state.proxies)?;
     let (email, password) = Fields::credentials(body.email.as_deref(), body.password.as_deref())?;
     let remember = body.remember_me.unwrap_or(true);
     match session_lifecycle::sign_in(&state, &client, email, password, remember, lang).await? {

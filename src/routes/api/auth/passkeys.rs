@@ -8,7 +8,7 @@ use crate::auth::passkeys::{self, Started};
 use crate::crypto::passkey::CEREMONY_LIFETIME;
 use crate::domain::ClientInfo;
 use crate::error::ApiError;
-use crate::http::{AuthUser, cookies, origin_check};
+use crate::http::{AuthUser, cookies};
 use crate::i18n::Lang;
 use crate::routes::api::api_json::{ApiJson, OptionalApiJson};
 use crate::routes::api::dto::{
@@ -198,12 +198,10 @@ pub async fn remove(
 )]
 #[post("/sign-in/passkey/options")]
 pub async fn sign_in_options(
-    req: HttpRequest,
     state: web::Data<AppState>,
     client: ClientInfo,
     body: OptionalApiJson<PasskeySignInOptionsRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    origin_check::refuse_foreign_origin(&req, &state.settings, &state.proxies)?;
     let email = match body.email.as_deref() {
         None => None,
         Some(raw) => {
@@ -238,7 +236,6 @@ pub async fn sign_in(
     lang: Lang,
     body: ApiJson<PasskeySignInRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    origin_check::refuse_foreign_origin(&req, &state.settings, &state.proxies)?;
     let credential = required_credential(body.credential.as_ref())?;
     let ceremony = ceremony_cookie(&req, &state);
     let remember = body.remember_me.unwrap_or(true);

@@ -1,12 +1,12 @@
 //! POST /api/v1/auth/signup.
 
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpResponse, post, web};
 
 use crate::auth::account_lifecycle::{self, NewAccount, SignedUp};
 use crate::auth::email_verification;
 use crate::domain::ClientInfo;
 use crate::error::ApiError;
-use crate::http::{cookies, origin_check};
+use crate::http::cookies;
 use crate::i18n::Lang;
 use crate::routes::api::api_json::ApiJson;
 use crate::routes::api::dto::{ErrorResponse, SignupRequest, SignupResponse, UserView};
@@ -27,13 +27,11 @@ use crate::state::AppState;
 )]
 #[post("/signup")]
 pub async fn signup(
-    req: HttpRequest,
     state: web::Data<AppState>,
     client: ClientInfo,
     lang: Lang,
     body: ApiJson<SignupRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    origin_check::refuse_foreign_origin(&req, &state.settings, &state.proxies)?;
     let account = NewAccount::try_from(&*body)?;
     let (user, signed_up) = account_lifecycle::sign_up(&state, &client, account, lang).await?;
     let (cookie, verification_required) = match signed_up {

@@ -6,7 +6,7 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse, delete, get, post, web};
 
 use crate::domain::ClientInfo;
 use crate::error::ApiError;
-use crate::http::{AuthUser, MaybeUser, cookies, origin_check};
+use crate::http::{AuthUser, MaybeUser, cookies};
 use crate::i18n::Lang;
 use crate::middleware::RequestId;
 use crate::routes::api::api_json::ApiJson;
@@ -59,13 +59,11 @@ pub async fn providers(state: web::Data<AppState>) -> HttpResponse {
 )]
 #[post("/sign-in/social")]
 pub async fn sign_in_social(
-    req: HttpRequest,
     state: web::Data<AppState>,
     client: ClientInfo,
     caller: MaybeUser,
     body: ApiJson<SocialSignInRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    origin_check::refuse_foreign_origin(&req, &state.settings, &state.proxies)?;
     let trusted = |raw: &str| return_url::trusted(&state.settings, raw).ok_or(UNTRUSTED_URL);
     let mut fields = Fields::default();
     let provider = fields.parsed("provider", body.provider.as_deref(), |id| {

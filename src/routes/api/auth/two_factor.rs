@@ -8,7 +8,7 @@ use crate::auth::second_step::{self, Finished, Step};
 use crate::auth::two_factor::{self, Answer, Holder, Proof};
 use crate::domain::ClientInfo;
 use crate::error::{ApiError, ErrorCode};
-use crate::http::{AuthUser, cookies, origin_check};
+use crate::http::{AuthUser, cookies};
 use crate::i18n::Lang;
 use crate::routes::api::api_json::ApiJson;
 use crate::routes::api::dto::{
@@ -181,7 +181,6 @@ pub async fn verify(
     lang: Lang,
     body: ApiJson<TwoFactorVerifyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    origin_check::refuse_foreign_origin(&req, &state.settings, &state.proxies)?;
     let answer = given_answer(body.code.as_deref(), body.recovery_code.as_deref())?;
     let Some(challenge) = req.cookie(cookies::TWO_FACTOR_COOKIE) else {
         return Err(ApiError::new(ErrorCode::Unauthorized));

