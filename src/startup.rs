@@ -308,19 +308,13 @@ fn passkey_relying_party(
 /// whose end has passed. Failures are logged; the next round tries again.
 pub async fn housekeeping_pass(pool: &crate::db::Pool) {
     match crate::db::run(pool, |conn| -> Result<_, crate::db::DbError> {
-        use crate::db::{
-            form_tokens, passkey_ceremonies, sessions, social_sign_ins, throttles,
-            two_factor_challenges, verification_tokens,
-        };
+        use crate::db::{form_tokens, sessions, single_use, throttles};
         let now = crate::db::now();
         let windows_start = now - crate::limits::throttle::LONGEST_WINDOW;
         Ok(sessions::purge_stale(conn, now)?
             + throttles::purge_ended(conn, windows_start, now)?
             + form_tokens::purge_expired(conn, now)?
-            + social_sign_ins::purge_expired(conn, now)?
-            + verification_tokens::purge_expired(conn, now)?
-            + two_factor_challenges::purge_expired(conn, now)?
-            + passkey_ceremonies::purge_expired(conn, now)?)
+            + single_use::purge_expired(conn, now)?)
     })
     .await
     {

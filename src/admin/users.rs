@@ -12,9 +12,10 @@ use crate::db::decisions::{self, Subject};
 use crate::db::identities::Account;
 use crate::db::passkeys::PasskeyInfo;
 use crate::db::sessions::Session;
+use crate::db::single_use::{self, PasswordReset};
 use crate::db::users::{Ban, NewUser, User, UserStatus};
 use crate::db::{
-    self, DbConnection, DbError, Pool, audit, identities, reset_tokens, sessions, two_factor, users,
+    self, DbConnection, DbError, Pool, audit, identities, sessions, two_factor, users,
 };
 use crate::domain::string_enum::string_enum;
 use crate::domain::{AuditEvent, AuditTarget, Email, Role};
@@ -338,7 +339,17 @@ pub async fn create(
                     updated_at: now,
                 },
             )?;
-            reset_tokens::insert(conn, &id, &token_hash, now, invitation_end(now))?;
+            let invitation = single_use::Nothing {};
+            let end = invitation_end(now);
+            single_use::insert(
+                conn,
+                PasswordReset,
+                &token_hash,
+                Some(&id),
+                &invitation,
+                now,
+                end,
+            )?;
             audit::record(
                 conn,
                 &AuditEvent::AdminUserCreated { role: command.role },
@@ -350,7 +361,13 @@ pub async fn create(
     .await?;
     if let Created::User(_) = created {
         let link = frontend_link(&state.settings.frontend.url, "reset-password", &token);
-        let built = mail::invitation_message(state.mailer.from(), &address, lang, &link);
+        let built = mail::link_message(
+            state.mailer.from(),
+            &address,
+            lang,
+            mail::LinkMail::Invitation,
+            &link,
+        );
         state.mailer.send_built("invitation", built);
     }
     Ok(created)

@@ -4,7 +4,8 @@ use super::session_lifecycle::{self, BrowserSession, SignInRecord};
 use super::{credentials, email_verification};
 use crate::crypto::tokens;
 use crate::db::decisions::{self, Subject};
-use crate::db::{self, audit, reset_tokens, sessions, users, users::User};
+use crate::db::single_use::{self, PasswordReset};
+use crate::db::{self, audit, sessions, users, users::User};
 use crate::domain::ClientInfo;
 use crate::domain::{AuditEvent, Email, FirstFactor, Password, SignInMethod};
 use crate::failure::{Failure, Refusal};
@@ -121,7 +122,7 @@ pub async fn change_password(
             let now = db::now();
             users::set_password_hash(conn, &user.id, &hash)?;
             sessions::revoke_all_for_user(conn, &user.id, Some(&keep), now)?;
-            reset_tokens::spend_all_for_user(conn, &user.id, now)?;
+            single_use::spend_all_for_user(conn, PasswordReset, &user.id)?;
             audit::record(
                 conn,
                 &AuditEvent::UserPasswordChanged,

@@ -7,7 +7,8 @@ use chrono::TimeDelta;
 use super::frontend_link::frontend_link;
 use super::session_lifecycle::{self, BrowserSession, SignInRecord};
 use crate::crypto::tokens;
-use crate::db::{self, audit, users, users::User, verification_tokens};
+use crate::db::single_use::{self, EmailVerification, SentTo};
+use crate::db::{self, audit, users, users::User};
 use crate::domain::ClientInfo;
 use crate::domain::Email;
 use crate::domain::{AuditEvent, FirstFactor, SignInMethod};
@@ -50,18 +51,35 @@ async fn issue_and_mail(
     let token = tokens::new_secret();
     let token_hash = tokens::hash_secret(&token);
     let address = email.clone();
-    let allowed = db::run(&state.pool, move |conn| -> Result<_, Failure> {
+    // The mail's count and its link commit together.
+    let allowed = db::write(&state.pool, move |conn| -> Result<_, Failure> {
         let now = db::now();
         if !limits.mail_allowed(conn, MailKind::Verification, &address, now)? {
             return Ok(false);
         }
-        verification_tokens::insert(conn, &user_id, &address, &token_hash, now, now + LIFETIME)?;
+        let sent_to = SentTo { email: address };
+        let end = now + LIFETIME;
+        single_use::insert(
+            conn,
+            EmailVerification,
+            &token_hash,
+            Some(&user_id),
+            &sent_to,
+            now,
+            end,
+        )?;
         Ok(true)
     })
     .await?;
     if allowed {
         let link = frontend_link(&state.settings.frontend.url, "verify-email", &token);
-        let built = mail::verification_message(state.mailer.from(), &email, lang, &link);
+        let built = mail::link_message(
+            state.mailer.from(),
+            &email,
+            lang,
+            mail::LinkMail::Verification,
+            &link,
+        );
         state.mailer.send_built("verification", built);
     }
     Ok(())
@@ -133,7 +151,9 @@ async fn verify(state: &AppState, client: &ClientInfo, token: &str) -> Result<Us
     db::run(&state.pool, move |conn| -> Result<_, Failure> {
         db::write_transaction(conn, |conn| {
             let now = db::now();
-            let Some((user_id, email)) = verification_tokens::consume(conn, &token_hash, now)?
+            let spent = single_use::consume(conn, EmailVerification, &token_hash, now)?;
+            let Some((user_id, email)) =
+                spent.and_then(|link| link.user_id.map(|id| (id, link.payload.email)))
             else {
                 return Err(Failure::refused(Refusal::InvalidToken));
             };
@@ -142,7 +162,7 @@ async fn verify(state: &AppState, client: &ClientInfo, token: &str) -> Result<Us
             if users::set_email_verified(conn, &user_id, &email, now)? == 0 {
                 return Err(Failure::refused(Refusal::InvalidToken));
             }
-            verification_tokens::spend_all_for_user(conn, &user_id, now)?;
+            single_use::spend_all_for_user(conn, EmailVerification, &user_id)?;
             audit::record(
                 conn,
                 &AuditEvent::UserEmailVerified,

@@ -11,8 +11,9 @@ use super::session_lifecycle::{self, BrowserSession, SignInRecord};
 use crate::crypto::passkey::{self, CEREMONY_LIFETIME, PasskeyError, RelyingParty};
 use crate::crypto::tokens;
 use crate::db::passkeys::{NewPasskey, PasskeyInfo};
+use crate::db::single_use::{self, PasskeyCeremony};
 use crate::db::users::User;
-use crate::db::{self, audit, passkey_ceremonies as ceremonies, passkeys, sessions, users};
+use crate::db::{self, audit, passkeys, sessions, users};
 use crate::domain::{AuditEvent, ClientInfo, Email, PasskeyRemoval};
 use crate::failure::{Failure, Refusal};
 use crate::i18n::Lang;
@@ -79,22 +80,33 @@ async fn begin(
 ) -> Result<String, Failure> {
     let ceremony = tokens::new_secret();
     let token_hash = tokens::hash_secret(&ceremony);
-    db::run(&state.pool, move |conn| -> Result<_, Failure> {
+    let payload = single_use::Ceremony {
+        purpose: purpose.to_owned(),
+        state: ceremony_state,
+    };
+    db::write(&state.pool, move |conn| -> Result<_, Failure> {
         let now = db::now();
-        Ok(ceremonies::insert(
+        let end = now + lifetime();
+        let user = user_id.as_deref();
+        Ok(single_use::insert(
             conn,
-            &ceremonies::NewCeremony {
-                token_hash: &token_hash,
-                purpose,
-                user_id: user_id.as_deref(),
-                state: &ceremony_state,
-                expires_at: now + lifetime(),
-            },
+            PasskeyCeremony,
+            &token_hash,
+            user,
+            &payload,
             now,
+            end,
         )?)
     })
     .await?;
     Ok(ceremony)
+}
+
+/// A spent ceremony: whose it was, and webauthn-rs's state of it.
+struct Taken {
+    purpose: String,
+    user_id: Option<String>,
+    state: String,
 }
 
 /// Spends the ceremony the cookie holds; whatever follows, it cannot be answered again.
@@ -102,15 +114,15 @@ async fn take(
     state: &AppState,
     ceremony: Option<&str>,
     purposes: &[&str],
-) -> Result<ceremonies::Ceremony, Failure> {
+) -> Result<Taken, Failure> {
     let Some(ceremony) = ceremony else {
         return Err(failed(
             "no ceremony cookie: the options were asked for in another browser, or not at all",
         ));
     };
     let token_hash = tokens::hash_secret(ceremony);
-    let taken = db::run(&state.pool, move |conn| -> Result<_, Failure> {
-        Ok(ceremonies::take(conn, &token_hash)?)
+    let taken = db::write(&state.pool, move |conn| -> Result<_, Failure> {
+        Ok(single_use::take(conn, PasskeyCeremony, &token_hash)?)
     })
     .await?;
     match taken {
@@ -118,12 +130,16 @@ async fn take(
             "no such ceremony: already answered, or never started",
         )),
         Some(c) if c.expires_at <= db::now() => Err(failed("the ceremony expired (5 minutes)")),
-        Some(c) if !purposes.contains(&c.purpose.as_str()) => Err(failed(format!(
+        Some(c) if !purposes.contains(&c.payload.purpose.as_str()) => Err(failed(format!(
             "the ceremony was a {}, not a {}",
-            c.purpose,
+            c.payload.purpose,
             purposes.join(" or ")
         ))),
-        Some(c) => Ok(c),
+        Some(c) => Ok(Taken {
+            purpose: c.payload.purpose,
+            user_id: c.user_id,
+            state: c.payload.state,
+        }),
     }
 }
 

@@ -11,8 +11,9 @@ use super::session_lifecycle::{self, BrowserSession, SignInRecord};
 use super::two_factor::{self, Holder};
 use crate::crypto::tokens;
 use crate::db::decisions::{self, Subject};
+use crate::db::single_use::{self, PasswordReset};
 use crate::db::users::User;
-use crate::db::{self, audit, reset_tokens, sessions, users};
+use crate::db::{self, audit, sessions, users};
 use crate::domain::ClientInfo;
 use crate::domain::{AuditEvent, FirstFactor, SignInMethod};
 use crate::domain::{Email, Password};
@@ -66,7 +67,17 @@ async fn issue_and_mail(
         if user.is_disabled_at(now) {
             return Ok(None);
         }
-        reset_tokens::insert(conn, &user.id, &token_hash, now, now + RESET_TOKEN_LIFETIME)?;
+        let end = now + RESET_TOKEN_LIFETIME;
+        let link = single_use::Nothing {};
+        single_use::insert(
+            conn,
+            PasswordReset,
+            &token_hash,
+            Some(&user.id),
+            &link,
+            now,
+            end,
+        )?;
         audit::record(
             conn,
             &AuditEvent::UserPasswordResetRequested,
@@ -77,7 +88,13 @@ async fn issue_and_mail(
     .await?;
     if let Some(address) = recipient {
         let link = frontend_link(&state.settings.frontend.url, "reset-password", &token);
-        let built = mail::reset_message(state.mailer.from(), &address, lang, &link);
+        let built = mail::link_message(
+            state.mailer.from(),
+            &address,
+            lang,
+            mail::LinkMail::Reset,
+            &link,
+        );
         state.mailer.send_built("reset", built);
     }
     Ok(())
@@ -118,7 +135,7 @@ pub async fn complete(
     // The token is looked at first: a junk token costs a lookup, never a hash.
     let lookup = token_hash.clone();
     let usable = db::run(&state.pool, move |conn| -> Result<_, Failure> {
-        Ok(reset_tokens::is_usable(conn, &lookup, db::now())?)
+        Ok(single_use::find(conn, PasswordReset, &lookup, db::now())?.is_some())
     })
     .await?;
     if !usable {
@@ -136,7 +153,8 @@ pub async fn complete(
     let landing = db::run(&state.pool, move |conn| -> Result<_, Failure> {
         db::write_transaction(conn, |conn| {
             let now = db::now();
-            let Some(user_id) = reset_tokens::consume(conn, &token_hash, now)? else {
+            let spent = single_use::consume(conn, PasswordReset, &token_hash, now)?;
+            let Some(user_id) = spent.and_then(|link| link.user_id) else {
                 return Err(Failure::refused(Refusal::InvalidToken));
             };
             let Some(mut user) =
@@ -150,7 +168,7 @@ pub async fn complete(
             // The link reached the address's inbox: that proves the address.
             users::set_email_verified(conn, &user.id, &user.email, now)?;
             sessions::revoke_all_for_user(conn, &user.id, None, now)?;
-            reset_tokens::spend_all_for_user(conn, &user.id, now)?;
+            single_use::spend_all_for_user(conn, PasswordReset, &user.id)?;
             limits.forget_all_failed_logins(conn, &user.email)?;
             let ip = visitor.ip_text();
             audit::record(

@@ -19,9 +19,7 @@ use super::two_factor::{self, Answer, Holder};
 use crate::crypto::{recovery_codes, tokens};
 use crate::db::decisions::{self, Subject};
 use crate::db::users::User;
-use crate::db::{
-    self, DbConnection, audit, recovery_codes as codes, two_factor_challenges as challenges, users,
-};
+use crate::db::{self, DbConnection, audit, recovery_codes as codes, single_use, users};
 use crate::domain::{AuditEvent, ClientInfo, CodeStep, FirstFactor, SecondFactor, SignInMethod};
 use crate::failure::{Failure, Refusal};
 use crate::i18n::Lang;
@@ -184,12 +182,10 @@ async fn prepare(
     };
     let lookup = token_hash.to_owned();
     let user_id = db::run(&state.pool, move |conn| -> Result<_, Failure> {
-        Ok(challenges::user_of(
-            conn,
-            &lookup,
-            holder.as_str(),
-            db::now(),
-        )?)
+        let live = single_use::find(conn, holder, &lookup, db::now())?;
+        Ok(live
+            .filter(|challenge| challenge.answers < two_factor::MAX_ANSWERS)
+            .and_then(|challenge| challenge.user_id))
     })
     .await?
     .ok_or_else(|| Failure::refused(Refusal::Unauthorized))?;
@@ -221,11 +217,17 @@ async fn prepare(
 /// wrong one or spend the challenge and open the session.
 fn decide(conn: &mut DbConnection, ctx: Context) -> Result<Outcome, Failure> {
     let now = db::now();
-    let Some(found) = challenges::claim_answer(conn, &ctx.token_hash, ctx.holder.as_str(), now)?
-    else {
+    let claimed = single_use::claim_answer(
+        conn,
+        ctx.holder,
+        &ctx.token_hash,
+        two_factor::MAX_ANSWERS,
+        now,
+    )?;
+    let Some((user_id, found)) = claimed.and_then(|c| c.user_id.map(|id| (id, c.payload))) else {
         return Ok(Outcome::NoChallenge);
     };
-    let Some(user) = users::find_by_id(conn, &found.user_id)? else {
+    let Some(user) = users::find_by_id(conn, &user_id)? else {
         return Ok(Outcome::NoChallenge);
     };
     if user.is_disabled_at(now) {
@@ -241,7 +243,7 @@ fn decide(conn: &mut DbConnection, ctx: Context) -> Result<Outcome, Failure> {
         two_factor::record_wrong_code(conn, ctx.limits, &user, &ctx.client, audited)?;
         return Ok(Outcome::Wrong { wait });
     }
-    if !challenges::take(conn, &ctx.token_hash)? {
+    if single_use::take(conn, ctx.holder, &ctx.token_hash)?.is_none() {
         // A racing right answer spent it first: undo this one's spending.
         return Err(Failure::refused(Refusal::Unauthorized));
     }

@@ -15,8 +15,7 @@ use super::{credentials, notices};
 use crate::crypto::{recovery_codes, sealed, tokens, totp};
 use crate::db::users::User;
 use crate::db::{
-    self, DbConnection, audit, recovery_codes as codes, two_factor as secrets,
-    two_factor_challenges as challenges, users,
+    self, DbConnection, audit, recovery_codes as codes, single_use, two_factor as secrets, users,
 };
 use crate::domain::{AuditEvent, ClientInfo, CodeStep, SecondFactor, SignInMethod};
 use crate::failure::{Failure, Refusal};
@@ -79,21 +78,14 @@ pub enum Answer<'a> {
     RecoveryCode(&'a str),
 }
 
-/// Who finishes a challenge: a browser (cookie) or a bearer client (token pair).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Holder {
-    Browser,
-    Bearer,
-}
+/// Who finishes a challenge: a browser (cookie) or a bearer client (token pair);
+/// each holds its own kind of token.
+pub use crate::db::single_use::TwoFactorChallenge as Holder;
 
-impl Holder {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Browser => "browser",
-            Self::Bearer => "bearer",
-        }
-    }
-}
+/// Answers a challenge has checked before it is void. An answer is counted as it is
+/// claimed, before it is checked, and a right one spends the challenge, so what a
+/// live challenge counts are wrong answers and ones in flight.
+pub const MAX_ANSWERS: i32 = 5;
 
 /// A sign-in that passed its first factor: the value its holder presents to finish
 /// it (the `two_factor` cookie, or a bearer client's `challenge`).
@@ -433,17 +425,18 @@ pub fn challenge(
 ) -> Result<Pending, Failure> {
     let challenge = tokens::new_secret();
     let now = db::now();
-    challenges::insert(
+    let challenged = single_use::Challenged {
+        remember_me: remember,
+        first_factor: Some(first.clone()),
+    };
+    single_use::insert(
         conn,
-        &challenges::NewChallenge {
-            token_hash: &tokens::hash_secret(&challenge),
-            user_id: &user.id,
-            purpose: holder.as_str(),
-            remember_me: remember,
-            first_factor: first,
-            expires_at: now + CHALLENGE_LIFETIME,
-        },
+        holder,
+        &tokens::hash_secret(&challenge),
+        Some(&user.id),
+        &challenged,
         now,
+        now + CHALLENGE_LIFETIME,
     )?;
     Ok(Pending { challenge })
 }

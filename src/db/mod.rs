@@ -10,21 +10,17 @@ pub mod identities;
 pub mod migrations;
 mod observer;
 pub(crate) mod overview;
-pub(crate) mod passkey_ceremonies;
 pub mod passkeys;
 mod query;
 pub(crate) mod recovery_codes;
-pub mod reset_tokens;
 pub mod schema;
 pub mod sessions;
-pub(crate) mod social_sign_ins;
+pub mod single_use;
 mod sqlite_hooks;
 pub(crate) mod telemetry;
 pub(crate) mod throttles;
 pub(crate) mod two_factor;
-pub(crate) mod two_factor_challenges;
 pub mod users;
-pub(crate) mod verification_tokens;
 
 use std::time::Duration;
 

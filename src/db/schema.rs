@@ -44,17 +44,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    password_reset_tokens (id) {
-        id -> Text,
-        user_id -> Text,
-        token_hash -> Text,
-        created_at -> Timestamp,
-        expires_at -> Timestamp,
-        used_at -> Nullable<Timestamp>,
-    }
-}
-
-diesel::table! {
     audit_log (id) {
         id -> BigInt,
         actor_id -> Nullable<Text>,
@@ -103,32 +92,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    social_sign_ins (key_hash) {
-        key_hash -> Text,
-        provider -> Text,
-        state -> Text,
-        nonce -> Text,
-        pkce_verifier -> Text,
-        callback_url -> Text,
-        error_callback_url -> Text,
-        link_user_id -> Nullable<Text>,
-        created_at -> Timestamp,
-        expires_at -> Timestamp,
-    }
-}
-
-diesel::table! {
-    email_verification_tokens (token_hash) {
-        token_hash -> Text,
-        user_id -> Text,
-        email -> Text,
-        created_at -> Timestamp,
-        expires_at -> Timestamp,
-        used_at -> Nullable<Timestamp>,
-    }
-}
-
-diesel::table! {
     two_factor_secrets (user_id) {
         user_id -> Text,
         secret_sealed -> Nullable<Text>,
@@ -148,19 +111,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    two_factor_challenges (token_hash) {
-        token_hash -> Text,
-        user_id -> Text,
-        purpose -> Text,
-        remember_me -> Bool,
-        failures -> Integer,
-        created_at -> Timestamp,
-        expires_at -> Timestamp,
-        first_factor -> Nullable<Text>,
-    }
-}
-
-diesel::table! {
     passkeys (id) {
         id -> Text,
         user_id -> Text,
@@ -174,40 +124,35 @@ diesel::table! {
 }
 
 diesel::table! {
-    passkey_ceremonies (token_hash) {
+    single_use_tokens (token_hash) {
         token_hash -> Text,
-        purpose -> Text,
+        kind -> Text,
         user_id -> Nullable<Text>,
-        state -> Text,
+        payload -> Text,
+        answers -> Integer,
         created_at -> Timestamp,
         expires_at -> Timestamp,
     }
 }
 
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(single_use_tokens -> users (user_id));
 diesel::joinable!(passkeys -> users (user_id));
 diesel::joinable!(two_factor_secrets -> users (user_id));
 diesel::joinable!(recovery_codes -> users (user_id));
-diesel::joinable!(two_factor_challenges -> users (user_id));
 diesel::joinable!(accounts -> users (user_id));
-diesel::joinable!(email_verification_tokens -> users (user_id));
 diesel::joinable!(spent_refresh_tokens -> sessions (session_id));
-diesel::joinable!(password_reset_tokens -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
-    password_reset_tokens,
     audit_log,
     auth_throttles,
     spent_refresh_tokens,
     accounts,
-    social_sign_ins,
-    email_verification_tokens,
     spent_form_tokens,
     two_factor_secrets,
     recovery_codes,
-    two_factor_challenges,
     passkeys,
-    passkey_ceremonies
+    single_use_tokens,
 );

@@ -246,18 +246,13 @@ struct Removed {
 /// challenges, passkeys and their ceremonies, reset and verification links. Shared by
 /// withdrawal and by a takeover, so that both remove the same things.
 fn remove_ways_in(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<Removed> {
-    use super::schema::{
-        accounts as a, email_verification_tokens as v, passkey_ceremonies as pc, passkeys as p,
-        password_reset_tokens as r, social_sign_ins as ss, two_factor_challenges as c,
-    };
-    diesel::delete(r::table.filter(r::user_id.eq(id))).execute_on(conn)?;
-    diesel::delete(v::table.filter(v::user_id.eq(id))).execute_on(conn)?;
+    use super::schema::{accounts as a, passkeys as p};
+    // Links, challenges, ceremonies, pending social links: every single-use token
+    // acting for the account.
+    super::single_use::spend_everything_for_user(conn, id)?;
     let identities = diesel::delete(a::table.filter(a::user_id.eq(id))).execute_on(conn)?;
-    diesel::delete(ss::table.filter(ss::link_user_id.eq(id))).execute_on(conn)?;
     super::two_factor::remove(conn, id, now)?;
-    diesel::delete(c::table.filter(c::user_id.eq(id))).execute_on(conn)?;
     let passkeys = diesel::delete(p::table.filter(p::user_id.eq(id))).execute_on(conn)?;
-    diesel::delete(pc::table.filter(pc::user_id.eq(id))).execute_on(conn)?;
     Ok(Removed {
         passkeys,
         identities,

@@ -4,6 +4,7 @@
 mod audit_event;
 mod ban_reason;
 mod client;
+mod display_name;
 mod email;
 pub mod password;
 mod role;
@@ -14,6 +15,7 @@ pub(crate) mod string_enum;
 pub use audit_event::{AuditAction, AuditEvent, AuditTarget, CodeStep, PasskeyRemoval, Removed};
 pub use ban_reason::BanReason;
 pub use client::ClientInfo;
+pub use display_name::display_name;
 pub use email::Email;
 pub use password::Password;
 pub use role::Role;

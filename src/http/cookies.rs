@@ -14,16 +14,33 @@ pub fn session_cookie(
     jwt: String,
     max_age_seconds: Option<i64>,
 ) -> Cookie<'static> {
-    let mut cookie = Cookie::build(settings.cookie.name.clone(), jwt)
+    let same_site = settings.cookie.same_site;
+    let name = settings.cookie.name.clone();
+    http_only(settings, name, "/", same_site, true, jwt, max_age_seconds)
+}
+
+/// Every cookie here: HttpOnly, for `path`, Secure when COOKIE_SECURE, with
+/// COOKIE_DOMAIN when `with_domain`, kept `max_age` seconds (None: until the browser
+/// closes; 0 clears it).
+fn http_only(
+    settings: &Settings,
+    name: String,
+    path: &'static str,
+    same_site: SameSite,
+    with_domain: bool,
+    value: String,
+    max_age: Option<i64>,
+) -> Cookie<'static> {
+    let mut cookie = Cookie::build(name, value)
         .http_only(true)
-        .same_site(settings.cookie.same_site)
-        .path("/")
+        .same_site(same_site)
+        .path(path)
         .secure(settings.cookie.secure)
         .finish();
-    if let Some(domain) = &settings.cookie.domain {
+    if let Some(domain) = settings.cookie.domain.as_ref().filter(|_| with_domain) {
         cookie.set_domain(domain.clone());
     }
-    if let Some(seconds) = max_age_seconds {
+    if let Some(seconds) = max_age {
         cookie.set_max_age(CookieDuration::seconds(seconds));
     }
     cookie
@@ -50,14 +67,9 @@ pub fn social_binding_cookie(settings: &Settings, value: String, max_age: i64) -
         SameSite::None => SameSite::None,
         _ => SameSite::Lax,
     };
-    let mut cookie = Cookie::build(social_binding_cookie_name(settings), value)
-        .http_only(true)
-        .same_site(same_site)
-        .path(SOCIAL_CALLBACK_PATH)
-        .secure(settings.cookie.secure)
-        .finish();
-    cookie.set_max_age(CookieDuration::seconds(max_age));
-    cookie
+    let name = social_binding_cookie_name(settings);
+    let path = SOCIAL_CALLBACK_PATH;
+    http_only(settings, name, path, same_site, false, value, Some(max_age))
 }
 
 /// The sign-up binding cookie is sent only to verify-email.
@@ -90,17 +102,8 @@ fn companion_cookie(
     value: String,
     max_age: i64,
 ) -> Cookie<'static> {
-    let mut cookie = Cookie::build(name, value)
-        .http_only(true)
-        .same_site(settings.cookie.same_site)
-        .path(path)
-        .secure(settings.cookie.secure)
-        .finish();
-    if let Some(domain) = &settings.cookie.domain {
-        cookie.set_domain(domain.clone());
-    }
-    cookie.set_max_age(CookieDuration::seconds(max_age));
-    cookie
+    let same_site = settings.cookie.same_site;
+    http_only(settings, name, path, same_site, true, value, Some(max_age))
 }
 
 /// The contract's name for the challenge cookie of a sign-in waiting for its second
@@ -112,17 +115,17 @@ const TWO_FACTOR_PATH: &str = "/api/v1/auth/two-factor/verify";
 /// HttpOnly, SameSite=Lax (a provider's redirect back may start the step), five
 /// minutes, with the session cookie's Secure and Domain. `max_age` 0 clears it.
 pub fn two_factor_cookie(settings: &Settings, value: String, max_age: i64) -> Cookie<'static> {
-    let mut cookie = Cookie::build(TWO_FACTOR_COOKIE, value)
-        .http_only(true)
-        .same_site(actix_web::cookie::SameSite::Lax)
-        .path(TWO_FACTOR_PATH)
-        .secure(settings.cookie.secure)
-        .finish();
-    if let Some(domain) = &settings.cookie.domain {
-        cookie.set_domain(domain.clone());
-    }
-    cookie.set_max_age(CookieDuration::seconds(max_age));
-    cookie
+    let name = TWO_FACTOR_COOKIE.to_owned();
+    let path = TWO_FACTOR_PATH;
+    http_only(
+        settings,
+        name,
+        path,
+        SameSite::Lax,
+        true,
+        value,
+        Some(max_age),
+    )
 }
 
 pub fn two_factor_cookie_removal(settings: &Settings) -> Cookie<'static> {

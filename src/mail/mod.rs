@@ -2,11 +2,9 @@
 //! `<data dir>/outbox/`. Sending happens after the response, bounded in time; a
 //! failed send is logged and its mail kept in `outbox/failed/`, never dropped silently.
 
-mod invitation;
 mod letter;
-mod reset;
+mod link_mail;
 mod security_notice;
-mod verification;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -15,10 +13,8 @@ use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 
-pub use invitation::invitation_message;
-pub use reset::reset_message;
+pub use link_mail::{LinkMail, link_message};
 pub use security_notice::{SecurityNotice, security_notice_message};
-pub use verification::verification_message;
 
 use crate::config::{ConfigError, Settings};
 

@@ -13,7 +13,7 @@ use crate::auth::session_lifecycle::{self, BrowserSession, SignInRecord};
 use crate::auth::two_factor::{self, Holder};
 use crate::config::Settings;
 use crate::crypto::tokens;
-use crate::db::social_sign_ins::{self, PendingSignIn};
+use crate::db::single_use::{self, PendingSignIn, SocialSignIn};
 use crate::db::{self, audit};
 use crate::domain::ClientInfo;
 use crate::domain::{AuditEvent, FirstFactor, Removed, SignInMethod};
@@ -82,19 +82,26 @@ pub async fn start(
     let key = tokens::new_secret();
     let now = db::now();
     let pending = PendingSignIn {
-        key_hash: tokens::hash_secret(&key),
         provider: provider.id.clone(),
         state: authorization.state,
         nonce: authorization.nonce,
         pkce_verifier: authorization.pkce_verifier,
         callback_url: request.callback.to_string(),
         error_callback_url: request.error_callback.to_string(),
-        link_user_id: request.link_to,
-        created_at: now,
-        expires_at: now + PENDING_LIFETIME,
     };
-    db::run(&state.pool, move |conn| -> Result<_, Failure> {
-        Ok(social_sign_ins::insert(conn, &pending)?)
+    let (key_hash, link_to) = (tokens::hash_secret(&key), request.link_to);
+    db::write(&state.pool, move |conn| -> Result<_, Failure> {
+        let end = now + PENDING_LIFETIME;
+        let linking = link_to.as_deref();
+        Ok(single_use::insert(
+            conn,
+            SocialSignIn,
+            &key_hash,
+            linking,
+            &pending,
+            now,
+            end,
+        )?)
     })
     .await?;
     Ok(Started {
@@ -226,11 +233,12 @@ async fn complete(
     };
     let key_hash = tokens::hash_secret(&key);
     let taken = db::run(&state.pool, move |conn| -> Result<_, Failure> {
-        social_sign_ins::take(conn, &key_hash).map_err(Failure::from)
+        db::write_transaction(conn, |conn| single_use::take(conn, SocialSignIn, &key_hash))
+            .map_err(Failure::from)
     })
     .await;
-    let pending = match taken {
-        Ok(Some(pending)) => pending,
+    let (pending, link_user_id, expires_at) = match taken {
+        Ok(Some(taken)) => (taken.payload, taken.user_id, taken.expires_at),
         Ok(None) => {
             let reason = "the sign-in is unknown or already finished (a replayed callback)";
             return Err(CallbackRefusal::unknown(fallback, reason));
@@ -252,7 +260,7 @@ async fn complete(
     if let Some(error) = query.error.as_deref() {
         return refuse(&format!("the provider answered error={}", printable(error)));
     }
-    if pending.expires_at <= db::now() {
+    if expires_at <= db::now() {
         return refuse("the sign-in took longer than 10 minutes");
     }
     if pending.provider != provider_id {
@@ -287,7 +295,7 @@ async fn complete(
         Ok(url) => url,
         Err(_) => return refuse("the stored callback URL does not parse"),
     };
-    let (provider_name, link_to) = (provider_id.to_owned(), pending.link_user_id.clone());
+    let (provider_name, link_to) = (provider_id.to_owned(), link_user_id.clone());
     let ip = client.ip_text();
     // A new account or a new link commits with its audit entry (a sign-in has its own).
     let resolved = db::run(&state.pool, move |conn| -> Result<_, Failure> {
@@ -337,7 +345,7 @@ async fn complete(
         }
     };
     // Linking from a signed-in session: that session goes on; no new one.
-    if pending.link_user_id.is_some() {
+    if link_user_id.is_some() {
         return Ok((callback, Landed::Session(None)));
     }
     if let Err(e) = email_verification::refuse_unverified(state, &user, lang) {

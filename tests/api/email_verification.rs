@@ -143,8 +143,12 @@ async fn the_sign_up_mail_proves_the_address_once(app: TestApp) {
     let stored: Vec<String> = app
         .with_db(|conn| {
             use diesel::prelude::*;
-            use sekisho::db::schema::email_verification_tokens as t;
-            t::table.select(t::token_hash).load_on(conn).unwrap()
+            use sekisho::db::schema::single_use_tokens as t;
+            t::table
+                .filter(t::kind.eq("email_verification"))
+                .select(t::token_hash)
+                .load_on(conn)
+                .unwrap()
         })
         .await;
     assert_eq!(stored.len(), 1);
@@ -292,9 +296,9 @@ async fn expired_and_junk_tokens_are_refused(app: TestApp) {
     let token = token_of(&verification_link(&mail));
     app.with_db(|conn| {
         use diesel::prelude::*;
-        use sekisho::db::schema::email_verification_tokens as t;
+        use sekisho::db::schema::single_use_tokens as t;
         sekisho::db::update(
-            t::table,
+            t::table.filter(t::kind.eq("email_verification")),
             t::expires_at.eq(sekisho::db::now() - chrono::TimeDelta::minutes(1)),
         )
         .execute_on(conn)

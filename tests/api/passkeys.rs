@@ -665,9 +665,10 @@ async fn a_ceremony_lives_five_minutes(app: TestApp) {
     let answer = authenticator.get(&options).unwrap();
     // The five minutes pass between the options and the answer.
     app.with_db(|conn| {
-        use sekisho::db::schema::passkey_ceremonies as c;
+        use sekisho::db::schema::single_use_tokens as c;
         let long_ago = sekisho::db::now() - chrono::TimeDelta::minutes(1);
-        sekisho::db::update(c::table, c::expires_at.eq(long_ago))
+        let ceremonies = c::table.filter(c::kind.eq("passkey_ceremony"));
+        sekisho::db::update(ceremonies, c::expires_at.eq(long_ago))
             .execute_on(conn)
             .unwrap();
     })
@@ -682,8 +683,9 @@ async fn a_ceremony_lives_five_minutes(app: TestApp) {
     assert_eq!(options["timeout"], 300_000);
     let lifetime = app
         .with_db(|conn| {
-            use sekisho::db::schema::passkey_ceremonies as c;
+            use sekisho::db::schema::single_use_tokens as c;
             c::table
+                .filter(c::kind.eq("passkey_ceremony"))
                 .select((c::created_at, c::expires_at))
                 .first_on::<(chrono::NaiveDateTime, chrono::NaiveDateTime)>(conn)
                 .unwrap()

@@ -186,18 +186,22 @@ async fn reset_tokens_are_hashed_single_use_and_expire(app: TestApp) {
     let expired_hash = sekisho::crypto::tokens::hash_secret(&expired_token);
     app.with_db(move |conn| {
         let now = sekisho::db::now();
-        sekisho::db::reset_tokens::insert(
+        sekisho::db::single_use::insert(
             conn,
-            &user_id,
+            sekisho::db::single_use::PasswordReset,
             &hash,
+            Some(AsRef::<str>::as_ref(&user_id)),
+            &sekisho::db::single_use::Nothing {},
             now,
             now + chrono::TimeDelta::minutes(30),
         )
         .unwrap();
-        sekisho::db::reset_tokens::insert(
+        sekisho::db::single_use::insert(
             conn,
-            &user_id,
+            sekisho::db::single_use::PasswordReset,
             &expired_hash,
+            Some(AsRef::<str>::as_ref(&user_id)),
+            &sekisho::db::single_use::Nothing {},
             now - chrono::TimeDelta::minutes(31),
             now - chrono::TimeDelta::minutes(1),
         )
@@ -243,8 +247,9 @@ async fn reset_tokens_are_hashed_single_use_and_expire(app: TestApp) {
     let stored: Vec<String> = app
         .with_db(|conn| {
             use diesel::prelude::*;
-            use sekisho::db::schema::password_reset_tokens::dsl::*;
-            password_reset_tokens
+            use sekisho::db::schema::single_use_tokens::dsl::*;
+            single_use_tokens
+                .filter(kind.eq("password_reset"))
                 .select(token_hash)
                 .load_on(conn)
                 .unwrap()
@@ -390,10 +395,12 @@ async fn a_reset_asks_for_the_second_factor_and_only_from_allowed_origins(db: Te
             .unwrap();
         let now = sekisho::db::now();
         for hash in &hashes {
-            sekisho::db::reset_tokens::insert(
+            sekisho::db::single_use::insert(
                 conn,
-                &user.id,
+                sekisho::db::single_use::PasswordReset,
                 hash,
+                Some(AsRef::<str>::as_ref(&user.id)),
+                &sekisho::db::single_use::Nothing {},
                 now,
                 now + chrono::TimeDelta::minutes(30),
             )
@@ -456,10 +463,12 @@ async fn a_disabled_account_is_reset_but_nobody_is_signed_in(db: TestDb) {
             .unwrap()
             .unwrap();
         let now = sekisho::db::now();
-        sekisho::db::reset_tokens::insert(
+        sekisho::db::single_use::insert(
             conn,
-            &user.id,
+            sekisho::db::single_use::PasswordReset,
             &hash,
+            Some(AsRef::<str>::as_ref(&user.id)),
+            &sekisho::db::single_use::Nothing {},
             now,
             now + chrono::TimeDelta::minutes(30),
         )

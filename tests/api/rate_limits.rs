@@ -289,8 +289,9 @@ async fn reset_mails_go_once_a_minute_per_address_and_are_never_refused(db: Test
     let issued: i64 = app
         .with_db(move |conn| {
             use diesel::prelude::*;
-            use sekisho::db::schema::password_reset_tokens::dsl::*;
-            password_reset_tokens
+            use sekisho::db::schema::single_use_tokens::dsl::*;
+            single_use_tokens
+                .filter(kind.eq("password_reset"))
                 .filter(user_id.eq(&owner))
                 .count()
                 .get_result_on(conn)

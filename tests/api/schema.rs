@@ -27,7 +27,7 @@ struct Name {
     name: String,
 }
 
-const TABLES: [&str; 9] = [
+const TABLES: [&str; 10] = [
     "users",
     "sessions",
     "password_reset_tokens",
@@ -37,6 +37,7 @@ const TABLES: [&str; 9] = [
     "accounts",
     "social_sign_ins",
     "email_verification_tokens",
+    "single_use_tokens",
 ];
 
 /// SQLite and PostgreSQL spell the same portable type differently.
@@ -294,23 +295,11 @@ crate::on_both_databases!(legacy_audit_details_become_typed_events);
 async fn legacy_audit_details_become_typed_events(db: TestDb) {
     let url = db.url();
     tokio::task::spawn_blocking(move || {
-        use diesel_migrations::MigrationHarness;
         use sekisho::db::{DbConnection, audit, migrations};
         let mut conn = migrations::connect(&DatabaseUrl::parse(&url).unwrap()).unwrap();
         // The schema as the last release left it.
-        let before_typed = |version: String| version.as_str() < "20261206000011";
-        match &mut conn {
-            DbConnection::Sqlite(c) => {
-                while c.pending_migrations(migrations::SQLITE).unwrap().first().is_some_and(|m| before_typed(m.name().version().to_string())) {
-                    c.run_next_migration(migrations::SQLITE).unwrap();
-                }
-            }
-            DbConnection::Postgres(c) => {
-                while c.pending_migrations(migrations::POSTGRES).unwrap().first().is_some_and(|m| before_typed(m.name().version().to_string())) {
-                    c.run_next_migration(migrations::POSTGRES).unwrap();
-                }
-            }
-        }
+        migrate_up_to(&mut conn, "20261206000011");
+
         let mut legacy: Vec<(&str, Option<&str>)> =
             LEGACY_DETAILS.iter().map(|(a, d, _)| (*a, *d)).collect();
         legacy.push(("user.withdrawn", Some("an operator's stray words")));
@@ -345,6 +334,89 @@ async fn legacy_audit_details_become_typed_events(db: TestDb) {
             serde_json::from_str::<serde_json::Value>(stray.details.as_deref().unwrap()).unwrap(),
             serde_json::json!({ "note": "an operator's stray words" })
         );
+    })
+    .await
+    .unwrap();
+}
+
+/// Applies the migrations older than `version` (`YYYYMMDDNNNNNN`), and no other.
+fn migrate_up_to(conn: &mut sekisho::db::DbConnection, version: &str) {
+    use diesel_migrations::MigrationHarness;
+    use sekisho::db::{DbConnection, migrations};
+    fn run<C: MigrationHarness<B>, B: diesel::backend::Backend>(
+        c: &mut C,
+        source: fn() -> diesel_migrations::EmbeddedMigrations,
+        version: &str,
+    ) {
+        while c
+            .pending_migrations(source())
+            .unwrap()
+            .first()
+            .is_some_and(|m| m.name().version().to_string().as_str() < version)
+        {
+            c.run_next_migration(source()).unwrap();
+        }
+    }
+    match conn {
+        DbConnection::Sqlite(c) => run(c, || migrations::SQLITE, version),
+        DbConnection::Postgres(c) => run(c, || migrations::POSTGRES, version),
+    }
+}
+
+crate::on_both_databases!(tokens_in_flight_survive_the_move_to_one_store);
+
+/// A reset link, a verification link, a challenge, a ceremony and a social sign-in
+/// made by the release before the single-use store still work after the upgrade: the
+/// migration copies them (spent links stay spent).
+async fn tokens_in_flight_survive_the_move_to_one_store(db: TestDb) {
+    let url = db.url();
+    tokio::task::spawn_blocking(move || {
+        use sekisho::db::single_use::{self, PasswordReset, EmailVerification, PasskeyCeremony, SocialSignIn, TwoFactorChallenge};
+        use sekisho::db::{DbConnection, migrations};
+        let mut conn = migrations::connect(&DatabaseUrl::parse(&url).unwrap()).unwrap();
+        migrate_up_to(&mut conn, "20261206000012");
+        let later = "2099-01-01 00:00:00";
+        let statements = [
+            "INSERT INTO users (id, email, email_verified, role, created_at, updated_at) \
+             VALUES ('u1', 'u1@example.com', false, 'user', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)".to_owned(),
+            format!("INSERT INTO password_reset_tokens (id, user_id, token_hash, created_at, expires_at) \
+             VALUES ('r1', 'u1', 'reset-live', CURRENT_TIMESTAMP, '{later}')"),
+            format!("INSERT INTO password_reset_tokens (id, user_id, token_hash, created_at, expires_at, used_at) \
+             VALUES ('r2', 'u1', 'reset-spent', CURRENT_TIMESTAMP, '{later}', CURRENT_TIMESTAMP)"),
+            format!("INSERT INTO email_verification_tokens (token_hash, user_id, email, created_at, expires_at) \
+             VALUES ('verify-live', 'u1', 'u1@example.com', CURRENT_TIMESTAMP, '{later}')"),
+            format!("INSERT INTO two_factor_challenges (token_hash, user_id, purpose, remember_me, failures, created_at, expires_at) \
+             VALUES ('challenge-live', 'u1', 'bearer', true, 2, CURRENT_TIMESTAMP, '{later}')"),
+            format!("INSERT INTO passkey_ceremonies (token_hash, purpose, user_id, state, created_at, expires_at) \
+             VALUES ('ceremony-live', 'sign_in', NULL, '{{\"x\":1}}', CURRENT_TIMESTAMP, '{later}')"),
+            format!("INSERT INTO social_sign_ins (key_hash, provider, state, nonce, pkce_verifier, callback_url, error_callback_url, link_user_id, created_at, expires_at) \
+             VALUES ('social-live', 'acme', 's', 'n', 'v', 'http://app/cb', 'http://app/err', 'u1', CURRENT_TIMESTAMP, '{later}')"),
+        ];
+        for statement in &statements {
+            let query = diesel::sql_query(statement.as_str());
+            match &mut conn {
+                DbConnection::Sqlite(c) => query.execute(c),
+                DbConnection::Postgres(c) => query.execute(c),
+            }
+            .unwrap();
+        }
+        migrations::run_pending(&mut conn).unwrap();
+
+        let now = sekisho::db::now();
+        let reset = single_use::consume(&mut conn, PasswordReset, "reset-live", now).unwrap().unwrap();
+        assert_eq!(reset.user_id.as_deref(), Some("u1"));
+        assert!(single_use::consume(&mut conn, PasswordReset, "reset-spent", now).unwrap().is_none());
+        let verify = single_use::consume(&mut conn, EmailVerification, "verify-live", now).unwrap().unwrap();
+        assert_eq!(verify.payload.email, "u1@example.com");
+        let challenge = single_use::find(&mut conn, TwoFactorChallenge::Bearer, "challenge-live", now).unwrap().unwrap();
+        assert!(challenge.payload.remember_me);
+        assert_eq!(challenge.answers, 2);
+        assert!(single_use::find(&mut conn, TwoFactorChallenge::Browser, "challenge-live", now).unwrap().is_none());
+        let ceremony = single_use::take(&mut conn, PasskeyCeremony, "ceremony-live").unwrap().unwrap();
+        assert_eq!((ceremony.payload.purpose.as_str(), ceremony.payload.state.as_str()), ("sign_in", "{\"x\":1}"));
+        let social = single_use::take(&mut conn, SocialSignIn, "social-live").unwrap().unwrap();
+        assert_eq!(social.user_id.as_deref(), Some("u1"));
+        assert_eq!(social.payload.pkce_verifier, "v");
     })
     .await
     .unwrap();

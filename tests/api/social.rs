@@ -207,8 +207,9 @@ async fn a_first_sign_in_creates_a_verified_user_with_an_ordinary_session(db: Te
     let users: i64 = app
         .with_db(|conn| {
             use diesel::prelude::*;
-            use sekisho::db::schema::{social_sign_ins as p, users as u};
-            assert_eq!(p::table.count().get_result_on::<i64>(conn).unwrap(), 0);
+            use sekisho::db::schema::{single_use_tokens as p, users as u};
+            let pending = p::table.filter(p::kind.eq("social_sign_in"));
+            assert_eq!(pending.count().get_result_on::<i64>(conn).unwrap(), 0);
             u::table.count().get_result_on(conn).unwrap()
         })
         .await;

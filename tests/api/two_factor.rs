@@ -690,7 +690,7 @@ async fn second_step_state(app: &TestApp, email: &str) -> (i64, Vec<i32>, Option
     app.with_db(move |conn| {
         use diesel::prelude::*;
         use sekisho::db::schema::{
-            recovery_codes, sessions, two_factor_challenges, two_factor_secrets,
+            recovery_codes, sessions, single_use_tokens as challenges, two_factor_secrets,
         };
         let user = sekisho::db::users::find_by_email(conn, &email)
             .unwrap()
@@ -702,9 +702,10 @@ async fn second_step_state(app: &TestApp, email: &str) -> (i64, Vec<i32>, Option
             .count()
             .get_result_on(conn)
             .unwrap();
-        let answers: Vec<i32> = two_factor_challenges::table
-            .filter(two_factor_challenges::user_id.eq(&user))
-            .select(two_factor_challenges::failures)
+        let answers: Vec<i32> = challenges::table
+            .filter(challenges::kind.like("two_factor_%"))
+            .filter(challenges::user_id.eq(&user))
+            .select(challenges::answers)
             .load_on(conn)
             .unwrap();
         let last_step: Option<i64> = two_factor_secrets::table

@@ -2,10 +2,6 @@
 -- written so far is converted to its event's fields. Text that fits no known format
 -- is kept whole as {"note": ...}, so nothing is lost; the panel shows such an entry's
 -- details as they are.
---
--- A challenge also keeps how its first factor was proven, so that a provider's
--- sign-in finished with a code is recorded as `provider:<id>+totp`, not `password+totp`.
-ALTER TABLE two_factor_challenges ADD COLUMN first_factor TEXT;
 
 UPDATE audit_log SET details = CASE
     WHEN details IS NULL THEN json_object('method', 'password')

@@ -401,18 +401,8 @@ impl NewUserForm {
     fn command(&self) -> Result<NewUserCommand, &'static str> {
         let email = Email::parse(self.email.as_deref().unwrap_or_default())
             .map_err(|_| "flash.email_invalid")?;
-        let name = self
-            .name
-            .as_deref()
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-            .map(str::to_owned);
-        if name
-            .as_ref()
-            .is_some_and(|n| n.chars().count() > 100 || n.chars().any(char::is_control))
-        {
-            return Err("flash.name_invalid");
-        }
+        let name =
+            crate::domain::display_name(self.name.as_deref()).map_err(|_| "flash.name_invalid")?;
         let role = self
             .role
             .as_deref()

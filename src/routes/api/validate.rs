@@ -52,14 +52,7 @@ impl Fields {
 
     /// An optional display name: trimmed, empty means none, at most 100 characters.
     pub fn display_name(&mut self, name: &str, raw: Option<&str>) -> Option<String> {
-        let trimmed = raw.map(str::trim).filter(|s| !s.is_empty())?;
-        if trimmed.chars().count() > 100 {
-            return self.fail(name, "must be at most 100 characters");
-        }
-        if trimmed.chars().any(char::is_control) {
-            return self.fail(name, "must not contain control characters");
-        }
-        Some(trimmed.to_owned())
+        self.check(name, crate::domain::display_name(raw)).flatten()
     }
 
     fn check<T>(&mut self, name: &str, result: Result<T, &'static str>) -> Option<T> {
