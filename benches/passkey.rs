@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 mod timing;
 use timing::{per_run, seconds_per_measurement};
 
-use sekisho::config::RelyingParty as RelyingPartySettings;
+use sekisho::config::RelyingPartySettings;
 use sekisho::crypto::passkey::RelyingParty;
 use sekisho::crypto::password::PasswordEngine;
 

@@ -6,11 +6,13 @@ use crate::domain::{AuditEvent, AuditTarget, SessionKind};
 
 use super::Actor;
 
-/// One page of live sessions with their user's email (`limit + 1` rows at most).
+/// One page of live sessions with their user's email (`limit + 1` rows at most),
+/// of one kind and of the users whose id is `user` or whose email contains it, when
+/// given.
 pub async fn list(
     pool: &Pool,
     kind: Option<SessionKind>,
-    user: String,
+    user: Option<String>,
     offset: i64,
     limit: i64,
 ) -> Result<Vec<(Session, String)>, DbError> {
@@ -18,7 +20,7 @@ pub async fn list(
         Ok(sessions::list_active(
             conn,
             kind,
-            Some(&user),
+            user.as_deref(),
             db::now(),
             offset,
             limit,

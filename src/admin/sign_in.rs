@@ -10,7 +10,7 @@ use crate::state::AppState;
 
 /// How a sign-in ended.
 #[derive(Debug)]
-pub enum SignIn {
+pub enum OperatorSignIn {
     /// An operator: the panel's session starts.
     Operator(Box<User>),
     /// The right password of an account that is not an operator.
@@ -21,12 +21,12 @@ pub enum SignIn {
     },
     /// ADMIN_REQUIRE_TWO_FACTOR, and this operator has no second factor.
     TwoFactorRequired,
-    Refused(Refusal),
+    Refused(LoginRefusal),
 }
 
 /// Why the password check refused, in the words the login page uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
+pub enum LoginRefusal {
     WrongCredentials,
     Disabled,
     RateLimited,
@@ -40,7 +40,7 @@ pub async fn sign_in(
     email: Email,
     password: &str,
     code: Option<&str>,
-) -> Result<SignIn, Failure> {
+) -> Result<OperatorSignIn, Failure> {
     let attempted = email.as_str().to_owned();
     let checked = credentials::check(state, client, email, password).await;
     let (outcome, event, actor) = match checked {
@@ -48,62 +48,66 @@ pub async fn sign_in(
             let id = user.id.clone();
             match code.map(str::trim).filter(|c| !c.is_empty()) {
                 // Asked for, not yet given: nothing to record.
-                None => return Ok(SignIn::CodeNeeded { wrong: false }),
+                None => return Ok(OperatorSignIn::CodeNeeded { wrong: false }),
                 Some(code)
                     if two_factor::check_sign_in_code(state, client, &user, code).await? =>
                 {
                     (
-                        SignIn::Operator(Box::new(user)),
+                        OperatorSignIn::Operator(Box::new(user)),
                         AuditEvent::AdminLogin,
                         Some(id),
                     )
                 }
                 Some(_) => (
-                    SignIn::CodeNeeded { wrong: true },
+                    OperatorSignIn::CodeNeeded { wrong: true },
                     AuditEvent::AdminLoginFailed,
                     Some(id),
                 ),
             }
         }
         Ok(user) if user.is_admin() && state.settings.admin.require_two_factor => (
-            SignIn::TwoFactorRequired,
+            OperatorSignIn::TwoFactorRequired,
             AuditEvent::AdminLoginRefused,
             Some(user.id),
         ),
         Ok(user) if user.is_admin() => {
             let id = user.id.clone();
             (
-                SignIn::Operator(Box::new(user)),
+                OperatorSignIn::Operator(Box::new(user)),
                 AuditEvent::AdminLogin,
                 Some(id),
             )
         }
         Ok(user) => (
-            SignIn::NotOperator,
+            OperatorSignIn::NotOperator,
             AuditEvent::AdminLoginRefused,
             Some(user.id),
         ),
         Err(e) => {
             let refusal = match &e {
-                limited if limited.is_limited() => Refusal::RateLimited,
-                Failure::Disabled { .. } => Refusal::Disabled,
+                limited if limited.is_limited() => LoginRefusal::RateLimited,
+                Failure::Disabled { .. } => LoginRefusal::Disabled,
                 Failure::Refused {
                     refusal: failure::Refusal::InvalidCredentials,
                     ..
-                } => Refusal::WrongCredentials,
+                } => LoginRefusal::WrongCredentials,
                 _ => return Err(e),
             };
             // Refused by a limit: counted (the 429 in the request metrics), not
             // written, or a flood would grow the log without bound.
-            if refusal == Refusal::RateLimited {
-                return Ok(SignIn::Refused(refusal));
+            if refusal == LoginRefusal::RateLimited {
+                return Ok(OperatorSignIn::Refused(refusal));
             }
-            (SignIn::Refused(refusal), AuditEvent::AdminLoginFailed, None)
+            (
+                OperatorSignIn::Refused(refusal),
+                AuditEvent::AdminLoginFailed,
+                None,
+            )
         }
     };
     // Signed in with everything it takes: this client's attempts are forgotten (a
     // right password alone, with the code still to come, forgets nothing).
-    if let SignIn::Operator(user) = &outcome {
+    if let OperatorSignIn::Operator(user) = &outcome {
         credentials::forget_failed_logins(state, client, user).await?;
     }
     let ip = client.ip_text();

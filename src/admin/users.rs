@@ -9,7 +9,7 @@ use crate::auth::email_verification;
 use crate::auth::frontend_link::frontend_link;
 use crate::crypto::tokens;
 use crate::db::decisions::{self, Subject};
-use crate::db::identities::Account;
+use crate::db::identities::Identity;
 use crate::db::passkeys::PasskeyInfo;
 use crate::db::sessions::Session;
 use crate::db::single_use::{self, PasswordReset};
@@ -144,7 +144,7 @@ pub struct UserDetail {
     pub live_sessions: Vec<Session>,
     /// All their live sessions.
     pub live_session_count: i64,
-    pub identities: Vec<Account>,
+    pub identities: Vec<Identity>,
     pub passkeys: Vec<PasskeyInfo>,
 }
 

@@ -31,7 +31,7 @@ const SIGN_IN_NAMED: &str = "sign_in_named";
 const MAX_NAME: usize = 64;
 
 /// Options for the browser, and the value of the cookie that holds the ceremony.
-pub struct Started {
+pub struct CeremonyStarted {
     pub options: Value,
     pub ceremony: String,
 }
@@ -144,7 +144,10 @@ async fn take(
 }
 
 /// Creation options for a new passkey of the signed-in user.
-pub async fn registration_options(state: &AppState, user: &User) -> Result<Started, Failure> {
+pub async fn registration_options(
+    state: &AppState,
+    user: &User,
+) -> Result<CeremonyStarted, Failure> {
     let rp = relying_party(state)?.clone();
     let user_id = user.id.clone();
     let existing = db::run(&state.pool, move |conn| -> Result<_, Failure> {
@@ -156,7 +159,7 @@ pub async fn registration_options(state: &AppState, user: &User) -> Result<Start
         .registration_options(&user.id, &user.email, &display, &existing)
         .map_err(refused)?;
     let ceremony = begin(state, REGISTER, Some(user.id.clone()), ceremony_state).await?;
-    Ok(Started { options, ceremony })
+    Ok(CeremonyStarted { options, ceremony })
 }
 
 /// Checks the authenticator's answer and stores the passkey.
@@ -321,7 +324,7 @@ pub async fn sign_in_options(
     state: &AppState,
     client: &ClientInfo,
     email: Option<Email>,
-) -> Result<Started, Failure> {
+) -> Result<CeremonyStarted, Failure> {
     state
         .throttle
         .check_ip(&state.pool, Action::PasskeyOptions, client.ip)
@@ -340,7 +343,7 @@ pub async fn sign_in_options(
     };
     let (options, ceremony_state) = rp.sign_in_options().map_err(refused)?;
     let ceremony = begin(state, purpose, user_id, ceremony_state).await?;
-    Ok(Started { options, ceremony })
+    Ok(CeremonyStarted { options, ceremony })
 }
 
 /// Checks the answer to sign-in options and starts a browser session for its owner

@@ -16,7 +16,7 @@ use std::time::Duration;
 use actix_web::cookie::SameSite;
 pub use database_url::DatabaseUrl;
 pub use origins::{AllowedOrigins, OriginRule, normalize_origin};
-pub use passkeys::{PasskeySettings, RelyingParty};
+pub use passkeys::{PasskeySettings, RelyingPartySettings};
 use secrecy::SecretString;
 pub use secret_key::SecretKey;
 pub use social::{ProviderSettings, ProviderSource};

@@ -9,14 +9,14 @@ use super::{AllowedOrigins, ConfigError};
 /// The relying party passkeys are made for, or why there is none.
 #[derive(Debug, Clone)]
 pub enum PasskeySettings {
-    On(RelyingParty),
+    On(RelyingPartySettings),
     /// Passkeys are off: the default relying party is impossible (FRONTEND_URL is an
     /// IP address, which browsers refuse as an RP ID) and WEBAUTHN_RP_ID is unset.
     Off(String),
 }
 
 #[derive(Debug, Clone)]
-pub struct RelyingParty {
+pub struct RelyingPartySettings {
     /// A domain: the app's host or one of its parent domains.
     pub id: String,
     /// The origins whose pages may run a ceremony (the client data's `origin`).
@@ -24,7 +24,7 @@ pub struct RelyingParty {
 }
 
 impl PasskeySettings {
-    pub fn relying_party(&self) -> Option<&RelyingParty> {
+    pub fn relying_party(&self) -> Option<&RelyingPartySettings> {
         match self {
             Self::On(rp) => Some(rp),
             Self::Off(_) => None,
@@ -61,7 +61,7 @@ impl PasskeySettings {
                 ),
             ));
         }
-        Ok(Self::On(RelyingParty { id: rp_id, origins }))
+        Ok(Self::On(RelyingPartySettings { id: rp_id, origins }))
     }
 }
 

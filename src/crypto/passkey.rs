@@ -16,7 +16,7 @@ use webauthn_rs::prelude::{
     WebauthnError,
 };
 
-use crate::config::RelyingParty as RelyingPartySettings;
+use crate::config::RelyingPartySettings;
 
 /// How long a ceremony's options are good for; the browser is told the same.
 pub const CEREMONY_LIFETIME: Duration = Duration::from_secs(300);

@@ -8,7 +8,7 @@ use super::{DbConnection, RunOn, columns};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = a)]
-pub struct Account {
+pub struct Identity {
     pub provider: String,
     pub subject: String,
     pub user_id: String,
@@ -37,20 +37,20 @@ pub fn find(
     conn: &mut DbConnection,
     provider: &str,
     subject: &str,
-) -> QueryResult<Option<Account>> {
+) -> QueryResult<Option<Identity>> {
     a::table
         .find((provider, subject))
-        .select(columns::<Account>())
+        .select(columns::<Identity>())
         .first_on(conn)
         .optional()
 }
 
 /// The user's identities, oldest first.
-pub fn for_user(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<Account>> {
+pub fn for_user(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<Identity>> {
     a::table
         .filter(a::user_id.eq(user_id))
         .order((a::created_at.asc(), a::provider.asc()))
-        .select(columns::<Account>())
+        .select(columns::<Identity>())
         .load_on(conn)
 }
 

@@ -9,7 +9,7 @@
 //!   never depend on a bound value: every lookup goes through an index.
 //! - A compile detector: SQLite calls the authorizer only while it compiles a
 //!   statement, never while a prepared one runs. The flag it raises is read by the
-//!   connection's diesel instrumentation (`statement_stats`), which counts queries that
+//!   connection's diesel instrumentation (`db::telemetry`), which counts queries that
 //!   needed compiling.
 
 use std::cell::RefCell;

@@ -38,7 +38,7 @@ pub struct SignInStart {
 /// A sign-in under way: where to send the browser, and the secret that binds the
 /// sign-in to it (the caller keeps it in a cookie for that long; the server keeps only
 /// its hash).
-pub struct Started {
+pub struct SignInStarted {
     pub authorization_url: url::Url,
     pub binding: String,
     pub binding_seconds: i64,
@@ -72,7 +72,7 @@ pub async fn start(
     state: &AppState,
     client: &ClientInfo,
     request: SignInStart,
-) -> Result<Started, Failure> {
+) -> Result<SignInStarted, Failure> {
     state
         .throttle
         .check_ip(&state.pool, Action::SocialSignIn, client.ip)
@@ -104,7 +104,7 @@ pub async fn start(
         )?)
     })
     .await?;
-    Ok(Started {
+    Ok(SignInStarted {
         authorization_url: authorization.url,
         binding: key,
         binding_seconds: PENDING_LIFETIME.num_seconds(),

@@ -2,13 +2,13 @@
 //! the user has to sign in.
 
 use crate::auth::sign_in_methods;
-use crate::db::{self, Pool, audit, identities, identities::Account, users::User};
+use crate::db::{self, Pool, audit, identities, identities::Identity, users::User};
 use crate::domain::AuditEvent;
 use crate::domain::ClientInfo;
 use crate::failure::{Failure, Refusal};
 use crate::state::AppState;
 
-pub async fn list(pool: &Pool, user_id: &str) -> Result<Vec<Account>, Failure> {
+pub async fn list(pool: &Pool, user_id: &str) -> Result<Vec<Identity>, Failure> {
     let user_id = user_id.to_owned();
     db::run(pool, move |conn| -> Result<_, Failure> {
         Ok(identities::for_user(conn, &user_id)?)

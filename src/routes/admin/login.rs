@@ -14,7 +14,7 @@ use super::{form_token, login_form_token};
 use actix_web::http::StatusCode;
 
 use crate::admin::session_store::{CLIENT_IP_KEY, USER_AGENT_KEY};
-use crate::admin::sign_in::{self, Refusal, SignIn};
+use crate::admin::sign_in::{self, LoginRefusal, OperatorSignIn};
 use crate::domain::{ClientInfo, Email};
 use crate::state::AppState;
 
@@ -131,9 +131,9 @@ pub async fn submit(
     let attempted = email.as_str().to_owned();
     let code = form.code.as_deref();
     let user = match sign_in::sign_in(&state, &client, email, password, code).await? {
-        SignIn::Operator(user) => user,
-        SignIn::NotOperator => return Err(AdminError::Forbidden),
-        SignIn::CodeNeeded { wrong } => {
+        OperatorSignIn::Operator(user) => user,
+        OperatorSignIn::NotOperator => return Err(AdminError::Forbidden),
+        OperatorSignIn::CodeNeeded { wrong } => {
             let (message, status) = if wrong {
                 ("login.code_wrong", StatusCode::UNAUTHORIZED)
             } else {
@@ -141,7 +141,7 @@ pub async fn submit(
             };
             return failed(&state, t, &attempted, message, status);
         }
-        SignIn::TwoFactorRequired => {
+        OperatorSignIn::TwoFactorRequired => {
             return failed(
                 &state,
                 t,
@@ -150,11 +150,11 @@ pub async fn submit(
                 StatusCode::FORBIDDEN,
             );
         }
-        SignIn::Refused(refusal) => {
+        OperatorSignIn::Refused(refusal) => {
             let (message, status) = match refusal {
-                Refusal::RateLimited => ("login.rate_limited", StatusCode::TOO_MANY_REQUESTS),
-                Refusal::Disabled => ("login.disabled", StatusCode::FORBIDDEN),
-                Refusal::WrongCredentials => ("login.wrong", StatusCode::UNAUTHORIZED),
+                LoginRefusal::RateLimited => ("login.rate_limited", StatusCode::TOO_MANY_REQUESTS),
+                LoginRefusal::Disabled => ("login.disabled", StatusCode::FORBIDDEN),
+                LoginRefusal::WrongCredentials => ("login.wrong", StatusCode::UNAUTHORIZED),
             };
             return failed(&state, t, &attempted, message, status);
         }

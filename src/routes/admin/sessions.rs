@@ -84,7 +84,8 @@ pub async fn list(
     let kind = query.kind.as_deref().and_then(SessionKind::parse);
     let user = query.user.clone().unwrap_or_default().trim().to_owned();
     let page = page_number(query.page);
-    let found = sessions::list(&state.pool, kind, user.clone(), offset(page), PER_PAGE).await?;
+    let wanted = Some(user.clone()).filter(|u| !u.is_empty());
+    let found = sessions::list(&state.pool, kind, wanted, offset(page), PER_PAGE).await?;
     let kind = kind.map(SessionKind::as_str).unwrap_or_default().to_owned();
     let list = list_url("/admin/sessions", &[("kind", &kind), ("user", &user)]);
     let return_to = format!("{list}&page={page}");

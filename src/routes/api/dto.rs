@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 
 use crate::auth::session_lifecycle::TokenPair;
-use crate::db::identities::Account;
+use crate::db::identities::Identity;
 use crate::db::passkeys::PasskeyInfo;
 use crate::db::sessions::Session;
 use crate::db::users::User;
@@ -544,8 +544,8 @@ pub struct AccountView {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<&Account> for AccountView {
-    fn from(account: &Account) -> Self {
+impl From<&Identity> for AccountView {
+    fn from(account: &Identity) -> Self {
         Self {
             provider: account.provider.clone(),
             email: account.email.clone(),

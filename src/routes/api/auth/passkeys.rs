@@ -4,7 +4,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
-use crate::auth::passkeys::{self, Started};
+use crate::auth::passkeys::{self, CeremonyStarted};
 use crate::crypto::passkey::CEREMONY_LIFETIME;
 use crate::domain::ClientInfo;
 use crate::error::ApiError;
@@ -20,7 +20,7 @@ use crate::routes::api::validate::Fields;
 use crate::state::AppState;
 
 /// The options, with the cookie that binds the ceremony to this browser.
-fn options_response(state: &AppState, started: Started) -> HttpResponse {
+fn options_response(state: &AppState, started: CeremonyStarted) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .cookie(cookies::passkey_cookie(
