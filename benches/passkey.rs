@@ -1,3 +1,11 @@
+// A benchmark panics on a broken premise: that is its failure report.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::as_conversions,
+    clippy::needless_collect
+)]
 //! What a passkey sign-in costs next to a password login, on one thread with
 //! Sekisho's parameters: an argon2id verification (the password login's work) against
 //! the relying party's work for one passkey sign-in (request options with a fresh

@@ -1,3 +1,11 @@
+// A benchmark panics on a broken premise: that is its failure report.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::as_conversions,
+    clippy::needless_collect
+)]
 //! What a second factor costs next to the password it follows, on one thread with
 //! Sekisho's parameters: an argon2id verification, a TOTP check as the sign-in step
 //! makes it (open the sealed secret, compute and compare three steps' codes), and a

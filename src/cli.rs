@@ -224,7 +224,7 @@ mod tests {
         let mut prompts = Vec::new();
         let result = ask_new_password(|prompt| {
             prompts.push(prompt.to_owned());
-            Ok(answers.next().map(|a| a.to_string()).unwrap_or_default())
+            Ok(answers.next().map(ToString::to_string).unwrap_or_default())
         });
         (result, prompts)
     }

@@ -3,6 +3,9 @@
 //! Modules the binary, the tests and the benchmarks use are `pub`; the rest are
 //! `pub(crate)`, so that the compiler reports what nothing uses.
 
+// Unit tests index and cast freely: a panic there is a failing test.
+#![cfg_attr(test, allow(clippy::indexing_slicing, clippy::as_conversions))]
+
 pub mod admin;
 pub(crate) mod announce;
 pub(crate) mod auth;

@@ -66,8 +66,8 @@ impl Metrics {
             "HTTP requests answered, by method, route and status",
             requests.clone(),
         );
-        let request_seconds =
-            Family::<RequestLabels, Histogram>::new_with_constructor(latency_buckets as fn() -> _);
+        let buckets: fn() -> Histogram = latency_buckets;
+        let request_seconds = Family::<RequestLabels, Histogram>::new_with_constructor(buckets);
         registry.register(
             "http_request_duration_seconds",
             "Time from a request's arrival to its answer, by method, route and status",

@@ -201,7 +201,8 @@ impl Application {
         // the pool's size add context switches and lock contention, not throughput
         // (measured: /me +45% against actix's default of 512 per process).
         server = server.worker_max_blocking_threads(
-            (settings.database.pool_size as usize)
+            usize::try_from(settings.database.pool_size)
+                .unwrap_or(usize::MAX)
                 .div_ceil(workers)
                 .max(1),
         );
@@ -289,7 +290,7 @@ fn spawn_housekeeping(pool: crate::db::Pool) {
 /// The relying party passkeys are checked by, or None (with a warning saying why) when
 /// no domain can be one.
 fn passkey_relying_party(
-    settings: &crate::config::Settings,
+    settings: &Settings,
 ) -> Result<Option<crate::crypto::passkey::RelyingParty>, StartupError> {
     match &settings.passkeys {
         crate::config::PasskeySettings::On(rp) => {

@@ -13,7 +13,7 @@ pub async fn overview(pool: &Pool, recent: i64) -> Result<Overview, DbError> {
     db::run(pool, move |conn| {
         let counts = overview::counts(conn, db::now())?;
         let mut recent_entries = audit::page(conn, &Default::default(), 0, recent)?;
-        recent_entries.truncate(recent as usize);
+        recent_entries.truncate(usize::try_from(recent).unwrap_or(0));
         Ok(Overview {
             counts,
             recent: recent_entries,

@@ -164,7 +164,7 @@ pub async fn detail(
             live_sessions: sessions::page_active_for_user(conn, &id, now, offset, limit)?,
             live_session_count: sessions::count_active_for_user(conn, &id, now)?,
             identities: identities::for_user(conn, &id)?,
-            passkeys: crate::db::passkeys::for_user(conn, &id)?,
+            passkeys: db::passkeys::for_user(conn, &id)?,
             user,
         }))
     })
@@ -218,7 +218,7 @@ pub async fn act(
                 state,
                 &user.email,
                 Lang::En,
-                crate::mail::SecurityNotice::TwoFactorReset,
+                mail::SecurityNotice::TwoFactorReset,
             );
         }
         _ => {}
@@ -258,7 +258,7 @@ fn apply(
     }
     match command {
         UserCommand::Disable(ban) => {
-            users::set_disabled(conn, &user.id, Some(ban), now).map(drop)?
+            users::set_disabled(conn, &user.id, Some(ban), now).map(drop)?;
         }
         UserCommand::Enable => users::set_disabled(conn, &user.id, None, now).map(drop)?,
         UserCommand::Delete => users::soft_delete(conn, &user.id, now)?,
@@ -270,7 +270,7 @@ fn apply(
             }
         }
         UserCommand::RevokeSessions => {
-            sessions::revoke_all_for_user(conn, &user.id, None, now).map(drop)?
+            sessions::revoke_all_for_user(conn, &user.id, None, now).map(drop)?;
         }
         UserCommand::ResendVerification if user.email_verified => {
             return Ok((ActionOutcome::AlreadyVerified, None));

@@ -57,7 +57,7 @@ fn refused(error: PasskeyError) -> Failure {
 }
 
 fn lifetime() -> TimeDelta {
-    TimeDelta::seconds(CEREMONY_LIFETIME.as_secs() as i64)
+    TimeDelta::from_std(CEREMONY_LIFETIME).unwrap_or(TimeDelta::minutes(5))
 }
 
 /// A name for a passkey: trimmed, 1 to 64 characters, no control characters.

@@ -471,7 +471,9 @@ enum Refreshed {
 /// TOKEN_REUSED and revokes the session.
 pub async fn refresh(state: &AppState, presented: String) -> Result<TokenPair, Failure> {
     let key = state.settings.secret_key.bytes().to_vec();
-    let grace = TimeDelta::seconds(state.settings.session.refresh_grace_seconds as i64);
+    let grace = TimeDelta::seconds(
+        i64::try_from(state.settings.session.refresh_grace_seconds).unwrap_or(i64::MAX),
+    );
     let outcome = db::run(&state.pool, move |conn| -> Result<_, Failure> {
         let hash = tokens::hash_refresh_token(&key, &presented);
         let next = tokens::next_refresh_token(&key, &presented);
@@ -572,7 +574,7 @@ pub async fn list_own(
         )?)
     })
     .await?;
-    let more = rows.len() as i64 > limit;
+    let more = i64::try_from(rows.len()).unwrap_or(i64::MAX) > limit;
     rows.truncate(usize::try_from(limit).unwrap_or(0));
     let next = rows.last().filter(|_| more).map(|last| sessions::After {
         created_at: last.created_at,

@@ -298,7 +298,7 @@ impl ServerSettings {
             )?),
             public_origin: get("PUBLIC_ORIGIN")
                 .map(|raw| {
-                    origins::normalize_origin(raw.trim_end_matches('/')).ok_or_else(|| {
+                    normalize_origin(raw.trim_end_matches('/')).ok_or_else(|| {
                         ConfigError::new("PUBLIC_ORIGIN", format!("`{raw}` is not an origin"))
                     })
                 })

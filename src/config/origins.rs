@@ -77,7 +77,7 @@ fn matches_pattern(origin: &str, scheme: &str, suffix: &str, port: Option<u16>) 
         && url.port() == port
         && host.len() > suffix.len() + 1
         && host.ends_with(suffix)
-        && host.as_bytes()[host.len() - suffix.len() - 1] == b'.'
+        && host.as_bytes().get(host.len() - suffix.len() - 1) == Some(&b'.')
 }
 
 /// `scheme://host[:port]` in lower case with the scheme's default port dropped, or

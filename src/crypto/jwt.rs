@@ -46,7 +46,10 @@ impl JwtKeys {
 
     /// The claims when the signature and `exp` hold; None otherwise.
     pub fn verify(&self, token: &str) -> Option<Claims> {
-        self.verify_at(token, jsonwebtoken::get_current_timestamp() as i64)
+        self.verify_at(
+            token,
+            i64::try_from(jsonwebtoken::get_current_timestamp()).unwrap_or(i64::MAX),
+        )
     }
 
     fn verify_at(&self, token: &str, now: i64) -> Option<Claims> {

@@ -121,8 +121,13 @@ impl RelyingParty {
             .map_err(|e| PasskeyError::State(e.to_string()))?;
         // A passkey is found without an email first, so it must live on the
         // authenticator (webauthn-rs asks for it only as a preference).
-        options["authenticatorSelection"]["residentKey"] = json!("required");
-        options["authenticatorSelection"]["requireResidentKey"] = json!(true);
+        if let Some(selection) = options
+            .get_mut("authenticatorSelection")
+            .and_then(Value::as_object_mut)
+        {
+            selection.insert("residentKey".into(), json!("required"));
+            selection.insert("requireResidentKey".into(), json!(true));
+        }
         Ok((options, to_text(&state)?))
     }
 

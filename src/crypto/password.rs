@@ -33,7 +33,7 @@ impl Default for PasswordEngine {
 impl PasswordEngine {
     pub fn new() -> Self {
         Self {
-            memory: vec![Block::default(); MEMORY_KIB as usize],
+            memory: vec![Block::default(); usize::try_from(MEMORY_KIB).unwrap_or(0)],
         }
     }
 
@@ -77,7 +77,7 @@ impl PasswordEngine {
         let hasher = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
         match self.memory.get_mut(..blocks) {
             Some(memory) => {
-                hasher.hash_password_into_with_memory(input.as_bytes(), salt, &mut out, memory)?
+                hasher.hash_password_into_with_memory(input.as_bytes(), salt, &mut out, memory)?;
             }
             None => hasher.hash_password_into(input.as_bytes(), salt, &mut out)?,
         }

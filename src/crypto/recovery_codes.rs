@@ -27,7 +27,11 @@ pub fn generate() -> Vec<String> {
     (0..COUNT)
         .map(|_| {
             let mut chars: Vec<char> = (0..HALF * 2)
-                .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+                .filter_map(|_| {
+                    ALPHABET
+                        .get(rng.gen_range(0..ALPHABET.len()))
+                        .map(|&b| char::from(b))
+                })
                 .collect();
             chars.insert(HALF, '-');
             chars.into_iter().collect()
@@ -61,7 +65,7 @@ pub fn salt(user_id: &str) -> Vec<u8> {
         .chain_update(b"sekisho recovery code salt\0")
         .chain_update(user_id.as_bytes())
         .finalize();
-    digest[..16].to_vec()
+    digest.iter().take(16).copied().collect()
 }
 
 /// What is stored of a code whose derivation is `derived`.

@@ -25,7 +25,7 @@ fn totp(secret: &[u8], issuer: &str, account: &str) -> Option<TOTP> {
         Algorithm::SHA1,
         DIGITS,
         1,
-        STEP_SECONDS as u64,
+        STEP_SECONDS.unsigned_abs(),
         secret.to_vec(),
         Some(issuer.replace(':', " ")),
         account.replace(':', " "),

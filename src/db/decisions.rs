@@ -37,7 +37,9 @@ impl Subject<'_> {
             .chain_update(name.as_bytes())
             .finalize();
         let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(&digest[..8]);
+        for (byte, from) in bytes.iter_mut().zip(digest.iter()) {
+            *byte = *from;
+        }
         i64::from_be_bytes(bytes)
     }
 }

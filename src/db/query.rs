@@ -105,7 +105,7 @@ where
     let outermost = depth(conn)? == 0;
     match conn {
         DbConnection::Sqlite(c) if outermost => {
-            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
         }
         _ => per_backend!(conn, |c| AnsiTransactionManager::begin_transaction(c))?,
     }

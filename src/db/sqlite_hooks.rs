@@ -60,14 +60,14 @@ unsafe extern "C" fn on_open(
         ffi::sqlite3_db_config(
             db,
             ffi::SQLITE_DBCONFIG_ENABLE_QPSG,
-            1 as c_int,
+            c_int::from(1_u8),
             std::ptr::null_mut::<c_int>(),
         );
     }
     let Some(flag) = OPENING.with(|slot| slot.borrow().clone()) else {
         return ffi::SQLITE_OK;
     };
-    let flag = Arc::into_raw(flag) as *mut c_void;
+    let flag = Arc::into_raw(flag).cast::<c_void>().cast_mut();
     // SAFETY: the connection owns one reference to the flag, released by
     // `release_flag` when it closes; the authorizer only borrows it until then.
     unsafe {
@@ -79,7 +79,7 @@ unsafe extern "C" fn on_open(
 
 unsafe extern "C" fn release_flag(flag: *mut c_void) {
     // SAFETY: `flag` came from `Arc::into_raw` in `on_open`, released once, here.
-    drop(unsafe { Arc::from_raw(flag as *const AtomicBool) });
+    drop(unsafe { Arc::from_raw(flag.cast_const().cast::<AtomicBool>()) });
 }
 
 /// The authorizer: allows everything and notes that something is being compiled.
@@ -95,7 +95,7 @@ unsafe extern "C" fn on_compile(
 ) -> c_int {
     if action != ffi::SQLITE_TRANSACTION {
         // SAFETY: the connection keeps the flag alive while it can compile.
-        unsafe { &*(flag as *const AtomicBool) }.store(true, Ordering::Relaxed);
+        unsafe { &*flag.cast_const().cast::<AtomicBool>() }.store(true, Ordering::Relaxed);
     }
     ffi::SQLITE_OK
 }

@@ -38,9 +38,11 @@ pub fn status(
         .first_on(conn)
         .optional()?;
     Ok(match row {
-        Some((_, _, Some(until))) if until > now => {
-            Status::Blocked((until - now).num_seconds().max(1) as u64)
-        }
+        Some((_, _, Some(until))) if until > now => Status::Blocked(
+            u64::try_from((until - now).num_seconds())
+                .unwrap_or(0)
+                .max(1),
+        ),
         Some((attempts, started, _)) if now - started < window && attempts > 0 => {
             Status::Counting(attempts)
         }
@@ -98,7 +100,11 @@ pub fn record_attempt(
         super::update(t::table.find(key), t::blocked_until.eq(until)).execute_on(conn)?;
         Ok(Recorded {
             attempts,
-            blocked_for: Some((until - now).num_seconds().max(1) as u64),
+            blocked_for: Some(
+                u64::try_from((until - now).num_seconds())
+                    .unwrap_or(0)
+                    .max(1),
+            ),
         })
     })
 }
@@ -134,7 +140,9 @@ pub fn take_turn(
             let starts = next_free.map_or(now, |free| free.max(now));
             let wait = starts - now;
             if wait > max_wait {
-                let retry = (wait - max_wait).num_seconds().max(1) as u64;
+                let retry = u64::try_from((wait - max_wait).num_seconds())
+                    .unwrap_or(0)
+                    .max(1);
                 return Ok(Turn::Full(retry));
             }
             let next = (

@@ -210,11 +210,7 @@ pub struct Ban {
 /// email and name obfuscated so the address can sign up again, and no password;
 /// sessions, reset and verification tokens, provider identities, second factors and
 /// passkeys are deleted (the identity can sign up afresh).
-pub fn soft_delete(
-    conn: &mut DbConnection,
-    id: &str,
-    now: chrono::NaiveDateTime,
-) -> QueryResult<()> {
+pub fn soft_delete(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<()> {
     use super::schema::sessions as s;
     super::transaction(conn, |conn| {
         super::update(
@@ -326,7 +322,7 @@ pub fn set_disabled(
     conn: &mut DbConnection,
     id: &str,
     ban: Option<&Ban>,
-    now: chrono::NaiveDateTime,
+    now: NaiveDateTime,
 ) -> QueryResult<usize> {
     super::transaction(conn, |conn| {
         let changed = super::update(

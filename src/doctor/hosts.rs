@@ -64,8 +64,9 @@ pub fn same_site(a: &Url, b: &Url) -> bool {
     }
     let site = |url: &Url| {
         let host = host_of(url);
-        let labels: Vec<&str> = host.rsplitn(3, '.').take(2).collect();
-        labels.into_iter().rev().collect::<Vec<_>>().join(".")
+        let mut labels: Vec<&str> = host.rsplitn(3, '.').take(2).collect();
+        labels.reverse();
+        labels.join(".")
     };
     site(a) == site(b)
 }

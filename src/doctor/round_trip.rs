@@ -324,8 +324,14 @@ impl Probe<'_> {
             .map(str::to_owned);
         let body = json_body(response).await;
         if !status.is_success() {
-            let code = body["error"]["code"].as_str().unwrap_or("no envelope");
-            let fields = match body["error"]["details"]["fields"].as_object() {
+            let code = body
+                .pointer("/error/code")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("no envelope");
+            let fields = match body
+                .pointer("/error/details/fields")
+                .and_then(serde_json::Value::as_object)
+            {
                 Some(fields) => fields
                     .iter()
                     .map(|(name, problem)| format!("; {name} {}", problem.as_str().unwrap_or("")))
@@ -334,8 +340,9 @@ impl Probe<'_> {
             };
             return Err(format!("status {} ({code}{fields})", status.as_u16()));
         }
-        let redirect_uri = body["url"]
-            .as_str()
+        let redirect_uri = body
+            .get("url")
+            .and_then(serde_json::Value::as_str)
             .and_then(|u| Url::parse(u).ok())
             .and_then(|u| {
                 u.query_pairs()

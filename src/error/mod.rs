@@ -267,7 +267,7 @@ impl std::error::Error for ApiError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.cause
             .as_deref()
-            .map(|c| c as &(dyn std::error::Error + 'static))
+            .map(|c| -> &(dyn std::error::Error + 'static) { c })
     }
 }
 

@@ -49,7 +49,11 @@ fn own_origin(req: &HttpRequest, settings: &Settings, proxies: &TrustedProxies) 
         .headers()
         .get(HOST)
         .and_then(|h| h.to_str().ok())
-        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+        .or_else(|| {
+            req.uri()
+                .authority()
+                .map(actix_web::http::uri::Authority::as_str)
+        })
         .unwrap_or_else(|| req.app_config().host());
     format!("{scheme}://{host}").to_ascii_lowercase()
 }

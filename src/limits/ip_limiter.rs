@@ -60,14 +60,9 @@ impl IpLimiter {
 
     /// Takes back one counted request of `action` from `ip` (never below zero, never
     /// lifting a block).
-    pub async fn refund(
-        &self,
-        pool: &Pool,
-        action: Action,
-        ip: IpAddr,
-    ) -> Result<(), crate::db::DbError> {
+    pub async fn refund(&self, pool: &Pool, action: Action, ip: IpAddr) -> Result<(), db::DbError> {
         let key = format!("ip:{}:{ip}", action.name());
-        db::run(pool, move |conn| -> Result<_, crate::db::DbError> {
+        db::run(pool, move |conn| -> Result<_, db::DbError> {
             Ok(throttles::refund(conn, &key)?)
         })
         .await

@@ -113,7 +113,7 @@ impl Mailer {
                 path.display()
             ),
             Err(e) => {
-                log::error!("SMTP send failed ({failure}) and the mail could not be kept: {e}")
+                log::error!("SMTP send failed ({failure}) and the mail could not be kept: {e}");
             }
         }
     }

@@ -30,7 +30,7 @@ pub async fn catch_panic(
         Err(panic) => {
             let text = panic
                 .downcast_ref::<&str>()
-                .map(|s| s.to_string())
+                .map(ToString::to_string)
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "non-string panic".into());
             log::error!("handler panicked on {path}, rid={request_id}: {text}");

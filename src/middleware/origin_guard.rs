@@ -96,9 +96,9 @@ pin_project! {
     }
 }
 
-impl<F, B> std::future::Future for Guarded<F>
+impl<F, B> Future for Guarded<F>
 where
-    F: std::future::Future<Output = Result<ServiceResponse<B>, Error>>,
+    F: Future<Output = Result<ServiceResponse<B>, Error>>,
 {
     type Output = Result<ServiceResponse<EitherBody<B, BoxBody>>, Error>;
 

@@ -60,7 +60,7 @@ impl SocialProviders {
                     social.fill(slot, google);
                 }
                 ProviderSource::Discovery { issuer } => {
-                    social.discover_in_background(slot, provider.clone(), issuer.clone(), redirect)
+                    social.discover_in_background(slot, provider.clone(), issuer.clone(), redirect);
                 }
             }
         }

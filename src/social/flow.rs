@@ -390,7 +390,7 @@ async fn complete(
 }
 
 /// What a takeover removed, for its audit entry.
-fn removed(stripped: crate::db::users::Stripped) -> Removed {
+fn removed(stripped: db::users::Stripped) -> Removed {
     let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
     Removed {
         password: stripped.password,

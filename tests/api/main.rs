@@ -1,5 +1,14 @@
 //! One integration-test binary: the real server on a random port, on both backends.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+// Tests unwrap, index JSON answers and cast counts: a missing key or a wrong value is a
+// failing test, which is the point.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::as_conversions,
+    clippy::unused_async,
+    clippy::items_after_statements
+)]
 
 mod helpers;
 

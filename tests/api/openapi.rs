@@ -90,7 +90,7 @@ async fn openapi_document_matches_the_routes(app: TestApp) {
             documented.insert(format!("{} {path}", method.to_ascii_uppercase()));
         }
     }
-    let contract: BTreeSet<String> = CONTRACT.iter().map(|s| s.to_string()).collect();
+    let contract: BTreeSet<String> = CONTRACT.iter().map(ToString::to_string).collect();
     assert_eq!(
         documented, contract,
         "the document lists exactly the contract's endpoints"
@@ -142,7 +142,7 @@ async fn the_document_tells_generated_clients_the_truth(app: TestApp) {
             .unwrap_or_default()
     };
     let set =
-        |names: &[&str]| -> BTreeSet<String> { names.iter().map(|n| n.to_string()).collect() };
+        |names: &[&str]| -> BTreeSet<String> { names.iter().map(ToString::to_string).collect() };
 
     for (schema, fields) in [
         ("SignupRequest", &["email", "password"][..]),

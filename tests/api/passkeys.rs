@@ -223,7 +223,7 @@ async fn register_list_rename_then_sign_in_without_a_password(app: TestApp) {
     assert!(
         options["allowCredentials"]
             .as_array()
-            .is_none_or(|list| list.is_empty()),
+            .is_none_or(Vec::is_empty),
         "{options}"
     );
     let answer = authenticator.get(&options).unwrap();
@@ -266,7 +266,7 @@ async fn register_list_rename_then_sign_in_without_a_password(app: TestApp) {
     assert!(
         named["allowCredentials"]
             .as_array()
-            .is_none_or(|l| l.is_empty()),
+            .is_none_or(Vec::is_empty),
         "{named}"
     );
     let answer = authenticator.get(&named).unwrap();
@@ -329,7 +329,7 @@ async fn options_for_an_email_tell_nothing_and_only_its_passkeys_answer(app: Tes
         assert!(
             options["allowCredentials"]
                 .as_array()
-                .is_none_or(|l| l.is_empty()),
+                .is_none_or(Vec::is_empty),
             "{options}"
         );
         assert_eq!(shape(options), shape(&anonymous), "{options}");

@@ -316,7 +316,7 @@ async fn audit_log_pages_newest_first(app: TestApp) {
 
 async fn migrations_are_idempotent(app: TestApp) {
     let url = app.settings.database.url.clone();
-    let applied = tokio::task::spawn_blocking(move || sekisho::db::migrations::prepare(&url))
+    let applied = tokio::task::spawn_blocking(move || db::migrations::prepare(&url))
         .await
         .unwrap()
         .unwrap();
@@ -351,7 +351,7 @@ async fn sqlite_connections_are_tuned(app: &TestApp) {
             .get_result(conn)
             .unwrap();
         assert_eq!(mode.journal_mode, "wal");
-        let number = |conn: &mut diesel::SqliteConnection, pragma: &str, column: &str| -> i64 {
+        let number = |conn: &mut SqliteConnection, pragma: &str, column: &str| -> i64 {
             diesel::sql_query(format!("SELECT \"{column}\" AS value FROM pragma_{pragma}"))
                 .get_result::<Number>(conn)
                 .unwrap()

@@ -87,9 +87,9 @@ async fn sessions_are_listed_with_the_current_one_marked(app: TestApp) {
     app.client.get(app.url("/api/health")).send().await.unwrap();
     let response = other
         .post(app.url("/api/v1/auth/login"))
-        .header("Origin", crate::helpers::FRONTEND)
+        .header("Origin", FRONTEND)
         .header("User-Agent", "Firefox/140 on a phone")
-        .json(&serde_json::json!({ "email": "list@example.com", "password": crate::helpers::PASSWORD }))
+        .json(&serde_json::json!({ "email": "list@example.com", "password": PASSWORD }))
         .send()
         .await
         .unwrap();
@@ -97,8 +97,8 @@ async fn sessions_are_listed_with_the_current_one_marked(app: TestApp) {
 
     let sessions = sessions_of(&app, &app.client).await;
     assert_eq!(sessions.len(), 2);
-    let current: Vec<&Value> = sessions.iter().filter(|s| s["current"] == true).collect();
-    assert_eq!(current.len(), 1);
+    let current = sessions.iter().filter(|s| s["current"] == true).count();
+    assert_eq!(current, 1);
     let phone = sessions.iter().find(|s| s["current"] == false).unwrap();
     assert_eq!(phone["kind"], "browser");
     assert_eq!(phone["ip"], "127.0.0.1");
@@ -149,13 +149,13 @@ async fn other_users_sessions_are_not_found(app: TestApp) {
         .post_with(
             &attacker,
             "/api/v1/auth/signup",
-            serde_json::json!({ "email": "attacker@example.com", "password": crate::helpers::PASSWORD }),
+            serde_json::json!({ "email": "attacker@example.com", "password": PASSWORD }),
         )
         .await;
     assert_eq!(signup.status(), 201);
     let response = attacker
         .delete(app.url(&format!("/api/v1/auth/sessions/{victim_session}")))
-        .header("Origin", crate::helpers::FRONTEND)
+        .header("Origin", FRONTEND)
         .send()
         .await
         .unwrap();

@@ -185,7 +185,7 @@ async fn the_owner_takes_a_pre_made_account_over_cleanly_across_instances(db: Te
         })
         .await
         .expect("the takeover's audit entry");
-    let details: serde_json::Value = serde_json::from_str(&details).unwrap();
+    let details: Value = serde_json::from_str(&details).unwrap();
     assert_eq!(details["provider"], "acme", "{details}");
     let removed = &details["removed"];
     assert_eq!(removed["password"], true, "{details}");

@@ -393,7 +393,7 @@ crate::on_both_backends!(the_secret_is_sealed_and_recovery_codes_hashed);
 
 async fn the_secret_is_sealed_and_recovery_codes_hashed(app: TestApp) {
     let (secret, codes) = enrolled(&app, "stored@example.com").await;
-    let base32 = sekisho::crypto::totp::base32(&secret).unwrap();
+    let base32 = totp::base32(&secret).unwrap();
     let (sealed, hashes) = app
         .with_db(|conn| {
             use diesel::prelude::*;

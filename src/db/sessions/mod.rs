@@ -96,7 +96,8 @@ pub fn insert(conn: &mut DbConnection, session: &NewSession<'_>) -> QueryResult<
 pub(super) fn counted(conn: &mut DbConnection, revoked: usize) -> usize {
     if revoked > 0 {
         count(conn, |c| {
-            c.sessions_revoked.inc_by(revoked as u64);
+            c.sessions_revoked
+                .inc_by(u64::try_from(revoked).unwrap_or(u64::MAX));
         });
     }
     revoked

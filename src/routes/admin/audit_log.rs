@@ -226,7 +226,9 @@ pub async fn export(
             e.actor_id.as_deref().unwrap_or_default(),
             e.actor_email.as_deref().unwrap_or_default(),
             e.action.as_str(),
-            e.target_type.map(|t| t.as_str()).unwrap_or_default(),
+            e.target_type
+                .map(crate::domain::AuditTarget::as_str)
+                .unwrap_or_default(),
             e.target_id.as_deref().unwrap_or_default(),
             e.ip.as_deref().unwrap_or_default(),
             e.details.as_deref().unwrap_or_default(),

@@ -67,7 +67,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
         .build();
     let identity = IdentityMiddleware::builder()
         .visit_deadline(Some(std::time::Duration::from_secs(
-            settings.admin.idle_minutes as u64 * 60,
+            u64::try_from(settings.admin.idle_minutes).unwrap_or(0) * 60,
         )))
         .build();
     let headers = DefaultHeaders::new()

@@ -50,7 +50,7 @@ impl Operator {
 
     /// Shows the catalog's `key` on the next page this operator sees.
     pub fn flash(&self, kind: &str, key: &str) {
-        flash(&self.session, kind, self.t.get(key))
+        flash(&self.session, kind, self.t.get(key));
     }
 }
 

@@ -38,8 +38,8 @@ impl Pager {
     /// page exists, without counting the table. Returns the page's rows and its pager;
     /// `list` is the list's path with its filters (`/admin/users?q=a&status=`).
     pub fn split<T>(mut rows: Vec<T>, list: &str, page: i64) -> (Vec<T>, Self) {
-        let has_next = rows.len() as i64 > PER_PAGE;
-        rows.truncate(PER_PAGE as usize);
+        let has_next = i64::try_from(rows.len()).unwrap_or(i64::MAX) > PER_PAGE;
+        rows.truncate(usize::try_from(PER_PAGE).unwrap_or(usize::MAX));
         let separator = if list.contains('?') { '&' } else { '?' };
         let link = |n: i64| format!("{list}{separator}page={n}");
         let pager = Self {

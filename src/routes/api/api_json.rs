@@ -94,7 +94,7 @@ fn deserialize_naming_fields<T: DeserializeOwned>(mut value: Value) -> Result<T,
             .path()
             .iter()
             .next()
-            .map(|segment| segment.to_string())
+            .map(ToString::to_string)
             .filter(|field| !field.is_empty() && field != ".");
         let removed = match (&field, value.as_object_mut()) {
             (Some(field), Some(object)) if !wrong.contains_key(field) => {

@@ -136,12 +136,12 @@ impl TestApp {
     pub async fn disable_user(&self, email: &str) {
         let id = self.user_id(email).await;
         self.with_db(move |conn| {
-            let ban = sekisho::db::users::Ban {
+            let ban = users::Ban {
                 reason: sekisho::domain::BanReason::Security,
                 note: None,
                 until: None,
             };
-            sekisho::db::users::set_disabled(conn, &id, Some(&ban), db::now()).unwrap();
+            users::set_disabled(conn, &id, Some(&ban), db::now()).unwrap();
         })
         .await;
     }
@@ -167,7 +167,7 @@ impl TestApp {
     pub async fn mark_verified(&self, email: &str) {
         let user = self.user_by_email(email).await;
         self.with_db(move |conn| {
-            db::users::set_email_verified(conn, &user.id, &user.email, db::now()).unwrap();
+            users::set_email_verified(conn, &user.id, &user.email, db::now()).unwrap();
         })
         .await;
     }

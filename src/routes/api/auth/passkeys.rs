@@ -26,7 +26,7 @@ fn options_response(state: &AppState, started: CeremonyStarted) -> HttpResponse 
         .cookie(cookies::passkey_cookie(
             &state.settings,
             started.ceremony,
-            CEREMONY_LIFETIME.as_secs() as i64,
+            i64::try_from(CEREMONY_LIFETIME.as_secs()).unwrap_or(300),
         ))
         .json(PasskeyOptionsResponse {
             options: started.options,

@@ -87,7 +87,7 @@ pub async fn sign_in_social(
         cookies::social_binding_cookie(&state.settings, started.binding, started.binding_seconds);
     Ok(HttpResponse::Ok()
         .cookie(cookie)
-        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .insert_header((CACHE_CONTROL, "no-store"))
         .json(SocialSignInResponse {
             url: started.authorization_url.to_string(),
             redirect: true,
