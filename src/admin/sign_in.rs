@@ -106,12 +106,17 @@ pub async fn sign_in(
         }
     };
     // Signed in with everything it takes: this client's attempts are forgotten (a
-    // right password alone, with the code still to come, forgets nothing).
-    if let OperatorSignIn::Operator(user) = &outcome {
-        credentials::forget_failed_logins(state, client, user).await?;
-    }
-    let ip = client.ip_text();
-    db::run(&state.pool, move |conn| -> Result<_, DbError> {
+    // right password alone, with the code still to come, forgets nothing), with the
+    // attempt's audit entry.
+    let forget = match &outcome {
+        OperatorSignIn::Operator(user) => Some(user.email.clone()),
+        _ => None,
+    };
+    let (limits, ip, address) = (state.throttle.accounts(), client.ip_text(), client.ip);
+    db::write(&state.pool, move |conn| -> Result<_, Failure> {
+        if let Some(email) = forget {
+            limits.forget_failed_logins_if_enabled(conn, &email, address)?;
+        }
         let entry = audit::Entry::by(actor.as_deref(), Some(&attempted), ip.as_deref());
         Ok(audit::record(conn, &event, entry)?)
     })

@@ -61,40 +61,36 @@ pub async fn sign_up(
     };
     let row = user.clone();
     let verify_first = state.settings.accounts.require_email_verification;
-    let ip = client.ip_text();
-    db::run(&state.pool, move |conn| -> Result<_, Failure> {
-        db::write_transaction(conn, |conn| {
-            match users::insert(conn, &users::NewUser::from(&row)) {
-                // Two sign-ups racing for one address: the loser hears EMAIL_TAKEN.
-                Err(e) if db::is_unique_violation(&e) => {
-                    return Err(Failure::refused(Refusal::EmailTaken));
-                }
-                other => other?,
-            };
-            // Without a session the sign-up is audited here; with one, together with
-            // the session.
-            if verify_first {
-                audit::record(
-                    conn,
-                    &AuditEvent::UserSignup {
-                        method: SignInMethod::only(FirstFactor::Password),
-                    },
-                    audit::Entry::by_user(&row.id, &row.email, ip.as_deref()),
-                )?;
+    let lifetime = session_lifecycle::browser_lifetime(state, true);
+    let visitor = client.clone();
+    // The account, its audit entry and (unless the address must be proven first) its
+    // session: one transaction.
+    let opened = db::write(&state.pool, move |conn| -> Result<_, Failure> {
+        match users::insert(conn, &users::NewUser::from(&row)) {
+            // Two sign-ups racing for one address: the loser hears EMAIL_TAKEN.
+            Err(e) if db::is_unique_violation(&e) => {
+                return Err(Failure::refused(Refusal::EmailTaken));
             }
-            Ok(())
-        })
+            other => other?,
+        };
+        let record = SignInRecord::signup(SignInMethod::only(FirstFactor::Password));
+        if verify_first {
+            let ip = visitor.ip_text();
+            let entry = audit::Entry::by_user(&row.id, &row.email, ip.as_deref());
+            audit::record(conn, record.event(), entry)?;
+            return Ok(None);
+        }
+        decisions::take_turn(conn, Subject::Sessions(&row.id))?;
+        session_lifecycle::begin_browser_session(conn, &row, &visitor, lifetime, &record).map(Some)
     })
     .await?;
 
     email_verification::mail_later(state, &user, lang);
-    if verify_first {
+    let Some(opened) = opened else {
         let binding = tokens::signup_binding(state.settings.secret_key.bytes(), &user.id);
         return Ok((user, SignedUp::VerificationRequired { binding }));
-    }
-    let record = SignInRecord::signup(SignInMethod::only(FirstFactor::Password));
-    let session =
-        session_lifecycle::start_browser_session(state, client, &user, true, record).await?;
+    };
+    let session = opened.into_cookie(&state.jwt, &user.id, true)?;
     Ok((user, SignedUp::Session(session)))
 }
 

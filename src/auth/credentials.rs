@@ -86,25 +86,6 @@ pub async fn check(
     Ok(user)
 }
 
-/// A sign-in is complete (the password, and the second factor when there is one):
-/// the attempts this client made on the account, counted before each check, are
-/// forgotten.
-pub async fn forget_failed_logins(
-    state: &AppState,
-    client: &ClientInfo,
-    user: &User,
-) -> Result<(), Failure> {
-    let limits = state.throttle.accounts();
-    if !limits.enabled() {
-        return Ok(());
-    }
-    let (email, ip) = (user.email.clone(), client.ip);
-    db::run(&state.pool, move |conn| -> Result<_, Failure> {
-        limits.forget_failed_logins(conn, &email, ip)
-    })
-    .await
-}
-
 /// Inside a sign-in's session transaction: the stored password is still the one
 /// `checked` (the hash the password was verified against). A reset, a change or a
 /// takeover that committed in between ends that sign-in here, with the answer of a

@@ -5,8 +5,9 @@
 use chrono::TimeDelta;
 
 use super::frontend_link::frontend_link;
-use super::session_lifecycle::{self, BrowserSession, SignInRecord};
+use super::session_lifecycle::{self, BrowserSession, OpenedSession, SignInRecord};
 use crate::crypto::tokens;
+use crate::db::decisions::{self, Subject};
 use crate::db::single_use::{self, EmailVerification, SentTo};
 use crate::db::{self, audit, users, users::User};
 use crate::domain::ClientInfo;
@@ -117,62 +118,79 @@ pub fn request(
     )
 }
 
-/// /verify-email: spends the token and marks the address it was sent to verified.
-/// verify-email: spends the token and marks the address verified; when `binding` is
-/// the sign-up binding of this very user (the browser that signed up while
-/// verification was required), that browser is signed in too.
+/// /verify-email: spends the token and marks the address it was sent to verified;
+/// when `binding` is the sign-up binding of this very user (the browser that signed
+/// up while verification was required), that browser is signed in too, in the same
+/// transaction. A disabled user's address is verified all the same; nobody is signed
+/// in.
 pub async fn verify_and_sign_in(
     state: &AppState,
     client: &ClientInfo,
     token: &str,
     binding: Option<&str>,
 ) -> Result<(User, Option<BrowserSession>), Failure> {
-    let user = verify(state, client, token).await?;
-    let key = state.settings.secret_key.bytes();
-    if !binding.is_some_and(|b| tokens::is_signup_binding(key, &user.id, b)) {
-        return Ok((user, None));
-    }
-    if user.is_disabled_at(db::now()) {
-        return Err(super::credentials::account_disabled(&user));
-    }
-    let record = SignInRecord::login(SignInMethod::only(FirstFactor::EmailLink));
-    let session =
-        session_lifecycle::start_browser_session(state, client, &user, true, record).await?;
-    Ok((user, Some(session)))
-}
-
-async fn verify(state: &AppState, client: &ClientInfo, token: &str) -> Result<User, Failure> {
     state
         .throttle
         .check_ip(&state.pool, Action::VerifyEmail, client.ip)
         .await?;
     let token_hash = tokens::hash_secret(token);
-    let ip = client.ip_text();
-    db::run(&state.pool, move |conn| -> Result<_, Failure> {
-        db::write_transaction(conn, |conn| {
-            let now = db::now();
-            let spent = single_use::consume(conn, EmailVerification, &token_hash, now)?;
-            let Some((user_id, email)) =
-                spent.and_then(|link| link.user_id.map(|id| (id, link.payload.email)))
-            else {
-                return Err(Failure::refused(Refusal::InvalidToken));
-            };
-            // The account's address changed, or it was withdrawn: the token proves
-            // nothing about the account any more.
-            if users::set_email_verified(conn, &user_id, &email, now)? == 0 {
-                return Err(Failure::refused(Refusal::InvalidToken));
-            }
-            single_use::spend_all_for_user(conn, EmailVerification, &user_id)?;
-            audit::record(
-                conn,
-                &AuditEvent::UserEmailVerified,
-                audit::Entry::by_user(&user_id, &email, ip.as_deref()),
-            )?;
-            users::find_by_id(conn, &user_id)?
-                .ok_or_else(|| Failure::refused(Refusal::InvalidToken))
-        })
+    let key = state.settings.secret_key.clone();
+    let binding = binding.map(str::to_owned);
+    let lifetime = session_lifecycle::browser_lifetime(state, true);
+    let visitor = client.clone();
+    let verified = db::write(&state.pool, move |conn| -> Result<_, Failure> {
+        let now = db::now();
+        let spent = single_use::consume(conn, EmailVerification, &token_hash, now)?;
+        let Some((user_id, email)) =
+            spent.and_then(|link| link.user_id.map(|id| (id, link.payload.email)))
+        else {
+            return Err(Failure::refused(Refusal::InvalidToken));
+        };
+        // The account's address changed, or it was withdrawn: the token proves
+        // nothing about the account any more.
+        if users::set_email_verified(conn, &user_id, &email, now)? == 0 {
+            return Err(Failure::refused(Refusal::InvalidToken));
+        }
+        single_use::spend_all_for_user(conn, EmailVerification, &user_id)?;
+        let ip = visitor.ip_text();
+        audit::record(
+            conn,
+            &AuditEvent::UserEmailVerified,
+            audit::Entry::by_user(&user_id, &email, ip.as_deref()),
+        )?;
+        let user = users::find_by_id(conn, &user_id)?
+            .ok_or_else(|| Failure::refused(Refusal::InvalidToken))?;
+        let bound = binding.is_some_and(|b| tokens::is_signup_binding(key.bytes(), &user.id, &b));
+        if !bound {
+            return Ok(Verified::Alone(user));
+        }
+        if user.is_disabled_at(now) {
+            return Ok(Verified::Disabled(user));
+        }
+        decisions::take_turn(conn, Subject::Sessions(&user.id))?;
+        let record = SignInRecord::login(SignInMethod::only(FirstFactor::EmailLink));
+        let opened =
+            session_lifecycle::begin_browser_session(conn, &user, &visitor, lifetime, &record)?;
+        Ok(Verified::SignedIn(Box::new(user), opened))
     })
-    .await
+    .await?;
+    match verified {
+        Verified::Alone(user) => Ok((user, None)),
+        Verified::Disabled(user) => Err(super::credentials::account_disabled(&user)),
+        Verified::SignedIn(user, opened) => {
+            let session = opened.into_cookie(&state.jwt, &user.id, true)?;
+            Ok((*user, Some(session)))
+        }
+    }
+}
+
+/// What a verification link did.
+enum Verified {
+    /// The address is verified; nobody is signed in.
+    Alone(User),
+    /// The address is verified, and the account is disabled.
+    Disabled(User),
+    SignedIn(Box<User>, OpenedSession),
 }
 
 /// With REQUIRE_EMAIL_VERIFICATION, an unverified user is refused (403

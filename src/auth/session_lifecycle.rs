@@ -133,26 +133,17 @@ pub async fn sign_in(
     if let Some(pending) = second_factor(state, &user, Holder::Browser, remember).await? {
         return Ok(SignIn::SecondFactor(pending));
     }
-    credentials::forget_failed_logins(state, client, &user).await?;
     let record = SignInRecord::login(SignInMethod::only(FirstFactor::Password));
     let (user_id, checked) = (user.id.clone(), user.password_hash.clone());
+    let (limits, email, ip) = (state.throttle.accounts(), user.email.clone(), client.ip);
     let session =
         start_browser_session_after(state, client, &user, remember, record, move |conn| {
-            credentials::password_unchanged(conn, &user_id, checked.as_deref())
+            credentials::password_unchanged(conn, &user_id, checked.as_deref())?;
+            // Signed in: this client's counted attempts are forgotten, with the session.
+            limits.forget_failed_logins_if_enabled(conn, &email, ip)
         })
         .await?;
     Ok(SignIn::Complete((user, session)))
-}
-
-/// Creates a browser session for `user`, recorded as `record` says.
-pub async fn start_browser_session(
-    state: &AppState,
-    client: &ClientInfo,
-    user: &User,
-    remember: bool,
-    record: SignInRecord,
-) -> Result<BrowserSession, Failure> {
-    start_browser_session_after(state, client, user, remember, record, |_| Ok(())).await
 }
 
 /// What a new session records: how it was signed in (`/sessions` shows it) and the
@@ -171,6 +162,11 @@ impl SignInRecord {
             },
             method,
         }
+    }
+
+    /// The audit event the session's start records.
+    pub fn event(&self) -> &AuditEvent {
+        &self.event
     }
 
     pub fn signup(method: SignInMethod) -> Self {
@@ -376,7 +372,6 @@ pub async fn issue_bearer(
     if let Some(pending) = second_factor(state, &user, Holder::Bearer, true).await? {
         return Ok(SignIn::SecondFactor(pending));
     }
-    credentials::forget_failed_logins(state, client, &user).await?;
     let method = SignInMethod::only(FirstFactor::Password);
     start_bearer_session(state, client, &user, method, user.password_hash.as_deref())
         .await
@@ -395,11 +390,14 @@ pub async fn start_bearer_session(
 ) -> Result<TokenPair, Failure> {
     let checked = checked_password.map(str::to_owned);
     let key = state.settings.secret_key.clone();
+    let limits = state.throttle.accounts();
     let (user, client) = (user.clone(), client.clone());
     let opened = db::write(&state.pool, move |conn| {
         decisions::take_turn(conn, Subject::Sessions(&user.id))?;
         if checked.is_some() {
             credentials::password_unchanged(conn, &user.id, checked.as_deref())?;
+            // Signed in by password: this client's counted attempts are forgotten.
+            limits.forget_failed_logins_if_enabled(conn, &user.email, client.ip)?;
         }
         begin_bearer_session(conn, key.bytes(), &user, &client, method)
     })

@@ -398,6 +398,19 @@ impl AccountLimits {
         Ok(())
     }
 
+    /// `forget_failed_logins`, a no-op when limits are off.
+    pub fn forget_failed_logins_if_enabled(
+        self,
+        conn: &mut DbConnection,
+        email: &str,
+        ip: Option<IpAddr>,
+    ) -> Result<(), Failure> {
+        if self.enabled {
+            self.forget_failed_logins(conn, email, ip)?;
+        }
+        Ok(())
+    }
+
     /// After a completed reset: every failure on the account, from every client.
     pub fn forget_all_failed_logins(
         self,

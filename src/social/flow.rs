@@ -13,6 +13,7 @@ use crate::auth::session_lifecycle::{self, BrowserSession, SignInRecord};
 use crate::auth::two_factor::{self, Holder};
 use crate::config::Settings;
 use crate::crypto::tokens;
+use crate::db::decisions::{self, Subject};
 use crate::db::single_use::{self, PendingSignIn, SocialSignIn};
 use crate::db::{self, audit};
 use crate::domain::ClientInfo;
@@ -296,39 +297,66 @@ async fn complete(
         Err(_) => return refuse("the stored callback URL does not parse"),
     };
     let (provider_name, link_to) = (provider_id.to_owned(), link_user_id.clone());
-    let ip = client.ip_text();
-    // A new account or a new link commits with its audit entry (a sign-in has its own).
-    let resolved = db::run(&state.pool, move |conn| -> Result<_, Failure> {
-        db::write_transaction(conn, |conn| {
-            let (user, outcome) = linking::resolve(
+    let must_verify = state.settings.accounts.require_email_verification;
+    let lifetime = session_lifecycle::browser_lifetime(state, true);
+    let visitor = client.clone();
+    // One transaction: the account made, linked or known, its audit entry, and what
+    // the browser gets (its session, or the second factor's challenge).
+    let resolved = db::write(&state.pool, move |conn| -> Result<_, Failure> {
+        let (user, outcome) = linking::resolve(
+            conn,
+            &provider_name,
+            &identity,
+            link_to.as_deref(),
+            db::now(),
+        )?;
+        let provider = provider_name.clone();
+        let event = match &outcome {
+            Outcome::Known => None,
+            Outcome::Created => Some(AuditEvent::UserSignup {
+                method: SignInMethod::only(FirstFactor::Provider(provider.clone())),
+            }),
+            Outcome::Linked => Some(AuditEvent::UserAccountLinked {
+                provider: provider.clone(),
+            }),
+            Outcome::Reclaimed(stripped) => Some(AuditEvent::UserAccountReclaimed {
+                provider: provider.clone(),
+                removed: removed(*stripped),
+            }),
+        };
+        let ip = visitor.ip_text();
+        if let Some(event) = event {
+            let entry = audit::Entry::by_user(&user.id, &user.email, ip.as_deref());
+            audit::record(conn, &event, entry)?;
+        }
+        let first = SignInMethod::only(FirstFactor::Provider(provider));
+        let landing = if link_to.is_some() {
+            // Linking from a signed-in session: that session goes on; no new one.
+            Landing::Linked
+        } else if must_verify && !user.email_verified {
+            Landing::Unverified
+        } else if user.two_factor_enabled_at.is_some() {
+            // A provider proves one factor: a user who turned a second one on gives it
+            // too.
+            Landing::Challenge(two_factor::challenge(
                 conn,
-                &provider_name,
-                &identity,
-                link_to.as_deref(),
-                db::now(),
-            )?;
-            let provider = provider_name.clone();
-            let event = match outcome {
-                Outcome::Known => None,
-                Outcome::Created => Some(AuditEvent::UserSignup {
-                    method: SignInMethod::only(FirstFactor::Provider(provider)),
-                }),
-                Outcome::Linked => Some(AuditEvent::UserAccountLinked { provider }),
-                Outcome::Reclaimed(stripped) => Some(AuditEvent::UserAccountReclaimed {
-                    provider,
-                    removed: removed(stripped),
-                }),
-            };
-            if let Some(event) = event {
-                let entry = audit::Entry::by_user(&user.id, &user.email, ip.as_deref());
-                audit::record(conn, &event, entry)?;
-            }
-            Ok((user, outcome))
-        })
+                &user,
+                Holder::Browser,
+                true,
+                &first,
+            )?)
+        } else {
+            decisions::take_turn(conn, Subject::Sessions(&user.id))?;
+            let record = SignInRecord::login(first);
+            Landing::Session(session_lifecycle::begin_browser_session(
+                conn, &user, &visitor, lifetime, &record,
+            )?)
+        };
+        Ok((user, outcome, landing))
     })
     .await;
-    let user = match resolved {
-        Ok((user, outcome)) => {
+    let (user, landing) = match resolved {
+        Ok((user, outcome, landing)) => {
             if let Outcome::Reclaimed(_) = outcome {
                 crate::auth::notices::notify(
                     state,
@@ -337,56 +365,44 @@ async fn complete(
                     SecurityNotice::AccountReclaimed,
                 );
             }
-            user
+            (user, landing)
         }
         Err(e) => {
             let reason = format!("the identity was not accepted: {e}");
             return fail(e, reason);
         }
     };
-    // Linking from a signed-in session: that session goes on; no new one.
-    if link_user_id.is_some() {
-        return Ok((callback, Landed::Session(None)));
-    }
-    if let Err(e) = email_verification::refuse_unverified(state, &user, lang) {
-        return fail(e, "the account's address is not verified".into());
-    }
-    // A provider proves one factor: a user who turned a second one on gives it too.
-    if user.two_factor_enabled_at.is_some() {
-        let (holder, holder_provider) = (user.clone(), pending.provider.clone());
-        let pending = db::write(&state.pool, move |conn| {
-            let first = SignInMethod::only(FirstFactor::Provider(holder_provider));
-            two_factor::challenge(conn, &holder, Holder::Browser, true, &first)
-        })
-        .await;
-        return match pending {
-            Ok(pending) => Ok((
+    let opened = match landing {
+        Landing::Linked => return Ok((callback, Landed::Session(None))),
+        Landing::Unverified => {
+            let refused = email_verification::refuse_unverified(state, &user, lang)
+                .err()
+                .unwrap_or_else(|| Failure::refused(Refusal::EmailNotVerified));
+            return fail(refused, "the account's address is not verified".into());
+        }
+        Landing::Challenge(pending) => {
+            return Ok((
                 code_page(&state.settings, &callback),
                 Landed::SecondFactor(pending.challenge),
-            )),
-            Err(e) => {
-                let reason = format!("no challenge could be started: {e}");
-                fail(e, reason)
-            }
-        };
-    }
-    match session_lifecycle::start_browser_session(
-        state,
-        client,
-        &user,
-        true,
-        SignInRecord::login(SignInMethod::only(FirstFactor::Provider(
-            pending.provider.clone(),
-        ))),
-    )
-    .await
-    {
+            ));
+        }
+        Landing::Session(opened) => opened,
+    };
+    match opened.into_cookie(&state.jwt, &user.id, true) {
         Ok(session) => Ok((callback, Landed::Session(Some(session)))),
         Err(e) => {
             let reason = format!("no session could be started: {e}");
             fail(e, reason)
         }
     }
+}
+
+/// What the callback's transaction left the browser with.
+enum Landing {
+    Linked,
+    Unverified,
+    Challenge(two_factor::Pending),
+    Session(session_lifecycle::OpenedSession),
 }
 
 /// What a takeover removed, for its audit entry.

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use crate::helpers::{FRONTEND, PASSWORD, TestApp, client, error_code};
 
 crate::on_both_backends!(
+    a_signup_whose_session_fails_leaves_no_account,
     signup_creates_the_user_and_signs_in,
     signup_refuses_taken_and_invalid_input,
     login_sets_the_cookie_per_remember_me,
@@ -449,4 +450,29 @@ async fn split_host_cookies_carry_domain_and_same_site(app: TestApp) {
     let cleared = set_cookie(&logout);
     assert!(cleared.contains("Max-Age=0"), "{cleared}");
     assert!(cleared.contains("Domain=example.com"), "{cleared}");
+}
+
+/// The account, its audit entry and its session are one transaction: when the
+/// session cannot be written, no account is left behind (the address is still free)
+/// and nothing is audited.
+async fn a_signup_whose_session_fails_leaves_no_account(app: TestApp) {
+    let body = json!({ "email": "whole@example.com", "password": PASSWORD });
+    app.sessions_refused(true).await;
+    let failed = app
+        .post_with(&client(), "/api/v1/auth/signup", body.clone())
+        .await;
+    assert_eq!(failed.status(), 500);
+    let (users, entries) = app
+        .with_db(|conn| {
+            use diesel::prelude::*;
+            use sekisho::db::schema::{audit_log, users};
+            let users: i64 = users::table.count().get_result_on(conn).unwrap();
+            let entries: i64 = audit_log::table.count().get_result_on(conn).unwrap();
+            (users, entries)
+        })
+        .await;
+    assert_eq!((users, entries), (0, 0), "nothing committed");
+    app.sessions_refused(false).await;
+    let signed_up = app.post_with(&client(), "/api/v1/auth/signup", body).await;
+    assert!(signed_up.status().is_success(), "{}", signed_up.status());
 }

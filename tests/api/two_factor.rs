@@ -654,34 +654,6 @@ async fn a_user_disabled_during_the_code_step_is_not_signed_in(app: TestApp) {
     assert_eq!(app.me_status(&browser).await, 401);
 }
 
-/// Makes every insert into `sessions` fail (on) or lets them through again (off): a
-/// failure in the second step's transaction after the answer was checked and spent.
-async fn sessions_refused(app: &TestApp, on: bool) {
-    app.with_db(move |conn| {
-        let statements: &[&str] = match (&*conn, on) {
-            (sekisho::db::DbConnection::Sqlite(_), true) => {
-                &["CREATE TRIGGER refuse_sessions BEFORE INSERT ON sessions \
-                 BEGIN SELECT RAISE(ABORT, 'killed by the test'); END"]
-            }
-            (sekisho::db::DbConnection::Sqlite(_), false) => &["DROP TRIGGER refuse_sessions"],
-            (sekisho::db::DbConnection::Postgres(_), true) => &[
-                "CREATE FUNCTION refuse_sessions() RETURNS trigger LANGUAGE plpgsql \
-                 AS $$ BEGIN RAISE EXCEPTION 'killed by the test'; END $$",
-                "CREATE TRIGGER refuse_sessions BEFORE INSERT ON sessions \
-                 FOR EACH ROW EXECUTE FUNCTION refuse_sessions()",
-            ],
-            (sekisho::db::DbConnection::Postgres(_), false) => &[
-                "DROP TRIGGER refuse_sessions ON sessions",
-                "DROP FUNCTION refuse_sessions()",
-            ],
-        };
-        for statement in statements {
-            diesel::sql_query(*statement).execute_on(conn).unwrap();
-        }
-    })
-    .await;
-}
-
 /// What a second step can spend or make, for the user: live sessions, the answers
 /// claimed against live challenges, the code's last accepted step, unused recovery
 /// codes.
@@ -738,7 +710,7 @@ async fn a_second_step_whose_session_fails_spends_nothing(app: TestApp) {
     let before = second_step_state(&app, email).await;
     assert_eq!(before.1, [0], "one challenge, no answer claimed yet");
 
-    sessions_refused(&app, true).await;
+    app.sessions_refused(true).await;
     let answer = code(&secret, 30);
     let killed = verify(&app, &browser, json!({ "code": answer })).await;
     assert_eq!(killed.status(), 500);
@@ -748,7 +720,7 @@ async fn a_second_step_whose_session_fails_spends_nothing(app: TestApp) {
         "nothing committed"
     );
 
-    sessions_refused(&app, false).await;
+    app.sessions_refused(false).await;
     let passed = verify(&app, &browser, json!({ "code": answer })).await;
     assert_eq!(
         passed.status(),
@@ -781,14 +753,14 @@ async fn a_second_step_whose_session_fails_spends_nothing(app: TestApp) {
             json!({ "challenge": challenge, "recoveryCode": recovery_codes[0] }),
         )
     };
-    sessions_refused(&app, true).await;
+    app.sessions_refused(true).await;
     assert_eq!(finish().await.status(), 500);
     assert_eq!(
         second_step_state(&app, email).await,
         before,
         "nothing committed"
     );
-    sessions_refused(&app, false).await;
+    app.sessions_refused(false).await;
     let pair = finish().await;
     assert_eq!(pair.status(), 200);
     assert!(pair.json::<Value>().await.unwrap()["refreshToken"].is_string());

@@ -336,3 +336,33 @@ macro_rules! on_both_databases {
         )*
     };
 }
+
+/// Makes every insert into `sessions` fail (on) or lets them through again (off): a
+/// failure in a use case's transaction after everything else it wrote.
+impl TestApp {
+    pub async fn sessions_refused(&self, on: bool) {
+        self.with_db(move |conn| {
+            let statements: &[&str] = match (&*conn, on) {
+                (sekisho::db::DbConnection::Sqlite(_), true) => {
+                    &["CREATE TRIGGER refuse_sessions BEFORE INSERT ON sessions \
+                 BEGIN SELECT RAISE(ABORT, 'killed by the test'); END"]
+                }
+                (sekisho::db::DbConnection::Sqlite(_), false) => &["DROP TRIGGER refuse_sessions"],
+                (sekisho::db::DbConnection::Postgres(_), true) => &[
+                    "CREATE FUNCTION refuse_sessions() RETURNS trigger LANGUAGE plpgsql \
+                 AS $$ BEGIN RAISE EXCEPTION 'killed by the test'; END $$",
+                    "CREATE TRIGGER refuse_sessions BEFORE INSERT ON sessions \
+                 FOR EACH ROW EXECUTE FUNCTION refuse_sessions()",
+                ],
+                (sekisho::db::DbConnection::Postgres(_), false) => &[
+                    "DROP TRIGGER refuse_sessions ON sessions",
+                    "DROP FUNCTION refuse_sessions()",
+                ],
+            };
+            for statement in statements {
+                sekisho::db::RunOn::execute_on(diesel::sql_query(*statement), conn).unwrap();
+            }
+        })
+        .await;
+    }
+}
