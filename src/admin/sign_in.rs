@@ -1,11 +1,12 @@
 //! The operator's sign-in and sign-out: the password check the API uses, an audit
 //! entry for every attempt, and the rule that only operators get in.
 
-use crate::auth::{credentials, two_factor};
+use crate::auth::credentials::{self, SignInError};
+use crate::auth::two_factor;
 use crate::crypto::tokens;
 use crate::db::{self, DbError, Pool, audit, form_tokens, users, users::User};
 use crate::domain::{AuditEvent, ClientInfo, Email};
-use crate::failure::{self, Failure};
+use crate::failure::Failure;
 use crate::state::AppState;
 
 /// How a sign-in ended.
@@ -83,27 +84,22 @@ pub async fn sign_in(
             AuditEvent::AdminLoginRefused,
             Some(user.id),
         ),
-        Err(e) => {
-            let refusal = match &e {
-                limited if limited.is_limited() => LoginRefusal::RateLimited,
-                Failure::Disabled { .. } => LoginRefusal::Disabled,
-                Failure::Refused {
-                    refusal: failure::Refusal::InvalidCredentials,
-                    ..
-                } => LoginRefusal::WrongCredentials,
-                _ => return Err(e),
-            };
-            // Refused by a limit: counted (the 429 in the request metrics), not
-            // written, or a flood would grow the log without bound.
-            if refusal == LoginRefusal::RateLimited {
-                return Ok(OperatorSignIn::Refused(refusal));
-            }
-            (
-                OperatorSignIn::Refused(refusal),
-                AuditEvent::AdminLoginFailed,
-                None,
-            )
+        // Refused by a limit: counted (the 429 in the request metrics), not written,
+        // or a flood would grow the log without bound.
+        Err(SignInError::Limited(_)) => {
+            return Ok(OperatorSignIn::Refused(LoginRefusal::RateLimited));
         }
+        Err(SignInError::Failed(failure)) => return Err(failure),
+        Err(SignInError::WrongCredentials) => (
+            OperatorSignIn::Refused(LoginRefusal::WrongCredentials),
+            AuditEvent::AdminLoginFailed,
+            None,
+        ),
+        Err(SignInError::Disabled { .. }) => (
+            OperatorSignIn::Refused(LoginRefusal::Disabled),
+            AuditEvent::AdminLoginFailed,
+            None,
+        ),
     };
     // Signed in with everything it takes: this client's attempts are forgotten (a
     // right password alone, with the code still to come, forgets nothing), with the

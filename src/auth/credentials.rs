@@ -4,21 +4,66 @@
 
 use crate::crypto::hasher_pool::HasherError;
 use crate::db::{self, users, users::User};
-use crate::domain::ClientInfo;
-use crate::domain::Email;
+use chrono::NaiveDateTime;
+
+use crate::domain::{BanReason, ClientInfo, Email};
 use crate::failure::{Failure, Refusal};
 use crate::limits::throttle::Action;
 use crate::state::AppState;
 
-/// The user whose email and password these are, or the error to answer with. The
-/// client's count of attempts on the account is not forgotten here: the sign-in may
-/// still need its second factor (`forget_failed_logins` once it is complete).
+/// Why an email and password did not sign anyone in: this use case's own answer,
+/// which the API (through `Failure`) and the panel (its login page) each put in
+/// their own words.
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    /// Wrong email or password: the same for both.
+    #[error("wrong email or password")]
+    WrongCredentials,
+    /// The right password of a disabled account: what its user may know of the ban.
+    #[error("the account is disabled")]
+    Disabled {
+        reason: BanReason,
+        until: Option<NaiveDateTime>,
+    },
+    /// Too many attempts (this address, this client on the account, or the account's
+    /// turn too far away), or the account's hashing lane is full.
+    #[error("too many attempts: {0}")]
+    Limited(Failure),
+    /// Something underneath failed (the database, the hashing threads).
+    #[error(transparent)]
+    Failed(Failure),
+}
+
+impl From<Failure> for SignInError {
+    /// What a limit or the layers underneath answered, as this use case's error.
+    fn from(failure: Failure) -> Self {
+        if failure.is_limited() {
+            Self::Limited(failure)
+        } else {
+            Self::Failed(failure)
+        }
+    }
+}
+
+impl From<SignInError> for Failure {
+    fn from(error: SignInError) -> Self {
+        match error {
+            SignInError::WrongCredentials => Failure::refused(Refusal::InvalidCredentials),
+            SignInError::Disabled { reason, until } => Failure::Disabled { reason, until },
+            SignInError::Limited(failure) | SignInError::Failed(failure) => failure,
+        }
+    }
+}
+
+/// The user whose email and password these are, or why not. The client's count of
+/// attempts on the account is not forgotten here: the sign-in may still need its
+/// second factor (the session's transaction forgets them once it is complete).
 pub async fn check(
     state: &AppState,
     client: &ClientInfo,
     email: Email,
     password: &str,
-) -> Result<User, Failure> {
+) -> Result<User, SignInError> {
     state
         .throttle
         .check_ip(&state.pool, Action::Login, client.ip)
@@ -42,7 +87,7 @@ pub async fn check(
                     .refund_ip(&state.pool, Action::Login, client.ip)
                     .await;
             }
-            return Err(refused);
+            return Err(refused.into());
         }
     };
     // An account under attack takes strangers' guesses in turns: this one waits for
@@ -67,9 +112,9 @@ pub async fn check(
                 .throttle
                 .refund_ip(&state.pool, Action::Login, client.ip)
                 .await;
-            return Err(e.into());
+            return Err(Failure::from(e).into());
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(Failure::from(e).into()),
     };
     let Some(user) = user.filter(|_| verified) else {
         state.metrics.login_failures.inc();
@@ -77,11 +122,14 @@ pub async fn check(
             limits.record_failed_login(conn, &email, db::now())
         })
         .await?;
-        return Err(Failure::refused(Refusal::InvalidCredentials));
+        return Err(SignInError::WrongCredentials);
     };
     // Only someone who knows the password learns that the account is disabled.
     if user.is_disabled_at(db::now()) {
-        return Err(account_disabled(&user));
+        return Err(SignInError::Disabled {
+            reason: user.ban_reason(),
+            until: user.disabled_until,
+        });
     }
     Ok(user)
 }
