@@ -6,7 +6,7 @@
 use chrono::{NaiveDateTime, TimeDelta};
 
 use crate::auth::email_verification;
-use crate::auth::frontend_link::frontend_link;
+use crate::auth::notices;
 use crate::crypto::tokens;
 use crate::db::decisions::{self, Subject};
 use crate::db::identities::Identity;
@@ -360,15 +360,9 @@ pub async fn create(
     })
     .await?;
     if let Created::User(_) = created {
-        let link = frontend_link(&state.settings.frontend.url, "reset-password", &token);
-        let built = mail::link_message(
-            state.mailer.from(),
-            &address,
-            lang,
-            mail::LinkMail::Invitation,
-            &link,
-        );
-        state.mailer.send_built("invitation", built);
+        // The invitation is a reset link that lives longer: the same page sets it.
+        let kind = mail::LinkMail::Invitation;
+        notices::mail_link(state, &address, lang, kind, "reset-password", &token);
     }
     Ok(created)
 }

@@ -4,7 +4,6 @@
 
 use chrono::TimeDelta;
 
-use super::frontend_link::frontend_link;
 use super::session_lifecycle::{self, BrowserSession, OpenedSession, SignInRecord};
 use crate::crypto::tokens;
 use crate::db::decisions::{self, Subject};
@@ -73,15 +72,8 @@ async fn issue_and_mail(
     })
     .await?;
     if allowed {
-        let link = frontend_link(&state.settings.frontend.url, "verify-email", &token);
-        let built = mail::link_message(
-            state.mailer.from(),
-            &email,
-            lang,
-            mail::LinkMail::Verification,
-            &link,
-        );
-        state.mailer.send_built("verification", built);
+        let kind = mail::LinkMail::Verification;
+        super::notices::mail_link(state, &email, lang, kind, "verify-email", &token);
     }
     Ok(())
 }

@@ -6,7 +6,6 @@
 
 use chrono::TimeDelta;
 
-use super::frontend_link::frontend_link;
 use super::session_lifecycle::{self, BrowserSession, SignInRecord};
 use super::two_factor::{self, Holder};
 use crate::crypto::tokens;
@@ -87,15 +86,8 @@ async fn issue_and_mail(
     })
     .await?;
     if let Some(address) = recipient {
-        let link = frontend_link(&state.settings.frontend.url, "reset-password", &token);
-        let built = mail::link_message(
-            state.mailer.from(),
-            &address,
-            lang,
-            mail::LinkMail::Reset,
-            &link,
-        );
-        state.mailer.send_built("reset", built);
+        let kind = mail::LinkMail::Reset;
+        super::notices::mail_link(state, &address, lang, kind, "reset-password", &token);
     }
     Ok(())
 }

@@ -44,16 +44,7 @@ async fn every_page_reads_whole_in_both_languages(app: TestApp) {
         assert_whole(&english, &path);
         assert!(english.contains("<html lang=\"en\">"), "{path}");
 
-        let japanese = operator
-            .client
-            .get(app.url(&path))
-            .header("accept-language", "ja-JP,ja;q=0.9,en;q=0.5")
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let japanese = operator.page_in(&path, "ja-JP,ja;q=0.9,en;q=0.5").await;
         assert_whole(&japanese, &path);
         assert!(japanese.contains("<html lang=\"ja\">"), "{path}");
         // The navigation (or the error page's way back) is in Japanese.
@@ -104,16 +95,7 @@ async fn the_switch_is_remembered_and_dates_follow_the_zone(app: TestApp) {
     assert_eq!(switched.headers()["location"], "/admin/users");
 
     // Remembered without any Accept-Language, over a browser's English one too.
-    let japanese = operator
-        .client
-        .get(app.url("/admin/users"))
-        .header("accept-language", "en")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let japanese = operator.page_in("/admin/users", "en").await;
     assert!(japanese.contains("<html lang=\"ja\">"));
     assert!(japanese.contains("作成 (Asia/Tokyo)"), "{japanese}");
 
@@ -170,15 +152,8 @@ async fn audit_events_are_shown_in_the_operators_language(app: TestApp) {
     );
     assert!(english.contains("method: password"), "{english}");
     let japanese = operator
-        .client
-        .get(app.url("/admin/audit?action=user.signup"))
-        .header("accept-language", "ja")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .page_in("/admin/audit?action=user.signup", "ja")
+        .await;
     assert!(
         japanese.contains("サインアップ <code>user.signup</code>"),
         "{japanese}"

@@ -84,6 +84,19 @@ impl AdminBrowser {
             .expect("request sent")
     }
 
+    /// The HTML of a page, asked for with `Accept-Language: accept_language`.
+    pub async fn page_in(&self, path: &str, accept_language: &str) -> String {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .header("accept-language", accept_language)
+            .send()
+            .await
+            .expect("request sent")
+            .text()
+            .await
+            .expect("page body")
+    }
+
     /// The HTML of a page.
     pub async fn page(&self, path: &str) -> String {
         self.get(path).await.text().await.expect("page body")
