@@ -85,7 +85,7 @@ pub fn ensure_admin(
                     password_hash: Some(&hash),
                     email_verified: false,
                     image: None,
-                    role: Role::Admin.as_str(),
+                    role: Role::Admin,
                     created_at: now,
                     updated_at: now,
                 },

@@ -334,7 +334,7 @@ pub async fn create(
                     password_hash: None,
                     email_verified: false,
                     image: None,
-                    role: command.role.as_str(),
+                    role: command.role,
                     created_at: now,
                     updated_at: now,
                 },

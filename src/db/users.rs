@@ -17,15 +17,15 @@ pub struct User {
     pub password_hash: Option<String>,
     pub email_verified: bool,
     pub image: Option<String>,
-    pub role: String,
+    pub role: Role,
     pub disabled_at: Option<NaiveDateTime>,
     pub deleted_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     /// A ban's end; None with `disabled_at` set: until an operator enables it.
     pub disabled_until: Option<NaiveDateTime>,
-    /// A `BanReason`'s code, shown to the user.
-    pub disabled_reason: Option<String>,
+    /// Why it was disabled, shown to the user.
+    pub disabled_reason: Option<BanReason>,
     /// The operator's note, shown in the panel only.
     pub disabled_note: Option<String>,
     /// When the TOTP second factor was turned on; None when it is off.
@@ -43,7 +43,7 @@ impl User {
             password_hash: None,
             email_verified: false,
             image: None,
-            role: Role::User.as_str().to_owned(),
+            role: Role::User,
             disabled_at: None,
             deleted_at: None,
             created_at: now,
@@ -62,19 +62,11 @@ impl User {
 
     /// The code shown to a disabled user (`other` for an account disabled without one).
     pub fn ban_reason(&self) -> BanReason {
-        self.disabled_reason
-            .as_deref()
-            .and_then(BanReason::parse)
-            .unwrap_or(BanReason::Other)
-    }
-
-    /// The stored role; an unknown spelling grants nothing.
-    pub fn role(&self) -> Role {
-        Role::parse(&self.role).unwrap_or(Role::User)
+        self.disabled_reason.unwrap_or(BanReason::Other)
     }
 
     pub fn is_admin(&self) -> bool {
-        self.role() == Role::Admin
+        self.role == Role::Admin
     }
 }
 
@@ -89,7 +81,7 @@ pub struct NewUser<'a> {
     pub password_hash: Option<&'a str>,
     pub email_verified: bool,
     pub image: Option<&'a str>,
-    pub role: &'a str,
+    pub role: Role,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -103,7 +95,7 @@ impl<'a> From<&'a User> for NewUser<'a> {
             password_hash: user.password_hash.as_deref(),
             email_verified: user.email_verified,
             image: user.image.as_deref(),
-            role: &user.role,
+            role: user.role,
             created_at: user.created_at,
             updated_at: user.updated_at,
         }
@@ -330,7 +322,7 @@ pub fn set_disabled(
             (
                 users::disabled_at.eq(ban.map(|_| now)),
                 users::disabled_until.eq(ban.and_then(|b| b.until)),
-                users::disabled_reason.eq(ban.map(|b| b.reason.as_str())),
+                users::disabled_reason.eq(ban.map(|b| b.reason)),
                 users::disabled_note.eq(ban.and_then(|b| b.note.as_deref())),
                 users::updated_at.eq(now),
             ),

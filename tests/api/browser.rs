@@ -498,7 +498,7 @@ async fn an_operator_works_the_panel_in_japanese() {
 /// Waits until the user's stored role is `role`.
 async fn wait_for_role(app: &TestApp, email: &str, role: &str) {
     for _ in 0..100 {
-        if app.user_by_email(email).await.role == role {
+        if app.user_by_email(email).await.role.as_str() == role {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -8,6 +8,7 @@ use sekisho::domain::AuditEvent;
 use crate::helpers::{Backend, TestApp, insert_user};
 
 crate::on_both_backends!(
+    an_unknown_stored_value_fails_to_load,
     users_round_trip,
     emails_are_unique,
     sessions_lifecycle,
@@ -107,7 +108,7 @@ async fn users_round_trip(app: TestApp) {
             .unwrap();
         assert_eq!(user.id, id);
         assert_eq!(user.name.as_deref(), Some("田中太郎"));
-        assert_eq!(user.role, "user");
+        assert_eq!(user.role, sekisho::domain::Role::User);
         assert!(!user.email_verified);
         assert!(user.disabled_at.is_none() && user.deleted_at.is_none());
         // Timestamps survive the round trip to the microsecond on both backends.
@@ -142,7 +143,7 @@ async fn emails_are_unique(app: TestApp) {
                 password_hash: Some("x"),
                 email_verified: false,
                 image: None,
-                role: sekisho::domain::Role::User.as_str(),
+                role: sekisho::domain::Role::User,
                 created_at: now,
                 updated_at: now,
             },
@@ -392,6 +393,26 @@ async fn housekeeping_removes_only_unusable_rows(app: TestApp) {
         let left: Vec<String> = dsl::sessions.select(dsl::id).load_on(conn).unwrap();
         assert!(!left.contains(&stale_anonymous));
         assert!(left.contains(&live_anonymous) && left.contains(&ended));
+    })
+    .await;
+}
+
+/// Closed sets map to their columns through diesel: a row holding a spelling the code
+/// does not know (written by hand, or by a newer release) fails to load, loudly,
+/// instead of passing as some default.
+async fn an_unknown_stored_value_fails_to_load(app: TestApp) {
+    app.signup("odd@example.com").await;
+    app.with_db(|conn| {
+        diesel::sql_query(
+            "UPDATE users SET disabled_reason = 'bribery' WHERE email = 'odd@example.com'",
+        )
+        .execute_on(conn)
+        .unwrap();
+        let loaded = users::find_by_email(conn, "odd@example.com");
+        assert!(
+            matches!(loaded, Err(Error::DeserializationError(_))),
+            "{loaded:?}"
+        );
     })
     .await;
 }

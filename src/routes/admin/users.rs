@@ -48,7 +48,7 @@ impl UserRow {
             id: user.id.clone(),
             email: user.email.clone(),
             name: user.name.clone().unwrap_or_default(),
-            role: user.role.clone(),
+            role: user.role.as_str().to_owned(),
             status: status_of(user),
             verified: user.email_verified,
             created: t.when(user.created_at),
@@ -224,7 +224,11 @@ pub async fn show(
             .collect(),
         updated: t.when(user.updated_at),
         disabled_at: user.disabled_at.map(|at| t.when(at)).unwrap_or_default(),
-        ban_reason: user.disabled_reason.clone().unwrap_or_default(),
+        ban_reason: user
+            .disabled_reason
+            .map(BanReason::as_str)
+            .unwrap_or_default()
+            .to_owned(),
         ban_until: user.disabled_until.map(|at| t.when(at)).unwrap_or_default(),
         ban_note: user.disabled_note.clone().unwrap_or_default(),
         reasons: BanReason::ALL,

@@ -70,7 +70,7 @@ impl From<&User> for UserView {
             name: user.name.clone(),
             email_verified: user.email_verified,
             image: user.image.clone(),
-            role: user.role.clone(),
+            role: user.role.as_str().to_owned(),
             created_at: utc(user.created_at),
             updated_at: utc(user.updated_at),
             two_factor_enabled: user.two_factor_enabled_at.is_some(),

@@ -22,7 +22,7 @@ pub fn insert_user(conn: &mut DbConnection, email: &str) -> String {
             password_hash: Some("$argon2id$placeholder"),
             email_verified: false,
             image: None,
-            role: sekisho::domain::Role::User.as_str(),
+            role: sekisho::domain::Role::User,
             created_at: now,
             updated_at: now,
         },
