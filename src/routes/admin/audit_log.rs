@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::error::AdminError;
+use super::flash::FlashKind;
 use super::layout::{Layout, html, redirect};
 use super::operator::Operator;
 use super::pagination::{PER_PAGE, Pager, list_url, offset, page_number};
@@ -197,7 +198,7 @@ pub async fn export(
     let range = match form.range(&operator.t) {
         Ok(range) => range,
         Err(problem) => {
-            operator.flash("error", problem);
+            operator.flash(FlashKind::Error, problem);
             return Ok(redirect("/admin/audit"));
         }
     };

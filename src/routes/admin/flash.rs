@@ -4,21 +4,30 @@
 use actix_session::Session;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::string_enum::string_enum;
+
+string_enum! {
+    /// How a flash reads: its CSS class.
+    pub enum FlashKind {
+        Success = "success",
+        Error = "error",
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Flash {
-    /// `success` or `error`: a CSS class.
-    pub kind: String,
+    pub kind: FlashKind,
     pub text: String,
 }
 
 const FLASH_KEY: &str = "flash";
 
 /// Shows `text` on the next page this operator sees (after a redirect).
-pub fn flash(session: &Session, kind: &str, text: impl Into<String>) {
+pub fn flash(session: &Session, kind: FlashKind, text: impl Into<String>) {
     let _ = session.insert(
         FLASH_KEY,
         Flash {
-            kind: kind.to_owned(),
+            kind,
             text: text.into(),
         },
     );

@@ -7,7 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::error::AdminError;
-use super::flash::{Flash, flash, take_flash};
+use super::flash::{Flash, FlashKind, flash, take_flash};
 use super::layout::{html, redirect};
 use super::text::Text;
 use super::{form_token, login_form_token};
@@ -89,7 +89,7 @@ fn failed(
     status: StatusCode,
 ) -> Result<HttpResponse, AdminError> {
     let flash = Flash {
-        kind: "error".into(),
+        kind: FlashKind::Error,
         text: t.get(message).into_owned(),
     };
     let ask_code = matches!(message, "login.code_needed" | "login.code_wrong");
@@ -173,7 +173,7 @@ pub async fn submit(
     form_token::renew(&session)?;
     flash(
         &session,
-        "success",
+        FlashKind::Success,
         format!("{} {}", t.get("login.signed_in_as"), user.email),
     );
     let mut response = redirect("/admin");

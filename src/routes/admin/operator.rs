@@ -8,7 +8,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
 use super::error::AdminError;
-use super::flash::{flash, take_flash};
+use super::flash::{FlashKind, flash, take_flash};
 use super::form_token;
 use super::layout::Layout;
 use super::text::Text;
@@ -49,7 +49,7 @@ impl Operator {
     }
 
     /// Shows the catalog's `key` on the next page this operator sees.
-    pub fn flash(&self, kind: &str, key: &str) {
+    pub fn flash(&self, kind: FlashKind, key: &str) {
         flash(&self.session, kind, self.t.get(key));
     }
 }

@@ -6,6 +6,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::error::AdminError;
+use super::flash::FlashKind;
 use super::form_token;
 use super::input::{path_id, safe_return};
 use super::layout::{Layout, html, redirect};
@@ -121,8 +122,8 @@ pub async fn revoke(
     let id = path_id(id.into_inner())?;
     let back = safe_return(form.return_to.as_deref(), "/admin/sessions")?;
     match sessions::revoke(&state.pool, operator.actor(), id).await? {
-        Revoked::Now => operator.flash("success", "flash.session_revoked"),
-        Revoked::AlreadyEnded => operator.flash("error", "flash.session_already_ended"),
+        Revoked::Now => operator.flash(FlashKind::Success, "flash.session_revoked"),
+        Revoked::AlreadyEnded => operator.flash(FlashKind::Error, "flash.session_already_ended"),
     }
     Ok(redirect(&back))
 }

@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::error::AdminError;
+use super::flash::FlashKind;
 use super::form_token;
 use super::input::path_id;
 use super::layout::redirect;
@@ -37,9 +38,9 @@ pub async fn delete(
     )
     .await?;
     let (kind, message) = match outcome {
-        PasskeyOutcome::Deleted => ("success", "flash.passkey_deleted"),
-        PasskeyOutcome::NeedsConfirmation => ("error", "flash.confirm_first"),
-        PasskeyOutcome::NotOnYourself => ("error", "flash.not_yourself"),
+        PasskeyOutcome::Deleted => (FlashKind::Success, "flash.passkey_deleted"),
+        PasskeyOutcome::NeedsConfirmation => (FlashKind::Error, "flash.confirm_first"),
+        PasskeyOutcome::NotOnYourself => (FlashKind::Error, "flash.not_yourself"),
         PasskeyOutcome::NotFound => return Err(AdminError::NotFound),
     };
     operator.flash(kind, message);

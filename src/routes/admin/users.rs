@@ -6,7 +6,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::error::AdminError;
-use super::flash::Flash;
+use super::flash::{Flash, FlashKind};
 use super::form_token;
 use super::input::path_id;
 use super::layout::{Layout, html, redirect};
@@ -333,7 +333,7 @@ pub async fn act(
     let command = match form.command(action, &operator.t) {
         Ok(command) => command,
         Err(problem) => {
-            operator.flash("error", problem);
+            operator.flash(FlashKind::Error, problem);
             return Ok(redirect(&back));
         }
     };
@@ -346,11 +346,11 @@ pub async fn act(
     )
     .await?;
     let (kind, message) = match outcome {
-        ActionOutcome::Done(done) => ("success", done_message(done)),
-        ActionOutcome::NeedsConfirmation => ("error", "flash.confirm_first"),
-        ActionOutcome::NotOnYourself => ("error", "flash.not_yourself"),
-        ActionOutcome::LastOperator => ("error", "flash.last_operator"),
-        ActionOutcome::AlreadyVerified => ("error", "flash.already_verified"),
+        ActionOutcome::Done(done) => (FlashKind::Success, done_message(done)),
+        ActionOutcome::NeedsConfirmation => (FlashKind::Error, "flash.confirm_first"),
+        ActionOutcome::NotOnYourself => (FlashKind::Error, "flash.not_yourself"),
+        ActionOutcome::LastOperator => (FlashKind::Error, "flash.last_operator"),
+        ActionOutcome::AlreadyVerified => (FlashKind::Error, "flash.already_verified"),
         ActionOutcome::NotFound => return Err(AdminError::NotFound),
         ActionOutcome::ActorNotOperator => return Err(AdminError::Forbidden),
     };
@@ -430,7 +430,7 @@ pub async fn create(
         (true, Ok(command)) => {
             match users::create(&state, operator.actor(), command, operator.t.lang).await? {
                 Created::User(id) => {
-                    operator.flash("success", "flash.user_created");
+                    operator.flash(FlashKind::Success, "flash.user_created");
                     return Ok(redirect(&format!("/admin/users/{id}")));
                 }
                 Created::EmailTaken => "flash.email_taken",
@@ -441,7 +441,7 @@ pub async fn create(
         t: operator.t,
         layout: Layout {
             flash: Some(Flash {
-                kind: "error".into(),
+                kind: FlashKind::Error,
                 text: operator.t.get(problem).into_owned(),
             }),
             ..operator.layout()?
