@@ -11,7 +11,7 @@ use super::session_lifecycle::{self, BrowserSession, SignInRecord};
 use crate::crypto::passkey::{self, CEREMONY_LIFETIME, PasskeyError, RelyingParty};
 use crate::crypto::tokens;
 use crate::db::passkeys::{NewPasskey, PasskeyInfo};
-use crate::db::single_use::{self, PasskeyCeremony};
+use crate::db::single_use::{self, CeremonyPurpose, PasskeyCeremony};
 use crate::db::users::User;
 use crate::db::{self, audit, passkeys, sessions, users};
 use crate::domain::{AuditEvent, ClientInfo, Email, PasskeyRemoval};
@@ -21,12 +21,6 @@ use crate::limits::throttle::Action;
 use crate::mail::SecurityNotice;
 use crate::state::AppState;
 
-const REGISTER: &str = "register";
-/// A sign-in with no email: any of the authenticator's credentials for this RP.
-const SIGN_IN: &str = "sign_in";
-/// A sign-in for the account an email named: only its passkeys can answer (none, for
-/// an address without an account).
-const SIGN_IN_NAMED: &str = "sign_in_named";
 /// The longest passkey name, in characters.
 const MAX_NAME: usize = 64;
 
@@ -74,14 +68,14 @@ pub fn valid_name(raw: &str) -> Result<String, Failure> {
 
 async fn begin(
     state: &AppState,
-    purpose: &'static str,
+    purpose: CeremonyPurpose,
     user_id: Option<String>,
     ceremony_state: String,
 ) -> Result<String, Failure> {
     let ceremony = tokens::new_secret();
     let token_hash = tokens::hash_secret(&ceremony);
     let payload = single_use::Ceremony {
-        purpose: purpose.to_owned(),
+        purpose,
         state: ceremony_state,
     };
     db::write(&state.pool, move |conn| -> Result<_, Failure> {
@@ -104,7 +98,7 @@ async fn begin(
 
 /// A spent ceremony: whose it was, and webauthn-rs's state of it.
 struct Taken {
-    purpose: String,
+    purpose: CeremonyPurpose,
     user_id: Option<String>,
     state: String,
 }
@@ -113,7 +107,7 @@ struct Taken {
 async fn take(
     state: &AppState,
     ceremony: Option<&str>,
-    purposes: &[&str],
+    purposes: &[CeremonyPurpose],
 ) -> Result<Taken, Failure> {
     let Some(ceremony) = ceremony else {
         return Err(failed(
@@ -130,10 +124,14 @@ async fn take(
             "no such ceremony: already answered, or never started",
         )),
         Some(c) if c.expires_at <= db::now() => Err(failed("the ceremony expired (5 minutes)")),
-        Some(c) if !purposes.contains(&c.payload.purpose.as_str()) => Err(failed(format!(
+        Some(c) if !purposes.contains(&c.payload.purpose) => Err(failed(format!(
             "the ceremony was a {}, not a {}",
             c.payload.purpose,
-            purposes.join(" or ")
+            purposes
+                .iter()
+                .map(|p| p.as_str())
+                .collect::<Vec<_>>()
+                .join(" or ")
         ))),
         Some(c) => Ok(Taken {
             purpose: c.payload.purpose,
@@ -158,7 +156,13 @@ pub async fn registration_options(
     let (options, ceremony_state) = rp
         .registration_options(&user.id, &user.email, &display, &existing)
         .map_err(refused)?;
-    let ceremony = begin(state, REGISTER, Some(user.id.clone()), ceremony_state).await?;
+    let ceremony = begin(
+        state,
+        CeremonyPurpose::Register,
+        Some(user.id.clone()),
+        ceremony_state,
+    )
+    .await?;
     Ok(CeremonyStarted { options, ceremony })
 }
 
@@ -174,7 +178,7 @@ pub async fn register(
 ) -> Result<PasskeyInfo, Failure> {
     let name = name.as_deref().map(valid_name).transpose()?;
     let rp = relying_party(state)?.clone();
-    let taken = take(state, ceremony, &[REGISTER]).await?;
+    let taken = take(state, ceremony, &[CeremonyPurpose::Register]).await?;
     if taken.user_id.as_deref() != Some(user.id.as_str()) {
         return Err(failed("the ceremony was started by another user"));
     }
@@ -331,14 +335,14 @@ pub async fn sign_in_options(
         .await?;
     let rp = relying_party(state)?.clone();
     let (user_id, purpose) = match email {
-        None => (None, SIGN_IN),
+        None => (None, CeremonyPurpose::SignIn),
         Some(email) => {
             let address = email.as_str().to_owned();
             let owner = db::run(&state.pool, move |conn| -> Result<_, Failure> {
                 Ok(users::find_by_email(conn, &address)?.map(|user| user.id))
             })
             .await?;
-            (owner, SIGN_IN_NAMED)
+            (owner, CeremonyPurpose::SignInNamed)
         }
     };
     let (options, ceremony_state) = rp.sign_in_options().map_err(refused)?;
@@ -363,7 +367,12 @@ pub async fn sign_in(
         .check_ip(&state.pool, Action::PasskeySignIn, client.ip)
         .await?;
     let rp = relying_party(state)?.clone();
-    let taken = take(state, ceremony, &[SIGN_IN, SIGN_IN_NAMED]).await?;
+    let taken = take(
+        state,
+        ceremony,
+        &[CeremonyPurpose::SignIn, CeremonyPurpose::SignInNamed],
+    )
+    .await?;
     let presented = RelyingParty::presented(credential).map_err(refused)?;
     let credential_id = presented.credential_id.clone();
     let found = db::run(&state.pool, move |conn| -> Result<_, Failure> {
@@ -378,7 +387,9 @@ pub async fn sign_in(
         return Err(Failure::refused(Refusal::InvalidCredentials)
             .because("no passkey has this credential id"));
     };
-    if taken.purpose == SIGN_IN_NAMED && taken.user_id.as_deref() != Some(user.id.as_str()) {
+    if taken.purpose == CeremonyPurpose::SignInNamed
+        && taken.user_id.as_deref() != Some(user.id.as_str())
+    {
         return Err(failed(
             "the credential is not one of those the options allowed (the email named another account)",
         ));

@@ -251,10 +251,21 @@ impl Kind for TwoFactorChallenge {
 #[derive(Debug, Clone, Copy)]
 pub struct PasskeyCeremony;
 
+string_enum! {
+    /// What a passkey ceremony's options were for.
+    pub enum CeremonyPurpose {
+        Register = "register",
+        /// A sign-in with no email: any of the authenticator's credentials for this RP.
+        SignIn = "sign_in",
+        /// A sign-in for the account an email named: only its passkeys can answer
+        /// (none, for an address without an account).
+        SignInNamed = "sign_in_named",
+    }
+}
+
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Ceremony {
-    /// What the options were for (`registration`, `sign_in`, `sign_in_named`).
-    pub purpose: String,
+    pub purpose: CeremonyPurpose,
     /// webauthn-rs's state of the ceremony.
     pub state: String,
 }
