@@ -153,6 +153,24 @@ pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
         .map(|(_, token)| token.trim())
 }
 
+/// The panel's rule, for every unsafe request under `/admin`: a browser that names an
+/// origin must name the server's own (the panel is never embedded in another site,
+/// and CORS_ORIGINS, the app's, have no business posting to it). The panel's forms
+/// carry their session's token besides.
+pub fn foreign_to_panel(req: &HttpRequest, settings: &Settings, proxies: &TrustedProxies) -> bool {
+    is_unsafe(req.method())
+        && request_origin(req).is_some_and(|origin| origin != own_origin(req, settings, proxies))
+        || claims_unreadable_origin(req)
+}
+
+/// An Origin or Referer that is there but names no origin ("null", junk): refused
+/// wherever an origin is checked.
+fn claims_unreadable_origin(req: &HttpRequest) -> bool {
+    is_unsafe(req.method())
+        && (req.headers().contains_key(ORIGIN) || req.headers().contains_key(REFERER))
+        && request_origin(req).is_none()
+}
+
 /// The contract's CSRF rule for one API request, applied to every route by
 /// `middleware::GuardOrigins` before any handler or extractor runs, so that no
 /// handler can forget it:

@@ -1,5 +1,6 @@
-//! The CSRF origin rule (`http::origin_check::check`) on every API route, before any
-//! extractor or handler runs: a new handler cannot forget it, and a refused request
+//! The CSRF origin rules on every route, before any extractor or handler runs: the
+//! API's (`http::origin_check::check`) under `/api/`, the panel's (its own origin
+//! only) under `/admin`: a new handler cannot forget it, and a refused request
 //! never reaches body parsing or the database. A hand-written service, not `from_fn`:
 //! a safe request (most of them: /me) passes straight through, with no boxed future.
 
@@ -10,13 +11,13 @@ use std::task::{Context, Poll};
 
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use actix_web::{Error, ResponseError, web};
+use actix_web::{Error, HttpResponse, ResponseError, web};
 use pin_project_lite::pin_project;
 
 use crate::http::origin_check::{self, CookieRoutes};
 use crate::state::AppState;
 
-/// Applies the origin rule to requests under `/api/`.
+/// Applies the origin rules to requests under `/api/` and `/admin`.
 #[derive(Clone)]
 pub struct GuardOrigins {
     cookie_routes: Rc<CookieRoutes>,
@@ -66,6 +67,20 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
+        if req.path().starts_with("/admin")
+            && origin_check::is_unsafe(req.method())
+            && let Some(state) = req.app_data::<web::Data<AppState>>()
+            && origin_check::foreign_to_panel(req.request(), &state.settings, &state.proxies)
+        {
+            let response = req.into_response(
+                HttpResponse::Forbidden()
+                    .content_type("text/plain; charset=utf-8")
+                    .body("403 Forbidden: this form was sent from another site."),
+            );
+            return Guarded::Refused {
+                response: Some(response),
+            };
+        }
         if req.path().starts_with("/api/")
             && origin_check::is_unsafe(req.method())
             && let Some(state) = req.app_data::<web::Data<AppState>>()

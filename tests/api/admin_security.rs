@@ -308,3 +308,89 @@ async fn control_characters_in_addresses_are_400(app: TestApp) {
     assert_eq!(injected.status(), 400);
     assert!(injected.headers().get("location").is_none());
 }
+
+/// The panel's unsafe routes, read from where they are registered.
+fn panel_post_routes() -> Vec<String> {
+    let source = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes/admin/mod.rs"),
+    )
+    .unwrap();
+    let mut routes = Vec::new();
+    let mut rest = source.as_str();
+    while let Some(at) = rest.find("web::resource(\"") {
+        rest = &rest[at + "web::resource(\"".len()..];
+        let path = &rest[..rest.find('"').unwrap()];
+        let until_next = rest.find("web::resource(").unwrap_or(rest.len());
+        if rest[..until_next].contains("web::post()") {
+            let concrete = path
+                .split('/')
+                .map(|part| {
+                    if part.starts_with('{') {
+                        "nothing"
+                    } else {
+                        part
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("/");
+            routes.push(format!("/admin{concrete}"));
+        }
+    }
+    routes
+}
+
+crate::on_both_backends!(every_panel_form_route_refuses_foreign_origins_and_missing_tokens);
+
+/// Walks every POST route of the panel as a signed-in operator: a foreign Origin is
+/// refused before anything runs (even with the session's form token), and so is a
+/// form without its token; the operator is still signed in afterwards.
+async fn every_panel_form_route_refuses_foreign_origins_and_missing_tokens(app: TestApp) {
+    let operator = app.operator().await;
+    let routes = panel_post_routes();
+    assert!(routes.len() >= 7, "{routes:?}");
+    let token = operator.csrf().await;
+    let mut unguarded = Vec::new();
+    for route in &routes {
+        let foreign = operator
+            .client
+            .post(app.url(route))
+            .header("Origin", "https://evil.example.net")
+            .form(&[("csrf_token", token.as_str()), ("confirm", "on")])
+            .send()
+            .await
+            .unwrap();
+        if foreign.status() != 403 {
+            unguarded.push(format!(
+                "{route} from a foreign origin: {}",
+                foreign.status()
+            ));
+        }
+        let tokenless = operator
+            .client
+            .post(app.url(route))
+            .form(&[("confirm", "on")])
+            .send()
+            .await
+            .unwrap();
+        if tokenless.status() != 403 {
+            unguarded.push(format!("{route} without its token: {}", tokenless.status()));
+        }
+    }
+    assert!(unguarded.is_empty(), "{unguarded:#?}");
+    // Nothing reached a handler: still signed in.
+    assert_eq!(operator.get("/admin").await.status(), 200);
+    // The panel's own origin is accepted (a browser's form post names it).
+    let own = operator
+        .client
+        .post(app.url("/admin/audit/export"))
+        .header("Origin", app.address.as_str())
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("from", "2026-01-01"),
+            ("to", "2026-01-01"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 200);
+}
