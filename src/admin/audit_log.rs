@@ -39,18 +39,16 @@ pub async fn export(
     actor: Actor,
     range: ExportRange,
 ) -> Result<Vec<AuditEntry>, DbError> {
-    db::run(pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            let entries = audit::between(conn, range.from, range.to, &range.action, EXPORT_LIMIT)?;
-            let event = AuditEvent::AdminAuditExported {
-                from: range.from.and_utc(),
-                to: range.to.and_utc(),
-                action: range.action.clone(),
-                rows: u64::try_from(entries.len()).unwrap_or(u64::MAX),
-            };
-            audit::record(conn, &event, actor.entry())?;
-            Ok(entries)
-        })
+    db::write(pool, move |conn| {
+        let entries = audit::between(conn, range.from, range.to, &range.action, EXPORT_LIMIT)?;
+        let event = AuditEvent::AdminAuditExported {
+            from: range.from.and_utc(),
+            to: range.to.and_utc(),
+            action: range.action.clone(),
+            rows: u64::try_from(entries.len()).unwrap_or(u64::MAX),
+        };
+        audit::record(conn, &event, actor.entry())?;
+        Ok(entries)
     })
     .await
 }

@@ -38,18 +38,16 @@ pub enum Revoked {
 
 /// Ends one session; the revocation and its audit entry commit together.
 pub async fn revoke(pool: &Pool, actor: Actor, id: String) -> Result<Revoked, DbError> {
-    db::run(pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            if sessions::revoke(conn, &id, db::now())? == 0 {
-                return Ok(Revoked::AlreadyEnded);
-            }
-            audit::record(
-                conn,
-                &AuditEvent::AdminSessionRevoked,
-                actor.entry().on(AuditTarget::Session, &id),
-            )?;
-            Ok(Revoked::Now)
-        })
+    db::write(pool, move |conn| {
+        if sessions::revoke(conn, &id, db::now())? == 0 {
+            return Ok(Revoked::AlreadyEnded);
+        }
+        audit::record(
+            conn,
+            &AuditEvent::AdminSessionRevoked,
+            actor.entry().on(AuditTarget::Session, &id),
+        )?;
+        Ok(Revoked::Now)
     })
     .await
 }

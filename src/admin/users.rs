@@ -204,8 +204,8 @@ pub async fn act(
         return Ok(ActionOutcome::NotOnYourself);
     }
     let resend = matches!(command, UserCommand::ResendVerification);
-    let (outcome, user) = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| apply(conn, &actor, &target, &command))
+    let (outcome, user) = db::write(&state.pool, move |conn| {
+        apply(conn, &actor, &target, &command)
     })
     .await?;
     // The operator's language is not the user's: mails go in the default one.
@@ -318,45 +318,43 @@ pub async fn create(
     let token = tokens::new_secret();
     let token_hash = tokens::hash_secret(&token);
     let address = command.email.as_str().to_owned();
-    let created = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| -> Result<_, DbError> {
-            if users::find_by_email(conn, command.email.as_str())?.is_some() {
-                return Ok(Created::EmailTaken);
-            }
-            let now = db::now();
-            let id = uuid::Uuid::new_v4().to_string();
-            users::insert(
-                conn,
-                &NewUser {
-                    id: &id,
-                    email: command.email.as_str(),
-                    name: command.name.as_deref(),
-                    password_hash: None,
-                    email_verified: false,
-                    image: None,
-                    role: command.role,
-                    created_at: now,
-                    updated_at: now,
-                },
-            )?;
-            let invitation = single_use::Nothing {};
-            let end = invitation_end(now);
-            single_use::insert(
-                conn,
-                PasswordReset,
-                &token_hash,
-                Some(&id),
-                &invitation,
-                now,
-                end,
-            )?;
-            audit::record(
-                conn,
-                &AuditEvent::AdminUserCreated { role: command.role },
-                actor.entry().on(AuditTarget::User, &id),
-            )?;
-            Ok(Created::User(id))
-        })
+    let created = db::write(&state.pool, move |conn| -> Result<_, DbError> {
+        if users::find_by_email(conn, command.email.as_str())?.is_some() {
+            return Ok(Created::EmailTaken);
+        }
+        let now = db::now();
+        let id = uuid::Uuid::new_v4().to_string();
+        users::insert(
+            conn,
+            &NewUser {
+                id: &id,
+                email: command.email.as_str(),
+                name: command.name.as_deref(),
+                password_hash: None,
+                email_verified: false,
+                image: None,
+                role: command.role,
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        let invitation = single_use::Nothing {};
+        let end = invitation_end(now);
+        single_use::insert(
+            conn,
+            PasswordReset,
+            &token_hash,
+            Some(&id),
+            &invitation,
+            now,
+            end,
+        )?;
+        audit::record(
+            conn,
+            &AuditEvent::AdminUserCreated { role: command.role },
+            actor.entry().on(AuditTarget::User, &id),
+        )?;
+        Ok(Created::User(id))
     })
     .await?;
     if let Created::User(_) = created {
@@ -375,21 +373,19 @@ fn invitation_end(now: NaiveDateTime) -> NaiveDateTime {
 /// acts): the housekeeping task runs it. A ban whose end passed already lets its user
 /// in before this runs; this only tidies the row and records the end.
 pub async fn lift_ended_bans(pool: &Pool) -> Result<usize, DbError> {
-    db::run(pool, |conn| {
-        db::write_transaction(conn, |conn| {
-            let now = db::now();
-            let ended = users::lift_ended_bans(conn, now)?;
-            for (id, email) in &ended {
-                audit::record(
-                    conn,
-                    &AuditEvent::UserBanEnded {
-                        email: email.clone(),
-                    },
-                    audit::Entry::system().on(AuditTarget::User, id),
-                )?;
-            }
-            Ok(ended.len())
-        })
+    db::write(pool, |conn| {
+        let now = db::now();
+        let ended = users::lift_ended_bans(conn, now)?;
+        for (id, email) in &ended {
+            audit::record(
+                conn,
+                &AuditEvent::UserBanEnded {
+                    email: email.clone(),
+                },
+                audit::Entry::system().on(AuditTarget::User, id),
+            )?;
+        }
+        Ok(ended.len())
     })
     .await
 }

@@ -111,20 +111,18 @@ pub async fn change_password(
         .await?;
     let ip = client.ip_text();
     let keep = session_id;
-    db::run(&state.pool, move |conn| -> Result<_, Failure> {
-        db::write_transaction(conn, |conn| {
-            // A sign-in with the old password racing this waits, then finds it gone.
-            decisions::take_turn(conn, Subject::Sessions(&user.id))?;
-            let now = db::now();
-            users::set_password_hash(conn, &user.id, &hash)?;
-            sessions::revoke_all_for_user(conn, &user.id, Some(&keep), now)?;
-            single_use::spend_all_for_user(conn, PasswordReset, &user.id)?;
-            audit::record(
-                conn,
-                &AuditEvent::UserPasswordChanged,
-                audit::Entry::by_user(&user.id, &user.email, ip.as_deref()),
-            )
-        })?;
+    db::write(&state.pool, move |conn| -> Result<_, Failure> {
+        // A sign-in with the old password racing this waits, then finds it gone.
+        decisions::take_turn(conn, Subject::Sessions(&user.id))?;
+        let now = db::now();
+        users::set_password_hash(conn, &user.id, &hash)?;
+        sessions::revoke_all_for_user(conn, &user.id, Some(&keep), now)?;
+        single_use::spend_all_for_user(conn, PasswordReset, &user.id)?;
+        audit::record(
+            conn,
+            &AuditEvent::UserPasswordChanged,
+            audit::Entry::by_user(&user.id, &user.email, ip.as_deref()),
+        )?;
         Ok(())
     })
     .await
@@ -141,15 +139,13 @@ pub async fn withdraw(
 ) -> Result<(), Failure> {
     credentials::confirm(state, client, &user, &session_id, password).await?;
     let ip = client.ip_text();
-    db::run(&state.pool, move |conn| -> Result<_, Failure> {
-        db::write_transaction(conn, |conn| {
-            users::soft_delete(conn, &user.id, db::now())?;
-            audit::record(
-                conn,
-                &AuditEvent::UserWithdrawn,
-                audit::Entry::by_user(&user.id, &user.email, ip.as_deref()),
-            )
-        })?;
+    db::write(&state.pool, move |conn| -> Result<_, Failure> {
+        users::soft_delete(conn, &user.id, db::now())?;
+        audit::record(
+            conn,
+            &AuditEvent::UserWithdrawn,
+            audit::Entry::by_user(&user.id, &user.email, ip.as_deref()),
+        )?;
         Ok(())
     })
     .await

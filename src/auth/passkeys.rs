@@ -187,41 +187,39 @@ pub async fn register(
         .map_err(refused)?;
     let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
     let id = uuid::Uuid::new_v4().to_string();
-    let added = db::run(&state.pool, move |conn| -> Result<_, Failure> {
-        db::write_transaction(conn, |conn| {
-            let name = match name {
-                Some(name) => name,
-                None => format!("Passkey {}", passkeys::count_for_user(conn, &user_id)? + 1),
-            };
-            let inserted = passkeys::insert(
-                conn,
-                &NewPasskey {
-                    id: &id,
-                    user_id: &user_id,
-                    credential_id: &new.credential_id,
-                    credential: &new.record,
-                    sign_count: 0,
-                    name: &name,
-                },
-                db::now(),
-            );
-            match inserted {
-                Err(e) if db::is_unique_violation(&e) => {
-                    return Err(failed("this credential is registered already"));
-                }
-                other => other?,
+    let added = db::write(&state.pool, move |conn| -> Result<_, Failure> {
+        let name = match name {
+            Some(name) => name,
+            None => format!("Passkey {}", passkeys::count_for_user(conn, &user_id)? + 1),
+        };
+        let inserted = passkeys::insert(
+            conn,
+            &NewPasskey {
+                id: &id,
+                user_id: &user_id,
+                credential_id: &new.credential_id,
+                credential: &new.record,
+                sign_count: 0,
+                name: &name,
+            },
+            db::now(),
+        );
+        match inserted {
+            Err(e) if db::is_unique_violation(&e) => {
+                return Err(failed("this credential is registered already"));
             }
-            audit::record(
-                conn,
-                &AuditEvent::UserPasskeyAdded {
-                    passkey: id.clone(),
-                    name: Some(name.clone()),
-                },
-                audit::Entry::by_user(&user_id, &email, ip.as_deref()),
-            )?;
-            passkeys::find_for_user(conn, &user_id, &id)?
-                .ok_or_else(|| Failure::internal("the passkey just stored is gone"))
-        })
+            other => other?,
+        }
+        audit::record(
+            conn,
+            &AuditEvent::UserPasskeyAdded {
+                passkey: id.clone(),
+                name: Some(name.clone()),
+            },
+            audit::Entry::by_user(&user_id, &email, ip.as_deref()),
+        )?;
+        passkeys::find_for_user(conn, &user_id, &id)?
+            .ok_or_else(|| Failure::internal("the passkey just stored is gone"))
     })
     .await?;
     super::notices::notify(state, &user.email, lang, SecurityNotice::PasskeyAdded);
@@ -246,22 +244,20 @@ pub async fn rename(
 ) -> Result<PasskeyInfo, Failure> {
     let name = valid_name(name)?;
     let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
-    db::run(&state.pool, move |conn| -> Result<_, Failure> {
-        db::write_transaction(conn, |conn| {
-            if !passkeys::rename(conn, &user_id, &id, &name)? {
-                return Err(Failure::refused(Refusal::NotFound));
-            }
-            audit::record(
-                conn,
-                &AuditEvent::UserPasskeyRenamed {
-                    passkey: id.clone(),
-                    name: Some(name.clone()),
-                },
-                audit::Entry::by_user(&user_id, &email, ip.as_deref()),
-            )?;
-            passkeys::find_for_user(conn, &user_id, &id)?
-                .ok_or_else(|| Failure::refused(Refusal::NotFound))
-        })
+    db::write(&state.pool, move |conn| -> Result<_, Failure> {
+        if !passkeys::rename(conn, &user_id, &id, &name)? {
+            return Err(Failure::refused(Refusal::NotFound));
+        }
+        audit::record(
+            conn,
+            &AuditEvent::UserPasskeyRenamed {
+                passkey: id.clone(),
+                name: Some(name.clone()),
+            },
+            audit::Entry::by_user(&user_id, &email, ip.as_deref()),
+        )?;
+        passkeys::find_for_user(conn, &user_id, &id)?
+            .ok_or_else(|| Failure::refused(Refusal::NotFound))
     })
     .await
 }

@@ -142,46 +142,43 @@ pub async fn complete(
     let visitor = client.clone();
     let limits = state.throttle.accounts();
     let lifetime = session_lifecycle::browser_lifetime(state, true);
-    let landing = db::run(&state.pool, move |conn| -> Result<_, Failure> {
-        db::write_transaction(conn, |conn| {
-            let now = db::now();
-            let spent = single_use::consume(conn, PasswordReset, &token_hash, now)?;
-            let Some(user_id) = spent.and_then(|link| link.user_id) else {
-                return Err(Failure::refused(Refusal::InvalidToken));
-            };
-            let Some(mut user) =
-                users::find_by_id(conn, &user_id)?.filter(|u| u.deleted_at.is_none())
-            else {
-                return Err(Failure::refused(Refusal::InvalidToken));
-            };
-            // A sign-in with the old password racing this waits, then finds it gone.
-            decisions::take_turn(conn, Subject::Sessions(&user.id))?;
-            users::set_password_hash(conn, &user.id, &hash)?;
-            // The link reached the address's inbox: that proves the address.
-            users::set_email_verified(conn, &user.id, &user.email, now)?;
-            sessions::revoke_all_for_user(conn, &user.id, None, now)?;
-            single_use::spend_all_for_user(conn, PasswordReset, &user.id)?;
-            limits.forget_all_failed_logins(conn, &user.email)?;
-            let ip = visitor.ip_text();
-            audit::record(
-                conn,
-                &AuditEvent::UserPasswordReset,
-                audit::Entry::by_user(&user.id, &user.email, ip.as_deref()),
-            )?;
-            user.email_verified = true;
-            if user.is_disabled_at(now) {
-                return Ok(Landing::Disabled);
-            }
-            if user.two_factor_enabled_at.is_some() {
-                let first = SignInMethod::only(FirstFactor::PasswordReset);
-                let pending = two_factor::challenge(conn, &user, Holder::Browser, true, &first)?;
-                return Ok(Landing::SecondFactor(pending));
-            }
-            let record = SignInRecord::login(SignInMethod::only(FirstFactor::PasswordReset));
-            let opened =
-                session_lifecycle::begin_browser_session(conn, &user, &visitor, lifetime, &record)?;
-            Ok(Landing::Session(Box::new(user), opened))
-        })
+    let landing = db::write(&state.pool, move |conn| -> Result<_, Failure> {
+        let now = db::now();
+        let spent = single_use::consume(conn, PasswordReset, &token_hash, now)?;
+        let Some(user_id) = spent.and_then(|link| link.user_id) else {
+            return Err(Failure::refused(Refusal::InvalidToken));
+        };
+        let Some(mut user) = users::find_by_id(conn, &user_id)?.filter(|u| u.deleted_at.is_none())
+        else {
+            return Err(Failure::refused(Refusal::InvalidToken));
+        };
+        // A sign-in with the old password racing this waits, then finds it gone.
+        decisions::take_turn(conn, Subject::Sessions(&user.id))?;
+        users::set_password_hash(conn, &user.id, &hash)?;
+        // The link reached the address's inbox: that proves the address.
+        users::set_email_verified(conn, &user.id, &user.email, now)?;
+        sessions::revoke_all_for_user(conn, &user.id, None, now)?;
+        single_use::spend_all_for_user(conn, PasswordReset, &user.id)?;
+        limits.forget_all_failed_logins(conn, &user.email)?;
+        let ip = visitor.ip_text();
+        audit::record(
+            conn,
+            &AuditEvent::UserPasswordReset,
+            audit::Entry::by_user(&user.id, &user.email, ip.as_deref()),
+        )?;
+        user.email_verified = true;
+        if user.is_disabled_at(now) {
+            return Ok(Landing::Disabled);
+        }
+        if user.two_factor_enabled_at.is_some() {
+            let first = SignInMethod::only(FirstFactor::PasswordReset);
+            let pending = two_factor::challenge(conn, &user, Holder::Browser, true, &first)?;
+            return Ok(Landing::SecondFactor(pending));
+        }
+        let record = SignInRecord::login(SignInMethod::only(FirstFactor::PasswordReset));
+        let opened =
+            session_lifecycle::begin_browser_session(conn, &user, &visitor, lifetime, &record)?;
+        Ok(Landing::Session(Box::new(user), opened))
     })
     .await?;
     Ok(match landing {

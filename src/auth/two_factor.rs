@@ -206,18 +206,15 @@ pub async fn enable(
         .ok_or_else(invalid_code)?;
     let (plain, hashes) = fresh_recovery_codes(state, &user.id).await?;
     let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
-    let updated = db::run(&state.pool, move |conn| -> Result<_, Failure> {
-        db::write_transaction(conn, |conn| {
-            secrets::activate(conn, &user_id, &sealed_secret, step, now)?;
-            codes::replace_all(conn, &user_id, &hashes, now)?;
-            audit::record(
-                conn,
-                &AuditEvent::UserTwoFactorEnabled,
-                audit::Entry::by_user(&user_id, &email, ip.as_deref()),
-            )?;
-            users::find_by_id(conn, &user_id)?
-                .ok_or_else(|| Failure::refused(Refusal::Unauthorized))
-        })
+    let updated = db::write(&state.pool, move |conn| -> Result<_, Failure> {
+        secrets::activate(conn, &user_id, &sealed_secret, step, now)?;
+        codes::replace_all(conn, &user_id, &hashes, now)?;
+        audit::record(
+            conn,
+            &AuditEvent::UserTwoFactorEnabled,
+            audit::Entry::by_user(&user_id, &email, ip.as_deref()),
+        )?;
+        users::find_by_id(conn, &user_id)?.ok_or_else(|| Failure::refused(Refusal::Unauthorized))
     })
     .await?;
     notices::notify(
@@ -355,17 +352,14 @@ pub async fn disable(
     }
     check_proof(state, client, user, session_id, proof).await?;
     let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
-    let updated = db::run(&state.pool, move |conn| -> Result<_, Failure> {
-        db::write_transaction(conn, |conn| {
-            secrets::remove(conn, &user_id, db::now())?;
-            audit::record(
-                conn,
-                &AuditEvent::UserTwoFactorDisabled,
-                audit::Entry::by_user(&user_id, &email, ip.as_deref()),
-            )?;
-            users::find_by_id(conn, &user_id)?
-                .ok_or_else(|| Failure::refused(Refusal::Unauthorized))
-        })
+    let updated = db::write(&state.pool, move |conn| -> Result<_, Failure> {
+        secrets::remove(conn, &user_id, db::now())?;
+        audit::record(
+            conn,
+            &AuditEvent::UserTwoFactorDisabled,
+            audit::Entry::by_user(&user_id, &email, ip.as_deref()),
+        )?;
+        users::find_by_id(conn, &user_id)?.ok_or_else(|| Failure::refused(Refusal::Unauthorized))
     })
     .await?;
     notices::notify(
@@ -393,16 +387,14 @@ pub async fn new_recovery_codes(
     check_proof(state, client, user, session_id, proof).await?;
     let (plain, hashes) = fresh_recovery_codes(state, &user.id).await?;
     let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
-    db::run(&state.pool, move |conn| -> Result<_, Failure> {
-        db::write_transaction(conn, |conn| {
-            codes::replace_all(conn, &user_id, &hashes, db::now())?;
-            audit::record(
-                conn,
-                &AuditEvent::UserRecoveryCodesRenewed,
-                audit::Entry::by_user(&user_id, &email, ip.as_deref()),
-            )?;
-            Ok(())
-        })
+    db::write(&state.pool, move |conn| -> Result<_, Failure> {
+        codes::replace_all(conn, &user_id, &hashes, db::now())?;
+        audit::record(
+            conn,
+            &AuditEvent::UserRecoveryCodesRenewed,
+            audit::Entry::by_user(&user_id, &email, ip.as_deref()),
+        )?;
+        Ok(())
     })
     .await?;
     notices::notify(

@@ -233,9 +233,8 @@ async fn complete(
         return Err(CallbackRefusal::unknown(fallback, reason));
     };
     let key_hash = tokens::hash_secret(&key);
-    let taken = db::run(&state.pool, move |conn| -> Result<_, Failure> {
-        db::write_transaction(conn, |conn| single_use::take(conn, SocialSignIn, &key_hash))
-            .map_err(Failure::from)
+    let taken = db::write(&state.pool, move |conn| -> Result<_, Failure> {
+        Ok(single_use::take(conn, SocialSignIn, &key_hash)?)
     })
     .await;
     let (pending, link_user_id, expires_at) = match taken {

@@ -26,22 +26,20 @@ pub async fn unlink(
 ) -> Result<(), Failure> {
     let (owner, ip) = (user.clone(), client.ip_text());
     let (user_id, email) = (user.id.clone(), user.email.clone());
-    db::run(&state.pool, move |conn| -> Result<_, Failure> {
-        db::write_transaction(conn, |conn| {
-            if !identities::has_provider(conn, &user_id, &provider)? {
-                return Err(Failure::refused(Refusal::NotFound));
-            }
-            if sign_in_methods::count(conn, &owner.id)? <= 1 {
-                return Err(Failure::refused(Refusal::LastSignInMethod));
-            }
-            identities::delete(conn, &user_id, &provider)?;
-            audit::record(
-                conn,
-                &AuditEvent::UserAccountUnlinked { provider },
-                audit::Entry::by_user(&user_id, &email, ip.as_deref()),
-            )?;
-            Ok(())
-        })
+    db::write(&state.pool, move |conn| -> Result<_, Failure> {
+        if !identities::has_provider(conn, &user_id, &provider)? {
+            return Err(Failure::refused(Refusal::NotFound));
+        }
+        if sign_in_methods::count(conn, &owner.id)? <= 1 {
+            return Err(Failure::refused(Refusal::LastSignInMethod));
+        }
+        identities::delete(conn, &user_id, &provider)?;
+        audit::record(
+            conn,
+            &AuditEvent::UserAccountUnlinked { provider },
+            audit::Entry::by_user(&user_id, &email, ip.as_deref()),
+        )?;
+        Ok(())
     })
     .await
 }
