@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::session_lifecycle::{self, BrowserSession, SignInRecord};
 use crate::crypto::passkey::{self, CEREMONY_LIFETIME, PasskeyError, RelyingParty};
 use crate::crypto::tokens;
+use crate::db::decisions::{self, Subject};
 use crate::db::passkeys::{NewPasskey, PasskeyInfo};
 use crate::db::single_use::{self, CeremonyPurpose, PasskeyCeremony};
 use crate::db::users::User;
@@ -107,19 +108,32 @@ struct Taken {
 async fn take(
     state: &AppState,
     ceremony: Option<&str>,
-    purposes: &[CeremonyPurpose],
+    purposes: &'static [CeremonyPurpose],
 ) -> Result<Taken, Failure> {
     let Some(ceremony) = ceremony else {
-        return Err(failed(
-            "no ceremony cookie: the options were asked for in another browser, or not at all",
-        ));
+        return Err(no_ceremony_cookie());
     };
     let token_hash = tokens::hash_secret(ceremony);
-    let taken = db::write(&state.pool, move |conn| -> Result<_, Failure> {
-        Ok(single_use::take(conn, PasskeyCeremony, &token_hash)?)
+    // The spend commits whatever the answer: the inner result is the refusal, if any.
+    db::write(&state.pool, move |conn| {
+        take_in(conn, &token_hash, purposes)
     })
-    .await?;
-    match taken {
+    .await?
+}
+
+fn no_ceremony_cookie() -> Failure {
+    failed("no ceremony cookie: the options were asked for in another browser, or not at all")
+}
+
+/// Inside the caller's transaction: spends the ceremony with this hash and says
+/// whether it may be answered (live, and of one of `purposes`).
+fn take_in(
+    conn: &mut db::DbConnection,
+    token_hash: &str,
+    purposes: &[CeremonyPurpose],
+) -> Result<Result<Taken, Failure>, Failure> {
+    let taken = single_use::take(conn, PasskeyCeremony, token_hash)?;
+    Ok(match taken {
         None => Err(failed(
             "no such ceremony: already answered, or never started",
         )),
@@ -138,7 +152,7 @@ async fn take(
             user_id: c.user_id,
             state: c.payload.state,
         }),
-    }
+    })
 }
 
 /// Creation options for a new passkey of the signed-in user.
@@ -346,10 +360,11 @@ pub async fn sign_in_options(
     Ok(CeremonyStarted { options, ceremony })
 }
 
-/// Checks the answer to sign-in options and starts a browser session for its owner
-/// (the passkey's new counter, the session and the login's audit entry in one
-/// transaction). An unknown credential is INVALID_CREDENTIALS; anything else wrong is
-/// PASSKEY_FAILED; a counter that went backwards is also audited.
+/// Checks the answer to sign-in options and starts a browser session for its owner:
+/// the ceremony spent, the passkey's new counter, the session and the login's audit
+/// entry in one transaction. A refusal commits too (the ceremony stays spent; a
+/// counter that went backwards is audited). An unknown credential is
+/// INVALID_CREDENTIALS; anything else wrong is PASSKEY_FAILED.
 pub async fn sign_in(
     state: &AppState,
     client: &ClientInfo,
@@ -363,90 +378,133 @@ pub async fn sign_in(
         .check_ip(&state.pool, Action::PasskeySignIn, client.ip)
         .await?;
     let rp = relying_party(state)?.clone();
-    let taken = take(
-        state,
-        ceremony,
-        &[CeremonyPurpose::SignIn, CeremonyPurpose::SignInNamed],
-    )
-    .await?;
-    let presented = RelyingParty::presented(credential).map_err(refused)?;
-    let credential_id = presented.credential_id.clone();
-    let found = db::run(&state.pool, move |conn| -> Result<_, Failure> {
-        let Some(stored) = passkeys::find_by_credential_id(conn, &credential_id)? else {
-            return Ok(None);
-        };
-        let user = users::find_by_id(conn, &stored.user_id)?;
-        Ok(user.map(|u| (stored, u)))
-    })
-    .await?;
-    let Some((stored, user)) = found.filter(|(_, u)| u.deleted_at.is_none()) else {
-        return Err(Failure::refused(Refusal::InvalidCredentials)
-            .because("no passkey has this credential id"));
+    let Some(ceremony) = ceremony else {
+        return Err(no_ceremony_cookie());
+    };
+    let answer = Answer {
+        token_hash: tokens::hash_secret(ceremony),
+        credential,
+        client: client.clone(),
+        lifetime: session_lifecycle::browser_lifetime(state, remember),
+        must_verify: state.settings.accounts.require_email_verification,
+    };
+    let outcome = db::write(&state.pool, move |conn| decide_sign_in(conn, &rp, answer)).await?;
+    match outcome {
+        PasskeySignIn::Refused(refusal) => Err(refusal),
+        PasskeySignIn::Unverified(user) => {
+            super::email_verification::refuse_unverified(state, &user, lang)?;
+            Err(Failure::refused(Refusal::EmailNotVerified))
+        }
+        PasskeySignIn::SignedIn(user, opened) => {
+            let session = opened.into_cookie(&state.jwt, &user.id, remember)?;
+            Ok((*user, session))
+        }
+    }
+}
+
+/// A sign-in's answer, owned: the transaction runs on the blocking pool.
+struct Answer {
+    token_hash: String,
+    credential: Value,
+    client: ClientInfo,
+    lifetime: chrono::TimeDelta,
+    must_verify: bool,
+}
+
+enum PasskeySignIn {
+    Refused(Failure),
+    Unverified(Box<User>),
+    SignedIn(Box<User>, session_lifecycle::OpenedSession),
+}
+
+/// The sign-in's transaction (see `sign_in`).
+fn decide_sign_in(
+    conn: &mut db::DbConnection,
+    rp: &RelyingParty,
+    answer: Answer,
+) -> Result<PasskeySignIn, Failure> {
+    use PasskeySignIn::Refused;
+    let purposes = [CeremonyPurpose::SignIn, CeremonyPurpose::SignInNamed];
+    let taken = match take_in(conn, &answer.token_hash, &purposes)? {
+        Ok(taken) => taken,
+        Err(refusal) => return Ok(Refused(refusal)),
+    };
+    let presented = match RelyingParty::presented(answer.credential) {
+        Ok(presented) => presented,
+        Err(e) => return Ok(Refused(refused(e))),
+    };
+    let unknown = || {
+        Refused(
+            Failure::refused(Refusal::InvalidCredentials)
+                .because("no passkey has this credential id"),
+        )
+    };
+    let Some(stored) = passkeys::find_by_credential_id(conn, &presented.credential_id)? else {
+        return Ok(unknown());
+    };
+    let Some(user) = users::find_by_id(conn, &stored.user_id)?.filter(|u| u.deleted_at.is_none())
+    else {
+        return Ok(unknown());
     };
     if taken.purpose == CeremonyPurpose::SignInNamed
         && taken.user_id.as_deref() != Some(user.id.as_str())
     {
-        return Err(failed(
+        return Ok(Refused(failed(
             "the credential is not one of those the options allowed (the email named another account)",
-        ));
+        )));
     }
     if presented
         .user_handle
         .as_ref()
         .is_some_and(|handle| Some(handle) != passkey::user_handle(&user.id).as_ref())
     {
-        return Err(failed("the user handle is not the credential's owner"));
+        return Ok(Refused(failed(
+            "the user handle is not the credential's owner",
+        )));
     }
     let used = match rp.finish_sign_in(&presented, &taken.state, &stored.credential) {
         Ok(used) => used,
         Err(PasskeyError::CounterWentBack) => {
-            record_counter_regression(state, client, &user, &stored.id).await?;
-            return Err(refused(PasskeyError::CounterWentBack));
+            let ip = answer.client.ip_text();
+            audit::record(
+                conn,
+                &AuditEvent::UserPasskeyCounterRegressed {
+                    passkey: stored.id.clone(),
+                },
+                audit::Entry::by_user(&user.id, &user.email, ip.as_deref()),
+            )?;
+            return Ok(Refused(refused(PasskeyError::CounterWentBack)));
         }
-        Err(other) => return Err(refused(other)),
+        Err(other) => return Ok(Refused(refused(other))),
     };
-    if user.is_disabled_at(db::now()) {
-        return Err(super::credentials::account_disabled(&user));
+    let now = db::now();
+    if user.is_disabled_at(now) {
+        return Ok(Refused(super::credentials::account_disabled(&user)));
     }
-    super::email_verification::refuse_unverified(state, &user, lang)?;
-    let (id, read_count) = (stored.id.clone(), stored.sign_count);
-    let record_use = move |conn: &mut db::DbConnection| -> Result<(), Failure> {
-        let recorded = passkeys::record_use(
-            conn,
-            &id,
-            read_count,
-            &used.record,
-            used.sign_count,
-            db::now(),
-        )?;
-        if !recorded {
-            return Err(failed(
-                "another sign-in with this passkey was recorded at the same time",
-            ));
-        }
-        Ok(())
-    };
+    if answer.must_verify && !user.email_verified {
+        return Ok(PasskeySignIn::Unverified(Box::new(user)));
+    }
+    decisions::take_turn(conn, Subject::Sessions(&user.id))?;
+    let recorded = passkeys::record_use(
+        conn,
+        &stored.id,
+        stored.sign_count,
+        &used.record,
+        used.sign_count,
+        now,
+    )?;
+    if !recorded {
+        return Ok(Refused(failed(
+            "another sign-in with this passkey was recorded at the same time",
+        )));
+    }
     let record = SignInRecord::passkey(stored.name.clone());
-    let session = session_lifecycle::start_browser_session_after(
-        state, client, &user, remember, record, record_use,
-    )
-    .await?;
-    Ok((user, session))
-}
-
-async fn record_counter_regression(
-    state: &AppState,
-    client: &ClientInfo,
-    user: &User,
-    passkey_id: &str,
-) -> Result<(), Failure> {
-    let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
-    let event = AuditEvent::UserPasskeyCounterRegressed {
-        passkey: passkey_id.to_owned(),
-    };
-    db::run(&state.pool, move |conn| -> Result<_, Failure> {
-        let entry = audit::Entry::by_user(&user_id, &email, ip.as_deref());
-        Ok(audit::record(conn, &event, entry)?)
-    })
-    .await
+    let opened = session_lifecycle::begin_browser_session(
+        conn,
+        &user,
+        &answer.client,
+        answer.lifetime,
+        &record,
+    )?;
+    Ok(PasskeySignIn::SignedIn(Box::new(user), opened))
 }

@@ -881,3 +881,51 @@ async fn the_passkey_table_keeps_what_sign_ins_rely_on(app: TestApp) {
     assert!(!raced, "the one that read the same count is refused");
     assert!(duplicate, "a credential id is registered once");
 }
+
+crate::on_both_backends!(a_passkey_sign_in_whose_session_fails_changes_nothing);
+
+/// The ceremony's spend, the passkey's counter, the session and the audit entry are
+/// one transaction: when the session cannot be written, the counter has not moved,
+/// no sign-in is audited and the ceremony is still there, so the same answer then
+/// signs in.
+async fn a_passkey_sign_in_whose_session_fails_changes_nothing(app: TestApp) {
+    app.signup("pk-atomic@example.com").await;
+    let mut authenticator = Authenticator::new(FRONTEND);
+    register(&app, &app.client, &mut authenticator, None).await;
+    let browser = client();
+    let options = request_options(&app, &browser, json!({})).await;
+    let answer = authenticator.get(&options).unwrap();
+    let state = || {
+        app.with_db(|conn| {
+            use sekisho::db::schema::{audit_log as a, passkeys as p};
+            let count: i64 = p::table.select(p::sign_count).first_on(conn).unwrap();
+            let logins: i64 = a::table
+                .filter(a::action.eq("user.login"))
+                .count()
+                .get_result_on(conn)
+                .unwrap();
+            (count, logins)
+        })
+    };
+    let before = state().await;
+    app.sessions_refused(true).await;
+    let killed = app
+        .post_with(&browser, SIGN_IN, json!({ "credential": answer }))
+        .await;
+    assert_eq!(killed.status(), 500);
+    assert_eq!(state().await, before, "nothing committed");
+    app.sessions_refused(false).await;
+    let signed_in = app
+        .post_with(&browser, SIGN_IN, json!({ "credential": answer }))
+        .await;
+    assert_eq!(
+        signed_in.status(),
+        200,
+        "the same answer, once the failure is gone"
+    );
+    let after = state().await;
+    assert!(
+        after.0 > before.0 && after.1 == before.1 + 1,
+        "{before:?} -> {after:?}"
+    );
+}
