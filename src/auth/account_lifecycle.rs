@@ -42,11 +42,11 @@ pub async fn sign_up(
         .await?;
     let limits = state.throttle.accounts();
     let lookup = account.email.clone();
-    let taken = db::write_deciding(&state.pool, move |conn| -> Result<_, Failure> {
+    let taken = db::run(&state.pool, move |conn| -> Result<_, Failure> {
         limits.count_signup(conn, &lookup, db::now())?;
         Ok(users::find_by_email(conn, lookup.as_str())?.is_some())
     })
-    .await??;
+    .await?;
     if taken {
         return Err(Failure::refused(Refusal::EmailTaken));
     }

@@ -70,14 +70,13 @@ pub async fn check(
         .await?;
     let limits = state.throttle.accounts();
     let (lookup, ip) = (email.clone(), client.ip);
-    let checked = db::write_deciding(&state.pool, move |conn| -> Result<_, Failure> {
+    let checked = db::run(&state.pool, move |conn| -> Result<_, Failure> {
         let user = users::find_by_email(conn, lookup.as_str())?;
         let user_id = user.as_ref().map(|u| u.id.as_str());
         let wait = limits.check_login(conn, &lookup, user_id, ip, db::now())?;
         Ok((user, wait))
     })
-    .await
-    .and_then(|decided| decided);
+    .await;
     let (user, wait) = match checked {
         Ok(checked) => checked,
         Err(refused) => {
@@ -179,10 +178,10 @@ pub async fn confirm(
     let limits = state.throttle.accounts();
     let session = session_id.to_owned();
     let lookup = session.clone();
-    db::write_deciding(&state.pool, move |conn| -> Result<_, Failure> {
+    db::run(&state.pool, move |conn| -> Result<_, Failure> {
         limits.check_confirmation(conn, &lookup, db::now())
     })
-    .await??;
+    .await?;
     let lane = format!("user:{}", user.id);
     if state
         .hasher

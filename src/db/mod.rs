@@ -89,18 +89,6 @@ where
     run(pool, move |conn| write_transaction(conn, work)).await
 }
 
-/// A counting step (an attempt counted before a password is hashed): its writes
-/// commit in one transaction whatever it decides, since a refusal must keep the count
-/// and the block it set. The decision comes back as the inner result.
-pub async fn write_deciding<T, E, F>(pool: &Pool, work: F) -> Result<Result<T, E>, E>
-where
-    F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
-    T: Send + 'static,
-    E: From<DbError> + From<diesel::result::Error> + Send + 'static,
-{
-    write(pool, move |conn| Ok(work(conn))).await
-}
-
 /// Database work that only reads. On SQLite, with a connection idle in the pool, it
 /// runs right here on the calling worker: reading an indexed row of a page-cached
 /// file costs less than the hop to the blocking pool and back (profiled: that hop was
