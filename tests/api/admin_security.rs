@@ -322,17 +322,7 @@ fn panel_post_routes() -> Vec<String> {
         let path = &rest[..rest.find('"').unwrap()];
         let until_next = rest.find("web::resource(").unwrap_or(rest.len());
         if rest[..until_next].contains("web::post()") {
-            let concrete = path
-                .split('/')
-                .map(|part| {
-                    if part.starts_with('{') {
-                        "nothing"
-                    } else {
-                        part
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("/");
+            let concrete = crate::helpers::concrete_path(path);
             routes.push(format!("/admin{concrete}"));
         }
     }

@@ -320,17 +320,7 @@ async fn unsafe_routes(app: &TestApp) -> Vec<(String, String, bool)> {
                 .is_some_and(|requirements| requirements.iter().any(|r| r.get("cookie").is_some()));
             // Path parameters get a value no row has: the rule answers before any
             // lookup.
-            let concrete = path
-                .split('/')
-                .map(|part| {
-                    if part.starts_with('{') {
-                        "nothing"
-                    } else {
-                        part
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("/");
+            let concrete = crate::helpers::concrete_path(path);
             routes.push((method.to_uppercase(), concrete, takes_cookie));
         }
     }

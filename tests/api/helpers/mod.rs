@@ -366,3 +366,19 @@ impl TestApp {
         .await;
     }
 }
+
+/// A route template with every `{parameter}` replaced by a value no row has
+/// (`/users/{id}` is `/users/nothing`): a guard must answer before any lookup.
+pub fn concrete_path(template: &str) -> String {
+    template
+        .split('/')
+        .map(|part| {
+            if part.starts_with('{') {
+                "nothing"
+            } else {
+                part
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
