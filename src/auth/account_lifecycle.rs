@@ -77,7 +77,7 @@ pub async fn sign_up(
         if verify_first {
             let ip = visitor.ip_text();
             let entry = audit::Entry::by_user(&row.id, &row.email, ip.as_deref());
-            audit::record(conn, record.event(), entry)?;
+            audit::record(conn, &record.event(), entry)?;
             return Ok(None);
         }
         decisions::take_turn(conn, Subject::Sessions(&row.id))?;

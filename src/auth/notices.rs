@@ -10,12 +10,7 @@ use crate::state::AppState;
 pub fn mail_link(state: &AppState, to: &str, lang: Lang, kind: LinkMail, page: &str, token: &str) {
     let link = super::frontend_link::frontend_link(&state.settings.frontend.url, page, token);
     let built = mail::link_message(state.mailer.from(), to, lang, kind, &link);
-    let what = match kind {
-        LinkMail::Reset => "reset",
-        LinkMail::Verification => "verification",
-        LinkMail::Invitation => "invitation",
-    };
-    state.mailer.send_built(what, built);
+    state.mailer.send_built(kind.label(), built);
 }
 
 pub fn notify(state: &AppState, email: &str, lang: Lang, notice: SecurityNotice) {

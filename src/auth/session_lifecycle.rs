@@ -150,43 +150,46 @@ pub async fn sign_in(
 /// audit event of its start (a sign-in, or a sign-up).
 pub struct SignInRecord {
     method: SignInMethod,
-    event: AuditEvent,
+    /// A sign-up's first session (audited as the sign-up), not a sign-in.
+    signup: bool,
+    /// The passkey's name, when one signed in.
+    passkey_name: Option<String>,
 }
 
 impl SignInRecord {
     pub fn login(method: SignInMethod) -> Self {
         Self {
-            event: AuditEvent::UserLogin {
-                method: method.clone(),
-                passkey_name: None,
-            },
             method,
+            signup: false,
+            passkey_name: None,
         }
-    }
-
-    /// The audit event the session's start records.
-    pub fn event(&self) -> &AuditEvent {
-        &self.event
     }
 
     pub fn signup(method: SignInMethod) -> Self {
         Self {
-            event: AuditEvent::UserSignup {
-                method: method.clone(),
-            },
-            method,
+            signup: true,
+            ..Self::login(method)
         }
     }
 
     /// A sign-in with the passkey named `name`.
     pub fn passkey(name: String) -> Self {
-        let method = SignInMethod::only(FirstFactor::Passkey);
         Self {
-            event: AuditEvent::UserLogin {
-                method: method.clone(),
-                passkey_name: Some(name),
-            },
-            method,
+            passkey_name: Some(name),
+            ..Self::login(SignInMethod::only(FirstFactor::Passkey))
+        }
+    }
+
+    /// The audit event the session's start records.
+    pub fn event(&self) -> AuditEvent {
+        let method = self.method.clone();
+        if self.signup {
+            AuditEvent::UserSignup { method }
+        } else {
+            AuditEvent::UserLogin {
+                method,
+                passkey_name: self.passkey_name.clone(),
+            }
         }
     }
 }
@@ -232,7 +235,7 @@ pub fn begin_browser_session(
     let ip = client.ip_text();
     audit::record(
         conn,
-        &record.event,
+        &record.event(),
         audit::Entry::by_user(&user.id, &user.email, ip.as_deref()),
     )?;
     Ok(opened)

@@ -20,6 +20,15 @@ pub enum LinkMail {
 }
 
 impl LinkMail {
+    /// What the mailer's log and metrics call it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Reset => "reset",
+            Self::Verification => "verification",
+            Self::Invitation => "invitation",
+        }
+    }
+
     fn wording(self, lang: Lang) -> &'static Wording {
         match self {
             Self::Reset => in_lang(lang, &RESET_EN, &RESET_JA),

@@ -367,6 +367,19 @@ async fn every_panel_form_route_refuses_foreign_origins_and_missing_tokens(app: 
         }
     }
     assert!(unguarded.is_empty(), "{unguarded:#?}");
+    // An Origin that names no origin at all ("null", from a sandboxed frame) is
+    // refused too, as is a Referer that is not a URL.
+    for (header, value) in [("Origin", "null"), ("Referer", "not a url")] {
+        let unreadable = operator
+            .client
+            .post(app.url("/admin/logout"))
+            .header(header, value)
+            .form(&[("csrf_token", token.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(unreadable.status(), 403, "{header}: {value}");
+    }
     // Nothing reached a handler: still signed in.
     assert_eq!(operator.get("/admin").await.status(), 200);
     // The panel's own origin is accepted (a browser's form post names it).

@@ -409,17 +409,17 @@ fn every_handler_that_reads_the_session_documents_the_cookie() {
         let source = std::fs::read_to_string(&path).unwrap();
         // Each handler: its `#[utoipa::path(...)]` attribute, then its signature.
         for handler in source.split("#[utoipa::path(").skip(1) {
-            let signature_end = handler.find(") -> ").unwrap_or(handler.len());
-            let (attribute, rest) = handler.split_at(handler.find("pub async fn").unwrap_or(0));
-            let signature = &rest[..signature_end
-                .saturating_sub(attribute.len())
-                .min(rest.len())];
+            let Some(fn_at) = handler.find("pub async fn") else {
+                continue;
+            };
+            let (attribute, rest) = handler.split_at(fn_at);
+            // The parameters: up to the return type.
+            let signature = rest.split(") -> ").next().unwrap_or(rest);
             let reads_session = signature.contains("AuthUser") || signature.contains("MaybeUser");
             let unsafe_method = ["#[post(", "#[put(", "#[patch(", "#[delete("]
                 .iter()
                 .any(|m| attribute.contains(m));
-            let reads_session = reads_session && unsafe_method;
-            if reads_session && !attribute.contains("\"cookie\"") {
+            if reads_session && unsafe_method && !attribute.contains("\"cookie\"") {
                 let name = rest.split('(').next().unwrap_or_default().trim().to_owned();
                 undocumented.push(format!("{}: {name}", path.display()));
             }

@@ -186,26 +186,20 @@ async fn reset_tokens_are_hashed_single_use_and_expire(app: TestApp) {
     let expired_hash = sekisho::crypto::tokens::hash_secret(&expired_token);
     app.with_db(move |conn| {
         let now = sekisho::db::now();
-        sekisho::db::single_use::insert(
+        store_reset_link(
             conn,
-            sekisho::db::single_use::PasswordReset,
+            &user_id,
             &hash,
-            Some(AsRef::<str>::as_ref(&user_id)),
-            &sekisho::db::single_use::Nothing {},
             now,
             now + chrono::TimeDelta::minutes(30),
-        )
-        .unwrap();
-        sekisho::db::single_use::insert(
+        );
+        store_reset_link(
             conn,
-            sekisho::db::single_use::PasswordReset,
+            &user_id,
             &expired_hash,
-            Some(AsRef::<str>::as_ref(&user_id)),
-            &sekisho::db::single_use::Nothing {},
             now - chrono::TimeDelta::minutes(31),
             now - chrono::TimeDelta::minutes(1),
-        )
-        .unwrap();
+        );
     })
     .await;
     let expired = app
@@ -395,16 +389,13 @@ async fn a_reset_asks_for_the_second_factor_and_only_from_allowed_origins(db: Te
             .unwrap();
         let now = sekisho::db::now();
         for hash in &hashes {
-            sekisho::db::single_use::insert(
+            store_reset_link(
                 conn,
-                sekisho::db::single_use::PasswordReset,
+                &user.id,
                 hash,
-                Some(AsRef::<str>::as_ref(&user.id)),
-                &sekisho::db::single_use::Nothing {},
                 now,
                 now + chrono::TimeDelta::minutes(30),
-            )
-            .unwrap();
+            );
         }
     })
     .await;
@@ -463,16 +454,13 @@ async fn a_disabled_account_is_reset_but_nobody_is_signed_in(db: TestDb) {
             .unwrap()
             .unwrap();
         let now = sekisho::db::now();
-        sekisho::db::single_use::insert(
+        store_reset_link(
             conn,
-            sekisho::db::single_use::PasswordReset,
+            &user.id,
             &hash,
-            Some(AsRef::<str>::as_ref(&user.id)),
-            &sekisho::db::single_use::Nothing {},
             now,
             now + chrono::TimeDelta::minutes(30),
-        )
-        .unwrap();
+        );
     })
     .await;
     app.disable_user("banned@example.com").await;
@@ -502,4 +490,26 @@ async fn a_disabled_account_is_reset_but_nobody_is_signed_in(db: TestDb) {
         "ACCOUNT_DISABLED",
         "the password was set"
     );
+}
+
+/// A reset link for `user_id` stored as `hash`, made at `created` and ending at
+/// `expires`, as `/forgot-password` stores one.
+fn store_reset_link(
+    conn: &mut sekisho::db::DbConnection,
+    user_id: &str,
+    hash: &str,
+    created: chrono::NaiveDateTime,
+    expires: chrono::NaiveDateTime,
+) {
+    use sekisho::db::single_use::{self, Nothing, PasswordReset};
+    single_use::insert(
+        conn,
+        PasswordReset,
+        hash,
+        Some(user_id),
+        &Nothing {},
+        created,
+        expires,
+    )
+    .unwrap();
 }
