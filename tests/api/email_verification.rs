@@ -18,6 +18,7 @@ crate::on_both_backends!(
 );
 
 crate::on_both_databases!(
+    a_disabled_account_is_verified_but_nobody_is_signed_in,
     required_verification_refuses_login_and_token_and_sends_a_fresh_link,
     the_mail_speaks_the_sign_up_language,
     required_verification_signs_in_only_the_browser_that_signed_up,
@@ -431,4 +432,26 @@ async fn the_mail_speaks_the_sign_up_language(db: TestDb) {
     assert!(!decoded(japanese).contains("Confirm your email address"));
     assert!(decoded(english).contains("Confirm your email address"));
     assert!(!decoded(english).contains("メールアドレス"));
+}
+
+/// The link of an account disabled since its sign-up still proves the address (in
+/// the same transaction that would have signed the browser in), but the browser that
+/// signed up is told ACCOUNT_DISABLED and gets no session.
+async fn a_disabled_account_is_verified_but_nobody_is_signed_in(db: TestDb) {
+    let app = TestApp::spawn_on(db, &[("REQUIRE_EMAIL_VERIFICATION", "true")]).await;
+    let browser = client();
+    let email = "banned-before-verifying@example.com";
+    assert_eq!(sign_up_in(&app, &browser, email).await.status(), 201);
+    let mail = app.wait_for_outbox_to("verify-email", 1).await.remove(0);
+    app.disable_user(email).await;
+    let refused = verify_in(&app, &browser, &token_of(&verification_link(&mail))).await;
+    assert_eq!(refused.status(), 403);
+    assert!(refused.headers().get("set-cookie").is_none());
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "ACCOUNT_DISABLED");
+    assert_eq!(signed_in_as(&app, &browser).await, Value::Null);
+    assert!(
+        app.user_by_email(email).await.email_verified,
+        "verified all the same"
+    );
 }
