@@ -1,123 +1,176 @@
-//! Why a use case did not do what it was asked, in the use cases' own words: what it
-//! refused and why, or what failed underneath. Nothing here speaks HTTP: the one
-//! error of the API (`error::ApiError`, with its codes and statuses) is made from a
-//! `Failure` in one place, above the use cases, so that every caller of a use case
-//! (the API, the panel, the coming management API) reads a variant, not a status
-//! code.
+//! The parts every use case's error is made of, in the use cases' own words. Each use
+//! case names what it can turn down in an error type of its own
+//! (`credentials::SignInError`, `password_reset::ResetError`…) and adds these: what
+//! failed underneath (`Fault`), a limit (`Limited`), a ban (`Disabled`), a field it
+//! cannot take (`Invalid`). Nothing here speaks HTTP: `error::ApiError` and the
+//! panel's pages are made from each use case's error above the use cases, so every
+//! caller (the API, the panel, the coming management API) reads a variant, never a
+//! status code.
 
 use chrono::NaiveDateTime;
 
 use crate::crypto::hasher_pool::HasherError;
 use crate::db::DbError;
+use crate::db::users::User;
 use crate::domain::BanReason;
 
-/// What a use case turns down a well-formed request for. The names are the
-/// contract's words for it; `error` gives each its code and status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
-    /// Wrong email or password (the same for both), or a credential nobody has.
-    InvalidCredentials,
-    /// REQUIRE_EMAIL_VERIFICATION, and the address is not verified.
-    EmailNotVerified,
-    EmailTaken,
-    /// A reset or verification token unknown, used or expired.
-    InvalidToken,
-    /// A confirmation password that is wrong.
-    InvalidPassword,
-    /// A second-factor code or recovery code that is wrong, used or out of its window.
-    InvalidCode,
-    /// A spent refresh token presented again.
-    TokenReused,
-    PasskeyFailed,
-    LastSignInMethod,
-    NotFound,
-    AccountNotLinked,
-    OauthFailed,
-    /// Nobody (or nothing live) to act for: no session, no challenge.
-    Unauthorized,
-}
-
+/// Something underneath failed (the database, the hashing threads, a broken
+/// invariant): never the caller's doing; the cause is for the log.
 #[derive(Debug, thiserror::Error)]
-pub enum Failure {
-    /// Turned down; `why` is for the operator's log only, never for the caller.
-    #[error("{refusal:?}{}", why.as_deref().map(|w| format!(": {w}")).unwrap_or_default())]
-    Refused {
-        refusal: Refusal,
-        why: Option<String>,
-    },
-    /// The account is disabled: what its user may know of the ban.
-    #[error("the account is disabled")]
-    Disabled {
-        reason: BanReason,
-        until: Option<NaiveDateTime>,
-    },
-    /// Too many attempts; asking again makes sense after `retry_after` seconds.
-    #[error("too many attempts; retry after {retry_after} s")]
-    Limited { retry_after: u64 },
-    /// A field the use case cannot take, with what is wrong with it.
-    #[error("{field}: {problem}")]
-    Invalid { field: String, problem: String },
+pub enum Fault {
     #[error(transparent)]
     Database(#[from] DbError),
     #[error(transparent)]
     Hashing(#[from] HasherError),
-    /// A bug or a broken invariant: the cause is for the log.
     #[error("{0}")]
     Internal(String),
 }
 
-impl Failure {
-    pub fn refused(refusal: Refusal) -> Self {
-        Self::Refused { refusal, why: None }
-    }
-
-    /// Says why, for the log (a refusal's answer stays the same).
-    pub fn because(self, why: impl std::fmt::Display) -> Self {
-        match self {
-            Self::Refused { refusal, .. } => Self::Refused {
-                refusal,
-                why: Some(why.to_string()),
-            },
-            other => other,
-        }
-    }
-
+impl Fault {
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         Self::Internal(cause.to_string())
     }
-
-    pub fn invalid(field: &str, problem: &str) -> Self {
-        Self::Invalid {
-            field: field.to_owned(),
-            problem: problem.to_owned(),
-        }
-    }
-
-    /// At least `retry_after` seconds (one, for a "now" that has already passed).
-    pub fn limited(retry_after: u64) -> Self {
-        Self::Limited {
-            retry_after: retry_after.max(1),
-        }
-    }
-
-    /// Turned away for asking too often (a limit, or one account's hashing lane full).
-    pub fn is_limited(&self) -> bool {
-        matches!(
-            self,
-            Self::Limited { .. } | Self::Hashing(HasherError::LaneFull)
-        )
-    }
-
-    pub fn refusal(&self) -> Option<Refusal> {
-        match self {
-            Self::Refused { refusal, .. } => Some(*refusal),
-            _ => None,
-        }
-    }
 }
 
-impl From<diesel::result::Error> for Failure {
+impl From<diesel::result::Error> for Fault {
     fn from(error: diesel::result::Error) -> Self {
         Self::Database(DbError::from(error))
     }
 }
+
+/// Too many attempts; asking again makes sense after `retry_after` seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("too many attempts; retry after {retry_after} s")]
+pub struct Limited {
+    pub retry_after: u64,
+}
+
+impl Limited {
+    /// At least a second (for a "now" that has already passed).
+    pub fn after(retry_after: u64) -> Self {
+        Self {
+            retry_after: retry_after.max(1),
+        }
+    }
+}
+
+/// What a limit's check answers: over the limit, or a fault while counting.
+#[derive(Debug, thiserror::Error)]
+pub enum LimitError {
+    #[error(transparent)]
+    Limited(#[from] Limited),
+    #[error(transparent)]
+    Fault(#[from] Fault),
+}
+
+impl From<DbError> for LimitError {
+    fn from(error: DbError) -> Self {
+        Self::Fault(error.into())
+    }
+}
+
+impl From<diesel::result::Error> for LimitError {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Fault(error.into())
+    }
+}
+
+/// One account's hashing lane full is a limit (its checks are flooding in: this one
+/// is a guess too many); any other hashing failure is a fault.
+impl From<HasherError> for LimitError {
+    fn from(error: HasherError) -> Self {
+        match error {
+            HasherError::LaneFull => Self::Limited(Limited::after(1)),
+            other => Self::Fault(other.into()),
+        }
+    }
+}
+
+/// A disabled account, as its user may know of it (the operator's note stays private).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the account is disabled")]
+pub struct Disabled {
+    pub reason: BanReason,
+    pub until: Option<NaiveDateTime>,
+}
+
+impl Disabled {
+    pub fn of(user: &User) -> Self {
+        Self {
+            reason: user.ban_reason(),
+            until: user.disabled_until,
+        }
+    }
+}
+
+/// A field the use case cannot take, with what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {problem}")]
+pub struct Invalid {
+    pub field: &'static str,
+    pub problem: &'static str,
+}
+
+/// The conversions every use case's error needs from what fails underneath: the
+/// error has a `Fault(Fault)` variant and, with `limited`, a `Limited(Limited)` one.
+/// `?` then works on database, hashing and limit results alike.
+macro_rules! fails_underneath {
+    ($error:ty) => {
+        impl From<$crate::failure::Fault> for $error {
+            fn from(fault: $crate::failure::Fault) -> Self {
+                Self::Fault(fault)
+            }
+        }
+        impl From<$crate::db::DbError> for $error {
+            fn from(error: $crate::db::DbError) -> Self {
+                Self::Fault(error.into())
+            }
+        }
+        impl From<diesel::result::Error> for $error {
+            fn from(error: diesel::result::Error) -> Self {
+                Self::Fault(error.into())
+            }
+        }
+        impl From<$crate::crypto::hasher_pool::HasherError> for $error {
+            fn from(error: $crate::crypto::hasher_pool::HasherError) -> Self {
+                Self::Fault(error.into())
+            }
+        }
+    };
+    ($error:ty, limited) => {
+        impl From<$crate::failure::Fault> for $error {
+            fn from(fault: $crate::failure::Fault) -> Self {
+                Self::Fault(fault)
+            }
+        }
+        impl From<$crate::db::DbError> for $error {
+            fn from(error: $crate::db::DbError) -> Self {
+                Self::Fault(error.into())
+            }
+        }
+        impl From<diesel::result::Error> for $error {
+            fn from(error: diesel::result::Error) -> Self {
+                Self::Fault(error.into())
+            }
+        }
+        impl From<$crate::failure::Limited> for $error {
+            fn from(limited: $crate::failure::Limited) -> Self {
+                Self::Limited(limited)
+            }
+        }
+        impl From<$crate::failure::LimitError> for $error {
+            fn from(error: $crate::failure::LimitError) -> Self {
+                match error {
+                    $crate::failure::LimitError::Limited(limited) => Self::Limited(limited),
+                    $crate::failure::LimitError::Fault(fault) => Self::Fault(fault),
+                }
+            }
+        }
+        impl From<$crate::crypto::hasher_pool::HasherError> for $error {
+            fn from(error: $crate::crypto::hasher_pool::HasherError) -> Self {
+                $crate::failure::LimitError::from(error).into()
+            }
+        }
+    };
+}
+pub(crate) use fails_underneath;

@@ -8,7 +8,7 @@ use super::Actor;
 use crate::auth::passkeys;
 use crate::db::{self, audit, users};
 use crate::domain::{AuditEvent, AuditTarget};
-use crate::failure::Failure;
+use crate::failure::Fault;
 use crate::i18n::Lang;
 use crate::mail::SecurityNotice;
 use crate::state::AppState;
@@ -29,14 +29,14 @@ pub async fn delete(
     user_id: String,
     passkey_id: String,
     confirmed: bool,
-) -> Result<PasskeyOutcome, Failure> {
+) -> Result<PasskeyOutcome, Fault> {
     if !confirmed {
         return Ok(PasskeyOutcome::NeedsConfirmation);
     }
     if user_id == actor.id {
         return Ok(PasskeyOutcome::NotOnYourself);
     }
-    let deleted = db::write(&state.pool, move |conn| -> Result<_, Failure> {
+    let deleted = db::write(&state.pool, move |conn| -> Result<_, Fault> {
         let Some(user) = users::find_by_id(conn, &user_id)? else {
             return Ok(None);
         };

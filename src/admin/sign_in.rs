@@ -6,7 +6,7 @@ use crate::auth::two_factor;
 use crate::crypto::tokens;
 use crate::db::{self, DbError, Pool, audit, form_tokens, users, users::User};
 use crate::domain::{AuditEvent, ClientInfo, Email};
-use crate::failure::Failure;
+use crate::failure::Fault;
 use crate::state::AppState;
 
 /// How a sign-in ended.
@@ -41,7 +41,7 @@ pub async fn sign_in(
     email: Email,
     password: &str,
     code: Option<&str>,
-) -> Result<OperatorSignIn, Failure> {
+) -> Result<OperatorSignIn, Fault> {
     let attempted = email.as_str().to_owned();
     let checked = credentials::check(state, client, email, password).await;
     let (outcome, event, actor) = match checked {
@@ -89,13 +89,13 @@ pub async fn sign_in(
         Err(SignInError::Limited(_)) => {
             return Ok(OperatorSignIn::Refused(LoginRefusal::RateLimited));
         }
-        Err(SignInError::Failed(failure)) => return Err(failure),
+        Err(SignInError::Fault(fault)) => return Err(fault),
         Err(SignInError::WrongCredentials) => (
             OperatorSignIn::Refused(LoginRefusal::WrongCredentials),
             AuditEvent::AdminLoginFailed,
             None,
         ),
-        Err(SignInError::Disabled { .. }) => (
+        Err(SignInError::Disabled(_)) => (
             OperatorSignIn::Refused(LoginRefusal::Disabled),
             AuditEvent::AdminLoginFailed,
             None,
@@ -109,7 +109,7 @@ pub async fn sign_in(
         _ => None,
     };
     let (limits, ip, address) = (state.throttle.accounts(), client.ip_text(), client.ip);
-    db::write(&state.pool, move |conn| -> Result<_, Failure> {
+    db::write(&state.pool, move |conn| -> Result<_, Fault> {
         if let Some(email) = forget {
             limits.forget_failed_logins_if_enabled(conn, &email, address)?;
         }

@@ -19,7 +19,7 @@ use crate::db::{
 };
 use crate::domain::string_enum::string_enum;
 use crate::domain::{AuditEvent, AuditTarget, Email, Role};
-use crate::failure::Failure;
+use crate::failure::Fault;
 use crate::i18n::Lang;
 use crate::mail;
 use crate::state::AppState;
@@ -196,7 +196,7 @@ pub async fn act(
     target: String,
     command: UserCommand,
     confirmed: bool,
-) -> Result<ActionOutcome, Failure> {
+) -> Result<ActionOutcome, Fault> {
     if command.needs_confirmation() && !confirmed {
         return Ok(ActionOutcome::NeedsConfirmation);
     }
@@ -314,7 +314,7 @@ pub async fn create(
     actor: Actor,
     command: NewUserCommand,
     lang: Lang,
-) -> Result<Created, Failure> {
+) -> Result<Created, Fault> {
     let token = tokens::new_secret();
     let token_hash = tokens::hash_secret(&token);
     let address = command.email.as_str().to_owned();

@@ -1,5 +1,6 @@
 //! The account's own life: signing up, changing the password, withdrawing.
 
+use super::credentials::ConfirmError;
 use super::session_lifecycle::{self, BrowserSession, SignInRecord};
 use super::{credentials, email_verification};
 use crate::crypto::tokens;
@@ -8,7 +9,7 @@ use crate::db::single_use::{self, PasswordReset};
 use crate::db::{self, audit, sessions, users, users::User};
 use crate::domain::ClientInfo;
 use crate::domain::{AuditEvent, Email, FirstFactor, Password, SignInMethod};
-use crate::failure::{Failure, Refusal};
+use crate::failure::{Fault, Limited, fails_underneath};
 use crate::i18n::Lang;
 use crate::limits::throttle::Action;
 use crate::state::AppState;
@@ -18,6 +19,19 @@ pub struct NewAccount {
     pub password: Password,
     pub name: Option<String>,
 }
+
+/// Why a sign-up made no account.
+#[derive(Debug, thiserror::Error)]
+pub enum SignUpError {
+    /// The address has an account (or a racing sign-up took it first).
+    #[error("the address has an account")]
+    EmailTaken,
+    #[error(transparent)]
+    Limited(Limited),
+    #[error(transparent)]
+    Fault(Fault),
+}
+fails_underneath!(SignUpError, limited);
 
 /// What a sign-up gives the browser.
 pub enum SignedUp {
@@ -35,20 +49,20 @@ pub async fn sign_up(
     client: &ClientInfo,
     account: NewAccount,
     lang: Lang,
-) -> Result<(User, SignedUp), Failure> {
+) -> Result<(User, SignedUp), SignUpError> {
     state
         .throttle
         .check_ip(&state.pool, Action::Signup, client.ip)
         .await?;
     let limits = state.throttle.accounts();
     let lookup = account.email.clone();
-    let taken = db::run(&state.pool, move |conn| -> Result<_, Failure> {
+    let taken = db::run(&state.pool, move |conn| -> Result<_, SignUpError> {
         limits.count_signup(conn, &lookup, db::now())?;
         Ok(users::find_by_email(conn, lookup.as_str())?.is_some())
     })
     .await?;
     if taken {
-        return Err(Failure::refused(Refusal::EmailTaken));
+        return Err(SignUpError::EmailTaken);
     }
 
     let lane = format!("signup:{}", account.email.as_str());
@@ -65,11 +79,11 @@ pub async fn sign_up(
     let visitor = client.clone();
     // The account, its audit entry and (unless the address must be proven first) its
     // session: one transaction.
-    let opened = db::write(&state.pool, move |conn| -> Result<_, Failure> {
+    let opened = db::write(&state.pool, move |conn| -> Result<_, SignUpError> {
         match users::insert(conn, &users::NewUser::from(&row)) {
             // Two sign-ups racing for one address: the loser hears EMAIL_TAKEN.
             Err(e) if db::is_unique_violation(&e) => {
-                return Err(Failure::refused(Refusal::EmailTaken));
+                return Err(SignUpError::EmailTaken);
             }
             other => other?,
         };
@@ -81,7 +95,9 @@ pub async fn sign_up(
             return Ok(None);
         }
         decisions::take_turn(conn, Subject::Sessions(&row.id))?;
-        session_lifecycle::begin_browser_session(conn, &row, &visitor, lifetime, &record).map(Some)
+        Ok(Some(session_lifecycle::begin_browser_session(
+            conn, &row, &visitor, lifetime, &record,
+        )?))
     })
     .await?;
 
@@ -103,7 +119,7 @@ pub async fn change_password(
     session_id: String,
     current: &str,
     new: Password,
-) -> Result<(), Failure> {
+) -> Result<(), ConfirmError> {
     credentials::confirm(state, client, &user, &session_id, current).await?;
     let hash = state
         .hasher
@@ -111,7 +127,7 @@ pub async fn change_password(
         .await?;
     let ip = client.ip_text();
     let keep = session_id;
-    db::write(&state.pool, move |conn| -> Result<_, Failure> {
+    db::write(&state.pool, move |conn| -> Result<_, ConfirmError> {
         // A sign-in with the old password racing this waits, then finds it gone.
         decisions::take_turn(conn, Subject::Sessions(&user.id))?;
         let now = db::now();
@@ -136,10 +152,10 @@ pub async fn withdraw(
     user: User,
     session_id: String,
     password: &str,
-) -> Result<(), Failure> {
+) -> Result<(), ConfirmError> {
     credentials::confirm(state, client, &user, &session_id, password).await?;
     let ip = client.ip_text();
-    db::write(&state.pool, move |conn| -> Result<_, Failure> {
+    db::write(&state.pool, move |conn| -> Result<_, ConfirmError> {
         users::soft_delete(conn, &user.id, db::now())?;
         audit::record(
             conn,

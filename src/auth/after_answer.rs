@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use crate::failure::Failure;
+use crate::failure::{Fault, LimitError};
 use crate::limits::throttle::Action;
 use crate::state::AppState;
 
@@ -17,16 +17,16 @@ pub(super) fn count_after_answer<F, Fut>(
     ip: Option<IpAddr>,
     what: &'static str,
     work: F,
-) -> Result<(), Failure>
+) -> Result<(), LimitError>
 where
     F: FnOnce(AppState) -> Fut + 'static,
-    Fut: Future<Output = Result<(), Failure>> + 'static,
+    Fut: Future<Output = Result<(), Fault>> + 'static,
 {
     state.throttle.refuse_known_block(action, ip)?;
     let state = state.clone();
     actix_web::rt::spawn(async move {
         if let Err(e) = state.throttle.check_ip(&state.pool, action, ip).await {
-            if !e.is_limited() {
+            if !matches!(e, LimitError::Limited(_)) {
                 log::error!("{what} could not be counted: {e}");
             }
             return;

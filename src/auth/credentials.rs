@@ -4,56 +4,41 @@
 
 use crate::crypto::hasher_pool::HasherError;
 use crate::db::{self, users, users::User};
-use chrono::NaiveDateTime;
-
-use crate::domain::{BanReason, ClientInfo, Email};
-use crate::failure::{Failure, Refusal};
+use crate::domain::{ClientInfo, Email};
+use crate::failure::{Disabled, Fault, LimitError, Limited, fails_underneath};
 use crate::limits::throttle::Action;
 use crate::state::AppState;
 
 /// Why an email and password did not sign anyone in: this use case's own answer,
-/// which the API (through `Failure`) and the panel (its login page) each put in
-/// their own words.
+/// which the API and the panel (its login page) each put in their own words.
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
     /// Wrong email or password: the same for both.
     #[error("wrong email or password")]
     WrongCredentials,
-    /// The right password of a disabled account: what its user may know of the ban.
-    #[error("the account is disabled")]
-    Disabled {
-        reason: BanReason,
-        until: Option<NaiveDateTime>,
-    },
+    /// The right password of a disabled account.
+    #[error(transparent)]
+    Disabled(#[from] Disabled),
     /// Too many attempts (this address, this client on the account, or the account's
     /// turn too far away), or the account's hashing lane is full.
-    #[error("too many attempts: {0}")]
-    Limited(Failure),
-    /// Something underneath failed (the database, the hashing threads).
     #[error(transparent)]
-    Failed(Failure),
+    Limited(Limited),
+    #[error(transparent)]
+    Fault(Fault),
 }
+fails_underneath!(SignInError, limited);
 
-impl From<Failure> for SignInError {
-    /// What a limit or the layers underneath answered, as this use case's error.
-    fn from(failure: Failure) -> Self {
-        if failure.is_limited() {
-            Self::Limited(failure)
-        } else {
-            Self::Failed(failure)
-        }
-    }
+/// Why the signed-in user's password did not confirm a sensitive change.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfirmError {
+    #[error("the confirmation password is wrong")]
+    WrongPassword,
+    #[error(transparent)]
+    Limited(Limited),
+    #[error(transparent)]
+    Fault(Fault),
 }
-
-impl From<SignInError> for Failure {
-    fn from(error: SignInError) -> Self {
-        match error {
-            SignInError::WrongCredentials => Failure::refused(Refusal::InvalidCredentials),
-            SignInError::Disabled { reason, until } => Failure::Disabled { reason, until },
-            SignInError::Limited(failure) | SignInError::Failed(failure) => failure,
-        }
-    }
-}
+fails_underneath!(ConfirmError, limited);
 
 /// The user whose email and password these are, or why not. The client's count of
 /// attempts on the account is not forgotten here: the sign-in may still need its
@@ -70,7 +55,7 @@ pub async fn check(
         .await?;
     let limits = state.throttle.accounts();
     let (lookup, ip) = (email.clone(), client.ip);
-    let checked = db::run(&state.pool, move |conn| -> Result<_, Failure> {
+    let checked = db::run(&state.pool, move |conn| -> Result<_, LimitError> {
         let user = users::find_by_email(conn, lookup.as_str())?;
         let user_id = user.as_ref().map(|u| u.id.as_str());
         let wait = limits.check_login(conn, &lookup, user_id, ip, db::now())?;
@@ -81,7 +66,7 @@ pub async fn check(
         Ok(checked) => checked,
         Err(refused) => {
             // Refused before any hash: the address's budget is not charged for it.
-            if refused.is_limited() {
+            if matches!(refused, LimitError::Limited(_)) {
                 state
                     .throttle
                     .refund_ip(&state.pool, Action::Login, client.ip)
@@ -104,7 +89,7 @@ pub async fn check(
         Err(e @ (HasherError::LaneFull | HasherError::Busy)) => {
             // Turned away before the hash: the password was never checked, so the
             // attempt is given back to this client and its address.
-            db::run(&state.pool, move |conn| -> Result<_, Failure> {
+            db::run(&state.pool, move |conn| {
                 limits.refund_login(conn, &email, ip)
             })
             .await?;
@@ -112,13 +97,13 @@ pub async fn check(
                 .throttle
                 .refund_ip(&state.pool, Action::Login, client.ip)
                 .await;
-            return Err(Failure::from(e).into());
+            return Err(e.into());
         }
-        Err(e) => return Err(Failure::from(e).into()),
+        Err(e) => return Err(e.into()),
     };
     let Some(user) = user.filter(|_| verified) else {
         state.metrics.login_failures.inc();
-        db::run(&state.pool, move |conn| -> Result<_, Failure> {
+        db::run(&state.pool, move |conn| {
             limits.record_failed_login(conn, &email, db::now())
         })
         .await?;
@@ -126,10 +111,7 @@ pub async fn check(
     };
     // Only someone who knows the password learns that the account is disabled.
     if user.is_disabled_at(db::now()) {
-        return Err(SignInError::Disabled {
-            reason: user.ban_reason(),
-            until: user.disabled_until,
-        });
+        return Err(Disabled::of(&user).into());
     }
     Ok(user)
 }
@@ -142,23 +124,13 @@ pub fn password_unchanged(
     conn: &mut db::DbConnection,
     user_id: &str,
     checked: Option<&str>,
-) -> Result<(), Failure> {
+) -> Result<(), SignInError> {
     let current = users::find_by_id(conn, user_id)?.and_then(|u| u.password_hash);
     if current.as_deref() == checked && current.is_some() {
-        Ok(())
-    } else {
-        Err(Failure::refused(Refusal::InvalidCredentials)
-            .because("the password changed while the sign-in was being checked"))
+        return Ok(());
     }
-}
-
-/// The user's account is disabled: what they may know of it (the reason's code and
-/// the ban's end; the operator's note stays private).
-pub fn account_disabled(user: &User) -> Failure {
-    Failure::Disabled {
-        reason: user.ban_reason(),
-        until: user.disabled_until,
-    }
+    log::info!("a sign-in was refused: the password changed while it was being checked");
+    Err(SignInError::WrongCredentials)
 }
 
 /// Re-checks the signed-in user's password before a sensitive change
@@ -170,7 +142,7 @@ pub async fn confirm(
     user: &User,
     session_id: &str,
     password: &str,
-) -> Result<(), Failure> {
+) -> Result<(), ConfirmError> {
     state
         .throttle
         .check_ip(&state.pool, Action::ConfirmPassword, client.ip)
@@ -178,7 +150,7 @@ pub async fn confirm(
     let limits = state.throttle.accounts();
     let session = session_id.to_owned();
     let lookup = session.clone();
-    db::run(&state.pool, move |conn| -> Result<_, Failure> {
+    db::run(&state.pool, move |conn| {
         limits.check_confirmation(conn, &lookup, db::now())
     })
     .await?;
@@ -190,9 +162,9 @@ pub async fn confirm(
     {
         return Ok(());
     }
-    db::run(&state.pool, move |conn| -> Result<_, Failure> {
+    db::run(&state.pool, move |conn| {
         limits.record_failed_confirmation(conn, &session, db::now())
     })
     .await?;
-    Err(Failure::refused(Refusal::InvalidPassword))
+    Err(ConfirmError::WrongPassword)
 }

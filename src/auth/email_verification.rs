@@ -12,7 +12,7 @@ use crate::db::{self, audit, users, users::User};
 use crate::domain::ClientInfo;
 use crate::domain::Email;
 use crate::domain::{AuditEvent, FirstFactor, SignInMethod};
-use crate::failure::{Failure, Refusal};
+use crate::failure::{Disabled, Fault, LimitError, Limited, fails_underneath};
 use crate::i18n::Lang;
 use crate::limits::throttle::{Action, MailKind};
 use crate::mail;
@@ -46,13 +46,13 @@ async fn issue_and_mail(
     user_id: String,
     email: String,
     lang: Lang,
-) -> Result<(), Failure> {
+) -> Result<(), Fault> {
     let limits = state.throttle.accounts();
     let token = tokens::new_secret();
     let token_hash = tokens::hash_secret(&token);
     let address = email.clone();
     // The mail's count and its link commit together.
-    let allowed = db::write(&state.pool, move |conn| -> Result<_, Failure> {
+    let allowed = db::write(&state.pool, move |conn| -> Result<_, Fault> {
         let now = db::now();
         if !limits.mail_allowed(conn, MailKind::Verification, &address, now)? {
             return Ok(false);
@@ -86,7 +86,7 @@ pub fn request(
     client: &ClientInfo,
     recipient: Recipient,
     lang: Lang,
-) -> Result<(), Failure> {
+) -> Result<(), LimitError> {
     super::after_answer::count_after_answer(
         state,
         Action::VerificationMail,
@@ -96,7 +96,7 @@ pub fn request(
             let user = match recipient {
                 Recipient::User(user) => Some(*user),
                 Recipient::Address(email) => {
-                    db::run(&state.pool, move |conn| -> Result<_, Failure> {
+                    db::run(&state.pool, move |conn| -> Result<_, Fault> {
                         Ok(users::find_by_email(conn, email.as_str())?)
                     })
                     .await?
@@ -110,6 +110,23 @@ pub fn request(
     )
 }
 
+/// Why a verification link verified nothing, or signed nobody in.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// Unknown, used or expired; or the account's address changed since, or it was
+    /// withdrawn.
+    #[error("the verification link is not valid")]
+    InvalidToken,
+    /// The address is verified, but the account is disabled: nobody is signed in.
+    #[error(transparent)]
+    Disabled(#[from] Disabled),
+    #[error(transparent)]
+    Limited(Limited),
+    #[error(transparent)]
+    Fault(Fault),
+}
+fails_underneath!(VerifyError, limited);
+
 /// /verify-email: spends the token and marks the address it was sent to verified;
 /// when `binding` is the sign-up binding of this very user (the browser that signed
 /// up while verification was required), that browser is signed in too, in the same
@@ -120,7 +137,7 @@ pub async fn verify_and_sign_in(
     client: &ClientInfo,
     token: &str,
     binding: Option<&str>,
-) -> Result<(User, Option<BrowserSession>), Failure> {
+) -> Result<(User, Option<BrowserSession>), VerifyError> {
     state
         .throttle
         .check_ip(&state.pool, Action::VerifyEmail, client.ip)
@@ -130,18 +147,18 @@ pub async fn verify_and_sign_in(
     let binding = binding.map(str::to_owned);
     let lifetime = session_lifecycle::browser_lifetime(state, true);
     let visitor = client.clone();
-    let verified = db::write(&state.pool, move |conn| -> Result<_, Failure> {
+    let verified = db::write(&state.pool, move |conn| -> Result<_, VerifyError> {
         let now = db::now();
         let spent = single_use::consume(conn, EmailVerification, &token_hash, now)?;
         let Some((user_id, email)) =
             spent.and_then(|link| link.user_id.map(|id| (id, link.payload.email)))
         else {
-            return Err(Failure::refused(Refusal::InvalidToken));
+            return Err(VerifyError::InvalidToken);
         };
         // The account's address changed, or it was withdrawn: the token proves
         // nothing about the account any more.
         if users::set_email_verified(conn, &user_id, &email, now)? == 0 {
-            return Err(Failure::refused(Refusal::InvalidToken));
+            return Err(VerifyError::InvalidToken);
         }
         single_use::spend_all_for_user(conn, EmailVerification, &user_id)?;
         let ip = visitor.ip_text();
@@ -150,8 +167,7 @@ pub async fn verify_and_sign_in(
             &AuditEvent::UserEmailVerified,
             audit::Entry::by_user(&user_id, &email, ip.as_deref()),
         )?;
-        let user = users::find_by_id(conn, &user_id)?
-            .ok_or_else(|| Failure::refused(Refusal::InvalidToken))?;
+        let user = users::find_by_id(conn, &user_id)?.ok_or(VerifyError::InvalidToken)?;
         let bound = binding.is_some_and(|b| tokens::is_signup_binding(key.bytes(), &user.id, &b));
         if !bound {
             return Ok(Verified::Alone(user));
@@ -168,7 +184,7 @@ pub async fn verify_and_sign_in(
     .await?;
     match verified {
         Verified::Alone(user) => Ok((user, None)),
-        Verified::Disabled(user) => Err(super::credentials::account_disabled(&user)),
+        Verified::Disabled(user) => Err(Disabled::of(&user).into()),
         Verified::SignedIn(user, opened) => {
             let session = opened.into_cookie(&state.jwt, &user.id, true)?;
             Ok((*user, Some(session)))
@@ -185,12 +201,17 @@ enum Verified {
     SignedIn(Box<User>, OpenedSession),
 }
 
-/// With REQUIRE_EMAIL_VERIFICATION, an unverified user is refused (403
-/// EMAIL_NOT_VERIFIED) and sent a fresh link (at most one a minute).
-pub fn refuse_unverified(state: &AppState, user: &User, lang: Lang) -> Result<(), Failure> {
+/// REQUIRE_EMAIL_VERIFICATION, and the user's address is not verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the address is not verified")]
+pub struct NotVerified;
+
+/// With REQUIRE_EMAIL_VERIFICATION, an unverified user is refused and sent a fresh
+/// link (at most one a minute).
+pub fn refuse_unverified(state: &AppState, user: &User, lang: Lang) -> Result<(), NotVerified> {
     if !state.settings.accounts.require_email_verification || user.email_verified {
         return Ok(());
     }
     mail_later(state, user, lang);
-    Err(Failure::refused(Refusal::EmailNotVerified))
+    Err(NotVerified)
 }

@@ -7,6 +7,7 @@
 use chrono::TimeDelta;
 use serde_json::Value;
 
+use super::email_verification::NotVerified;
 use super::session_lifecycle::{self, BrowserSession, SignInRecord};
 use crate::crypto::passkey::{self, CEREMONY_LIFETIME, PasskeyError, RelyingParty};
 use crate::crypto::tokens;
@@ -16,7 +17,7 @@ use crate::db::single_use::{self, CeremonyPurpose, PasskeyCeremony};
 use crate::db::users::User;
 use crate::db::{self, audit, passkeys, sessions, users};
 use crate::domain::{AuditEvent, ClientInfo, Email, PasskeyRemoval};
-use crate::failure::{Failure, Refusal};
+use crate::failure::{Disabled, Fault, Invalid, Limited, fails_underneath};
 use crate::i18n::Lang;
 use crate::limits::throttle::Action;
 use crate::mail::SecurityNotice;
@@ -25,29 +26,57 @@ use crate::state::AppState;
 /// The longest passkey name, in characters.
 const MAX_NAME: usize = 64;
 
+/// Why a passkey was not registered, changed, removed or signed in with.
+#[derive(Debug, thiserror::Error)]
+pub enum PasskeysError {
+    /// The ceremony or the authenticator's answer is refused (passkeys off, no live
+    /// ceremony, a failed check); why is for the log only.
+    #[error("passkey refused: {0}")]
+    Failed(String),
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    /// The user has no passkey with this id.
+    #[error("no such passkey")]
+    NotFound,
+    /// It is the user's only way to sign in.
+    #[error("the user's last way to sign in")]
+    LastSignInMethod,
+    /// No (live) account has a passkey with this credential id.
+    #[error("no passkey has this credential id")]
+    UnknownCredential,
+    #[error(transparent)]
+    NotVerified(#[from] NotVerified),
+    #[error(transparent)]
+    Disabled(#[from] Disabled),
+    #[error(transparent)]
+    Limited(Limited),
+    #[error(transparent)]
+    Fault(Fault),
+}
+fails_underneath!(PasskeysError, limited);
+
 /// Options for the browser, and the value of the cookie that holds the ceremony.
 pub struct CeremonyStarted {
     pub options: Value,
     pub ceremony: String,
 }
 
-fn relying_party(state: &AppState) -> Result<&RelyingParty, Failure> {
+fn relying_party(state: &AppState) -> Result<&RelyingParty, PasskeysError> {
     state
         .passkeys
         .as_ref()
         .ok_or_else(|| failed("passkeys are off: no relying party is configured (WEBAUTHN_RP_ID)"))
 }
 
-/// PASSKEY_FAILED, with the reason for the log only.
-fn failed(reason: impl Into<String>) -> Failure {
-    let reason: String = reason.into();
-    Failure::refused(Refusal::PasskeyFailed).because(reason)
+/// Refused, with the reason for the log only.
+fn failed(reason: impl Into<String>) -> PasskeysError {
+    PasskeysError::Failed(reason.into())
 }
 
-fn refused(error: PasskeyError) -> Failure {
+fn refused(error: PasskeyError) -> PasskeysError {
     match error {
-        PasskeyError::State(_) => Failure::internal(error),
-        other => Failure::refused(Refusal::PasskeyFailed).because(other),
+        PasskeyError::State(_) => Fault::internal(error).into(),
+        other => failed(other.to_string()),
     }
 }
 
@@ -56,13 +85,13 @@ fn lifetime() -> TimeDelta {
 }
 
 /// A name for a passkey: trimmed, 1 to 64 characters, no control characters.
-pub fn valid_name(raw: &str) -> Result<String, Failure> {
+pub fn valid_name(raw: &str) -> Result<String, Invalid> {
     let name = raw.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
-        return Err(Failure::invalid(
-            "name",
-            "must be 1 to 64 characters, without control characters",
-        ));
+        return Err(Invalid {
+            field: "name",
+            problem: "must be 1 to 64 characters, without control characters",
+        });
     }
     Ok(name.to_owned())
 }
@@ -72,14 +101,14 @@ async fn begin(
     purpose: CeremonyPurpose,
     user_id: Option<String>,
     ceremony_state: String,
-) -> Result<String, Failure> {
+) -> Result<String, Fault> {
     let ceremony = tokens::new_secret();
     let token_hash = tokens::hash_secret(&ceremony);
     let payload = single_use::Ceremony {
         purpose,
         state: ceremony_state,
     };
-    db::write(&state.pool, move |conn| -> Result<_, Failure> {
+    db::write(&state.pool, move |conn| -> Result<_, Fault> {
         let now = db::now();
         let end = now + lifetime();
         let user = user_id.as_deref();
@@ -109,7 +138,7 @@ async fn take(
     state: &AppState,
     ceremony: Option<&str>,
     purposes: &'static [CeremonyPurpose],
-) -> Result<Taken, Failure> {
+) -> Result<Taken, PasskeysError> {
     let Some(ceremony) = ceremony else {
         return Err(no_ceremony_cookie());
     };
@@ -121,7 +150,7 @@ async fn take(
     .await?
 }
 
-fn no_ceremony_cookie() -> Failure {
+fn no_ceremony_cookie() -> PasskeysError {
     failed("no ceremony cookie: the options were asked for in another browser, or not at all")
 }
 
@@ -131,7 +160,7 @@ fn take_in(
     conn: &mut db::DbConnection,
     token_hash: &str,
     purposes: &[CeremonyPurpose],
-) -> Result<Result<Taken, Failure>, Failure> {
+) -> Result<Result<Taken, PasskeysError>, Fault> {
     let taken = single_use::take(conn, PasskeyCeremony, token_hash)?;
     Ok(match taken {
         None => Err(failed(
@@ -159,10 +188,10 @@ fn take_in(
 pub async fn registration_options(
     state: &AppState,
     user: &User,
-) -> Result<CeremonyStarted, Failure> {
+) -> Result<CeremonyStarted, PasskeysError> {
     let rp = relying_party(state)?.clone();
     let user_id = user.id.clone();
-    let existing = db::run(&state.pool, move |conn| -> Result<_, Failure> {
+    let existing = db::run(&state.pool, move |conn| -> Result<_, Fault> {
         Ok(passkeys::credential_ids_of(conn, &user_id)?)
     })
     .await?;
@@ -189,7 +218,7 @@ pub async fn register(
     credential: Value,
     name: Option<String>,
     lang: Lang,
-) -> Result<PasskeyInfo, Failure> {
+) -> Result<PasskeyInfo, PasskeysError> {
     let name = name.as_deref().map(valid_name).transpose()?;
     let rp = relying_party(state)?.clone();
     let taken = take(state, ceremony, &[CeremonyPurpose::Register]).await?;
@@ -201,7 +230,7 @@ pub async fn register(
         .map_err(refused)?;
     let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
     let id = uuid::Uuid::new_v4().to_string();
-    let added = db::write(&state.pool, move |conn| -> Result<_, Failure> {
+    let added = db::write(&state.pool, move |conn| -> Result<_, PasskeysError> {
         let name = match name {
             Some(name) => name,
             None => format!("Passkey {}", passkeys::count_for_user(conn, &user_id)? + 1),
@@ -233,16 +262,16 @@ pub async fn register(
             audit::Entry::by_user(&user_id, &email, ip.as_deref()),
         )?;
         passkeys::find_for_user(conn, &user_id, &id)?
-            .ok_or_else(|| Failure::internal("the passkey just stored is gone"))
+            .ok_or_else(|| Fault::internal("the passkey just stored is gone").into())
     })
     .await?;
     super::notices::notify(state, &user.email, lang, SecurityNotice::PasskeyAdded);
     Ok(added)
 }
 
-pub async fn list(state: &AppState, user_id: &str) -> Result<Vec<PasskeyInfo>, Failure> {
+pub async fn list(state: &AppState, user_id: &str) -> Result<Vec<PasskeyInfo>, Fault> {
     let user_id = user_id.to_owned();
-    db::run(&state.pool, move |conn| -> Result<_, Failure> {
+    db::run(&state.pool, move |conn| -> Result<_, Fault> {
         Ok(passkeys::for_user(conn, &user_id)?)
     })
     .await
@@ -255,12 +284,12 @@ pub async fn rename(
     user: &User,
     id: String,
     name: &str,
-) -> Result<PasskeyInfo, Failure> {
+) -> Result<PasskeyInfo, PasskeysError> {
     let name = valid_name(name)?;
     let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
-    db::write(&state.pool, move |conn| -> Result<_, Failure> {
+    db::write(&state.pool, move |conn| -> Result<_, PasskeysError> {
         if !passkeys::rename(conn, &user_id, &id, &name)? {
-            return Err(Failure::refused(Refusal::NotFound));
+            return Err(PasskeysError::NotFound);
         }
         audit::record(
             conn,
@@ -270,8 +299,7 @@ pub async fn rename(
             },
             audit::Entry::by_user(&user_id, &email, ip.as_deref()),
         )?;
-        passkeys::find_for_user(conn, &user_id, &id)?
-            .ok_or_else(|| Failure::refused(Refusal::NotFound))
+        passkeys::find_for_user(conn, &user_id, &id)?.ok_or(PasskeysError::NotFound)
     })
     .await
 }
@@ -286,16 +314,16 @@ pub async fn remove(
     session_id: &str,
     id: String,
     lang: Lang,
-) -> Result<(), Failure> {
+) -> Result<(), PasskeysError> {
     let (owner, ip, keep) = (user.clone(), client.ip_text(), session_id.to_owned());
-    db::write(&state.pool, move |conn| -> Result<_, Failure> {
+    db::write(&state.pool, move |conn| -> Result<_, PasskeysError> {
         if super::sign_in_methods::count(conn, &owner.id)? <= 1
             && passkeys::find_for_user(conn, &owner.id, &id)?.is_some()
         {
-            return Err(Failure::refused(Refusal::LastSignInMethod));
+            return Err(PasskeysError::LastSignInMethod);
         }
-        let removal = remove_passkey(conn, &owner.id, &id, Some(&keep))?
-            .ok_or_else(|| Failure::refused(Refusal::NotFound))?;
+        let removal =
+            remove_passkey(conn, &owner.id, &id, Some(&keep))?.ok_or(PasskeysError::NotFound)?;
         audit::record(
             conn,
             &AuditEvent::UserPasskeyRemoved { removal },
@@ -317,7 +345,7 @@ pub fn remove_passkey(
     user_id: &str,
     passkey_id: &str,
     keep: Option<&str>,
-) -> Result<Option<PasskeyRemoval>, Failure> {
+) -> Result<Option<PasskeyRemoval>, Fault> {
     let Some(passkey) = passkeys::find_for_user(conn, user_id, passkey_id)? else {
         return Ok(None);
     };
@@ -338,7 +366,7 @@ pub async fn sign_in_options(
     state: &AppState,
     client: &ClientInfo,
     email: Option<Email>,
-) -> Result<CeremonyStarted, Failure> {
+) -> Result<CeremonyStarted, PasskeysError> {
     state
         .throttle
         .check_ip(&state.pool, Action::PasskeyOptions, client.ip)
@@ -348,7 +376,7 @@ pub async fn sign_in_options(
         None => (None, CeremonyPurpose::SignIn),
         Some(email) => {
             let address = email.as_str().to_owned();
-            let owner = db::run(&state.pool, move |conn| -> Result<_, Failure> {
+            let owner = db::run(&state.pool, move |conn| -> Result<_, Fault> {
                 Ok(users::find_by_email(conn, &address)?.map(|user| user.id))
             })
             .await?;
@@ -372,7 +400,7 @@ pub async fn sign_in(
     credential: Value,
     remember: bool,
     lang: Lang,
-) -> Result<(User, BrowserSession), Failure> {
+) -> Result<(User, BrowserSession), PasskeysError> {
     state
         .throttle
         .check_ip(&state.pool, Action::PasskeySignIn, client.ip)
@@ -393,7 +421,7 @@ pub async fn sign_in(
         PasskeySignIn::Refused(refusal) => Err(refusal),
         PasskeySignIn::Unverified(user) => {
             super::email_verification::refuse_unverified(state, &user, lang)?;
-            Err(Failure::refused(Refusal::EmailNotVerified))
+            Err(NotVerified.into())
         }
         PasskeySignIn::SignedIn(user, opened) => {
             let session = opened.into_cookie(&state.jwt, &user.id, remember)?;
@@ -412,7 +440,7 @@ struct Answer {
 }
 
 enum PasskeySignIn {
-    Refused(Failure),
+    Refused(PasskeysError),
     Unverified(Box<User>),
     SignedIn(Box<User>, session_lifecycle::OpenedSession),
 }
@@ -422,7 +450,7 @@ fn decide_sign_in(
     conn: &mut db::DbConnection,
     rp: &RelyingParty,
     answer: Answer,
-) -> Result<PasskeySignIn, Failure> {
+) -> Result<PasskeySignIn, Fault> {
     use PasskeySignIn::Refused;
     let purposes = [CeremonyPurpose::SignIn, CeremonyPurpose::SignInNamed];
     let taken = match take_in(conn, &answer.token_hash, &purposes)? {
@@ -433,12 +461,7 @@ fn decide_sign_in(
         Ok(presented) => presented,
         Err(e) => return Ok(Refused(refused(e))),
     };
-    let unknown = || {
-        Refused(
-            Failure::refused(Refusal::InvalidCredentials)
-                .because("no passkey has this credential id"),
-        )
-    };
+    let unknown = || Refused(PasskeysError::UnknownCredential);
     let Some(stored) = passkeys::find_by_credential_id(conn, &presented.credential_id)? else {
         return Ok(unknown());
     };
@@ -479,7 +502,7 @@ fn decide_sign_in(
     };
     let now = db::now();
     if user.is_disabled_at(now) {
-        return Ok(Refused(super::credentials::account_disabled(&user)));
+        return Ok(Refused(Disabled::of(&user).into()));
     }
     if answer.must_verify && !user.email_verified {
         return Ok(PasskeySignIn::Unverified(Box::new(user)));

@@ -16,7 +16,7 @@ use crate::db::{self, audit, sessions, users};
 use crate::domain::ClientInfo;
 use crate::domain::{AuditEvent, FirstFactor, SignInMethod};
 use crate::domain::{Email, Password};
-use crate::failure::{Failure, Refusal};
+use crate::failure::{Fault, LimitError, Limited, fails_underneath};
 use crate::i18n::Lang;
 use crate::limits::throttle::{Action, MailKind};
 use crate::mail;
@@ -34,7 +34,7 @@ pub fn request(
     client: &ClientInfo,
     email: Email,
     lang: Lang,
-) -> Result<(), Failure> {
+) -> Result<(), LimitError> {
     let ip_text = client.ip_text();
     super::after_answer::count_after_answer(
         state,
@@ -50,12 +50,12 @@ async fn issue_and_mail(
     ip: Option<String>,
     email: Email,
     lang: Lang,
-) -> Result<(), Failure> {
+) -> Result<(), Fault> {
     let limits = state.throttle.accounts();
     let token = tokens::new_secret();
     let token_hash = tokens::hash_secret(&token);
     // One transaction: the mail's count, the link and its audit entry.
-    let recipient = db::write(&state.pool, move |conn| -> Result<_, Failure> {
+    let recipient = db::write(&state.pool, move |conn| -> Result<_, Fault> {
         let now = db::now();
         if !limits.mail_allowed(conn, MailKind::Reset, email.as_str(), now)? {
             return Ok(None);
@@ -102,6 +102,19 @@ pub enum Reset {
     Disabled,
 }
 
+/// Why a reset link set no password.
+#[derive(Debug, thiserror::Error)]
+pub enum ResetError {
+    /// Unknown, used or expired, or its account withdrawn.
+    #[error("the reset link is not valid")]
+    InvalidToken,
+    #[error(transparent)]
+    Limited(Limited),
+    #[error(transparent)]
+    Fault(Fault),
+}
+fails_underneath!(ResetError, limited);
+
 /// Where the transaction left the browser, before the cookie is signed.
 enum Landing {
     Session(Box<User>, session_lifecycle::OpenedSession),
@@ -118,7 +131,7 @@ pub async fn complete(
     client: &ClientInfo,
     token: &str,
     new: Password,
-) -> Result<Reset, Failure> {
+) -> Result<Reset, ResetError> {
     state
         .throttle
         .check_ip(&state.pool, Action::ResetPassword, client.ip)
@@ -126,12 +139,12 @@ pub async fn complete(
     let token_hash = tokens::hash_secret(token);
     // The token is looked at first: a junk token costs a lookup, never a hash.
     let lookup = token_hash.clone();
-    let usable = db::run(&state.pool, move |conn| -> Result<_, Failure> {
+    let usable = db::run(&state.pool, move |conn| -> Result<_, Fault> {
         Ok(single_use::find(conn, PasswordReset, &lookup, db::now())?.is_some())
     })
     .await?;
     if !usable {
-        return Err(Failure::refused(Refusal::InvalidToken));
+        return Err(ResetError::InvalidToken);
     }
     // Then the hash, and the token is spent (still conditionally: two racing resets
     // with one token succeed once) together with the new password.
@@ -142,15 +155,15 @@ pub async fn complete(
     let visitor = client.clone();
     let limits = state.throttle.accounts();
     let lifetime = session_lifecycle::browser_lifetime(state, true);
-    let landing = db::write(&state.pool, move |conn| -> Result<_, Failure> {
+    let landing = db::write(&state.pool, move |conn| -> Result<_, ResetError> {
         let now = db::now();
         let spent = single_use::consume(conn, PasswordReset, &token_hash, now)?;
         let Some(user_id) = spent.and_then(|link| link.user_id) else {
-            return Err(Failure::refused(Refusal::InvalidToken));
+            return Err(ResetError::InvalidToken);
         };
         let Some(mut user) = users::find_by_id(conn, &user_id)?.filter(|u| u.deleted_at.is_none())
         else {
-            return Err(Failure::refused(Refusal::InvalidToken));
+            return Err(ResetError::InvalidToken);
         };
         // A sign-in with the old password racing this waits, then finds it gone.
         decisions::take_turn(conn, Subject::Sessions(&user.id))?;

@@ -11,7 +11,6 @@
 
 use std::time::Duration;
 
-use super::credentials;
 use super::session_lifecycle::{
     self, BrowserSession, OpenedBearer, OpenedSession, SignInRecord, TokenPair,
 };
@@ -21,7 +20,7 @@ use crate::db::decisions::{self, Subject};
 use crate::db::users::User;
 use crate::db::{self, DbConnection, audit, recovery_codes as codes, single_use, users};
 use crate::domain::{AuditEvent, ClientInfo, CodeStep, FirstFactor, SecondFactor, SignInMethod};
-use crate::failure::{Failure, Refusal};
+use crate::failure::{Disabled, Fault, Limited, fails_underneath};
 use crate::i18n::Lang;
 use crate::limits::throttle::AccountLimits;
 use crate::mail::SecurityNotice;
@@ -36,6 +35,25 @@ pub struct Step<'a> {
     /// A browser's `rememberMe`, overriding what the first step asked.
     pub remember: Option<bool>,
 }
+
+/// Why a second step signed nobody in.
+#[derive(Debug, thiserror::Error)]
+pub enum SecondStepError {
+    /// No live challenge (none, expired, voided, another holder's, or spent by a
+    /// racing answer).
+    #[error("no live challenge")]
+    NoChallenge,
+    /// The code or recovery code is wrong, used or out of its window (counted).
+    #[error("the code is wrong")]
+    WrongCode,
+    #[error(transparent)]
+    Disabled(#[from] Disabled),
+    #[error(transparent)]
+    Limited(Limited),
+    #[error(transparent)]
+    Fault(Fault),
+}
+fails_underneath!(SecondStepError, limited);
 
 /// A passed second step: the user, signed in.
 pub enum Finished {
@@ -112,7 +130,7 @@ pub async fn finish(
     client: &ClientInfo,
     step: Step<'_>,
     lang: Lang,
-) -> Result<Finished, Failure> {
+) -> Result<Finished, SecondStepError> {
     let token_hash = tokens::hash_secret(step.challenge);
     let answer = prepare(state, &token_hash, step.holder, step.answer).await?;
     let context = Context {
@@ -130,11 +148,11 @@ pub async fn finish(
     };
     let outcome = db::write(&state.pool, move |conn| decide(conn, context)).await?;
     match outcome {
-        Outcome::NoChallenge => Err(Failure::refused(Refusal::Unauthorized)),
+        Outcome::NoChallenge => Err(SecondStepError::NoChallenge),
         Outcome::Wrong { wait } => {
             state.metrics.login_failures.inc();
             pause(wait).await;
-            Err(Failure::refused(Refusal::InvalidCode))
+            Err(SecondStepError::WrongCode)
         }
         Outcome::Passed {
             user,
@@ -175,20 +193,20 @@ async fn prepare(
     token_hash: &str,
     holder: Holder,
     answer: Answer<'_>,
-) -> Result<Prepared, Failure> {
+) -> Result<Prepared, SecondStepError> {
     let typed = match answer {
         Answer::Code(code) => return Ok(Prepared::Code(code.to_owned())),
         Answer::RecoveryCode(typed) => typed,
     };
     let lookup = token_hash.to_owned();
-    let user_id = db::run(&state.pool, move |conn| -> Result<_, Failure> {
+    let user_id = db::run(&state.pool, move |conn| -> Result<_, Fault> {
         let live = single_use::find(conn, holder, &lookup, db::now())?;
         Ok(live
             .filter(|challenge| challenge.answers < two_factor::MAX_ANSWERS)
             .and_then(|challenge| challenge.user_id))
     })
     .await?
-    .ok_or_else(|| Failure::refused(Refusal::Unauthorized))?;
+    .ok_or(SecondStepError::NoChallenge)?;
     let Some(normalized) = recovery_codes::normalize(typed) else {
         return Ok(Prepared::Unreadable);
     };
@@ -205,7 +223,7 @@ async fn prepare(
     let stored = derived
         .first()
         .map(|d| recovery_codes::stored_form(d))
-        .ok_or_else(|| Failure::internal("no recovery code was derived"))?;
+        .ok_or_else(|| Fault::internal("no recovery code was derived"))?;
     Ok(Prepared::RecoveryCode {
         user_id,
         stored,
@@ -215,7 +233,7 @@ async fn prepare(
 
 /// The transaction: claim an answer of the challenge, check it, and either record a
 /// wrong one or spend the challenge and open the session.
-fn decide(conn: &mut DbConnection, ctx: Context) -> Result<Outcome, Failure> {
+fn decide(conn: &mut DbConnection, ctx: Context) -> Result<Outcome, SecondStepError> {
     let now = db::now();
     let claimed = single_use::claim_answer(
         conn,
@@ -231,7 +249,7 @@ fn decide(conn: &mut DbConnection, ctx: Context) -> Result<Outcome, Failure> {
         return Ok(Outcome::NoChallenge);
     };
     if user.is_disabled_at(now) {
-        return Err(credentials::account_disabled(&user));
+        return Err(Disabled::of(&user).into());
     }
     let email = two_factor::stored_email(&user)?;
     let wait = ctx
@@ -245,7 +263,7 @@ fn decide(conn: &mut DbConnection, ctx: Context) -> Result<Outcome, Failure> {
     }
     if single_use::take(conn, ctx.holder, &ctx.token_hash)?.is_none() {
         // A racing right answer spent it first: undo this one's spending.
-        return Err(Failure::refused(Refusal::Unauthorized));
+        return Err(SecondStepError::NoChallenge);
     }
     if ctx.limits.enabled() {
         ctx.limits
@@ -292,7 +310,7 @@ fn decide(conn: &mut DbConnection, ctx: Context) -> Result<Outcome, Failure> {
 
 /// Checks and spends the answer: a code's step is claimed, a recovery code used
 /// (and audited).
-fn answer_is_right(conn: &mut DbConnection, ctx: &Context, user: &User) -> Result<bool, Failure> {
+fn answer_is_right(conn: &mut DbConnection, ctx: &Context, user: &User) -> Result<bool, Fault> {
     match &ctx.answer {
         Prepared::Code(code) => two_factor::claim_code(conn, ctx.key.bytes(), &user.id, code),
         Prepared::Unreadable => Ok(false),

@@ -8,7 +8,7 @@ use chrono::TimeDelta;
 use crate::db::sessions::LiveSession;
 use crate::db::users::User;
 use crate::db::{self, sessions};
-use crate::failure::{Failure, Refusal};
+use crate::failure::{Disabled, Fault, fails_underneath};
 use crate::state::AppState;
 
 /// last_seen_at is written at most this often per session, not on every request.
@@ -21,18 +21,28 @@ pub struct Checked {
     pub session: LiveSession,
 }
 
-/// UNAUTHORIZED for a token that is not (or no longer) a live session; the ban for a
+/// Why a request is not signed in.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The token does not verify, or its session is not (or no longer) live.
+    #[error("no live session")]
+    NoSession,
+    #[error(transparent)]
+    Disabled(#[from] Disabled),
+    #[error(transparent)]
+    Fault(Fault),
+}
+fails_underneath!(SessionError);
+
+/// NoSession for a token that is not (or no longer) a live session; the ban for a
 /// disabled user.
-pub async fn check(state: &AppState, token: &str) -> Result<Checked, Failure> {
-    let claims = state
-        .jwt
-        .verify(token)
-        .ok_or_else(|| Failure::refused(Refusal::Unauthorized))?;
+pub async fn check(state: &AppState, token: &str) -> Result<Checked, SessionError> {
+    let claims = state.jwt.verify(token).ok_or(SessionError::NoSession)?;
     let now = db::now();
     let found = db::run_read(
         &state.pool,
         &state.settings.database.url,
-        move |conn| -> Result<_, Failure> {
+        move |conn| -> Result<_, Fault> {
             Ok(sessions::find_live_with_user(
                 conn,
                 &claims.sid,
@@ -43,16 +53,16 @@ pub async fn check(state: &AppState, token: &str) -> Result<Checked, Failure> {
     )
     .await?;
     let Some((user, mut session)) = found else {
-        return Err(Failure::refused(Refusal::Unauthorized));
+        return Err(SessionError::NoSession);
     };
     if user.is_disabled_at(now) {
-        return Err(super::credentials::account_disabled(&user));
+        return Err(Disabled::of(&user).into());
     }
     // Written at most once per LAST_SEEN_RESOLUTION, and on the blocking pool: a
     // write may wait for SQLite's lock.
     if now - session.last_seen_at >= LAST_SEEN_RESOLUTION {
         let id = session.id.clone();
-        db::run(&state.pool, move |conn| -> Result<_, Failure> {
+        db::run(&state.pool, move |conn| -> Result<_, Fault> {
             Ok(sessions::touch_last_seen(conn, &id, now)?)
         })
         .await?;

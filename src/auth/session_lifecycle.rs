@@ -4,6 +4,8 @@
 
 use chrono::{NaiveDateTime, TimeDelta};
 
+use super::credentials::SignInError;
+use super::email_verification::NotVerified;
 use super::two_factor::{self, Holder};
 use super::{credentials, email_verification};
 use crate::crypto::jwt::{Claims, JwtKeys};
@@ -14,7 +16,7 @@ use crate::db::users::User;
 use crate::db::{self, DbConnection, Pool, audit, sessions};
 use crate::domain::ClientInfo;
 use crate::domain::{AuditEvent, AuditTarget, Email, FirstFactor, SessionKind, SignInMethod};
-use crate::failure::{Failure, Refusal};
+use crate::failure::{Fault, fails_underneath};
 use crate::i18n::Lang;
 use crate::state::AppState;
 
@@ -43,7 +45,7 @@ fn create(
     conn: &mut DbConnection,
     spec: &NewSessionSpec<'_>,
     now: NaiveDateTime,
-) -> Result<(String, NaiveDateTime), Failure> {
+) -> Result<(String, NaiveDateTime), Fault> {
     let id = uuid::Uuid::new_v4().to_string();
     let expires_at = now + spec.lifetime;
     let ip = spec.client.ip_text();
@@ -75,14 +77,14 @@ fn sign(
     sid: &str,
     now: NaiveDateTime,
     expires_at: NaiveDateTime,
-) -> Result<String, Failure> {
+) -> Result<String, Fault> {
     keys.sign(&Claims {
         sub: sub.to_owned(),
         sid: sid.to_owned(),
         iat: now.and_utc().timestamp(),
         exp: expires_at.and_utc().timestamp(),
     })
-    .map_err(Failure::internal)
+    .map_err(Fault::internal)
 }
 
 /// A browser session just started: what its cookie carries, and for how long the
@@ -100,13 +102,27 @@ pub enum SignIn<T> {
     SecondFactor(two_factor::Pending),
 }
 
+/// Why /login or /token signed nobody in.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    #[error(transparent)]
+    Credentials(#[from] SignInError),
+    /// REQUIRE_EMAIL_VERIFICATION, and the address is not verified (a fresh link is
+    /// on its way).
+    #[error(transparent)]
+    NotVerified(#[from] NotVerified),
+    #[error(transparent)]
+    Fault(Fault),
+}
+fails_underneath!(LoginError);
+
 /// A challenge for `user` when the second factor is on.
 async fn second_factor(
     state: &AppState,
     user: &User,
     holder: Holder,
     remember: bool,
-) -> Result<Option<two_factor::Pending>, Failure> {
+) -> Result<Option<two_factor::Pending>, Fault> {
     if user.two_factor_enabled_at.is_none() {
         return Ok(None);
     }
@@ -127,7 +143,7 @@ pub async fn sign_in(
     password: &str,
     remember: bool,
     lang: Lang,
-) -> Result<SignIn<(User, BrowserSession)>, Failure> {
+) -> Result<SignIn<(User, BrowserSession)>, LoginError> {
     let user = credentials::check(state, client, email, password).await?;
     email_verification::refuse_unverified(state, &user, lang)?;
     if let Some(pending) = second_factor(state, &user, Holder::Browser, remember).await? {
@@ -140,7 +156,7 @@ pub async fn sign_in(
         start_browser_session_after(state, client, &user, remember, record, move |conn| {
             credentials::password_unchanged(conn, &user_id, checked.as_deref())?;
             // Signed in: this client's counted attempts are forgotten, with the session.
-            limits.forget_failed_logins_if_enabled(conn, &email, ip)
+            Ok(limits.forget_failed_logins_if_enabled(conn, &email, ip)?)
         })
         .await?;
     Ok(SignIn::Complete((user, session)))
@@ -197,28 +213,30 @@ impl SignInRecord {
 /// The same, with `first` run in the session's transaction: a change the sign-in
 /// makes (a passkey's counter) commits with the session and its audit entry, or not
 /// at all.
-pub async fn start_browser_session_after<F>(
+async fn start_browser_session_after<F>(
     state: &AppState,
     client: &ClientInfo,
     user: &User,
     remember: bool,
     record: SignInRecord,
     first: F,
-) -> Result<BrowserSession, Failure>
+) -> Result<BrowserSession, LoginError>
 where
-    F: FnOnce(&mut DbConnection) -> Result<(), Failure> + Send + 'static,
+    F: FnOnce(&mut DbConnection) -> Result<(), LoginError> + Send + 'static,
 {
     let lifetime = browser_lifetime(state, remember);
     let (owner, client) = (user.clone(), client.clone());
-    let opened = db::write(&state.pool, move |conn| {
+    let opened = db::write(&state.pool, move |conn| -> Result<_, LoginError> {
         // Before `first`'s checks: a change racing this sign-in (a reset, a takeover)
         // either commits before them or sees this session to end it.
         decisions::take_turn(conn, Subject::Sessions(&owner.id))?;
         first(conn)?;
-        begin_browser_session(conn, &owner, &client, lifetime, &record)
+        Ok(begin_browser_session(
+            conn, &owner, &client, lifetime, &record,
+        )?)
     })
     .await?;
-    opened.into_cookie(&state.jwt, &user.id, remember)
+    Ok(opened.into_cookie(&state.jwt, &user.id, remember)?)
 }
 
 /// Inside the caller's transaction, which holds the user's sessions turn
@@ -230,7 +248,7 @@ pub fn begin_browser_session(
     client: &ClientInfo,
     lifetime: TimeDelta,
     record: &SignInRecord,
-) -> Result<OpenedSession, Failure> {
+) -> Result<OpenedSession, Fault> {
     let opened = open_browser_session(conn, &user.id, client, lifetime, &record.method)?;
     let ip = client.ip_text();
     audit::record(
@@ -268,7 +286,7 @@ fn open_browser_session(
     client: &ClientInfo,
     lifetime: TimeDelta,
     method: &SignInMethod,
-) -> Result<OpenedSession, Failure> {
+) -> Result<OpenedSession, Fault> {
     let now = db::now();
     let (sid, expires_at) = create(
         conn,
@@ -298,7 +316,7 @@ impl OpenedSession {
         keys: &JwtKeys,
         user_id: &str,
         remember: bool,
-    ) -> Result<BrowserSession, Failure> {
+    ) -> Result<BrowserSession, Fault> {
         Ok(BrowserSession {
             token: sign(keys, user_id, &self.sid, self.issued_at, self.expires_at)?,
             max_age_seconds: remember.then(|| self.lifetime.num_seconds()),
@@ -329,13 +347,13 @@ impl Grant {
         session: &Session,
         refresh_token: String,
         issued_at: NaiveDateTime,
-    ) -> Result<Self, Failure> {
+    ) -> Result<Self, Fault> {
         Ok(Self {
             session_id: session.id.clone(),
             user_id: session
                 .user_id
                 .clone()
-                .ok_or_else(|| Failure::internal("bearer session without a user"))?,
+                .ok_or_else(|| Fault::internal("bearer session without a user"))?,
             session_expires_at: session.expires_at,
             refresh_token,
             issued_at,
@@ -344,7 +362,7 @@ impl Grant {
 
     /// Signing is deterministic: the same grant gives the same access token, which is
     /// how a refresh inside the grace window returns the very pair already issued.
-    fn into_pair(self, keys: &JwtKeys, lifetime: TimeDelta) -> Result<TokenPair, Failure> {
+    fn into_pair(self, keys: &JwtKeys, lifetime: TimeDelta) -> Result<TokenPair, Fault> {
         let expires_at = (self.issued_at + lifetime).min(self.session_expires_at);
         let access_token = sign(
             keys,
@@ -369,7 +387,7 @@ pub async fn issue_bearer(
     email: Email,
     password: &str,
     lang: Lang,
-) -> Result<SignIn<TokenPair>, Failure> {
+) -> Result<SignIn<TokenPair>, LoginError> {
     let user = credentials::check(state, client, email, password).await?;
     email_verification::refuse_unverified(state, &user, lang)?;
     if let Some(pending) = second_factor(state, &user, Holder::Bearer, true).await? {
@@ -384,35 +402,41 @@ pub async fn issue_bearer(
 /// A bearer session of 30 days for `user`, signed in as `method`; `checked_password`
 /// is the stored hash the password was checked against, when that was the first
 /// factor (refused if it changed meanwhile).
-pub async fn start_bearer_session(
+async fn start_bearer_session(
     state: &AppState,
     client: &ClientInfo,
     user: &User,
     method: SignInMethod,
     checked_password: Option<&str>,
-) -> Result<TokenPair, Failure> {
+) -> Result<TokenPair, LoginError> {
     let checked = checked_password.map(str::to_owned);
     let key = state.settings.secret_key.clone();
     let limits = state.throttle.accounts();
     let (user, client) = (user.clone(), client.clone());
-    let opened = db::write(&state.pool, move |conn| {
+    let opened = db::write(&state.pool, move |conn| -> Result<_, LoginError> {
         decisions::take_turn(conn, Subject::Sessions(&user.id))?;
         if checked.is_some() {
             credentials::password_unchanged(conn, &user.id, checked.as_deref())?;
             // Signed in by password: this client's counted attempts are forgotten.
             limits.forget_failed_logins_if_enabled(conn, &user.email, client.ip)?;
         }
-        begin_bearer_session(conn, key.bytes(), &user, &client, method)
+        Ok(begin_bearer_session(
+            conn,
+            key.bytes(),
+            &user,
+            &client,
+            method,
+        )?)
     })
     .await?;
-    opened.into_pair(state)
+    Ok(opened.into_pair(state)?)
 }
 
 /// A bearer session written, its pair still to sign once the transaction committed.
 pub struct OpenedBearer(Grant);
 
 impl OpenedBearer {
-    pub fn into_pair(self, state: &AppState) -> Result<TokenPair, Failure> {
+    pub fn into_pair(self, state: &AppState) -> Result<TokenPair, Fault> {
         self.0
             .into_pair(&state.jwt, state.settings.session.access_token_ttl)
     }
@@ -426,7 +450,7 @@ pub fn begin_bearer_session(
     user: &User,
     client: &ClientInfo,
     method: SignInMethod,
-) -> Result<OpenedBearer, Failure> {
+) -> Result<OpenedBearer, Fault> {
     let refresh_token = tokens::new_secret();
     let refresh_hash = tokens::hash_refresh_token(key, &refresh_token);
     let now = db::now();
@@ -457,6 +481,20 @@ pub fn begin_bearer_session(
     }))
 }
 
+/// Why a refresh token gave no new pair.
+#[derive(Debug, thiserror::Error)]
+pub enum RefreshError {
+    /// A spent token came back after the grace window: its session is revoked.
+    #[error("a spent refresh token was presented again")]
+    Reused,
+    /// Unknown, expired, or its session ended.
+    #[error("the refresh token is not live")]
+    Unknown,
+    #[error(transparent)]
+    Fault(Fault),
+}
+fails_underneath!(RefreshError);
+
 enum Refreshed {
     /// This request rotated the session (or lost a race to one that did, within the
     /// grace window): answer with this pair.
@@ -470,12 +508,12 @@ enum Refreshed {
 /// UPDATE, so of racing refreshes one rotates; the others, and a second tab within
 /// REFRESH_GRACE_SECONDS, get the same pair. Any other replay of a spent token is
 /// TOKEN_REUSED and revokes the session.
-pub async fn refresh(state: &AppState, presented: String) -> Result<TokenPair, Failure> {
+pub async fn refresh(state: &AppState, presented: String) -> Result<TokenPair, RefreshError> {
     let key = state.settings.secret_key.bytes().to_vec();
     let grace = TimeDelta::seconds(
         i64::try_from(state.settings.session.refresh_grace_seconds).unwrap_or(i64::MAX),
     );
-    let outcome = db::run(&state.pool, move |conn| -> Result<_, Failure> {
+    let outcome = db::run(&state.pool, move |conn| -> Result<_, Fault> {
         let hash = tokens::hash_refresh_token(&key, &presented);
         let next = tokens::next_refresh_token(&key, &presented);
         let next_hash = tokens::hash_refresh_token(&key, &next);
@@ -518,10 +556,10 @@ pub async fn refresh(state: &AppState, presented: String) -> Result<TokenPair, F
     .await?;
     match outcome {
         Refreshed::Pair(grant) => {
-            grant.into_pair(&state.jwt, state.settings.session.access_token_ttl)
+            Ok(grant.into_pair(&state.jwt, state.settings.session.access_token_ttl)?)
         }
-        Refreshed::Reused => Err(Failure::refused(Refusal::TokenReused)),
-        Refreshed::Unknown => Err(Failure::refused(Refusal::Unauthorized)),
+        Refreshed::Reused => Err(RefreshError::Reused),
+        Refreshed::Unknown => Err(RefreshError::Unknown),
     }
 }
 
@@ -531,9 +569,9 @@ pub async fn end(
     client: &ClientInfo,
     user: &User,
     session_id: &str,
-) -> Result<(), Failure> {
+) -> Result<(), Fault> {
     let (user, ip, sid) = (user.clone(), client.ip_text(), session_id.to_owned());
-    db::write(pool, move |conn| -> Result<_, Failure> {
+    db::write(pool, move |conn| -> Result<_, Fault> {
         sessions::revoke(conn, &sid, db::now())?;
         audit::record(
             conn,
@@ -561,9 +599,9 @@ pub async fn list_own(
     user_id: &str,
     after: Option<sessions::After>,
     limit: i64,
-) -> Result<SessionPage, Failure> {
+) -> Result<SessionPage, Fault> {
     let user_id = user_id.to_owned();
-    let mut rows = db::run(pool, move |conn| -> Result<_, Failure> {
+    let mut rows = db::run(pool, move |conn| -> Result<_, Fault> {
         let now = db::now();
         // One row beyond the page says whether another page follows.
         Ok(sessions::list_active_for_user(
@@ -587,17 +625,28 @@ pub async fn list_own(
     })
 }
 
-/// Ends one of the user's own live sessions; 404 for any other id.
+/// Why a session of the user's own was not ended.
+#[derive(Debug, thiserror::Error)]
+pub enum RevokeError {
+    /// No live session of this user has that id.
+    #[error("no such session")]
+    NotFound,
+    #[error(transparent)]
+    Fault(Fault),
+}
+fails_underneath!(RevokeError);
+
+/// Ends one of the user's own live sessions; NotFound for any other id.
 pub async fn revoke_own(
     pool: &Pool,
     client: &ClientInfo,
     user: &User,
     id: String,
-) -> Result<(), Failure> {
+) -> Result<(), RevokeError> {
     let (user, ip) = (user.clone(), client.ip_text());
-    db::write(pool, move |conn| -> Result<_, Failure> {
+    db::write(pool, move |conn| -> Result<_, RevokeError> {
         if !sessions::revoke_own(conn, &id, &user.id, db::now())? {
-            return Err(Failure::refused(Refusal::NotFound));
+            return Err(RevokeError::NotFound);
         }
         audit::record(
             conn,
@@ -615,9 +664,9 @@ pub async fn revoke_others(
     client: &ClientInfo,
     user: &User,
     keep: &str,
-) -> Result<(), Failure> {
+) -> Result<(), Fault> {
     let (user, ip, keep) = (user.clone(), client.ip_text(), keep.to_owned());
-    db::write(pool, move |conn| -> Result<_, Failure> {
+    db::write(pool, move |conn| -> Result<_, Fault> {
         let ended = sessions::revoke_all_for_user(conn, &user.id, Some(&keep), db::now())?;
         audit::record(
             conn,

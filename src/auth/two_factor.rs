@@ -11,14 +11,15 @@
 
 use chrono::TimeDelta;
 
-use super::{credentials, notices};
+use super::credentials::{self, ConfirmError};
+use super::notices;
 use crate::crypto::{recovery_codes, sealed, tokens, totp};
 use crate::db::users::User;
 use crate::db::{
     self, DbConnection, audit, recovery_codes as codes, single_use, two_factor as secrets, users,
 };
 use crate::domain::{AuditEvent, ClientInfo, CodeStep, SecondFactor, SignInMethod};
-use crate::failure::{Failure, Refusal};
+use crate::failure::{Fault, Invalid, Limited, fails_underneath};
 use crate::i18n::Lang;
 use crate::limits::throttle::AccountLimits;
 use crate::mail::SecurityNotice;
@@ -30,6 +31,42 @@ pub const CHALLENGE_LIFETIME: TimeDelta = TimeDelta::minutes(5);
 const SETUP_LIFETIME: TimeDelta = TimeDelta::minutes(15);
 /// What the sealing key is derived for.
 const SEAL_PURPOSE: &[u8] = b"totp secret";
+
+/// Why a change to the second factor was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum TwoFactorError {
+    /// No proof sent, or no set-up waiting for its first code.
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    /// The password is wrong, or missing where the account has one, or sent where it
+    /// has none.
+    #[error("the password is wrong or not the proof this account gives")]
+    WrongPassword,
+    /// The code is wrong, used, out of its window, or its secret cannot be opened.
+    #[error("the code is wrong")]
+    WrongCode,
+    /// Two-step verification is not on: nothing to turn off or make codes for.
+    #[error("two-step verification is not on")]
+    NotOn,
+    /// The user is gone (withdrawn meanwhile).
+    #[error("the user is gone")]
+    UserGone,
+    #[error(transparent)]
+    Limited(Limited),
+    #[error(transparent)]
+    Fault(Fault),
+}
+fails_underneath!(TwoFactorError, limited);
+
+impl From<ConfirmError> for TwoFactorError {
+    fn from(error: ConfirmError) -> Self {
+        match error {
+            ConfirmError::WrongPassword => Self::WrongPassword,
+            ConfirmError::Limited(limited) => Self::Limited(limited),
+            ConfirmError::Fault(fault) => Self::Fault(fault),
+        }
+    }
+}
 
 /// What `/setup` hands back: the secret three ways.
 pub struct Setup {
@@ -54,20 +91,20 @@ impl<'a> Proof<'a> {
         user: &User,
         password: Option<&'a str>,
         code: Option<&'a str>,
-    ) -> Result<Self, Failure> {
+    ) -> Result<Self, TwoFactorError> {
         let password = password.filter(|p| !p.is_empty());
         let code = code.filter(|c| !c.trim().is_empty());
         match (user.password_hash.is_some(), password, code) {
-            (_, None, None) => Err(Failure::invalid(
-                "password",
-                "is required (or `code`, for an account without a password)",
-            )),
+            (_, None, None) => Err(Invalid {
+                field: "password",
+                problem: "is required (or `code`, for an account without a password)",
+            }
+            .into()),
             (true, Some(password), _) => Ok(Proof::Password(password)),
             (false, _, Some(code)) => Ok(Proof::Code(code)),
-            (true, None, Some(_)) => Err(Failure::refused(Refusal::InvalidPassword)
-                .because("a code was given instead of the account's password")),
-            (false, Some(_), None) => Err(Failure::refused(Refusal::InvalidPassword)
-                .because("the account has no password: a code is its proof")),
+            // A code is no password; a password cannot be right for an account
+            // without one.
+            (true, None, Some(_)) | (false, Some(_), None) => Err(TwoFactorError::WrongPassword),
         }
     }
 }
@@ -93,9 +130,9 @@ pub struct Pending {
     pub challenge: String,
 }
 
-fn seal(state: &AppState, secret: &[u8]) -> Result<String, Failure> {
+fn seal(state: &AppState, secret: &[u8]) -> Result<String, Fault> {
     sealed::seal(state.settings.secret_key.bytes(), SEAL_PURPOSE, secret)
-        .ok_or_else(|| Failure::internal("sealing the TOTP secret failed"))
+        .ok_or_else(|| Fault::internal("sealing the TOTP secret failed"))
 }
 
 /// The secret, or None when this SECRET_KEY did not seal it (the key changed: the
@@ -115,7 +152,7 @@ fn open(key: &[u8], sealed_secret: &str) -> Option<Vec<u8>> {
 async fn fresh_recovery_codes(
     state: &AppState,
     user_id: &str,
-) -> Result<(Vec<String>, Vec<String>), Failure> {
+) -> Result<(Vec<String>, Vec<String>), Fault> {
     let plain = recovery_codes::generate();
     let normalized = plain
         .iter()
@@ -137,10 +174,6 @@ async fn fresh_recovery_codes(
     Ok((plain, stored))
 }
 
-fn invalid_code() -> Failure {
-    Failure::refused(Refusal::InvalidCode)
-}
-
 /// A fresh secret waiting for its first code. A user with a password confirms it.
 pub async fn setup(
     state: &AppState,
@@ -148,21 +181,21 @@ pub async fn setup(
     user: &User,
     session_id: &str,
     password: Option<&str>,
-) -> Result<Setup, Failure> {
+) -> Result<Setup, TwoFactorError> {
     if user.password_hash.is_some() {
-        let password = password.ok_or_else(|| Failure::refused(Refusal::InvalidPassword))?;
+        let password = password.ok_or(TwoFactorError::WrongPassword)?;
         credentials::confirm(state, client, user, session_id, password).await?;
     }
     let secret = totp::new_secret();
     let issuer = &state.settings.accounts.second_factor_issuer;
     let (secret_base32, otpauth_uri) = totp::base32(&secret)
         .zip(totp::otpauth_uri(&secret, issuer, &user.email))
-        .ok_or_else(|| Failure::internal("the TOTP secret could not be encoded"))?;
+        .ok_or_else(|| Fault::internal("the TOTP secret could not be encoded"))?;
     let qr_svg = totp::qr_svg(&otpauth_uri)
-        .ok_or_else(|| Failure::internal("the QR code could not be drawn"))?;
+        .ok_or_else(|| Fault::internal("the QR code could not be drawn"))?;
     let sealed_secret = seal(state, &secret)?;
     let user_id = user.id.clone();
-    db::run(&state.pool, move |conn| -> Result<_, Failure> {
+    db::run(&state.pool, move |conn| -> Result<_, Fault> {
         Ok(secrets::set_pending(
             conn,
             &user_id,
@@ -186,27 +219,28 @@ pub async fn enable(
     user: &User,
     code: &str,
     lang: Lang,
-) -> Result<(User, Vec<String>), Failure> {
+) -> Result<(User, Vec<String>), TwoFactorError> {
     let user_id = user.id.clone();
-    let pending = db::run(&state.pool, move |conn| -> Result<_, Failure> {
+    let pending = db::run(&state.pool, move |conn| -> Result<_, Fault> {
         Ok(secrets::pending(conn, &user_id)?)
     })
     .await?;
     let Some((sealed_secret, _)) = pending.filter(|(_, at)| *at + SETUP_LIFETIME > db::now())
     else {
-        return Err(Failure::invalid(
-            "code",
-            "no set-up is waiting: call /two-factor/setup first",
-        ));
+        return Err(Invalid {
+            field: "code",
+            problem: "no set-up is waiting: call /two-factor/setup first",
+        }
+        .into());
     };
     let secret =
-        open(state.settings.secret_key.bytes(), &sealed_secret).ok_or_else(invalid_code)?;
+        open(state.settings.secret_key.bytes(), &sealed_secret).ok_or(TwoFactorError::WrongCode)?;
     let now = db::now();
     let step = totp::matching_step(&secret, code, now.and_utc().timestamp(), None)
-        .ok_or_else(invalid_code)?;
+        .ok_or(TwoFactorError::WrongCode)?;
     let (plain, hashes) = fresh_recovery_codes(state, &user.id).await?;
     let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
-    let updated = db::write(&state.pool, move |conn| -> Result<_, Failure> {
+    let updated = db::write(&state.pool, move |conn| -> Result<_, TwoFactorError> {
         secrets::activate(conn, &user_id, &sealed_secret, step, now)?;
         codes::replace_all(conn, &user_id, &hashes, now)?;
         audit::record(
@@ -214,7 +248,7 @@ pub async fn enable(
             &AuditEvent::UserTwoFactorEnabled,
             audit::Entry::by_user(&user_id, &email, ip.as_deref()),
         )?;
-        users::find_by_id(conn, &user_id)?.ok_or_else(|| Failure::refused(Refusal::Unauthorized))
+        users::find_by_id(conn, &user_id)?.ok_or(TwoFactorError::UserGone)
     })
     .await?;
     notices::notify(
@@ -235,17 +269,17 @@ async fn check_proof(
     user: &User,
     session_id: &str,
     proof: Proof<'_>,
-) -> Result<(), Failure> {
+) -> Result<(), TwoFactorError> {
     let code = match proof {
         Proof::Password(password) => {
-            return credentials::confirm(state, client, user, session_id, password).await;
+            return Ok(credentials::confirm(state, client, user, session_id, password).await?);
         }
         Proof::Code(code) => code.to_owned(),
     };
     let limits = state.throttle.accounts();
     let key = state.settings.secret_key.clone();
     let (user, client, session) = (user.clone(), client.clone(), session_id.to_owned());
-    let right = db::write(&state.pool, move |conn| -> Result<_, Failure> {
+    let right = db::write(&state.pool, move |conn| -> Result<_, TwoFactorError> {
         let email = stored_email(&user)?;
         limits.count_code_attempt(conn, &email, client.ip, &session, db::now())?;
         if claim_code(conn, key.bytes(), &user.id, &code)? {
@@ -260,7 +294,7 @@ async fn check_proof(
         return Ok(());
     }
     state.metrics.login_failures.inc();
-    Err(invalid_code())
+    Err(TwoFactorError::WrongCode)
 }
 
 /// The panel sign-in's code step, after its password (which counted this client's
@@ -271,11 +305,11 @@ pub async fn check_sign_in_code(
     client: &ClientInfo,
     user: &User,
     code: &str,
-) -> Result<bool, Failure> {
+) -> Result<bool, Fault> {
     let limits = state.throttle.accounts();
     let key = state.settings.secret_key.clone();
     let (user, client, code) = (user.clone(), client.clone(), code.to_owned());
-    let right = db::write(&state.pool, move |conn| -> Result<_, Failure> {
+    let right = db::write(&state.pool, move |conn| -> Result<_, Fault> {
         if claim_code(conn, key.bytes(), &user.id, &code)? {
             return Ok(true);
         }
@@ -298,7 +332,7 @@ pub(super) fn record_wrong_code(
     user: &User,
     client: &ClientInfo,
     audited: Option<(CodeStep, SecondFactor)>,
-) -> Result<(), Failure> {
+) -> Result<(), Fault> {
     limits.record_failed_login(conn, &stored_email(user)?, db::now())?;
     if let Some((step, factor)) = audited {
         let ip = client.ip_text();
@@ -311,9 +345,9 @@ pub(super) fn record_wrong_code(
     Ok(())
 }
 
-pub(super) fn stored_email(user: &User) -> Result<crate::domain::Email, Failure> {
+pub(super) fn stored_email(user: &User) -> Result<crate::domain::Email, Fault> {
     crate::domain::Email::parse(&user.email)
-        .map_err(|_| Failure::internal("a stored address does not parse"))
+        .map_err(|_| Fault::internal("a stored address does not parse"))
 }
 
 /// Inside the caller's transaction: whether `code` is the user's current code,
@@ -323,7 +357,7 @@ pub(super) fn claim_code(
     key: &[u8],
     user_id: &str,
     code: &str,
-) -> Result<bool, Failure> {
+) -> Result<bool, Fault> {
     let Some((sealed_secret, last_step)) = secrets::active(conn, user_id)? else {
         return Ok(false);
     };
@@ -345,21 +379,21 @@ pub async fn disable(
     session_id: &str,
     proof: Proof<'_>,
     lang: Lang,
-) -> Result<User, Failure> {
+) -> Result<User, TwoFactorError> {
     if user.two_factor_enabled_at.is_none() {
         // Nothing to turn off or make codes for.
-        return Err(Failure::refused(Refusal::NotFound).because("two-step verification is not on"));
+        return Err(TwoFactorError::NotOn);
     }
     check_proof(state, client, user, session_id, proof).await?;
     let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
-    let updated = db::write(&state.pool, move |conn| -> Result<_, Failure> {
+    let updated = db::write(&state.pool, move |conn| -> Result<_, TwoFactorError> {
         secrets::remove(conn, &user_id, db::now())?;
         audit::record(
             conn,
             &AuditEvent::UserTwoFactorDisabled,
             audit::Entry::by_user(&user_id, &email, ip.as_deref()),
         )?;
-        users::find_by_id(conn, &user_id)?.ok_or_else(|| Failure::refused(Refusal::Unauthorized))
+        users::find_by_id(conn, &user_id)?.ok_or(TwoFactorError::UserGone)
     })
     .await?;
     notices::notify(
@@ -379,15 +413,15 @@ pub async fn new_recovery_codes(
     session_id: &str,
     proof: Proof<'_>,
     lang: Lang,
-) -> Result<Vec<String>, Failure> {
+) -> Result<Vec<String>, TwoFactorError> {
     if user.two_factor_enabled_at.is_none() {
         // Nothing to turn off or make codes for.
-        return Err(Failure::refused(Refusal::NotFound).because("two-step verification is not on"));
+        return Err(TwoFactorError::NotOn);
     }
     check_proof(state, client, user, session_id, proof).await?;
     let (plain, hashes) = fresh_recovery_codes(state, &user.id).await?;
     let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
-    db::write(&state.pool, move |conn| -> Result<_, Failure> {
+    db::write(&state.pool, move |conn| -> Result<_, TwoFactorError> {
         codes::replace_all(conn, &user_id, &hashes, db::now())?;
         audit::record(
             conn,
@@ -414,7 +448,7 @@ pub fn challenge(
     holder: Holder,
     remember: bool,
     first: &SignInMethod,
-) -> Result<Pending, Failure> {
+) -> Result<Pending, Fault> {
     let challenge = tokens::new_secret();
     let now = db::now();
     let challenged = single_use::Challenged {

@@ -3,7 +3,6 @@
 
 use actix_web::http::StatusCode;
 
-use crate::failure::Refusal;
 use crate::i18n::Lang;
 
 /// The contract's error codes. The code is for programs and never changes with
@@ -226,26 +225,6 @@ impl ErrorCode {
 impl std::fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-impl From<Refusal> for ErrorCode {
-    fn from(refusal: Refusal) -> Self {
-        match refusal {
-            Refusal::InvalidCredentials => Self::InvalidCredentials,
-            Refusal::EmailNotVerified => Self::EmailNotVerified,
-            Refusal::EmailTaken => Self::EmailTaken,
-            Refusal::InvalidToken => Self::InvalidToken,
-            Refusal::InvalidPassword => Self::InvalidPassword,
-            Refusal::InvalidCode => Self::InvalidCode,
-            Refusal::TokenReused => Self::TokenReused,
-            Refusal::PasskeyFailed => Self::PasskeyFailed,
-            Refusal::LastSignInMethod => Self::LastSignInMethod,
-            Refusal::NotFound => Self::NotFound,
-            Refusal::AccountNotLinked => Self::AccountNotLinked,
-            Refusal::OauthFailed => Self::OauthFailed,
-            Refusal::Unauthorized => Self::Unauthorized,
-        }
     }
 }
 

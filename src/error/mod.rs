@@ -2,6 +2,7 @@
 //! optional details; the cause is logged, never sent.
 
 mod code;
+mod use_cases;
 
 use std::collections::BTreeMap;
 
@@ -14,7 +15,6 @@ pub use code::ErrorCode;
 
 use crate::crypto::hasher_pool::HasherError;
 use crate::db::DbError;
-use crate::failure::Failure;
 use crate::i18n::Lang;
 
 type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -225,34 +225,6 @@ impl From<HasherError> for ApiError {
             // One account's checks are flooding in: this one is a guess too many.
             HasherError::LaneFull => Self::new(ErrorCode::RateLimited).with_retry_after(1),
             other => Self::internal(other),
-        }
-    }
-}
-
-/// The use cases' words for what went wrong (`failure`), as the API answers them.
-impl From<Failure> for ApiError {
-    fn from(failure: Failure) -> Self {
-        match failure {
-            Failure::Refused { refusal, why } => {
-                let error = Self::new(ErrorCode::from(refusal));
-                match why {
-                    Some(why) => error.with_cause(why),
-                    None => error,
-                }
-            }
-            Failure::Disabled { reason, until } => Self::new(ErrorCode::AccountDisabled)
-                // What the user may know of the ban; the operator's note stays private.
-                .with_details(json!({
-                    "reason": reason.as_str(),
-                    "until": until.map(|t| t.and_utc().to_rfc3339()),
-                })),
-            Failure::Limited { retry_after } => {
-                Self::new(ErrorCode::RateLimited).with_retry_after(retry_after)
-            }
-            Failure::Invalid { field, problem } => Self::validation_field(&field, &problem),
-            Failure::Database(error) => error.into(),
-            Failure::Hashing(error) => error.into(),
-            Failure::Internal(cause) => Self::internal(cause),
         }
     }
 }

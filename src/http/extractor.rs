@@ -8,9 +8,8 @@ use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
 use super::origin_check;
-use crate::auth::session_check::{self, Checked};
+use crate::auth::session_check::{self, Checked, SessionError};
 use crate::error::{ApiError, ErrorCode};
-use crate::failure::{Failure, Refusal};
 use crate::state::AppState;
 
 /// The signed-in caller.
@@ -64,10 +63,7 @@ async fn authenticate(req: &HttpRequest) -> Result<Option<AuthUser>, ApiError> {
     };
     match session_check::check(state, &token).await {
         Ok(checked) => Ok(Some(checked)),
-        Err(Failure::Refused {
-            refusal: Refusal::Unauthorized,
-            ..
-        }) => Ok(None),
+        Err(SessionError::NoSession) => Ok(None),
         Err(other) => Err(other.into()),
     }
 }

@@ -16,7 +16,7 @@ use chrono::TimeDelta;
 use super::throttle::{Action, rate_limited};
 use crate::db::throttles::{self, Policy};
 use crate::db::{self, Pool};
-use crate::failure::Failure;
+use crate::failure::{Fault, LimitError};
 
 /// Clients this instance knows to be out of budget, until when.
 type KnownBlocks = HashMap<(Action, IpAddr), Instant>;
@@ -39,7 +39,7 @@ impl IpLimiter {
         ip: IpAddr,
         max: u32,
         window: TimeDelta,
-    ) -> Result<(), Failure> {
+    ) -> Result<(), LimitError> {
         self.refuse_known_block(action, ip)?;
         let key = format!("ip:{}:{ip}", action.name());
         // Counting stops at max + 1: the request after the budget is the one refused.
@@ -47,7 +47,7 @@ impl IpLimiter {
             max_attempts: Some(i64::from(max) + 1),
             window,
         };
-        let recorded = db::run(pool, move |conn| -> Result<_, Failure> {
+        let recorded = db::run(pool, move |conn| -> Result<_, LimitError> {
             Ok(throttles::record_attempt(conn, &key, policy, db::now())?)
         })
         .await?;
@@ -69,7 +69,7 @@ impl IpLimiter {
     }
 
     /// 429 when this instance already knows `ip` to be out of budget; no database work.
-    pub fn refuse_known_block(&self, action: Action, ip: IpAddr) -> Result<(), Failure> {
+    pub fn refuse_known_block(&self, action: Action, ip: IpAddr) -> Result<(), LimitError> {
         match self.known_block(action, ip)? {
             Some(until) => Err(rate_limited(
                 until.saturating_duration_since(Instant::now()).as_secs(),
@@ -78,7 +78,7 @@ impl IpLimiter {
         }
     }
 
-    fn known_block(&self, action: Action, ip: IpAddr) -> Result<Option<Instant>, Failure> {
+    fn known_block(&self, action: Action, ip: IpAddr) -> Result<Option<Instant>, Fault> {
         let blocked = self.lock()?;
         Ok(blocked
             .get(&(action, ip))
@@ -86,7 +86,7 @@ impl IpLimiter {
             .filter(|until| *until > Instant::now()))
     }
 
-    fn remember_block(&self, action: Action, ip: IpAddr, until: Instant) -> Result<(), Failure> {
+    fn remember_block(&self, action: Action, ip: IpAddr, until: Instant) -> Result<(), Fault> {
         let mut blocked = self.lock()?;
         if blocked.len() >= SWEEP_AT {
             let now = Instant::now();
@@ -96,9 +96,9 @@ impl IpLimiter {
         Ok(())
     }
 
-    fn lock(&self) -> Result<std::sync::MutexGuard<'_, KnownBlocks>, Failure> {
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, KnownBlocks>, Fault> {
         self.blocked
             .lock()
-            .map_err(|_| Failure::internal("rate limiter lock poisoned"))
+            .map_err(|_| Fault::internal("rate limiter lock poisoned"))
     }
 }

@@ -11,7 +11,7 @@ use super::ip_limiter::IpLimiter;
 use crate::db::throttles::{self, Policy, Status, Turn};
 use crate::db::{DbConnection, Pool, sessions};
 use crate::domain::Email;
-use crate::failure::Failure;
+use crate::failure::{Fault, LimitError, Limited};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
@@ -182,7 +182,7 @@ impl Throttle {
         pool: &Pool,
         action: Action,
         ip: Option<IpAddr>,
-    ) -> Result<(), Failure> {
+    ) -> Result<(), LimitError> {
         let (Some(ip), true) = (ip, self.enabled) else {
             return Ok(());
         };
@@ -205,7 +205,7 @@ impl Throttle {
 
     /// 429 when this instance already knows `ip` to be out of `action`'s budget, without
     /// touching the database (for answers that must not wait for it).
-    pub fn refuse_known_block(&self, action: Action, ip: Option<IpAddr>) -> Result<(), Failure> {
+    pub fn refuse_known_block(&self, action: Action, ip: Option<IpAddr>) -> Result<(), LimitError> {
         match (ip, self.enabled) {
             (Some(ip), true) => self
                 .per_ip
@@ -250,7 +250,7 @@ impl AccountLimits {
         conn: &mut DbConnection,
         email: &Email,
         now: NaiveDateTime,
-    ) -> Result<(), Failure> {
+    ) -> Result<(), LimitError> {
         if !self.enabled {
             return Ok(());
         }
@@ -268,7 +268,7 @@ impl AccountLimits {
         kind: MailKind,
         email: &str,
         now: NaiveDateTime,
-    ) -> Result<bool, Failure> {
+    ) -> Result<bool, Fault> {
         if !self.enabled {
             return Ok(true);
         }
@@ -296,7 +296,7 @@ impl AccountLimits {
         user_id: Option<&str>,
         ip: Option<IpAddr>,
         now: NaiveDateTime,
-    ) -> Result<Duration, Failure> {
+    ) -> Result<Duration, LimitError> {
         if !self.enabled {
             return Ok(Duration::ZERO);
         }
@@ -337,7 +337,7 @@ impl AccountLimits {
         ip: Option<IpAddr>,
         session_id: &str,
         now: NaiveDateTime,
-    ) -> Result<(), Failure> {
+    ) -> Result<(), LimitError> {
         if !self.enabled {
             return Ok(());
         }
@@ -357,7 +357,7 @@ impl AccountLimits {
         conn: &mut DbConnection,
         email: &Email,
         ip: Option<IpAddr>,
-    ) -> Result<(), Failure> {
+    ) -> Result<(), Fault> {
         if self.enabled {
             throttles::refund(
                 conn,
@@ -373,7 +373,7 @@ impl AccountLimits {
         conn: &mut DbConnection,
         email: &Email,
         now: NaiveDateTime,
-    ) -> Result<(), Failure> {
+    ) -> Result<(), Fault> {
         if self.enabled {
             throttles::record_attempt(
                 conn,
@@ -393,7 +393,7 @@ impl AccountLimits {
         conn: &mut DbConnection,
         email: &str,
         ip: Option<IpAddr>,
-    ) -> Result<(), Failure> {
+    ) -> Result<(), Fault> {
         throttles::clear(conn, &login_client_key(email, ip, self.ipv6_prefix))?;
         Ok(())
     }
@@ -404,7 +404,7 @@ impl AccountLimits {
         conn: &mut DbConnection,
         email: &str,
         ip: Option<IpAddr>,
-    ) -> Result<(), Failure> {
+    ) -> Result<(), Fault> {
         if self.enabled {
             self.forget_failed_logins(conn, email, ip)?;
         }
@@ -416,7 +416,7 @@ impl AccountLimits {
         self,
         conn: &mut DbConnection,
         email: &str,
-    ) -> Result<(), Failure> {
+    ) -> Result<(), Fault> {
         throttles::clear(conn, &login_account_key(email))?;
         throttles::clear(conn, &login_turn_key(email))?;
         throttles::clear_prefix(conn, &format!("{}:", login_account_key(email)))?;
@@ -430,7 +430,7 @@ impl AccountLimits {
         conn: &mut DbConnection,
         session_id: &str,
         now: NaiveDateTime,
-    ) -> Result<(), Failure> {
+    ) -> Result<(), LimitError> {
         if self.enabled {
             refuse_if_blocked(conn, &confirm_key(session_id), CONFIRM_PER_SESSION, now)?;
         }
@@ -442,7 +442,7 @@ impl AccountLimits {
         conn: &mut DbConnection,
         session_id: &str,
         now: NaiveDateTime,
-    ) -> Result<(), Failure> {
+    ) -> Result<(), Fault> {
         if self.enabled {
             throttles::record_attempt(conn, &confirm_key(session_id), CONFIRM_PER_SESSION, now)?;
         }
@@ -460,7 +460,7 @@ fn count_attempt(
     key: &str,
     policy: Policy,
     now: NaiveDateTime,
-) -> Result<(), Failure> {
+) -> Result<(), LimitError> {
     refuse_if_blocked(conn, key, policy, now)?;
     let recorded = throttles::record_attempt(conn, key, policy, now)?;
     match (policy.max_attempts, recorded.blocked_for) {
@@ -474,7 +474,7 @@ fn signed_in_from(
     conn: &mut DbConnection,
     user_id: Option<&str>,
     ip: Option<IpAddr>,
-) -> Result<bool, Failure> {
+) -> Result<bool, Fault> {
     match (user_id, ip) {
         (Some(user_id), Some(ip)) => Ok(sessions::signed_in_from(conn, user_id, &ip.to_string())?),
         _ => Ok(false),
@@ -487,7 +487,7 @@ fn refuse_if_blocked(
     key: &str,
     policy: Policy,
     now: NaiveDateTime,
-) -> Result<Status, Failure> {
+) -> Result<Status, LimitError> {
     match throttles::status(conn, key, policy.window, now)? {
         Status::Blocked(retry) => Err(rate_limited(retry)),
         status => Ok(status),
@@ -499,8 +499,8 @@ fn confirm_key(session_id: &str) -> String {
 }
 
 /// Too many: retry after at least a second.
-pub(super) fn rate_limited(retry_after: u64) -> Failure {
-    Failure::limited(retry_after)
+pub(super) fn rate_limited(retry_after: u64) -> LimitError {
+    LimitError::Limited(Limited::after(retry_after))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use chrono::TimeDelta;
 
 use std::sync::Arc;
 
+use super::SocialError;
 use super::linking::{self, Outcome};
 use crate::auth::email_verification;
 use crate::auth::session_lifecycle::{self, BrowserSession, SignInRecord};
@@ -18,7 +19,7 @@ use crate::db::single_use::{self, PendingSignIn, SocialSignIn};
 use crate::db::{self, audit};
 use crate::domain::ClientInfo;
 use crate::domain::{AuditEvent, FirstFactor, Removed, SignInMethod};
-use crate::failure::{Failure, Refusal};
+use crate::failure::Fault;
 use crate::i18n::Lang;
 use crate::limits::throttle::Action;
 use crate::mail::SecurityNotice;
@@ -59,7 +60,7 @@ pub enum Finished {
     Refused {
         to: url::Url,
         /// What refused it: the error URL's `?error=` is its code.
-        failure: Box<Failure>,
+        failure: Box<SocialError>,
         /// Why, for the operator's log (never shown to the browser, never a secret).
         reason: String,
         /// No sign-in of this browser was pending (no binding cookie, or one already
@@ -73,7 +74,7 @@ pub async fn start(
     state: &AppState,
     client: &ClientInfo,
     request: SignInStart,
-) -> Result<SignInStarted, Failure> {
+) -> Result<SignInStarted, SocialError> {
     state
         .throttle
         .check_ip(&state.pool, Action::SocialSignIn, client.ip)
@@ -91,7 +92,7 @@ pub async fn start(
         error_callback_url: request.error_callback.to_string(),
     };
     let (key_hash, link_to) = (tokens::hash_secret(&key), request.link_to);
-    db::write(&state.pool, move |conn| -> Result<_, Failure> {
+    db::write(&state.pool, move |conn| -> Result<_, Fault> {
         let end = now + PENDING_LIFETIME;
         let linking = link_to.as_deref();
         Ok(single_use::insert(
@@ -163,13 +164,13 @@ pub async fn finish(
 /// sign-in of this browser was pending at all.
 struct CallbackRefusal {
     to: url::Url,
-    failure: Failure,
+    failure: SocialError,
     reason: String,
     unknown: bool,
 }
 
 impl CallbackRefusal {
-    fn new(to: url::Url, failure: Failure, reason: impl Into<String>) -> Box<Self> {
+    fn new(to: url::Url, failure: SocialError, reason: impl Into<String>) -> Box<Self> {
         Box::new(Self {
             to,
             failure,
@@ -180,7 +181,7 @@ impl CallbackRefusal {
 
     /// OAUTH_FAILED with no sign-in pending in this browser.
     fn unknown(to: url::Url, reason: &str) -> Box<Self> {
-        let mut refusal = Self::new(to, Failure::refused(Refusal::OauthFailed), reason);
+        let mut refusal = Self::new(to, SocialError::OauthFailed, reason);
         refusal.unknown = true;
         refusal
     }
@@ -221,7 +222,7 @@ async fn complete(
     {
         return Err(CallbackRefusal::new(
             fallback,
-            e,
+            e.into(),
             "this address is over its sign-in budget",
         ));
     }
@@ -233,7 +234,7 @@ async fn complete(
         return Err(CallbackRefusal::unknown(fallback, reason));
     };
     let key_hash = tokens::hash_secret(&key);
-    let taken = db::write(&state.pool, move |conn| -> Result<_, Failure> {
+    let taken = db::write(&state.pool, move |conn| -> Result<_, SocialError> {
         Ok(single_use::take(conn, SocialSignIn, &key_hash)?)
     })
     .await;
@@ -251,7 +252,7 @@ async fn complete(
     let error_url = url::Url::parse(&pending.error_callback_url).unwrap_or(fallback);
     let fail =
         |failure, reason: String| Err(CallbackRefusal::new(error_url.clone(), failure, reason));
-    let refuse = |reason: &str| fail(Failure::refused(Refusal::OauthFailed), reason.to_owned());
+    let refuse = |reason: &str| fail(SocialError::OauthFailed, reason.to_owned());
 
     let state_matches = query
         .state
@@ -301,7 +302,7 @@ async fn complete(
     let visitor = client.clone();
     // One transaction: the account made, linked or known, its audit entry, and what
     // the browser gets (its session, or the second factor's challenge).
-    let resolved = db::write(&state.pool, move |conn| -> Result<_, Failure> {
+    let resolved = db::write(&state.pool, move |conn| -> Result<_, SocialError> {
         let (user, outcome) = linking::resolve(
             conn,
             &provider_name,
@@ -376,8 +377,11 @@ async fn complete(
         Landing::Unverified => {
             let refused = email_verification::refuse_unverified(state, &user, lang)
                 .err()
-                .unwrap_or_else(|| Failure::refused(Refusal::EmailNotVerified));
-            return fail(refused, "the account's address is not verified".into());
+                .unwrap_or(email_verification::NotVerified);
+            return fail(
+                refused.into(),
+                "the account's address is not verified".into(),
+            );
         }
         Landing::Challenge(pending) => {
             return Ok((
@@ -391,7 +395,7 @@ async fn complete(
         Ok(session) => Ok((callback, Landed::Session(Some(session)))),
         Err(e) => {
             let reason = format!("no session could be started: {e}");
-            fail(e, reason)
+            fail(e.into(), reason)
         }
     }
 }

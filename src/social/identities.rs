@@ -1,16 +1,17 @@
 //! A user's linked identities: listing them, and unlinking one, never the last way
 //! the user has to sign in.
 
+use super::UnlinkError;
 use crate::auth::sign_in_methods;
 use crate::db::{self, Pool, audit, identities, identities::Identity, users::User};
 use crate::domain::AuditEvent;
 use crate::domain::ClientInfo;
-use crate::failure::{Failure, Refusal};
+use crate::failure::Fault;
 use crate::state::AppState;
 
-pub async fn list(pool: &Pool, user_id: &str) -> Result<Vec<Identity>, Failure> {
+pub async fn list(pool: &Pool, user_id: &str) -> Result<Vec<Identity>, Fault> {
     let user_id = user_id.to_owned();
-    db::run(pool, move |conn| -> Result<_, Failure> {
+    db::run(pool, move |conn| -> Result<_, Fault> {
         Ok(identities::for_user(conn, &user_id)?)
     })
     .await
@@ -23,15 +24,15 @@ pub async fn unlink(
     client: &ClientInfo,
     user: &User,
     provider: String,
-) -> Result<(), Failure> {
+) -> Result<(), UnlinkError> {
     let (owner, ip) = (user.clone(), client.ip_text());
     let (user_id, email) = (user.id.clone(), user.email.clone());
-    db::write(&state.pool, move |conn| -> Result<_, Failure> {
+    db::write(&state.pool, move |conn| -> Result<_, UnlinkError> {
         if !identities::has_provider(conn, &user_id, &provider)? {
-            return Err(Failure::refused(Refusal::NotFound));
+            return Err(UnlinkError::NotFound);
         }
         if sign_in_methods::count(conn, &owner.id)? <= 1 {
-            return Err(Failure::refused(Refusal::LastSignInMethod));
+            return Err(UnlinkError::LastSignInMethod);
         }
         identities::delete(conn, &user_id, &provider)?;
         audit::record(

@@ -11,11 +11,12 @@
 
 use chrono::NaiveDateTime;
 
+use super::SocialError;
 use crate::db::decisions::{self, Subject};
 use crate::db::users::Stripped;
 use crate::db::{self, DbConnection, identities, users, users::User};
 use crate::domain::Email;
-use crate::failure::{Failure, Refusal};
+use crate::failure::{Disabled, Fault};
 use crate::oidc::provider::Identity;
 
 /// What became of the identity.
@@ -39,12 +40,12 @@ pub fn resolve(
     identity: &Identity,
     link_to: Option<&str>,
     now: NaiveDateTime,
-) -> Result<(User, Outcome), Failure> {
+) -> Result<(User, Outcome), SocialError> {
     db::write_transaction(conn, |conn| {
         let known = identities::find(conn, provider, &identity.subject)?;
         let (mut user, outcome) = match (known, link_to) {
             (Some(account), Some(me)) if account.user_id != me => {
-                return Err(Failure::refused(Refusal::AccountNotLinked));
+                return Err(SocialError::AccountNotLinked);
             }
             (Some(account), _) => {
                 // A write only when the provider's address changed since last time.
@@ -66,7 +67,7 @@ pub fn resolve(
             (None, None) => first_sign_in(conn, provider, identity, now)?,
         };
         if user.is_disabled_at(now) {
-            return Err(crate::auth::credentials::account_disabled(&user));
+            return Err(Disabled::of(&user).into());
         }
         // The provider vouches for the address the account has: that proves it.
         if !user.email_verified
@@ -92,16 +93,16 @@ fn first_sign_in(
     provider: &str,
     identity: &Identity,
     now: NaiveDateTime,
-) -> Result<(User, Outcome), Failure> {
+) -> Result<(User, Outcome), SocialError> {
     // An account needs an address: a provider that gives none (the `email` scope
     // refused) cannot create one.
     let Some(email) = identity.email.as_deref().and_then(|e| Email::parse(e).ok()) else {
         log::warn!("sign-in with `{provider}` refused: the ID token carries no usable email");
-        return Err(Failure::refused(Refusal::OauthFailed));
+        return Err(SocialError::OauthFailed);
     };
     if let Some(existing) = users::find_by_email(conn, email.as_str())? {
         if !identity.email_verified {
-            return Err(Failure::refused(Refusal::AccountNotLinked));
+            return Err(SocialError::AccountNotLinked);
         }
         if existing.email_verified {
             attach(conn, provider, identity, &existing, now)?;
@@ -129,7 +130,7 @@ fn reclaim(
     identity: &Identity,
     existing: User,
     now: NaiveDateTime,
-) -> Result<(User, Outcome), Failure> {
+) -> Result<(User, Outcome), SocialError> {
     decisions::take_turn(conn, Subject::Sessions(&existing.id))?;
     decisions::take_turn(conn, Subject::SignInMethods(&existing.id))?;
     let stripped = users::strip_unproven(conn, &existing, now)?;
@@ -143,7 +144,7 @@ fn reclaim(
     )?;
     attach(conn, provider, identity, &existing, now)?;
     let user = users::find_by_id(conn, &existing.id)?
-        .ok_or_else(|| Failure::internal("the account taken over is gone"))?;
+        .ok_or_else(|| Fault::internal("the account taken over is gone"))?;
     Ok((user, Outcome::Reclaimed(stripped)))
 }
 
@@ -154,9 +155,9 @@ fn attach(
     identity: &Identity,
     user: &User,
     now: NaiveDateTime,
-) -> Result<(), Failure> {
+) -> Result<(), SocialError> {
     if identities::has_provider(conn, &user.id, provider)? {
-        return Err(Failure::refused(Refusal::AccountNotLinked));
+        return Err(SocialError::AccountNotLinked);
     }
     identities::insert(
         conn,
@@ -171,8 +172,8 @@ fn attach(
     Ok(())
 }
 
-fn live_user(conn: &mut DbConnection, id: &str) -> Result<User, Failure> {
+fn live_user(conn: &mut DbConnection, id: &str) -> Result<User, SocialError> {
     users::find_by_id(conn, id)?
         .filter(|u| u.deleted_at.is_none())
-        .ok_or_else(|| Failure::refused(Refusal::OauthFailed))
+        .ok_or(SocialError::OauthFailed)
 }

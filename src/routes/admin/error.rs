@@ -14,7 +14,7 @@ use super::layout::redirect;
 use super::text::Text;
 use crate::db::DbError;
 use crate::error::{ApiError, ErrorCode};
-use crate::failure::Failure;
+use crate::failure::Fault;
 
 #[derive(Template)]
 #[template(path = "admin/error.html")]
@@ -79,9 +79,12 @@ impl From<ApiError> for AdminError {
     }
 }
 
-impl From<Failure> for AdminError {
-    fn from(failure: Failure) -> Self {
-        ApiError::from(failure).into()
+impl From<Fault> for AdminError {
+    fn from(fault: Fault) -> Self {
+        match fault {
+            Fault::Database(error) => error.into(),
+            other => Self::Internal(other.to_string()),
+        }
     }
 }
 
