@@ -4,6 +4,7 @@
 //! responses.
 
 pub mod account_lifecycle;
+pub mod acting;
 mod after_answer;
 pub mod credentials;
 pub mod email_verification;

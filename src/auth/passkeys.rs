@@ -7,6 +7,7 @@
 use chrono::TimeDelta;
 use serde_json::Value;
 
+use super::acting;
 use super::email_verification::NotVerified;
 use super::session_lifecycle::{self, BrowserSession, SignInRecord};
 use crate::crypto::passkey::{self, CEREMONY_LIFETIME, PasskeyError, RelyingParty};
@@ -228,42 +229,49 @@ pub async fn register(
     let new = rp
         .finish_registration(credential, &taken.state)
         .map_err(refused)?;
-    let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
     let id = uuid::Uuid::new_v4().to_string();
-    let added = db::write(&state.pool, move |conn| -> Result<_, PasskeysError> {
-        let name = match name {
-            Some(name) => name,
-            None => format!("Passkey {}", passkeys::count_for_user(conn, &user_id)? + 1),
-        };
-        let inserted = passkeys::insert(
-            conn,
-            &NewPasskey {
-                id: &id,
-                user_id: &user_id,
-                credential_id: &new.credential_id,
-                credential: &new.record,
-                sign_count: 0,
-                name: &name,
-            },
-            db::now(),
-        );
-        match inserted {
-            Err(e) if db::is_unique_violation(&e) => {
-                return Err(failed("this credential is registered already"));
+    let added = acting::write(
+        &state.pool,
+        user,
+        client,
+        move |conn, me| -> Result<_, PasskeysError> {
+            let name = match name {
+                Some(name) => name,
+                None => format!(
+                    "Passkey {}",
+                    passkeys::count_for_user(conn, &me.user.id)? + 1
+                ),
+            };
+            let inserted = passkeys::insert(
+                conn,
+                &NewPasskey {
+                    id: &id,
+                    user_id: &me.user.id,
+                    credential_id: &new.credential_id,
+                    credential: &new.record,
+                    sign_count: 0,
+                    name: &name,
+                },
+                db::now(),
+            );
+            match inserted {
+                Err(e) if db::is_unique_violation(&e) => {
+                    return Err(failed("this credential is registered already"));
+                }
+                other => other?,
             }
-            other => other?,
-        }
-        audit::record(
-            conn,
-            &AuditEvent::UserPasskeyAdded {
-                passkey: id.clone(),
-                name: Some(name.clone()),
-            },
-            audit::Entry::by_user(&user_id, &email, ip.as_deref()),
-        )?;
-        passkeys::find_for_user(conn, &user_id, &id)?
-            .ok_or_else(|| Fault::internal("the passkey just stored is gone").into())
-    })
+            audit::record(
+                conn,
+                &AuditEvent::UserPasskeyAdded {
+                    passkey: id.clone(),
+                    name: Some(name.clone()),
+                },
+                me.entry(),
+            )?;
+            passkeys::find_for_user(conn, &me.user.id, &id)?
+                .ok_or_else(|| Fault::internal("the passkey just stored is gone").into())
+        },
+    )
     .await?;
     super::notices::notify(state, &user.email, lang, SecurityNotice::PasskeyAdded);
     Ok(added)
@@ -286,21 +294,25 @@ pub async fn rename(
     name: &str,
 ) -> Result<PasskeyInfo, PasskeysError> {
     let name = valid_name(name)?;
-    let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
-    db::write(&state.pool, move |conn| -> Result<_, PasskeysError> {
-        if !passkeys::rename(conn, &user_id, &id, &name)? {
-            return Err(PasskeysError::NotFound);
-        }
-        audit::record(
-            conn,
-            &AuditEvent::UserPasskeyRenamed {
-                passkey: id.clone(),
-                name: Some(name.clone()),
-            },
-            audit::Entry::by_user(&user_id, &email, ip.as_deref()),
-        )?;
-        passkeys::find_for_user(conn, &user_id, &id)?.ok_or(PasskeysError::NotFound)
-    })
+    acting::write(
+        &state.pool,
+        user,
+        client,
+        move |conn, me| -> Result<_, PasskeysError> {
+            if !passkeys::rename(conn, &me.user.id, &id, &name)? {
+                return Err(PasskeysError::NotFound);
+            }
+            audit::record(
+                conn,
+                &AuditEvent::UserPasskeyRenamed {
+                    passkey: id.clone(),
+                    name: Some(name.clone()),
+                },
+                me.entry(),
+            )?;
+            passkeys::find_for_user(conn, &me.user.id, &id)?.ok_or(PasskeysError::NotFound)
+        },
+    )
     .await
 }
 
@@ -315,22 +327,27 @@ pub async fn remove(
     id: String,
     lang: Lang,
 ) -> Result<(), PasskeysError> {
-    let (owner, ip, keep) = (user.clone(), client.ip_text(), session_id.to_owned());
-    db::write(&state.pool, move |conn| -> Result<_, PasskeysError> {
-        if super::sign_in_methods::count(conn, &owner.id)? <= 1
-            && passkeys::find_for_user(conn, &owner.id, &id)?.is_some()
-        {
-            return Err(PasskeysError::LastSignInMethod);
-        }
-        let removal =
-            remove_passkey(conn, &owner.id, &id, Some(&keep))?.ok_or(PasskeysError::NotFound)?;
-        audit::record(
-            conn,
-            &AuditEvent::UserPasskeyRemoved { removal },
-            audit::Entry::by_user(&owner.id, &owner.email, ip.as_deref()),
-        )?;
-        Ok(())
-    })
+    let keep = session_id.to_owned();
+    acting::write(
+        &state.pool,
+        user,
+        client,
+        move |conn, me| -> Result<_, PasskeysError> {
+            if super::sign_in_methods::count(conn, &me.user.id)? <= 1
+                && passkeys::find_for_user(conn, &me.user.id, &id)?.is_some()
+            {
+                return Err(PasskeysError::LastSignInMethod);
+            }
+            let removal = remove_passkey(conn, &me.user.id, &id, Some(&keep))?
+                .ok_or(PasskeysError::NotFound)?;
+            audit::record(
+                conn,
+                &AuditEvent::UserPasskeyRemoved { removal },
+                me.entry(),
+            )?;
+            Ok(())
+        },
+    )
     .await?;
     super::notices::notify(state, &user.email, lang, SecurityNotice::PasskeyRemoved);
     Ok(())

@@ -4,6 +4,7 @@
 
 use chrono::{NaiveDateTime, TimeDelta};
 
+use super::acting;
 use super::credentials::SignInError;
 use super::email_verification::NotVerified;
 use super::two_factor::{self, Holder};
@@ -150,13 +151,14 @@ pub async fn sign_in(
         return Ok(SignIn::SecondFactor(pending));
     }
     let record = SignInRecord::login(SignInMethod::only(FirstFactor::Password));
-    let (user_id, checked) = (user.id.clone(), user.password_hash.clone());
-    let (limits, email, ip) = (state.throttle.accounts(), user.email.clone(), client.ip);
+    let limits = state.throttle.accounts();
     let session =
-        start_browser_session_after(state, client, &user, remember, record, move |conn| {
-            credentials::password_unchanged(conn, &user_id, checked.as_deref())?;
+        start_browser_session_after(state, client, &user, remember, record, move |conn, me| {
+            // `me.user` is the user as the password was checked against it.
+            let checked = me.user.password_hash.as_deref();
+            credentials::password_unchanged(conn, &me.user.id, checked)?;
             // Signed in: this client's counted attempts are forgotten, with the session.
-            Ok(limits.forget_failed_logins_if_enabled(conn, &email, ip)?)
+            Ok(limits.forget_failed_logins_if_enabled(conn, &me.user.email, me.client.ip)?)
         })
         .await?;
     Ok(SignIn::Complete((user, session)))
@@ -222,19 +224,23 @@ async fn start_browser_session_after<F>(
     first: F,
 ) -> Result<BrowserSession, LoginError>
 where
-    F: FnOnce(&mut DbConnection) -> Result<(), LoginError> + Send + 'static,
+    F: FnOnce(&mut DbConnection, &acting::Acting) -> Result<(), LoginError> + Send + 'static,
 {
     let lifetime = browser_lifetime(state, remember);
-    let (owner, client) = (user.clone(), client.clone());
-    let opened = db::write(&state.pool, move |conn| -> Result<_, LoginError> {
-        // Before `first`'s checks: a change racing this sign-in (a reset, a takeover)
-        // either commits before them or sees this session to end it.
-        decisions::take_turn(conn, Subject::Sessions(&owner.id))?;
-        first(conn)?;
-        Ok(begin_browser_session(
-            conn, &owner, &client, lifetime, &record,
-        )?)
-    })
+    let opened = acting::write(
+        &state.pool,
+        user,
+        client,
+        move |conn, me| -> Result<_, LoginError> {
+            // Before `first`'s checks: a change racing this sign-in (a reset, a takeover)
+            // either commits before them or sees this session to end it.
+            decisions::take_turn(conn, Subject::Sessions(&me.user.id))?;
+            first(conn, me)?;
+            Ok(begin_browser_session(
+                conn, &me.user, &me.client, lifetime, &record,
+            )?)
+        },
+    )
     .await?;
     Ok(opened.into_cookie(&state.jwt, &user.id, remember)?)
 }
@@ -412,22 +418,26 @@ async fn start_bearer_session(
     let checked = checked_password.map(str::to_owned);
     let key = state.settings.secret_key.clone();
     let limits = state.throttle.accounts();
-    let (user, client) = (user.clone(), client.clone());
-    let opened = db::write(&state.pool, move |conn| -> Result<_, LoginError> {
-        decisions::take_turn(conn, Subject::Sessions(&user.id))?;
-        if checked.is_some() {
-            credentials::password_unchanged(conn, &user.id, checked.as_deref())?;
-            // Signed in by password: this client's counted attempts are forgotten.
-            limits.forget_failed_logins_if_enabled(conn, &user.email, client.ip)?;
-        }
-        Ok(begin_bearer_session(
-            conn,
-            key.bytes(),
-            &user,
-            &client,
-            method,
-        )?)
-    })
+    let opened = acting::write(
+        &state.pool,
+        user,
+        client,
+        move |conn, me| -> Result<_, LoginError> {
+            decisions::take_turn(conn, Subject::Sessions(&me.user.id))?;
+            if checked.is_some() {
+                credentials::password_unchanged(conn, &me.user.id, checked.as_deref())?;
+                // Signed in by password: this client's counted attempts are forgotten.
+                limits.forget_failed_logins_if_enabled(conn, &me.user.email, me.client.ip)?;
+            }
+            Ok(begin_bearer_session(
+                conn,
+                key.bytes(),
+                &me.user,
+                &me.client,
+                method,
+            )?)
+        },
+    )
     .await?;
     Ok(opened.into_pair(state)?)
 }
@@ -570,15 +580,15 @@ pub async fn end(
     user: &User,
     session_id: &str,
 ) -> Result<(), Fault> {
-    let (user, ip, sid) = (user.clone(), client.ip_text(), session_id.to_owned());
-    db::write(pool, move |conn| -> Result<_, Fault> {
+    let sid = session_id.to_owned();
+    acting::write(pool, user, client, move |conn, me| -> Result<_, Fault> {
         sessions::revoke(conn, &sid, db::now())?;
         audit::record(
             conn,
             &AuditEvent::UserLogout {
                 session: sid.clone(),
             },
-            audit::Entry::by_user(&user.id, &user.email, ip.as_deref()),
+            me.entry(),
         )?;
         Ok(())
     })
@@ -643,18 +653,22 @@ pub async fn revoke_own(
     user: &User,
     id: String,
 ) -> Result<(), RevokeError> {
-    let (user, ip) = (user.clone(), client.ip_text());
-    db::write(pool, move |conn| -> Result<_, RevokeError> {
-        if !sessions::revoke_own(conn, &id, &user.id, db::now())? {
-            return Err(RevokeError::NotFound);
-        }
-        audit::record(
-            conn,
-            &AuditEvent::UserSessionRevoked { session: id },
-            audit::Entry::by_user(&user.id, &user.email, ip.as_deref()),
-        )?;
-        Ok(())
-    })
+    acting::write(
+        pool,
+        user,
+        client,
+        move |conn, me| -> Result<_, RevokeError> {
+            if !sessions::revoke_own(conn, &id, &me.user.id, db::now())? {
+                return Err(RevokeError::NotFound);
+            }
+            audit::record(
+                conn,
+                &AuditEvent::UserSessionRevoked { session: id },
+                me.entry(),
+            )?;
+            Ok(())
+        },
+    )
     .await
 }
 
@@ -665,16 +679,16 @@ pub async fn revoke_others(
     user: &User,
     keep: &str,
 ) -> Result<(), Fault> {
-    let (user, ip, keep) = (user.clone(), client.ip_text(), keep.to_owned());
-    db::write(pool, move |conn| -> Result<_, Fault> {
-        let ended = sessions::revoke_all_for_user(conn, &user.id, Some(&keep), db::now())?;
+    let keep = keep.to_owned();
+    acting::write(pool, user, client, move |conn, me| -> Result<_, Fault> {
+        let ended = sessions::revoke_all_for_user(conn, &me.user.id, Some(&keep), db::now())?;
         audit::record(
             conn,
             &AuditEvent::UserOtherSessionsRevoked {
                 kept: keep,
                 ended: u64::try_from(ended).unwrap_or(u64::MAX),
             },
-            audit::Entry::by_user(&user.id, &user.email, ip.as_deref()),
+            me.entry(),
         )?;
         Ok(())
     })

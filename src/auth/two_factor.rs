@@ -12,7 +12,7 @@
 use chrono::TimeDelta;
 
 use super::credentials::{self, ConfirmError};
-use super::notices;
+use super::{acting, notices};
 use crate::crypto::{recovery_codes, sealed, tokens, totp};
 use crate::db::users::User;
 use crate::db::{
@@ -239,17 +239,17 @@ pub async fn enable(
     let step = totp::matching_step(&secret, code, now.and_utc().timestamp(), None)
         .ok_or(TwoFactorError::WrongCode)?;
     let (plain, hashes) = fresh_recovery_codes(state, &user.id).await?;
-    let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
-    let updated = db::write(&state.pool, move |conn| -> Result<_, TwoFactorError> {
-        secrets::activate(conn, &user_id, &sealed_secret, step, now)?;
-        codes::replace_all(conn, &user_id, &hashes, now)?;
-        audit::record(
-            conn,
-            &AuditEvent::UserTwoFactorEnabled,
-            audit::Entry::by_user(&user_id, &email, ip.as_deref()),
-        )?;
-        users::find_by_id(conn, &user_id)?.ok_or(TwoFactorError::UserGone)
-    })
+    let updated = acting::write(
+        &state.pool,
+        user,
+        client,
+        move |conn, me| -> Result<_, TwoFactorError> {
+            secrets::activate(conn, &me.user.id, &sealed_secret, step, now)?;
+            codes::replace_all(conn, &me.user.id, &hashes, now)?;
+            audit::record(conn, &AuditEvent::UserTwoFactorEnabled, me.entry())?;
+            users::find_by_id(conn, &me.user.id)?.ok_or(TwoFactorError::UserGone)
+        },
+    )
     .await?;
     notices::notify(
         state,
@@ -278,17 +278,22 @@ async fn check_proof(
     };
     let limits = state.throttle.accounts();
     let key = state.settings.secret_key.clone();
-    let (user, client, session) = (user.clone(), client.clone(), session_id.to_owned());
-    let right = db::write(&state.pool, move |conn| -> Result<_, TwoFactorError> {
-        let email = stored_email(&user)?;
-        limits.count_code_attempt(conn, &email, client.ip, &session, db::now())?;
-        if claim_code(conn, key.bytes(), &user.id, &code)? {
-            return Ok(true);
-        }
-        let audited = (CodeStep::Proof, SecondFactor::Totp);
-        record_wrong_code(conn, limits, &user, &client, Some(audited))?;
-        Ok(false)
-    })
+    let session = session_id.to_owned();
+    let right = acting::write(
+        &state.pool,
+        user,
+        client,
+        move |conn, me| -> Result<_, TwoFactorError> {
+            let email = stored_email(&me.user)?;
+            limits.count_code_attempt(conn, &email, me.client.ip, &session, db::now())?;
+            if claim_code(conn, key.bytes(), &me.user.id, &code)? {
+                return Ok(true);
+            }
+            let audited = (CodeStep::Proof, SecondFactor::Totp);
+            record_wrong_code(conn, limits, &me.user, &me.client, Some(audited))?;
+            Ok(false)
+        },
+    )
     .await?;
     if right {
         return Ok(());
@@ -308,14 +313,19 @@ pub async fn check_sign_in_code(
 ) -> Result<bool, Fault> {
     let limits = state.throttle.accounts();
     let key = state.settings.secret_key.clone();
-    let (user, client, code) = (user.clone(), client.clone(), code.to_owned());
-    let right = db::write(&state.pool, move |conn| -> Result<_, Fault> {
-        if claim_code(conn, key.bytes(), &user.id, &code)? {
-            return Ok(true);
-        }
-        record_wrong_code(conn, limits, &user, &client, None)?;
-        Ok(false)
-    })
+    let code = code.to_owned();
+    let right = acting::write(
+        &state.pool,
+        user,
+        client,
+        move |conn, me| -> Result<_, Fault> {
+            if claim_code(conn, key.bytes(), &me.user.id, &code)? {
+                return Ok(true);
+            }
+            record_wrong_code(conn, limits, &me.user, &me.client, None)?;
+            Ok(false)
+        },
+    )
     .await?;
     if !right {
         state.metrics.login_failures.inc();
@@ -385,16 +395,16 @@ pub async fn disable(
         return Err(TwoFactorError::NotOn);
     }
     check_proof(state, client, user, session_id, proof).await?;
-    let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
-    let updated = db::write(&state.pool, move |conn| -> Result<_, TwoFactorError> {
-        secrets::remove(conn, &user_id, db::now())?;
-        audit::record(
-            conn,
-            &AuditEvent::UserTwoFactorDisabled,
-            audit::Entry::by_user(&user_id, &email, ip.as_deref()),
-        )?;
-        users::find_by_id(conn, &user_id)?.ok_or(TwoFactorError::UserGone)
-    })
+    let updated = acting::write(
+        &state.pool,
+        user,
+        client,
+        move |conn, me| -> Result<_, TwoFactorError> {
+            secrets::remove(conn, &me.user.id, db::now())?;
+            audit::record(conn, &AuditEvent::UserTwoFactorDisabled, me.entry())?;
+            users::find_by_id(conn, &me.user.id)?.ok_or(TwoFactorError::UserGone)
+        },
+    )
     .await?;
     notices::notify(
         state,
@@ -420,16 +430,16 @@ pub async fn new_recovery_codes(
     }
     check_proof(state, client, user, session_id, proof).await?;
     let (plain, hashes) = fresh_recovery_codes(state, &user.id).await?;
-    let (user_id, email, ip) = (user.id.clone(), user.email.clone(), client.ip_text());
-    db::write(&state.pool, move |conn| -> Result<_, TwoFactorError> {
-        codes::replace_all(conn, &user_id, &hashes, db::now())?;
-        audit::record(
-            conn,
-            &AuditEvent::UserRecoveryCodesRenewed,
-            audit::Entry::by_user(&user_id, &email, ip.as_deref()),
-        )?;
-        Ok(())
-    })
+    acting::write(
+        &state.pool,
+        user,
+        client,
+        move |conn, me| -> Result<_, TwoFactorError> {
+            codes::replace_all(conn, &me.user.id, &hashes, db::now())?;
+            audit::record(conn, &AuditEvent::UserRecoveryCodesRenewed, me.entry())?;
+            Ok(())
+        },
+    )
     .await?;
     notices::notify(
         state,

@@ -2,7 +2,7 @@
 //! the user has to sign in.
 
 use super::UnlinkError;
-use crate::auth::sign_in_methods;
+use crate::auth::{acting, sign_in_methods};
 use crate::db::{self, Pool, audit, identities, identities::Identity, users::User};
 use crate::domain::AuditEvent;
 use crate::domain::ClientInfo;
@@ -25,22 +25,25 @@ pub async fn unlink(
     user: &User,
     provider: String,
 ) -> Result<(), UnlinkError> {
-    let (owner, ip) = (user.clone(), client.ip_text());
-    let (user_id, email) = (user.id.clone(), user.email.clone());
-    db::write(&state.pool, move |conn| -> Result<_, UnlinkError> {
-        if !identities::has_provider(conn, &user_id, &provider)? {
-            return Err(UnlinkError::NotFound);
-        }
-        if sign_in_methods::count(conn, &owner.id)? <= 1 {
-            return Err(UnlinkError::LastSignInMethod);
-        }
-        identities::delete(conn, &user_id, &provider)?;
-        audit::record(
-            conn,
-            &AuditEvent::UserAccountUnlinked { provider },
-            audit::Entry::by_user(&user_id, &email, ip.as_deref()),
-        )?;
-        Ok(())
-    })
+    acting::write(
+        &state.pool,
+        user,
+        client,
+        move |conn, me| -> Result<_, UnlinkError> {
+            if !identities::has_provider(conn, &me.user.id, &provider)? {
+                return Err(UnlinkError::NotFound);
+            }
+            if sign_in_methods::count(conn, &me.user.id)? <= 1 {
+                return Err(UnlinkError::LastSignInMethod);
+            }
+            identities::delete(conn, &me.user.id, &provider)?;
+            audit::record(
+                conn,
+                &AuditEvent::UserAccountUnlinked { provider },
+                me.entry(),
+            )?;
+            Ok(())
+        },
+    )
     .await
 }
