@@ -5,7 +5,7 @@ use crate::config::Settings;
 use crate::crypto::password;
 use crate::db::migrations::{self, PrepareError};
 use crate::db::{self, DbConnection, audit, users};
-use crate::domain::{AuditEvent, AuditTarget, Email, Password, Role};
+use crate::domain::{AuditEvent, AuditTarget, Email, Password, Role, UserId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BootstrapError {
@@ -75,7 +75,7 @@ pub fn ensure_admin(
             (outcome, user.id)
         }
         None => {
-            let id = uuid::Uuid::new_v4().to_string();
+            let id = UserId::new_random();
             users::insert(
                 conn,
                 &users::NewUser {

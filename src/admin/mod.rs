@@ -10,10 +10,12 @@ pub(crate) mod sessions;
 pub(crate) mod sign_in;
 pub mod users;
 
+use crate::domain::UserId;
+
 /// The operator acting, as their audit entries record them.
 #[derive(Debug, Clone)]
 pub struct Actor {
-    pub id: String,
+    pub id: UserId,
     pub email: String,
     pub ip: Option<String>,
 }

@@ -7,7 +7,7 @@
 use super::Actor;
 use crate::auth::passkeys;
 use crate::db::{self, audit, users};
-use crate::domain::{AuditEvent, AuditTarget};
+use crate::domain::{AuditEvent, AuditTarget, PasskeyId, UserId};
 use crate::failure::Fault;
 use crate::i18n::Lang;
 use crate::mail::SecurityNotice;
@@ -26,8 +26,8 @@ pub enum PasskeyOutcome {
 pub async fn delete(
     state: &AppState,
     actor: Actor,
-    user_id: String,
-    passkey_id: String,
+    user_id: UserId,
+    passkey_id: PasskeyId,
     confirmed: bool,
 ) -> Result<PasskeyOutcome, Fault> {
     if !confirmed {

@@ -2,7 +2,7 @@
 
 use crate::db::sessions::Session;
 use crate::db::{self, DbError, Pool, audit, sessions};
-use crate::domain::{AuditEvent, AuditTarget, SessionKind};
+use crate::domain::{AuditEvent, AuditTarget, SessionId, SessionKind};
 
 use super::Actor;
 
@@ -37,7 +37,7 @@ pub enum Revoked {
 }
 
 /// Ends one session; the revocation and its audit entry commit together.
-pub async fn revoke(pool: &Pool, actor: Actor, id: String) -> Result<Revoked, DbError> {
+pub async fn revoke(pool: &Pool, actor: Actor, id: SessionId) -> Result<Revoked, DbError> {
     db::write(pool, move |conn| {
         if sessions::revoke(conn, &id, db::now())? == 0 {
             return Ok(Revoked::AlreadyEnded);

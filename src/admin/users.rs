@@ -18,7 +18,7 @@ use crate::db::{
     self, DbConnection, DbError, Pool, audit, identities, sessions, two_factor, users,
 };
 use crate::domain::string_enum::string_enum;
-use crate::domain::{AuditEvent, AuditTarget, Email, Role};
+use crate::domain::{AuditEvent, AuditTarget, Email, Role, UserId};
 use crate::failure::Fault;
 use crate::i18n::Lang;
 use crate::mail;
@@ -193,7 +193,7 @@ pub enum ActionOutcome {
 pub async fn act(
     state: &AppState,
     actor: Actor,
-    target: String,
+    target: UserId,
     command: UserCommand,
     confirmed: bool,
 ) -> Result<ActionOutcome, Fault> {
@@ -303,7 +303,7 @@ pub struct NewUserCommand {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Created {
     /// The new user's id; the invitation is on its way.
-    User(String),
+    User(UserId),
     EmailTaken,
 }
 
@@ -323,7 +323,7 @@ pub async fn create(
             return Ok(Created::EmailTaken);
         }
         let now = db::now();
-        let id = uuid::Uuid::new_v4().to_string();
+        let id = UserId::new_random();
         users::insert(
             conn,
             &NewUser {

@@ -7,8 +7,8 @@ use crate::crypto::tokens;
 use crate::db::decisions::{self, Subject};
 use crate::db::single_use::{self, PasswordReset};
 use crate::db::{self, audit, sessions, users, users::User};
-use crate::domain::ClientInfo;
 use crate::domain::{AuditEvent, Email, FirstFactor, Password, SignInMethod};
+use crate::domain::{ClientInfo, SessionId};
 use crate::failure::{Fault, Limited, fails_underneath};
 use crate::i18n::Lang;
 use crate::limits::throttle::Action;
@@ -116,7 +116,7 @@ pub async fn change_password(
     state: &AppState,
     client: &ClientInfo,
     user: User,
-    session_id: String,
+    session_id: SessionId,
     current: &str,
     new: Password,
 ) -> Result<(), ConfirmError> {
@@ -150,7 +150,7 @@ pub async fn withdraw(
     state: &AppState,
     client: &ClientInfo,
     user: User,
-    session_id: String,
+    session_id: SessionId,
     password: &str,
 ) -> Result<(), ConfirmError> {
     credentials::confirm(state, client, &user, &session_id, password).await?;

@@ -4,7 +4,7 @@
 
 use crate::crypto::hasher_pool::HasherError;
 use crate::db::{self, users, users::User};
-use crate::domain::{ClientInfo, Email};
+use crate::domain::{ClientInfo, Email, SessionId};
 use crate::failure::{Disabled, Fault, LimitError, Limited, fails_underneath};
 use crate::limits::throttle::Action;
 use crate::state::AppState;
@@ -140,7 +140,7 @@ pub async fn confirm(
     state: &AppState,
     client: &ClientInfo,
     user: &User,
-    session_id: &str,
+    session_id: &SessionId,
     password: &str,
 ) -> Result<(), ConfirmError> {
     state

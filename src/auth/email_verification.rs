@@ -10,8 +10,8 @@ use crate::db::decisions::{self, Subject};
 use crate::db::single_use::{self, EmailVerification, SentTo};
 use crate::db::{self, audit, users, users::User};
 use crate::domain::ClientInfo;
-use crate::domain::Email;
 use crate::domain::{AuditEvent, FirstFactor, SignInMethod};
+use crate::domain::{Email, UserId};
 use crate::failure::{Disabled, Fault, LimitError, Limited, fails_underneath};
 use crate::i18n::Lang;
 use crate::limits::throttle::{Action, MailKind};
@@ -43,7 +43,7 @@ pub fn mail_later(state: &AppState, user: &User, lang: Lang) {
 
 async fn issue_and_mail(
     state: &AppState,
-    user_id: String,
+    user_id: UserId,
     email: String,
     lang: Lang,
 ) -> Result<(), Fault> {

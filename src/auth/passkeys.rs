@@ -17,7 +17,7 @@ use crate::db::passkeys::{NewPasskey, PasskeyInfo};
 use crate::db::single_use::{self, CeremonyPurpose, PasskeyCeremony};
 use crate::db::users::User;
 use crate::db::{self, audit, passkeys, sessions, users};
-use crate::domain::{AuditEvent, ClientInfo, Email, PasskeyRemoval};
+use crate::domain::{AuditEvent, ClientInfo, Email, PasskeyId, PasskeyRemoval, SessionId, UserId};
 use crate::failure::{Disabled, Fault, Invalid, Limited, fails_underneath};
 use crate::i18n::Lang;
 use crate::limits::throttle::Action;
@@ -100,7 +100,7 @@ pub fn valid_name(raw: &str) -> Result<String, Invalid> {
 async fn begin(
     state: &AppState,
     purpose: CeremonyPurpose,
-    user_id: Option<String>,
+    user_id: Option<UserId>,
     ceremony_state: String,
 ) -> Result<String, Fault> {
     let ceremony = tokens::new_secret();
@@ -130,7 +130,7 @@ async fn begin(
 /// A spent ceremony: whose it was, and webauthn-rs's state of it.
 struct Taken {
     purpose: CeremonyPurpose,
-    user_id: Option<String>,
+    user_id: Option<UserId>,
     state: String,
 }
 
@@ -229,7 +229,7 @@ pub async fn register(
     let new = rp
         .finish_registration(credential, &taken.state)
         .map_err(refused)?;
-    let id = uuid::Uuid::new_v4().to_string();
+    let id = PasskeyId::new_random();
     let added = acting::write(
         &state.pool,
         user,
@@ -263,7 +263,7 @@ pub async fn register(
             audit::record(
                 conn,
                 &AuditEvent::UserPasskeyAdded {
-                    passkey: id.clone(),
+                    passkey: id.to_string(),
                     name: Some(name.clone()),
                 },
                 me.entry(),
@@ -290,7 +290,7 @@ pub async fn rename(
     state: &AppState,
     client: &ClientInfo,
     user: &User,
-    id: String,
+    id: PasskeyId,
     name: &str,
 ) -> Result<PasskeyInfo, PasskeysError> {
     let name = valid_name(name)?;
@@ -305,7 +305,7 @@ pub async fn rename(
             audit::record(
                 conn,
                 &AuditEvent::UserPasskeyRenamed {
-                    passkey: id.clone(),
+                    passkey: id.to_string(),
                     name: Some(name.clone()),
                 },
                 me.entry(),
@@ -323,11 +323,11 @@ pub async fn remove(
     state: &AppState,
     client: &ClientInfo,
     user: &User,
-    session_id: &str,
-    id: String,
+    session_id: &SessionId,
+    id: PasskeyId,
     lang: Lang,
 ) -> Result<(), PasskeysError> {
-    let keep = session_id.to_owned();
+    let keep = session_id.clone();
     acting::write(
         &state.pool,
         user,

@@ -19,7 +19,9 @@ use crate::crypto::{recovery_codes, tokens};
 use crate::db::decisions::{self, Subject};
 use crate::db::users::User;
 use crate::db::{self, DbConnection, audit, recovery_codes as codes, single_use, users};
-use crate::domain::{AuditEvent, ClientInfo, CodeStep, FirstFactor, SecondFactor, SignInMethod};
+use crate::domain::{
+    AuditEvent, ClientInfo, CodeStep, FirstFactor, SecondFactor, SignInMethod, UserId,
+};
 use crate::failure::{Disabled, Fault, Limited, fails_underneath};
 use crate::i18n::Lang;
 use crate::limits::throttle::AccountLimits;
@@ -72,7 +74,7 @@ enum Prepared {
     /// A recovery code's stored forms (salted, and legacy), for the user it was
     /// derived for.
     RecoveryCode {
-        user_id: String,
+        user_id: UserId,
         stored: String,
         legacy: String,
     },

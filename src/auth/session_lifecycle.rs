@@ -15,8 +15,8 @@ use crate::db::decisions::{self, Subject};
 use crate::db::sessions::Session;
 use crate::db::users::User;
 use crate::db::{self, DbConnection, Pool, audit, sessions};
-use crate::domain::ClientInfo;
 use crate::domain::{AuditEvent, AuditTarget, Email, FirstFactor, SessionKind, SignInMethod};
+use crate::domain::{ClientInfo, SessionId, UserId};
 use crate::failure::{Fault, fails_underneath};
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -46,8 +46,8 @@ fn create(
     conn: &mut DbConnection,
     spec: &NewSessionSpec<'_>,
     now: NaiveDateTime,
-) -> Result<(String, NaiveDateTime), Fault> {
-    let id = uuid::Uuid::new_v4().to_string();
+) -> Result<(SessionId, NaiveDateTime), Fault> {
+    let id = SessionId::new_random();
     let expires_at = now + spec.lifetime;
     let ip = spec.client.ip_text();
     sessions::insert(
@@ -278,7 +278,7 @@ pub fn browser_lifetime(state: &AppState, remember: bool) -> TimeDelta {
 /// A browser session's row, written in the caller's transaction; the cookie's token
 /// is signed from it once that has committed.
 pub struct OpenedSession {
-    sid: String,
+    sid: SessionId,
     issued_at: NaiveDateTime,
     expires_at: NaiveDateTime,
     lifetime: TimeDelta,
@@ -341,8 +341,8 @@ pub struct TokenPair {
 
 /// What a token pair is made from.
 struct Grant {
-    session_id: String,
-    user_id: String,
+    session_id: SessionId,
+    user_id: UserId,
     session_expires_at: NaiveDateTime,
     refresh_token: String,
     issued_at: NaiveDateTime,
@@ -578,15 +578,15 @@ pub async fn end(
     pool: &Pool,
     client: &ClientInfo,
     user: &User,
-    session_id: &str,
+    session_id: &SessionId,
 ) -> Result<(), Fault> {
-    let sid = session_id.to_owned();
+    let sid = session_id.clone();
     acting::write(pool, user, client, move |conn, me| -> Result<_, Fault> {
         sessions::revoke(conn, &sid, db::now())?;
         audit::record(
             conn,
             &AuditEvent::UserLogout {
-                session: sid.clone(),
+                session: sid.to_string(),
             },
             me.entry(),
         )?;
@@ -606,11 +606,11 @@ pub struct SessionPage {
 /// `after`.
 pub async fn list_own(
     pool: &Pool,
-    user_id: &str,
+    user_id: &UserId,
     after: Option<sessions::After>,
     limit: i64,
 ) -> Result<SessionPage, Fault> {
-    let user_id = user_id.to_owned();
+    let user_id = user_id.clone();
     let mut rows = db::run(pool, move |conn| -> Result<_, Fault> {
         let now = db::now();
         // One row beyond the page says whether another page follows.
@@ -627,7 +627,7 @@ pub async fn list_own(
     rows.truncate(usize::try_from(limit).unwrap_or(0));
     let next = rows.last().filter(|_| more).map(|last| sessions::After {
         created_at: last.created_at,
-        id: last.id.clone(),
+        id: last.id.to_string(),
     });
     Ok(SessionPage {
         sessions: rows,
@@ -651,7 +651,7 @@ pub async fn revoke_own(
     pool: &Pool,
     client: &ClientInfo,
     user: &User,
-    id: String,
+    id: SessionId,
 ) -> Result<(), RevokeError> {
     acting::write(
         pool,
@@ -663,7 +663,7 @@ pub async fn revoke_own(
             }
             audit::record(
                 conn,
-                &AuditEvent::UserSessionRevoked { session: id },
+                &AuditEvent::UserSessionRevoked { session: id.into() },
                 me.entry(),
             )?;
             Ok(())
@@ -677,15 +677,15 @@ pub async fn revoke_others(
     pool: &Pool,
     client: &ClientInfo,
     user: &User,
-    keep: &str,
+    keep: &SessionId,
 ) -> Result<(), Fault> {
-    let keep = keep.to_owned();
+    let keep = keep.clone();
     acting::write(pool, user, client, move |conn, me| -> Result<_, Fault> {
         let ended = sessions::revoke_all_for_user(conn, &me.user.id, Some(&keep), db::now())?;
         audit::record(
             conn,
             &AuditEvent::UserOtherSessionsRevoked {
-                kept: keep,
+                kept: keep.into(),
                 ended: u64::try_from(ended).unwrap_or(u64::MAX),
             },
             me.entry(),

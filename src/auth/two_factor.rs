@@ -18,7 +18,7 @@ use crate::db::users::User;
 use crate::db::{
     self, DbConnection, audit, recovery_codes as codes, single_use, two_factor as secrets, users,
 };
-use crate::domain::{AuditEvent, ClientInfo, CodeStep, SecondFactor, SignInMethod};
+use crate::domain::{AuditEvent, ClientInfo, CodeStep, SecondFactor, SessionId, SignInMethod};
 use crate::failure::{Fault, Invalid, Limited, fails_underneath};
 use crate::i18n::Lang;
 use crate::limits::throttle::AccountLimits;
@@ -179,7 +179,7 @@ pub async fn setup(
     state: &AppState,
     client: &ClientInfo,
     user: &User,
-    session_id: &str,
+    session_id: &SessionId,
     password: Option<&str>,
 ) -> Result<Setup, TwoFactorError> {
     if user.password_hash.is_some() {
@@ -267,7 +267,7 @@ async fn check_proof(
     state: &AppState,
     client: &ClientInfo,
     user: &User,
-    session_id: &str,
+    session_id: &SessionId,
     proof: Proof<'_>,
 ) -> Result<(), TwoFactorError> {
     let code = match proof {
@@ -386,7 +386,7 @@ pub async fn disable(
     state: &AppState,
     client: &ClientInfo,
     user: &User,
-    session_id: &str,
+    session_id: &SessionId,
     proof: Proof<'_>,
     lang: Lang,
 ) -> Result<User, TwoFactorError> {
@@ -420,7 +420,7 @@ pub async fn new_recovery_codes(
     state: &AppState,
     client: &ClientInfo,
     user: &User,
-    session_id: &str,
+    session_id: &SessionId,
     proof: Proof<'_>,
     lang: Lang,
 ) -> Result<Vec<String>, TwoFactorError> {

@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 
 use super::schema::single_use_tokens as t;
 use super::{DbConnection, RunOn};
+use crate::domain::UserId;
 use crate::domain::string_enum::string_enum;
 
 string_enum! {
@@ -38,14 +39,14 @@ pub trait Kind: Copy {
 pub struct Token<P> {
     /// The user it acts for (a challenge's, a link's); None for a ceremony or sign-in
     /// that has no user yet.
-    pub user_id: Option<String>,
+    pub user_id: Option<UserId>,
     pub payload: P,
     /// Answers claimed so far (a challenge's).
     pub answers: i32,
     pub expires_at: NaiveDateTime,
 }
 
-type Row = (Option<String>, String, i32, NaiveDateTime);
+type Row = (Option<UserId>, String, i32, NaiveDateTime);
 
 fn token<P: DeserializeOwned>(
     (user_id, payload, answers, expires_at): Row,

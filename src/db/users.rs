@@ -5,12 +5,12 @@ use diesel::prelude::*;
 
 use super::schema::users;
 use super::{DbConnection, RunOn, columns, like_pattern};
-use crate::domain::{BanReason, Email, Role};
+use crate::domain::{BanReason, Email, Role, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
 pub struct User {
-    pub id: String,
+    pub id: UserId,
     pub email: String,
     pub name: Option<String>,
     /// None for a user who only ever signed in with a provider, and after withdrawal.
@@ -37,7 +37,7 @@ impl User {
     /// not disabled; callers fill in what they know.
     pub fn new_member(email: &Email, now: NaiveDateTime) -> Self {
         Self {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: UserId::new_random(),
             email: email.as_str().to_owned(),
             name: None,
             password_hash: None,

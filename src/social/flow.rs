@@ -17,8 +17,8 @@ use crate::crypto::tokens;
 use crate::db::decisions::{self, Subject};
 use crate::db::single_use::{self, PendingSignIn, SocialSignIn};
 use crate::db::{self, audit};
-use crate::domain::ClientInfo;
 use crate::domain::{AuditEvent, FirstFactor, Removed, SignInMethod};
+use crate::domain::{ClientInfo, UserId};
 use crate::failure::Fault;
 use crate::i18n::Lang;
 use crate::limits::throttle::Action;
@@ -34,7 +34,7 @@ pub struct SignInStart {
     pub callback: url::Url,
     pub error_callback: url::Url,
     /// The signed-in user who started it: the identity is linked to them.
-    pub link_to: Option<String>,
+    pub link_to: Option<UserId>,
 }
 
 /// A sign-in under way: where to send the browser, and the secret that binds the

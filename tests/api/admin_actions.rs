@@ -226,7 +226,7 @@ async fn roles_change_and_the_last_operator_stays(app: TestApp) {
     // operator any more and is refused (the use case checks, after taking its turn,
     // inside its transaction); `races` runs it over two instances.
     let helper_actor = Actor {
-        id: id.clone(),
+        id: id.clone().into(),
         email: "helper@example.com".into(),
         ip: None,
     };
@@ -242,7 +242,7 @@ async fn roles_change_and_the_last_operator_stays(app: TestApp) {
         let outcome = sekisho::admin::users::act(
             &app.state,
             helper_actor.clone(),
-            operator_id.clone(),
+            operator_id.clone().into(),
             command,
             true,
         )

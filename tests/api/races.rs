@@ -98,6 +98,7 @@ async fn user_id_of(app: &TestApp, email: &str) -> String {
             .unwrap()
             .unwrap()
             .id
+            .to_string()
     })
     .await
 }

@@ -24,13 +24,13 @@ pub use revocation::{end_least_recently_used, revoke, revoke_all_for_user, revok
 use crate::db::schema::sessions;
 use crate::db::telemetry::count;
 use crate::db::{DbConnection, RunOn};
-use crate::domain::{SessionKind, SignInMethod};
+use crate::domain::{SessionId, SessionKind, SignInMethod, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = sessions)]
 pub struct Session {
-    pub id: String,
-    pub user_id: Option<String>,
+    pub id: SessionId,
+    pub user_id: Option<UserId>,
     pub kind: SessionKind,
     pub token_hash: Option<String>,
     pub refresh_token_hash: Option<String>,
@@ -54,7 +54,7 @@ pub struct Session {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = sessions, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct LiveSession {
-    pub id: String,
+    pub id: SessionId,
     pub last_seen_at: NaiveDateTime,
 }
 

@@ -9,11 +9,11 @@ fn has_control(text: &str) -> bool {
 }
 
 /// An id from the path, refused when it holds a control character.
-pub fn path_id(raw: String) -> Result<String, AdminError> {
+pub fn path_id<Id: From<String>>(raw: String) -> Result<Id, AdminError> {
     if has_control(&raw) {
         return Err(AdminError::BadRequest("error.bad_id.text"));
     }
-    Ok(raw)
+    Ok(Id::from(raw))
 }
 
 /// Only a path inside the panel may be a redirect target (no open redirect); none
@@ -48,7 +48,10 @@ mod tests {
         );
         assert_eq!(safe_return(None, "/admin").unwrap(), "/admin");
         assert!(safe_return(Some("/admin\r\nSet-Cookie: x=1"), "/admin").is_err());
-        assert!(path_id("abc\n".into()).is_err());
-        assert_eq!(path_id("0b0c6f6e-2f6c".into()).unwrap(), "0b0c6f6e-2f6c");
+        assert!(path_id::<String>("abc\n".into()).is_err());
+        assert_eq!(
+            path_id::<String>("0b0c6f6e-2f6c".into()).unwrap(),
+            "0b0c6f6e-2f6c"
+        );
     }
 }

@@ -161,7 +161,7 @@ pub async fn submit(
     };
     // A new session key at the privilege change: no session fixation.
     session.renew();
-    Identity::login(&req.extensions(), user.id.clone())
+    Identity::login(&req.extensions(), user.id.to_string())
         .map_err(|e| AdminError::internal(e.to_string()))?;
     // The panel session's row records who is on the other end, like the API's.
     let recorded = session

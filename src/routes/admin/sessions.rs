@@ -16,13 +16,14 @@ use super::text::Text;
 use super::user_agent;
 use crate::admin::sessions::{self, Revoked};
 use crate::db::sessions::Session;
-use crate::domain::SessionKind;
+use crate::domain::{SessionId, SessionKind};
 use crate::state::AppState;
 
 pub struct SessionRow {
     pub id: String,
     pub kind: String,
-    pub user_id: String,
+    /// None for a session with no user (none is listed today; the page copes).
+    pub user_id: Option<String>,
     pub email: String,
     pub ip: String,
     /// "Chrome 156 on Linux"; the whole string is `user_agent_full`.
@@ -37,9 +38,9 @@ impl SessionRow {
     pub fn new(session: &Session, email: &str, t: &Text) -> Self {
         let time = |at| t.when(at);
         Self {
-            id: session.id.clone(),
+            id: session.id.to_string(),
             kind: session.kind.as_str().to_owned(),
-            user_id: session.user_id.clone().unwrap_or_default(),
+            user_id: session.user_id.as_ref().map(ToString::to_string),
             email: email.to_owned(),
             ip: session.ip.clone().unwrap_or_else(|| "—".into()),
             user_agent: session
@@ -119,7 +120,7 @@ pub async fn revoke(
     form: web::Form<RevokeForm>,
 ) -> Result<HttpResponse, AdminError> {
     form_token::verify(&operator.session, form.csrf_token.as_deref())?;
-    let id = path_id(id.into_inner())?;
+    let id: SessionId = path_id(id.into_inner())?;
     let back = safe_return(form.return_to.as_deref(), "/admin/sessions")?;
     match sessions::revoke(&state.pool, operator.actor(), id).await? {
         Revoked::Now => operator.flash(FlashKind::Success, "flash.session_revoked"),

@@ -11,6 +11,7 @@ use super::input::path_id;
 use super::layout::redirect;
 use super::operator::Operator;
 use crate::admin::passkeys::{self, PasskeyOutcome};
+use crate::domain::{PasskeyId, UserId};
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -27,7 +28,7 @@ pub async fn delete(
 ) -> Result<HttpResponse, AdminError> {
     form_token::verify(&operator.session, form.csrf_token.as_deref())?;
     let (user_id, passkey_id) = path.into_inner();
-    let (user_id, passkey_id) = (path_id(user_id)?, path_id(passkey_id)?);
+    let (user_id, passkey_id): (UserId, PasskeyId) = (path_id(user_id)?, path_id(passkey_id)?);
     let back = format!("/admin/users/{user_id}");
     let outcome = passkeys::delete(
         &state,

@@ -19,7 +19,7 @@ use crate::admin::users::{
 };
 use crate::db;
 use crate::db::users::{Ban, User, UserStatus};
-use crate::domain::{BanReason, Email, Role};
+use crate::domain::{BanReason, Email, Role, UserId};
 use crate::state::AppState;
 
 pub struct UserRow {
@@ -45,7 +45,7 @@ fn status_of(user: &User) -> &'static str {
 impl UserRow {
     fn new(user: &User, t: &Text) -> Self {
         Self {
-            id: user.id.clone(),
+            id: user.id.to_string(),
             email: user.email.clone(),
             name: user.name.clone().unwrap_or_default(),
             role: user.role.as_str().to_owned(),
@@ -183,7 +183,7 @@ pub async fn show(
     id: web::Path<String>,
     query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, AdminError> {
-    let id = path_id(id.into_inner())?;
+    let id: String = path_id(id.into_inner())?;
     let page = page_number(query.page);
     let UserDetail {
         user,
@@ -327,7 +327,7 @@ pub async fn act(
 ) -> Result<HttpResponse, AdminError> {
     form_token::verify(&operator.session, form.csrf_token.as_deref())?;
     let (id, action) = path.into_inner();
-    let id = path_id(id)?;
+    let id: UserId = path_id(id)?;
     let action = UserAction::parse(&action).ok_or(AdminError::NotFound)?;
     let back = format!("/admin/users/{id}");
     let command = match form.command(action, &operator.t) {

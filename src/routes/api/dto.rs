@@ -65,7 +65,7 @@ pub struct UserView {
 impl From<&User> for UserView {
     fn from(user: &User) -> Self {
         Self {
-            id: user.id.clone(),
+            id: user.id.to_string(),
             email: user.email.clone(),
             name: user.name.clone(),
             email_verified: user.email_verified,
@@ -146,7 +146,7 @@ pub struct SessionView {
 impl SessionView {
     pub fn new(session: &Session, current_id: &str) -> Self {
         Self {
-            id: session.id.clone(),
+            id: session.id.to_string(),
             kind: session.kind.as_str().to_owned(),
             created_at: utc(session.created_at),
             last_seen_at: utc(session.last_seen_at),

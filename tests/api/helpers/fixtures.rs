@@ -129,7 +129,7 @@ impl TestApp {
     }
 
     pub async fn user_id(&self, email: &str) -> String {
-        self.user_by_email(email).await.id
+        self.user_by_email(email).await.id.to_string()
     }
 
     /// Disables `email`'s account as an operator would (reason `security`).

@@ -11,7 +11,7 @@ use utoipa::IntoParams;
 
 use crate::auth::session_lifecycle;
 use crate::db::sessions::After;
-use crate::domain::ClientInfo;
+use crate::domain::{ClientInfo, SessionId};
 use crate::error::ApiError;
 use crate::http::AuthUser;
 use crate::routes::api::dto::{ErrorResponse, SessionView, SessionsResponse};
@@ -152,7 +152,8 @@ pub async fn revoke_one(
     caller: AuthUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    session_lifecycle::revoke_own(&state.pool, &client, &caller.user, id.into_inner()).await?;
+    let id = SessionId::from(id.into_inner());
+    session_lifecycle::revoke_own(&state.pool, &client, &caller.user, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

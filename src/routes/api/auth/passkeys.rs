@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
 use crate::auth::passkeys::{self, CeremonyStarted};
 use crate::crypto::passkey::CEREMONY_LIFETIME;
-use crate::domain::ClientInfo;
+use crate::domain::{ClientInfo, PasskeyId};
 use crate::error::ApiError;
 use crate::http::{AuthUser, cookies};
 use crate::i18n::Lang;
@@ -152,7 +152,8 @@ pub async fn rename(
     let mut fields = Fields::default();
     let name = fields.required("name", body.name.as_deref());
     let name = fields.validated(name)?;
-    let renamed = passkeys::rename(&state, &client, &caller.user, path.into_inner(), name).await?;
+    let id = PasskeyId::from(path.into_inner());
+    let renamed = passkeys::rename(&state, &client, &caller.user, id, name).await?;
     Ok(HttpResponse::Ok().json(PasskeyResponse {
         passkey: PasskeyView::from(&renamed),
     }))
@@ -178,7 +179,7 @@ pub async fn remove(
     caller: AuthUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
+    let id = PasskeyId::from(path.into_inner());
     passkeys::remove(&state, &client, &caller.user, &caller.session.id, id, lang).await?;
     Ok(HttpResponse::NoContent().finish())
 }
