@@ -122,7 +122,7 @@ pub async fn sign_in(
 
 /// Records the operator's sign-out (the caller ends the panel session).
 pub async fn sign_out(pool: &Pool, operator_id: String, ip: Option<String>) -> Result<(), DbError> {
-    db::run(pool, move |conn| {
+    db::write(pool, move |conn| {
         let email = users::find_by_id(conn, &operator_id)?.map(|user| user.email);
         let entry = audit::Entry::by(Some(&operator_id), email.as_deref(), ip.as_deref());
         Ok(audit::record(conn, &AuditEvent::AdminLogout, entry)?)

@@ -195,7 +195,7 @@ pub async fn setup(
         .ok_or_else(|| Fault::internal("the QR code could not be drawn"))?;
     let sealed_secret = seal(state, &secret)?;
     let user_id = user.id.clone();
-    db::run(&state.pool, move |conn| -> Result<_, Fault> {
+    db::write(&state.pool, move |conn| -> Result<_, Fault> {
         Ok(secrets::set_pending(
             conn,
             &user_id,

@@ -14,7 +14,7 @@ use chrono::NaiveDateTime;
 use super::SocialError;
 use crate::db::decisions::{self, Subject};
 use crate::db::users::Stripped;
-use crate::db::{self, DbConnection, identities, users, users::User};
+use crate::db::{DbConnection, identities, users, users::User};
 use crate::domain::Email;
 use crate::failure::{Disabled, Fault};
 use crate::oidc::provider::Identity;
@@ -33,7 +33,8 @@ pub enum Outcome {
     Reclaimed(Stripped),
 }
 
-/// The user the identity signs in (or was linked to), inside one write transaction.
+/// The user the identity signs in (or was linked to), inside the caller's write
+/// transaction (the callback's, which records the outcome and starts the session).
 pub fn resolve(
     conn: &mut DbConnection,
     provider: &str,
@@ -41,51 +42,49 @@ pub fn resolve(
     link_to: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<(User, Outcome), SocialError> {
-    db::write_transaction(conn, |conn| {
-        let known = identities::find(conn, provider, &identity.subject)?;
-        let (mut user, outcome) = match (known, link_to) {
-            (Some(account), Some(me)) if account.user_id != me => {
-                return Err(SocialError::AccountNotLinked);
-            }
-            (Some(account), _) => {
-                // A write only when the provider's address changed since last time.
-                if account.email != identity.email {
-                    identities::set_email(
-                        conn,
-                        provider,
-                        &identity.subject,
-                        identity.email.as_deref(),
-                    )?;
-                }
-                (live_user(conn, &account.user_id)?, Outcome::Known)
-            }
-            (None, Some(me)) => {
-                let user = live_user(conn, me)?;
-                attach(conn, provider, identity, &user, now)?;
-                (user, Outcome::Linked)
-            }
-            (None, None) => first_sign_in(conn, provider, identity, now)?,
-        };
-        if user.is_disabled_at(now) {
-            return Err(Disabled::of(&user).into());
+    let known = identities::find(conn, provider, &identity.subject)?;
+    let (mut user, outcome) = match (known, link_to) {
+        (Some(account), Some(me)) if account.user_id != me => {
+            return Err(SocialError::AccountNotLinked);
         }
-        // The provider vouches for the address the account has: that proves it.
-        if !user.email_verified
-            && identity.email_verified
-            && identity
-                .email
-                .as_deref()
-                .and_then(|e| Email::parse(e).ok())
-                .as_ref()
-                .map(Email::as_str)
-                == Some(user.email.as_str())
-        {
-            users::set_email_verified(conn, &user.id, &user.email, now)?;
-            user.email_verified = true;
-            user.updated_at = now;
+        (Some(account), _) => {
+            // A write only when the provider's address changed since last time.
+            if account.email != identity.email {
+                identities::set_email(
+                    conn,
+                    provider,
+                    &identity.subject,
+                    identity.email.as_deref(),
+                )?;
+            }
+            (live_user(conn, &account.user_id)?, Outcome::Known)
         }
-        Ok((user, outcome))
-    })
+        (None, Some(me)) => {
+            let user = live_user(conn, me)?;
+            attach(conn, provider, identity, &user, now)?;
+            (user, Outcome::Linked)
+        }
+        (None, None) => first_sign_in(conn, provider, identity, now)?,
+    };
+    if user.is_disabled_at(now) {
+        return Err(Disabled::of(&user).into());
+    }
+    // The provider vouches for the address the account has: that proves it.
+    if !user.email_verified
+        && identity.email_verified
+        && identity
+            .email
+            .as_deref()
+            .and_then(|e| Email::parse(e).ok())
+            .as_ref()
+            .map(Email::as_str)
+            == Some(user.email.as_str())
+    {
+        users::set_email_verified(conn, &user.id, &user.email, now)?;
+        user.email_verified = true;
+        user.updated_at = now;
+    }
+    Ok((user, outcome))
 }
 
 fn first_sign_in(
