@@ -9,14 +9,24 @@ import path from "node:path";
 export const EXAMPLE = path.resolve(import.meta.dirname, "..");
 export const REPO = path.resolve(EXAMPLE, "../..");
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
+/** A port free now and outside the kernel's ephemeral range (32768 and up on Linux):
+ * a port from `listen(0)` is released until the server that needs it starts (after
+ * a build of a minute or more), and meanwhile any outgoing connection may take it as
+ * its own source port (seen as EADDRINUSE in CI). Below that range only listeners
+ * take ports. */
+export async function freePort() {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canListen(port)) return port;
+  }
+  throw new Error("no free port between 20000 and 32000");
+}
+
+function canListen(port) {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
 }
 
