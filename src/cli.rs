@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `create-admin`, `openapi`.
+//! The command line: `serve` (the default), `migrate`, `create-admin`, `keys`,
+//! `openapi`, `doctor`.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -37,6 +38,12 @@ enum Command {
         #[arg(long)]
         name: Option<String>,
     },
+    /// The JWT signing keys: `rotate` adds one that is published now and signs after
+    /// JWT_KEY_PUBLISH_SECONDS; `list` shows them.
+    Keys {
+        #[command(subcommand)]
+        action: KeysCommand,
+    },
     /// Print the OpenAPI document of the API as JSON and exit (no database, no
     /// configuration needed): `sekisho openapi > docs/openapi.json`.
     Openapi,
@@ -52,6 +59,16 @@ enum Command {
         #[arg(long)]
         api: Option<url::Url>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Add a signing key of JWT_ALGORITHM: published at once, signing after
+    /// JWT_KEY_PUBLISH_SECONDS; the current key stays published until the last token
+    /// it signed has expired.
+    Rotate,
+    /// The stored keys: id, algorithm, from when each signs, and which signs now.
+    List,
 }
 
 pub fn main() -> ExitCode {
@@ -88,6 +105,7 @@ pub fn main() -> ExitCode {
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),
         Command::CreateAdmin { email, name } => create_admin(&settings, &email, name.as_deref()),
+        Command::Keys { action } => keys(settings, action),
         Command::Openapi => return print_openapi(),
         Command::Doctor { app, api } => return doctor(&settings, app, api),
     };
@@ -107,6 +125,58 @@ fn serve(settings: Settings) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
         crate::announce::where_to_start(&app).await;
         app.run_until_stopped().await.map_err(|e| e.to_string())
+    })
+}
+
+fn keys(settings: Settings, action: KeysCommand) -> Result<(), String> {
+    use crate::auth::signing_keys::{self, Requester};
+    db::migrations::prepare(&settings.database.url).map_err(|e| e.to_string())?;
+    actix_web::rt::System::new().block_on(async move {
+        let metrics = crate::metrics::Metrics::new();
+        let pool = db::build_pool(
+            &settings.database.url,
+            2,
+            settings.database.timeout,
+            metrics.db.clone(),
+            metrics.pool_events(),
+        );
+        let jwt = crate::crypto::jwt::JwtKeys::new(&settings.secret_key, &settings.tokens);
+        if let KeysCommand::Rotate = action {
+            let requester = Requester {
+                operator: None,
+                ip: None,
+            };
+            let rotated = signing_keys::rotate(&pool, &settings, &jwt, requester)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "added signing key {}: published now, signing from {} UTC",
+                rotated.kid,
+                rotated.signs_from.format("%Y-%m-%d %H:%M:%S")
+            );
+            return Ok(());
+        }
+        signing_keys::load(&pool, &settings, &jwt)
+            .await
+            .map_err(|e| e.to_string())?;
+        let now = chrono::Utc::now().timestamp();
+        let signing = jwt.signing_kid(now);
+        for key in signing_keys::list(&pool).await.map_err(|e| e.to_string())? {
+            let state = if Some(&key.kid) == signing.as_ref() {
+                "signing"
+            } else if key.signs_from.and_utc().timestamp() > now {
+                "published, signs later"
+            } else {
+                "superseded, still published"
+            };
+            println!(
+                "{}  {}  signs from {} UTC  {state}",
+                key.kid,
+                key.algorithm,
+                key.signs_from.format("%Y-%m-%d %H:%M:%S")
+            );
+        }
+        Ok(())
     })
 }
 

@@ -41,6 +41,8 @@ pub enum StartupError {
     Social(#[from] crate::oidc::SocialSetupError),
     #[error("WEBAUTHN_RP_ID: the passkey relying party cannot be built: {0:?}")]
     Passkeys(webauthn_rs::prelude::WebauthnError),
+    #[error("the token signing keys could not be made or read: {0}")]
+    SigningKeys(crate::failure::Fault),
 }
 
 pub struct Application {
@@ -99,7 +101,7 @@ impl Application {
             ),
             hasher: HasherPool::start(hasher_threads, metrics.hash_queue())
                 .map_err(StartupError::Hasher)?,
-            jwt: JwtKeys::new(&settings.secret_key),
+            jwt: JwtKeys::new(&settings.secret_key, &settings.tokens),
             mailer: Mailer::from_settings(&settings)?,
             throttle: Arc::new(Throttle::new(
                 settings.accounts.rate_limit_enabled,
@@ -111,6 +113,9 @@ impl Application {
             settings: settings.clone(),
             metrics,
         };
+        crate::auth::signing_keys::ensure(&state.pool, &settings, &state.jwt)
+            .await
+            .map_err(StartupError::SigningKeys)?;
         if !settings.accounts.rate_limit_enabled {
             log::warn!("RATE_LIMIT_ENABLED=false: logins are not rate limited (benchmarks only)");
         }
@@ -173,6 +178,7 @@ impl Application {
             let metrics_token = app_state.settings.metrics.token.clone();
             app.app_data(web::Data::new(document))
                 .configure(routes::api_docs::configure)
+                .configure(routes::jwks::configure)
                 .configure(move |cfg| routes::metrics::configure_public(cfg, metrics_token))
                 .configure(move |cfg| routes::admin::configure(cfg, &admin_state))
                 .configure(move |cfg| extra(cfg))
@@ -211,7 +217,8 @@ impl Application {
             Some(addr) => Some(metrics_server(addr, &state)?),
             None => None,
         };
-        spawn_housekeeping(state.pool.clone());
+        spawn_housekeeping(state.pool.clone(), settings.clone());
+        spawn_key_reload(state.clone());
         spawn_memory_return();
         Ok(Self {
             port,
@@ -276,13 +283,30 @@ fn spawn_memory_return() {
 
 /// Hourly clean-up of rows nobody can use any more (see `sessions::purge_stale`),
 /// unfinished social sign-ins and spent verification links.
-fn spawn_housekeeping(pool: crate::db::Pool) {
+fn spawn_housekeeping(pool: crate::db::Pool, settings: Arc<Settings>) {
     tokio::spawn(async move {
         let hour = std::time::Duration::from_secs(3600);
         let mut every_hour = tokio::time::interval_at(tokio::time::Instant::now() + hour, hour);
         loop {
             every_hour.tick().await;
-            housekeeping_pass(&pool).await;
+            housekeeping_pass(&pool, &settings).await;
+        }
+    });
+}
+
+/// Loads the signing keys again every `signing_keys::RELOAD_EVERY`: a key another
+/// instance rotated in is known here long before it signs.
+fn spawn_key_reload(state: AppState) {
+    tokio::spawn(async move {
+        let every = crate::auth::signing_keys::RELOAD_EVERY;
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        loop {
+            tick.tick().await;
+            if let Err(e) =
+                crate::auth::signing_keys::load(&state.pool, &state.settings, &state.jwt).await
+            {
+                log::warn!("the signing keys could not be loaded again: {e}");
+            }
         }
     });
 }
@@ -307,7 +331,7 @@ fn passkey_relying_party(
 
 /// One round of the hourly housekeeping: rows nobody can use any more, and bans
 /// whose end has passed. Failures are logged; the next round tries again.
-pub async fn housekeeping_pass(pool: &crate::db::Pool) {
+pub async fn housekeeping_pass(pool: &crate::db::Pool, settings: &Settings) {
     match crate::db::run(pool, |conn| -> Result<_, crate::db::DbError> {
         use crate::db::{form_tokens, sessions, single_use, throttles};
         let now = crate::db::now();
@@ -322,6 +346,11 @@ pub async fn housekeeping_pass(pool: &crate::db::Pool) {
         Ok(0) => {}
         Ok(n) => log::info!("housekeeping: removed {n} stale rows"),
         Err(e) => log::warn!("housekeeping failed: {e}"),
+    }
+    match crate::auth::signing_keys::retire_expired(pool, settings).await {
+        Ok(retired) if retired.is_empty() => {}
+        Ok(retired) => log::info!("housekeeping: signing keys retired: {}", retired.join(", ")),
+        Err(e) => log::warn!("housekeeping could not retire signing keys: {e}"),
     }
     match crate::admin::users::lift_ended_bans(pool).await {
         Ok(0) => {}

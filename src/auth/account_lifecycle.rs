@@ -106,7 +106,7 @@ pub async fn sign_up(
         let binding = tokens::signup_binding(state.settings.secret_key.bytes(), &user.id);
         return Ok((user, SignedUp::VerificationRequired { binding }));
     };
-    let session = opened.into_cookie(&state.jwt, &user.id, true)?;
+    let session = opened.into_cookie(&state.jwt, &user, true)?;
     Ok((user, SignedUp::Session(session)))
 }
 

@@ -186,7 +186,7 @@ pub async fn verify_and_sign_in(
         Verified::Alone(user) => Ok((user, None)),
         Verified::Disabled(user) => Err(Disabled::of(&user).into()),
         Verified::SignedIn(user, opened) => {
-            let session = opened.into_cookie(&state.jwt, &user.id, true)?;
+            let session = opened.into_cookie(&state.jwt, &user, true)?;
             Ok((*user, Some(session)))
         }
     }

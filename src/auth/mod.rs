@@ -16,4 +16,5 @@ pub mod second_step;
 pub mod session_check;
 pub mod session_lifecycle;
 pub mod sign_in_methods;
+pub mod signing_keys;
 pub mod two_factor;

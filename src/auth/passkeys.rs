@@ -441,7 +441,7 @@ pub async fn sign_in(
             Err(NotVerified.into())
         }
         PasskeySignIn::SignedIn(user, opened) => {
-            let session = opened.into_cookie(&state.jwt, &user.id, remember)?;
+            let session = opened.into_cookie(&state.jwt, &user, remember)?;
             Ok((*user, session))
         }
     }

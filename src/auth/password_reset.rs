@@ -196,7 +196,7 @@ pub async fn complete(
     .await?;
     Ok(match landing {
         Landing::Session(user, opened) => {
-            let session = opened.into_cookie(&state.jwt, &user.id, true)?;
+            let session = opened.into_cookie(&state.jwt, &user, true)?;
             Reset::SignedIn(user, session)
         }
         Landing::SecondFactor(pending) => Reset::SecondFactor(pending),

@@ -168,7 +168,7 @@ pub async fn finish(
             }
             Ok(match opened {
                 Opened::Browser(opened, remember) => {
-                    let session = opened.into_cookie(&state.jwt, &user.id, remember)?;
+                    let session = opened.into_cookie(&state.jwt, &user, remember)?;
                     Finished::Browser { user, session }
                 }
                 Opened::Bearer(opened) => {

@@ -5,6 +5,7 @@
 
 use chrono::TimeDelta;
 
+use crate::crypto::jwt::Rejected;
 use crate::db::sessions::LiveSession;
 use crate::db::users::User;
 use crate::db::{self, sessions};
@@ -37,7 +38,20 @@ fails_underneath!(SessionError);
 /// NoSession for a token that is not (or no longer) a live session; the ban for a
 /// disabled user.
 pub async fn check(state: &AppState, token: &str) -> Result<Checked, SessionError> {
-    let claims = state.jwt.verify(token).ok_or(SessionError::NoSession)?;
+    let claims = match state.jwt.verify(token) {
+        Ok(claims) => claims,
+        // A key another instance made since this one loaded its ring: load it again
+        // (at most once a second) and ask once more.
+        Err(Rejected::UnknownKey) => {
+            super::signing_keys::reload_for_unknown_key(&state.pool, &state.settings, &state.jwt)
+                .await?;
+            state
+                .jwt
+                .verify(token)
+                .map_err(|_| SessionError::NoSession)?
+        }
+        Err(Rejected::Invalid) => return Err(SessionError::NoSession),
+    };
     let now = db::now();
     let found = db::run_read(
         &state.pool,

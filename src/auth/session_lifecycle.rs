@@ -9,14 +9,14 @@ use super::credentials::SignInError;
 use super::email_verification::NotVerified;
 use super::two_factor::{self, Holder};
 use super::{credentials, email_verification};
-use crate::crypto::jwt::{Claims, JwtKeys};
+use crate::crypto::jwt::{JwtKeys, TokenSubject};
 use crate::crypto::tokens;
 use crate::db::decisions::{self, Subject};
 use crate::db::sessions::Session;
 use crate::db::users::User;
 use crate::db::{self, DbConnection, Pool, audit, sessions};
 use crate::domain::{AuditEvent, AuditTarget, Email, FirstFactor, SessionKind, SignInMethod};
-use crate::domain::{ClientInfo, SessionId, UserId};
+use crate::domain::{ClientInfo, Role, SessionId, UserId};
 use crate::failure::{Fault, fails_underneath};
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -71,20 +71,47 @@ fn create(
     Ok((id, expires_at))
 }
 
-/// A JWT for session `sid` of user `sub`, valid until `expires_at`.
+/// The user as a token describes them to other services (its `email`,
+/// `emailVerified` and `role` claims), when it is signed.
+#[derive(Debug, Clone)]
+struct TokenUser {
+    id: UserId,
+    email: String,
+    email_verified: bool,
+    role: Role,
+}
+
+impl From<&User> for TokenUser {
+    fn from(user: &User) -> Self {
+        Self {
+            id: user.id.clone(),
+            email: user.email.clone(),
+            email_verified: user.email_verified,
+            role: user.role,
+        }
+    }
+}
+
+/// A JWT for session `sid` of `user`, valid until `expires_at`.
 fn sign(
     keys: &JwtKeys,
-    sub: &str,
+    user: &TokenUser,
     sid: &str,
     now: NaiveDateTime,
     expires_at: NaiveDateTime,
 ) -> Result<String, Fault> {
-    keys.sign(&Claims {
-        sub: sub.to_owned(),
-        sid: sid.to_owned(),
-        iat: now.and_utc().timestamp(),
-        exp: expires_at.and_utc().timestamp(),
-    })
+    let subject = TokenSubject {
+        user_id: &user.id,
+        session_id: sid,
+        email: &user.email,
+        email_verified: user.email_verified,
+        role: user.role.as_str(),
+    };
+    keys.sign(
+        &subject,
+        now.and_utc().timestamp(),
+        expires_at.and_utc().timestamp(),
+    )
     .map_err(Fault::internal)
 }
 
@@ -242,7 +269,7 @@ where
         },
     )
     .await?;
-    Ok(opened.into_cookie(&state.jwt, &user.id, remember)?)
+    Ok(opened.into_cookie(&state.jwt, user, remember)?)
 }
 
 /// Inside the caller's transaction, which holds the user's sessions turn
@@ -320,11 +347,17 @@ impl OpenedSession {
     pub fn into_cookie(
         self,
         keys: &JwtKeys,
-        user_id: &str,
+        user: &User,
         remember: bool,
     ) -> Result<BrowserSession, Fault> {
         Ok(BrowserSession {
-            token: sign(keys, user_id, &self.sid, self.issued_at, self.expires_at)?,
+            token: sign(
+                keys,
+                &TokenUser::from(user),
+                &self.sid,
+                self.issued_at,
+                self.expires_at,
+            )?,
             max_age_seconds: remember.then(|| self.lifetime.num_seconds()),
         })
     }
@@ -342,24 +375,30 @@ pub struct TokenPair {
 /// What a token pair is made from.
 struct Grant {
     session_id: SessionId,
-    user_id: UserId,
+    user: TokenUser,
     session_expires_at: NaiveDateTime,
     refresh_token: String,
     issued_at: NaiveDateTime,
 }
 
 impl Grant {
+    /// Inside the refresh's transaction: the grant of `session`, with its user as
+    /// the token will describe them.
     fn for_session(
+        conn: &mut DbConnection,
         session: &Session,
         refresh_token: String,
         issued_at: NaiveDateTime,
     ) -> Result<Self, Fault> {
+        let user_id = session
+            .user_id
+            .as_ref()
+            .ok_or_else(|| Fault::internal("bearer session without a user"))?;
+        let user = crate::db::users::find_by_id(conn, user_id)?
+            .ok_or_else(|| Fault::internal("a bearer session's user is gone"))?;
         Ok(Self {
             session_id: session.id.clone(),
-            user_id: session
-                .user_id
-                .clone()
-                .ok_or_else(|| Fault::internal("bearer session without a user"))?,
+            user: TokenUser::from(&user),
             session_expires_at: session.expires_at,
             refresh_token,
             issued_at,
@@ -372,7 +411,7 @@ impl Grant {
         let expires_at = (self.issued_at + lifetime).min(self.session_expires_at);
         let access_token = sign(
             keys,
-            &self.user_id,
+            &self.user,
             &self.session_id,
             self.issued_at,
             expires_at,
@@ -484,7 +523,7 @@ pub fn begin_bearer_session(
     )?;
     Ok(OpenedBearer(Grant {
         session_id,
-        user_id: user.id.clone(),
+        user: TokenUser::from(user),
         session_expires_at,
         refresh_token,
         issued_at: now,
@@ -531,7 +570,9 @@ pub async fn refresh(state: &AppState, presented: String) -> Result<TokenPair, R
         if let Some(session) = sessions::find_by_refresh_hash(conn, &hash, now)?
             && sessions::rotate_refresh(conn, &session.id, &hash, &next_hash, now)?
         {
-            return Ok(Refreshed::Pair(Grant::for_session(&session, next, now)?));
+            return Ok(Refreshed::Pair(Grant::for_session(
+                conn, &session, next, now,
+            )?));
         }
         // Not current (any more): a spent token, of any age. Inside the grace window,
         // and only if the session moved on exactly to the token derived from this one,
@@ -549,7 +590,7 @@ pub async fn refresh(state: &AppState, presented: String) -> Result<TokenPair, R
             && session.refresh_token_hash.as_deref() == Some(next_hash.as_str());
         if in_grace {
             return Ok(Refreshed::Pair(Grant::for_session(
-                &session, next, rotated_at,
+                conn, &session, next, rotated_at,
             )?));
         }
         db::write_transaction(conn, |conn| {

@@ -7,6 +7,7 @@ mod origins;
 mod passkeys;
 mod secret_key;
 mod social;
+mod tokens;
 mod trusted_proxies;
 
 use std::net::ToSocketAddrs;
@@ -20,6 +21,7 @@ pub use passkeys::{PasskeySettings, RelyingPartySettings};
 use secrecy::SecretString;
 pub use secret_key::SecretKey;
 pub use social::{ProviderSettings, ProviderSource};
+pub use tokens::TokenSettings;
 pub use trusted_proxies::TrustedProxies;
 
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +55,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub cookie: CookieSettings,
     pub session: SessionSettings,
+    /// How JWTs are signed and what they claim (JWT_*).
+    pub tokens: TokenSettings,
     pub accounts: AccountSettings,
     pub frontend: FrontendSettings,
     /// WEBAUTHN_RP_ID, WEBAUTHN_ORIGINS (the name is WEBAUTHN_RP_NAME, in accounts).
@@ -232,6 +236,7 @@ impl Settings {
             &frontend.url,
             &frontend.cors_origins,
         )?;
+        let tokens = TokenSettings::read(&get, server.public_origin.as_deref(), &frontend.url)?;
         Ok(Self {
             app_env,
             secret_key: SecretKey::load(get("SECRET_KEY"), app_env, &server.data_dir)?,
@@ -239,6 +244,7 @@ impl Settings {
             database: DatabaseSettings::read(&get)?,
             cookie: CookieSettings::read(&get)?,
             session: SessionSettings::read(&get)?,
+            tokens,
             accounts: AccountSettings::read(&get)?,
             frontend,
             passkeys,

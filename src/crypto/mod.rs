@@ -8,6 +8,7 @@ pub mod passkey;
 pub mod password;
 pub mod recovery_codes;
 pub mod sealed;
+pub mod signing_keys;
 pub mod tokens;
 pub mod totp;
 mod verified_tokens;

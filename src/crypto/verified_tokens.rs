@@ -59,6 +59,11 @@ mod tests {
             sid: "s".into(),
             iat: 0,
             exp,
+            iss: None,
+            aud: None,
+            email: None,
+            email_verified: None,
+            role: None,
         }
     }
 

@@ -22,6 +22,8 @@ pub enum Subject<'a> {
     SignInMethods(&'a str),
     /// User `id`'s live sessions.
     Sessions(&'a str),
+    /// Which JWT signing keys exist.
+    SigningKeys,
 }
 
 impl Subject<'_> {
@@ -31,6 +33,7 @@ impl Subject<'_> {
             Self::Operators => "operators".to_owned(),
             Self::SignInMethods(id) => format!("sign-in-methods:{id}"),
             Self::Sessions(id) => format!("sessions:{id}"),
+            Self::SigningKeys => "signing-keys".to_owned(),
         };
         let digest = Sha256::new()
             .chain_update(b"sekisho decision\0")

@@ -15,6 +15,7 @@ mod query;
 pub(crate) mod recovery_codes;
 pub mod schema;
 pub mod sessions;
+pub mod signing_keys;
 pub mod single_use;
 mod sqlite_hooks;
 pub(crate) mod telemetry;

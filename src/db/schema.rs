@@ -135,6 +135,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    signing_keys (kid) {
+        kid -> Text,
+        algorithm -> Text,
+        private_key -> Text,
+        public_jwk -> Text,
+        created_at -> Timestamp,
+        signs_from -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(single_use_tokens -> users (user_id));
 diesel::joinable!(passkeys -> users (user_id));
@@ -155,4 +166,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     recovery_codes,
     passkeys,
     single_use_tokens,
+    signing_keys,
 );

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::string_enum::string_enum;
-use super::{BanReason, Role, SecondFactor, SignInMethod};
+use super::{BanReason, Role, SecondFactor, SignInMethod, SigningAlgorithm};
 
 /// Declares `AuditAction` (the kinds, as stored) and `AuditEvent` (a kind with its
 /// details), from one list: a kind cannot exist in one and not the other.
@@ -119,6 +119,14 @@ audit_events! {
     /// refused, since the authenticator may have been cloned.
     UserPasskeyCounterRegressed = "user.passkey_counter_regressed" { passkey: String },
     AdminPasskeyDeleted = "admin.passkey_deleted" { removal: PasskeyRemoval },
+    /// A JWT signing key was made: published now, signing from `signs_from`.
+    KeySigningKeyAdded = "key.signing_key_added" {
+        kid: String,
+        algorithm: SigningAlgorithm,
+        signs_from: DateTime<Utc>,
+    },
+    /// A superseded signing key was deleted: the last token it signed has expired.
+    KeySigningKeyRetired = "key.signing_key_retired" { kid: String },
 }
 
 impl AuditAction {

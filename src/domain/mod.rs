@@ -11,6 +11,7 @@ pub mod password;
 mod role;
 mod session_kind;
 mod sign_in_method;
+mod signing_algorithm;
 pub(crate) mod string_enum;
 
 pub use audit_event::{AuditAction, AuditEvent, AuditTarget, CodeStep, PasskeyRemoval, Removed};
@@ -23,3 +24,4 @@ pub use password::Password;
 pub use role::Role;
 pub use session_kind::SessionKind;
 pub use sign_in_method::{FirstFactor, SecondFactor, SignInMethod};
+pub use signing_algorithm::SigningAlgorithm;

@@ -391,7 +391,7 @@ async fn complete(
         }
         Landing::Session(opened) => opened,
     };
-    match opened.into_cookie(&state.jwt, &user.id, true) {
+    match opened.into_cookie(&state.jwt, &user, true) {
         Ok(session) => Ok((callback, Landed::Session(Some(session)))),
         Err(e) => {
             let reason = format!("no session could be started: {e}");

@@ -42,6 +42,7 @@ mod repository;
 mod schema;
 mod session_check;
 mod sessions;
+mod signing_keys;
 mod social;
 mod sockets;
 mod standalone;

@@ -58,7 +58,7 @@ async fn housekeeping_purges_ended_rate_limit_windows(app: TestApp) {
         throttle_row(conn, "current", TimeDelta::minutes(10), None);
     })
     .await;
-    sekisho::startup::housekeeping_pass(&app.pool).await;
+    sekisho::startup::housekeeping_pass(&app.pool, &app.settings).await;
     let left = app
         .with_db(|conn| {
             use diesel::prelude::*;

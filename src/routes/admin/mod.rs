@@ -18,6 +18,7 @@ mod operator;
 mod pagination;
 mod preferences;
 mod sessions;
+mod signing_keys;
 mod text;
 mod user_agent;
 mod user_passkeys;
@@ -107,6 +108,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
             )
             .service(web::resource("/sessions").route(web::get().to(sessions::list)))
             .service(web::resource("/sessions/{id}/revoke").route(web::post().to(sessions::revoke)))
+            .service(web::resource("/keys").route(web::get().to(signing_keys::list)))
+            .service(web::resource("/keys/rotate").route(web::post().to(signing_keys::rotate)))
             .service(web::resource("/audit").route(web::get().to(audit_log::list)))
             .service(web::resource("/audit/export").route(web::post().to(audit_log::export))),
     );
