@@ -115,7 +115,7 @@ pub struct Invalid {
 /// error has a `Fault(Fault)` variant and, with `limited`, a `Limited(Limited)` one.
 /// `?` then works on database, hashing and limit results alike.
 macro_rules! fails_underneath {
-    ($error:ty) => {
+    (@common $error:ty) => {
         impl From<$crate::failure::Fault> for $error {
             fn from(fault: $crate::failure::Fault) -> Self {
                 Self::Fault(fault)
@@ -131,6 +131,9 @@ macro_rules! fails_underneath {
                 Self::Fault(error.into())
             }
         }
+    };
+    ($error:ty) => {
+        $crate::failure::fails_underneath!(@common $error);
         impl From<$crate::crypto::hasher_pool::HasherError> for $error {
             fn from(error: $crate::crypto::hasher_pool::HasherError) -> Self {
                 Self::Fault(error.into())
@@ -138,21 +141,7 @@ macro_rules! fails_underneath {
         }
     };
     ($error:ty, limited) => {
-        impl From<$crate::failure::Fault> for $error {
-            fn from(fault: $crate::failure::Fault) -> Self {
-                Self::Fault(fault)
-            }
-        }
-        impl From<$crate::db::DbError> for $error {
-            fn from(error: $crate::db::DbError) -> Self {
-                Self::Fault(error.into())
-            }
-        }
-        impl From<diesel::result::Error> for $error {
-            fn from(error: diesel::result::Error) -> Self {
-                Self::Fault(error.into())
-            }
-        }
+        $crate::failure::fails_underneath!(@common $error);
         impl From<$crate::failure::Limited> for $error {
             fn from(limited: $crate::failure::Limited) -> Self {
                 Self::Limited(limited)
@@ -166,6 +155,7 @@ macro_rules! fails_underneath {
                 }
             }
         }
+        // One account's hashing lane full is a limit here (see `LimitError`).
         impl From<$crate::crypto::hasher_pool::HasherError> for $error {
             fn from(error: $crate::crypto::hasher_pool::HasherError) -> Self {
                 $crate::failure::LimitError::from(error).into()

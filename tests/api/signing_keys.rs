@@ -42,6 +42,18 @@ async fn jwks(app: &TestApp) -> (JwkSet, reqwest::header::HeaderMap) {
     (response.json().await.expect("a key set"), headers)
 }
 
+/// The audit entries of `action`, newest first.
+async fn audited(app: &TestApp, action: &'static str) -> Vec<sekisho::db::audit::AuditEntry> {
+    app.with_db(move |conn| {
+        sekisho::db::audit::list(conn, None, 200)
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action.as_str() == action)
+            .collect()
+    })
+    .await
+}
+
 fn kids_of(set: &JwkSet) -> Vec<String> {
     set.keys
         .iter()
@@ -234,17 +246,9 @@ async fn a_rotated_key_is_published_before_it_signs(app: TestApp) {
         Some(old_kid)
     );
     assert_eq!(me_with_cookie(&app, &before).await, 200);
-    let audited = app
-        .with_db(|conn| {
-            sekisho::db::audit::list(conn, None, 200)
-                .unwrap()
-                .into_iter()
-                .filter(|e| e.action.as_str() == "key.signing_key_added")
-                .count()
-        })
-        .await;
     assert_eq!(
-        audited, 1,
+        audited(&app, "key.signing_key_added").await.len(),
+        1,
         "the rotation is audited (the first key is the installation's)"
     );
 }
@@ -303,16 +307,7 @@ async fn a_superseded_key_is_retired_once_its_tokens_have_expired(db: TestDb) {
     let kids = kids_of(&jwks(&app).await.0);
     assert!(!kids.contains(&old_kid), "retired: {kids:?}");
     assert_eq!(kids.len(), 1);
-    let retired = app
-        .with_db(|conn| {
-            sekisho::db::audit::list(conn, None, 200)
-                .unwrap()
-                .into_iter()
-                .filter(|e| e.action.as_str() == "key.signing_key_retired")
-                .count()
-        })
-        .await;
-    assert_eq!(retired, 1);
+    assert_eq!(audited(&app, "key.signing_key_retired").await.len(), 1);
 }
 
 async fn ed25519_keys_by_configuration(db: TestDb) {
@@ -358,15 +353,11 @@ async fn the_command_line_rotates_and_lists_keys(db: TestDb) {
     );
     // The running server publishes the new key at once (the JWKS reads the database).
     assert_eq!(jwks(&app).await.0.keys.len(), 2);
-    let audited = app
-        .with_db(|conn| {
-            sekisho::db::audit::list(conn, None, 200)
-                .unwrap()
-                .into_iter()
-                .filter(|e| e.action.as_str() == "key.signing_key_added")
-                .filter(|e| e.actor_email.as_deref() == Some("system"))
-                .count()
-        })
-        .await;
-    assert_eq!(audited, 1, "the command line's rotation is the system's");
+    let added = audited(&app, "key.signing_key_added").await;
+    assert_eq!(added.len(), 1);
+    assert_eq!(
+        added[0].actor_email.as_deref(),
+        Some("system"),
+        "the command line's rotation is the system's"
+    );
 }
