@@ -19,9 +19,11 @@ use crate::db::{self, DbConnection, Pool, audit};
 use crate::domain::{AuditEvent, UserId};
 use crate::failure::Fault;
 
-/// How often an instance loads the keys again, so that a key another instance
-/// rotated in is known long before it signs (JWT_KEY_PUBLISH_SECONDS, 600 by default).
-pub const RELOAD_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+/// How often an instance loads the keys again (one small query), so that a key
+/// another instance or the command line rotated in is known long before it signs
+/// (JWT_KEY_PUBLISH_SECONDS, 600 by default), and signs here within this of its
+/// `signs_from` when the delay is shorter.
+pub const RELOAD_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Who asked for a rotation: an operator in the panel, or the command line (none).
 pub struct Requester {

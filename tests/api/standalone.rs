@@ -119,3 +119,30 @@ fn the_readme_is_a_landing_page_whose_links_resolve() {
         broken.join("\n")
     );
 }
+
+/// What the FastAPI example's README tells a reader to type is what CI runs, line
+/// for line, in that folder.
+#[test]
+fn the_fastapi_examples_commands_are_the_ones_ci_runs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("examples/fastapi-service/README.md")).unwrap();
+    let ci = std::fs::read_to_string(root.join(".ci/run")).unwrap();
+    let block = readme.split("```sh").nth(1).unwrap_or("");
+    let block = block.split("```").next().unwrap_or("");
+    let commands: Vec<&str> = block
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(commands.len(), 3, "{block}");
+    let ci_lines: Vec<&str> = ci.lines().map(str::trim).collect();
+    let start = ci_lines
+        .iter()
+        .position(|l| *l == "cd examples/fastapi-service")
+        .expect(".ci/run enters examples/fastapi-service");
+    assert_eq!(
+        ci_lines.get(start + 1..start + 1 + commands.len()),
+        Some(commands.as_slice()),
+        "the README's commands, in order, right after the cd"
+    );
+}
