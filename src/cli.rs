@@ -1,5 +1,5 @@
 //! The command line: `serve` (the default), `migrate`, `create-admin`, `keys`,
-//! `openapi`, `doctor`.
+//! `management-key`, `openapi`, `doctor`.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -44,6 +44,13 @@ enum Command {
         #[command(subcommand)]
         action: KeysCommand,
     },
+    /// Management keys for the management API (`/api/v1/admin`): `create NAME
+    /// --scopes users:read,users:write [--expires-in-days N]` prints the new key alone
+    /// on its line; `list`; `revoke NAME`.
+    ManagementKey {
+        #[command(subcommand)]
+        action: ManagementKeyCommand,
+    },
     /// Print the OpenAPI document of the API as JSON and exit (no database, no
     /// configuration needed): `sekisho openapi > docs/openapi.json`.
     Openapi,
@@ -69,6 +76,24 @@ enum KeysCommand {
     Rotate,
     /// The stored keys: id, algorithm, from when each signs, and which signs now.
     List,
+}
+
+#[derive(Debug, Subcommand)]
+enum ManagementKeyCommand {
+    /// Make a key; it is printed once, alone on its line (only its hash is kept).
+    Create {
+        name: String,
+        /// Comma-separated: users:read, users:write, sessions:write, webhooks:write,
+        /// tokens:introspect.
+        #[arg(long)]
+        scopes: String,
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+    },
+    /// The keys: name, scopes, expiry, last use, revoked or not (never a key).
+    List,
+    /// Revoke the key named NAME: it stops working at once.
+    Revoke { name: String },
 }
 
 pub fn main() -> ExitCode {
@@ -106,6 +131,7 @@ pub fn main() -> ExitCode {
         Command::Migrate => migrate(&settings),
         Command::CreateAdmin { email, name } => create_admin(&settings, &email, name.as_deref()),
         Command::Keys { action } => keys(settings, action),
+        Command::ManagementKey { action } => management_key(settings, action),
         Command::Openapi => return print_openapi(),
         Command::Doctor { app, api } => return doctor(&settings, app, api),
     };
@@ -128,18 +154,80 @@ fn serve(settings: Settings) -> Result<(), String> {
     })
 }
 
+/// A small pool for a command that talks to the database the server uses.
+fn command_pool(settings: &Settings) -> Result<db::Pool, String> {
+    db::migrations::prepare(&settings.database.url).map_err(|e| e.to_string())?;
+    let metrics = crate::metrics::Metrics::new();
+    Ok(db::build_pool(
+        &settings.database.url,
+        2,
+        settings.database.timeout,
+        metrics.db.clone(),
+        metrics.pool_events(),
+    ))
+}
+
+fn management_key(settings: Settings, action: ManagementKeyCommand) -> Result<(), String> {
+    use crate::admin::management_keys;
+    use crate::domain::ManagementScope;
+    let pool = command_pool(&settings)?;
+    actix_web::rt::System::new().block_on(async move {
+        match action {
+            ManagementKeyCommand::Create {
+                name,
+                scopes,
+                expires_in_days,
+            } => {
+                let scopes = ManagementScope::parse_list(&scopes).map_err(|unknown| {
+                    format!(
+                        "--scopes: `{unknown}` is no scope (users:read, users:write, sessions:write, webhooks:write, tokens:introspect)"
+                    )
+                })?;
+                let created =
+                    management_keys::create(&pool, None, &name, scopes, expires_in_days)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                // Alone on its line, for scripts; what it is goes to stderr.
+                eprintln!(
+                    "management key `{}` ({}): shown once, store it now",
+                    created.name,
+                    ManagementScope::join(&created.scopes)
+                );
+                println!("{}", created.key);
+            }
+            ManagementKeyCommand::List => {
+                for key in management_keys::list(&pool).await.map_err(|e| e.to_string())? {
+                    let when = |at: Option<chrono::NaiveDateTime>| {
+                        at.map_or("-".to_owned(), |t| t.format("%Y-%m-%d %H:%M").to_string())
+                    };
+                    let state = if key.revoked_at.is_some() { "revoked" } else { "live" };
+                    println!(
+                        "{}  {}  expires {}  last used {}  {state}",
+                        key.name,
+                        key.scopes,
+                        when(key.expires_at),
+                        when(key.last_used_at)
+                    );
+                }
+            }
+            ManagementKeyCommand::Revoke { name } => {
+                if !management_keys::revoke(&pool, None, &name)
+                    .await
+                    .map_err(|e| e.to_string())?
+                {
+                    return Err(format!("no live management key is named `{name}`"));
+                }
+                println!("revoked management key `{name}`");
+            }
+        }
+        Ok(())
+    })
+}
+
 fn keys(settings: Settings, action: KeysCommand) -> Result<(), String> {
     use crate::auth::signing_keys::{self, Requester};
-    db::migrations::prepare(&settings.database.url).map_err(|e| e.to_string())?;
+    let pool = command_pool(&settings)?;
     actix_web::rt::System::new().block_on(async move {
-        let metrics = crate::metrics::Metrics::new();
-        let pool = db::build_pool(
-            &settings.database.url,
-            2,
-            settings.database.timeout,
-            metrics.db.clone(),
-            metrics.pool_events(),
-        );
         let jwt = crate::crypto::jwt::JwtKeys::new(&settings.secret_key, &settings.tokens);
         if let KeysCommand::Rotate = action {
             let requester = Requester {

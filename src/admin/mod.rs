@@ -3,6 +3,7 @@
 //! transaction. The panel's actix-session store lives here too.
 
 pub(crate) mod audit_log;
+pub mod management_keys;
 pub(crate) mod overview;
 pub mod passkeys;
 pub(crate) mod session_store;
@@ -12,17 +13,48 @@ pub mod users;
 
 use crate::domain::UserId;
 
-/// The operator acting, as their audit entries record them.
+/// Who acts through the panel's use cases, as their audit entries record them: an
+/// operator in the panel, or the app's backend with a management key.
 #[derive(Debug, Clone)]
-pub struct Actor {
-    pub id: UserId,
-    pub email: String,
-    pub ip: Option<String>,
+pub enum Actor {
+    Operator {
+        id: UserId,
+        email: String,
+        ip: Option<String>,
+    },
+    /// A management key: audited under its name (`key:<name>`).
+    Key { label: String, ip: Option<String> },
 }
 
 impl Actor {
-    /// The operator as the actor of an audit entry.
+    pub fn operator(id: UserId, email: String, ip: Option<String>) -> Self {
+        Self::Operator { id, email, ip }
+    }
+
+    pub fn key(name: &str, ip: Option<String>) -> Self {
+        Self::Key {
+            label: format!("key:{name}"),
+            ip,
+        }
+    }
+
+    /// The acting operator's account, when an operator acts.
+    pub fn user_id(&self) -> Option<&UserId> {
+        match self {
+            Self::Operator { id, .. } => Some(id),
+            Self::Key { .. } => None,
+        }
+    }
+
+    /// The actor of an audit entry.
     pub fn entry(&self) -> crate::db::audit::Entry<'_> {
-        crate::db::audit::Entry::by(Some(&self.id), Some(&self.email), self.ip.as_deref())
+        match self {
+            Self::Operator { id, email, ip } => {
+                crate::db::audit::Entry::by(Some(id), Some(email), ip.as_deref())
+            }
+            Self::Key { label, ip } => {
+                crate::db::audit::Entry::by(None, Some(label), ip.as_deref())
+            }
+        }
     }
 }

@@ -33,7 +33,7 @@ pub async fn delete(
     if !confirmed {
         return Ok(PasskeyOutcome::NeedsConfirmation);
     }
-    if user_id == actor.id {
+    if actor.user_id() == Some(&user_id) {
         return Ok(PasskeyOutcome::NotOnYourself);
     }
     let deleted = db::write(&state.pool, move |conn| -> Result<_, Fault> {

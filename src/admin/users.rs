@@ -18,7 +18,7 @@ use crate::db::{
     self, DbConnection, DbError, Pool, audit, identities, sessions, two_factor, users,
 };
 use crate::domain::string_enum::string_enum;
-use crate::domain::{AuditEvent, AuditTarget, Email, Role, UserId};
+use crate::domain::{AuditEvent, AuditTarget, BanReason, Email, Role, UserId};
 use crate::failure::Fault;
 use crate::i18n::Lang;
 use crate::mail;
@@ -41,6 +41,39 @@ string_enum! {
         ResendVerification = "resend-verification",
         ResetTwoFactor = "reset-two-factor",
     }
+}
+
+/// The longest operator's note on a ban, in characters.
+pub const MAX_BAN_NOTE: usize = 500;
+
+/// What is wrong with a ban as asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BanProblem {
+    NoteTooLong,
+    EndInThePast,
+}
+
+/// A ban as the rules allow it, whoever asks (the panel, the management API): the
+/// note trimmed (none when blank) and at most `MAX_BAN_NOTE` characters, the end (if
+/// any) after `now`.
+pub fn ban(
+    reason: BanReason,
+    note: Option<&str>,
+    until: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> Result<Ban, BanProblem> {
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if note.is_some_and(|n| n.chars().count() > MAX_BAN_NOTE) {
+        return Err(BanProblem::NoteTooLong);
+    }
+    if until.is_some_and(|until| until <= now) {
+        return Err(BanProblem::EndInThePast);
+    }
+    Ok(Ban {
+        reason,
+        note: note.map(str::to_owned),
+        until,
+    })
 }
 
 /// An action with what it needs, validated.
@@ -136,6 +169,48 @@ pub async fn search(
     .await
 }
 
+/// Users as the management API lists them: each with when they last signed in.
+pub async fn search_with_sign_ins(
+    pool: &Pool,
+    search: UserSearch,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<(User, Option<NaiveDateTime>)>, DbError> {
+    db::run(pool, move |conn| {
+        let found = users::search(
+            conn,
+            Some(&search.q),
+            search.status,
+            search.verified,
+            db::now(),
+            offset,
+            limit,
+        )?;
+        let mut listed = Vec::with_capacity(found.len());
+        for user in found {
+            let last = sessions::last_sign_in_at(conn, &user.id)?;
+            listed.push((user, last));
+        }
+        Ok(listed)
+    })
+    .await
+}
+
+/// One user and when they last signed in, or None.
+pub async fn find_with_sign_in(
+    pool: &Pool,
+    id: UserId,
+) -> Result<Option<(User, Option<NaiveDateTime>)>, DbError> {
+    db::run(pool, move |conn| {
+        let Some(user) = users::find_by_id(conn, &id)? else {
+            return Ok(None);
+        };
+        let last = sessions::last_sign_in_at(conn, &user.id)?;
+        Ok(Some((user, last)))
+    })
+    .await
+}
+
 /// A user as the user page shows them.
 pub struct UserDetail {
     pub user: User,
@@ -200,7 +275,7 @@ pub async fn act(
     if command.needs_confirmation() && !confirmed {
         return Ok(ActionOutcome::NeedsConfirmation);
     }
-    if command.forbidden_on_self() && target == actor.id {
+    if command.forbidden_on_self() && actor.user_id() == Some(&target) {
         return Ok(ActionOutcome::NotOnYourself);
     }
     let resend = matches!(command, UserCommand::ResendVerification);
@@ -243,8 +318,12 @@ fn apply(
         // Operators removing each other at once (on two instances) count in turns, and
         // one that was removed meanwhile removes nobody.
         decisions::take_turn(conn, Subject::Operators)?;
-        let still_operator = users::find_by_id(conn, &actor.id)?
-            .is_some_and(|a| a.is_admin() && a.deleted_at.is_none() && !a.is_disabled_at(now));
+        // A management key was checked live by the request; an operator is checked here.
+        let still_operator = match actor.user_id() {
+            Some(id) => users::find_by_id(conn, id)?
+                .is_some_and(|a| a.is_admin() && a.deleted_at.is_none() && !a.is_disabled_at(now)),
+            None => true,
+        };
         if !still_operator {
             return Ok((ActionOutcome::ActorNotOperator, None));
         }

@@ -5,7 +5,7 @@
 
 use chrono::TimeDelta;
 
-use crate::crypto::jwt::Rejected;
+use crate::crypto::jwt::{Claims, Rejected};
 use crate::db::sessions::LiveSession;
 use crate::db::users::User;
 use crate::db::{self, sessions};
@@ -38,6 +38,37 @@ fails_underneath!(SessionError);
 /// NoSession for a token that is not (or no longer) a live session; the ban for a
 /// disabled user.
 pub async fn check(state: &AppState, token: &str) -> Result<Checked, SessionError> {
+    let (_, user, mut session) = live(state, token).await?;
+    let now = db::now();
+    if user.is_disabled_at(now) {
+        return Err(Disabled::of(&user).into());
+    }
+    // Written at most once per LAST_SEEN_RESOLUTION, and on the blocking pool: a
+    // write may wait for SQLite's lock.
+    if now - session.last_seen_at >= LAST_SEEN_RESOLUTION {
+        let id = session.id.clone();
+        db::run(&state.pool, move |conn| -> Result<_, Fault> {
+            Ok(sessions::touch_last_seen(conn, &id, now)?)
+        })
+        .await?;
+        session.last_seen_at = now;
+    }
+    Ok(Checked { user, session })
+}
+
+/// What an introspection (RFC 7662) learns of `token` for another service: its
+/// claims while it is a live session of an enabled user, else None. Reads only (the
+/// session's last use is the user's, not the asking service's).
+pub async fn introspect(state: &AppState, token: &str) -> Result<Option<Claims>, Fault> {
+    match live(state, token).await {
+        Ok((claims, user, _)) if !user.is_disabled_at(db::now()) => Ok(Some(claims)),
+        Ok(_) | Err(SessionError::NoSession | SessionError::Disabled(_)) => Ok(None),
+        Err(SessionError::Fault(fault)) => Err(fault),
+    }
+}
+
+/// The token's claims, its session row (live) and its user.
+async fn live(state: &AppState, token: &str) -> Result<(Claims, User, LiveSession), SessionError> {
     let claims = match state.jwt.verify(token) {
         Ok(claims) => claims,
         // A key another instance made since this one loaded its ring: load it again
@@ -53,34 +84,18 @@ pub async fn check(state: &AppState, token: &str) -> Result<Checked, SessionErro
         Err(Rejected::Invalid) => return Err(SessionError::NoSession),
     };
     let now = db::now();
-    let found = db::run_read(
+    // The claims go into the read and come back out: no copy of them on every request.
+    let (claims, found) = db::run_read(
         &state.pool,
         &state.settings.database.url,
         move |conn| -> Result<_, Fault> {
-            Ok(sessions::find_live_with_user(
-                conn,
-                &claims.sid,
-                &claims.sub,
-                now,
-            )?)
+            let found = sessions::find_live_with_user(conn, &claims.sid, &claims.sub, now)?;
+            Ok((claims, found))
         },
     )
     .await?;
-    let Some((user, mut session)) = found else {
+    let Some((user, session)) = found else {
         return Err(SessionError::NoSession);
     };
-    if user.is_disabled_at(now) {
-        return Err(Disabled::of(&user).into());
-    }
-    // Written at most once per LAST_SEEN_RESOLUTION, and on the blocking pool: a
-    // write may wait for SQLite's lock.
-    if now - session.last_seen_at >= LAST_SEEN_RESOLUTION {
-        let id = session.id.clone();
-        db::run(&state.pool, move |conn| -> Result<_, Fault> {
-            Ok(sessions::touch_last_seen(conn, &id, now)?)
-        })
-        .await?;
-        session.last_seen_at = now;
-    }
-    Ok(Checked { user, session })
+    Ok((claims, user, session))
 }

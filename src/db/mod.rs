@@ -7,6 +7,7 @@ pub mod decisions;
 mod error;
 pub(crate) mod form_tokens;
 pub mod identities;
+pub mod management_keys;
 pub mod migrations;
 mod observer;
 pub(crate) mod overview;

@@ -146,6 +146,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    management_keys (id) {
+        id -> Text,
+        name -> Text,
+        key_hash -> Text,
+        scopes -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(single_use_tokens -> users (user_id));
 diesel::joinable!(passkeys -> users (user_id));
@@ -167,4 +180,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     passkeys,
     single_use_tokens,
     signing_keys,
+    management_keys,
 );

@@ -127,6 +127,13 @@ audit_events! {
     },
     /// A superseded signing key was deleted: the last token it signed has expired.
     KeySigningKeyRetired = "key.signing_key_retired" { kid: String },
+    KeyManagementKeyCreated = "key.management_key_created" {
+        name: String,
+        scopes: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expires: Option<DateTime<Utc>>,
+    },
+    KeyManagementKeyRevoked = "key.management_key_revoked" { name: String },
 }
 
 impl AuditAction {

@@ -6,6 +6,7 @@
 use serde_json::json;
 
 use super::{ApiError, ErrorCode};
+use crate::admin::management_keys::KeyError;
 use crate::auth::account_lifecycle::SignUpError;
 use crate::auth::credentials::{ConfirmError, SignInError};
 use crate::auth::email_verification::{NotVerified, VerifyError};
@@ -220,6 +221,16 @@ impl From<UnlinkError> for ApiError {
             UnlinkError::NotFound => Self::new(ErrorCode::NotFound),
             UnlinkError::LastSignInMethod => Self::new(ErrorCode::LastSignInMethod),
             UnlinkError::Fault(fault) => fault.into(),
+        }
+    }
+}
+
+impl From<KeyError> for ApiError {
+    fn from(error: KeyError) -> Self {
+        match error {
+            KeyError::Unknown => Self::new(ErrorCode::Unauthorized),
+            KeyError::Limited(limited) => limited.into(),
+            KeyError::Fault(fault) => fault.into(),
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod client_info;
 pub mod cookies;
 pub mod extractor;
+pub mod management_key;
 pub mod origin_check;
 
 pub use extractor::{AuthUser, MaybeUser};

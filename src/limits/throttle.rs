@@ -32,6 +32,8 @@ pub enum Action {
     PasskeyOptions,
     /// Answering them.
     PasskeySignIn,
+    /// A management key that is no live key (a guess): only failures are counted.
+    ManagementKeyGuess,
 }
 
 impl Action {
@@ -48,6 +50,7 @@ impl Action {
             Action::ConfirmPassword => "confirm",
             Action::PasskeyOptions => "passkey-options",
             Action::PasskeySignIn => "passkey",
+            Action::ManagementKeyGuess => "management-key",
         }
     }
 
@@ -68,6 +71,9 @@ impl Action {
             Action::PasskeyOptions => (300, TimeDelta::minutes(5)),
             // An answer costs a signature check, not an argon2 hash: twice login's.
             Action::PasskeySignIn => (60, TimeDelta::minutes(5)),
+            // Wrong keys from one address, as wrong passwords are limited: a backend
+            // with a right key never counts here.
+            Action::ManagementKeyGuess => (30, TimeDelta::minutes(5)),
         }
     }
 }

@@ -225,11 +225,7 @@ async fn roles_change_and_the_last_operator_stays(app: TestApp) {
     // Two operators demoting each other at once: the one who comes second is no
     // operator any more and is refused (the use case checks, after taking its turn,
     // inside its transaction); `races` runs it over two instances.
-    let helper_actor = Actor {
-        id: id.clone().into(),
-        email: "helper@example.com".into(),
-        ip: None,
-    };
+    let helper_actor = Actor::operator(id.clone().into(), "helper@example.com".into(), None);
     for command in [
         UserCommand::SetRole(Role::User),
         UserCommand::Delete,

@@ -67,6 +67,7 @@ const INNER_LAYERS: &[(&str, &[&[&str]])] = &[
                 "form_tokens",
                 "single_use",
                 "signing_keys",
+                "management_keys",
                 "recovery_codes",
                 "passkeys",
                 "identities",

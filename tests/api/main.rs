@@ -31,6 +31,7 @@ mod errors;
 mod files;
 mod health;
 mod layers;
+mod management;
 mod metrics;
 mod openapi;
 mod outage;

@@ -53,6 +53,15 @@ const CONTRACT: &[&str] = &[
     "GET /api/v1/auth/callback/{provider}",
     "GET /api/v1/auth/accounts",
     "DELETE /api/v1/auth/accounts/{provider}",
+    "POST /api/v1/auth/introspect",
+    "GET /api/v1/admin/users",
+    "GET /api/v1/admin/users/{id}",
+    "POST /api/v1/admin/users/{id}/ban",
+    "POST /api/v1/admin/users/{id}/unban",
+    "DELETE /api/v1/admin/users/{id}",
+    "GET /api/v1/admin/users/{id}/sessions",
+    "DELETE /api/v1/admin/users/{id}/sessions",
+    "DELETE /api/v1/admin/sessions/{id}",
 ];
 
 async fn openapi_document_matches_the_routes(app: TestApp) {
@@ -68,6 +77,7 @@ async fn openapi_document_matches_the_routes(app: TestApp) {
     assert_eq!(schemes["cookie"]["type"], "apiKey");
     assert_eq!(schemes["cookie"]["in"], "cookie");
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
+    assert_eq!(schemes["managementKey"]["scheme"], "bearer");
     for schema in [
         "ErrorResponse",
         "UserResponse",

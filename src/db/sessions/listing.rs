@@ -122,3 +122,16 @@ pub fn list_active(
         query.load(conn)
     })
 }
+
+/// When the user last started a session of their own (a browser or a bearer one;
+/// ended sessions count, as rows are kept a while after they end).
+pub fn last_sign_in_at(
+    conn: &mut DbConnection,
+    user_id: &str,
+) -> QueryResult<Option<NaiveDateTime>> {
+    sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::kind.ne(SessionKind::Admin))
+        .select(diesel::dsl::max(sessions::created_at))
+        .first_on(conn)
+}

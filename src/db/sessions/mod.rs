@@ -14,8 +14,8 @@ use diesel::prelude::*;
 
 pub use check::{find_active, find_live_with_user, touch_last_seen};
 pub use listing::{
-    After, count_active_for_user, list_active, list_active_for_user, page_active_for_user,
-    signed_in_from,
+    After, count_active_for_user, last_sign_in_at, list_active, list_active_for_user,
+    page_active_for_user, signed_in_from,
 };
 pub use panel::{extend_panel_session, find_panel_state, revoke_by_token_hash, update_panel_state};
 pub use refresh::{find_by_refresh_hash, find_by_spent_refresh_hash, rotate_refresh};

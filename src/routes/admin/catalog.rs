@@ -545,6 +545,16 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "Retired a token signing key",
         "トークン署名鍵を廃止",
     ),
+    (
+        "audit.event.key.management_key_created",
+        "Created a management key",
+        "管理キーを作成",
+    ),
+    (
+        "audit.event.key.management_key_revoked",
+        "Revoked a management key",
+        "管理キーを無効化",
+    ),
     ("audit.field.method", "method", "方法"),
     ("audit.field.passkey_name", "passkey", "パスキー"),
     ("audit.field.session", "session", "セッション"),
@@ -583,6 +593,8 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("audit.field.kid", "key id", "鍵ID"),
     ("audit.field.algorithm", "algorithm", "アルゴリズム"),
     ("audit.field.signs_from", "signs from", "署名開始"),
+    ("audit.field.scopes", "scopes", "スコープ"),
+    ("audit.field.expires", "expires", "有効期限"),
     ("audit.title", "Audit log", "監査ログ"),
     (
         "audit.action_placeholder",

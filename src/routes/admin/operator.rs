@@ -31,11 +31,11 @@ pub struct Operator {
 impl Operator {
     /// This operator as their audit entries record them.
     pub fn actor(&self) -> Actor {
-        Actor {
-            id: self.user.id.clone(),
-            email: self.user.email.clone(),
-            ip: self.client.ip_text(),
-        }
+        Actor::operator(
+            self.user.id.clone(),
+            self.user.email.clone(),
+            self.client.ip_text(),
+        )
     }
 
     /// The layout of a page for this operator (takes the pending flash message).

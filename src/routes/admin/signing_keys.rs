@@ -75,10 +75,9 @@ pub async fn rotate(
     form: web::Form<RotateForm>,
 ) -> Result<HttpResponse, AdminError> {
     form_token::verify(&operator.session, form.csrf_token.as_deref())?;
-    let actor = operator.actor();
     let requester = Requester {
-        operator: Some((actor.id, actor.email)),
-        ip: actor.ip,
+        operator: Some((operator.user.id.clone(), operator.user.email.clone())),
+        ip: operator.client.ip_text(),
     };
     signing_keys::rotate(&state.pool, &state.settings, &state.jwt, requester).await?;
     operator.flash(FlashKind::Success, "flash.key_rotated");

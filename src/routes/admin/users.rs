@@ -15,7 +15,8 @@ use super::pagination::{PER_PAGE, Pager, list_url, offset, page_number};
 use super::sessions::SessionRow;
 use super::text::Text;
 use crate::admin::users::{
-    self, ActionOutcome, Created, NewUserCommand, UserAction, UserCommand, UserDetail, UserSearch,
+    self, ActionOutcome, BanProblem, Created, NewUserCommand, UserAction, UserCommand, UserDetail,
+    UserSearch,
 };
 use crate::db;
 use crate::db::users::{Ban, User, UserStatus};
@@ -258,9 +259,6 @@ pub struct ActionForm {
     role: Option<String>,
 }
 
-/// The longest operator's note kept with a ban.
-const MAX_NOTE: usize = 500;
-
 impl ActionForm {
     /// The validated command for `action`, or the catalog key of what is wrong.
     fn command(&self, action: UserAction, t: &Text) -> Result<UserCommand, &'static str> {
@@ -286,15 +284,6 @@ impl ActionForm {
             None | Some("") => BanReason::Other,
             Some(code) => BanReason::parse(code).ok_or("flash.reason_required")?,
         };
-        let note = self
-            .note
-            .as_deref()
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-            .map(str::to_owned);
-        if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE) {
-            return Err("flash.note_too_long");
-        }
         let until = match self
             .until
             .as_deref()
@@ -302,19 +291,14 @@ impl ActionForm {
             .filter(|u| !u.is_empty())
         {
             None => None,
-            Some(raw) => {
-                let until = t.parse_local(raw).ok_or("flash.until_invalid")?;
-                if until <= db::now() {
-                    return Err("flash.until_past");
-                }
-                Some(until)
-            }
+            Some(raw) => Some(t.parse_local(raw).ok_or("flash.until_invalid")?),
         };
-        Ok(Ban {
-            reason,
-            note,
-            until,
-        })
+        users::ban(reason, self.note.as_deref(), until, db::now()).map_err(
+            |problem| match problem {
+                BanProblem::NoteTooLong => "flash.note_too_long",
+                BanProblem::EndInThePast => "flash.until_past",
+            },
+        )
     }
 }
 

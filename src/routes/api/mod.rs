@@ -7,6 +7,7 @@ mod auth;
 pub mod dto;
 mod greeting;
 mod health;
+mod management;
 mod openapi;
 mod openapi_rules;
 mod user;
@@ -27,7 +28,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(openapi::openapi_json)
         .service(greeting::greeting)
         .configure(auth::configure)
-        .configure(user::configure);
+        .configure(user::configure)
+        .configure(management::configure);
 }
 
 /// The OpenAPI document of every /api route as the server configured by `settings`

@@ -30,8 +30,20 @@ impl Modify for SecuritySchemes {
             "cookie",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
                 "access_token",
-                "HttpOnly session cookie holding an HS256 JWT (its name is COOKIE_NAME)",
+                "HttpOnly session cookie holding a JWT signed with the key its kid names in /.well-known/jwks.json (its name is COOKIE_NAME)",
             ))),
+        );
+        components.add_security_scheme(
+            "managementKey",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("sk_…")
+                    .description(Some(
+                        "A management key (`sekisho management-key create`), for the app's own backend",
+                    ))
+                    .build(),
+            ),
         );
         components.add_security_scheme(
             "bearer",

@@ -1,6 +1,7 @@
 //! /api/v1/auth: sign-up, login, logout, me, sessions, passwords, email
 //! verification, social sign-in, the second factor, passkeys.
 
+mod introspect;
 mod login;
 mod logout;
 mod me;
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(login::login)
             .service(token::issue_token)
             .service(token::refresh)
+            .service(introspect::introspect)
             .service(two_factor::token)
             .service(logout::logout)
             .service(me::me)
