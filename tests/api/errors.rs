@@ -42,13 +42,15 @@ async fn wrong_method_is_405(app: TestApp) {
     .await;
 }
 
-/// Inside the /api/v1/auth and /api/v1/user scopes too, a wrong method is 405 with
+/// Inside the /api/v1/auth, /api/v1/user and /api/v1/admin scopes too, a wrong method is 405 with
 /// Allow, and an unknown path 404, in the envelope.
 async fn wrong_method_inside_scopes_is_405(app: TestApp) {
     for (path, allow) in [
         ("/api/v1/auth/login", "POST, OPTIONS"),
         ("/api/v1/auth/me", "GET, OPTIONS"),
         ("/api/v1/user/withdraw", "POST, OPTIONS"),
+        ("/api/v1/admin/users", "GET, OPTIONS"),
+        ("/api/v1/admin/users/some-id", "GET, DELETE, OPTIONS"),
     ] {
         let response = app.client.put(app.url(path)).send().await.unwrap();
         assert_eq!(response.headers()["allow"], allow, "{path}");

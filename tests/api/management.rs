@@ -492,3 +492,52 @@ async fn the_command_line_makes_lists_and_revokes_keys(db: TestDb) {
     let (ok, _, _) = run(&["management-key", "revoke", "billing"]);
     assert!(!ok, "no live key of that name any more");
 }
+
+crate::on_both_backends!(an_operator_makes_and_revokes_a_key_in_the_panel);
+
+async fn an_operator_makes_and_revokes_a_key_in_the_panel(app: TestApp) {
+    let operator = app.operator().await;
+    let made = operator
+        .submit(
+            "/admin/management-keys",
+            &[
+                ("name", "orders service"),
+                ("users:read", "on"),
+                ("tokens:introspect", "on"),
+                ("expires_in_days", "90"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status(), 200);
+    let page = made.text().await.unwrap();
+    let key = page
+        .split("<code id=\"new-key\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the new key, shown once");
+    assert!(key.starts_with("sk_"));
+    assert_eq!(get(&app, "/api/v1/admin/users", key).await.status(), 200);
+    let listed = operator.page("/admin/management-keys").await;
+    assert!(listed.contains("orders service") && listed.contains("users:read, tokens:introspect"));
+    assert!(!listed.contains(key), "shown once, never again");
+
+    let no_scope = operator
+        .submit("/admin/management-keys", &[("name", "nothing")])
+        .await;
+    assert_eq!(no_scope.status(), 303, "refused with a message");
+    let revoked = operator
+        .submit("/admin/management-keys/orders%20service/revoke", &[])
+        .await;
+    assert_eq!(revoked.status(), 303);
+    assert_eq!(get(&app, "/api/v1/admin/users", key).await.status(), 401);
+    let entries = app
+        .with_db(|conn| sekisho::db::audit::list(conn, None, 50).unwrap())
+        .await;
+    for action in ["key.management_key_created", "key.management_key_revoked"] {
+        let entry = entries
+            .iter()
+            .find(|e| e.action.as_str() == action)
+            .unwrap_or_else(|| panic!("{action} audited"));
+        assert_eq!(entry.actor_email.as_deref(), Some(crate::helpers::OPERATOR));
+    }
+}

@@ -10,6 +10,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("nav.sessions", "Sessions", "セッション"),
     ("nav.audit", "Audit log", "監査ログ"),
     ("nav.keys", "Signing keys", "署名鍵"),
+    ("nav.management_keys", "Management keys", "管理キー"),
     ("nav.sign_out", "Sign out", "サインアウト"),
     ("nav.language", "Language", "言語"),
     ("nav.time_zone", "Time zone", "タイムゾーン"),
@@ -275,6 +276,37 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "このユーザーに有効なセッションはありません。",
     ),
     // Sessions.
+    ("mkeys.title", "Management keys", "管理キー"),
+    ("mkeys.heading", "Management API keys", "管理APIキー"),
+    (
+        "mkeys.explain",
+        "Your app's own backend calls the management API (/api/v1/admin) with one of these keys, within its scopes; whatever a key does is audited under its name.",
+        "アプリのバックエンドは、これらのキーでスコープの範囲内で管理API (/api/v1/admin) を呼び出します。キーの操作はキーの名前で監査ログに残ります。",
+    ),
+    (
+        "mkeys.shown_once",
+        "The new key, shown this once: store it now (only its hash is kept).",
+        "新しいキーです。表示はこの一度だけです。今すぐ保存してください(保存されるのはハッシュのみです)。",
+    ),
+    (
+        "mkeys.none",
+        "No management key yet.",
+        "管理キーはまだありません。",
+    ),
+    ("mkeys.name", "Name", "名前"),
+    ("mkeys.scopes", "Scopes", "スコープ"),
+    ("mkeys.created", "Created", "作成"),
+    ("mkeys.expires", "Expires", "有効期限"),
+    ("mkeys.last_used", "Last used", "最終使用"),
+    ("mkeys.revoked", "Revoked", "無効化済み"),
+    ("mkeys.revoke", "Revoke", "無効化"),
+    ("mkeys.new", "New key", "新しいキー"),
+    (
+        "mkeys.expires_in_days",
+        "Expires in (days, optional)",
+        "有効日数(任意)",
+    ),
+    ("mkeys.create", "Create the key", "キーを作成"),
     ("keys.title", "Signing keys", "署名鍵"),
     ("keys.heading", "Token signing keys", "トークン署名鍵"),
     (
@@ -744,6 +776,31 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "flash.export_order",
         "The first day comes after the last one.",
         "開始日が終了日より後になっています。",
+    ),
+    (
+        "flash.key_revoked",
+        "Key revoked.",
+        "キーを無効化しました。",
+    ),
+    (
+        "flash.key_already_revoked",
+        "That key was already revoked.",
+        "そのキーはすでに無効化されています。",
+    ),
+    (
+        "flash.key_name_taken",
+        "A key has that name already.",
+        "その名前のキーはすでにあります。",
+    ),
+    (
+        "flash.key_invalid",
+        "A key needs a name (up to 64 characters) and at least one scope.",
+        "キーには名前(64文字まで)と1つ以上のスコープが必要です。",
+    ),
+    (
+        "flash.key_expiry_invalid",
+        "The expiry is a number of days from 1 to 3650.",
+        "有効日数は1から3650の数値です。",
     ),
     (
         "flash.key_rotated",

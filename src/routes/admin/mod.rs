@@ -14,6 +14,7 @@ mod input;
 mod layout;
 mod login;
 mod login_form_token;
+mod management_keys;
 mod operator;
 mod pagination;
 mod preferences;
@@ -108,6 +109,15 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
             )
             .service(web::resource("/sessions").route(web::get().to(sessions::list)))
             .service(web::resource("/sessions/{id}/revoke").route(web::post().to(sessions::revoke)))
+            .service(
+                web::resource("/management-keys")
+                    .route(web::get().to(management_keys::list))
+                    .route(web::post().to(management_keys::create)),
+            )
+            .service(
+                web::resource("/management-keys/{name}/revoke")
+                    .route(web::post().to(management_keys::revoke)),
+            )
             .service(web::resource("/keys").route(web::get().to(signing_keys::list)))
             .service(web::resource("/keys/rotate").route(web::post().to(signing_keys::rotate)))
             .service(web::resource("/audit").route(web::get().to(audit_log::list)))

@@ -31,7 +31,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(delete_user)
             .service(user_sessions)
             .service(revoke_user_sessions)
-            .service(revoke_session),
+            .service(revoke_session)
+            // A wrong method on a path of this scope: 405 with Allow, as at /api.
+            .default_service(web::to(super::not_found)),
     );
 }
 
