@@ -5,7 +5,7 @@
 
 use chrono::TimeDelta;
 
-use crate::crypto::jwt::{Claims, Rejected};
+use crate::crypto::jwt::{Rejected, Verified};
 use crate::db::sessions::LiveSession;
 use crate::db::users::User;
 use crate::db::{self, sessions};
@@ -59,7 +59,7 @@ pub async fn check(state: &AppState, token: &str) -> Result<Checked, SessionErro
 /// What an introspection (RFC 7662) learns of `token` for another service: its
 /// claims while it is a live session of an enabled user, else None. Reads only (the
 /// session's last use is the user's, not the asking service's).
-pub async fn introspect(state: &AppState, token: &str) -> Result<Option<Claims>, Fault> {
+pub async fn introspect(state: &AppState, token: &str) -> Result<Option<Verified>, Fault> {
     match live(state, token).await {
         Ok((claims, user, _)) if !user.is_disabled_at(db::now()) => Ok(Some(claims)),
         Ok(_) | Err(SessionError::NoSession | SessionError::Disabled(_)) => Ok(None),
@@ -68,7 +68,10 @@ pub async fn introspect(state: &AppState, token: &str) -> Result<Option<Claims>,
 }
 
 /// The token's claims, its session row (live) and its user.
-async fn live(state: &AppState, token: &str) -> Result<(Claims, User, LiveSession), SessionError> {
+async fn live(
+    state: &AppState,
+    token: &str,
+) -> Result<(Verified, User, LiveSession), SessionError> {
     let claims = match state.jwt.verify(token) {
         Ok(claims) => claims,
         // A key another instance made since this one loaded its ring: load it again

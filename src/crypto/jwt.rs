@@ -46,6 +46,28 @@ pub struct Claims {
     pub role: Option<String>,
 }
 
+/// What a verified token tells Sekisho itself: whose session it is, and its times.
+/// The rest of the claims are for other services (Sekisho reads the user's row), and
+/// are not kept: the verified-token memory hands this out on every request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub sub: String,
+    pub sid: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+impl From<Claims> for Verified {
+    fn from(claims: Claims) -> Self {
+        Self {
+            sub: claims.sub,
+            sid: claims.sid,
+            iat: claims.iat,
+            exp: claims.exp,
+        }
+    }
+}
+
 /// What a token is about: its user, as signed into the claims, and its session.
 pub struct TokenSubject<'a> {
     pub user_id: &'a str,
@@ -246,14 +268,14 @@ impl JwtKeys {
     }
 
     /// The claims when the signature, the issuer, the audience and `exp` hold.
-    pub fn verify(&self, token: &str) -> Result<Claims, Rejected> {
+    pub fn verify(&self, token: &str) -> Result<Verified, Rejected> {
         self.verify_at(
             token,
             i64::try_from(jsonwebtoken::get_current_timestamp()).unwrap_or(i64::MAX),
         )
     }
 
-    fn verify_at(&self, token: &str, now: i64) -> Result<Claims, Rejected> {
+    fn verify_at(&self, token: &str, now: i64) -> Result<Verified, Rejected> {
         if let Some(claims) = self.verified.get(token, now) {
             return Ok(claims);
         }
@@ -269,8 +291,9 @@ impl JwtKeys {
         if claims.exp < now {
             return Err(Rejected::Invalid);
         }
-        self.verified.remember(token, &claims);
-        Ok(claims)
+        let verified = Verified::from(claims);
+        self.verified.remember(token, &verified);
+        Ok(verified)
     }
 }
 
