@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, TestDb, set_cookies};
+use crate::helpers::{PASSWORD, TestApp, TestDb};
 use sekisho::domain::ManagementScope;
 
 crate::on_both_backends!(
@@ -42,18 +42,6 @@ async fn call(
 
 async fn get(app: &TestApp, path: &str, key: &str) -> reqwest::Response {
     call(app, reqwest::Method::GET, path, key, None).await
-}
-
-/// The session cookie's token after a login of `email`.
-async fn cookie_token(app: &TestApp, email: &str) -> String {
-    let response = app.attempt_login(email, PASSWORD).await;
-    assert_eq!(response.status(), 200);
-    set_cookies(&response)
-        .iter()
-        .find_map(|c| c.strip_prefix("access_token="))
-        .and_then(|rest| rest.split(';').next())
-        .expect("the session cookie")
-        .to_owned()
 }
 
 async fn a_key_acts_within_its_scopes_only(app: TestApp) {
@@ -258,7 +246,7 @@ async fn a_ban_through_the_api_is_the_panels_ban(app: TestApp) {
 
 async fn introspection_sees_a_revocation_at_once(app: TestApp) {
     app.signup("seen@example.com").await;
-    let token = cookie_token(&app, "seen@example.com").await;
+    let token = app.cookie_token("seen@example.com").await;
     let service = key(
         &app,
         "introspector",

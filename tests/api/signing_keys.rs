@@ -7,7 +7,7 @@ use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, TestDb, set_cookies};
+use crate::helpers::{PASSWORD, TestApp, TestDb};
 
 crate::on_both_backends!(
     the_jwks_publishes_the_key_that_signs_the_cookie,
@@ -22,18 +22,6 @@ crate::on_both_databases!(
 );
 
 const SECRET: &str = "test-secret-key-that-is-long-enough-0123456789";
-
-/// The session cookie's token after a login of `email`.
-async fn cookie_token(app: &TestApp, email: &str) -> String {
-    let response = app.attempt_login(email, PASSWORD).await;
-    assert_eq!(response.status(), 200);
-    set_cookies(&response)
-        .iter()
-        .find_map(|c| c.strip_prefix("access_token="))
-        .and_then(|rest| rest.split(';').next())
-        .expect("the session cookie")
-        .to_owned()
-}
 
 async fn jwks(app: &TestApp) -> (JwkSet, reqwest::header::HeaderMap) {
     let response = app.get("/.well-known/jwks.json").await;
@@ -104,7 +92,7 @@ fn verify_with(set: &JwkSet, token: &str, issuer: &str) -> Value {
 
 async fn the_jwks_publishes_the_key_that_signs_the_cookie(app: TestApp) {
     let user = app.signup("keys@example.com").await;
-    let token = cookie_token(&app, "keys@example.com").await;
+    let token = app.cookie_token("keys@example.com").await;
     let (set, headers) = jwks(&app).await;
     assert_eq!(
         headers.get("cache-control").and_then(|v| v.to_str().ok()),
@@ -152,7 +140,7 @@ async fn the_jwks_publishes_the_key_that_signs_the_cookie(app: TestApp) {
 
 async fn an_earlier_releases_cookie_still_works(app: TestApp) {
     app.signup("legacy@example.com").await;
-    let token = cookie_token(&app, "legacy@example.com").await;
+    let token = app.cookie_token("legacy@example.com").await;
     let claims = jsonwebtoken::dangerous::insecure_decode::<Value>(&token)
         .expect("claims")
         .claims;
@@ -194,7 +182,7 @@ async fn an_earlier_releases_cookie_still_works(app: TestApp) {
 
 async fn a_kid_is_checked_with_its_own_algorithm_only(app: TestApp) {
     app.signup("kid@example.com").await;
-    let token = cookie_token(&app, "kid@example.com").await;
+    let token = app.cookie_token("kid@example.com").await;
     let header = jsonwebtoken::decode_header(&token).unwrap();
     let claims = jsonwebtoken::dangerous::insecure_decode::<Value>(&token)
         .unwrap()
@@ -225,7 +213,7 @@ async fn a_kid_is_checked_with_its_own_algorithm_only(app: TestApp) {
 
 async fn a_rotated_key_is_published_before_it_signs(app: TestApp) {
     app.signup("rotate@example.com").await;
-    let before = cookie_token(&app, "rotate@example.com").await;
+    let before = app.cookie_token("rotate@example.com").await;
     let old_kid = jsonwebtoken::decode_header(&before).unwrap().kid.unwrap();
     let new_kid = rotate_in_panel(&app).await;
     let (set, _) = jwks(&app).await;
@@ -240,7 +228,7 @@ async fn a_rotated_key_is_published_before_it_signs(app: TestApp) {
         "{page}"
     );
     // JWT_KEY_PUBLISH_SECONDS (600 by default) has not passed: the old key still signs.
-    let after = cookie_token(&app, "rotate@example.com").await;
+    let after = app.cookie_token("rotate@example.com").await;
     assert_eq!(
         jsonwebtoken::decode_header(&after).unwrap().kid,
         Some(old_kid)
@@ -265,7 +253,7 @@ async fn a_key_another_instance_made_is_loaded_when_a_token_names_it(db: TestDb)
     );
     // The second instance rotates; with no publish delay its new key signs at once.
     let new_kid = rotate_in_panel(&second).await;
-    let token = cookie_token(&second, "two@example.com").await;
+    let token = second.cookie_token("two@example.com").await;
     assert_eq!(
         jsonwebtoken::decode_header(&token).unwrap().kid,
         Some(new_kid)
@@ -278,7 +266,7 @@ async fn a_key_another_instance_made_is_loaded_when_a_token_names_it(db: TestDb)
 async fn a_superseded_key_is_retired_once_its_tokens_have_expired(db: TestDb) {
     let app = TestApp::spawn_on(TestDb::reuse(&db), &[("JWT_KEY_PUBLISH_SECONDS", "0")]).await;
     app.signup("retire@example.com").await;
-    let old = cookie_token(&app, "retire@example.com").await;
+    let old = app.cookie_token("retire@example.com").await;
     let old_kid = jsonwebtoken::decode_header(&old).unwrap().kid.unwrap();
     let new_kid = rotate_in_panel(&app).await;
     // Superseded just now: its tokens are valid for days yet, so it stays.
@@ -320,7 +308,7 @@ async fn ed25519_keys_by_configuration(db: TestDb) {
     )
     .await;
     app.signup("ed@example.com").await;
-    let token = cookie_token(&app, "ed@example.com").await;
+    let token = app.cookie_token("ed@example.com").await;
     assert_eq!(
         jsonwebtoken::decode_header(&token).unwrap().alg,
         Algorithm::EdDSA

@@ -206,6 +206,18 @@ impl TestApp {
         .await
     }
 
+    /// The session cookie's token after a login of `email` with `PASSWORD`.
+    pub async fn cookie_token(&self, email: &str) -> String {
+        let response = self.attempt_login(email, PASSWORD).await;
+        assert_eq!(response.status(), 200, "login of {email}");
+        set_cookies(&response)
+            .iter()
+            .find_map(|c| c.strip_prefix("access_token="))
+            .and_then(|rest| rest.split(';').next())
+            .expect("the session cookie")
+            .to_owned()
+    }
+
     /// Logs `email` in on a fresh client (another browser); returns that client.
     pub async fn login_elsewhere(&self, email: &str) -> reqwest::Client {
         self.login_elsewhere_with(email, PASSWORD).await
