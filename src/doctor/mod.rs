@@ -113,6 +113,7 @@ fn listening_url(bind: &str) -> Result<Url, String> {
 pub async fn examine(settings: &Settings, targets: &Targets) -> Vec<Finding> {
     let mut findings = services::check_database(settings).await;
     findings.extend(services::check_smtp(settings).await);
+    findings.extend(services::check_management_keys(settings).await);
     findings.extend(check_configuration(settings, targets));
     if targets.app_given {
         findings.extend(round_trip::check(settings, targets).await);

@@ -86,3 +86,48 @@ pub async fn check_smtp(settings: &Settings) -> Vec<Finding> {
         ),
     }]
 }
+
+/// Management keys that have expired or expire within two weeks: the backend that
+/// holds one is refused (401) from that day.
+pub async fn check_management_keys(settings: &Settings) -> Vec<Finding> {
+    let url = settings.database.url.clone();
+    let keys = actix_web::rt::task::spawn_blocking(move || {
+        let mut conn = migrations::connect(&url).ok()?;
+        if !migrations::pending(&mut conn).ok()?.is_empty() {
+            return None;
+        }
+        crate::db::management_keys::all(&mut conn).ok()
+    })
+    .await
+    .ok()
+    .flatten()
+    .unwrap_or_default();
+    let now = crate::db::now();
+    let soon = now + chrono::TimeDelta::days(14);
+    keys.iter()
+        .filter(|key| key.revoked_at.is_none())
+        .filter_map(|key| {
+            let expires = key.expires_at?;
+            let day = expires.format("%Y-%m-%d");
+            let fix = format!(
+                "make a new key (`sekisho management-key create …` or the panel), give it to the backend, then revoke `{}`",
+                key.name
+            );
+            if expires <= now {
+                Some(Finding::warning(
+                    "management keys",
+                    format!("`{}` expired on {day}: its calls get 401", key.name),
+                    fix,
+                ))
+            } else if expires <= soon {
+                Some(Finding::warning(
+                    "management keys",
+                    format!("`{}` expires on {day}", key.name),
+                    fix,
+                ))
+            } else {
+                None
+            }
+        })
+        .collect()
+}

@@ -337,3 +337,33 @@ async fn through_an_app_that_calls_sekisho_directly() {
         "{report}"
     );
 }
+
+/// A management key that expires within two weeks, or has expired, is a warning
+/// with what to do; a key far from its end, or revoked, is not mentioned.
+#[tokio::test]
+async fn management_keys_near_their_end_are_warned_of() {
+    let db = TestDb::create(Backend::Sqlite).await.unwrap();
+    let make = |name: &str, days: &str| {
+        let output = sekisho(&db)
+            .args(["management-key", "create", name, "--scopes", "users:read"])
+            .args(["--expires-in-days", days])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+    };
+    make("soon", "3");
+    make("later", "90");
+    let (passed, report) = doctor(&mut sekisho(&db), &[]);
+    assert!(passed, "a warning fails nothing: {report}");
+    let warned = finding(&report, "WARNING", "management keys").expect(&report);
+    assert!(warned.contains("`soon` expires on"), "{warned}");
+    assert!(warned.contains("fix: make a new key"), "{warned}");
+    assert!(!report.contains("`later`"), "{report}");
+    let revoked = sekisho(&db)
+        .args(["management-key", "revoke", "soon"])
+        .output()
+        .unwrap();
+    assert!(revoked.status.success());
+    let (_, report) = doctor(&mut sekisho(&db), &[]);
+    assert!(!report.contains("management keys"), "{report}");
+}
