@@ -18,7 +18,7 @@ use crate::db::{
     self, DbConnection, DbError, Pool, audit, identities, sessions, two_factor, users,
 };
 use crate::domain::string_enum::string_enum;
-use crate::domain::{AuditEvent, AuditTarget, BanReason, Email, Role, UserId};
+use crate::domain::{AuditEvent, AuditTarget, BanReason, Email, Password, Role, UserId};
 use crate::failure::Fault;
 use crate::i18n::Lang;
 use crate::mail;
@@ -377,6 +377,12 @@ pub struct NewUserCommand {
     pub email: Email,
     pub name: Option<String>,
     pub role: Role,
+    /// A password chosen for the user (the management API); None: they choose it.
+    pub password: Option<Password>,
+    /// The address is known to be the user's (the app proved it).
+    pub email_verified: bool,
+    /// Mail a set-your-password link (the panel always does).
+    pub send_invitation: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -386,8 +392,9 @@ pub enum Created {
     EmailTaken,
 }
 
-/// Creates the user, their set-your-password link and the audit entry in one
-/// transaction, then mails the link (in `lang`, the operator's choice).
+/// Creates the user, their set-your-password link (when asked for) and the audit
+/// entry in one transaction, then mails the link (in `lang`, the operator's choice).
+/// A given password is hashed first, on the hashing threads.
 pub async fn create(
     state: &AppState,
     actor: Actor,
@@ -397,37 +404,54 @@ pub async fn create(
     let token = tokens::new_secret();
     let token_hash = tokens::hash_secret(&token);
     let address = command.email.as_str().to_owned();
+    let password_hash = match &command.password {
+        Some(password) => Some(
+            state
+                .hasher
+                .hash(&format!("create:{address}"), password.expose())
+                .await?,
+        ),
+        None => None,
+    };
+    let invite = command.send_invitation;
     let created = db::write(&state.pool, move |conn| -> Result<_, DbError> {
         if users::find_by_email(conn, command.email.as_str())?.is_some() {
             return Ok(Created::EmailTaken);
         }
         let now = db::now();
         let id = UserId::new_random();
-        users::insert(
+        let inserted = users::insert(
             conn,
             &NewUser {
                 id: &id,
                 email: command.email.as_str(),
                 name: command.name.as_deref(),
-                password_hash: None,
-                email_verified: false,
+                password_hash: password_hash.as_deref(),
+                email_verified: command.email_verified,
                 image: None,
                 role: command.role,
                 created_at: now,
                 updated_at: now,
             },
-        )?;
-        let invitation = single_use::Nothing {};
-        let end = invitation_end(now);
-        single_use::insert(
-            conn,
-            PasswordReset,
-            &token_hash,
-            Some(&id),
-            &invitation,
-            now,
-            end,
-        )?;
+        );
+        match inserted {
+            // Two creations racing for one address: the second hears it is taken.
+            Err(e) if db::is_unique_violation(&e) => return Ok(Created::EmailTaken),
+            other => other?,
+        }
+        if invite {
+            let invitation = single_use::Nothing {};
+            let end = invitation_end(now);
+            single_use::insert(
+                conn,
+                PasswordReset,
+                &token_hash,
+                Some(&id),
+                &invitation,
+                now,
+                end,
+            )?;
+        }
         audit::record(
             conn,
             &AuditEvent::AdminUserCreated { role: command.role },
@@ -436,7 +460,7 @@ pub async fn create(
         Ok(Created::User(id))
     })
     .await?;
-    if let Created::User(_) = created {
+    if let (Created::User(_), true) = (&created, invite) {
         // The invitation is a reset link that lives longer: the same page sets it.
         let kind = mail::LinkMail::Invitation;
         notices::mail_link(state, &address, lang, kind, "reset-password", &token);

@@ -529,3 +529,85 @@ async fn an_operator_makes_and_revokes_a_key_in_the_panel(app: TestApp) {
         assert_eq!(entry.actor_email.as_deref(), Some(crate::helpers::OPERATOR));
     }
 }
+
+crate::on_both_backends!(a_backend_creates_users);
+
+async fn a_backend_creates_users(app: TestApp) {
+    let writer = key(&app, "signup-service", &[ManagementScope::UsersWrite]).await;
+    let create = |body: Value| {
+        call(
+            &app,
+            reqwest::Method::POST,
+            "/api/v1/admin/users",
+            &writer,
+            Some(body),
+        )
+    };
+    let made = create(json!({
+        "email": "Made@Example.com", "name": "佐藤花子", "password": "a fine password",
+        "emailVerified": true
+    }))
+    .await;
+    assert_eq!(made.status(), 201);
+    let body: Value = made.json().await.unwrap();
+    assert_eq!(body["user"]["email"], "made@example.com");
+    assert_eq!(body["user"]["emailVerified"], true);
+    assert_eq!(body["user"]["role"], "user");
+    // The password works at once.
+    assert_eq!(
+        app.attempt_login("made@example.com", "a fine password")
+            .await
+            .status(),
+        200
+    );
+    let taken = create(json!({"email": "made@example.com"})).await;
+    let (status, code) = crate::helpers::error_code(taken).await;
+    assert_eq!((status.as_u16(), code.as_str()), (400, "EMAIL_TAKEN"));
+    for (body, field) in [
+        (json!({"email": "not-an-address"}), "email"),
+        (
+            json!({"email": "x@example.com", "password": "short"}),
+            "password",
+        ),
+        (json!({"email": "x@example.com", "role": "root"}), "role"),
+    ] {
+        let answer = create(body).await;
+        assert_eq!(answer.status(), 400);
+        let envelope: Value = answer.json().await.unwrap();
+        assert!(
+            envelope["error"]["details"]["fields"][field].is_string(),
+            "{field}: {envelope}"
+        );
+    }
+    // Without a password: invited (a set-your-password link waits), no password yet.
+    let invited = create(json!({"email": "invited@example.com", "role": "admin"})).await;
+    assert_eq!(invited.status(), 201);
+    let user = app.user_by_email("invited@example.com").await;
+    assert!(user.password_hash.is_none() && user.is_admin());
+    let links: i64 = app
+        .with_db(move |conn| {
+            use diesel::prelude::*;
+            use sekisho::db::RunOn;
+            use sekisho::db::schema::single_use_tokens::dsl;
+            dsl::single_use_tokens
+                .filter(dsl::user_id.eq(user.id.to_string()))
+                .count()
+                .get_result_on(conn)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(links, 1, "the invitation's link");
+    let entries = app
+        .with_db(|conn| sekisho::db::audit::list(conn, None, 50).unwrap())
+        .await;
+    let created = entries
+        .iter()
+        .filter(|e| e.action.as_str() == "admin.user_created")
+        .collect::<Vec<_>>();
+    assert_eq!(created.len(), 2);
+    assert!(
+        created
+            .iter()
+            .all(|e| e.actor_email.as_deref() == Some("key:signup-service"))
+    );
+}

@@ -55,6 +55,7 @@ const CONTRACT: &[&str] = &[
     "DELETE /api/v1/auth/accounts/{provider}",
     "POST /api/v1/auth/introspect",
     "GET /api/v1/admin/users",
+    "POST /api/v1/admin/users",
     "GET /api/v1/admin/users/{id}",
     "POST /api/v1/admin/users/{id}/ban",
     "POST /api/v1/admin/users/{id}/unban",

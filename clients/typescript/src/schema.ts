@@ -68,7 +68,8 @@ export interface paths {
         /** Users, newest first, by search and status. */
         get: operations["list_users"];
         put?: never;
-        post?: never;
+        /** Create a user: with a password, or invited to choose one by mail. */
+        post: operations["create_user"];
         delete?: never;
         options?: never;
         head?: never;
@@ -826,6 +827,23 @@ export interface components {
             currentPassword: string;
             newPassword: string;
         };
+        CreateUserRequest: {
+            /** @example tanaka@example.com */
+            email?: string | null;
+            /** @description The address is known to be the user's (default false). */
+            emailVerified?: boolean | null;
+            /** @description Up to 100 characters. */
+            name?: string | null;
+            /** @description 8 to 128 characters; none: the user chooses one (send the invitation). */
+            password?: string | null;
+            /**
+             * @description `user` (default) or `admin`.
+             * @example user
+             */
+            role?: string | null;
+            /** @description Mail a set-your-password link, valid 7 days (default: true without a password). */
+            sendInvitation?: boolean | null;
+        };
         ErrorDetail: {
             /** @enum {string} */
             code: "VALIDATION_ERROR" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "REQUEST_TIMEOUT" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_REQUEST" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "EMAIL_TAKEN" | "INVALID_TOKEN" | "INVALID_PASSWORD" | "INVALID_CODE" | "PASSKEY_FAILED" | "INVALID_CREDENTIALS" | "TOKEN_REUSED" | "ACCOUNT_DISABLED" | "CSRF_FAILED" | "OAUTH_FAILED" | "ACCOUNT_NOT_LINKED" | "LAST_SIGN_IN_METHOD" | "EMAIL_NOT_VERIFIED";
@@ -1450,6 +1468,102 @@ export interface operations {
                 };
             };
             /** @description RATE_LIMITED: too many wrong keys from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the database cannot be reached (the server recovers by itself) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    create_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateUserRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ManagedUserResponse"];
+                };
+            };
+            /** @description EMAIL_TAKEN, VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description FORBIDDEN: the key lacks users:write */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not `application/json` (or none where one is required) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description INVALID_REQUEST: the body is not well-formed JSON */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;

@@ -396,7 +396,14 @@ impl NewUserForm {
             .as_deref()
             .and_then(Role::parse)
             .ok_or("flash.role_invalid")?;
-        Ok(NewUserCommand { email, name, role })
+        Ok(NewUserCommand {
+            email,
+            name,
+            role,
+            password: None,
+            email_verified: false,
+            send_invitation: true,
+        })
     }
 }
 

@@ -9,13 +9,17 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::admin::sessions::{self as admin_sessions, Revoked};
-use crate::admin::users::{self, ActionOutcome, BanProblem, UserCommand, UserSearch};
+use crate::admin::users::{
+    self, ActionOutcome, BanProblem, Created, NewUserCommand, UserCommand, UserSearch,
+};
 use crate::db::users::{User, UserStatus};
-use crate::domain::{BanReason, ManagementScope, SessionId, UserId};
+use crate::domain::{BanReason, ManagementScope, Role, SessionId, UserId};
 use crate::error::{ApiError, ErrorCode};
 use crate::http::management_key::ManagementCaller;
+use crate::i18n::Lang;
 use crate::routes::api::ApiJson;
 use crate::routes::api::dto::{ErrorResponse, SessionView, UserView, utc};
+use crate::routes::api::validate::Fields;
 use crate::state::AppState;
 
 use utoipa_actix_web::scope;
@@ -25,6 +29,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(
         scope("/api/v1/admin")
             .service(list_users)
+            .service(create_user)
             .service(get_user)
             .service(ban_user)
             .service(unban_user)
@@ -140,6 +145,24 @@ pub struct BanRequest {
     until: Option<String>,
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateUserRequest {
+    #[schema(example = "tanaka@example.com")]
+    email: Option<String>,
+    /// Up to 100 characters.
+    name: Option<String>,
+    /// 8 to 128 characters; none: the user chooses one (send the invitation).
+    password: Option<String>,
+    /// The address is known to be the user's (default false).
+    email_verified: Option<bool>,
+    /// `user` (default) or `admin`.
+    #[schema(example = "user")]
+    role: Option<String>,
+    /// Mail a set-your-password link, valid 7 days (default: true without a password).
+    send_invitation: Option<bool>,
+}
+
 /// The page's limit and offset from `limit` and `cursor` (an offset, opaque to the
 /// caller), or VALIDATION_ERROR.
 fn page(limit: Option<i64>, cursor: Option<&str>) -> Result<(i64, i64), ApiError> {
@@ -205,6 +228,59 @@ pub async fn list_users(
             .collect(),
         next_cursor,
     }))
+}
+
+/// Create a user: with a password, or invited to choose one by mail.
+#[utoipa::path(
+    tag = "management",
+    request_body = CreateUserRequest,
+    responses(
+        (status = 201, description = "Created", body = ManagedUserResponse),
+        (status = 400, description = "EMAIL_TAKEN, VALIDATION_ERROR", body = ErrorResponse),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorResponse),
+        (status = 403, description = "FORBIDDEN: the key lacks users:write", body = ErrorResponse),
+        (status = 429, description = "RATE_LIMITED", body = ErrorResponse),
+    ),
+    security(("managementKey" = []))
+)]
+#[post("/users")]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    caller: ManagementCaller,
+    body: ApiJson<CreateUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(ManagementScope::UsersWrite)?;
+    let mut fields = Fields::default();
+    let email = fields.email("email", body.email.as_deref());
+    let name = fields.display_name("name", body.name.as_deref());
+    let password = body
+        .password
+        .as_deref()
+        .and_then(|raw| fields.new_password("password", Some(raw)));
+    let role = match body.role.as_deref() {
+        None | Some("") => Some(Role::User),
+        Some(raw) => fields.parsed("role", Some(raw), |r| {
+            Role::parse(r).ok_or("must be user or admin")
+        }),
+    };
+    fields.finish()?;
+    let (Some(email), Some(role)) = (email, role) else {
+        return Err(ApiError::internal("validated fields are missing"));
+    };
+    let send_invitation = body.send_invitation.unwrap_or(password.is_none());
+    let command = NewUserCommand {
+        email,
+        name,
+        role,
+        password,
+        email_verified: body.email_verified.unwrap_or(false),
+        send_invitation,
+    };
+    // The user's own language is not known: the invitation goes in the default one.
+    match users::create(&state, caller.actor(), command, Lang::En).await? {
+        Created::User(id) => Ok(HttpResponse::Created().json(managed_user(&state, id).await?)),
+        Created::EmailTaken => Err(ApiError::new(ErrorCode::EmailTaken)),
+    }
 }
 
 async fn managed_user(state: &AppState, id: UserId) -> Result<ManagedUserResponse, ApiError> {
