@@ -49,7 +49,7 @@ async fn wrong_method_inside_scopes_is_405(app: TestApp) {
         ("/api/v1/auth/login", "POST, OPTIONS"),
         ("/api/v1/auth/me", "GET, OPTIONS"),
         ("/api/v1/user/withdraw", "POST, OPTIONS"),
-        ("/api/v1/admin/users", "GET, OPTIONS"),
+        ("/api/v1/admin/users", "GET, POST, OPTIONS"),
         ("/api/v1/admin/users/some-id", "GET, DELETE, OPTIONS"),
     ] {
         let response = app.client.put(app.url(path)).send().await.unwrap();
