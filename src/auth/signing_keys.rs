@@ -100,7 +100,7 @@ pub async fn load(pool: &Pool, settings: &Settings, jwt: &JwtKeys) -> Result<(),
             Some(KeyMaterial {
                 kid: key.kid,
                 algorithm: key.algorithm,
-                private_der: Some(Zeroizing::new(private_der)),
+                private_der: Zeroizing::new(private_der),
                 public_jwk,
                 signs_from: key.signs_from,
             })

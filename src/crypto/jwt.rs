@@ -81,8 +81,8 @@ pub struct TokenSubject<'a> {
 pub struct KeyMaterial {
     pub kid: String,
     pub algorithm: SigningAlgorithm,
-    /// PKCS#8; None when this SECRET_KEY cannot open it (the key still verifies).
-    pub private_der: Option<Zeroizing<Vec<u8>>>,
+    /// PKCS#8, opened with this SECRET_KEY.
+    pub private_der: Zeroizing<Vec<u8>>,
     pub public_jwk: PublicJwk,
     pub signs_from: NaiveDateTime,
 }
@@ -104,7 +104,6 @@ struct Ring {
     /// Oldest `signs_from` first.
     signers: Vec<Signer>,
     verifiers: HashMap<String, Verifier>,
-    published: Vec<PublicJwk>,
 }
 
 /// Why a token did not verify.
@@ -196,15 +195,12 @@ impl JwtKeys {
                     validation,
                 },
             );
-            if let Some(der) = &key.private_der {
-                ring.signers.push(Signer {
-                    kid: key.kid.clone(),
-                    algorithm,
-                    encoding: signing_keys::encoding_key(key.algorithm, der),
-                    signs_from: key.signs_from.and_utc().timestamp(),
-                });
-            }
-            ring.published.push(key.public_jwk);
+            ring.signers.push(Signer {
+                kid: key.kid,
+                algorithm,
+                encoding: signing_keys::encoding_key(key.algorithm, &key.private_der),
+                signs_from: key.signs_from.and_utc().timestamp(),
+            });
         }
         ring.signers.sort_by_key(|s| s.signs_from);
         if let Ok(mut current) = self.ring.write() {
@@ -217,11 +213,6 @@ impl JwtKeys {
             .read()
             .map(|ring| ring.clone())
             .unwrap_or_default()
-    }
-
-    /// The public keys to publish (the JWKS's `keys`).
-    pub fn published(&self) -> Vec<PublicJwk> {
-        self.current_ring().published.clone()
     }
 
     /// The kid that signs at `now` (seconds), if any.
@@ -334,7 +325,7 @@ mod tests {
         KeyMaterial {
             kid: key.kid,
             algorithm,
-            private_der: Some(key.private_der),
+            private_der: key.private_der,
             public_jwk: key.public_jwk,
             signs_from: chrono::DateTime::from_timestamp(signs_from, 0)
                 .expect("a time")
@@ -395,7 +386,6 @@ mod tests {
         let keys = keys_with(SECRET, vec![next, old]);
         assert_eq!(keys.signing_kid(now), Some(old_kid.clone()));
         assert_eq!(keys.signing_kid(now + 600), Some(next_kid.clone()));
-        assert_eq!(keys.published().len(), 2);
 
         let before = keys.sign(&subject(), now, now + 60).expect("signed");
         let header = jsonwebtoken::decode_header(&before).expect("a header");

@@ -97,10 +97,13 @@ pub fn revoke(conn: &mut DbConnection, name: &str, now: NaiveDateTime) -> QueryR
     .map(|n| n > 0)
 }
 
-/// Notes a use, at most once a minute per key (a busy key does not write on every
-/// call).
+/// How often a key's last use is written.
+pub const TOUCH_RESOLUTION: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
+
+/// Notes a use, unless one was noted within `TOUCH_RESOLUTION` (instances racing
+/// write once).
 pub fn touch(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<()> {
-    let a_minute_ago = now - chrono::TimeDelta::minutes(1);
+    let a_minute_ago = now - TOUCH_RESOLUTION;
     super::update(
         t::table.filter(t::id.eq(id)).filter(
             t::last_used_at

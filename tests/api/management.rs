@@ -64,6 +64,11 @@ async fn a_key_acts_within_its_scopes_only(app: TestApp) {
         "the sign-up's session: {found}"
     );
     assert!(body["nextCursor"].is_null());
+    // The use is noted (once a minute at most), for `management-key list` and the panel.
+    let used = app
+        .with_db(|conn| sekisho::db::management_keys::all(conn).unwrap())
+        .await;
+    assert!(used[0].last_used_at.is_some());
 
     let one: Value = get(&app, &format!("/api/v1/admin/users/{id}"), &reader)
         .await

@@ -37,24 +37,22 @@ class Sekisho:
         )
         return done.stdout
 
-    def sign_up(self, email: str) -> str:
-        """Signs `email` up; the session cookie's token."""
+    def _session(self, path: str, email: str, status: int) -> str:
+        """POSTs `email` and the password to `path` as the app's page would; the
+        session cookie's token."""
         answer = httpx.post(
-            f"{self.url}/api/v1/auth/signup",
+            f"{self.url}/api/v1/auth/{path}",
             json={"email": email, "password": PASSWORD},
             headers={"origin": FRONTEND},
         )
-        assert answer.status_code == 201, answer.text
+        assert answer.status_code == status, answer.text
         return answer.cookies["access_token"]
 
+    def sign_up(self, email: str) -> str:
+        return self._session("signup", email, 201)
+
     def log_in(self, email: str) -> str:
-        answer = httpx.post(
-            f"{self.url}/api/v1/auth/login",
-            json={"email": email, "password": PASSWORD},
-            headers={"origin": FRONTEND},
-        )
-        assert answer.status_code == 200, answer.text
-        return answer.cookies["access_token"]
+        return self._session("login", email, 200)
 
     def access_token(self, email: str) -> str:
         answer = httpx.post(
