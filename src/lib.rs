@@ -32,3 +32,4 @@ pub mod routes;
 pub(crate) mod social;
 pub mod startup;
 pub mod state;
+pub mod webhooks;

@@ -220,6 +220,16 @@ impl Application {
         spawn_housekeeping(state.pool.clone(), settings.clone());
         spawn_key_reload(state.clone());
         spawn_memory_return();
+        // Its own connections: deliveries never wait for the requests' pool, nor count
+        // in its metrics.
+        let webhook_pool = crate::db::build_pool(
+            &settings.database.url,
+            2,
+            settings.database.timeout,
+            Arc::new(crate::db::DbCounters::default()),
+            state.metrics.pool_events(),
+        );
+        crate::webhooks::worker::spawn(webhook_pool, settings.clone());
         Ok(Self {
             port,
             server,
@@ -339,7 +349,11 @@ pub async fn housekeeping_pass(pool: &crate::db::Pool, settings: &Settings) {
         Ok(sessions::purge_stale(conn, now)?
             + throttles::purge_ended(conn, windows_start, now)?
             + form_tokens::purge_expired(conn, now)?
-            + single_use::purge_expired(conn, now)?)
+            + single_use::purge_expired(conn, now)?
+            + crate::db::webhooks::prune_settled(
+                conn,
+                now - crate::webhooks::worker::KEEP_SETTLED,
+            )?)
     })
     .await
     {

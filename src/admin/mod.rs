@@ -10,6 +10,7 @@ pub(crate) mod session_store;
 pub(crate) mod sessions;
 pub(crate) mod sign_in;
 pub mod users;
+pub mod webhooks;
 
 use crate::domain::UserId;
 

@@ -2,6 +2,7 @@
 
 use crate::db::sessions::Session;
 use crate::db::{self, DbError, Pool, audit, sessions};
+use crate::domain::SessionEndReason;
 use crate::domain::{AuditEvent, AuditTarget, SessionId, SessionKind};
 
 use super::Actor;
@@ -39,7 +40,7 @@ pub enum Revoked {
 /// Ends one session; the revocation and its audit entry commit together.
 pub async fn revoke(pool: &Pool, actor: Actor, id: SessionId) -> Result<Revoked, DbError> {
     db::write(pool, move |conn| {
-        if sessions::revoke(conn, &id, db::now())? == 0 {
+        if sessions::revoke(conn, &id, SessionEndReason::RevokedByOperator, db::now())? == 0 {
             return Ok(Revoked::AlreadyEnded);
         }
         audit::record(

@@ -17,6 +17,7 @@ use crate::db::users::{Ban, NewUser, User, UserStatus};
 use crate::db::{
     self, DbConnection, DbError, Pool, audit, identities, sessions, two_factor, users,
 };
+use crate::domain::SessionEndReason;
 use crate::domain::string_enum::string_enum;
 use crate::domain::{AuditEvent, AuditTarget, BanReason, Email, Password, Role, UserId};
 use crate::failure::Fault;
@@ -340,16 +341,38 @@ fn apply(
             users::set_disabled(conn, &user.id, Some(ban), now).map(drop)?;
         }
         UserCommand::Enable => users::set_disabled(conn, &user.id, None, now).map(drop)?,
-        UserCommand::Delete => users::soft_delete(conn, &user.id, now)?,
+        UserCommand::Delete => {
+            // Audited first: `user.deleted` carries the address the deletion obfuscates.
+            audit::record(
+                conn,
+                &command.audit_event(),
+                actor.entry().on(AuditTarget::User, &user.id),
+            )?;
+            users::soft_delete(conn, &user.id, now)?;
+            return Ok((ActionOutcome::Done(command.action()), Some(user)));
+        }
         UserCommand::SetRole(role) => {
             users::set_role(conn, &user.id, *role)?;
             // Panel sessions of a demoted operator end with the role.
             if *role == Role::User {
-                sessions::revoke_all_for_user(conn, &user.id, None, now)?;
+                sessions::revoke_all_for_user(
+                    conn,
+                    &user.id,
+                    None,
+                    SessionEndReason::Demoted,
+                    now,
+                )?;
             }
         }
         UserCommand::RevokeSessions => {
-            sessions::revoke_all_for_user(conn, &user.id, None, now).map(drop)?;
+            sessions::revoke_all_for_user(
+                conn,
+                &user.id,
+                None,
+                SessionEndReason::RevokedByOperator,
+                now,
+            )
+            .map(drop)?;
         }
         UserCommand::ResendVerification if user.email_verified => {
             return Ok((ActionOutcome::AlreadyVerified, None));
@@ -360,7 +383,13 @@ fn apply(
         }
         UserCommand::ResetTwoFactor => {
             two_factor::remove(conn, &user.id, now)?;
-            sessions::revoke_all_for_user(conn, &user.id, None, now)?;
+            sessions::revoke_all_for_user(
+                conn,
+                &user.id,
+                None,
+                SessionEndReason::TwoFactorReset,
+                now,
+            )?;
         }
     }
     audit::record(

@@ -7,6 +7,7 @@ use crate::crypto::tokens;
 use crate::db::decisions::{self, Subject};
 use crate::db::single_use::{self, PasswordReset};
 use crate::db::{self, audit, sessions, users, users::User};
+use crate::domain::SessionEndReason;
 use crate::domain::{AuditEvent, Email, FirstFactor, Password, SignInMethod};
 use crate::domain::{ClientInfo, SessionId};
 use crate::failure::{Fault, Limited, fails_underneath};
@@ -132,7 +133,13 @@ pub async fn change_password(
         decisions::take_turn(conn, Subject::Sessions(&user.id))?;
         let now = db::now();
         users::set_password_hash(conn, &user.id, &hash)?;
-        sessions::revoke_all_for_user(conn, &user.id, Some(&keep), now)?;
+        sessions::revoke_all_for_user(
+            conn,
+            &user.id,
+            Some(&keep),
+            SessionEndReason::PasswordChanged,
+            now,
+        )?;
         single_use::spend_all_for_user(conn, PasswordReset, &user.id)?;
         audit::record(
             conn,
@@ -156,12 +163,13 @@ pub async fn withdraw(
     credentials::confirm(state, client, &user, &session_id, password).await?;
     let ip = client.ip_text();
     db::write(&state.pool, move |conn| -> Result<_, ConfirmError> {
-        users::soft_delete(conn, &user.id, db::now())?;
+        // Audited first: `user.deleted` carries the address the deletion obfuscates.
         audit::record(
             conn,
             &AuditEvent::UserWithdrawn,
             audit::Entry::by_user(&user.id, &user.email, ip.as_deref()),
         )?;
+        users::soft_delete(conn, &user.id, db::now())?;
         Ok(())
     })
     .await

@@ -17,6 +17,7 @@ use crate::db::passkeys::{NewPasskey, PasskeyInfo};
 use crate::db::single_use::{self, CeremonyPurpose, PasskeyCeremony};
 use crate::db::users::User;
 use crate::db::{self, audit, passkeys, sessions, users};
+use crate::domain::SessionEndReason;
 use crate::domain::{AuditEvent, ClientInfo, Email, PasskeyId, PasskeyRemoval, SessionId, UserId};
 use crate::failure::{Disabled, Fault, Invalid, Limited, fails_underneath};
 use crate::i18n::Lang;
@@ -367,7 +368,13 @@ pub fn remove_passkey(
         return Ok(None);
     };
     passkeys::delete(conn, user_id, passkey_id)?;
-    let ended = sessions::revoke_all_for_user(conn, user_id, keep, db::now())?;
+    let ended = sessions::revoke_all_for_user(
+        conn,
+        user_id,
+        keep,
+        SessionEndReason::PasskeyRemoved,
+        db::now(),
+    )?;
     Ok(Some(PasskeyRemoval {
         passkey: passkey.id,
         name: Some(passkey.name),

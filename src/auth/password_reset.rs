@@ -14,6 +14,7 @@ use crate::db::single_use::{self, PasswordReset};
 use crate::db::users::User;
 use crate::db::{self, audit, sessions, users};
 use crate::domain::ClientInfo;
+use crate::domain::SessionEndReason;
 use crate::domain::{AuditEvent, FirstFactor, SignInMethod};
 use crate::domain::{Email, Password};
 use crate::failure::{Fault, LimitError, Limited, fails_underneath};
@@ -170,7 +171,7 @@ pub async fn complete(
         users::set_password_hash(conn, &user.id, &hash)?;
         // The link reached the address's inbox: that proves the address.
         users::set_email_verified(conn, &user.id, &user.email, now)?;
-        sessions::revoke_all_for_user(conn, &user.id, None, now)?;
+        sessions::revoke_all_for_user(conn, &user.id, None, SessionEndReason::PasswordReset, now)?;
         single_use::spend_all_for_user(conn, PasswordReset, &user.id)?;
         limits.forget_all_failed_logins(conn, &user.email)?;
         let ip = visitor.ip_text();

@@ -15,6 +15,7 @@ use crate::db::decisions::{self, Subject};
 use crate::db::sessions::Session;
 use crate::db::users::User;
 use crate::db::{self, DbConnection, Pool, audit, sessions};
+use crate::domain::SessionEndReason;
 use crate::domain::{AuditEvent, AuditTarget, Email, FirstFactor, SessionKind, SignInMethod};
 use crate::domain::{ClientInfo, Role, SessionId, UserId};
 use crate::failure::{Fault, fails_underneath};
@@ -594,7 +595,7 @@ pub async fn refresh(state: &AppState, presented: String) -> Result<TokenPair, R
             )?));
         }
         db::write_transaction(conn, |conn| {
-            sessions::revoke(conn, &session.id, now)?;
+            sessions::revoke(conn, &session.id, SessionEndReason::RefreshTokenReused, now)?;
             let actor = audit::Entry::by(session.user_id.as_deref(), None, None);
             audit::record(
                 conn,
@@ -623,7 +624,7 @@ pub async fn end(
 ) -> Result<(), Fault> {
     let sid = session_id.clone();
     acting::write(pool, user, client, move |conn, me| -> Result<_, Fault> {
-        sessions::revoke(conn, &sid, db::now())?;
+        sessions::revoke(conn, &sid, SessionEndReason::SignedOut, db::now())?;
         audit::record(
             conn,
             &AuditEvent::UserLogout {
@@ -699,7 +700,13 @@ pub async fn revoke_own(
         user,
         client,
         move |conn, me| -> Result<_, RevokeError> {
-            if !sessions::revoke_own(conn, &id, &me.user.id, db::now())? {
+            if !sessions::revoke_own(
+                conn,
+                &id,
+                &me.user.id,
+                SessionEndReason::RevokedByUser,
+                db::now(),
+            )? {
                 return Err(RevokeError::NotFound);
             }
             audit::record(
@@ -722,7 +729,13 @@ pub async fn revoke_others(
 ) -> Result<(), Fault> {
     let keep = keep.clone();
     acting::write(pool, user, client, move |conn, me| -> Result<_, Fault> {
-        let ended = sessions::revoke_all_for_user(conn, &me.user.id, Some(&keep), db::now())?;
+        let ended = sessions::revoke_all_for_user(
+            conn,
+            &me.user.id,
+            Some(&keep),
+            SessionEndReason::RevokedByUser,
+            db::now(),
+        )?;
         audit::record(
             conn,
             &AuditEvent::UserOtherSessionsRevoked {

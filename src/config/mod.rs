@@ -9,6 +9,7 @@ mod secret_key;
 mod social;
 mod tokens;
 mod trusted_proxies;
+mod webhooks;
 
 use std::net::ToSocketAddrs;
 use std::path::PathBuf;
@@ -23,6 +24,7 @@ pub use secret_key::SecretKey;
 pub use social::{ProviderSettings, ProviderSource};
 pub use tokens::TokenSettings;
 pub use trusted_proxies::TrustedProxies;
+pub use webhooks::WebhookSettings;
 
 #[derive(Debug, thiserror::Error)]
 #[error("configuration error: {var}: {problem}")]
@@ -46,6 +48,12 @@ pub enum AppEnv {
     Production,
 }
 
+impl AppEnv {
+    pub fn is_production(self) -> bool {
+        self == Self::Production
+    }
+}
+
 /// Every setting, grouped by what it configures.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -66,6 +74,7 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     /// Google and the OpenID Connect providers of OIDC_PROVIDERS.
     pub social_providers: Vec<ProviderSettings>,
+    pub webhooks: WebhookSettings,
 }
 
 /// Where and how the server listens, and whom it believes.
@@ -252,6 +261,7 @@ impl Settings {
             admin: AdminSettings::read(&get)?,
             metrics: MetricsSettings::read(&get)?,
             social_providers: social::parse_providers(get)?,
+            webhooks: WebhookSettings::read(&get)?,
         })
     }
 }

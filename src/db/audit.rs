@@ -5,7 +5,10 @@ use diesel::prelude::*;
 
 use super::schema::{audit_log, sessions, users};
 use super::{DbConnection, RunOn, columns, like_pattern, prefix_pattern};
-use crate::domain::{AuditAction, AuditEvent, AuditTarget};
+use serde_json::json;
+
+use super::user_object::UserView;
+use crate::domain::{AuditAction, AuditEvent, AuditTarget, WebhookEventType};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = audit_log)]
@@ -91,8 +94,10 @@ impl<'a> Entry<'a> {
 }
 
 /// The one way an event is recorded: in the caller's transaction, with the change
-/// it records.
+/// it records, and announced there to the webhook endpoints that want it (so a change
+/// cannot be audited without its event, nor announced without committing).
 pub fn record(conn: &mut DbConnection, event: &AuditEvent, entry: Entry<'_>) -> QueryResult<()> {
+    announce(conn, event, &entry)?;
     let details = event.details_json();
     diesel::insert_into(audit_log::table)
         .values(&NewAuditEntry {
@@ -107,6 +112,46 @@ pub fn record(conn: &mut DbConnection, event: &AuditEvent, entry: Entry<'_>) -> 
         })
         .execute_on(conn)
         .map(drop)
+}
+
+/// A user event carries the user object as the change left it; `user.deleted` carries
+/// the id and address from before they were obfuscated (recorded first, see
+/// `users::soft_delete`'s callers), `user.banned` the ban, passkey events the passkey.
+fn announce(conn: &mut DbConnection, event: &AuditEvent, entry: &Entry<'_>) -> QueryResult<()> {
+    let Some(event_type) = WebhookEventType::of(event) else {
+        return Ok(());
+    };
+    let Some((AuditTarget::User, user_id)) = entry.target else {
+        return Ok(());
+    };
+    super::webhooks::announce(conn, event_type, |conn| {
+        let Some(user) = super::users::find_by_id(conn, user_id)? else {
+            return Ok(None);
+        };
+        let mut data = match event_type {
+            WebhookEventType::UserDeleted => json!({ "id": user.id, "email": user.email }),
+            _ => serde_json::to_value(UserView::from(&user)).unwrap_or_default(),
+        };
+        let extra = match event {
+            AuditEvent::AdminUserDisabled { reason, until } => Some((
+                "ban",
+                json!({ "reason": reason, "note": user.disabled_note, "until": until }),
+            )),
+            AuditEvent::UserPasskeyAdded { passkey, name } => {
+                Some(("passkey", json!({ "id": passkey, "name": name })))
+            }
+            AuditEvent::UserPasskeyRemoved { removal }
+            | AuditEvent::AdminPasskeyDeleted { removal } => Some((
+                "passkey",
+                json!({ "id": removal.passkey, "name": removal.name }),
+            )),
+            _ => None,
+        };
+        if let (Some((key, value)), Some(object)) = (extra, data.as_object_mut()) {
+            object.insert(key.to_owned(), value);
+        }
+        Ok(Some(data))
+    })
 }
 
 /// Newest first; `before` is the id of the last entry of the previous page (keyset

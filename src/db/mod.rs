@@ -2,6 +2,7 @@
 
 pub mod audit;
 mod cached_update;
+pub mod commit_signal;
 mod connection;
 pub mod decisions;
 mod error;
@@ -22,7 +23,9 @@ mod sqlite_hooks;
 pub(crate) mod telemetry;
 pub(crate) mod throttles;
 pub(crate) mod two_factor;
+pub mod user_object;
 pub mod users;
+pub mod webhooks;
 
 use std::time::Duration;
 
@@ -31,7 +34,7 @@ use actix_web::web;
 pub use cached_update::update;
 pub use connection::{ConnectionManager, DbConnection};
 pub use error::DbError;
-pub use query::{RunOn, columns, transaction, write_transaction};
+pub use query::{RunOn, columns, in_transaction, transaction, write_transaction};
 pub use telemetry::{DbCounters, KindLabels, PoolEvents};
 
 use crate::config::DatabaseUrl;

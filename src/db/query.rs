@@ -15,7 +15,7 @@ use diesel::query_dsl::{LoadQuery, RunQueryDsl};
 use diesel::sqlite::Sqlite;
 use diesel::{PgConnection, QueryResult, Selectable, SqliteConnection};
 
-use super::DbConnection;
+use super::{DbConnection, commit_signal};
 
 /// Runs `$body` with `$inner` bound to the backend's own connection: the body is
 /// compiled once per backend.
@@ -112,6 +112,11 @@ where
     finish(conn, work)
 }
 
+/// Whether a transaction is open on `conn`.
+pub fn in_transaction(conn: &mut DbConnection) -> QueryResult<bool> {
+    depth(conn).map(|depth| depth > 0)
+}
+
 fn depth(conn: &mut DbConnection) -> QueryResult<u32> {
     let status = per_backend!(conn, |c| {
         AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
@@ -129,10 +134,18 @@ where
     match work(conn) {
         Ok(value) => {
             per_backend!(conn, |c| AnsiTransactionManager::commit_transaction(c))?;
+            if depth(conn)? == 0 {
+                commit_signal::committed();
+            }
             Ok(value)
         }
         Err(error) => {
-            match per_backend!(conn, |c| AnsiTransactionManager::rollback_transaction(c)) {
+            let rolled_back =
+                per_backend!(conn, |c| AnsiTransactionManager::rollback_transaction(c));
+            if depth(conn).unwrap_or(0) == 0 {
+                commit_signal::rolled_back();
+            }
+            match rolled_back {
                 Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
                 Err(rollback_error) => Err(rollback_error.into()),
             }

@@ -159,6 +159,48 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Text,
+        url -> Text,
+        description -> Nullable<Text>,
+        event_types -> Text,
+        sealed_secret -> Text,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        failing_since -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_events (id) {
+        id -> Text,
+        event_type -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        event_id -> Text,
+        endpoint_id -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        last_attempt_at -> Nullable<Timestamp>,
+        last_status -> Nullable<Integer>,
+        last_response -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(single_use_tokens -> users (user_id));
 diesel::joinable!(passkeys -> users (user_id));
@@ -166,6 +208,8 @@ diesel::joinable!(two_factor_secrets -> users (user_id));
 diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(accounts -> users (user_id));
 diesel::joinable!(spent_refresh_tokens -> sessions (session_id));
+diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -181,4 +225,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     single_use_tokens,
     signing_keys,
     management_keys,
+    webhook_endpoints,
+    webhook_events,
+    webhook_deliveries,
 );

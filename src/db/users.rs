@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::users;
 use super::{DbConnection, RunOn, columns, like_pattern};
-use crate::domain::{BanReason, Email, Role, UserId};
+use crate::domain::{BanReason, Email, Role, SessionEndReason, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
@@ -217,6 +217,7 @@ pub fn soft_delete(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> Que
             ),
         )
         .execute_on(conn)?;
+        super::sessions::announce_deletion(conn, id, now)?;
         diesel::delete(s::table.filter(s::user_id.eq(id))).execute_on(conn)?;
         remove_ways_in(conn, id, now)?;
         Ok(())
@@ -277,7 +278,13 @@ pub fn strip_unproven(
         ),
     )
     .execute_on(conn)?;
-    let sessions = super::sessions::revoke_all_for_user(conn, id, None, now)?;
+    let sessions = super::sessions::revoke_all_for_user(
+        conn,
+        id,
+        None,
+        SessionEndReason::AccountReclaimed,
+        now,
+    )?;
     let removed = remove_ways_in(conn, id, now)?;
     Ok(Stripped {
         password: user.password_hash.is_some(),
@@ -329,7 +336,7 @@ pub fn set_disabled(
         )
         .execute_on(conn)?;
         if ban.is_some() {
-            super::sessions::revoke_all_for_user(conn, id, None, now)?;
+            super::sessions::revoke_all_for_user(conn, id, None, SessionEndReason::Banned, now)?;
         }
         Ok(changed)
     })

@@ -90,6 +90,9 @@ audit_events! {
     AdminVerificationResent = "admin.verification_resent",
     AdminRoleChanged = "admin.role_changed" { role: Role },
     AdminUserCreated = "admin.user_created" { role: Role },
+    /// The management API changed these of the user's fields (`name`, `role`,
+    /// `emailVerified`).
+    AdminUserUpdated = "admin.user_updated" { fields: Vec<String> },
     AdminAuditExported = "admin.audit_exported" {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
@@ -134,6 +137,16 @@ audit_events! {
         expires: Option<DateTime<Utc>>,
     },
     KeyManagementKeyRevoked = "key.management_key_revoked" { name: String },
+    WebhookEndpointCreated = "webhook.endpoint_created" { endpoint: String, url: String },
+    WebhookEndpointDeleted = "webhook.endpoint_deleted" { endpoint: String, url: String },
+    WebhookEndpointEnabled = "webhook.endpoint_enabled" { endpoint: String, url: String },
+    /// By an operator, or by Sekisho after five days of failures (`reason` says which).
+    WebhookEndpointDisabled = "webhook.endpoint_disabled" {
+        endpoint: String,
+        url: String,
+        reason: String,
+    },
+    WebhookDeliveryResent = "webhook.delivery_resent" { endpoint: String, event: String },
 }
 
 impl AuditAction {

@@ -14,6 +14,7 @@ mod session_kind;
 mod sign_in_method;
 mod signing_algorithm;
 pub(crate) mod string_enum;
+mod webhook_event;
 
 pub use audit_event::{AuditAction, AuditEvent, AuditTarget, CodeStep, PasskeyRemoval, Removed};
 pub use ban_reason::BanReason;
@@ -27,3 +28,4 @@ pub use role::Role;
 pub use session_kind::SessionKind;
 pub use sign_in_method::{FirstFactor, SecondFactor, SignInMethod};
 pub use signing_algorithm::SigningAlgorithm;
+pub use webhook_event::{SessionEndReason, WebhookEventType};

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::{ApiError, ErrorCode};
 use crate::admin::management_keys::KeyError;
+use crate::admin::webhooks::{EndpointError, MAX_DESCRIPTION};
 use crate::auth::account_lifecycle::SignUpError;
 use crate::auth::credentials::{ConfirmError, SignInError};
 use crate::auth::email_verification::{NotVerified, VerifyError};
@@ -231,6 +232,19 @@ impl From<KeyError> for ApiError {
             KeyError::Unknown => Self::new(ErrorCode::Unauthorized),
             KeyError::Limited(limited) => limited.into(),
             KeyError::Fault(fault) => fault.into(),
+        }
+    }
+}
+
+impl From<EndpointError> for ApiError {
+    fn from(error: EndpointError) -> Self {
+        match error {
+            EndpointError::Url(problem) => Self::validation_field("url", &problem.to_string()),
+            EndpointError::DescriptionTooLong => Self::validation_field(
+                "description",
+                &format!("is longer than {MAX_DESCRIPTION} characters"),
+            ),
+            EndpointError::Fault(fault) => fault.into(),
         }
     }
 }

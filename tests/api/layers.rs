@@ -21,7 +21,7 @@ const LAYERS: &[&[&str]] = &[
     &["failure"],
     &["metrics"],
     // Rate limits on the database; the OpenID providers.
-    &["limits", "oidc"],
+    &["limits", "oidc", "webhooks"],
     // What every use case may reach.
     &["state"],
     // Use cases: the API's accounts and sessions, social sign-in on top of them, the
@@ -58,6 +58,7 @@ const INNER_LAYERS: &[(&str, &[&[&str]])] = &[
                 "connection",
                 "query",
                 "cached_update",
+                "commit_signal",
             ],
             // One table (or one concern) each.
             &[
@@ -72,10 +73,17 @@ const INNER_LAYERS: &[(&str, &[&[&str]])] = &[
                 "passkeys",
                 "identities",
                 "two_factor",
-                "audit",
             ],
-            // What spans tables: an account and its sessions end together; the counts.
-            &["users", "sessions", "overview"],
+            // What spans tables: an account and its sessions end together; the counts;
+            // the audit log and the webhook outbox, written with every change.
+            &[
+                "users",
+                "user_object",
+                "sessions",
+                "overview",
+                "audit",
+                "webhooks",
+            ],
         ],
     ),
     (

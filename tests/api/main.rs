@@ -49,4 +49,5 @@ mod sockets;
 mod standalone;
 mod takeover;
 mod two_factor;
+mod webhooks;
 mod withdraw;

@@ -63,6 +63,9 @@ const CONTRACT: &[&str] = &[
     "GET /api/v1/admin/users/{id}/sessions",
     "DELETE /api/v1/admin/users/{id}/sessions",
     "DELETE /api/v1/admin/sessions/{id}",
+    "GET /api/v1/admin/webhooks",
+    "POST /api/v1/admin/webhooks",
+    "DELETE /api/v1/admin/webhooks/{id}",
 ];
 
 async fn openapi_document_matches_the_routes(app: TestApp) {

@@ -3,7 +3,7 @@
 use chrono::TimeDelta;
 use diesel::result::{DatabaseErrorKind, Error};
 use sekisho::db::{self, DbConnection, RunOn, audit, sessions, users};
-use sekisho::domain::AuditEvent;
+use sekisho::domain::{AuditEvent, SessionEndReason};
 
 use crate::helpers::{Backend, TestApp, insert_user};
 
@@ -207,9 +207,12 @@ async fn sessions_lifecycle(app: TestApp) {
         let listed = sessions::list_active_for_user(conn, &user, now, None, 100).unwrap();
         assert_eq!(listed.len(), 2);
 
-        assert_eq!(sessions::revoke(conn, &browser, now).unwrap(), 1);
         assert_eq!(
-            sessions::revoke(conn, &browser, now).unwrap(),
+            sessions::revoke(conn, &browser, SessionEndReason::SignedOut, now).unwrap(),
+            1
+        );
+        assert_eq!(
+            sessions::revoke(conn, &browser, SessionEndReason::SignedOut, now).unwrap(),
             0,
             "already revoked"
         );
@@ -225,7 +228,14 @@ async fn sessions_lifecycle(app: TestApp) {
             sekisho::domain::SessionKind::Browser,
             TimeDelta::days(1),
         );
-        let revoked = sessions::revoke_all_for_user(conn, &user, Some(&bearer), now).unwrap();
+        let revoked = sessions::revoke_all_for_user(
+            conn,
+            &user,
+            Some(&bearer),
+            SessionEndReason::RevokedByUser,
+            now,
+        )
+        .unwrap();
         assert_eq!(revoked, 2, "the other browser session and the expired one");
         assert!(sessions::find_active(conn, &bearer, now).unwrap().is_some());
         assert!(sessions::find_active(conn, &other, now).unwrap().is_none());

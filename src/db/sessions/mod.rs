@@ -19,12 +19,14 @@ pub use listing::{
 };
 pub use panel::{extend_panel_session, find_panel_state, revoke_by_token_hash, update_panel_state};
 pub use refresh::{find_by_refresh_hash, find_by_spent_refresh_hash, rotate_refresh};
-pub use revocation::{end_least_recently_used, revoke, revoke_all_for_user, revoke_own};
+pub use revocation::{
+    announce_deletion, end_least_recently_used, revoke, revoke_all_for_user, revoke_own,
+};
 
 use crate::db::schema::sessions;
 use crate::db::telemetry::count;
 use crate::db::{DbConnection, RunOn};
-use crate::domain::{SessionId, SessionKind, SignInMethod, UserId};
+use crate::domain::{SessionId, SessionKind, SignInMethod, UserId, WebhookEventType};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = sessions)]
@@ -83,6 +85,20 @@ pub fn insert(conn: &mut DbConnection, session: &NewSession<'_>) -> QueryResult<
     diesel::insert_into(sessions::table)
         .values(session)
         .execute_on(conn)?;
+    if let (Some(user_id), false) = (session.user_id, session.kind == SessionKind::Admin) {
+        crate::db::webhooks::announce(conn, WebhookEventType::SessionCreated, |_| {
+            Ok(Some(serde_json::json!({
+                "id": session.id,
+                "userId": user_id,
+                "kind": session.kind,
+                "signInMethod": session.sign_in_method,
+                "ip": session.ip,
+                "userAgent": session.user_agent,
+                "createdAt": session.created_at.and_utc(),
+                "expiresAt": session.expires_at.and_utc(),
+            })))
+        })?;
+    }
     let kind = crate::db::telemetry::KindLabels {
         kind: session.kind.as_str().to_owned(),
     };

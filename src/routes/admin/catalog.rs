@@ -587,6 +587,36 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "Revoked a management key",
         "管理キーを無効化",
     ),
+    (
+        "audit.event.admin.user_updated",
+        "Changed a user's details",
+        "ユーザー情報を変更",
+    ),
+    (
+        "audit.event.webhook.endpoint_created",
+        "Added a webhook endpoint",
+        "Webhookの送信先を追加",
+    ),
+    (
+        "audit.event.webhook.endpoint_deleted",
+        "Deleted a webhook endpoint",
+        "Webhookの送信先を削除",
+    ),
+    (
+        "audit.event.webhook.endpoint_enabled",
+        "Enabled a webhook endpoint",
+        "Webhookの送信先を有効化",
+    ),
+    (
+        "audit.event.webhook.endpoint_disabled",
+        "Disabled a webhook endpoint",
+        "Webhookの送信先を無効化",
+    ),
+    (
+        "audit.event.webhook.delivery_resent",
+        "Sent a webhook delivery again",
+        "Webhookを再送",
+    ),
     ("audit.field.method", "method", "方法"),
     ("audit.field.passkey_name", "passkey", "パスキー"),
     ("audit.field.session", "session", "セッション"),
@@ -627,6 +657,10 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("audit.field.signs_from", "signs from", "署名開始"),
     ("audit.field.scopes", "scopes", "スコープ"),
     ("audit.field.expires", "expires", "有効期限"),
+    ("audit.field.fields", "fields", "項目"),
+    ("audit.field.endpoint", "endpoint", "送信先"),
+    ("audit.field.url", "URL", "URL"),
+    ("audit.field.event", "event", "イベント"),
     ("audit.title", "Audit log", "監査ログ"),
     (
         "audit.action_placeholder",

@@ -10,8 +10,8 @@ use crate::auth::session_lifecycle::TokenPair;
 use crate::db::identities::Identity;
 use crate::db::passkeys::PasskeyInfo;
 use crate::db::sessions::Session;
-use crate::db::users::User;
-use crate::domain::{Role, SessionKind};
+pub use crate::db::user_object::UserView;
+use crate::domain::SessionKind;
 use crate::error::ErrorCode;
 
 pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
@@ -28,54 +28,12 @@ fn string_enum<'a>(values: impl IntoIterator<Item = &'a str>) -> Object {
         .build()
 }
 
-fn role_schema() -> Object {
-    string_enum(Role::ALL.iter().map(|role| role.as_str()))
-}
-
 fn session_kind_schema() -> Object {
     string_enum(SessionKind::ALL.iter().map(|kind| kind.as_str()))
 }
 
 fn error_code_schema() -> Object {
     string_enum(ErrorCode::ALL.iter().map(|code| code.as_str()))
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct UserView {
-    #[schema(example = "0b0c6f6e-2f6c-4a8e-9d43-8f1b2b0c9a11")]
-    pub id: String,
-    #[schema(example = "tanaka@example.com")]
-    pub email: String,
-    /// Always present; null when the user gave none.
-    #[schema(example = "田中太郎", required = true)]
-    pub name: Option<String>,
-    pub email_verified: bool,
-    /// Always present; null when there is none.
-    #[schema(required = true)]
-    pub image: Option<String>,
-    #[schema(schema_with = role_schema, example = "user")]
-    pub role: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    /// Whether sign-in asks for a TOTP code after the password.
-    pub two_factor_enabled: bool,
-}
-
-impl From<&User> for UserView {
-    fn from(user: &User) -> Self {
-        Self {
-            id: user.id.to_string(),
-            email: user.email.clone(),
-            name: user.name.clone(),
-            email_verified: user.email_verified,
-            image: user.image.clone(),
-            role: user.role.as_str().to_owned(),
-            created_at: utc(user.created_at),
-            updated_at: utc(user.updated_at),
-            two_factor_enabled: user.two_factor_enabled_at.is_some(),
-        }
-    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

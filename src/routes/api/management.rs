@@ -37,6 +37,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(user_sessions)
             .service(revoke_user_sessions)
             .service(revoke_session)
+            .service(super::management_webhooks::list_webhooks)
+            .service(super::management_webhooks::create_webhook)
+            .service(super::management_webhooks::delete_webhook)
             // A wrong method on a path of this scope: 405 with Allow, as at /api.
             .default_service(web::to(super::not_found)),
     );

@@ -8,6 +8,7 @@ pub mod dto;
 mod greeting;
 mod health;
 mod management;
+mod management_webhooks;
 mod openapi;
 mod openapi_rules;
 mod user;

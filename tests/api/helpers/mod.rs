@@ -11,6 +11,7 @@ mod pg_cluster;
 pub mod smtp;
 mod sqlite_lock;
 pub mod two_factor;
+pub mod webhook_receiver;
 
 use std::collections::HashMap;
 use std::sync::Arc;

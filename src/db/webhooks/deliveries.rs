@@ -1,0 +1,247 @@
+//! Deliveries: claimed by one worker at a time, attempted, then settled as delivered,
+//! due again, or failed; listed for the panel, sent again on request, pruned.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::{webhook_deliveries as d, webhook_endpoints as e, webhook_events as ev};
+use crate::db::{DbConnection, RunOn, commit_signal};
+use crate::domain::string_enum::string_enum;
+
+use super::endpoints;
+
+string_enum! {
+    /// Where a delivery stands.
+    pub enum DeliveryStatus {
+        /// Due now or at `next_attempt_at`.
+        Pending = "pending",
+        /// A 2xx came back.
+        Delivered = "delivered",
+        /// Every attempt of the schedule failed.
+        Failed = "failed",
+    }
+}
+
+/// A delivery a worker claimed: what it sends, where, signed with what.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub delivery_id: String,
+    pub event_id: String,
+    pub payload: String,
+    pub endpoint_id: String,
+    pub url: String,
+    pub sealed_secret: String,
+    /// This attempt's number, from 1.
+    pub attempt: i32,
+}
+
+/// Claims up to `limit` due deliveries of enabled endpoints until `lease_until` (a
+/// worker that dies mid-attempt lets the claim lapse; the row is then due again).
+/// Two workers never claim one row: PostgreSQL skips rows another transaction has
+/// locked (`FOR UPDATE SKIP LOCKED`); SQLite's write transaction runs alone.
+pub fn claim_due(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Claimed>> {
+    // Most polls find nothing: asking first spares SQLite's write lock.
+    let anything_due = diesel::select(diesel::dsl::exists(
+        d::table
+            .filter(d::status.eq(DeliveryStatus::Pending))
+            .filter(d::next_attempt_at.le(now)),
+    ))
+    .get_result_on::<bool>(conn)?;
+    if !anything_due {
+        return Ok(Vec::new());
+    }
+    crate::db::write_transaction(conn, |conn| {
+        let due = d::table
+            .filter(d::status.eq(DeliveryStatus::Pending))
+            .filter(d::next_attempt_at.le(now))
+            .filter(d::claimed_until.is_null().or(d::claimed_until.lt(now)))
+            .filter(d::endpoint_id.eq_any(e::table.filter(e::enabled.eq(true)).select(e::id)))
+            .order(d::next_attempt_at.asc())
+            .limit(limit)
+            .select(d::id);
+        let ids: Vec<String> = match conn {
+            DbConnection::Postgres(c) => due.for_update().skip_locked().load(c)?,
+            DbConnection::Sqlite(c) => due.load(c)?,
+        };
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        crate::db::update(
+            d::table.filter(d::id.eq_any(&ids)),
+            (
+                d::claimed_until.eq(Some(lease_until)),
+                d::attempts.eq(d::attempts + 1),
+                d::last_attempt_at.eq(Some(now)),
+            ),
+        )
+        .execute_on(conn)?;
+        let rows: Vec<(String, String, String, String, String, String, i32)> = d::table
+            .inner_join(ev::table)
+            .inner_join(e::table)
+            .filter(d::id.eq_any(&ids))
+            .select((
+                d::id,
+                d::event_id,
+                ev::payload,
+                d::endpoint_id,
+                e::url,
+                e::sealed_secret,
+                d::attempts,
+            ))
+            .load_on(conn)?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(delivery_id, event_id, payload, endpoint_id, url, sealed_secret, attempt)| {
+                    Claimed {
+                        delivery_id,
+                        event_id,
+                        payload,
+                        endpoint_id,
+                        url,
+                        sealed_secret,
+                        attempt,
+                    }
+                },
+            )
+            .collect())
+    })
+}
+
+/// How one attempt went.
+#[derive(Debug, Clone)]
+pub struct Attempt<'a> {
+    pub delivery_id: &'a str,
+    pub endpoint_id: &'a str,
+    pub succeeded: bool,
+    /// The answer's status, when one came.
+    pub status: Option<i32>,
+    /// The answer's first bytes.
+    pub response: Option<String>,
+    /// Why no acceptable answer came (a timeout, a refused connection, a redirect).
+    pub error: Option<String>,
+    /// When to try again after a failure; None: no more tries, it failed.
+    pub retry_at: Option<NaiveDateTime>,
+    pub now: NaiveDateTime,
+}
+
+/// Settles the attempt on its delivery and its endpoint's failing streak.
+pub fn record_attempt(conn: &mut DbConnection, attempt: &Attempt<'_>) -> QueryResult<()> {
+    let status = match (attempt.succeeded, attempt.retry_at) {
+        (true, _) => DeliveryStatus::Delivered,
+        (false, Some(_)) => DeliveryStatus::Pending,
+        (false, None) => DeliveryStatus::Failed,
+    };
+    crate::db::update(
+        d::table.find(attempt.delivery_id),
+        (
+            d::status.eq(status),
+            d::claimed_until.eq(None::<NaiveDateTime>),
+            d::next_attempt_at.eq(attempt.retry_at.unwrap_or(attempt.now)),
+            d::last_status.eq(attempt.status),
+            d::last_response.eq(attempt.response.as_deref()),
+            d::last_error.eq(attempt.error.as_deref()),
+            d::delivered_at.eq(attempt.succeeded.then_some(attempt.now)),
+        ),
+    )
+    .execute_on(conn)?;
+    endpoints::note_outcome(conn, attempt.endpoint_id, attempt.succeeded, attempt.now)
+}
+
+/// A delivery as the panel lists it.
+#[derive(Debug, Clone, Queryable)]
+pub struct DeliveryRow {
+    pub id: String,
+    pub event_id: String,
+    pub event_type: String,
+    pub status: DeliveryStatus,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub last_attempt_at: Option<NaiveDateTime>,
+    pub last_status: Option<i32>,
+    pub last_response: Option<String>,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+/// The endpoint's deliveries, newest first, `limit` from `offset`.
+pub fn for_endpoint(
+    conn: &mut DbConnection,
+    endpoint_id: &str,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<DeliveryRow>> {
+    d::table
+        .inner_join(ev::table)
+        .filter(d::endpoint_id.eq(endpoint_id))
+        .order((d::created_at.desc(), d::id.desc()))
+        .offset(offset)
+        .limit(limit)
+        .select((
+            d::id,
+            d::event_id,
+            ev::event_type,
+            d::status,
+            d::attempts,
+            d::next_attempt_at,
+            d::last_attempt_at,
+            d::last_status,
+            d::last_response,
+            d::last_error,
+            d::delivered_at,
+            d::created_at,
+        ))
+        .load_on(conn)
+}
+
+/// Makes delivery `id` of endpoint `endpoint_id` due now with a fresh schedule (the
+/// same event, so the same `webhook-id`); the event's id when there was one.
+pub fn resend(
+    conn: &mut DbConnection,
+    endpoint_id: &str,
+    id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<String>> {
+    let event: Option<String> = d::table
+        .filter(d::id.eq(id))
+        .filter(d::endpoint_id.eq(endpoint_id))
+        .select(d::event_id)
+        .first_on(conn)
+        .optional()?;
+    if event.is_some() {
+        crate::db::update(
+            d::table.find(id),
+            (
+                d::status.eq(DeliveryStatus::Pending),
+                d::attempts.eq(0),
+                d::next_attempt_at.eq(now),
+                d::claimed_until.eq(None::<NaiveDateTime>),
+            ),
+        )
+        .execute_on(conn)?;
+        commit_signal::mark();
+    }
+    Ok(event)
+}
+
+/// Housekeeping: settled deliveries made before `before`, and the events left with
+/// none. Pending ones stay, however old.
+pub fn prune_settled(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
+    let deliveries = diesel::delete(
+        d::table
+            .filter(d::status.ne(DeliveryStatus::Pending))
+            .filter(d::created_at.lt(before)),
+    )
+    .execute_on(conn)?;
+    let events = diesel::delete(ev::table.filter(ev::created_at.lt(before)).filter(
+        diesel::dsl::not(diesel::dsl::exists(d::table.filter(d::event_id.eq(ev::id)))),
+    ))
+    .execute_on(conn)?;
+    Ok(deliveries + events)
+}
