@@ -22,6 +22,7 @@ crate::on_both_backends!(
     the_management_api_registers_lists_and_deletes_endpoints,
     an_endpoint_failing_for_five_days_is_disabled,
     a_delivery_is_sent_again_with_the_same_id,
+    operators_manage_endpoints_and_see_deliveries_in_the_panel,
 );
 crate::on_both_databases!(
     failures_are_retried_by_the_schedule_with_the_same_id,
@@ -798,4 +799,110 @@ async fn count_delivered(app: &TestApp) -> usize {
             .len()
     })
     .await
+}
+
+async fn operators_manage_endpoints_and_see_deliveries_in_the_panel(app: TestApp) {
+    let receiver = Receiver::start().await;
+    receiver.reply_next(&[Reply::Status(500)]);
+    let operator = app.operator().await;
+    let made = operator
+        .submit(
+            "/admin/webhooks",
+            &[
+                ("url", receiver.url.as_str()),
+                ("description", "orders service"),
+                ("user.created", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status(), 200);
+    let page = made.text().await.unwrap();
+    let secret = page
+        .split("<code id=\"new-secret\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the secret, shown once")
+        .to_owned();
+    assert!(secret.starts_with("whsec_"));
+    let listed = operator.page("/admin/webhooks").await;
+    assert!(listed.contains("orders service") && listed.contains("user.created"));
+    assert!(!listed.contains(&secret), "shown once, never again");
+    let id = listed
+        .split("/admin/webhooks/ep_")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(|rest| format!("ep_{rest}"))
+        .expect("a link to the endpoint");
+
+    app.signup("panel@example.com").await;
+    let first = receiver.wait_for(1, WAIT).await;
+    assert!(first[0].signed_with(&secret));
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let detail = loop {
+        let detail = operator.page(&format!("/admin/webhooks/{id}")).await;
+        if detail.contains("answered 500") || tokio::time::Instant::now() >= deadline {
+            break detail;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(detail.contains("user.created"), "{detail}");
+    assert!(detail.contains("<code>500</code>"), "{detail}");
+    assert!(detail.contains("answered 500"));
+    let delivery = detail
+        .split("/deliveries/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("a resend button")
+        .to_owned();
+    let resent = operator
+        .submit(
+            &format!("/admin/webhooks/{id}/deliveries/{delivery}/resend"),
+            &[],
+        )
+        .await;
+    assert_eq!(resent.status(), 303);
+    let again = receiver.wait_for(2, WAIT).await;
+    assert_eq!(again.len(), 2);
+    assert_eq!(again[1].header("webhook-id"), again[0].header("webhook-id"));
+
+    let japanese = operator
+        .page_in(&format!("/admin/webhooks/{id}"), "ja")
+        .await;
+    assert!(japanese.contains("配信履歴"));
+    let off = operator
+        .submit(&format!("/admin/webhooks/{id}/disable"), &[])
+        .await;
+    assert_eq!(off.status(), 303);
+    assert!(
+        operator
+            .page(&format!("/admin/webhooks/{id}"))
+            .await
+            .contains("disabled by an operator")
+    );
+    let gone = operator
+        .submit(&format!("/admin/webhooks/{id}/delete"), &[])
+        .await;
+    assert_eq!(gone.status(), 303);
+    assert_eq!(
+        operator
+            .get(&format!("/admin/webhooks/{id}"))
+            .await
+            .status(),
+        404
+    );
+    let entries = app
+        .with_db(|conn| sekisho::db::audit::list(conn, None, 50).unwrap())
+        .await;
+    for action in [
+        "webhook.endpoint_created",
+        "webhook.delivery_resent",
+        "webhook.endpoint_disabled",
+        "webhook.endpoint_deleted",
+    ] {
+        let entry = entries
+            .iter()
+            .find(|e| e.action.as_str() == action)
+            .unwrap_or_else(|| panic!("{action} audited"));
+        assert_eq!(entry.actor_email.as_deref(), Some(crate::helpers::OPERATOR));
+    }
 }

@@ -24,6 +24,7 @@ mod text;
 mod user_agent;
 mod user_passkeys;
 mod users;
+mod webhooks;
 
 use actix_identity::IdentityMiddleware;
 use actix_session::SessionMiddleware;
@@ -118,6 +119,17 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
                 web::resource("/management-keys/{name}/revoke")
                     .route(web::post().to(management_keys::revoke)),
             )
+            .service(
+                web::resource("/webhooks")
+                    .route(web::get().to(webhooks::list))
+                    .route(web::post().to(webhooks::create)),
+            )
+            .service(web::resource("/webhooks/{id}").route(web::get().to(webhooks::show)))
+            .service(
+                web::resource("/webhooks/{id}/deliveries/{delivery}/resend")
+                    .route(web::post().to(webhooks::resend)),
+            )
+            .service(web::resource("/webhooks/{id}/{action}").route(web::post().to(webhooks::act)))
             .service(web::resource("/keys").route(web::get().to(signing_keys::list)))
             .service(web::resource("/keys/rotate").route(web::post().to(signing_keys::rotate)))
             .service(web::resource("/audit").route(web::get().to(audit_log::list)))
