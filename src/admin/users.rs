@@ -315,26 +315,10 @@ fn apply(
     if user.deleted_at.is_some() && !matches!(command, UserCommand::RevokeSessions) {
         return Ok((ActionOutcome::NotFound, None));
     }
-    if command.removes_an_operator() {
-        // Operators removing each other at once (on two instances) count in turns, and
-        // one that was removed meanwhile removes nobody.
-        decisions::take_turn(conn, Subject::Operators)?;
-        // A management key was checked live by the request; an operator is checked here.
-        let still_operator = match actor.user_id() {
-            Some(id) => users::find_by_id(conn, id)?
-                .is_some_and(|a| a.is_admin() && a.deleted_at.is_none() && !a.is_disabled_at(now)),
-            None => true,
-        };
-        if !still_operator {
-            return Ok((ActionOutcome::ActorNotOperator, None));
-        }
-        let Some(user) = users::find_by_id(conn, target)? else {
-            return Ok((ActionOutcome::NotFound, None));
-        };
-        let operator_now = user.is_admin() && !user.is_disabled_at(now);
-        if operator_now && users::count_operators(conn, now)? <= 1 {
-            return Ok((ActionOutcome::LastOperator, None));
-        }
+    if command.removes_an_operator()
+        && let Some(refused) = operator_removal_refused(conn, actor, target, now)?
+    {
+        return Ok((refused, None));
     }
     match command {
         UserCommand::Disable(ban) => {
@@ -398,6 +382,113 @@ fn apply(
         actor.entry().on(AuditTarget::User, &user.id),
     )?;
     Ok((ActionOutcome::Done(command.action()), Some(user)))
+}
+
+/// Why removing `target` from the operators (disabling, deleting or demoting them)
+/// may not happen, or None when it may. Operators removing each other at once (on two
+/// instances) count in turns, and one that was removed meanwhile removes nobody.
+fn operator_removal_refused(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    target: &str,
+    now: NaiveDateTime,
+) -> Result<Option<ActionOutcome>, DbError> {
+    decisions::take_turn(conn, Subject::Operators)?;
+    // A management key was checked live by the request; an operator is checked here.
+    let still_operator = match actor.user_id() {
+        Some(id) => users::find_by_id(conn, id)?
+            .is_some_and(|a| a.is_admin() && a.deleted_at.is_none() && !a.is_disabled_at(now)),
+        None => true,
+    };
+    if !still_operator {
+        return Ok(Some(ActionOutcome::ActorNotOperator));
+    }
+    let Some(user) = users::find_by_id(conn, target)? else {
+        return Ok(Some(ActionOutcome::NotFound));
+    };
+    let operator_now = user.is_admin() && !user.is_disabled_at(now);
+    if operator_now && users::count_operators(conn, now)? <= 1 {
+        return Ok(Some(ActionOutcome::LastOperator));
+    }
+    Ok(None)
+}
+
+/// Changes to a user's details (the management API's PATCH): each field only when
+/// given.
+#[derive(Debug, Clone, Default)]
+pub struct UserChanges {
+    /// Some(None) clears the name.
+    pub name: Option<Option<String>>,
+    pub role: Option<Role>,
+    pub email_verified: Option<bool>,
+}
+
+/// How a change of details ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Updated {
+    Done,
+    NotFound,
+    /// It would demote the last operator.
+    LastOperator,
+}
+
+/// Applies `changes` to user `target` in one transaction with their audit entry (the
+/// names of the fields that changed): a demotion follows the role rule of
+/// `UserCommand::SetRole` (never the last operator; their panel sessions end).
+pub async fn update(
+    state: &AppState,
+    actor: Actor,
+    target: UserId,
+    changes: UserChanges,
+) -> Result<Updated, Fault> {
+    db::write(&state.pool, move |conn| -> Result<_, Fault> {
+        let now = db::now();
+        let Some(user) = users::find_by_id(conn, &target)?.filter(|u| u.deleted_at.is_none())
+        else {
+            return Ok(Updated::NotFound);
+        };
+        let mut fields = Vec::new();
+        if let Some(role) = changes.role.filter(|role| *role != user.role) {
+            if role == Role::User {
+                match operator_removal_refused(conn, &actor, &target, now)? {
+                    None => {}
+                    Some(ActionOutcome::LastOperator) => return Ok(Updated::LastOperator),
+                    Some(_) => return Ok(Updated::NotFound),
+                }
+            }
+            users::set_role(conn, &user.id, role)?;
+            if role == Role::User {
+                sessions::revoke_all_for_user(
+                    conn,
+                    &user.id,
+                    None,
+                    SessionEndReason::Demoted,
+                    now,
+                )?;
+            }
+            fields.push("role".to_owned());
+        }
+        if let Some(name) = changes.name.filter(|name| *name != user.name) {
+            users::set_profile(conn, &user.id, name.as_deref(), user.image.as_deref(), now)?;
+            fields.push("name".to_owned());
+        }
+        if let Some(verified) = changes
+            .email_verified
+            .filter(|verified| *verified != user.email_verified)
+        {
+            users::set_email_verified_to(conn, &user.id, verified, now)?;
+            fields.push("emailVerified".to_owned());
+        }
+        if !fields.is_empty() {
+            audit::record(
+                conn,
+                &AuditEvent::AdminUserUpdated { fields },
+                actor.entry().on(AuditTarget::User, &user.id),
+            )?;
+        }
+        Ok(Updated::Done)
+    })
+    .await
 }
 
 /// A user an operator creates: no password until they choose one from the mail.

@@ -168,6 +168,23 @@ pub fn set_email_verified(
     .execute_on(conn)
 }
 
+/// An operator's (or the app's) word on whether the address is the user's.
+pub fn set_email_verified_to(
+    conn: &mut DbConnection,
+    id: &str,
+    verified: bool,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    super::update(
+        users::table.find(id).filter(users::deleted_at.is_null()),
+        (
+            users::email_verified.eq(verified),
+            users::updated_at.eq(now),
+        ),
+    )
+    .execute_on(conn)
+}
+
 pub fn count_active(conn: &mut DbConnection) -> QueryResult<i64> {
     users::table
         .filter(users::deleted_at.is_null())

@@ -50,7 +50,7 @@ async fn wrong_method_inside_scopes_is_405(app: TestApp) {
         ("/api/v1/auth/me", "GET, OPTIONS"),
         ("/api/v1/user/withdraw", "POST, OPTIONS"),
         ("/api/v1/admin/users", "GET, POST, OPTIONS"),
-        ("/api/v1/admin/users/some-id", "GET, DELETE, OPTIONS"),
+        ("/api/v1/admin/users/some-id", "GET, PATCH, DELETE, OPTIONS"),
     ] {
         let response = app.client.put(app.url(path)).send().await.unwrap();
         assert_eq!(response.headers()["allow"], allow, "{path}");

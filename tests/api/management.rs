@@ -616,3 +616,95 @@ async fn a_backend_creates_users(app: TestApp) {
             .all(|e| e.actor_email.as_deref() == Some("key:signup-service"))
     );
 }
+
+crate::on_both_backends!(a_backend_changes_a_users_details);
+
+/// PATCH /users/{id}: name, role and emailVerified, each only when given; the change is
+/// audited with the fields it touched and announced as `user.updated`; the last operator
+/// is never demoted.
+async fn a_backend_changes_a_users_details(app: TestApp) {
+    let receiver = crate::helpers::webhook_receiver::Receiver::start().await;
+    let hooks = key(&app, "hooks", &[ManagementScope::WebhooksWrite]).await;
+    let registered = call(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/admin/webhooks",
+        &hooks,
+        Some(json!({ "url": receiver.url, "events": ["user.updated"] })),
+    )
+    .await;
+    assert_eq!(registered.status(), 201);
+    let user = app.signup("patched@example.com").await;
+    let id = user["id"].as_str().unwrap().to_owned();
+    let writer = key(&app, "writer", &[ManagementScope::UsersWrite]).await;
+    let patch = |id: String, body: Value| {
+        let (app, writer) = (&app, writer.clone());
+        async move {
+            let path = format!("/api/v1/admin/users/{id}");
+            call(app, reqwest::Method::PATCH, &path, &writer, Some(body)).await
+        }
+    };
+    let changed = patch(
+        id.clone(),
+        json!({ "name": "Tanaka Taro", "emailVerified": true, "role": "admin" }),
+    )
+    .await;
+    assert_eq!(changed.status(), 200);
+    let body: Value = changed.json().await.unwrap();
+    assert_eq!(body["user"]["name"], "Tanaka Taro");
+    assert_eq!(body["user"]["emailVerified"], true);
+    assert_eq!(body["user"]["role"], "admin");
+    let announced = receiver
+        .wait_for_type("user.updated", std::time::Duration::from_secs(10))
+        .await
+        .expect("user.updated delivered");
+    assert_eq!(announced.json()["data"]["name"], "Tanaka Taro");
+    assert_eq!(announced.json()["data"]["role"], "admin");
+
+    // Omitted fields stay; null clears the name.
+    let cleared: Value = patch(id.clone(), json!({ "name": null }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(cleared["user"]["name"].is_null());
+    assert_eq!(cleared["user"]["role"], "admin");
+    for bad in [json!({ "role": "root" }), json!({ "name": 7 })] {
+        let response = patch(id.clone(), bad.clone()).await;
+        assert_eq!(response.status(), 400, "{bad}");
+    }
+    assert_eq!(
+        patch("nobody".into(), json!({ "name": "x" }))
+            .await
+            .status(),
+        404
+    );
+    // This user is the only operator now: not demoted.
+    let last = patch(id.clone(), json!({ "role": "user" })).await;
+    assert_eq!(last.status(), 400);
+    let body: Value = last.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "VALIDATION_ERROR");
+    let reader = key(&app, "reader", &[ManagementScope::UsersRead]).await;
+    let forbidden = call(
+        &app,
+        reqwest::Method::PATCH,
+        &format!("/api/v1/admin/users/{id}"),
+        &reader,
+        Some(json!({ "name": "x" })),
+    )
+    .await;
+    assert_eq!(forbidden.status(), 403);
+    let entries = app
+        .with_db(|conn| sekisho::db::audit::list(conn, None, 50).unwrap())
+        .await;
+    let updates: Vec<_> = entries
+        .iter()
+        .filter(|e| e.action.as_str() == "admin.user_updated")
+        .collect();
+    assert_eq!(updates.len(), 2, "one per call that changed something");
+    assert_eq!(updates[1].actor_email.as_deref(), Some("key:writer"));
+    assert_eq!(
+        updates[1].details.as_deref(),
+        Some(r#"{"fields":["role","name","emailVerified"]}"#)
+    );
+}

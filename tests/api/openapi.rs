@@ -57,6 +57,7 @@ const CONTRACT: &[&str] = &[
     "GET /api/v1/admin/users",
     "POST /api/v1/admin/users",
     "GET /api/v1/admin/users/{id}",
+    "PATCH /api/v1/admin/users/{id}",
     "POST /api/v1/admin/users/{id}/ban",
     "POST /api/v1/admin/users/{id}/unban",
     "DELETE /api/v1/admin/users/{id}",

@@ -3,14 +3,15 @@
 //! handler checks its scope and calls the panel's own use case, so a rule (never the
 //! last operator, what a ban may say) has one copy; the key is the audited actor.
 
-use actix_web::{HttpResponse, delete, get, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::admin::sessions::{self as admin_sessions, Revoked};
 use crate::admin::users::{
-    self, ActionOutcome, BanProblem, Created, NewUserCommand, UserCommand, UserSearch,
+    self, ActionOutcome, BanProblem, Created, NewUserCommand, Updated, UserChanges, UserCommand,
+    UserSearch,
 };
 use crate::db::users::{User, UserStatus};
 use crate::domain::{BanReason, ManagementScope, Role, SessionId, UserId};
@@ -31,6 +32,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(list_users)
             .service(create_user)
             .service(get_user)
+            .service(update_user)
             .service(ban_user)
             .service(unban_user)
             .service(delete_user)
@@ -321,6 +323,82 @@ pub async fn get_user(
 }
 
 /// What an action's outcome answers, when it is not done.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateUserRequest {
+    /// The display name; null clears it; omitted leaves it.
+    #[schema(value_type = Option<String>, example = "田中太郎")]
+    #[serde(default, deserialize_with = "present")]
+    name: Option<serde_json::Value>,
+    #[schema(example = "admin")]
+    role: Option<String>,
+    email_verified: Option<bool>,
+}
+
+/// A field that was sent, even as null (serde reads a null `Option` as absent).
+fn present<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<serde_json::Value>, D::Error> {
+    serde_json::Value::deserialize(deserializer).map(Some)
+}
+
+#[utoipa::path(
+    tag = "management",
+    params(("id" = String, Path, description = "User id")),
+    request_body = UpdateUserRequest,
+    responses(
+        (status = 200, description = "Updated (the fields given; an unchanged one is not audited)", body = ManagedUserResponse),
+        (status = 400, description = "VALIDATION_ERROR: a bad name or role, or demoting the last operator", body = ErrorResponse),
+        (status = 401, description = "UNAUTHORIZED", body = ErrorResponse),
+        (status = 403, description = "FORBIDDEN: the key lacks users:write", body = ErrorResponse),
+        (status = 404, description = "NOT_FOUND", body = ErrorResponse),
+        (status = 429, description = "RATE_LIMITED", body = ErrorResponse),
+    ),
+    security(("managementKey" = []))
+)]
+#[patch("/users/{id}")]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    caller: ManagementCaller,
+    id: web::Path<String>,
+    body: ApiJson<UpdateUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(ManagementScope::UsersWrite)?;
+    let mut fields = Fields::default();
+    let name = match &body.name {
+        None => None,
+        Some(serde_json::Value::Null) => Some(None),
+        Some(serde_json::Value::String(raw)) => Some(fields.display_name("name", Some(raw))),
+        Some(_) => {
+            return Err(ApiError::validation_field(
+                "name",
+                "must be a string or null",
+            ));
+        }
+    };
+    let role = match body.role.as_deref() {
+        None => None,
+        Some(raw) => fields.parsed("role", Some(raw), |r| {
+            Role::parse(r).ok_or("must be user or admin")
+        }),
+    };
+    fields.finish()?;
+    let changes = UserChanges {
+        name,
+        role,
+        email_verified: body.email_verified,
+    };
+    let id = UserId::from(id.into_inner());
+    match users::update(&state, caller.actor(), id.clone(), changes).await? {
+        Updated::Done => Ok(HttpResponse::Ok().json(managed_user(&state, id).await?)),
+        Updated::NotFound => Err(ApiError::new(ErrorCode::NotFound)),
+        Updated::LastOperator => Err(ApiError::validation_field(
+            "role",
+            "would demote the last operator: the panel would have none",
+        )),
+    }
+}
+
 fn refused(outcome: ActionOutcome) -> Result<(), ApiError> {
     match outcome {
         ActionOutcome::Done(_) => Ok(()),
