@@ -114,6 +114,7 @@ pub async fn examine(settings: &Settings, targets: &Targets) -> Vec<Finding> {
     let mut findings = services::check_database(settings).await;
     findings.extend(services::check_smtp(settings).await);
     findings.extend(services::check_management_keys(settings).await);
+    findings.extend(services::check_webhooks(settings).await);
     findings.extend(check_configuration(settings, targets));
     if targets.app_given {
         findings.extend(round_trip::check(settings, targets).await);

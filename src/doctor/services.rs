@@ -131,3 +131,56 @@ pub async fn check_management_keys(settings: &Settings) -> Vec<Finding> {
         })
         .collect()
 }
+
+/// Webhook endpoints that Sekisho disabled after five days of failures, or that have
+/// been failing for over an hour: their service is not hearing of sign-ups and bans.
+pub async fn check_webhooks(settings: &Settings) -> Vec<Finding> {
+    use crate::db::webhooks;
+    let url = settings.database.url.clone();
+    let endpoints = actix_web::rt::task::spawn_blocking(move || {
+        let mut conn = migrations::connect(&url).ok()?;
+        if !migrations::pending(&mut conn).ok()?.is_empty() {
+            return None;
+        }
+        let endpoints = webhooks::all_endpoints(&mut conn).ok()?;
+        let mut with_last = Vec::with_capacity(endpoints.len());
+        for endpoint in endpoints {
+            let last = webhooks::for_endpoint(&mut conn, &endpoint.id, 0, 1)
+                .ok()
+                .and_then(|rows| rows.into_iter().next());
+            with_last.push((endpoint, last));
+        }
+        Some(with_last)
+    })
+    .await
+    .ok()
+    .flatten()
+    .unwrap_or_default();
+    let an_hour_ago = crate::db::now() - chrono::TimeDelta::hours(1);
+    endpoints
+        .into_iter()
+        .filter_map(|(endpoint, last)| {
+            let answer = last
+                .and_then(|row| row.last_error)
+                .map(|error| format!("; the last answer: {error}"))
+                .unwrap_or_default();
+            let failing_since = endpoint.failing_since?;
+            let since = failing_since.format("%Y-%m-%d %H:%M UTC");
+            if !endpoint.enabled && endpoint.disabled_reason.as_deref() != Some("disabled by an operator") {
+                Some(Finding::warning(
+                    "webhooks",
+                    format!("{} was disabled: every delivery failed since {since}{answer}", endpoint.url),
+                    "fix the receiver, then enable the endpoint in the panel (/admin/webhooks); what failed meanwhile can be sent again from its page",
+                ))
+            } else if endpoint.enabled && failing_since <= an_hour_ago {
+                Some(Finding::warning(
+                    "webhooks",
+                    format!("{} has failed every delivery since {since}{answer}", endpoint.url),
+                    "check that the receiver answers 2xx within 10 s and verifies with the endpoint's secret; after 5 days of failures it is disabled",
+                ))
+            } else {
+                None
+            }
+        })
+        .collect()
+}

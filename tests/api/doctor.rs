@@ -367,3 +367,76 @@ async fn management_keys_near_their_end_are_warned_of() {
     let (_, report) = doctor(&mut sekisho(&db), &[]);
     assert!(!report.contains("management keys"), "{report}");
 }
+
+/// A webhook endpoint failing for over an hour, or disabled after five days of it, is
+/// a warning that says what came back; a healthy one, or one an operator turned off,
+/// is not mentioned.
+#[tokio::test]
+async fn failing_webhook_endpoints_are_warned_of() {
+    use sekisho::db::RunOn;
+    use sekisho::db::schema::webhook_endpoints as e;
+    let db = TestDb::create(Backend::Sqlite).await.unwrap();
+    assert!(
+        sekisho(&db)
+            .arg("migrate")
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let (passed, report) = doctor(&mut sekisho(&db), &[]);
+    assert!(passed, "{report}");
+    assert!(!report.contains("webhooks"), "{report}");
+    let url = db.url();
+    let insert = move |id: &str, hook: &str, enabled: bool, reason: Option<&str>, failing: i64| {
+        let mut conn =
+            sekisho::db::migrations::connect(&sekisho::config::DatabaseUrl::parse(&url).unwrap())
+                .unwrap();
+        let now = sekisho::db::now();
+        diesel::insert_into(e::table)
+            .values((
+                e::id.eq(id),
+                e::url.eq(hook),
+                e::event_types.eq(""),
+                e::sealed_secret.eq("x"),
+                e::enabled.eq(enabled),
+                e::disabled_reason.eq(reason),
+                e::failing_since.eq((failing > 0).then(|| now - chrono::TimeDelta::hours(failing))),
+                e::created_at.eq(now),
+                e::updated_at.eq(now),
+            ))
+            .execute_on(&mut conn)
+            .unwrap();
+    };
+    use diesel::ExpressionMethods;
+    insert("ep_1", "https://failing.example/hook", true, None, 3);
+    insert(
+        "ep_2",
+        "https://dead.example/hook",
+        false,
+        Some("every delivery has failed since …"),
+        130,
+    );
+    insert("ep_3", "https://fine.example/hook", true, None, 0);
+    insert(
+        "ep_4",
+        "https://paused.example/hook",
+        false,
+        Some("disabled by an operator"),
+        2,
+    );
+    let (passed, report) = doctor(&mut sekisho(&db), &[]);
+    assert!(passed, "a warning fails nothing: {report}");
+    assert!(
+        report.contains("https://failing.example/hook has failed every delivery since"),
+        "{report}"
+    );
+    assert!(
+        report.contains("https://dead.example/hook was disabled"),
+        "{report}"
+    );
+    assert!(
+        !report.contains("fine.example") && !report.contains("paused.example"),
+        "{report}"
+    );
+}
