@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -79,6 +80,8 @@ def sekisho():
         # Publish first, sign later, as in production (600 s), but in seconds: the
         # service's key cache (2 s here, 300 s in production) is shorter.
         "JWT_KEY_PUBLISH_SECONDS": "5",
+        # The contract's retries wait 5 s, then 5 min…: seconds here.
+        "WEBHOOK_RETRY_SCHEDULE": "1,1,1,1",
         "RUST_LOG": "warn",
     }
     server = subprocess.Popen([str(BINARY), "serve"], env=env)
@@ -107,6 +110,72 @@ def service(sekisho):
     os.environ["SEKISHO_URL"] = sekisho.url
     os.environ["SEKISHO_ISSUER"] = FRONTEND
     os.environ["SEKISHO_JWKS_CACHE_SECONDS"] = "2"
+    os.environ["SERVICE_DATABASE"] = os.path.join(tempfile.mkdtemp(prefix="service-"), "service.db")
     sys.path.insert(0, str(HERE))
     module = importlib.import_module("service")
     return TestClient(module.app)
+
+
+# What keeps the service's `users` table in sync (session events are not needed).
+SYNCED_EVENTS = [
+    "user.created",
+    "user.updated",
+    "user.email_verified",
+    "user.banned",
+    "user.unbanned",
+    "user.deleted",
+]
+
+
+class FailFirst:
+    """Wraps the service so that its webhook route answers 503 to the next
+    `failures` deliveries (a receiver that is down for a moment), noting their ids."""
+
+    def __init__(self, app):
+        self.app = app
+        self.failures = 0
+        self.refused = []
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["path"] == "/webhooks/sekisho" and self.failures > 0:
+            self.failures -= 1
+            self.refused.append(dict(scope["headers"]).get(b"webhook-id", b"").decode())
+            await send({"type": "http.response.start", "status": 503, "headers": []})
+            await send({"type": "http.response.body", "body": b"down for a moment"})
+            return
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture(scope="session")
+def served(sekisho, service):
+    """The example service served over HTTP (uvicorn) and registered with Sekisho as a
+    webhook endpoint, with a management key to ban with; the failing wrapper."""
+    import uvicorn
+
+    wrapper = FailFirst(service.app)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(wrapper, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the service did not start"
+        time.sleep(0.05)
+    key = sekisho.cli(
+        "management-key", "create", "fastapi-example", "--scopes", "webhooks:write,users:write"
+    ).strip()
+    registered = httpx.post(
+        f"{sekisho.url}/api/v1/admin/webhooks",
+        headers={"authorization": f"Bearer {key}"},
+        json={
+            "url": f"http://127.0.0.1:{port}/webhooks/sekisho",
+            "description": "FastAPI example",
+            "events": SYNCED_EVENTS,
+        },
+    )
+    assert registered.status_code == 201, registered.text
+    os.environ["SEKISHO_WEBHOOK_SECRET"] = registered.json()["secret"]
+    os.environ["SEKISHO_MANAGEMENT_KEY"] = key
+    yield wrapper
+    server.should_exit = True
+    thread.join(timeout=10)
