@@ -21,7 +21,7 @@ use crate::domain::AuditEvent;
 pub const POLL: Duration = Duration::from_secs(1);
 
 /// The most deliveries one pass claims (and sends at once).
-const BATCH: i64 = 64;
+const BATCH: u8 = 64;
 
 /// How long a claim holds: longer than an attempt may take, so a live worker's claim
 /// never lapses; a dead worker's lapses and the delivery is tried again.
@@ -45,33 +45,46 @@ pub fn spawn(pool: Pool, settings: Arc<Settings>) {
         }
     };
     tokio::spawn(async move {
+        let mut expected = false;
         loop {
             let woken = commit_signal::wakeup().notified();
             tokio::pin!(woken);
             // Registered before looking, so a commit during the pass is not missed.
             woken.as_mut().enable();
-            match pass(&pool, &settings, &client).await {
-                Ok(0) => {}
-                Ok(_) => continue,
+            match pass(&pool, &settings, &client, expected).await {
+                // A full batch: more may be waiting.
+                Ok(handled) if handled == usize::from(BATCH) => {
+                    expected = true;
+                    continue;
+                }
+                Ok(_) => {}
                 Err(e) => log::warn!("webhook delivery pass failed: {e}"),
             }
-            tokio::select! {
-                () = &mut woken => {}
-                () = tokio::time::sleep(POLL) => {}
-            }
+            expected = tokio::select! {
+                () = &mut woken => true,
+                () = tokio::time::sleep(POLL) => false,
+            };
         }
     });
 }
 
-/// Claims what is due, sends it, settles it; how many deliveries it handled.
+/// Claims what is due (`expected`: a commit said there is some), sends it, settles
+/// it; how many deliveries it handled.
 pub async fn pass(
     pool: &Pool,
     settings: &Settings,
     client: &reqwest::Client,
+    expected: bool,
 ) -> Result<usize, DbError> {
     let now = db::now();
     let claimed = db::run(pool, move |conn| {
-        Ok::<_, DbError>(webhooks::claim_due(conn, now, now + LEASE, BATCH)?)
+        Ok::<_, DbError>(webhooks::claim_due(
+            conn,
+            now,
+            now + LEASE,
+            i64::from(BATCH),
+            expected,
+        )?)
     })
     .await?;
     if claimed.is_empty() {
@@ -126,9 +139,13 @@ fn settle(
                     true => None,
                     false => retry_at(schedule, delivery.attempt, now),
                 },
+                endpoint_was_failing: delivery.failing_since.is_some(),
                 now,
             },
         )?;
+    }
+    if answers.iter().all(|(_, answer)| answer.succeeded) {
+        return Ok(());
     }
     for endpoint in webhooks::failing_endpoints(conn, now - FAILING_LIMIT)? {
         let since = endpoint

@@ -33,26 +33,24 @@ pub struct Claimed {
     pub sealed_secret: String,
     /// This attempt's number, from 1.
     pub attempt: i32,
+    /// When the endpoint's failing streak began (None: its last attempt succeeded).
+    pub failing_since: Option<NaiveDateTime>,
 }
 
 /// Claims up to `limit` due deliveries of enabled endpoints until `lease_until` (a
 /// worker that dies mid-attempt lets the claim lapse; the row is then due again).
 /// Two workers never claim one row: PostgreSQL skips rows another transaction has
-/// locked (`FOR UPDATE SKIP LOCKED`); SQLite's write transaction runs alone.
+/// locked (`FOR UPDATE SKIP LOCKED`); SQLite's write transaction runs alone. Unless
+/// `expected` (a commit just said there is work), it first asks whether anything is
+/// due: most polls find nothing, and asking spares SQLite's write lock.
 pub fn claim_due(
     conn: &mut DbConnection,
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
     limit: i64,
+    expected: bool,
 ) -> QueryResult<Vec<Claimed>> {
-    // Most polls find nothing: asking first spares SQLite's write lock.
-    let anything_due = diesel::select(diesel::dsl::exists(
-        d::table
-            .filter(d::status.eq(DeliveryStatus::Pending))
-            .filter(d::next_attempt_at.le(now)),
-    ))
-    .get_result_on::<bool>(conn)?;
-    if !anything_due {
+    if !expected && !anything_due(conn, now)? {
         return Ok(Vec::new());
     }
     crate::db::write_transaction(conn, |conn| {
@@ -80,7 +78,17 @@ pub fn claim_due(
             ),
         )
         .execute_on(conn)?;
-        let rows: Vec<(String, String, String, String, String, String, i32)> = d::table
+        #[allow(clippy::type_complexity)]
+        let rows: Vec<(
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            i32,
+            Option<NaiveDateTime>,
+        )> = d::table
             .inner_join(ev::table)
             .inner_join(e::table)
             .filter(d::id.eq_any(&ids))
@@ -92,25 +100,43 @@ pub fn claim_due(
                 e::url,
                 e::sealed_secret,
                 d::attempts,
+                e::failing_since,
             ))
             .load_on(conn)?;
         Ok(rows
             .into_iter()
             .map(
-                |(delivery_id, event_id, payload, endpoint_id, url, sealed_secret, attempt)| {
-                    Claimed {
-                        delivery_id,
-                        event_id,
-                        payload,
-                        endpoint_id,
-                        url,
-                        sealed_secret,
-                        attempt,
-                    }
+                |(
+                    delivery_id,
+                    event_id,
+                    payload,
+                    endpoint_id,
+                    url,
+                    sealed_secret,
+                    attempt,
+                    failing_since,
+                )| Claimed {
+                    delivery_id,
+                    event_id,
+                    payload,
+                    endpoint_id,
+                    url,
+                    sealed_secret,
+                    attempt,
+                    failing_since,
                 },
             )
             .collect())
     })
+}
+
+fn anything_due(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        d::table
+            .filter(d::status.eq(DeliveryStatus::Pending))
+            .filter(d::next_attempt_at.le(now)),
+    ))
+    .get_result_on(conn)
 }
 
 /// How one attempt went.
@@ -127,6 +153,9 @@ pub struct Attempt<'a> {
     pub error: Option<String>,
     /// When to try again after a failure; None: no more tries, it failed.
     pub retry_at: Option<NaiveDateTime>,
+    /// Whether the endpoint was failing when the delivery was claimed: its streak
+    /// is written only when this attempt ends or starts one.
+    pub endpoint_was_failing: bool,
     pub now: NaiveDateTime,
 }
 
@@ -150,7 +179,10 @@ pub fn record_attempt(conn: &mut DbConnection, attempt: &Attempt<'_>) -> QueryRe
         ),
     )
     .execute_on(conn)?;
-    endpoints::note_outcome(conn, attempt.endpoint_id, attempt.succeeded, attempt.now)
+    if attempt.succeeded == attempt.endpoint_was_failing {
+        endpoints::note_outcome(conn, attempt.endpoint_id, attempt.succeeded, attempt.now)?;
+    }
+    Ok(())
 }
 
 /// A delivery as the panel lists it.
