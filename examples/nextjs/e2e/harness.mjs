@@ -92,6 +92,23 @@ export async function startSekisho({ appOrigin, extra = {}, port: chosenPort }) 
   return { url, port, dir, child, outbox: path.join(dir, "outbox") };
 }
 
+/** A management key made by the server's own command line (`sekisho management-key
+ * create`), against the database of `api` (what startSekisho returned). */
+export function managementKey(api, name, scopes) {
+  const binary = process.env.SEKISHO_BIN ?? path.join(REPO, "target/release/sekisho");
+  const made = spawnSync(binary, ["management-key", "create", name, "--scopes", scopes], {
+    env: {
+      PATH: process.env.PATH,
+      DATABASE_URL: `sqlite://${api.dir}/auth.db`,
+      DATA_DIR: api.dir,
+      SECRET_KEY: "e2e-secret-key-that-is-long-enough-0123456789",
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  if (made.status !== 0) throw new Error(`management-key create failed (${made.status})`);
+  return made.stdout.toString().trim();
+}
+
 /** `next build` into its own folder, with the given build-time environment. */
 export function buildExample(distDir, env) {
   const started = Date.now();

@@ -7,7 +7,7 @@
 // Screenshots of every step go to target/screenshots/nextjs/.
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 
 import { chromium } from "playwright-core";
@@ -15,6 +15,7 @@ import { chromium } from "playwright-core";
 import {
   buildExample,
   CHROMIUM_ARGS,
+  managementKey,
   chromiumPath,
   freePort,
   REPO,
@@ -47,6 +48,18 @@ const shown = (page, testId) => page.getByTestId(testId).filter(VISIBLE);
 const PASSWORD = "correct horse battery";
 const NEW_PASSWORD = "another staple 2026";
 
+/** Waits up to ten seconds for an event in the app's webhook log that `matches`. */
+async function waitForWebhook(log, matches) {
+  for (let i = 0; i < 100; i++) {
+    if (existsSync(log)) {
+      const found = readFileSync(log, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line)).find(matches);
+      if (found) return found;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no matching webhook in ${log}`);
+}
+
 async function runMode(mode) {
   const started = Date.now();
   const appPort = await freePort();
@@ -71,7 +84,20 @@ async function runMode(mode) {
   });
   const distDir = `.next-${mode}`;
   const buildMs = buildExample(distDir, MODES[mode].build(api));
-  const next = await startExample(distDir, appPort, { SEKISHO_INTERNAL_URL: api.url });
+  // The app's webhook Route Handler, registered as an endpoint with a management key;
+  // the secret Sekisho shows once goes into the app's environment.
+  const hooks = await fetch(`${api.url}/api/v1/admin/webhooks`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${managementKey(api, "nextjs-app", "webhooks:write")}`, "content-type": "application/json" },
+    body: JSON.stringify({ url: `http://127.0.0.1:${appPort}/webhooks/sekisho`, events: ["user.created", "user.email_verified"] }),
+  });
+  assert.equal(hooks.status, 201);
+  const webhookLog = path.join(api.dir, "webhooks.jsonl");
+  const next = await startExample(distDir, appPort, {
+    SEKISHO_INTERNAL_URL: api.url,
+    SEKISHO_WEBHOOK_SECRET: (await hooks.json()).secret,
+    SEKISHO_WEBHOOK_LOG: webhookLog,
+  });
 
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
   let step = 0;
@@ -104,6 +130,11 @@ async function runMode(mode) {
     await a.waitForURL(`${app}/dashboard`);
     assert.equal(await shown(a, "email").innerText(), email);
     await shot(a, "dashboard");
+
+    // The sign-up reached the app's webhook Route Handler, verified.
+    const received = await waitForWebhook(webhookLog, (e) => e.type === "user.created" && e.data.email === email);
+    assert.match(received.id, /^msg_/);
+    assert.equal(received.data.name, "田中太郎");
 
     // A reload keeps the session (the Server Component asks Sekisho with the cookie).
     await a.reload();
