@@ -9,7 +9,8 @@ use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 use super::users::User;
 use crate::domain::Role;
 
-fn role_schema() -> Object {
+/// `user` or `admin`, from the constants the server stores.
+pub fn role_schema() -> Object {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .enum_values(Some(Role::ALL.iter().map(|role| role.as_str())))

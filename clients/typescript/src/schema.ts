@@ -836,12 +836,12 @@ export interface components {
         BanRequest: {
             /** @description The operator's note, up to 500 characters (never shown to the user). */
             note?: string | null;
+            /** @enum {string|null} */
+            reason?: "spam" | "abuse" | "fraud" | "terms" | "security" | "other" | null;
             /**
-             * @description spam, abuse, fraud, terms, security or other (what the user is told).
-             * @example spam
+             * Format: date-time
+             * @description When the ban ends (RFC 3339, in the future); none: until it is lifted.
              */
-            reason?: string | null;
-            /** @description When the ban ends (RFC 3339, in the future); none: until it is lifted. */
             until?: string | null;
         };
         BanView: {
@@ -860,28 +860,32 @@ export interface components {
             newPassword: string;
         };
         CreateUserRequest: {
-            /** @example tanaka@example.com */
-            email?: string | null;
+            /**
+             * Format: email
+             * @example tanaka@example.com
+             */
+            email: string;
             /** @description The address is known to be the user's (default false). */
             emailVerified?: boolean | null;
-            /** @description Up to 100 characters. */
+            /** @description Up to 100 characters, no control characters; blank is no name. */
             name?: string | null;
             /** @description 8 to 128 characters; none: the user chooses one (send the invitation). */
             password?: string | null;
-            /**
-             * @description `user` (default) or `admin`.
-             * @example user
-             */
-            role?: string | null;
+            /** @enum {string|null} */
+            role?: "user" | "admin" | null;
             /** @description Mail a set-your-password link, valid 7 days (default: true without a password). */
             sendInvitation?: boolean | null;
         };
         CreateWebhookRequest: {
+            /** @description Up to 200 characters, no control characters. */
             description?: string | null;
-            /** @description Event types (`user.created`, `session.revoked`, …); omitted or empty: all. */
-            events?: string[] | null;
-            /** @example https://api.example.com/webhooks/sekisho */
-            url?: string | null;
+            events?: ("user.created" | "user.updated" | "user.email_verified" | "user.deleted" | "user.banned" | "user.unbanned" | "user.password_changed" | "user.two_factor_enabled" | "user.two_factor_disabled" | "user.passkey_added" | "user.passkey_removed" | "session.created" | "session.revoked")[] | null;
+            /**
+             * @description An absolute http(s) URL without credentials, up to 2000 characters (with
+             *     APP_ENV=production: https, to a public address).
+             * @example https://api.example.com/webhooks/sekisho
+             */
+            url: string;
         };
         CreatedWebhook: {
             /**
@@ -943,7 +947,7 @@ export interface components {
         };
         IntrospectRequest: {
             /** @description A session cookie's token or a bearer access token. */
-            token?: string | null;
+            token: string;
         };
         /** @description RFC 7662's answer: `active` and, when it is, the token's claims. */
         IntrospectResponse: {
@@ -1300,12 +1304,13 @@ export interface components {
         UpdateUserRequest: {
             emailVerified?: boolean | null;
             /**
-             * @description The display name; null clears it; omitted leaves it.
+             * @description The display name (up to 100 characters, no control characters; blank or null
+             *     clears it); omitted leaves it.
              * @example 田中太郎
              */
             name?: string | null;
-            /** @example admin */
-            role?: string | null;
+            /** @enum {string|null} */
+            role?: "user" | "admin" | null;
         };
         UserResponse: {
             user: components["schemas"]["UserView"];

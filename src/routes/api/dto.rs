@@ -10,8 +10,8 @@ use crate::auth::session_lifecycle::TokenPair;
 use crate::db::identities::Identity;
 use crate::db::passkeys::PasskeyInfo;
 use crate::db::sessions::Session;
-pub use crate::db::user_object::UserView;
-use crate::domain::SessionKind;
+pub use crate::db::user_object::{UserView, role_schema};
+use crate::domain::{Role, SessionKind};
 use crate::error::ErrorCode;
 
 pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
@@ -25,6 +25,48 @@ fn string_enum<'a>(values: impl IntoIterator<Item = &'a str>) -> Object {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .enum_values(Some(values))
+        .build()
+}
+
+/// One of `values`, or null (an optional field of a request).
+fn nullable_string_enum<'a>(values: impl IntoIterator<Item = &'a str>) -> Object {
+    let values = values
+        .into_iter()
+        .map(serde_json::Value::from)
+        .chain(std::iter::once(serde_json::Value::Null));
+    ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            Type::String,
+            Type::Null,
+        ]))
+        .enum_values(Some(values))
+        .build()
+}
+
+pub fn nullable_ban_reason_schema() -> Object {
+    nullable_string_enum(
+        crate::domain::BanReason::ALL
+            .iter()
+            .map(|reason| reason.as_str()),
+    )
+}
+
+pub fn nullable_role_schema() -> Object {
+    nullable_string_enum(Role::ALL.iter().map(|role| role.as_str()))
+}
+
+/// The webhook event types an endpoint may ask for (null or empty: all).
+pub fn webhook_events_schema() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            Type::Array,
+            Type::Null,
+        ]))
+        .items(string_enum(
+            crate::domain::WebhookEventType::ALL
+                .iter()
+                .map(|kind| kind.as_str()),
+        ))
         .build()
 }
 

@@ -19,7 +19,9 @@ use crate::error::{ApiError, ErrorCode};
 use crate::http::management_key::ManagementCaller;
 use crate::i18n::Lang;
 use crate::routes::api::ApiJson;
-use crate::routes::api::dto::{ErrorResponse, SessionView, UserView, utc};
+use crate::routes::api::dto::{
+    ErrorResponse, SessionView, UserView, nullable_ban_reason_schema, nullable_role_schema, utc,
+};
 use crate::routes::api::validate::Fields;
 use crate::state::AppState;
 
@@ -122,10 +124,13 @@ pub struct UsersQuery {
     /// Part of the email or name, or the exact id.
     q: Option<String>,
     /// `active`, `disabled` or `deleted`.
+    #[param(pattern = "^(active|disabled|deleted)?$")]
     status: Option<String>,
     /// 1 to 100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     /// `nextCursor` of the page before.
+    #[param(pattern = "^[0-9]{0,15}$")]
     cursor: Option<String>,
 }
 
@@ -133,36 +138,43 @@ pub struct UsersQuery {
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// 1 to 100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     /// `nextCursor` of the page before.
+    #[param(pattern = "^[0-9]{0,15}$")]
     cursor: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BanRequest {
-    /// spam, abuse, fraud, terms, security or other (what the user is told).
-    #[schema(example = "spam")]
+    /// spam, abuse, fraud, terms, security or other (what the user is told); default
+    /// other.
+    #[schema(schema_with = nullable_ban_reason_schema, example = "spam")]
     reason: Option<String>,
     /// The operator's note, up to 500 characters (never shown to the user).
+    #[schema(max_length = 500)]
     note: Option<String>,
     /// When the ban ends (RFC 3339, in the future); none: until it is lifted.
+    #[schema(format = DateTime)]
     until: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateUserRequest {
-    #[schema(example = "tanaka@example.com")]
+    #[schema(value_type = String, required = true, example = "tanaka@example.com", format = Email, max_length = 254)]
     email: Option<String>,
-    /// Up to 100 characters.
+    /// Up to 100 characters, no control characters; blank is no name.
+    #[schema(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     name: Option<String>,
     /// 8 to 128 characters; none: the user chooses one (send the invitation).
+    #[schema(min_length = 8, max_length = 128)]
     password: Option<String>,
     /// The address is known to be the user's (default false).
     email_verified: Option<bool>,
     /// `user` (default) or `admin`.
-    #[schema(example = "user")]
+    #[schema(schema_with = nullable_role_schema, example = "user")]
     role: Option<String>,
     /// Mail a set-your-password link, valid 7 days (default: true without a password).
     send_invitation: Option<bool>,
@@ -263,7 +275,7 @@ pub async fn create_user(
         .as_deref()
         .and_then(|raw| fields.new_password("password", Some(raw)));
     let role = match body.role.as_deref() {
-        None | Some("") => Some(Role::User),
+        None => Some(Role::User),
         Some(raw) => fields.parsed("role", Some(raw), |r| {
             Role::parse(r).ok_or("must be user or admin")
         }),
@@ -326,11 +338,12 @@ pub async fn get_user(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateUserRequest {
-    /// The display name; null clears it; omitted leaves it.
-    #[schema(value_type = Option<String>, example = "田中太郎")]
+    /// The display name (up to 100 characters, no control characters; blank or null
+    /// clears it); omitted leaves it.
+    #[schema(value_type = Option<String>, example = "田中太郎", max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     #[serde(default, deserialize_with = "present")]
     name: Option<serde_json::Value>,
-    #[schema(example = "admin")]
+    #[schema(schema_with = nullable_role_schema, example = "admin")]
     role: Option<String>,
     email_verified: Option<bool>,
 }
@@ -450,8 +463,8 @@ pub async fn ban_user(
     body: ApiJson<BanRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(ManagementScope::UsersWrite)?;
-    let reason = match body.reason.as_deref().map(str::trim) {
-        None | Some("") => BanReason::Other,
+    let reason = match body.reason.as_deref() {
+        None => BanReason::Other,
         Some(raw) => BanReason::parse(raw).ok_or_else(|| {
             ApiError::validation_field(
                 "reason",
@@ -459,7 +472,8 @@ pub async fn ban_user(
             )
         })?,
     };
-    let until = match body.until.as_deref().map(str::trim) {
+    // Blank is no end, as absent (JSON Schema's `format` does not exclude it).
+    let until = match body.until.as_deref() {
         None | Some("") => None,
         Some(raw) => Some(
             DateTime::parse_from_rfc3339(raw)

@@ -12,7 +12,7 @@ use crate::domain::{ManagementScope, WebhookEventType};
 use crate::error::{ApiError, ErrorCode};
 use crate::http::management_key::ManagementCaller;
 use crate::routes::api::ApiJson;
-use crate::routes::api::dto::{ErrorResponse, utc};
+use crate::routes::api::dto::{ErrorResponse, utc, webhook_events_schema};
 use crate::state::AppState;
 
 /// A webhook endpoint (never its secret).
@@ -70,10 +70,21 @@ pub struct CreatedWebhook {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateWebhookRequest {
-    #[schema(example = "https://api.example.com/webhooks/sekisho")]
+    /// An absolute http(s) URL without credentials, up to 2000 characters (with
+    /// APP_ENV=production: https, to a public address).
+    #[schema(
+        value_type = String,
+        required = true,
+        example = "https://api.example.com/webhooks/sekisho",
+        max_length = 2000,
+        pattern = "^https?://"
+    )]
     url: Option<String>,
     /// Event types (`user.created`, `session.revoked`, …); omitted or empty: all.
+    #[schema(schema_with = webhook_events_schema)]
     events: Option<Vec<String>>,
+    /// Up to 200 characters, no control characters.
+    #[schema(max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     description: Option<String>,
 }
 

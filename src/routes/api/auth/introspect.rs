@@ -18,6 +18,7 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct IntrospectRequest {
     /// A session cookie's token or a bearer access token.
+    #[schema(value_type = String, required = true, pattern = r"\S")]
     token: Option<String>,
 }
 
