@@ -6,6 +6,41 @@ use actix_web::cookie::{Cookie, SameSite};
 
 use crate::config::Settings;
 
+/// The value of cookie `name` as the browser sent it, or None (also when empty): read
+/// straight from the `Cookie` headers. The session cookie is a JWT, whose characters
+/// are never percent-encoded, and actix's own `req.cookie()` percent-decodes every
+/// cookie of the request first: for a 560-character ES256 token that was 3,300
+/// instructions a request, more than verifying it from memory (callgrind, /me).
+pub fn raw_value<'a>(req: &'a actix_web::HttpRequest, name: &str) -> Option<&'a str> {
+    req.headers()
+        .get_all(actix_web::http::header::COOKIE)
+        .filter_map(|header| std::str::from_utf8(header.as_bytes()).ok())
+        .find_map(|header| value_in(header, name))
+}
+
+/// The first non-empty value of `name` in one `Cookie` header (`a=1; b=2`). Found by
+/// substring search rather than splitting every pair: the header is mostly the token.
+fn value_in<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+    let mut from = 0;
+    while let Some(found) = header.get(from..)?.find(name) {
+        let start = from + found;
+        let after = start + name.len();
+        let at_pair_start = header
+            .get(..start)
+            .is_some_and(|before| before.trim_end().is_empty() || before.trim_end().ends_with(';'));
+        if at_pair_start && header.get(after..)?.starts_with('=') {
+            let rest = header.get(after + 1..)?;
+            let value = rest
+                .find(';')
+                .map_or(rest, |end| rest.get(..end).unwrap_or(rest));
+            let value = value.trim();
+            return (!value.is_empty()).then_some(value);
+        }
+        from = after;
+    }
+    None
+}
+
 /// `HttpOnly; SameSite=Lax; Path=/`, `Max-Age` for a remembered session (none: a
 /// browser-session cookie), `Secure` when COOKIE_SECURE; `Domain` and another
 /// `SameSite` only when COOKIE_DOMAIN and COOKIE_SAMESITE say so.
@@ -151,4 +186,38 @@ pub fn passkey_cookie(settings: &Settings, value: String, max_age: i64) -> Cooki
         value,
         max_age,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::raw_value;
+
+    #[test]
+    fn the_named_cookie_is_read_as_sent() {
+        let req = TestRequest::default()
+            .insert_header(("cookie", "theme=dark; access_token=a.b.c ; x=1"))
+            .to_http_request();
+        assert_eq!(raw_value(&req, "access_token"), Some("a.b.c"));
+        assert_eq!(raw_value(&req, "theme"), Some("dark"));
+        assert_eq!(raw_value(&req, "token"), None);
+        let inside = TestRequest::default()
+            .insert_header(("cookie", "my_access_token=x;access_token=y"))
+            .to_http_request();
+        assert_eq!(raw_value(&inside, "access_token"), Some("y"));
+        let two = TestRequest::default()
+            .append_header(("cookie", "a=1"))
+            .append_header(("cookie", "access_token=first; access_token=second"))
+            .to_http_request();
+        assert_eq!(raw_value(&two, "access_token"), Some("first"));
+        let empty = TestRequest::default()
+            .insert_header(("cookie", "access_token=; other=2"))
+            .to_http_request();
+        assert_eq!(raw_value(&empty, "access_token"), None);
+        assert_eq!(
+            raw_value(&TestRequest::default().to_http_request(), "a"),
+            None
+        );
+    }
 }

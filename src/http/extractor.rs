@@ -48,8 +48,7 @@ fn credential(req: &HttpRequest, cookie_name: &str) -> Option<String> {
     if let Some(token) = origin_check::bearer_token(req) {
         return Some(token.to_owned());
     }
-    let cookie = req.cookie(cookie_name)?;
-    (!cookie.value().is_empty()).then(|| cookie.value().to_owned())
+    super::cookies::raw_value(req, cookie_name).map(str::to_owned)
 }
 
 /// The caller, None without a credential or with one that names no live session; a

@@ -189,9 +189,7 @@ pub fn check(
     if !is_unsafe(req.method()) || presents_bearer(req) {
         return Ok(());
     }
-    let presents_cookie = req
-        .cookie(&settings.cookie.name)
-        .is_some_and(|cookie| !cookie.value().is_empty());
+    let presents_cookie = super::cookies::raw_value(req, &settings.cookie.name).is_some();
     let refused = if presents_cookie && cookie_routes.covers(req.method(), req.path()) {
         !origin_allowed(req, settings, proxies)
     } else {
