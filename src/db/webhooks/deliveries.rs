@@ -40,7 +40,7 @@ pub struct Claimed {
 /// Claims up to `limit` due deliveries of enabled endpoints until `lease_until` (a
 /// worker that dies mid-attempt lets the claim lapse; the row is then due again).
 /// Two workers never claim one row: PostgreSQL skips rows another transaction has
-/// locked (`FOR UPDATE SKIP LOCKED`); SQLite's write transaction runs alone. Unless
+/// locked (`claim_on_postgres`); SQLite's write transaction runs alone. Unless
 /// `expected` (a commit just said there is work), it first asks whether anything is
 /// due: most polls find nothing, and asking spares SQLite's write lock.
 pub fn claim_due(
@@ -53,6 +53,9 @@ pub fn claim_due(
     if !expected && !anything_due(conn, now)? {
         return Ok(Vec::new());
     }
+    if let DbConnection::Postgres(c) = conn {
+        return claim_on_postgres(c, now, lease_until, limit);
+    }
     crate::db::write_transaction(conn, |conn| {
         let due = d::table
             .filter(d::status.eq(DeliveryStatus::Pending))
@@ -62,10 +65,7 @@ pub fn claim_due(
             .order(d::next_attempt_at.asc())
             .limit(limit)
             .select(d::id);
-        let ids: Vec<String> = match conn {
-            DbConnection::Postgres(c) => due.for_update().skip_locked().load(c)?,
-            DbConnection::Sqlite(c) => due.load(c)?,
-        };
+        let ids: Vec<String> = due.load_on(conn)?;
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -128,6 +128,70 @@ pub fn claim_due(
             )
             .collect())
     })
+}
+
+/// PostgreSQL's claim in one statement (one round trip rather than five: the worker
+/// shares the server's core): the due rows locked with `FOR UPDATE OF d SKIP LOCKED`
+/// (rows another worker holds are skipped, never waited for; the event and endpoint
+/// rows are not locked), claimed, and returned with what the attempt needs.
+fn claim_on_postgres(
+    conn: &mut diesel::PgConnection,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Claimed>> {
+    use diesel::sql_types::{BigInt, Timestamp};
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        delivery_id: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        event_id: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        payload: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        endpoint_id: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        url: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        sealed_secret: String,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        attempt: i32,
+        #[diesel(sql_type = diesel::sql_types::Nullable<Timestamp>)]
+        failing_since: Option<NaiveDateTime>,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "WITH due AS ( \
+           SELECT d.id FROM webhook_deliveries d \
+           JOIN webhook_endpoints e ON e.id = d.endpoint_id \
+           WHERE d.status = 'pending' AND d.next_attempt_at <= $1 \
+             AND (d.claimed_until IS NULL OR d.claimed_until < $1) AND e.enabled \
+           ORDER BY d.next_attempt_at LIMIT $3 \
+           FOR UPDATE OF d SKIP LOCKED) \
+         UPDATE webhook_deliveries d \
+         SET claimed_until = $2, attempts = d.attempts + 1, last_attempt_at = $1 \
+         FROM due, webhook_events ev, webhook_endpoints e \
+         WHERE d.id = due.id AND ev.id = d.event_id AND e.id = d.endpoint_id \
+         RETURNING d.id AS delivery_id, d.event_id, ev.payload, d.endpoint_id, e.url, \
+           e.sealed_secret, d.attempts AS attempt, e.failing_since",
+    )
+    .bind::<Timestamp, _>(now)
+    .bind::<Timestamp, _>(lease_until)
+    .bind::<BigInt, _>(limit)
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Claimed {
+            delivery_id: row.delivery_id,
+            event_id: row.event_id,
+            payload: row.payload,
+            endpoint_id: row.endpoint_id,
+            url: row.url,
+            sealed_secret: row.sealed_secret,
+            attempt: row.attempt,
+            failing_since: row.failing_since,
+        })
+        .collect())
 }
 
 fn anything_due(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<bool> {
