@@ -335,19 +335,7 @@ fn apply(
             users::soft_delete(conn, &user.id, now)?;
             return Ok((ActionOutcome::Done(command.action()), Some(user)));
         }
-        UserCommand::SetRole(role) => {
-            users::set_role(conn, &user.id, *role)?;
-            // Panel sessions of a demoted operator end with the role.
-            if *role == Role::User {
-                sessions::revoke_all_for_user(
-                    conn,
-                    &user.id,
-                    None,
-                    SessionEndReason::Demoted,
-                    now,
-                )?;
-            }
-        }
+        UserCommand::SetRole(role) => change_role(conn, &user.id, *role, now)?,
         UserCommand::RevokeSessions => {
             sessions::revoke_all_for_user(
                 conn,
@@ -382,6 +370,20 @@ fn apply(
         actor.entry().on(AuditTarget::User, &user.id),
     )?;
     Ok((ActionOutcome::Done(command.action()), Some(user)))
+}
+
+/// Gives user `id` `role`; the panel sessions of a demoted operator end with it.
+fn change_role(
+    conn: &mut DbConnection,
+    id: &str,
+    role: Role,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    users::set_role(conn, id, role)?;
+    if role == Role::User {
+        sessions::revoke_all_for_user(conn, id, None, SessionEndReason::Demoted, now)?;
+    }
+    Ok(())
 }
 
 /// Why removing `target` from the operators (disabling, deleting or demoting them)
@@ -456,16 +458,7 @@ pub async fn update(
                     Some(_) => return Ok(Updated::NotFound),
                 }
             }
-            users::set_role(conn, &user.id, role)?;
-            if role == Role::User {
-                sessions::revoke_all_for_user(
-                    conn,
-                    &user.id,
-                    None,
-                    SessionEndReason::Demoted,
-                    now,
-                )?;
-            }
+            change_role(conn, &user.id, role, now)?;
             fields.push("role".to_owned());
         }
         if let Some(name) = changes.name.filter(|name| *name != user.name) {

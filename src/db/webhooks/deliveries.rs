@@ -22,18 +22,27 @@ string_enum! {
     }
 }
 
-/// A delivery a worker claimed: what it sends, where, signed with what.
-#[derive(Debug, Clone)]
+/// A delivery a worker claimed: what it sends, where, signed with what. Read by the
+/// query builder on SQLite and by name from PostgreSQL's one-statement claim.
+#[derive(Debug, Clone, Queryable, QueryableByName)]
 pub struct Claimed {
+    #[diesel(sql_type = diesel::sql_types::Text)]
     pub delivery_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
     pub event_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
     pub payload: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
     pub endpoint_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
     pub url: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
     pub sealed_secret: String,
     /// This attempt's number, from 1.
+    #[diesel(sql_type = diesel::sql_types::Integer)]
     pub attempt: i32,
     /// When the endpoint's failing streak began (None: its last attempt succeeded).
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
     pub failing_since: Option<NaiveDateTime>,
 }
 
@@ -78,17 +87,7 @@ pub fn claim_due(
             ),
         )
         .execute_on(conn)?;
-        #[allow(clippy::type_complexity)]
-        let rows: Vec<(
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-            i32,
-            Option<NaiveDateTime>,
-        )> = d::table
+        d::table
             .inner_join(ev::table)
             .inner_join(e::table)
             .filter(d::id.eq_any(&ids))
@@ -102,31 +101,7 @@ pub fn claim_due(
                 d::attempts,
                 e::failing_since,
             ))
-            .load_on(conn)?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(
-                    delivery_id,
-                    event_id,
-                    payload,
-                    endpoint_id,
-                    url,
-                    sealed_secret,
-                    attempt,
-                    failing_since,
-                )| Claimed {
-                    delivery_id,
-                    event_id,
-                    payload,
-                    endpoint_id,
-                    url,
-                    sealed_secret,
-                    attempt,
-                    failing_since,
-                },
-            )
-            .collect())
+            .load_on(conn)
     })
 }
 
@@ -141,26 +116,7 @@ fn claim_on_postgres(
     limit: i64,
 ) -> QueryResult<Vec<Claimed>> {
     use diesel::sql_types::{BigInt, Timestamp};
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        delivery_id: String,
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        event_id: String,
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        payload: String,
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        endpoint_id: String,
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        url: String,
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        sealed_secret: String,
-        #[diesel(sql_type = diesel::sql_types::Integer)]
-        attempt: i32,
-        #[diesel(sql_type = diesel::sql_types::Nullable<Timestamp>)]
-        failing_since: Option<NaiveDateTime>,
-    }
-    let rows: Vec<Row> = diesel::sql_query(
+    diesel::sql_query(
         "WITH due AS ( \
            SELECT d.id FROM webhook_deliveries d \
            JOIN webhook_endpoints e ON e.id = d.endpoint_id \
@@ -178,20 +134,7 @@ fn claim_on_postgres(
     .bind::<Timestamp, _>(now)
     .bind::<Timestamp, _>(lease_until)
     .bind::<BigInt, _>(limit)
-    .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|row| Claimed {
-            delivery_id: row.delivery_id,
-            event_id: row.event_id,
-            payload: row.payload,
-            endpoint_id: row.endpoint_id,
-            url: row.url,
-            sealed_secret: row.sealed_secret,
-            attempt: row.attempt,
-            failing_since: row.failing_since,
-        })
-        .collect())
+    .load(conn)
 }
 
 fn anything_due(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<bool> {
