@@ -14,6 +14,7 @@ mod observer;
 pub(crate) mod overview;
 pub mod passkeys;
 mod query;
+pub mod readiness;
 pub(crate) mod recovery_codes;
 pub mod schema;
 pub mod sessions;

@@ -64,6 +64,7 @@ const INNER_LAYERS: &[(&str, &[&[&str]])] = &[
             &[
                 "decisions",
                 "migrations",
+                "readiness",
                 "throttles",
                 "form_tokens",
                 "single_use",

@@ -17,6 +17,8 @@ crate::on_both_backends!(
 /// Every /api endpoint of the contract (docs/API.md's tables) as `METHOD path`.
 const CONTRACT: &[&str] = &[
     "GET /api/health",
+    "GET /api/health/live",
+    "GET /api/health/ready",
     "GET /api/openapi.json",
     "GET /api/v1/greeting",
     "POST /api/v1/auth/signup",

@@ -24,6 +24,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `{"status":"ok"}`: the process serves. No database call, so a database outage does
+         *     not make an orchestrator restart a healthy process.
+         */
+        get: operations["live"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 200 `{"status":"ready"}` when this instance should get traffic: its database
+         *     answers and takes writes, and the schema has every migration this binary needs (a
+         *     newer one, from the next release, is fine). Else 503 with `"status":"unavailable"`
+         *     and the `reasons`, beside the error envelope.
+         */
+        get: operations["ready"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/openapi.json": {
         parameters: {
             query?: never;
@@ -1177,6 +1219,13 @@ export interface components {
             /** @description The provider's authorization URL: send the browser there. */
             url: string;
         };
+        StatusResponse: {
+            /**
+             * @description `ok` (live) or `ready`.
+             * @example ready
+             */
+            status: string;
+        };
         SuccessResponse: {
             message: string;
             success: boolean;
@@ -1392,6 +1441,64 @@ export interface operations {
                 };
             };
             /** @description SERVICE_UNAVAILABLE, with `"database":"unavailable"` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    live: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The process serves */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusResponse"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the database cannot be reached (the server recovers by itself) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ready: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready for traffic */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusResponse"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE, with `"status":"unavailable"` and `"reasons"` */
             503: {
                 headers: {
                     [name: string]: unknown;

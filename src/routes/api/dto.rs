@@ -182,6 +182,13 @@ pub struct GreetingResponse {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+pub struct StatusResponse {
+    /// `ok` (live) or `ready`.
+    #[schema(example = "ready")]
+    pub status: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HealthResponse {
     #[schema(example = "ok")]

@@ -1,11 +1,12 @@
-//! GET /api/health.
+//! GET /api/health (the database answers), /api/health/live (the process serves) and
+//! /api/health/ready (this instance should get traffic).
 
 use actix_web::{HttpResponse, get, web};
 use serde_json::{Map, Value, json};
 
 use crate::db;
 use crate::error::ApiError;
-use crate::routes::api::dto::{ErrorResponse, HealthResponse};
+use crate::routes::api::dto::{ErrorResponse, HealthResponse, StatusResponse};
 use crate::state::AppState;
 
 /// 200 when the database answers a ping; 503 (in the error envelope, with the same
@@ -38,4 +39,47 @@ pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
             Err(ApiError::unavailable(error).with_extra(extra))
         }
     }
+}
+
+/// `{"status":"ok"}`: the process serves. No database call, so a database outage does
+/// not make an orchestrator restart a healthy process.
+#[utoipa::path(
+    tag = "health",
+    responses((status = 200, description = "The process serves", body = StatusResponse))
+)]
+#[get("/api/health/live")]
+pub async fn live() -> HttpResponse {
+    HttpResponse::Ok().json(StatusResponse {
+        status: "ok".into(),
+    })
+}
+
+/// 200 `{"status":"ready"}` when this instance should get traffic: its database
+/// answers and takes writes, and the schema has every migration this binary needs (a
+/// newer one, from the next release, is fine). Else 503 with `"status":"unavailable"`
+/// and the `reasons`, beside the error envelope.
+#[utoipa::path(
+    tag = "health",
+    responses(
+        (status = 200, description = "Ready for traffic", body = StatusResponse),
+        (status = 503, description = "SERVICE_UNAVAILABLE, with `\"status\":\"unavailable\"` and `\"reasons\"`", body = ErrorResponse),
+    )
+)]
+#[get("/api/health/ready")]
+pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let reasons = db::run(&state.pool, |conn| -> Result<_, db::DbError> {
+        Ok(db::readiness::reasons(conn))
+    })
+    .await
+    .unwrap_or_else(|e| vec![format!("database: no connection ({e})")]);
+    if reasons.is_empty() {
+        return Ok(HttpResponse::Ok().json(StatusResponse {
+            status: "ready".into(),
+        }));
+    }
+    log::warn!("not ready: {}", reasons.join("; "));
+    let mut extra = Map::new();
+    extra.insert("status".into(), json!("unavailable"));
+    extra.insert("reasons".into(), json!(reasons));
+    Err(ApiError::unavailable("not ready").with_extra(extra))
 }

@@ -26,6 +26,8 @@ use crate::error::{ApiError, ErrorCode};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(health::health)
+        .service(health::live)
+        .service(health::ready)
         .service(openapi::openapi_json)
         .service(greeting::greeting)
         .configure(auth::configure)
