@@ -40,7 +40,7 @@ pub struct Answer {
 }
 
 impl Answer {
-    fn failed(error: impl Into<String>) -> Self {
+    pub fn failed(error: impl Into<String>) -> Self {
         Self {
             succeeded: false,
             status: None,

@@ -102,12 +102,7 @@ pub async fn pass(
                 };
                 sender::send(client, production, &delivery.url, message).await
             }
-            None => Answer {
-                succeeded: false,
-                status: None,
-                body: None,
-                error: Some("the secret was sealed under another SECRET_KEY".to_owned()),
-            },
+            None => Answer::failed("the secret was sealed under another SECRET_KEY"),
         };
         (delivery.clone(), answer)
     }))

@@ -906,3 +906,93 @@ async fn operators_manage_endpoints_and_see_deliveries_in_the_panel(app: TestApp
         assert_eq!(entry.actor_email.as_deref(), Some(crate::helpers::OPERATOR));
     }
 }
+
+/// What registration refuses is refused again at delivery (an endpoint written before
+/// the rule, or a name that resolves inside later): in production a name that resolves
+/// to a loopback address, and a plain-http URL, fail their attempt without a request;
+/// and a secret sealed under another SECRET_KEY signs nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliveries_recheck_the_target_and_the_secret() {
+    let db = TestDb::create(crate::helpers::Backend::Sqlite)
+        .await
+        .unwrap();
+    let app = TestApp::spawn_on(db, &[("APP_ENV", "production")]).await;
+    let receiver = Receiver::start().await;
+    let port = receiver
+        .url
+        .split(':')
+        .nth(2)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let key = app.settings.secret_key.bytes().to_vec();
+    let endpoints = [
+        (
+            "ep_loopback",
+            format!("https://localhost:{port}/hook"),
+            key.clone(),
+        ),
+        (
+            "ep_plain",
+            format!("http://127.0.0.1:{port}/hook"),
+            key.clone(),
+        ),
+        (
+            "ep_foreign",
+            "https://hooks.example.com/".to_owned(),
+            vec![9u8; 32],
+        ),
+    ];
+    for (id, url, sealing_key) in endpoints.clone() {
+        let sealed =
+            sekisho::webhooks::secret::seal(&sealing_key, &sekisho::webhooks::secret::generate())
+                .unwrap();
+        app.with_db(move |conn| {
+            sekisho::db::webhooks::insert_endpoint(
+                conn,
+                &sekisho::db::webhooks::NewEndpoint {
+                    id,
+                    url: &url,
+                    description: None,
+                    event_types: "user.created",
+                    sealed_secret: &sealed,
+                    now: sekisho::db::now(),
+                },
+            )
+            .unwrap();
+        })
+        .await;
+    }
+    app.signup("rechecked@example.com").await;
+    for (id, expected) in [
+        ("ep_loopback", "resolves to no public address"),
+        ("ep_plain", "the URL is not https to a public address"),
+        (
+            "ep_foreign",
+            "the secret was sealed under another SECRET_KEY",
+        ),
+    ] {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let error = loop {
+            let (_, rows) = sekisho::admin::webhooks::with_deliveries(&app.pool, id.into(), 0, 1)
+                .await
+                .unwrap()
+                .unwrap();
+            if let Some(error) = rows.first().and_then(|row| row.last_error.clone()) {
+                break error;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{id} was never attempted"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert!(error.contains(expected), "{id}: {error}");
+    }
+    assert!(
+        receiver.received().is_empty(),
+        "nothing reached the receiver"
+    );
+}

@@ -1,5 +1,5 @@
-// What the README tells users to type, held to the code: its admin-client snippet
-// compiles against the package's types, and its webhook Route Handler is the example's
+// What the README tells users to type, held to the code: its admin-client and guard
+// snippets compile against the package's types, and its webhook Route Handler is the example's
 // file, which the example's end-to-end test runs.
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -18,6 +18,20 @@ function snippet(heading: string): string {
   return match[1];
 }
 
+/** What tsc says of `file` (strict, resolving as a Next.js app's bundler does). */
+function diagnostics(file: string): string[] {
+  const program = ts.createProgram([file], {
+    strict: true,
+    noEmit: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    types: ["node"],
+    skipLibCheck: true,
+  });
+  return ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+}
+
 describe("README", () => {
   it("its admin-client snippet type-checks", () => {
     const file = join(here, ".readme-admin.ts");
@@ -26,19 +40,18 @@ describe("README", () => {
       .replace(/^(import .*\n)/m, "$1declare const sessionToken: string;\nexport async function run() {\n");
     writeFileSync(file, `${code}\nreturn [user, active, webhook, secret];\n}\n`);
     try {
-      const program = ts.createProgram([file], {
-        strict: true,
-        noEmit: true,
-        target: ts.ScriptTarget.ES2022,
-        module: ts.ModuleKind.NodeNext,
-        moduleResolution: ts.ModuleResolutionKind.NodeNext,
-        types: ["node"],
-        skipLibCheck: true,
-      });
-      const problems = ts
-        .getPreEmitDiagnostics(program)
-        .map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
-      expect(problems).toEqual([]);
+      expect(diagnostics(file)).toEqual([]);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+
+  it("its guard with verify type-checks", () => {
+    const file = join(here, ".readme-guard.ts");
+    const code = snippet("With `verify`, the guard");
+    writeFileSync(file, `import { createAuthGuard } from "../src/guard.js";\n${code}`);
+    try {
+      expect(diagnostics(file)).toEqual([]);
     } finally {
       rmSync(file, { force: true });
     }

@@ -25,6 +25,16 @@ pub struct Endpoint {
     pub updated_at: NaiveDateTime,
 }
 
+impl Endpoint {
+    /// The types it asked for, as stored; none: every type.
+    pub fn event_types(&self) -> impl Iterator<Item = &str> {
+        self.event_types
+            .split(',')
+            .map(str::trim)
+            .filter(|kind| !kind.is_empty())
+    }
+}
+
 pub struct NewEndpoint<'a> {
     pub id: &'a str,
     pub url: &'a str,

@@ -34,7 +34,7 @@ pub struct EndpointRow {
 
 impl EndpointRow {
     fn new(endpoint: Endpoint, t: Text) -> Self {
-        let events = endpoint.event_types.replace(',', ", ");
+        let events = endpoint.event_types().collect::<Vec<_>>().join(", ");
         Self {
             created: t.when(endpoint.created_at),
             failing_since: endpoint

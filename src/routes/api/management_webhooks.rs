@@ -41,13 +41,7 @@ impl From<&Endpoint> for WebhookView {
             id: endpoint.id.clone(),
             url: endpoint.url.clone(),
             description: endpoint.description.clone(),
-            events: endpoint
-                .event_types
-                .split(',')
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned)
-                .collect(),
+            events: endpoint.event_types().map(str::to_owned).collect(),
             enabled: endpoint.enabled,
             disabled_reason: endpoint.disabled_reason.clone(),
             created_at: utc(endpoint.created_at),
