@@ -149,6 +149,8 @@ fn serve(settings: Settings) -> Result<(), String> {
         let app = Application::build(settings)
             .await
             .map_err(|e| e.to_string())?;
+        crate::lifecycle::watch_signals(app.shutdown())
+            .map_err(|e| format!("cannot watch SIGTERM/SIGINT: {e}"))?;
         crate::announce::where_to_start(&app).await;
         app.run_until_stopped().await.map_err(|e| e.to_string())
     })

@@ -20,6 +20,7 @@ pub(crate) mod error;
 pub mod failure;
 pub(crate) mod http;
 pub(crate) mod i18n;
+pub mod lifecycle;
 pub(crate) mod limits;
 pub(crate) mod logging;
 pub(crate) mod mail;

@@ -112,6 +112,7 @@ impl Application {
             passkeys: passkey_relying_party(&settings)?,
             settings: settings.clone(),
             metrics,
+            lifecycle: Arc::new(crate::lifecycle::Lifecycle::default()),
         };
         crate::auth::signing_keys::ensure(&state.pool, &settings, &state.jwt)
             .await
@@ -168,6 +169,7 @@ impl Application {
                 .wrap(from_fn(middleware::log_requests))
                 .wrap(from_fn(middleware::count_requests))
                 .wrap(from_fn(middleware::body_deadline))
+                .wrap(from_fn(middleware::close_while_draining))
                 .wrap(middleware::WatchRequests)
                 .into_utoipa_app()
                 .openapi(routes::api::BaseDocument::openapi())
@@ -195,7 +197,11 @@ impl Application {
             addr: settings.server.bind.clone(),
             source,
         })?;
-        server = server.workers(workers);
+        server = server
+            .workers(workers)
+            // The binary watches the signals itself (`lifecycle`): drain first.
+            .disable_signals()
+            .shutdown_timeout(settings.server.shutdown_timeout.as_secs());
         // After an answer to an unfinished body the socket is shut at once, without
         // actix's linger (reading and discarding for up to this timeout): under a flood
         // of such bodies a share of lingering sockets never closed (measured: 129 to
@@ -251,6 +257,21 @@ impl Application {
         &self.state
     }
 
+    /// What a shutdown signal stops (`lifecycle::on_signals`).
+    pub fn shutdown(&self) -> crate::lifecycle::Shutdown {
+        let mut servers = vec![self.server.handle()];
+        servers.extend(
+            self.metrics_server
+                .as_ref()
+                .map(|(_, server)| server.handle()),
+        );
+        crate::lifecycle::Shutdown {
+            lifecycle: self.state.lifecycle.clone(),
+            servers,
+            drain: self.state.settings.server.shutdown_drain,
+        }
+    }
+
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         match self.metrics_server {
             Some((_, metrics)) => futures_util::try_join!(self.server, metrics).map(drop),
@@ -274,6 +295,7 @@ fn metrics_server(addr: &str, state: &AppState) -> Result<(u16, Server), Startup
             .configure(routes::metrics::configure_internal)
     })
     .workers(1)
+    .disable_signals()
     .listen(listener)
     .map_err(bind_error)?
     .run();

@@ -8,6 +8,7 @@ use crate::crypto::hasher_pool::HasherPool;
 use crate::crypto::jwt::JwtKeys;
 use crate::crypto::passkey::RelyingParty;
 use crate::db::Pool;
+use crate::lifecycle::Lifecycle;
 use crate::limits::throttle::Throttle;
 use crate::mail::Mailer;
 use crate::metrics::Metrics;
@@ -27,4 +28,6 @@ pub struct AppState {
     pub social: SocialProviders,
     /// None when passkeys are off (no possible relying party; start-up said why).
     pub passkeys: Option<RelyingParty>,
+    /// Whether a shutdown is draining this instance.
+    pub lifecycle: Arc<Lifecycle>,
 }

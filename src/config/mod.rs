@@ -105,6 +105,11 @@ pub struct ServerSettings {
     pub public_origin: Option<String>,
     /// TRUSTED_PROXIES: proxies whose X-Forwarded-For is believed (none by default).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// SHUTDOWN_DRAIN_SECONDS: after SIGTERM, how long the listener still serves (with
+    /// `Connection: close`) while readiness says 503.
+    pub shutdown_drain: Duration,
+    /// SHUTDOWN_TIMEOUT_SECONDS: then, how long requests in flight get to finish.
+    pub shutdown_timeout: Duration,
 }
 
 /// DATABASE_URL and the pool.
@@ -320,6 +325,18 @@ impl ServerSettings {
                 })
                 .transpose()?,
             trusted_proxies: parse_proxies(get("TRUSTED_PROXIES").as_deref())?,
+            shutdown_drain: Duration::from_secs(parse_number(
+                "SHUTDOWN_DRAIN_SECONDS",
+                get("SHUTDOWN_DRAIN_SECONDS"),
+                5,
+                0..=600,
+            )?),
+            shutdown_timeout: Duration::from_secs(parse_number(
+                "SHUTDOWN_TIMEOUT_SECONDS",
+                get("SHUTDOWN_TIMEOUT_SECONDS"),
+                30,
+                0..=3600,
+            )?),
         })
     }
 }

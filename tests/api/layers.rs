@@ -19,7 +19,8 @@ const LAYERS: &[&[&str]] = &[
     &["db", "crypto", "mail"],
     // What a use case answers when it does not do what it was asked: no HTTP.
     &["failure"],
-    &["metrics"],
+    // Counters, and whether the instance is shutting down.
+    &["metrics", "lifecycle"],
     // Rate limits on the database; the OpenID providers.
     &["limits", "oidc", "webhooks"],
     // What every use case may reach.

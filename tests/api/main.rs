@@ -43,6 +43,7 @@ mod repository;
 mod schema;
 mod session_check;
 mod sessions;
+mod shutdown;
 mod signing_keys;
 mod social;
 mod sockets;

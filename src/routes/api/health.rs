@@ -56,7 +56,7 @@ pub async fn live() -> HttpResponse {
 
 /// 200 `{"status":"ready"}` when this instance should get traffic: its database
 /// answers and takes writes, and the schema has every migration this binary needs (a
-/// newer one, from the next release, is fine). Else 503 with `"status":"unavailable"`
+/// newer one, from the next release, is fine), and it is not shutting down. Else 503 with `"status":"unavailable"`
 /// and the `reasons`, beside the error envelope.
 #[utoipa::path(
     tag = "health",
@@ -67,6 +67,10 @@ pub async fn live() -> HttpResponse {
 )]
 #[get("/api/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    if state.lifecycle.is_draining() {
+        // No database call: a draining instance answers at once.
+        return Err(not_ready(vec!["shutting down".to_owned()]));
+    }
     let reasons = db::run(&state.pool, |conn| -> Result<_, db::DbError> {
         Ok(db::readiness::reasons(conn))
     })
@@ -78,8 +82,12 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
         }));
     }
     log::warn!("not ready: {}", reasons.join("; "));
+    Err(not_ready(reasons))
+}
+
+fn not_ready(reasons: Vec<String>) -> ApiError {
     let mut extra = Map::new();
     extra.insert("status".into(), json!("unavailable"));
     extra.insert("reasons".into(), json!(reasons));
-    Err(ApiError::unavailable("not ready").with_extra(extra))
+    ApiError::unavailable("not ready").with_extra(extra)
 }

@@ -1,0 +1,188 @@
+//! SIGTERM drains the instance (readiness off, `Connection: close`, then no new
+//! connections while requests in flight finish); a second signal stops at once.
+
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::cli::{Serving, sekisho, serve};
+use crate::helpers::{Backend, TestDb};
+
+fn signal(child: &std::process::Child, name: &str) {
+    let status = std::process::Command::new("kill")
+        .args([format!("-{name}"), child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// One request on an open connection, and its whole answer (heads and body as text;
+/// the body is small and the answer carries a Content-Length).
+async fn ask(stream: &mut TcpStream, request: &str) -> String {
+    stream.write_all(request.as_bytes()).await.unwrap();
+    read_answer(stream).await
+}
+
+async fn read_answer(stream: &mut TcpStream) -> String {
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf))
+            .await
+            .expect("an answer within 10 s")
+            .unwrap();
+        answer.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&answer).into_owned();
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let length = head
+                .lines()
+                .find_map(|line| {
+                    line.to_ascii_lowercase()
+                        .strip_prefix("content-length: ")
+                        .map(str::to_owned)
+                })
+                .and_then(|n| n.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if body.len() >= length {
+                return text;
+            }
+        }
+        assert!(n > 0, "the connection closed mid-answer: {text}");
+    }
+}
+
+/// Whether the peer closed the connection (EOF or reset) within `within`.
+async fn closed(stream: &mut TcpStream, within: Duration) -> bool {
+    let mut buf = [0u8; 64];
+    matches!(
+        tokio::time::timeout(within, stream.read(&mut buf)).await,
+        Ok(Ok(0) | Err(_))
+    )
+}
+
+const READY: &str = "GET /api/health/ready HTTP/1.1\r\nHost: x\r\n\r\n";
+
+#[tokio::test]
+async fn sigterm_drains_then_finishes_requests_in_flight() {
+    let db = TestDb::create(Backend::Sqlite).await.unwrap();
+    let Serving {
+        mut child,
+        port,
+        lines,
+        ..
+    } = serve(
+        sekisho(&db)
+            .env("RUST_LOG", "info")
+            .env("SHUTDOWN_DRAIN_SECONDS", "2")
+            .env("BODY_TIMEOUT_SECONDS", "60"),
+    );
+    let address = format!("127.0.0.1:{port}");
+    // A pooled connection, as a load balancer keeps one.
+    let mut pooled = TcpStream::connect(&address).await.unwrap();
+    let answer = ask(&mut pooled, READY).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains(r#"{"status":"ready"}"#), "{answer}");
+    // A request in flight: its body is half sent.
+    let body = r#"{"email":"nobody@example.com","password":"not the password"}"#;
+    let mut in_flight = TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    in_flight.write_all(head.as_bytes()).await.unwrap();
+    in_flight.write_all(&body.as_bytes()[..10]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    signal(&child, "TERM");
+    let signalled = Instant::now();
+    // Readiness is off at once, and the answer closes the pooled connection.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let answer = ask(&mut pooled, READY).await;
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains(r#""status":"unavailable""#), "{answer}");
+    assert!(
+        answer.contains(r#""reasons":["shutting down"]"#),
+        "{answer}"
+    );
+    assert!(
+        answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer}"
+    );
+    assert!(closed(&mut pooled, Duration::from_secs(2)).await);
+    // During the drain a new connection is still served, and closed after its answer.
+    let mut late = TcpStream::connect(&address).await.unwrap();
+    let answer = ask(&mut late, "GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer}"
+    );
+    assert!(closed(&mut late, Duration::from_secs(2)).await);
+
+    // After the drain: no new connection is served.
+    tokio::time::sleep(
+        Duration::from_secs(2).saturating_sub(signalled.elapsed()) + Duration::from_millis(700),
+    )
+    .await;
+    let refused = match TcpStream::connect(&address).await {
+        Err(_) => true,
+        Ok(mut stream) => {
+            let _ = stream.write_all(READY.as_bytes()).await;
+            closed(&mut stream, Duration::from_secs(2)).await
+        }
+    };
+    assert!(refused, "a connection was served after the drain");
+    // The request in flight still gets its whole answer.
+    in_flight.write_all(&body.as_bytes()[10..]).await.unwrap();
+    let answer = read_answer(&mut in_flight).await;
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    assert!(answer.contains("INVALID_CREDENTIALS"), "{answer}");
+
+    let status = wait_for_exit(&mut child, Duration::from_secs(10));
+    assert!(status.success(), "{status:?}");
+    let log: Vec<String> = lines.try_iter().collect();
+    assert!(
+        log.iter()
+            .any(|line| line.contains("shutting down: readiness is off")),
+        "{log:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_second_signal_stops_at_once() {
+    let db = TestDb::create(Backend::Sqlite).await.unwrap();
+    let Serving {
+        mut child, lines, ..
+    } = serve(
+        sekisho(&db)
+            .env("RUST_LOG", "info")
+            .env("SHUTDOWN_DRAIN_SECONDS", "60"),
+    );
+    signal(&child, "TERM");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !lines
+        .recv_timeout(Duration::from_secs(1))
+        .is_ok_and(|line| line.contains("shutting down"))
+    {
+        assert!(Instant::now() < deadline, "no shutdown logged");
+    }
+    let second = Instant::now();
+    signal(&child, "INT");
+    wait_for_exit(&mut child, Duration::from_secs(5));
+    assert!(second.elapsed() < Duration::from_secs(5));
+}
+
+fn wait_for_exit(child: &mut std::process::Child, within: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the server did not exit within {within:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
