@@ -24,6 +24,7 @@ pub mod lifecycle;
 pub(crate) mod limits;
 pub(crate) mod logging;
 pub(crate) mod mail;
+pub(crate) mod mail_delivery;
 pub mod memory;
 pub(crate) mod metrics;
 pub(crate) mod middleware;

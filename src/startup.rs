@@ -226,8 +226,8 @@ impl Application {
         spawn_housekeeping(state.pool.clone(), settings.clone());
         spawn_key_reload(state.clone());
         spawn_memory_return();
-        // Its own connections: deliveries never wait for the requests' pool, nor count
-        // in its metrics.
+        // Its own connections, shared by the webhook and mail workers: deliveries never
+        // wait for the requests' pool, nor count in its metrics.
         let webhook_pool = crate::db::build_pool(
             &settings.database.url,
             2,
@@ -235,7 +235,8 @@ impl Application {
             Arc::new(crate::db::DbCounters::default()),
             state.metrics.pool_events(),
         );
-        crate::webhooks::worker::spawn(webhook_pool, settings.clone());
+        crate::webhooks::worker::spawn(webhook_pool.clone(), settings.clone());
+        crate::mail_delivery::worker::spawn(webhook_pool, state.mailer.clone(), settings.clone());
         Ok(Self {
             port,
             server,

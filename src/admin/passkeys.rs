@@ -36,6 +36,7 @@ pub async fn delete(
     if actor.user_id() == Some(&user_id) {
         return Ok(PasskeyOutcome::NotOnYourself);
     }
+    let letters = crate::auth::notices::Letters::new(state);
     let deleted = db::write(&state.pool, move |conn| -> Result<_, Fault> {
         let Some(user) = users::find_by_id(conn, &user_id)? else {
             return Ok(None);
@@ -48,18 +49,14 @@ pub async fn delete(
             &AuditEvent::AdminPasskeyDeleted { removal },
             actor.entry().on(AuditTarget::User, &user_id),
         )?;
+        // The operator's language is not the user's: the mail goes in the default one.
+        let notice = SecurityNotice::PasskeyDeletedByOperator;
+        letters.notify(conn, &user.email, Lang::En, notice)?;
         Ok(Some(user))
     })
     .await?;
-    let Some(user) = deleted else {
+    if deleted.is_none() {
         return Ok(PasskeyOutcome::NotFound);
-    };
-    // The operator's language is not the user's: the mail goes in the default one.
-    crate::auth::notices::notify(
-        state,
-        &user.email,
-        Lang::En,
-        SecurityNotice::PasskeyDeletedByOperator,
-    );
+    }
     Ok(PasskeyOutcome::Deleted)
 }

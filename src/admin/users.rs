@@ -6,7 +6,6 @@
 use chrono::{NaiveDateTime, TimeDelta};
 
 use crate::auth::email_verification;
-use crate::auth::notices;
 use crate::crypto::tokens;
 use crate::db::decisions::{self, Subject};
 use crate::db::identities::Identity;
@@ -280,22 +279,15 @@ pub async fn act(
         return Ok(ActionOutcome::NotOnYourself);
     }
     let resend = matches!(command, UserCommand::ResendVerification);
+    let letters = crate::auth::notices::Letters::new(state);
     let (outcome, user) = db::write(&state.pool, move |conn| {
-        apply(conn, &actor, &target, &command)
+        apply(conn, &letters, &actor, &target, &command)
     })
     .await?;
     // The operator's language is not the user's: mails go in the default one.
     match (&outcome, user) {
         (ActionOutcome::Done(UserAction::ResendVerification), Some(user)) if resend => {
             email_verification::mail_later(state, &user, Lang::En);
-        }
-        (ActionOutcome::Done(UserAction::ResetTwoFactor), Some(user)) => {
-            crate::auth::notices::notify(
-                state,
-                &user.email,
-                Lang::En,
-                mail::SecurityNotice::TwoFactorReset,
-            );
         }
         _ => {}
     }
@@ -304,6 +296,7 @@ pub async fn act(
 
 fn apply(
     conn: &mut DbConnection,
+    letters: &crate::auth::notices::Letters,
     actor: &Actor,
     target: &str,
     command: &UserCommand,
@@ -362,6 +355,9 @@ fn apply(
                 SessionEndReason::TwoFactorReset,
                 now,
             )?;
+            // The operator's language is not the user's: the default one.
+            let notice = mail::SecurityNotice::TwoFactorReset;
+            letters.notify(conn, &user.email, Lang::En, notice)?;
         }
     }
     audit::record(
@@ -527,6 +523,7 @@ pub async fn create(
         None => None,
     };
     let invite = command.send_invitation;
+    let letters = crate::auth::notices::Letters::new(state);
     let created = db::write(&state.pool, move |conn| -> Result<_, DbError> {
         if users::find_by_email(conn, command.email.as_str())?.is_some() {
             return Ok(Created::EmailTaken);
@@ -564,6 +561,9 @@ pub async fn create(
                 now,
                 end,
             )?;
+            // The invitation is a reset link that lives longer: the same page sets it.
+            let kind = mail::LinkMail::Invitation;
+            letters.mail_link(conn, &address, lang, kind, "reset-password", &token)?;
         }
         audit::record(
             conn,
@@ -573,11 +573,6 @@ pub async fn create(
         Ok(Created::User(id))
     })
     .await?;
-    if let (Created::User(_), true) = (&created, invite) {
-        // The invitation is a reset link that lives longer: the same page sets it.
-        let kind = mail::LinkMail::Invitation;
-        notices::mail_link(state, &address, lang, kind, "reset-password", &token);
-    }
     Ok(created)
 }
 

@@ -50,14 +50,16 @@ async fn issue_and_mail(
     let limits = state.throttle.accounts();
     let token = tokens::new_secret();
     let token_hash = tokens::hash_secret(&token);
-    let address = email.clone();
-    // The mail's count and its link commit together.
-    let allowed = db::write(&state.pool, move |conn| -> Result<_, Fault> {
+    let letters = super::notices::Letters::new(state);
+    // The mail's count, its link and the mail commit together.
+    db::write(&state.pool, move |conn| -> Result<_, Fault> {
         let now = db::now();
-        if !limits.mail_allowed(conn, MailKind::Verification, &address, now)? {
-            return Ok(false);
+        if !limits.mail_allowed(conn, MailKind::Verification, &email, now)? {
+            return Ok(());
         }
-        let sent_to = SentTo { email: address };
+        let sent_to = SentTo {
+            email: email.clone(),
+        };
         let end = now + LIFETIME;
         single_use::insert(
             conn,
@@ -68,14 +70,11 @@ async fn issue_and_mail(
             now,
             end,
         )?;
-        Ok(true)
-    })
-    .await?;
-    if allowed {
         let kind = mail::LinkMail::Verification;
-        super::notices::mail_link(state, &email, lang, kind, "verify-email", &token);
-    }
-    Ok(())
+        letters.mail_link(conn, &email, lang, kind, "verify-email", &token)?;
+        Ok(())
+    })
+    .await
 }
 
 /// /send-verification-email: answered at once, the same way whatever the address;

@@ -1,20 +1,66 @@
-//! The mails a use case sends once its change committed: a security notice (the
-//! user learns at once that their account's protection changed, even when someone
-//! else did it), and a link to a page of the app (reset, verification, invitation).
+//! The mails a use case queues with its change: a security notice (the user learns at
+//! once that their account's protection changed, even when someone else did it), and
+//! a link to a page of the app (reset, verification, invitation). Queued on the
+//! change's connection, they go out only if it commits (`mail_delivery`).
 
+use std::sync::Arc;
+
+use lettre::message::Mailbox;
+
+use crate::config::Settings;
+use crate::db::{DbConnection, DbError};
 use crate::i18n::Lang;
 use crate::mail::{self, LinkMail, SecurityNotice};
 use crate::state::AppState;
 
-/// A mail carrying `{FRONTEND_URL}/{page}?token=…` to `to`, in `lang`.
-pub fn mail_link(state: &AppState, to: &str, lang: Lang, kind: LinkMail, page: &str, token: &str) {
-    let link = super::frontend_link::frontend_link(&state.settings.frontend.url, page, token);
-    let built = mail::link_message(state.mailer.from(), to, lang, kind, &link);
-    state.mailer.send_built(kind.label(), built);
+/// What writing a mail takes, moved into a transaction's closure.
+#[derive(Clone)]
+pub struct Letters {
+    from: Mailbox,
+    settings: Arc<Settings>,
 }
 
-pub fn notify(state: &AppState, email: &str, lang: Lang, notice: SecurityNotice) {
-    let link = super::frontend_link::frontend_page(&state.settings.frontend.url, "settings");
-    let built = mail::security_notice_message(state.mailer.from(), email, lang, notice, &link);
-    state.mailer.send_built("security notice", built);
+impl Letters {
+    pub fn new(state: &AppState) -> Self {
+        Self {
+            from: state.mailer.from().clone(),
+            settings: state.settings.clone(),
+        }
+    }
+
+    /// A mail carrying `{FRONTEND_URL}/{page}?token=…` to `to`, in `lang`.
+    pub fn mail_link(
+        &self,
+        conn: &mut DbConnection,
+        to: &str,
+        lang: Lang,
+        kind: LinkMail,
+        page: &str,
+        token: &str,
+    ) -> Result<(), DbError> {
+        let link = super::frontend_link::frontend_link(&self.settings.frontend.url, page, token);
+        let built = mail::link_message(&self.from, to, lang, kind, &link);
+        self.queue(conn, kind.label(), built)
+    }
+
+    pub fn notify(
+        &self,
+        conn: &mut DbConnection,
+        email: &str,
+        lang: Lang,
+        notice: SecurityNotice,
+    ) -> Result<(), DbError> {
+        let link = super::frontend_link::frontend_page(&self.settings.frontend.url, "settings");
+        let built = mail::security_notice_message(&self.from, email, lang, notice, &link);
+        self.queue(conn, "security notice", built)
+    }
+
+    fn queue(
+        &self,
+        conn: &mut DbConnection,
+        kind: &str,
+        built: Result<lettre::Message, String>,
+    ) -> Result<(), DbError> {
+        crate::mail_delivery::queue(conn, self.settings.secret_key.bytes(), kind, built)
+    }
 }

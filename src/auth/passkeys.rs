@@ -231,6 +231,7 @@ pub async fn register(
         .finish_registration(credential, &taken.state)
         .map_err(refused)?;
     let id = PasskeyId::new_random();
+    let letters = super::notices::Letters::new(state);
     let added = acting::write(
         &state.pool,
         user,
@@ -269,12 +270,12 @@ pub async fn register(
                 },
                 me.entry(),
             )?;
+            letters.notify(conn, &me.user.email, lang, SecurityNotice::PasskeyAdded)?;
             passkeys::find_for_user(conn, &me.user.id, &id)?
                 .ok_or_else(|| Fault::internal("the passkey just stored is gone").into())
         },
     )
     .await?;
-    super::notices::notify(state, &user.email, lang, SecurityNotice::PasskeyAdded);
     Ok(added)
 }
 
@@ -329,6 +330,7 @@ pub async fn remove(
     lang: Lang,
 ) -> Result<(), PasskeysError> {
     let keep = session_id.clone();
+    let letters = super::notices::Letters::new(state);
     acting::write(
         &state.pool,
         user,
@@ -346,11 +348,11 @@ pub async fn remove(
                 &AuditEvent::UserPasskeyRemoved { removal },
                 me.entry(),
             )?;
+            letters.notify(conn, &me.user.email, lang, SecurityNotice::PasskeyRemoved)?;
             Ok(())
         },
     )
     .await?;
-    super::notices::notify(state, &user.email, lang, SecurityNotice::PasskeyRemoved);
     Ok(())
 }
 

@@ -55,17 +55,18 @@ async fn issue_and_mail(
     let limits = state.throttle.accounts();
     let token = tokens::new_secret();
     let token_hash = tokens::hash_secret(&token);
-    // One transaction: the mail's count, the link and its audit entry.
-    let recipient = db::write(&state.pool, move |conn| -> Result<_, Fault> {
+    let letters = super::notices::Letters::new(state);
+    // One transaction: the mail's count, the link, its audit entry and its mail.
+    db::write(&state.pool, move |conn| -> Result<_, Fault> {
         let now = db::now();
         if !limits.mail_allowed(conn, MailKind::Reset, email.as_str(), now)? {
-            return Ok(None);
+            return Ok(());
         }
         let Some(user) = users::find_by_email(conn, email.as_str())? else {
-            return Ok(None);
+            return Ok(());
         };
         if user.is_disabled_at(now) {
-            return Ok(None);
+            return Ok(());
         }
         let end = now + RESET_TOKEN_LIFETIME;
         let link = single_use::Nothing {};
@@ -83,14 +84,11 @@ async fn issue_and_mail(
             &AuditEvent::UserPasswordResetRequested,
             audit::Entry::by_user(&user.id, &user.email, ip.as_deref()),
         )?;
-        Ok(Some(user.email))
-    })
-    .await?;
-    if let Some(address) = recipient {
         let kind = mail::LinkMail::Reset;
-        super::notices::mail_link(state, &address, lang, kind, "reset-password", &token);
-    }
-    Ok(())
+        letters.mail_link(conn, &user.email, lang, kind, "reset-password", &token)?;
+        Ok(())
+    })
+    .await
 }
 
 /// What a completed reset leaves the browser that spent the link with.

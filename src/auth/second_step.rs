@@ -108,7 +108,6 @@ enum Outcome {
         user: Box<User>,
         wait: Duration,
         opened: Opened,
-        factor: SecondFactor,
     },
 }
 
@@ -122,6 +121,8 @@ struct Context {
     limits: AccountLimits,
     key: crate::config::SecretKey,
     lifetimes: (chrono::TimeDelta, chrono::TimeDelta),
+    letters: super::notices::Letters,
+    lang: Lang,
 }
 
 /// Finishes a challenge with a code or a recovery code. No live challenge: 401
@@ -143,6 +144,8 @@ pub async fn finish(
         client: client.clone(),
         limits: state.throttle.accounts(),
         key: state.settings.secret_key.clone(),
+        letters: super::notices::Letters::new(state),
+        lang,
         lifetimes: (
             session_lifecycle::browser_lifetime(state, true),
             session_lifecycle::browser_lifetime(state, false),
@@ -156,16 +159,8 @@ pub async fn finish(
             pause(wait).await;
             Err(SecondStepError::WrongCode)
         }
-        Outcome::Passed {
-            user,
-            wait,
-            opened,
-            factor,
-        } => {
+        Outcome::Passed { user, wait, opened } => {
             pause(wait).await;
-            if factor == SecondFactor::RecoveryCode {
-                super::notices::notify(state, &user.email, lang, SecurityNotice::RecoveryCodeUsed);
-            }
             Ok(match opened {
                 Opened::Browser(opened, remember) => {
                     let session = opened.into_cookie(&state.jwt, &user, remember)?;
@@ -306,7 +301,6 @@ fn decide(conn: &mut DbConnection, ctx: Context) -> Result<Outcome, SecondStepEr
         user: Box::new(user),
         wait,
         opened,
-        factor,
     })
 }
 
@@ -333,6 +327,8 @@ fn answer_is_right(conn: &mut DbConnection, ctx: &Context, user: &User) -> Resul
                 &AuditEvent::UserRecoveryCodeUsed,
                 audit::Entry::by_user(&user.id, &user.email, ip.as_deref()),
             )?;
+            let notice = SecurityNotice::RecoveryCodeUsed;
+            ctx.letters.notify(conn, &user.email, ctx.lang, notice)?;
             Ok(true)
         }
     }

@@ -239,6 +239,7 @@ pub async fn enable(
     let step = totp::matching_step(&secret, code, now.and_utc().timestamp(), None)
         .ok_or(TwoFactorError::WrongCode)?;
     let (plain, hashes) = fresh_recovery_codes(state, &user.id).await?;
+    let letters = notices::Letters::new(state);
     let updated = acting::write(
         &state.pool,
         user,
@@ -247,16 +248,11 @@ pub async fn enable(
             secrets::activate(conn, &me.user.id, &sealed_secret, step, now)?;
             codes::replace_all(conn, &me.user.id, &hashes, now)?;
             audit::record(conn, &AuditEvent::UserTwoFactorEnabled, me.entry())?;
+            letters.notify(conn, &me.user.email, lang, SecurityNotice::TwoFactorEnabled)?;
             users::find_by_id(conn, &me.user.id)?.ok_or(TwoFactorError::UserGone)
         },
     )
     .await?;
-    notices::notify(
-        state,
-        &updated.email,
-        lang,
-        SecurityNotice::TwoFactorEnabled,
-    );
     Ok((updated, plain))
 }
 
@@ -395,6 +391,7 @@ pub async fn disable(
         return Err(TwoFactorError::NotOn);
     }
     check_proof(state, client, user, session_id, proof).await?;
+    let letters = notices::Letters::new(state);
     let updated = acting::write(
         &state.pool,
         user,
@@ -402,16 +399,16 @@ pub async fn disable(
         move |conn, me| -> Result<_, TwoFactorError> {
             secrets::remove(conn, &me.user.id, db::now())?;
             audit::record(conn, &AuditEvent::UserTwoFactorDisabled, me.entry())?;
+            letters.notify(
+                conn,
+                &me.user.email,
+                lang,
+                SecurityNotice::TwoFactorDisabled,
+            )?;
             users::find_by_id(conn, &me.user.id)?.ok_or(TwoFactorError::UserGone)
         },
     )
     .await?;
-    notices::notify(
-        state,
-        &updated.email,
-        lang,
-        SecurityNotice::TwoFactorDisabled,
-    );
     Ok(updated)
 }
 
@@ -430,6 +427,7 @@ pub async fn new_recovery_codes(
     }
     check_proof(state, client, user, session_id, proof).await?;
     let (plain, hashes) = fresh_recovery_codes(state, &user.id).await?;
+    let letters = notices::Letters::new(state);
     acting::write(
         &state.pool,
         user,
@@ -437,16 +435,12 @@ pub async fn new_recovery_codes(
         move |conn, me| -> Result<_, TwoFactorError> {
             codes::replace_all(conn, &me.user.id, &hashes, db::now())?;
             audit::record(conn, &AuditEvent::UserRecoveryCodesRenewed, me.entry())?;
+            let notice = SecurityNotice::RecoveryCodesRenewed;
+            letters.notify(conn, &me.user.email, lang, notice)?;
             Ok(())
         },
     )
     .await?;
-    notices::notify(
-        state,
-        &user.email,
-        lang,
-        SecurityNotice::RecoveryCodesRenewed,
-    );
     Ok(plain)
 }
 

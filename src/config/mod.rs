@@ -178,7 +178,14 @@ pub struct FrontendSettings {
 pub struct MailSettings {
     pub smtp_url: Option<SecretString>,
     pub from: Option<String>,
+    /// MAIL_RETRY_SCHEDULE: seconds to wait after each failed SMTP send; after the
+    /// last, the mail is kept in `outbox/failed/`. Shorter ones serve drills and tests.
+    pub retry_schedule: Vec<Duration>,
 }
+
+/// 10 s, 1 min, 5 min, 30 min, 2 h, 6 h: an SMTP server down for most of a working
+/// day still gets the mail; a reset link older than that has expired anyway.
+const MAIL_RETRY_SCHEDULE: [u64; 6] = [10, 60, 300, 1_800, 7_200, 21_600];
 
 /// The operators' panel.
 #[derive(Debug, Clone)]
@@ -463,7 +470,13 @@ impl MailSettings {
                 "must be set when SMTP_URL is set (the From address of reset and verification mails)",
             ));
         }
-        Ok(Self { smtp_url, from })
+        let retry_schedule =
+            webhooks::retry_schedule(get, "MAIL_RETRY_SCHEDULE", &MAIL_RETRY_SCHEDULE)?;
+        Ok(Self {
+            smtp_url,
+            from,
+            retry_schedule,
+        })
     }
 }
 

@@ -17,22 +17,33 @@ pub struct WebhookSettings {
 
 impl WebhookSettings {
     pub(super) fn read(get: Lookup<'_>) -> Result<Self, ConfigError> {
-        let retry_schedule = match get("WEBHOOK_RETRY_SCHEDULE") {
-            None => CONTRACT_SCHEDULE.map(Duration::from_secs).to_vec(),
-            Some(raw) => raw
-                .split(',')
-                .map(|part| part.trim().parse::<u64>().map(Duration::from_secs))
-                .collect::<Result<Vec<_>, _>>()
-                .ok()
-                .filter(|schedule| schedule.len() <= 20)
-                .ok_or_else(|| {
-                    ConfigError::new(
-                        "WEBHOOK_RETRY_SCHEDULE",
-                        "must be up to 20 whole numbers of seconds, comma-separated",
-                    )
-                })?,
-        };
-        Ok(Self { retry_schedule })
+        Ok(Self {
+            retry_schedule: retry_schedule(get, "WEBHOOK_RETRY_SCHEDULE", &CONTRACT_SCHEDULE)?,
+        })
+    }
+}
+
+/// A retry schedule: seconds to wait after each failed attempt, from `var` (a comma
+/// list) or `default`.
+pub(super) fn retry_schedule(
+    get: Lookup<'_>,
+    var: &'static str,
+    default: &[u64],
+) -> Result<Vec<Duration>, ConfigError> {
+    match get(var) {
+        None => Ok(default.iter().copied().map(Duration::from_secs).collect()),
+        Some(raw) => raw
+            .split(',')
+            .map(|part| part.trim().parse::<u64>().map(Duration::from_secs))
+            .collect::<Result<Vec<_>, _>>()
+            .ok()
+            .filter(|schedule| schedule.len() <= 20)
+            .ok_or_else(|| {
+                ConfigError::new(
+                    var,
+                    "must be up to 20 whole numbers of seconds, comma-separated",
+                )
+            }),
     }
 }
 

@@ -8,6 +8,7 @@ pub mod decisions;
 mod error;
 pub(crate) mod form_tokens;
 pub mod identities;
+pub mod mail_queue;
 pub mod management_keys;
 pub mod migrations;
 mod observer;

@@ -147,6 +147,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    mail_queue (id) {
+        id -> Text,
+        kind -> Text,
+        sealed_message -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        claimed_by -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     management_keys (id) {
         id -> Text,
         name -> Text,
@@ -212,6 +226,7 @@ diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    mail_queue,
     users,
     sessions,
     audit_log,

@@ -1,6 +1,7 @@
 //! Outgoing mail: SMTP (lettre) when SMTP_URL is set, else one .eml file per mail in
-//! `<data dir>/outbox/`. Sending happens after the response, bounded in time; a
-//! failed send is logged and its mail kept in `outbox/failed/`, never dropped silently.
+//! `<data dir>/outbox/`. A mail is queued in the database with the change it tells of
+//! (`mail_delivery`); sending is bounded in time, retried, and a mail whose every
+//! attempt failed is kept in `outbox/failed/`, never dropped silently.
 
 mod letter;
 mod link_mail;
@@ -71,57 +72,94 @@ impl Mailer {
         )
     }
 
-    /// Builds the mail and sends it in the background; a mail that cannot be built
-    /// (an address lettre refuses) is logged, never a failed request.
-    pub fn send_built(&self, what: &str, built: Result<Message, String>) {
-        match built {
-            Ok(message) => self.send_later(message),
-            Err(e) => log::error!("{what} mail could not be built: {e}"),
-        }
-    }
-
-    /// Sends (or files) the message in the background; returns at once.
-    pub fn send_later(&self, message: Message) {
-        let mailer = self.clone();
-        actix_web::rt::spawn(async move { mailer.deliver(message).await });
-    }
-
-    async fn deliver(&self, message: Message) {
+    /// Sends the mail now: by SMTP, or into the outbox folder without SMTP_URL.
+    pub async fn deliver(&self, mail: &Outgoing) -> Result<Delivered, String> {
         let Some(smtp) = &self.smtp else {
-            match write_eml(&self.outbox, &message).await {
-                Ok(path) => log::info!("mail written to {}", path.display()),
-                Err(e) => log::error!(
-                    "mail could not be written to {}: {e}",
-                    self.outbox.display()
-                ),
-            }
-            return;
+            return write_eml(&self.outbox, &mail.raw)
+                .await
+                .map(Delivered::Filed)
+                .map_err(|e| format!("cannot write to {}: {e}", self.outbox.display()));
         };
-        let outcome = tokio::time::timeout(SEND_TIMEOUT, smtp.send(message.clone())).await;
-        let failure = match outcome {
-            Ok(Ok(_)) => {
-                log::info!("mail sent by SMTP");
-                return;
-            }
-            Ok(Err(e)) => e.to_string(),
-            Err(_) => format!("no answer within {}s", SEND_TIMEOUT.as_secs()),
-        };
-        let kept = write_eml(&self.outbox.join("failed"), &message).await;
-        match kept {
-            Ok(path) => log::error!(
-                "SMTP send failed ({failure}); mail kept in {}",
-                path.display()
-            ),
-            Err(e) => {
-                log::error!("SMTP send failed ({failure}) and the mail could not be kept: {e}");
-            }
+        let envelope = mail.envelope()?;
+        match tokio::time::timeout(SEND_TIMEOUT, smtp.send_raw(&envelope, &mail.raw)).await {
+            Ok(Ok(_)) => Ok(Delivered::Sent),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err(format!("no answer within {}s", SEND_TIMEOUT.as_secs())),
         }
+    }
+
+    /// Keeps a mail whose every attempt failed in `outbox/failed/`, never dropped.
+    pub async fn keep_failed(&self, mail: &Outgoing) -> std::io::Result<PathBuf> {
+        write_eml(&self.outbox.join("failed"), &mail.raw).await
     }
 }
 
-async fn write_eml(dir: &Path, message: &Message) -> std::io::Result<PathBuf> {
+/// Where a delivered mail went.
+pub enum Delivered {
+    Sent,
+    /// Written to this file (no SMTP_URL).
+    Filed(PathBuf),
+}
+
+/// A built mail as it is queued: its envelope and its formatted bytes, sealed under
+/// SECRET_KEY while it waits (it may carry a live link).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Outgoing {
+    from: Option<String>,
+    to: Vec<String>,
+    #[serde(with = "raw_base64")]
+    raw: Vec<u8>,
+}
+
+impl Outgoing {
+    pub fn new(message: &Message) -> Self {
+        let envelope = message.envelope();
+        Self {
+            from: envelope.from().map(ToString::to_string),
+            to: envelope.to().iter().map(ToString::to_string).collect(),
+            raw: message.formatted(),
+        }
+    }
+
+    /// As it is stored (sealed by the caller).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        serde_json::from_slice(bytes).ok()
+    }
+
+    fn envelope(&self) -> Result<lettre::address::Envelope, String> {
+        let parse = |address: &String| {
+            address
+                .parse::<lettre::Address>()
+                .map_err(|e| format!("`{address}` is no address: {e}"))
+        };
+        let from = self.from.as_ref().map(parse).transpose()?;
+        let to = self.to.iter().map(parse).collect::<Result<Vec<_>, _>>()?;
+        lettre::address::Envelope::new(from, to).map_err(|e| e.to_string())
+    }
+}
+
+mod raw_base64 {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(raw: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&STANDARD.encode(raw))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        STANDARD.decode(text).map_err(serde::de::Error::custom)
+    }
+}
+
+async fn write_eml(dir: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
     let dir = dir.to_path_buf();
-    let bytes = message.formatted();
+    let bytes = bytes.to_vec();
     actix_web::rt::task::spawn_blocking(move || {
         std::fs::create_dir_all(&dir)?;
         let name = format!(

@@ -300,6 +300,7 @@ async fn complete(
     let must_verify = state.settings.accounts.require_email_verification;
     let lifetime = session_lifecycle::browser_lifetime(state, true);
     let visitor = client.clone();
+    let letters = crate::auth::notices::Letters::new(state);
     // One transaction: the account made, linked or known, its audit entry, and what
     // the browser gets (its session, or the second factor's challenge).
     let resolved = db::write(&state.pool, move |conn| -> Result<_, SocialError> {
@@ -329,6 +330,10 @@ async fn complete(
             let entry = audit::Entry::by_user(&user.id, &user.email, ip.as_deref());
             audit::record(conn, &event, entry)?;
         }
+        if let Outcome::Reclaimed(_) = outcome {
+            let notice = SecurityNotice::AccountReclaimed;
+            letters.notify(conn, &user.email, lang, notice)?;
+        }
         let first = SignInMethod::only(FirstFactor::Provider(provider));
         let landing = if link_to.is_some() {
             // Linking from a signed-in session: that session goes on; no new one.
@@ -356,17 +361,7 @@ async fn complete(
     })
     .await;
     let (user, landing) = match resolved {
-        Ok((user, outcome, landing)) => {
-            if let Outcome::Reclaimed(_) = outcome {
-                crate::auth::notices::notify(
-                    state,
-                    &user.email,
-                    lang,
-                    SecurityNotice::AccountReclaimed,
-                );
-            }
-            (user, landing)
-        }
+        Ok((user, _, landing)) => (user, landing),
         Err(e) => {
             let reason = format!("the identity was not accepted: {e}");
             return fail(e, reason);

@@ -21,8 +21,8 @@ const LAYERS: &[&[&str]] = &[
     &["failure"],
     // Counters, and whether the instance is shutting down.
     &["metrics", "lifecycle"],
-    // Rate limits on the database; the OpenID providers.
-    &["limits", "oidc", "webhooks"],
+    // Rate limits on the database; the OpenID providers; the webhook and mail workers.
+    &["limits", "oidc", "webhooks", "mail_delivery"],
     // What every use case may reach.
     &["state"],
     // Use cases: the API's accounts and sessions, social sign-in on top of them, the
@@ -71,6 +71,7 @@ const INNER_LAYERS: &[(&str, &[&[&str]])] = &[
                 "single_use",
                 "signing_keys",
                 "management_keys",
+                "mail_queue",
                 "recovery_codes",
                 "passkeys",
                 "identities",

@@ -293,6 +293,8 @@ async fn a_failed_smtp_send_is_kept_not_lost(db: TestDb) {
         &[
             ("SMTP_URL", url.as_str()),
             ("MAIL_FROM", "auth@example.com"),
+            // One retry a second later, then the mail is kept.
+            ("MAIL_RETRY_SCHEDULE", "1"),
         ],
     )
     .await;
@@ -328,7 +330,7 @@ async fn a_failed_smtp_send_is_kept_not_lost(db: TestDb) {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    panic!("the failed mail was not kept in outbox/failed/");
+    panic!("the failed mail was not kept in outbox/failed/ after its retry");
 }
 
 /// /forgot-password does its per-address work after the answer, so the answer costs

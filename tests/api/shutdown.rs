@@ -7,6 +7,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::cli::{Serving, sekisho, serve};
+use diesel::prelude::*;
+
 use crate::helpers::{Backend, TestDb};
 
 fn signal(child: &std::process::Child, name: &str) {
@@ -185,4 +187,89 @@ fn wait_for_exit(child: &mut std::process::Child, within: Duration) -> std::proc
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+crate::on_both_databases!(queued_mail_outlives_a_shutdown);
+
+/// A reset mail that could not be sent yet stays queued (sealed: the database holds
+/// no live link) when its instance shuts down, and the next instance sends it.
+async fn queued_mail_outlives_a_shutdown(db: TestDb) {
+    use sekisho::config::DatabaseUrl;
+    use sekisho::db::{RunOn, mail_queue, migrations};
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nowhere = format!("smtp://127.0.0.1:{}", closed.local_addr().unwrap().port());
+    drop(closed);
+    let Serving {
+        mut child,
+        port,
+        lines,
+        ..
+    } = serve(
+        sekisho(&db)
+            .env("RUST_LOG", "info")
+            .env("SMTP_URL", &nowhere)
+            .env("MAIL_FROM", "auth@example.com")
+            .env("MAIL_RETRY_SCHEDULE", "3")
+            .env("SHUTDOWN_DRAIN_SECONDS", "0"),
+    );
+    let client = crate::helpers::client();
+    let base = format!("http://127.0.0.1:{port}");
+    let signed_up = client
+        .post(format!("{base}/api/v1/auth/signup"))
+        .json(&serde_json::json!({"email": "kept@example.com", "password": "a long password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_up.status(), 201);
+    let asked = client
+        .post(format!("{base}/api/v1/auth/forgot-password"))
+        .json(&serde_json::json!({"email": "kept@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asked.status(), 200);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !lines
+        .recv_timeout(Duration::from_secs(1))
+        .is_ok_and(|line| line.contains("reset mail not sent (attempt 1)"))
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the first attempt was not logged"
+        );
+    }
+    signal(&child, "TERM");
+    assert!(wait_for_exit(&mut child, Duration::from_secs(10)).success());
+
+    let url = DatabaseUrl::parse(&db.url()).unwrap();
+    let mut conn = migrations::connect(&url).unwrap();
+    assert!(mail_queue::waiting(&mut conn).unwrap() >= 1);
+    let stored: Vec<String> = sekisho::db::schema::mail_queue::table
+        .select(sekisho::db::schema::mail_queue::sealed_message)
+        .load_on(&mut conn)
+        .unwrap();
+    assert!(
+        stored
+            .iter()
+            .all(|sealed| !sealed.contains("reset-password") && !sealed.contains("kept@")),
+        "{stored:?}"
+    );
+
+    let smtp = crate::helpers::smtp::SmtpListener::start().await;
+    let Serving { mut child, .. } = serve(
+        sekisho(&db)
+            .env("SMTP_URL", smtp.url())
+            .env("MAIL_FROM", "auth@example.com"),
+    );
+    let mail = smtp.wait_for_link_to("reset-password", 1).await;
+    assert!(mail.contains("kept@example.com"), "{mail}");
+    for _ in 0..50 {
+        if mail_queue::waiting(&mut conn).unwrap() == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(mail_queue::waiting(&mut conn).unwrap(), 0);
+    signal(&child, "KILL");
+    let _ = child.wait();
 }

@@ -54,7 +54,7 @@ export interface paths {
         /**
          * 200 `{"status":"ready"}` when this instance should get traffic: its database
          *     answers and takes writes, and the schema has every migration this binary needs (a
-         *     newer one, from the next release, is fine). Else 503 with `"status":"unavailable"`
+         *     newer one, from the next release, is fine), and it is not shutting down. Else 503 with `"status":"unavailable"`
          *     and the `reasons`, beside the error envelope.
          */
         get: operations["ready"];

@@ -1,0 +1,153 @@
+//! The mail worker, one per instance: it claims due mails (never one another
+//! instance holds), sends them, and removes each sent one; a failed attempt is due
+//! again after MAIL_RETRY_SCHEDULE's next wait, and after the last the mail is kept in
+//! `outbox/failed/`. It wakes when this process commits a queued mail and polls every
+//! few seconds for the other instances' mail and for retries.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use futures_util::future::join_all;
+
+use crate::config::Settings;
+use crate::db::mail_queue::{self, QueuedMail};
+use crate::db::{self, DbError, Pool, commit_signal};
+use crate::mail::{Delivered, Mailer};
+
+/// How often the worker looks for mail it was not woken for.
+const POLL: Duration = Duration::from_secs(2);
+
+/// The most mails one pass claims (and sends at once).
+const BATCH: i64 = 16;
+
+/// Longer than a send may take (15 s), so a live worker's claim never lapses.
+const LEASE: TimeDelta = TimeDelta::seconds(60);
+
+/// Starts the worker on the current runtime.
+pub fn spawn(pool: Pool, mailer: Mailer, settings: Arc<Settings>) {
+    tokio::spawn(async move {
+        loop {
+            let woken = commit_signal::wakeup().notified();
+            tokio::pin!(woken);
+            // Registered before looking, so a commit during the pass is not missed.
+            woken.as_mut().enable();
+            match pass(&pool, &mailer, &settings).await {
+                Ok(handled) if handled == usize::try_from(BATCH).unwrap_or(0) => continue,
+                Ok(_) => {}
+                Err(e) => log::warn!("mail pass failed: {e}"),
+            }
+            tokio::select! {
+                () = &mut woken => {}
+                () = tokio::time::sleep(POLL) => {}
+            }
+        }
+    });
+}
+
+/// Claims what is due, sends it, settles it; how many mails it handled.
+pub async fn pass(pool: &Pool, mailer: &Mailer, settings: &Settings) -> Result<usize, DbError> {
+    let now = db::now();
+    let token = uuid::Uuid::new_v4().to_string();
+    let claimed = db::write(pool, move |conn| {
+        Ok::<_, DbError>(mail_queue::claim_due(
+            conn,
+            now,
+            now + LEASE,
+            &token,
+            BATCH,
+        )?)
+    })
+    .await?;
+    let handled = claimed.len();
+    let key = settings.secret_key.bytes();
+    let schedule = &settings.mail.retry_schedule;
+    let settled = join_all(claimed.into_iter().map(|mail| async move {
+        let outcome = attempt(mailer, key, schedule, &mail).await;
+        (mail.id, outcome)
+    }))
+    .await;
+    if settled.is_empty() {
+        return Ok(0);
+    }
+    db::run(pool, move |conn| -> Result<(), DbError> {
+        for (id, outcome) in &settled {
+            match outcome {
+                Outcome::Done => mail_queue::remove(conn, id)?,
+                Outcome::Retry { after, error } => {
+                    mail_queue::retry_at(conn, id, db::now() + *after, error)?
+                }
+            };
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(handled)
+}
+
+enum Outcome {
+    /// Sent, filed, or given up and kept on disk: it leaves the queue.
+    Done,
+    Retry {
+        after: TimeDelta,
+        error: String,
+    },
+}
+
+async fn attempt(mailer: &Mailer, key: &[u8], schedule: &[Duration], mail: &QueuedMail) -> Outcome {
+    let Some(outgoing) = super::open(key, &mail.sealed_message) else {
+        // Unreadable under this key: another instance with the right key may send it.
+        log::error!(
+            "a queued {} mail is sealed under another SECRET_KEY (set PREVIOUS_SECRET_KEYS, or run `sekisho keys reseal` where the old key is known)",
+            mail.kind
+        );
+        return Outcome::Retry {
+            after: TimeDelta::minutes(10),
+            error: "sealed under another SECRET_KEY".into(),
+        };
+    };
+    let error = match mailer.deliver(&outgoing).await {
+        Ok(Delivered::Sent) => {
+            log::info!("{} mail sent by SMTP", mail.kind);
+            return Outcome::Done;
+        }
+        Ok(Delivered::Filed(path)) => {
+            log::info!("{} mail written to {}", mail.kind, path.display());
+            return Outcome::Done;
+        }
+        Err(error) => error,
+    };
+    let retries_done = usize::try_from(mail.attempt.saturating_sub(1)).unwrap_or(0);
+    if let Some(wait) = schedule.get(retries_done) {
+        log::warn!(
+            "{} mail not sent (attempt {}): {error}; trying again in {}s",
+            mail.kind,
+            mail.attempt,
+            wait.as_secs()
+        );
+        return Outcome::Retry {
+            after: TimeDelta::from_std(*wait).unwrap_or(TimeDelta::hours(1)),
+            error,
+        };
+    }
+    match mailer.keep_failed(&outgoing).await {
+        Ok(path) => log::error!(
+            "{} mail not sent after {} attempts ({error}); kept in {}",
+            mail.kind,
+            mail.attempt,
+            path.display()
+        ),
+        Err(e) => {
+            log::error!(
+                "{} mail not sent after {} attempts ({error}), and it could not be kept on disk ({e}): it stays queued",
+                mail.kind,
+                mail.attempt
+            );
+            return Outcome::Retry {
+                after: TimeDelta::hours(1),
+                error,
+            };
+        }
+    }
+    Outcome::Done
+}
