@@ -28,8 +28,18 @@ struct Cli {
 enum Command {
     /// Apply migrations and serve the API and the admin panel (the default).
     Serve,
-    /// Apply pending migrations to DATABASE_URL and exit.
-    Migrate,
+    /// Apply pending migrations to DATABASE_URL under the migration lock and exit (run
+    /// it before a rolling upgrade, with MIGRATE_ON_START=false on the instances).
+    Migrate {
+        /// List this binary's migrations (applied or pending) and any a newer release
+        /// applied; apply nothing.
+        #[arg(long)]
+        status: bool,
+        /// Give up when another instance holds the migration lock (or a table a
+        /// migration needs is locked) for this many seconds.
+        #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+        lock_timeout: u64,
+    },
     /// Create an operator (role admin), or promote an existing account and set its
     /// password. The password comes from ADMIN_PASSWORD or is asked for without echo.
     CreateAdmin {
@@ -51,6 +61,13 @@ enum Command {
         #[command(subcommand)]
         action: ManagementKeyCommand,
     },
+    /// Write a consistent copy of the SQLite database to PATH (a new file) while the
+    /// server runs (SQLite's `VACUUM INTO`). On PostgreSQL: says to use pg_dump.
+    Backup { path: std::path::PathBuf },
+    /// Put the backup at PATH in place of the SQLite database, after checking its
+    /// integrity and that this binary can serve its schema; the replaced file is kept
+    /// beside it. Every instance must be stopped. On PostgreSQL: says to use pg_restore.
+    Restore { path: std::path::PathBuf },
     /// Print the OpenAPI document of the API as JSON and exit (no database, no
     /// configuration needed): `sekisho openapi > docs/openapi.json`.
     Openapi,
@@ -128,10 +145,19 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings),
-        Command::Migrate => migrate(&settings),
+        Command::Migrate {
+            status: true,
+            lock_timeout: _,
+        } => migration_status(&settings),
+        Command::Migrate {
+            status: false,
+            lock_timeout,
+        } => migrate(&settings, std::time::Duration::from_secs(lock_timeout)),
         Command::CreateAdmin { email, name } => create_admin(&settings, &email, name.as_deref()),
         Command::Keys { action } => keys(settings, action),
         Command::ManagementKey { action } => management_key(settings, action),
+        Command::Backup { path } => backup(&settings, &path),
+        Command::Restore { path } => restore(&settings, &path),
         Command::Openapi => return print_openapi(),
         Command::Doctor { app, api } => return doctor(&settings, app, api),
     };
@@ -314,8 +340,9 @@ fn print_openapi() -> ExitCode {
     }
 }
 
-fn migrate(settings: &Settings) -> Result<(), String> {
-    let applied = db::migrations::prepare(&settings.database.url).map_err(|e| e.to_string())?;
+fn migrate(settings: &Settings, lock_timeout: std::time::Duration) -> Result<(), String> {
+    let applied = db::migrations::prepare_within(&settings.database.url, lock_timeout)
+        .map_err(|e| e.to_string())?;
     if applied.is_empty() {
         println!("database is up to date");
     } else {
@@ -323,6 +350,51 @@ fn migrate(settings: &Settings) -> Result<(), String> {
             println!("applied {name}");
         }
     }
+    Ok(())
+}
+
+fn backup(settings: &Settings, path: &std::path::Path) -> Result<(), String> {
+    let written = db::backup::backup(&settings.database.url, path).map_err(|e| e.to_string())?;
+    println!(
+        "backed up to {} ({} bytes, {} migrations applied)",
+        path.display(),
+        written.bytes,
+        written.migrations
+    );
+    Ok(())
+}
+
+fn restore(settings: &Settings, path: &std::path::Path) -> Result<(), String> {
+    let restored = db::backup::restore(&settings.database.url, path).map_err(|e| e.to_string())?;
+    println!("restored {} (integrity ok)", path.display());
+    if let Some(kept) = restored.kept {
+        println!("the database it replaced is kept as {}", kept.display());
+    }
+    if !restored.pending.is_empty() {
+        println!(
+            "{} migration(s) newer than the backup run at the next start (or `sekisho migrate`): {}",
+            restored.pending.len(),
+            restored.pending.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn migration_status(settings: &Settings) -> Result<(), String> {
+    let mut conn = db::migrations::open(&settings.database.url).map_err(|e| e.to_string())?;
+    let status = db::migrations::status(&mut conn).map_err(|e| e.to_string())?;
+    for (name, applied) in &status.known {
+        println!("{}  {name}", if *applied { "applied" } else { "pending" });
+    }
+    for version in &status.newer {
+        println!("newer    {version} (applied by a newer release; this binary still serves)");
+    }
+    let pending = status.known.iter().filter(|(_, applied)| !applied).count();
+    println!(
+        "{pending} pending of {} ({})",
+        status.known.len(),
+        settings.database.url.backend_name()
+    );
     Ok(())
 }
 

@@ -43,6 +43,8 @@ pub enum StartupError {
     Passkeys(webauthn_rs::prelude::WebauthnError),
     #[error("the token signing keys could not be made or read: {0}")]
     SigningKeys(crate::failure::Fault),
+    #[error(transparent)]
+    ServingLock(#[from] crate::db::backup::BackupError),
 }
 
 pub struct Application {
@@ -51,6 +53,8 @@ pub struct Application {
     /// The METRICS_BIND listener, when configured, and its port.
     metrics_server: Option<(u16, Server)>,
     state: AppState,
+    /// Held while this instance serves a SQLite file: `sekisho restore` refuses then.
+    _serving: Option<crate::db::backup::ServingLock>,
 }
 
 /// Routes the caller adds beside the application's own (tests use it to mount
@@ -68,14 +72,12 @@ impl Application {
         crate::private_files::tighten_existing(&settings);
         let prepared = settings.clone();
         web::block(move || -> Result<(), BootstrapError> {
-            let applied = crate::db::migrations::prepare(&prepared.database.url)?;
-            if !applied.is_empty() {
-                log::info!("applied migrations: {}", applied.join(", "));
-            }
+            migrate_or_check(&prepared)?;
             bootstrap::ensure_configured_admin(&prepared)
         })
         .await??;
 
+        let serving = crate::db::backup::ServingLock::shared(&settings.database.url)?;
         let listener =
             TcpListener::bind(&settings.server.bind).map_err(|source| StartupError::Bind {
                 addr: settings.server.bind.clone(),
@@ -242,6 +244,7 @@ impl Application {
             server,
             metrics_server,
             state,
+            _serving: serving,
         })
     }
 
@@ -279,6 +282,29 @@ impl Application {
             None => self.server.await,
         }
     }
+}
+
+/// Applies pending migrations (MIGRATE_ON_START), or says what `sekisho migrate`
+/// still has to apply: until then readiness answers 503.
+fn migrate_or_check(settings: &Settings) -> Result<(), BootstrapError> {
+    use crate::db::migrations;
+    if settings.database.migrate_on_start {
+        let applied = migrations::prepare(&settings.database.url)?;
+        if !applied.is_empty() {
+            log::info!("applied migrations: {}", applied.join(", "));
+        }
+        return Ok(());
+    }
+    let mut conn = migrations::open(&settings.database.url)?;
+    let pending = migrations::pending(&mut conn).map_err(migrations::PrepareError::Migrate)?;
+    if !pending.is_empty() {
+        log::warn!(
+            "MIGRATE_ON_START=false and {} migration(s) are not applied ({}): not ready until `sekisho migrate` runs",
+            pending.len(),
+            pending.join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// The METRICS_BIND listener: one worker, GET /metrics and nothing else.

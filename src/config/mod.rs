@@ -120,6 +120,9 @@ pub struct DatabaseSettings {
     pub pool_size: u32,
     /// DB_TIMEOUT_MS: how long a request waits for a connection.
     pub timeout: Duration,
+    /// MIGRATE_ON_START: `serve` applies pending migrations (else `sekisho migrate`
+    /// does, before the instances start or while the previous release serves).
+    pub migrate_on_start: bool,
 }
 
 /// The session cookie.
@@ -363,6 +366,7 @@ impl DatabaseSettings {
                 3000,
                 100..=60_000,
             )?),
+            migrate_on_start: parse_bool("MIGRATE_ON_START", get("MIGRATE_ON_START"), true)?,
         })
     }
 }

@@ -1,6 +1,7 @@
 //! Connections, the pool, migrations and the queries, for SQLite and PostgreSQL alike.
 
 pub mod audit;
+pub mod backup;
 mod cached_update;
 pub mod commit_signal;
 mod connection;

@@ -66,6 +66,7 @@ const INNER_LAYERS: &[(&str, &[&[&str]])] = &[
                 "decisions",
                 "migrations",
                 "readiness",
+                "backup",
                 "throttles",
                 "form_tokens",
                 "single_use",
