@@ -253,6 +253,13 @@ impl Settings {
             }
         };
         let server = ServerSettings::read(&get)?;
+        // Read by the logger itself (it starts first); refused here when unknown.
+        if !matches!(
+            get("LOG_FORMAT").as_deref().map(str::trim),
+            None | Some("" | "text" | "json")
+        ) {
+            return Err(ConfigError::new("LOG_FORMAT", "must be `text` or `json`"));
+        }
         let frontend = FrontendSettings::read(&get)?;
         let passkeys = PasskeySettings::read(
             get("WEBAUTHN_RP_ID").as_deref(),

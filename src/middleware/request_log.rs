@@ -6,9 +6,10 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage};
+use actix_web::{Error, HttpMessage, web};
 
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// The id of one request, in the log line and the `X-Request-Id` response header.
 #[derive(Debug, Clone)]
@@ -31,6 +32,10 @@ pub async fn log_requests(
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
     req.extensions_mut().insert(RequestId(request_id.clone()));
+    let ip = req
+        .app_data::<web::Data<AppState>>()
+        .and_then(|state| state.proxies.client_ip(req.request()))
+        .map_or_else(|| "-".to_owned(), |ip| ip.to_string());
     let method = req.method().clone();
     let path = req.path().to_owned();
     let started = Instant::now();
@@ -38,15 +43,19 @@ pub async fn log_requests(
     let result = next.call(req).await;
 
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let answered = Answered {
+        request_id: &request_id,
+        method: method.as_str(),
+        path: &path,
+        ip: &ip,
+        elapsed_ms,
+    };
     match result {
         Ok(mut res) => {
             if let Ok(value) = HeaderValue::from_str(&request_id) {
                 res.headers_mut().insert(REQUEST_ID.clone(), value);
             }
-            log::info!(
-                "{method} {path} {} {elapsed_ms:.1}ms rid={request_id}",
-                res.status().as_u16()
-            );
+            answered.log(res.status().as_u16());
             if res.status().is_server_error() {
                 log_server_error(&method, &path, &request_id, res.response().error());
             }
@@ -54,12 +63,36 @@ pub async fn log_requests(
             Ok(res)
         }
         Err(error) => {
-            log::info!(
-                "{method} {path} {} {elapsed_ms:.1}ms rid={request_id}",
-                error.as_response_error().status_code().as_u16()
-            );
+            answered.log(error.as_response_error().status_code().as_u16());
             Err(error)
         }
+    }
+}
+
+/// One answered request, as the log's line (text) or fields (JSON).
+struct Answered<'a> {
+    request_id: &'a str,
+    method: &'a str,
+    path: &'a str,
+    ip: &'a str,
+    elapsed_ms: f64,
+}
+
+impl Answered<'_> {
+    fn log(&self, status: u16) {
+        let Self {
+            request_id,
+            method,
+            path,
+            ip,
+            elapsed_ms,
+        } = *self;
+        let duration_ms = (elapsed_ms * 10.0).round() / 10.0;
+        log::info!(
+            requestId = request_id, method = method, path = path, status = status,
+            durationMs = duration_ms, ip = ip;
+            "{method} {path} {status} {elapsed_ms:.1}ms rid={request_id}"
+        );
     }
 }
 
@@ -73,7 +106,7 @@ fn log_refusal_reason(path: &str, request_id: &str, error: Option<&Error>) {
         let reason = api
             .cause_chain()
             .unwrap_or_else(|| "no reason recorded".into());
-        log::warn!("{path}: PASSKEY_FAILED rid={request_id}: {reason}");
+        log::warn!(requestId = request_id, path = path; "{path}: PASSKEY_FAILED rid={request_id}: {reason}");
     }
 }
 
@@ -94,7 +127,10 @@ fn log_server_error(
         },
         None => "no cause recorded".to_owned(),
     };
-    log::error!("{method} {path} failed, rid={request_id}: {cause}");
+    log::error!(
+        requestId = request_id, method = method.as_str(), path = path;
+        "{method} {path} failed, rid={request_id}: {cause}"
+    );
 }
 
 /// A caller's id is kept only when it cannot forge log lines.

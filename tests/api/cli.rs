@@ -10,7 +10,7 @@ use sekisho::db::users;
 
 use crate::helpers::{TestApp, TestDb};
 
-const SECRET: &str = "test-secret-key-that-is-long-enough-0123456789";
+pub(crate) const SECRET: &str = "test-secret-key-that-is-long-enough-0123456789";
 
 /// The binary with a clean environment, run in the test's own folder (no .env).
 pub(crate) fn sekisho(db: &TestDb) -> Command {
@@ -268,7 +268,12 @@ pub(crate) fn serve(command: &mut Command) -> Serving {
         let port = line
             .split("listening on http://127.0.0.1:")
             .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
+            // Digits only: in a JSON log line a quote follows the port.
+            .map(|rest| {
+                rest.chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect::<String>()
+            })
             .and_then(|p| p.parse::<u16>().ok());
         log.push(line);
         if let Some(port) = port {

@@ -31,6 +31,7 @@ mod email_verification;
 mod errors;
 mod files;
 mod health;
+mod json_logs;
 mod layers;
 mod management;
 mod metrics;
