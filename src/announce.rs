@@ -9,7 +9,8 @@ pub async fn where_to_start(app: &Application) {
     let settings = &app.state().settings;
     let base = base_url(&settings.server.bind, app.port());
     log::info!(
-        "sekisho listening on {base} ({})",
+        "sekisho {} listening on {base} ({})",
+        crate::build_info::LONG_VERSION,
         settings.database.url.backend_name()
     );
     log::info!("admin panel: {base}/admin");

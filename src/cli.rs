@@ -16,7 +16,7 @@ use crate::startup::Application;
 #[derive(Debug, Parser)]
 #[command(
     name = "sekisho",
-    version,
+    version = crate::build_info::LONG_VERSION,
     about = "An authentication server for Next.js apps"
 )]
 struct Cli {

@@ -10,6 +10,7 @@ pub mod admin;
 pub(crate) mod announce;
 pub(crate) mod auth;
 pub mod bootstrap;
+pub mod build_info;
 pub mod cli;
 pub mod config;
 pub mod crypto;

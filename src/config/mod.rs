@@ -5,6 +5,7 @@
 mod database_url;
 mod origins;
 mod passkeys;
+mod secret_files;
 mod secret_key;
 mod social;
 mod tokens;
@@ -235,7 +236,12 @@ impl Settings {
 
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        let from_files = secret_files::read(std::env::vars_os())?;
+        Self::from_lookup(|name| {
+            std::env::var(name)
+                .ok()
+                .or_else(|| from_files.get(name).cloned())
+        })
     }
 
     /// Reads settings through `lookup`, so tests can build settings without touching

@@ -640,3 +640,78 @@ async fn values_from_outside_cannot_forge_log_lines() {
         "the value is logged, escaped:\n{text}"
     );
 }
+
+/// NAME_FILE: the secret key and the operator's password read from files (as systemd's
+/// LoadCredential hands them over); both forms of one setting are refused.
+#[tokio::test]
+async fn secrets_can_come_from_files() {
+    let db = TestDb::create(crate::helpers::Backend::Sqlite)
+        .await
+        .unwrap();
+    let key = db.dir().join("secret_key");
+    std::fs::write(&key, format!("{SECRET}\n")).unwrap();
+    let password = db.dir().join("admin_password");
+    std::fs::write(&password, "operator password from a file\n").unwrap();
+    let Serving {
+        mut child, port, ..
+    } = serve(
+        sekisho(&db)
+            .env_remove("SECRET_KEY")
+            .env("SECRET_KEY_FILE", &key)
+            .env("ADMIN_EMAIL", "boss@example.com")
+            .env("ADMIN_PASSWORD_FILE", &password),
+    );
+    let login = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": "boss@example.com", "password": "operator password from a file"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let _ = child.kill();
+    let _ = child.wait();
+    // The file's key is the key: no secret.key was generated beside the database.
+    assert!(!db.data_dir().join("secret.key").exists());
+
+    let both = sekisho(&db)
+        .env("SECRET_KEY_FILE", &key)
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(!both.status.success());
+    let stderr = String::from_utf8_lossy(&both.stderr);
+    assert!(
+        stderr.contains("SECRET_KEY_FILE") && stderr.contains("not both"),
+        "{stderr}"
+    );
+}
+
+/// `--version` and the start-up line name the version and the commit built from.
+#[tokio::test]
+async fn the_version_names_the_commit() {
+    let db = TestDb::create(crate::helpers::Backend::Sqlite)
+        .await
+        .unwrap();
+    let version = sekisho(&db).arg("--version").output().unwrap();
+    let printed = String::from_utf8_lossy(&version.stdout).trim().to_owned();
+    let commit = sekisho::build_info::COMMIT;
+    assert_eq!(
+        printed,
+        format!("sekisho {} ({commit})", env!("CARGO_PKG_VERSION"))
+    );
+    assert!(
+        commit == "unknown"
+            || (commit.len() == 12 && commit.chars().all(|c| c.is_ascii_hexdigit())),
+        "{commit}"
+    );
+    let Serving { mut child, log, .. } = serve(&mut sekisho(&db));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        log.iter().any(|l| l.contains(&format!(
+            "sekisho {} listening on",
+            sekisho::build_info::LONG_VERSION
+        ))),
+        "{log:#?}"
+    );
+}

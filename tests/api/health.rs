@@ -68,9 +68,19 @@ async fn readiness_says_why_an_instance_should_get_no_traffic(db: crate::helpers
     );
     let ready = app.get("/api/health/ready").await;
     assert_eq!(ready.status(), 200);
+    // Which build answers: the package version and the commit it was built from.
+    let commit = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map_or_else(
+            || "unknown".to_owned(),
+            |o| String::from_utf8_lossy(&o.stdout).trim().to_owned(),
+        );
     assert_eq!(
         ready.json::<Value>().await.unwrap(),
-        serde_json::json!({ "status": "ready" })
+        serde_json::json!({ "status": "ready", "version": env!("CARGO_PKG_VERSION"), "commit": commit })
     );
 
     let read_only = |on: bool| {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 /// own layer's other modules (they are peers) nor a later layer's.
 const LAYERS: &[&[&str]] = &[
     // Plain types and words: no I/O.
-    &["domain", "i18n"],
+    &["domain", "i18n", "build_info"],
     // Settings, and the files the server keeps by them.
     &["config"],
     // Handing freed memory back to the system; writing the log.

@@ -84,7 +84,7 @@ async fn sigterm_drains_then_finishes_requests_in_flight() {
     let mut pooled = TcpStream::connect(&address).await.unwrap();
     let answer = ask(&mut pooled, READY).await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    assert!(answer.contains(r#"{"status":"ready"}"#), "{answer}");
+    assert!(answer.contains(r#"{"status":"ready","#), "{answer}");
     // A request in flight: its body is half sent.
     let body = r#"{"email":"nobody@example.com","password":"not the password"}"#;
     let mut in_flight = TcpStream::connect(&address).await.unwrap();

@@ -1106,6 +1106,21 @@ export interface components {
             /** @description The configured providers ready for sign-in, in the configuration's order. */
             providers: components["schemas"]["ProviderView"][];
         };
+        /**
+         * @description `/api/health/ready`: ready, and which build answers (a rolling upgrade's progress
+         *     reads here).
+         */
+        ReadyResponse: {
+            /**
+             * @description The git commit the binary was built from (`unknown` outside a checkout).
+             * @example 3f2a9c1e0b7d
+             */
+            commit: string;
+            /** @example ready */
+            status: string;
+            /** @example 0.1.0 */
+            version: string;
+        };
         RecoveryCodesResponse: {
             /** @description Ten new single-use codes; the old ones no longer work. */
             recoveryCodes: string[];
@@ -1495,7 +1510,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StatusResponse"];
+                    "application/json": components["schemas"]["ReadyResponse"];
                 };
             };
             /** @description SERVICE_UNAVAILABLE, with `"status":"unavailable"` and `"reasons"` */

@@ -188,6 +188,19 @@ pub struct StatusResponse {
     pub status: String,
 }
 
+/// `/api/health/ready`: ready, and which build answers (a rolling upgrade's progress
+/// reads here).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadyResponse {
+    #[schema(example = "ready")]
+    pub status: String,
+    #[schema(example = "0.1.0")]
+    pub version: String,
+    /// The git commit the binary was built from (`unknown` outside a checkout).
+    #[schema(example = "3f2a9c1e0b7d")]
+    pub commit: String,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HealthResponse {

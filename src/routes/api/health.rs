@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use crate::db;
 use crate::error::ApiError;
-use crate::routes::api::dto::{ErrorResponse, HealthResponse, StatusResponse};
+use crate::routes::api::dto::{ErrorResponse, HealthResponse, ReadyResponse, StatusResponse};
 use crate::state::AppState;
 
 /// 200 when the database answers a ping; 503 (in the error envelope, with the same
@@ -61,7 +61,7 @@ pub async fn live() -> HttpResponse {
 #[utoipa::path(
     tag = "health",
     responses(
-        (status = 200, description = "Ready for traffic", body = StatusResponse),
+        (status = 200, description = "Ready for traffic", body = ReadyResponse),
         (status = 503, description = "SERVICE_UNAVAILABLE, with `\"status\":\"unavailable\"` and `\"reasons\"`", body = ErrorResponse),
     )
 )]
@@ -77,8 +77,10 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
     .await
     .unwrap_or_else(|e| vec![format!("database: no connection ({e})")]);
     if reasons.is_empty() {
-        return Ok(HttpResponse::Ok().json(StatusResponse {
+        return Ok(HttpResponse::Ok().json(ReadyResponse {
             status: "ready".into(),
+            version: crate::build_info::VERSION.into(),
+            commit: crate::build_info::COMMIT.into(),
         }));
     }
     log::warn!("not ready: {}", reasons.join("; "));
@@ -89,5 +91,7 @@ fn not_ready(reasons: Vec<String>) -> ApiError {
     let mut extra = Map::new();
     extra.insert("status".into(), json!("unavailable"));
     extra.insert("reasons".into(), json!(reasons));
+    extra.insert("version".into(), json!(crate::build_info::VERSION));
+    extra.insert("commit".into(), json!(crate::build_info::COMMIT));
     ApiError::unavailable("not ready").with_extra(extra)
 }
