@@ -93,6 +93,10 @@ enum KeysCommand {
     Rotate,
     /// The stored keys: id, algorithm, from when each signs, and which signs now.
     List,
+    /// After replacing SECRET_KEY (the old value in PREVIOUS_SECRET_KEYS): seal every
+    /// stored secret (TOTP secrets, signing keys, webhook secrets, queued mail) under
+    /// the current key. Refresh tokens are re-keyed at their next refresh.
+    Reseal,
 }
 
 #[derive(Debug, Subcommand)]
@@ -256,6 +260,9 @@ fn keys(settings: Settings, action: KeysCommand) -> Result<(), String> {
     use crate::auth::signing_keys::{self, Requester};
     let pool = command_pool(&settings)?;
     actix_web::rt::System::new().block_on(async move {
+        if let KeysCommand::Reseal = action {
+            return reseal(&pool, &settings).await;
+        }
         let jwt = crate::crypto::jwt::JwtKeys::new(&settings.secret_key, &settings.tokens);
         if let KeysCommand::Rotate = action {
             let requester = Requester {
@@ -294,6 +301,30 @@ fn keys(settings: Settings, action: KeysCommand) -> Result<(), String> {
         }
         Ok(())
     })
+}
+
+async fn reseal(pool: &db::Pool, settings: &Settings) -> Result<(), String> {
+    let report = crate::admin::reseal::reseal(pool, &settings.secret_key)
+        .await
+        .map_err(|e| e.to_string())?;
+    for (what, resealed, current, unreadable) in &report.columns {
+        println!(
+            "{what}: {resealed} sealed anew, {current} already current, {unreadable} unreadable"
+        );
+    }
+    if report.total_unreadable() > 0 {
+        return Err(format!(
+            "{} value(s) were sealed under a key neither SECRET_KEY nor PREVIOUS_SECRET_KEYS holds: add that key to PREVIOUS_SECRET_KEYS and run reseal again",
+            report.total_unreadable()
+        ));
+    }
+    if settings.secret_key.has_previous() {
+        let last = settings.session.remember_days;
+        println!(
+            "every sealed value is under the current key; keep PREVIOUS_SECRET_KEYS until refresh tokens issued before the rotation have been refreshed or have expired (at most {last} days), then remove it"
+        );
+    }
+    Ok(())
 }
 
 fn doctor(settings: &Settings, app: Option<url::Url>, api: Option<url::Url>) -> ExitCode {

@@ -6,6 +6,7 @@ pub(crate) mod audit_log;
 pub mod management_keys;
 pub(crate) mod overview;
 pub mod passkeys;
+pub mod reseal;
 pub(crate) mod session_store;
 pub(crate) mod sessions;
 pub(crate) mod sign_in;

@@ -167,7 +167,10 @@ pub async fn verify_and_sign_in(
             audit::Entry::by_user(&user_id, &email, ip.as_deref()),
         )?;
         let user = users::find_by_id(conn, &user_id)?.ok_or(VerifyError::InvalidToken)?;
-        let bound = binding.is_some_and(|b| tokens::is_signup_binding(key.bytes(), &user.id, &b));
+        let bound = binding.is_some_and(|b| {
+            key.all()
+                .any(|key| tokens::is_signup_binding(key, &user.id, &b))
+        });
         if !bound {
             return Ok(Verified::Alone(user));
         }

@@ -308,7 +308,7 @@ fn decide(conn: &mut DbConnection, ctx: Context) -> Result<Outcome, SecondStepEr
 /// (and audited).
 fn answer_is_right(conn: &mut DbConnection, ctx: &Context, user: &User) -> Result<bool, Fault> {
     match &ctx.answer {
-        Prepared::Code(code) => two_factor::claim_code(conn, ctx.key.bytes(), &user.id, code),
+        Prepared::Code(code) => two_factor::claim_code(conn, &ctx.key, &user.id, code),
         Prepared::Unreadable => Ok(false),
         Prepared::RecoveryCode {
             user_id,

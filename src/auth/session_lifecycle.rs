@@ -559,26 +559,41 @@ enum Refreshed {
 /// REFRESH_GRACE_SECONDS, get the same pair. Any other replay of a spent token is
 /// TOKEN_REUSED and revokes the session.
 pub async fn refresh(state: &AppState, presented: String) -> Result<TokenPair, RefreshError> {
-    let key = state.settings.secret_key.bytes().to_vec();
+    let keys = state.settings.secret_key.clone();
     let grace = TimeDelta::seconds(
         i64::try_from(state.settings.session.refresh_grace_seconds).unwrap_or(i64::MAX),
     );
     let outcome = db::run(&state.pool, move |conn| -> Result<_, Fault> {
-        let hash = tokens::hash_refresh_token(&key, &presented);
-        let next = tokens::next_refresh_token(&key, &presented);
-        let next_hash = tokens::hash_refresh_token(&key, &next);
+        // The next token and its hash are keyed under SECRET_KEY; the presented one's
+        // hash may be under a previous key (issued before a rotation): each is tried,
+        // the current key first.
+        let next = tokens::next_refresh_token(keys.bytes(), &presented);
+        let next_hash = tokens::hash_refresh_token(keys.bytes(), &next);
+        let hashes: Vec<String> = keys
+            .all()
+            .map(|key| tokens::hash_refresh_token(key, &presented))
+            .collect();
         let now = db::now();
-        if let Some(session) = sessions::find_by_refresh_hash(conn, &hash, now)?
-            && sessions::rotate_refresh(conn, &session.id, &hash, &next_hash, now)?
-        {
-            return Ok(Refreshed::Pair(Grant::for_session(
-                conn, &session, next, now,
-            )?));
+        for hash in &hashes {
+            if let Some(session) = sessions::find_by_refresh_hash(conn, hash, now)?
+                && sessions::rotate_refresh(conn, &session.id, hash, &next_hash, now)?
+            {
+                return Ok(Refreshed::Pair(Grant::for_session(
+                    conn, &session, next, now,
+                )?));
+            }
         }
         // Not current (any more): a spent token, of any age. Inside the grace window,
         // and only if the session moved on exactly to the token derived from this one,
         // the caller gets the pair that rotation issued; any other replay is reuse.
-        let Some(session) = sessions::find_by_spent_refresh_hash(conn, &hash)? else {
+        let mut spent = None;
+        for hash in hashes {
+            if let Some(session) = sessions::find_by_spent_refresh_hash(conn, &hash)? {
+                spent = Some((session, hash));
+                break;
+            }
+        }
+        let Some((session, hash)) = spent else {
             return Ok(Refreshed::Unknown);
         };
         if session.revoked_at.is_some() || session.expires_at <= now {

@@ -60,7 +60,7 @@ pub async fn ensure(pool: &Pool, settings: &Settings, jwt: &JwtKeys) -> Result<(
         let keys_before = stored::all(conn)?;
         let usable = keys_before
             .iter()
-            .any(|k| sealed::open(key.bytes(), SEAL_PURPOSE, &k.sealed_private_key).is_some());
+            .any(|k| sealed::open_any(&key, SEAL_PURPOSE, &k.sealed_private_key).is_some());
         if !usable {
             let entry = (!keys_before.is_empty()).then(audit::Entry::system);
             add_key(conn, key.bytes(), algorithm, now, entry)?;
@@ -89,7 +89,7 @@ pub async fn load(pool: &Pool, settings: &Settings, jwt: &JwtKeys) -> Result<(),
             // leak, SECRET_KEY is replaced to end every session, and whoever holds the
             // old one could open that key and sign with it. It is not trusted at all.
             let Some(private_der) =
-                sealed::open(secret.bytes(), SEAL_PURPOSE, &key.sealed_private_key)
+                sealed::open_any(&secret, SEAL_PURPOSE, &key.sealed_private_key)
             else {
                 log::warn!(
                     "signing key {} was sealed under another SECRET_KEY: it is not trusted",
@@ -124,11 +124,11 @@ pub struct KeyListing {
 /// instance publishes a rotated-in or retired key at once.
 pub async fn published(pool: &Pool, settings: &Settings) -> Result<Vec<PublicJwk>, Fault> {
     let keys = db::run(pool, |conn| -> Result<_, Fault> { Ok(stored::all(conn)?) }).await?;
-    let secret = settings.secret_key.bytes();
+    let secret = &settings.secret_key;
     Ok(keys
         .iter()
         // Only the keys this SECRET_KEY trusts (see `load`).
-        .filter(|key| sealed::open(secret, SEAL_PURPOSE, &key.sealed_private_key).is_some())
+        .filter(|key| sealed::open_any(secret, SEAL_PURPOSE, &key.sealed_private_key).is_some())
         .filter_map(|key| serde_json::from_str(&key.public_jwk).ok())
         .collect())
 }

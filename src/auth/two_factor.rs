@@ -30,7 +30,7 @@ pub const CHALLENGE_LIFETIME: TimeDelta = TimeDelta::minutes(5);
 /// How long a set-up secret waits for its first code.
 const SETUP_LIFETIME: TimeDelta = TimeDelta::minutes(15);
 /// What the sealing key is derived for.
-const SEAL_PURPOSE: &[u8] = b"totp secret";
+pub(crate) const SEAL_PURPOSE: &[u8] = b"totp secret";
 
 /// Why a change to the second factor was not made.
 #[derive(Debug, thiserror::Error)]
@@ -137,11 +137,11 @@ fn seal(state: &AppState, secret: &[u8]) -> Result<String, Fault> {
 
 /// The secret, or None when this SECRET_KEY did not seal it (the key changed: the
 /// factor cannot be checked any more; recovery codes still work).
-fn open(key: &[u8], sealed_secret: &str) -> Option<Vec<u8>> {
-    let secret = sealed::open(key, SEAL_PURPOSE, sealed_secret);
+fn open(key: &crate::config::SecretKey, sealed_secret: &str) -> Option<Vec<u8>> {
+    let secret = sealed::open_any(key, SEAL_PURPOSE, sealed_secret);
     if secret.is_none() {
         log::error!(
-            "a TOTP secret cannot be opened: SECRET_KEY changed since it was set up; the user needs a recovery code or an operator's reset"
+            "a TOTP secret cannot be opened: it was sealed under a key neither SECRET_KEY nor PREVIOUS_SECRET_KEYS holds; the user needs a recovery code or an operator's reset"
         );
     }
     secret
@@ -234,7 +234,7 @@ pub async fn enable(
         .into());
     };
     let secret =
-        open(state.settings.secret_key.bytes(), &sealed_secret).ok_or(TwoFactorError::WrongCode)?;
+        open(&state.settings.secret_key, &sealed_secret).ok_or(TwoFactorError::WrongCode)?;
     let now = db::now();
     let step = totp::matching_step(&secret, code, now.and_utc().timestamp(), None)
         .ok_or(TwoFactorError::WrongCode)?;
@@ -282,7 +282,7 @@ async fn check_proof(
         move |conn, me| -> Result<_, TwoFactorError> {
             let email = stored_email(&me.user)?;
             limits.count_code_attempt(conn, &email, me.client.ip, &session, db::now())?;
-            if claim_code(conn, key.bytes(), &me.user.id, &code)? {
+            if claim_code(conn, &key, &me.user.id, &code)? {
                 return Ok(true);
             }
             let audited = (CodeStep::Proof, SecondFactor::Totp);
@@ -315,7 +315,7 @@ pub async fn check_sign_in_code(
         user,
         client,
         move |conn, me| -> Result<_, Fault> {
-            if claim_code(conn, key.bytes(), &me.user.id, &code)? {
+            if claim_code(conn, &key, &me.user.id, &code)? {
                 return Ok(true);
             }
             record_wrong_code(conn, limits, &me.user, &me.client, None)?;
@@ -360,7 +360,7 @@ pub(super) fn stored_email(user: &User) -> Result<crate::domain::Email, Fault> {
 /// claiming its step (once, across every instance).
 pub(super) fn claim_code(
     conn: &mut DbConnection,
-    key: &[u8],
+    key: &crate::config::SecretKey,
     user_id: &str,
     code: &str,
 ) -> Result<bool, Fault> {

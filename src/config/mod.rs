@@ -276,7 +276,8 @@ impl Settings {
         let tokens = TokenSettings::read(&get, server.public_origin.as_deref(), &frontend.url)?;
         Ok(Self {
             app_env,
-            secret_key: SecretKey::load(get("SECRET_KEY"), app_env, &server.data_dir)?,
+            secret_key: SecretKey::load(get("SECRET_KEY"), app_env, &server.data_dir)?
+                .with_previous(get("PREVIOUS_SECRET_KEYS").as_deref())?,
             server,
             database: DatabaseSettings::read(&get)?,
             cookie: CookieSettings::read(&get)?,

@@ -5,21 +5,58 @@ use std::path::Path;
 
 use super::{AppEnv, ConfigError};
 
-/// The HS256 signing key. Its Debug output never shows the key.
+/// SECRET_KEY, which seals stored secrets and keys HMACs, and PREVIOUS_SECRET_KEYS:
+/// what was sealed or keyed under one of those still opens or verifies (a rotation
+/// signs nobody out and loses no second factor); new values use the current key only.
+/// Its Debug output never shows a key.
 #[derive(Clone)]
-pub struct SecretKey(Vec<u8>);
+pub struct SecretKey(Vec<u8>, Vec<Vec<u8>>);
 
 impl std::fmt::Debug for SecretKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SecretKey(<{} bytes>)", self.0.len())
+        write!(
+            f,
+            "SecretKey(<{} bytes>, {} previous)",
+            self.0.len(),
+            self.1.len()
+        )
     }
 }
 
 const MIN_PRODUCTION_BYTES: usize = 32;
 
 impl SecretKey {
+    /// The current key: everything new is sealed or keyed under it.
     pub fn bytes(&self) -> &[u8] {
         &self.0
+    }
+
+    /// The current key, then each previous one: what opening and verifying try.
+    pub fn all(&self) -> impl Iterator<Item = &[u8]> {
+        std::iter::once(self.0.as_slice()).chain(self.1.iter().map(Vec::as_slice))
+    }
+
+    /// Whether PREVIOUS_SECRET_KEYS names any key.
+    pub fn has_previous(&self) -> bool {
+        !self.1.is_empty()
+    }
+
+    /// PREVIOUS_SECRET_KEYS: comma-separated keys still accepted for what was sealed or
+    /// keyed under them. The current key among them is left out.
+    pub fn with_previous(mut self, raw: Option<&str>) -> Result<Self, ConfigError> {
+        for key in raw.unwrap_or_default().split(',').map(str::trim) {
+            if key.is_empty() || key.as_bytes() == self.0.as_slice() {
+                continue;
+            }
+            if key.len() < 16 {
+                return Err(ConfigError::new(
+                    "PREVIOUS_SECRET_KEYS",
+                    "holds a key shorter than 16 bytes: list the earlier SECRET_KEY values as they were, comma-separated",
+                ));
+            }
+            self.1.push(key.as_bytes().to_vec());
+        }
+        Ok(self)
     }
 
     /// SECRET_KEY when set; otherwise, outside production, a key generated once and
@@ -40,7 +77,7 @@ impl SecretKey {
                     "SECRET_KEY is shorter than {MIN_PRODUCTION_BYTES} bytes; fine for development, refused in production"
                 );
             }
-            return Ok(Self(raw.into_bytes()));
+            return Ok(Self(raw.into_bytes(), Vec::new()));
         }
         if env == AppEnv::Production {
             return Err(ConfigError::new(
@@ -62,7 +99,7 @@ impl SecretKey {
             Ok(existing) if existing.trim().len() >= MIN_PRODUCTION_BYTES => {
                 // A key copied in by hand (or from a backup) may be readable by others.
                 tighten(path).map_err(|e| fail("restricting the permissions of", e))?;
-                return Ok(Self(existing.trim().as_bytes().to_vec()));
+                return Ok(Self(existing.trim().as_bytes().to_vec(), Vec::new()));
             }
             Ok(_) => {
                 return Err(ConfigError::new(
@@ -84,7 +121,7 @@ impl SecretKey {
         let key = hex::encode(bytes);
         write_private(path, &key).map_err(|e| fail("writing", e))?;
         log::info!("generated a new SECRET_KEY in {}", path.display());
-        Ok(Self(key.into_bytes()))
+        Ok(Self(key.into_bytes(), Vec::new()))
     }
 }
 

@@ -33,6 +33,11 @@ pub fn seal(secret_key: &[u8], purpose: &[u8], plaintext: &[u8]) -> Option<Strin
     Some(URL_SAFE_NO_PAD.encode(out))
 }
 
+/// What `seal` sealed under SECRET_KEY or one of PREVIOUS_SECRET_KEYS.
+pub fn open_any(keys: &crate::config::SecretKey, purpose: &[u8], sealed: &str) -> Option<Vec<u8>> {
+    keys.all().find_map(|key| open(key, purpose, sealed))
+}
+
 /// What `seal` sealed, if this key and purpose sealed it and nothing changed it.
 pub fn open(secret_key: &[u8], purpose: &[u8], sealed: &str) -> Option<Vec<u8>> {
     let bytes = URL_SAFE_NO_PAD.decode(sealed).ok()?;

@@ -19,6 +19,7 @@ mod query;
 pub mod readiness;
 pub(crate) mod recovery_codes;
 pub mod schema;
+pub mod sealed_columns;
 pub mod sessions;
 pub mod signing_keys;
 pub mod single_use;

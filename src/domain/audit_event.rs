@@ -130,6 +130,9 @@ audit_events! {
     },
     /// A superseded signing key was deleted: the last token it signed has expired.
     KeySigningKeyRetired = "key.signing_key_retired" { kid: String },
+    /// `sekisho keys reseal`: values sealed under a previous SECRET_KEY sealed anew
+    /// under the current one.
+    KeySecretsResealed = "key.secrets_resealed" { resealed: u64 },
     KeyManagementKeyCreated = "key.management_key_created" {
         name: String,
         scopes: String,

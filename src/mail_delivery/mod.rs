@@ -11,7 +11,7 @@ use crate::db::{DbConnection, DbError, mail_queue};
 use crate::mail::Outgoing;
 
 /// What the queued message is sealed for (a key derived for this purpose only).
-const SEALED_FOR: &[u8] = b"mail queue";
+pub(crate) const SEALED_FOR: &[u8] = b"mail queue";
 
 /// Queues the built mail on `conn`. A mail that could not be built (an address lettre
 /// refuses) is logged and skipped: it never undoes the change it tells of.
@@ -39,7 +39,7 @@ pub fn queue(
 }
 
 /// A queued message, if this key sealed it.
-fn open(secret_key: &[u8], sealed: &str) -> Option<Outgoing> {
-    let bytes = crate::crypto::sealed::open(secret_key, SEALED_FOR, sealed)?;
+fn open(secret_key: &crate::config::SecretKey, sealed: &str) -> Option<Outgoing> {
+    let bytes = crate::crypto::sealed::open_any(secret_key, SEALED_FOR, sealed)?;
     Outgoing::from_bytes(&bytes)
 }

@@ -60,7 +60,7 @@ pub async fn pass(pool: &Pool, mailer: &Mailer, settings: &Settings) -> Result<u
     })
     .await?;
     let handled = claimed.len();
-    let key = settings.secret_key.bytes();
+    let key = &settings.secret_key;
     let schedule = &settings.mail.retry_schedule;
     let settled = join_all(claimed.into_iter().map(|mail| async move {
         let outcome = attempt(mailer, key, schedule, &mail).await;
@@ -94,7 +94,12 @@ enum Outcome {
     },
 }
 
-async fn attempt(mailer: &Mailer, key: &[u8], schedule: &[Duration], mail: &QueuedMail) -> Outcome {
+async fn attempt(
+    mailer: &Mailer,
+    key: &crate::config::SecretKey,
+    schedule: &[Duration],
+    mail: &QueuedMail,
+) -> Outcome {
     let Some(outgoing) = super::open(key, &mail.sealed_message) else {
         // Unreadable under this key: another instance with the right key may send it.
         log::error!(

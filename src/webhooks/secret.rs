@@ -9,7 +9,7 @@ use rand::RngCore;
 use crate::crypto::sealed;
 
 const PREFIX: &str = "whsec_";
-const SEAL_PURPOSE: &[u8] = b"webhook secret";
+pub(crate) const SEAL_PURPOSE: &[u8] = b"webhook secret";
 
 /// A new secret, as shown once to the operator.
 pub fn generate() -> String {
@@ -24,8 +24,8 @@ pub fn seal(secret_key: &[u8], secret: &str) -> Option<String> {
 
 /// The key bytes HMAC signs with; None when the secret was sealed under another
 /// SECRET_KEY (or damaged).
-pub fn open_key(secret_key: &[u8], sealed_secret: &str) -> Option<Vec<u8>> {
-    let secret = sealed::open(secret_key, SEAL_PURPOSE, sealed_secret)?;
+pub fn open_key(secret_key: &crate::config::SecretKey, sealed_secret: &str) -> Option<Vec<u8>> {
+    let secret = sealed::open_any(secret_key, SEAL_PURPOSE, sealed_secret)?;
     let text = std::str::from_utf8(&secret).ok()?;
     STANDARD.decode(text.strip_prefix(PREFIX)?).ok()
 }
@@ -34,18 +34,40 @@ pub fn open_key(secret_key: &[u8], sealed_secret: &str) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
 
+    fn key(text: &str) -> crate::config::SecretKey {
+        let dir = std::path::Path::new(".");
+        crate::config::SecretKey::load(
+            Some(text.to_owned()),
+            crate::config::AppEnv::Development,
+            dir,
+        )
+        .expect("a key")
+    }
+
     #[test]
     fn a_sealed_secret_opens_to_its_key_under_the_same_secret_key_only() {
         let secret = generate();
         assert!(secret.starts_with("whsec_"));
-        let sealed = seal(&[7; 32], &secret);
-        let key = sealed.as_deref().and_then(|s| open_key(&[7; 32], s));
-        assert_eq!(key.map(|k| k.len()), Some(32));
+        let sealed_under = key("seven-seven-seven-seven-seven-seven-77");
+        let sealed = seal(sealed_under.bytes(), &secret);
+        let opened = sealed.as_deref().and_then(|s| open_key(&sealed_under, s));
+        assert_eq!(opened.map(|k| k.len()), Some(32));
+        let other = key("eight-eight-eight-eight-eight-eight-88");
         assert!(
             sealed
                 .as_deref()
-                .and_then(|s| open_key(&[8; 32], s))
+                .and_then(|s| open_key(&other, s))
                 .is_none()
+        );
+        // After a rotation, the previous key still opens it.
+        let rotated = other
+            .with_previous(Some("seven-seven-seven-seven-seven-seven-77"))
+            .expect("a previous key");
+        assert!(
+            sealed
+                .as_deref()
+                .and_then(|s| open_key(&rotated, s))
+                .is_some()
         );
     }
 }

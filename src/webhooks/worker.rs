@@ -91,7 +91,7 @@ pub async fn pass(
         return Ok(0);
     }
     let production = settings.app_env.is_production();
-    let key = settings.secret_key.bytes();
+    let key = &settings.secret_key;
     let answers = join_all(claimed.iter().map(|delivery| async move {
         let answer = match secret::open_key(key, &delivery.sealed_secret) {
             Some(key) => {

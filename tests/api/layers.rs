@@ -67,6 +67,7 @@ const INNER_LAYERS: &[(&str, &[&[&str]])] = &[
                 "migrations",
                 "readiness",
                 "backup",
+                "sealed_columns",
                 "throttles",
                 "form_tokens",
                 "single_use",

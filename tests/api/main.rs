@@ -44,6 +44,7 @@ mod races;
 mod rate_limits;
 mod repository;
 mod schema;
+mod secret_rotation;
 mod session_check;
 mod sessions;
 mod shutdown;

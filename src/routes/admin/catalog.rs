@@ -634,6 +634,11 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "トークン署名鍵を廃止",
     ),
     (
+        "audit.event.key.secrets_resealed",
+        "Re-sealed stored secrets under the new SECRET_KEY",
+        "保存された秘密を新しい SECRET_KEY で再封印",
+    ),
+    (
         "audit.event.key.management_key_created",
         "Created a management key",
         "管理キーを作成",
@@ -708,6 +713,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "終了したセッション数",
     ),
     ("audit.field.note", "note", "メモ"),
+    ("audit.field.resealed", "sealed anew", "再封印した数"),
     ("audit.field.kid", "key id", "鍵ID"),
     ("audit.field.algorithm", "algorithm", "アルゴリズム"),
     ("audit.field.signs_from", "signs from", "署名開始"),

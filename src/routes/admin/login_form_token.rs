@@ -18,15 +18,15 @@ use crate::crypto::tokens;
 const COOKIE: &str = "sekisho_admin_login";
 const LIFETIME_SECONDS: i64 = 3600;
 
-fn mac(settings: &Settings) -> Result<Hmac<Sha256>, AdminError> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(settings.secret_key.bytes())
-        .map_err(|e| AdminError::internal(e.to_string()))?;
+fn mac(key: &[u8]) -> Result<Hmac<Sha256>, AdminError> {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(key).map_err(|e| AdminError::internal(e.to_string()))?;
     mac.update(b"sekisho admin login form\0");
     Ok(mac)
 }
 
 fn signature(settings: &Settings, token: &str, expires: i64) -> Result<String, AdminError> {
-    let mut mac = mac(settings)?;
+    let mut mac = mac(settings.secret_key.bytes())?;
     mac.update(format!("{token}.{expires}").as_bytes());
     Ok(hex::encode(mac.finalize().into_bytes()))
 }
@@ -80,9 +80,13 @@ pub fn verify(
     };
     let expires: i64 = expires.parse().map_err(|_| AdminError::CsrfFailed)?;
     let claimed = hex::decode(claimed).map_err(|_| AdminError::CsrfFailed)?;
-    let mut mac = mac(settings)?;
-    mac.update(format!("{token}.{expires}").as_bytes());
-    let genuine = mac.verify_slice(&claimed).is_ok();
+    // Signed under SECRET_KEY, or a previous key shortly before a rotation.
+    let mut genuine = false;
+    for key in settings.secret_key.all() {
+        let mut mac = mac(key)?;
+        mac.update(format!("{token}.{expires}").as_bytes());
+        genuine |= mac.verify_slice(&claimed).is_ok();
+    }
     let fresh = expires > chrono::Utc::now().timestamp();
     let expires_at = chrono::DateTime::from_timestamp(expires, 0).map(|t| t.naive_utc());
     match expires_at {
