@@ -27,15 +27,7 @@ impl DatabaseUrl {
             return Ok(Self::Sqlite(path.to_string()));
         }
         if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
-            let parsed = url::Url::parse(raw).map_err(|e| {
-                ConfigError::new("DATABASE_URL", format!("not a valid postgres:// URL ({e})"))
-            })?;
-            if parsed.host().is_none() {
-                return Err(ConfigError::new(
-                    "DATABASE_URL",
-                    "a postgres:// URL needs a host",
-                ));
-            }
+            check_postgres(raw)?;
             return Ok(Self::Postgres(raw.to_string()));
         }
         let scheme = raw.split("://").next().unwrap_or(raw);
@@ -53,20 +45,81 @@ impl DatabaseUrl {
     }
 }
 
+/// A PostgreSQL URL as libpq reads it, several hosts included: `postgres://a,b:5433/db`
+/// (each `host[:port]`, tried in turn) or `postgres:///db?host=a,b&port=5432,5433`,
+/// with `target_session_attrs=read-write` to skip a standby. The url crate reads one
+/// host, so the URL is checked with the first host in place of the list.
+fn check_postgres(raw: &str) -> Result<(), ConfigError> {
+    let invalid = |why: String| ConfigError::new("DATABASE_URL", why);
+    let (scheme, rest) = raw.split_once("://").unwrap_or((raw, ""));
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let (userinfo, hosts) = match authority.rsplit_once('@') {
+        Some((userinfo, hosts)) => (Some(userinfo), hosts),
+        None => (None, authority),
+    };
+    let hosts: Vec<&str> = hosts.split(',').collect();
+    if hosts.iter().any(|h| h.is_empty()) && hosts.len() > 1 {
+        return Err(invalid("an empty host in the host list".into()));
+    }
+    let first = hosts.first().copied().unwrap_or_default();
+    let rebuilt = format!(
+        "{scheme}://{}{first}{tail}",
+        userinfo.map(|u| format!("{u}@")).unwrap_or_default()
+    );
+    let parsed = url::Url::parse(&rebuilt)
+        .map_err(|e| invalid(format!("not a valid postgres:// URL ({e})")))?;
+    for host in &hosts[1..] {
+        url::Url::parse(&format!("{scheme}://{host}/"))
+            .map_err(|e| invalid(format!("`{host}` in the host list is no host[:port] ({e})")))?;
+    }
+    let host_in_query = parsed
+        .query_pairs()
+        .any(|(key, value)| key == "host" && !value.is_empty());
+    if first.is_empty() && !host_in_query {
+        return Err(invalid(
+            "a postgres:// URL needs a host (postgres://HOST/DB, postgres://A,B/DB or ?host=A,B)"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The URL with any password replaced by `***`: in the user part and in a
+/// `password=` parameter.
+fn redacted(raw: &str) -> String {
+    let (scheme, rest) = raw.split_once("://").unwrap_or(("postgres", raw));
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let authority = match authority.rsplit_once('@') {
+        Some((userinfo, hosts)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{user}:***@{hosts}"),
+            None => format!("{userinfo}@{hosts}"),
+        },
+        None => authority.to_owned(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                    _ => pair.to_owned(),
+                })
+                .collect();
+            format!("{path}?{}", query.join("&"))
+        }
+        None => tail.to_owned(),
+    };
+    format!("{scheme}://{authority}{tail}")
+}
+
 // Never print a PostgreSQL password into a log.
 impl std::fmt::Debug for DatabaseUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Sqlite(path) => write!(f, "sqlite://{path}"),
-            Self::Postgres(raw) => match url::Url::parse(raw) {
-                Ok(mut url) => {
-                    if url.password().is_some() {
-                        let _ = url.set_password(Some("***"));
-                    }
-                    write!(f, "{url}")
-                }
-                Err(_) => write!(f, "postgres://…"),
-            },
+            Self::Postgres(raw) => write!(f, "{}", redacted(raw)),
         }
     }
 }
@@ -102,8 +155,38 @@ mod tests {
 
     #[test]
     fn passwords_stay_out_of_logs() {
-        let url = DatabaseUrl::parse("postgres://me:hunter2@db.internal:5432/auth").unwrap();
-        let shown = format!("{url:?} {url}");
-        assert!(!shown.contains("hunter2"), "{shown}");
+        for raw in [
+            "postgres://me:hunter2@db.internal:5432/auth",
+            "postgres://me:hunter2@a:5432,b:5433/auth?target_session_attrs=read-write",
+            "postgres:///auth?host=a,b&user=me&password=hunter2",
+        ] {
+            let url = DatabaseUrl::parse(raw).unwrap();
+            let shown = format!("{url:?} {url}");
+            assert!(!shown.contains("hunter2"), "{shown}");
+            assert!(shown.contains("***"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn libpq_host_lists_are_accepted_in_both_forms() {
+        for raw in [
+            "postgres://u@db1,db2/auth?target_session_attrs=read-write",
+            "postgres://u:p@db1:5432,db2:5433/auth",
+            "postgresql://[::1]:5432,db2/auth",
+            "postgres:///auth?host=db1,db2&port=5432,5433&target_session_attrs=read-write",
+        ] {
+            assert!(
+                matches!(DatabaseUrl::parse(raw), Ok(DatabaseUrl::Postgres(_))),
+                "{raw}: {:?}",
+                DatabaseUrl::parse(raw).err()
+            );
+        }
+        for raw in [
+            "postgres:///auth",
+            "postgres://db1,/auth",
+            "postgres://db1,db2:port/auth",
+        ] {
+            assert!(DatabaseUrl::parse(raw).is_err(), "{raw}");
+        }
     }
 }

@@ -160,3 +160,36 @@ async fn readiness_says_why_an_instance_should_get_no_traffic(db: crate::helpers
     .await;
     assert_eq!(app.get("/api/health/ready").await.status(), 200);
 }
+
+/// libpq's host lists, in both forms, with a host that refuses first: the server
+/// starts, migrates and is ready on the host that answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_libpq_host_list_reaches_the_host_that_answers() {
+    let Some(db) = crate::helpers::TestDb::create(crate::helpers::Backend::Postgres).await else {
+        return;
+    };
+    let url = url::Url::parse(&db.url()).unwrap();
+    let port = url.port().unwrap_or(5432);
+    let name = url.path().trim_start_matches('/').to_owned();
+    let user = url.username().to_owned();
+    // Port 1 on loopback refuses at once.
+    let forms = [
+        format!(
+            "postgres://{user}@127.0.0.1:1,127.0.0.1:{port}/{name}?target_session_attrs=read-write"
+        ),
+        format!(
+            "postgres:///{name}?host=127.0.0.1,127.0.0.1&port=1,{port}&user={user}&target_session_attrs=read-write"
+        ),
+    ];
+    for form in forms {
+        let app = TestApp::spawn_on(
+            crate::helpers::TestDb::reuse(&db),
+            &[("DATABASE_URL", form.as_str())],
+        )
+        .await;
+        let ready = app.get("/api/health/ready").await;
+        assert_eq!(ready.status(), 200, "{form}");
+        app.signup(&format!("{}@example.com", uuid::Uuid::new_v4().simple()))
+            .await;
+    }
+}
