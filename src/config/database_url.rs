@@ -69,7 +69,7 @@ fn check_postgres(raw: &str) -> Result<(), ConfigError> {
     );
     let parsed = url::Url::parse(&rebuilt)
         .map_err(|e| invalid(format!("not a valid postgres:// URL ({e})")))?;
-    for host in &hosts[1..] {
+    for host in hosts.iter().skip(1) {
         url::Url::parse(&format!("{scheme}://{host}/"))
             .map_err(|e| invalid(format!("`{host}` in the host list is no host[:port] ({e})")))?;
     }
