@@ -236,12 +236,19 @@ impl Settings {
 
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let from_files = secret_files::read(std::env::vars_os())?;
-        Self::from_lookup(|name| {
-            std::env::var(name)
-                .ok()
-                .or_else(|| from_files.get(name).cloned())
-        })
+        // A NAME_FILE that cannot be read stops the start, naming it (the lookup
+        // itself can only answer a value).
+        let problem = std::cell::RefCell::new(None);
+        let settings = Self::from_lookup(|name| {
+            secret_files::lookup(name, |var| std::env::var_os(var)).unwrap_or_else(|e| {
+                problem.borrow_mut().get_or_insert(e);
+                None
+            })
+        });
+        match problem.into_inner() {
+            Some(error) => Err(error),
+            None => settings,
+        }
     }
 
     /// Reads settings through `lookup`, so tests can build settings without touching
