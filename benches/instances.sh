@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One instance vs two on one PostgreSQL database: GET /api/v1/auth/me (cookie) and
-# POST /api/v1/auth/login, same total connections (64 for /me, 32 for login), one wrk
+# POST /api/v1/auth/login (64 accounts in turn), same total connections (64 for /me,
+# 32 for login), one wrk
 # per instance for two. Each instance has one worker and one hashing thread. It
 # prints the CPU the servers and PostgreSQL spend per request (a cost that rises with
 # the second instance is contention) and samples PostgreSQL's sessions during /me.
@@ -78,7 +79,7 @@ measure() {
   me_cpu=$(cpu_report /me "$before" "$(cpu_snapshot)" "$me")
   wait $!
   before=$(cpu_snapshot)
-  login=$(load_split "$secs" 32 /api/v1/auth/login -s benches/login.lua)
+  login=$(load_split "$secs" 32 /api/v1/auth/login -s benches/login_many.lua)
   echo "$label: /me $me req/s, login $login req/s"
   echo "$me_cpu"
   echo "  /me PostgreSQL sessions sampled (state: samples): $(cat "$bench_work/waits")"
@@ -87,6 +88,10 @@ measure() {
 
 start_server one "$url" "$first_cpu" WORKERS=1 HASHER_THREADS=1
 bases=("$server_url")
+# The login load's accounts (benches/login_many.lua), made once.
+for i in $(seq 0 63); do
+  signup_cookie "$server_url" "load$i@example.com" >/dev/null
+done
 measure "1 instance "
 me1=$me login1=$login
 start_server two "$url" "$second_cpu" WORKERS=1 HASHER_THREADS=1

@@ -242,22 +242,10 @@ class Nginx:
     def __init__(self, tmp, upstream_ports):
         self.tmp = tmp
         self.port = free_port()
-        site = open(DEPLOY / "nginx" / "sekisho.conf").read()
-        ports = iter(upstream_ports)
-        lines = []
-        for line in site.splitlines():
-            stripped = line.strip()
-            if stripped.startswith("server 127.0.0.1:"):
-                rest = stripped.split(" ", 2)[2] if stripped.count(" ") >= 2 else ";"
-                line = f"    server 127.0.0.1:{next(ports)} {rest}"
-            elif stripped == "listen 443 ssl;":
-                line = f"    listen 127.0.0.1:{self.port};"
-            elif stripped.startswith(("http2 on", "ssl_certificate")):
-                continue  # TLS is the operator's certificate; the test speaks plain HTTP
-            lines.append(line)
+        self.upstream_ports = list(upstream_ports)
+        self.down = set()
         os.makedirs(os.path.join(tmp, "nginx"), exist_ok=True)
-        with open(os.path.join(tmp, "nginx", "site.conf"), "w") as f:
-            f.write("\n".join(lines) + "\n")
+        self.write_site()
         with open(os.path.join(tmp, "nginx", "nginx.conf"), "w") as f:
             f.write(f"""worker_processes 1;
 {"user root;" if os.geteuid() == 0 else ""}
@@ -283,6 +271,38 @@ http {{
                 raise RuntimeError("nginx does not answer")
             time.sleep(0.1)
 
+    def write_site(self):
+        """deploy/nginx/sekisho.conf with the test's ports, the servers taken out
+        marked `down`, and no TLS (the operator's certificate; the test speaks HTTP)."""
+        site = open(DEPLOY / "nginx" / "sekisho.conf").read()
+        ports = iter(self.upstream_ports)
+        lines = []
+        for line in site.splitlines():
+            stripped = line.strip()
+            if stripped.startswith("server 127.0.0.1:"):
+                port = next(ports)
+                rest = stripped.split(" ", 2)[2] if stripped.count(" ") >= 2 else ";"
+                if port in self.down:
+                    rest = rest.rstrip(";") + " down;"
+                line = f"    server 127.0.0.1:{port} {rest}"
+            elif stripped == "listen 443 ssl;":
+                line = f"    listen 127.0.0.1:{self.port};"
+            elif stripped.startswith(("http2 on", "ssl_certificate")):
+                continue
+            lines.append(line)
+        with open(os.path.join(self.tmp, "nginx", "site.conf"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+    def take_out(self, port, out=True):
+        """An instance out of (or back into) the upstream, by a reload: new requests go
+        to the others, and the old workers finish what they hold."""
+        (self.down.add if out else self.down.discard)(port)
+        self.write_site()
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        subprocess.run([nginx, "-c", f"{self.tmp}/nginx/nginx.conf", "-s", "reload"], check=True,
+                       capture_output=True)
+        time.sleep(1.5)
+
     @property
     def host(self):
         return f"127.0.0.1:{self.port}"
@@ -298,6 +318,8 @@ http {{
 class Client:
     """One user's browser and API client on a kept-alive connection through nginx."""
 
+    resent = 0  # requests sent again after a kept-alive connection closed unanswered
+
     def __init__(self, host):
         self.host = host
         self.connection = None
@@ -311,17 +333,28 @@ class Client:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if bearer:
             headers["Authorization"] = f"Bearer {bearer}"
-        if self.connection is None:
-            self.connection = http.client.HTTPConnection(self.host, timeout=30)
-        try:
-            self.connection.request(method, path, body=json.dumps(body) if body is not None else None,
-                                    headers=headers)
-            answer = self.connection.getresponse()
-            data = answer.read()
-        except OSError as e:
-            # A connection error at the client: counted as a failure.
-            self.connection = None
-            return None, str(e).encode()
+        for attempt in (1, 2):
+            reused = self.connection is not None
+            if self.connection is None:
+                self.connection = http.client.HTTPConnection(self.host, timeout=30)
+            try:
+                self.connection.request(method, path, body=json.dumps(body) if body is not None else None,
+                                        headers=headers)
+                answer = self.connection.getresponse()
+                data = answer.read()
+                break
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as e:
+                # A kept-alive connection closed by nginx (a reload ends its old
+                # workers' idle connections) before any answer: sent again once on a
+                # new connection, as browsers do. Counted, and a second failure fails.
+                self.connection = None
+                if not reused or attempt == 2:
+                    return None, str(e).encode()
+                Client.resent += 1
+            except OSError as e:
+                # Any other connection error at the client: a failure.
+                self.connection = None
+                return None, str(e).encode()
         for name, value in answer.getheaders():
             if name.lower() == "set-cookie":
                 pair = value.split(";")[0]
@@ -482,7 +515,10 @@ def main():
 
         def scenario(name, allowed, action):
             start = time.time()
+            resent_before = Client.resent
             detail = action() or ""
+            if Client.resent > resent_before:
+                detail = f"{detail}; {Client.resent - resent_before} resent on a closed kept-alive connection".lstrip("; ")
             end = time.time()
             records = load.window(start, end)
             failures = [r for r in records if failed(r)]
@@ -499,9 +535,14 @@ def main():
         def upgrade():
             instances.migrate(args.new)
             for port in ports:
+                # The previous release does not drain on SIGTERM (it closes its
+                # listener and pooled connections at once): the proxy drains it
+                # instead, as CHANGELOG.md's upgrade note says.
+                nginx.take_out(port)
                 instances.stop(port)
                 instances.start(port, args.new)
                 instances.wait_ready(port)
+                nginx.take_out(port, out=False)
             time.sleep(2)
             checks = [
                 before.call("GET", "/api/v1/auth/me")[0],
