@@ -15,23 +15,7 @@ use std::io::Write as _;
 
 use serde_json::{Map, Value};
 
-/// The formats LOG_FORMAT names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogFormat {
-    Text,
-    Json,
-}
-
-impl LogFormat {
-    /// None for a value that is neither (Settings reports it, naming the variable).
-    pub fn parse(raw: Option<&str>) -> Option<Self> {
-        match raw.map(str::trim) {
-            None | Some("" | "text") => Some(Self::Text),
-            Some("json") => Some(Self::Json),
-            Some(_) => None,
-        }
-    }
-}
+use crate::config::LogFormat;
 
 /// Starts the logger (RUST_LOG, default `info`; LOG_FORMAT, read here because the log
 /// starts before the settings are read: an unknown value logs as text until the

@@ -1,8 +1,8 @@
 //! The account's own life: signing up, changing the password, withdrawing.
 
+use super::credentials;
 use super::credentials::ConfirmError;
 use super::session_lifecycle::{self, BrowserSession, SignInRecord};
-use super::{credentials, email_verification};
 use crate::crypto::tokens;
 use crate::db::decisions::{self, Subject};
 use crate::db::single_use::{self, PasswordReset};
@@ -78,8 +78,10 @@ pub async fn sign_up(
     let verify_first = state.settings.accounts.require_email_verification;
     let lifetime = session_lifecycle::browser_lifetime(state, true);
     let visitor = client.clone();
-    // The account, its audit entry and (unless the address must be proven first) its
-    // session: one transaction.
+    let link = super::email_verification::NewLink::new(state);
+    // The account, its audit entry, its verification link and mail, and (unless the
+    // address must be proven first) its session: one transaction. A sign-up that
+    // committed has its mail queued; one that rolled back mails nothing.
     let opened = db::write(&state.pool, move |conn| -> Result<_, SignUpError> {
         match users::insert(conn, &users::NewUser::from(&row)) {
             // Two sign-ups racing for one address: the loser hears EMAIL_TAKEN.
@@ -88,6 +90,7 @@ pub async fn sign_up(
             }
             other => other?,
         };
+        link.write(conn, &row.id, &row.email, lang)?;
         let record = SignInRecord::signup(SignInMethod::only(FirstFactor::Password));
         if verify_first {
             let ip = visitor.ip_text();
@@ -102,7 +105,6 @@ pub async fn sign_up(
     })
     .await?;
 
-    email_verification::mail_later(state, &user, lang);
     let Some(opened) = opened else {
         let binding = tokens::signup_binding(state.settings.secret_key.bytes(), &user.id);
         return Ok((user, SignedUp::VerificationRequired { binding }));

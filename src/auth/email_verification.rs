@@ -8,7 +8,7 @@ use super::session_lifecycle::{self, BrowserSession, OpenedSession, SignInRecord
 use crate::crypto::tokens;
 use crate::db::decisions::{self, Subject};
 use crate::db::single_use::{self, EmailVerification, SentTo};
-use crate::db::{self, audit, users, users::User};
+use crate::db::{self, DbConnection, audit, users, users::User};
 use crate::domain::ClientInfo;
 use crate::domain::{AuditEvent, FirstFactor, SignInMethod};
 use crate::domain::{Email, UserId};
@@ -30,6 +30,62 @@ pub enum Recipient {
     User(Box<User>),
 }
 
+/// A fresh verification link, written with a change: its row, the mail's count and
+/// the mail itself go on the change's connection, so they commit (or roll back) with
+/// it. Made before the transaction (the token, what mailing takes).
+pub struct NewLink {
+    token: String,
+    token_hash: String,
+    limits: crate::limits::throttle::AccountLimits,
+    letters: super::notices::Letters,
+}
+
+impl NewLink {
+    pub fn new(state: &AppState) -> Self {
+        let token = tokens::new_secret();
+        Self {
+            token_hash: tokens::hash_secret(&token),
+            token,
+            limits: state.throttle.accounts(),
+            letters: super::notices::Letters::new(state),
+        }
+    }
+
+    /// Stores the link for `user_id` and queues its mail to `email`, unless a link went
+    /// to that address within the minute (the limit per address).
+    pub fn write(
+        &self,
+        conn: &mut DbConnection,
+        user_id: &str,
+        email: &str,
+        lang: Lang,
+    ) -> Result<(), Fault> {
+        let now = db::now();
+        if !self
+            .limits
+            .mail_allowed(conn, MailKind::Verification, email, now)?
+        {
+            return Ok(());
+        }
+        let sent_to = SentTo {
+            email: email.to_owned(),
+        };
+        single_use::insert(
+            conn,
+            EmailVerification,
+            &self.token_hash,
+            Some(user_id),
+            &sent_to,
+            now,
+            now + LIFETIME,
+        )?;
+        let kind = mail::LinkMail::Verification;
+        self.letters
+            .mail_link(conn, email, lang, kind, "verify-email", &self.token)?;
+        Ok(())
+    }
+}
+
 /// Mails a fresh link to the user's address after the response, unless one went to
 /// that address within the minute (the limit per address).
 pub fn mail_later(state: &AppState, user: &User, lang: Lang) {
@@ -47,32 +103,10 @@ async fn issue_and_mail(
     email: String,
     lang: Lang,
 ) -> Result<(), Fault> {
-    let limits = state.throttle.accounts();
-    let token = tokens::new_secret();
-    let token_hash = tokens::hash_secret(&token);
-    let letters = super::notices::Letters::new(state);
+    let link = NewLink::new(state);
     // The mail's count, its link and the mail commit together.
-    db::write(&state.pool, move |conn| -> Result<_, Fault> {
-        let now = db::now();
-        if !limits.mail_allowed(conn, MailKind::Verification, &email, now)? {
-            return Ok(());
-        }
-        let sent_to = SentTo {
-            email: email.clone(),
-        };
-        let end = now + LIFETIME;
-        single_use::insert(
-            conn,
-            EmailVerification,
-            &token_hash,
-            Some(&user_id),
-            &sent_to,
-            now,
-            end,
-        )?;
-        let kind = mail::LinkMail::Verification;
-        letters.mail_link(conn, &email, lang, kind, "verify-email", &token)?;
-        Ok(())
+    db::write(&state.pool, move |conn| {
+        link.write(conn, &user_id, &email, lang)
     })
     .await
 }

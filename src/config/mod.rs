@@ -43,6 +43,25 @@ impl ConfigError {
     }
 }
 
+/// The formats LOG_FORMAT names (the logger reads it before the settings, which
+/// refuse any other value naming the variable).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl LogFormat {
+    /// None for a value that is neither.
+    pub fn parse(raw: Option<&str>) -> Option<Self> {
+        match raw.map(str::trim) {
+            None | Some("" | "text") => Some(Self::Text),
+            Some("json") => Some(Self::Json),
+            Some(_) => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AppEnv {
     Development,
@@ -267,10 +286,7 @@ impl Settings {
         };
         let server = ServerSettings::read(&get)?;
         // Read by the logger itself (it starts first); refused here when unknown.
-        if !matches!(
-            get("LOG_FORMAT").as_deref().map(str::trim),
-            None | Some("" | "text" | "json")
-        ) {
+        if LogFormat::parse(get("LOG_FORMAT").as_deref()).is_none() {
             return Err(ConfigError::new("LOG_FORMAT", "must be `text` or `json`"));
         }
         let frontend = FrontendSettings::read(&get)?;

@@ -79,6 +79,9 @@ pub fn backup(url: &DatabaseUrl, target: &Path) -> Result<Written, BackupError> 
     let partial = with_suffix(target, ".partial");
     let _ = std::fs::remove_file(&partial);
     let mut conn = migrations::connect(url)?;
+    // Read before the copy, from the database copied: the copy itself is not opened
+    // again (a connection would set its journal mode, changing the file once synced).
+    let migrations = applied_count(&mut conn)?;
     diesel::sql_query("VACUUM INTO ?")
         .bind::<Text, _>(partial.to_string_lossy())
         .execute(sqlite(&mut conn)?)?;
@@ -90,9 +93,6 @@ pub fn backup(url: &DatabaseUrl, target: &Path) -> Result<Written, BackupError> 
     let bytes = std::fs::metadata(target)
         .map_err(file_error("cannot read", target))?
         .len();
-    let migrations = applied_count(&mut migrations::connect(&DatabaseUrl::Sqlite(
-        target.to_string_lossy().into_owned(),
-    ))?)?;
     Ok(Written { bytes, migrations })
 }
 

@@ -35,27 +35,53 @@ pub fn enqueue(
             q::created_at.eq(now),
         ))
         .execute_on(conn)?;
-    commit_signal::mark();
+    commit_signal::mark(commit_signal::Work::Mail);
+    // Outside a transaction the row is already committed.
+    if !crate::db::in_transaction(conn)? {
+        commit_signal::committed();
+    }
     Ok(())
 }
 
 /// Claims up to `limit` due mails until `lease_until` under the claim `token` (a
-/// worker that dies mid-send lets the claim lapse; the mail is then due again). The
-/// UPDATE re-checks the claim, so of two workers that picked one row only one holds
-/// it; each then reads back only the rows under its own token.
+/// worker that dies mid-send lets the claim lapse; the mail is then due again), in one
+/// write transaction. The UPDATE re-checks the claim, so of two workers that picked
+/// one row only one holds it; each then reads back only the rows under its own token.
+/// Unless `expected` (a commit just queued mail), it first asks whether anything is
+/// due: most polls find nothing, and asking spares SQLite's write lock.
 pub fn claim_due(
     conn: &mut DbConnection,
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
     token: &str,
-    limit: i64,
+    limit: usize,
+    expected: bool,
+) -> QueryResult<Vec<QueuedMail>> {
+    let free = q::claimed_until.is_null().or(q::claimed_until.lt(now));
+    if !expected
+        && !diesel::select(diesel::dsl::exists(
+            q::table.filter(q::next_attempt_at.le(now)).filter(free),
+        ))
+        .get_result_on::<bool>(conn)?
+    {
+        return Ok(Vec::new());
+    }
+    crate::db::write_transaction(conn, |conn| claim(conn, now, lease_until, token, limit))
+}
+
+fn claim(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    token: &str,
+    limit: usize,
 ) -> QueryResult<Vec<QueuedMail>> {
     let free = q::claimed_until.is_null().or(q::claimed_until.lt(now));
     let due: Vec<String> = q::table
         .filter(q::next_attempt_at.le(now))
         .filter(free)
         .order(q::next_attempt_at.asc())
-        .limit(limit)
+        .limit(i64::try_from(limit).unwrap_or(i64::MAX))
         .select(q::id)
         .load_on(conn)?;
     if due.is_empty() {

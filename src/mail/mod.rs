@@ -122,8 +122,8 @@ impl Outgoing {
     }
 
     /// As it is stored (sealed by the caller).
-    pub fn to_bytes(&self) -> Vec<u8> {
-        serde_json::to_vec(self).unwrap_or_default()
+    pub fn to_bytes(&self) -> serde_json::Result<Vec<u8>> {
+        serde_json::to_vec(self)
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Option<Self> {

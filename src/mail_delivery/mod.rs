@@ -28,9 +28,11 @@ pub fn queue(
             return Ok(());
         }
     };
-    let outgoing = Outgoing::new(&message);
-    let Some(sealed) = crate::crypto::sealed::seal(secret_key, SEALED_FOR, &outgoing.to_bytes())
-    else {
+    let sealed = Outgoing::new(&message)
+        .to_bytes()
+        .ok()
+        .and_then(|bytes| crate::crypto::sealed::seal(secret_key, SEALED_FOR, &bytes));
+    let Some(sealed) = sealed else {
         log::error!("{kind} mail could not be sealed");
         return Ok(());
     };
@@ -38,8 +40,17 @@ pub fn queue(
     Ok(())
 }
 
-/// A queued message, if this key sealed it.
-fn open(secret_key: &crate::config::SecretKey, sealed: &str) -> Option<Outgoing> {
-    let bytes = crate::crypto::sealed::open_any(secret_key, SEALED_FOR, sealed)?;
-    Outgoing::from_bytes(&bytes)
+/// Why a queued message cannot be read.
+enum Unreadable {
+    /// Neither SECRET_KEY nor PREVIOUS_SECRET_KEYS sealed it.
+    OtherKey,
+    /// It opened, and is not a message (never written by this release).
+    Damaged,
+}
+
+/// A queued message, if one of this instance's keys sealed it.
+fn open(secret_key: &crate::config::SecretKey, sealed: &str) -> Result<Outgoing, Unreadable> {
+    let bytes = crate::crypto::sealed::open_any(secret_key, SEALED_FOR, sealed)
+        .ok_or(Unreadable::OtherKey)?;
+    Outgoing::from_bytes(&bytes).ok_or(Unreadable::Damaged)
 }

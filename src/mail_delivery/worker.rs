@@ -19,7 +19,7 @@ use crate::mail::{Delivered, Mailer};
 const POLL: Duration = Duration::from_secs(2);
 
 /// The most mails one pass claims (and sends at once).
-const BATCH: i64 = 16;
+const BATCH: usize = 16;
 
 /// Longer than a send may take (15 s), so a live worker's claim never lapses.
 const LEASE: TimeDelta = TimeDelta::seconds(60);
@@ -27,35 +27,47 @@ const LEASE: TimeDelta = TimeDelta::seconds(60);
 /// Starts the worker on the current runtime.
 pub fn spawn(pool: Pool, mailer: Mailer, settings: Arc<Settings>) {
     tokio::spawn(async move {
+        let mut expected = false;
         loop {
-            let woken = commit_signal::wakeup().notified();
+            let woken = commit_signal::Work::Mail.wakeup().notified();
             tokio::pin!(woken);
             // Registered before looking, so a commit during the pass is not missed.
             woken.as_mut().enable();
-            match pass(&pool, &mailer, &settings).await {
-                Ok(handled) if handled == usize::try_from(BATCH).unwrap_or(0) => continue,
+            match pass(&pool, &mailer, &settings, expected).await {
+                // A full batch: more may be waiting.
+                Ok(BATCH) => {
+                    expected = true;
+                    continue;
+                }
                 Ok(_) => {}
                 Err(e) => log::warn!("mail pass failed: {e}"),
             }
-            tokio::select! {
-                () = &mut woken => {}
-                () = tokio::time::sleep(POLL) => {}
-            }
+            expected = tokio::select! {
+                () = &mut woken => true,
+                () = tokio::time::sleep(POLL) => false,
+            };
         }
     });
 }
 
-/// Claims what is due, sends it, settles it; how many mails it handled.
-pub async fn pass(pool: &Pool, mailer: &Mailer, settings: &Settings) -> Result<usize, DbError> {
+/// Claims what is due (`expected`: a commit said there is some), sends it, settles
+/// it; how many mails it handled.
+pub async fn pass(
+    pool: &Pool,
+    mailer: &Mailer,
+    settings: &Settings,
+    expected: bool,
+) -> Result<usize, DbError> {
     let now = db::now();
     let token = uuid::Uuid::new_v4().to_string();
-    let claimed = db::write(pool, move |conn| {
+    let claimed = db::run(pool, move |conn| {
         Ok::<_, DbError>(mail_queue::claim_due(
             conn,
             now,
             now + LEASE,
             &token,
             BATCH,
+            expected,
         )?)
     })
     .await?;
@@ -100,16 +112,24 @@ async fn attempt(
     schedule: &[Duration],
     mail: &QueuedMail,
 ) -> Outcome {
-    let Some(outgoing) = super::open(key, &mail.sealed_message) else {
-        // Unreadable under this key: another instance with the right key may send it.
-        log::error!(
-            "a queued {} mail is sealed under another SECRET_KEY (set PREVIOUS_SECRET_KEYS, or run `sekisho keys reseal` where the old key is known)",
-            mail.kind
-        );
-        return Outcome::Retry {
-            after: TimeDelta::minutes(10),
-            error: "sealed under another SECRET_KEY".into(),
-        };
+    let outgoing = match super::open(key, &mail.sealed_message) {
+        Ok(outgoing) => outgoing,
+        Err(super::Unreadable::OtherKey) => {
+            // Another instance with the right key may send it meanwhile.
+            log::error!(
+                "a queued {} mail is sealed under another SECRET_KEY (set PREVIOUS_SECRET_KEYS, or run `sekisho keys reseal` where the old key is known)",
+                mail.kind
+            );
+            return Outcome::Retry {
+                after: TimeDelta::minutes(10),
+                error: "sealed under another SECRET_KEY".into(),
+            };
+        }
+        Err(super::Unreadable::Damaged) => {
+            // Nothing to send or keep: retrying would fail the same way forever.
+            log::error!("a queued {} mail is not a message; dropped", mail.kind);
+            return Outcome::Done;
+        }
     };
     let error = match mailer.deliver(&outgoing).await {
         Ok(Delivered::Sent) => {

@@ -34,8 +34,7 @@ pub async fn log_requests(
     req.extensions_mut().insert(RequestId(request_id.clone()));
     let ip = req
         .app_data::<web::Data<AppState>>()
-        .and_then(|state| state.proxies.client_ip(req.request()))
-        .map_or_else(|| "-".to_owned(), |ip| ip.to_string());
+        .and_then(|state| state.proxies.client_ip(req.request()));
     let method = req.method().clone();
     let path = req.path().to_owned();
     let started = Instant::now();
@@ -47,7 +46,7 @@ pub async fn log_requests(
         request_id: &request_id,
         method: method.as_str(),
         path: &path,
-        ip: &ip,
+        ip: ClientIp(ip),
         elapsed_ms,
     };
     match result {
@@ -69,12 +68,26 @@ pub async fn log_requests(
     }
 }
 
+/// The client's address as the log shows it (`-` when unknown), formatted only when
+/// a line is written: nothing is allocated for it on a request the log filters out.
+#[derive(Clone, Copy)]
+struct ClientIp(Option<std::net::IpAddr>);
+
+impl std::fmt::Display for ClientIp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(ip) => ip.fmt(f),
+            None => f.write_str("-"),
+        }
+    }
+}
+
 /// One answered request, as the log's line (text) or fields (JSON).
 struct Answered<'a> {
     request_id: &'a str,
     method: &'a str,
     path: &'a str,
-    ip: &'a str,
+    ip: ClientIp,
     elapsed_ms: f64,
 }
 
@@ -90,7 +103,7 @@ impl Answered<'_> {
         let duration_ms = (elapsed_ms * 10.0).round() / 10.0;
         log::info!(
             requestId = request_id, method = method, path = path, status = status,
-            durationMs = duration_ms, ip = ip;
+            durationMs = duration_ms, ip:% = ip;
             "{method} {path} {status} {elapsed_ms:.1}ms rid={request_id}"
         );
     }

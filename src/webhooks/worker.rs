@@ -47,7 +47,7 @@ pub fn spawn(pool: Pool, settings: Arc<Settings>) {
     tokio::spawn(async move {
         let mut expected = false;
         loop {
-            let woken = commit_signal::wakeup().notified();
+            let woken = commit_signal::Work::Webhooks.wakeup().notified();
             tokio::pin!(woken);
             // Registered before looking, so a commit during the pass is not missed.
             woken.as_mut().enable();

@@ -59,6 +59,18 @@ async fn invalid_configuration_stops_with_one_line_naming_the_variable() {
             &[("ACCESS_TOKEN_EXPIRE_DAYS", "a week")],
             "ACCESS_TOKEN_EXPIRE_DAYS",
         ),
+        (&[("LOG_FORMAT", "yaml")], "LOG_FORMAT"),
+        (&[("PREVIOUS_SECRET_KEYS", "short")], "PREVIOUS_SECRET_KEYS"),
+        (&[("MIGRATE_ON_START", "maybe")], "MIGRATE_ON_START"),
+        (
+            &[("SHUTDOWN_DRAIN_SECONDS", "forever")],
+            "SHUTDOWN_DRAIN_SECONDS",
+        ),
+        (&[("MAIL_RETRY_SCHEDULE", "soon")], "MAIL_RETRY_SCHEDULE"),
+        (
+            &[("SMTP_URL_FILE", "/nonexistent/smtp-url")],
+            "SMTP_URL_FILE",
+        ),
     ];
     for (vars, named) in cases {
         let mut command = sekisho(&db);

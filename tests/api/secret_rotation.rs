@@ -140,6 +140,27 @@ async fn a_secret_key_rotation_keeps_sessions_tokens_and_factors(db: TestDb) {
             .contains("TOTP secrets: 0 sealed anew, 1 already current")
     );
 
+    // A key that sealed nothing: every value is unreadable, nothing is changed, and
+    // the command fails saying which key is missing.
+    let stranger = crate::cli::sekisho(&before.db)
+        .env(
+            "SECRET_KEY",
+            "a-key-that-sealed-nothing-here-0123456789abcdef",
+        )
+        .args(["keys", "reseal"])
+        .output()
+        .unwrap();
+    assert!(!stranger.status.success());
+    let told = String::from_utf8_lossy(&stranger.stderr);
+    assert!(
+        told.contains("neither SECRET_KEY nor PREVIOUS_SECRET_KEYS holds"),
+        "{told}"
+    );
+    assert!(
+        String::from_utf8_lossy(&stranger.stdout)
+            .contains("TOTP secrets: 0 sealed anew, 0 already current, 1 unreadable")
+    );
+
     // The new key alone.
     let after = TestApp::spawn_on(TestDb::reuse(&before.db), &[("SECRET_KEY", NEW)]).await;
     assert_eq!(

@@ -256,8 +256,45 @@ async fn queued_mail_outlives_a_shutdown(db: TestDb) {
     );
 
     let smtp = crate::helpers::smtp::SmtpListener::start().await;
+    // An instance under another SECRET_KEY cannot open it: the mail stays queued,
+    // saying why, and nothing is sent.
+    use sekisho::db::schema::mail_queue as q;
+    const OTHER_KEY: &str = "another-secret-key-that-is-long-enough-987654321";
+    let Serving {
+        child: mut wrong, ..
+    } = serve(
+        sekisho(&db)
+            .env("SECRET_KEY", OTHER_KEY)
+            .env("SMTP_URL", smtp.url())
+            .env("MAIL_FROM", "auth@example.com"),
+    );
+    let mut why = None;
+    for _ in 0..100 {
+        why = q::table
+            .select(q::last_error)
+            .first_on::<Option<String>>(&mut conn)
+            .unwrap();
+        if why.as_deref() == Some("sealed under another SECRET_KEY") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = wrong.kill();
+    let _ = wrong.wait();
+    assert_eq!(why.as_deref(), Some("sealed under another SECRET_KEY"));
+    assert!(smtp.all_decoded().is_empty());
+    // Its retry is ten minutes on: made due now, as if they had passed.
+    sekisho::db::update(
+        q::table,
+        q::next_attempt_at.eq(chrono::Utc::now().naive_utc() - chrono::TimeDelta::minutes(1)),
+    )
+    .execute_on(&mut conn)
+    .unwrap();
+    // After a rotation the old key opens it: the next start sends it.
     let Serving { mut child, .. } = serve(
         sekisho(&db)
+            .env("SECRET_KEY", OTHER_KEY)
+            .env("PREVIOUS_SECRET_KEYS", crate::cli::SECRET)
             .env("SMTP_URL", smtp.url())
             .env("MAIL_FROM", "auth@example.com"),
     );

@@ -264,7 +264,7 @@ pub fn resend(
             ),
         )
         .execute_on(conn)?;
-        commit_signal::mark();
+        commit_signal::mark(commit_signal::Work::Webhooks);
     }
     Ok(event)
 }

@@ -87,7 +87,7 @@ pub fn announce_to(
             ))
             .execute_on(conn)?;
     }
-    commit_signal::mark();
+    commit_signal::mark(commit_signal::Work::Webhooks);
     // Outside a transaction the rows are already committed.
     if !crate::db::in_transaction(conn)? {
         commit_signal::committed();
