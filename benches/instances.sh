@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# One instance vs two on one PostgreSQL database: GET /api/v1/auth/me (cookie) and
-# POST /api/v1/auth/login (64 accounts in turn), same total connections (64 for /me,
+# One instance vs two on one PostgreSQL database: GET /api/v1/auth/me (cookies of 64
+# sessions in turn, benches/me_many.lua) and POST /api/v1/auth/login (64 accounts in turn), same total connections (64 for /me,
 # 32 for login), one wrk
 # per instance for two. Each instance has one worker and one hashing thread. It
 # prints the CPU the servers and PostgreSQL spend per request (a cost that rises with
@@ -69,12 +69,12 @@ pg_waits() {
 
 measure() {
   local label=$1
-  local cookie before
-  cookie=$(signup_cookie "${bases[0]}" "bench@example.com")
-  load_split 2 64 /api/v1/auth/me -H "Cookie: access_token=$cookie" >/dev/null
+  local before
+  export SESSION_COOKIES=$bench_work/cookies
+  load_split 2 64 /api/v1/auth/me -s benches/me_many.lua >/dev/null
   before=$(cpu_snapshot)
   (sleep 1; pg_waits $((secs / 2))) >"$bench_work/waits" &
-  me=$(load_split "$secs" 64 /api/v1/auth/me -H "Cookie: access_token=$cookie")
+  me=$(load_split "$secs" 64 /api/v1/auth/me -s benches/me_many.lua)
   local me_cpu
   me_cpu=$(cpu_report /me "$before" "$(cpu_snapshot)" "$me")
   wait $!
@@ -88,10 +88,11 @@ measure() {
 
 start_server one "$url" "$first_cpu" WORKERS=1 HASHER_THREADS=1
 bases=("$server_url")
-# The login load's accounts (benches/login_many.lua), made once.
+# The login load's accounts (benches/login_many.lua), made once; their sign-ups'
+# sessions are the /me load's.
 for i in $(seq 0 63); do
-  signup_cookie "$server_url" "load$i@example.com" >/dev/null
-done
+  signup_cookie "$server_url" "load$i@example.com"
+done >"$bench_work/cookies"
 measure "1 instance "
 me1=$me login1=$login
 start_server two "$url" "$second_cpu" WORKERS=1 HASHER_THREADS=1

@@ -4,7 +4,8 @@
 # Compares, in one run per backend:
 #   GET /api/v1/greeting without a cookie (no database),
 #   GET /api/health (a pool checkout and a ping),
-#   GET /api/v1/auth/me with a valid cookie (JWT + the session lookup),
+#   GET /api/v1/auth/me with a valid cookie (JWT + the session lookup), 64 sessions in
+#   turn (benches/me_many.lua),
 #   GET /api/v1/auth/me with a bearer token.
 # Targets: /me >= 50 % of /api/health and >= 25 % of /greeting; /me p99 <= 3x health p99.
 # It prints the CPU the server (and PostgreSQL) spend per /me (see docs/benchmarks.md).
@@ -33,15 +34,19 @@ run_backend() {
     "$base/api/v1/auth/token" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
   curl -sf -o /dev/null -H "Cookie: access_token=$cookie" "$base/api/v1/auth/me" \
     || { echo "session_check.sh: the cookie does not authenticate /me" >&2; exit 1; }
+  # 64 sessions of 64 users, so that the load is many sessions' checks, not one's.
+  local cookies=$bench_work/$backend-cookies
+  : >"$cookies"
+  for i in $(seq 0 63); do signup_cookie "$base" "me$i@example.com" >>"$cookies"; done
 
   # A short warm-up fills the pool and every connection's statement cache.
-  load 1 2 64 "$base/api/v1/auth/me" -H "Cookie: access_token=$cookie" >/dev/null
+  SESSION_COOKIES=$cookies load 1 2 64 "$base/api/v1/auth/me" -s benches/me_many.lua >/dev/null
   local greeting health me bearer
   greeting=$(load 1 "$secs" 64 "$base/api/v1/greeting")
   health=$(load 1 "$secs" 64 "$base/api/health")
   local before cpu
   before=$(cpu_snapshot)
-  me=$(load 1 "$secs" 64 "$base/api/v1/auth/me" -H "Cookie: access_token=$cookie")
+  me=$(SESSION_COOKIES=$cookies load 1 "$secs" 64 "$base/api/v1/auth/me" -s benches/me_many.lua)
   local me_requests
   me_requests=$(python3 -c "print($(echo "$me" | rps) * $secs)")
   cpu=$(cpu_per_request "$before" "$(cpu_snapshot)" "$me_requests")

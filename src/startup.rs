@@ -93,14 +93,16 @@ impl Application {
 
         let hasher_threads = settings.server.hasher_threads.unwrap_or_else(cores);
         let metrics = Arc::new(Metrics::new());
+        let pool = crate::db::build_pool(
+            &settings.database.url,
+            settings.database.pool_size,
+            settings.database.timeout,
+            metrics.db.clone(),
+            metrics.pool_events(),
+        );
         let state = AppState {
-            pool: crate::db::build_pool(
-                &settings.database.url,
-                settings.database.pool_size,
-                settings.database.timeout,
-                metrics.db.clone(),
-                metrics.pool_events(),
-            ),
+            session_reads: Arc::new(crate::db::session_reads::SessionReads::new(pool.clone())),
+            pool,
             hasher: HasherPool::start(hasher_threads, metrics.hash_queue())
                 .map_err(StartupError::Hasher)?,
             jwt: JwtKeys::new(&settings.secret_key, &settings.tokens),

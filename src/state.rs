@@ -8,6 +8,7 @@ use crate::crypto::hasher_pool::HasherPool;
 use crate::crypto::jwt::JwtKeys;
 use crate::crypto::passkey::RelyingParty;
 use crate::db::Pool;
+use crate::db::session_reads::SessionReads;
 use crate::lifecycle::Lifecycle;
 use crate::limits::throttle::Throttle;
 use crate::mail::Mailer;
@@ -30,4 +31,6 @@ pub struct AppState {
     pub passkeys: Option<RelyingParty>,
     /// Whether a shutdown is draining this instance.
     pub lifecycle: Arc<Lifecycle>,
+    /// The session check's reads, shared by the requests waiting at once.
+    pub session_reads: Arc<SessionReads>,
 }

@@ -86,17 +86,10 @@ async fn live(
         }
         Err(Rejected::Invalid) => return Err(SessionError::NoSession),
     };
-    let now = db::now();
-    // The claims go into the read and come back out: no copy of them on every request.
-    let (claims, found) = db::run_read(
-        &state.pool,
-        &state.settings.database.url,
-        move |conn| -> Result<_, Fault> {
-            let found = sessions::find_live_with_user(conn, &claims.sid, &claims.sub, now)?;
-            Ok((claims, found))
-        },
-    )
-    .await?;
+    let found = state
+        .session_reads
+        .find_live(&state.settings.database.url, &claims.sid, &claims.sub)
+        .await?;
     let Some((user, session)) = found else {
         return Err(SessionError::NoSession);
     };

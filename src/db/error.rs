@@ -12,12 +12,18 @@ pub enum DbError {
     /// The blocking thread pool could not run the work (it panicked or shut down).
     #[error("database work did not finish: {0}")]
     Interrupted(String),
+    /// One failure answered to each of the callers whose work went in one query.
+    #[error(transparent)]
+    Shared(std::sync::Arc<DbError>),
 }
 
 impl DbError {
     /// Whether the database could not be reached, as opposed to a query that failed.
     pub fn is_unavailable(&self) -> bool {
         use diesel::result::{DatabaseErrorKind, Error};
+        if let Self::Shared(error) = self {
+            return error.is_unavailable();
+        }
         matches!(
             self,
             Self::Unavailable(_)

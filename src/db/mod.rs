@@ -20,6 +20,7 @@ pub mod readiness;
 pub(crate) mod recovery_codes;
 pub mod schema;
 pub mod sealed_columns;
+pub mod session_reads;
 pub mod sessions;
 pub mod signing_keys;
 pub mod single_use;

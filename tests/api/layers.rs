@@ -89,6 +89,9 @@ const INNER_LAYERS: &[(&str, &[&[&str]])] = &[
                 "audit",
                 "webhooks",
             ],
+            // Reads of many requests at once: the session check's, over sessions and
+            // users.
+            &["session_reads"],
         ],
     ),
     (

@@ -140,6 +140,47 @@ async fn a_warm_session_check_is_one_query(db: TestDb) {
     );
 }
 
+/// On PostgreSQL, session checks that arrive while one is at the database are read
+/// together: 60 checks at once of ten sessions take fewer queries than requests (each
+/// still gets its own answer: tests/api/session_check.rs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checks_at_once_on_postgres_share_their_queries() {
+    let Some(db) = TestDb::create(Backend::Postgres).await else {
+        return;
+    };
+    let app = spawn_with_token(db, &[("WORKERS", "1")]).await;
+    let mut browsers = Vec::new();
+    for i in 0..10 {
+        let email = format!("shared{i}@example.com");
+        app.post_with(
+            &client(),
+            "/api/v1/auth/signup",
+            json!({ "email": email, "password": crate::helpers::PASSWORD }),
+        )
+        .await;
+        browsers.push(app.login_elsewhere(&email).await);
+    }
+    app.wait_for_outbox_to("verify-email", 10).await;
+    let me = app.url("/api/v1/auth/me");
+    for browser in &browsers {
+        assert_eq!(browser.get(&me).send().await.unwrap().status(), 200);
+    }
+    let before = scrape(&app).await;
+    let checks = browsers.iter().cycle().take(60).map(|browser| {
+        let me = me.clone();
+        async move { browser.get(me).send().await.unwrap().status() }
+    });
+    let statuses = futures_util::future::join_all(checks).await;
+    assert!(statuses.iter().all(|status| *status == 200), "{statuses:?}");
+    let after = scrape(&app).await;
+    let queries =
+        sample(&after, "sekisho_db_queries_total") - sample(&before, "sekisho_db_queries_total");
+    assert!(
+        queries < 60.0,
+        "60 checks at once took {queries} queries: none were read together"
+    );
+}
+
 crate::on_both_backends!(metrics_are_not_public_without_a_token);
 
 async fn metrics_are_not_public_without_a_token(app: TestApp) {

@@ -4,7 +4,10 @@
 
 use std::time::Duration;
 
-use crate::helpers::{Backend, TestApp, TestDb, WriteLock, client};
+use futures_util::future::join_all;
+use serde_json::json;
+
+use crate::helpers::{Backend, PASSWORD, TestApp, TestDb, WriteLock, client};
 
 /// Another process holds SQLite's write lock: the session check still answers at
 /// once (a reader is not held up by a writer), so an inline read cannot stall a
@@ -27,7 +30,138 @@ async fn the_session_check_reads_while_another_process_writes() {
     lock.release();
 }
 
-crate::on_both_databases!(the_session_check_waits_for_a_connection_when_none_is_idle);
+crate::on_both_databases!(
+    the_session_check_waits_for_a_connection_when_none_is_idle,
+    checks_of_many_sessions_at_once_each_get_their_own_answer,
+    the_query_of_many_sessions_returns_the_live_ones_only,
+);
+
+/// The query of many sessions (PostgreSQL's reads of eight or more checks at once, a
+/// lateral probe per id): live sessions with their users, and nothing for a revoked,
+/// an expired, a withdrawn user's or an unknown session.
+async fn the_query_of_many_sessions_returns_the_live_ones_only(db: TestDb) {
+    use diesel::prelude::*;
+    use sekisho::db::RunOn;
+    use sekisho::db::schema::{sessions, users};
+
+    let app = TestApp::spawn_on(db, &[]).await;
+    for i in 0..10 {
+        app.post_with(
+            &client(),
+            "/api/v1/auth/signup",
+            json!({ "email": format!("lateral{i}@example.com"), "password": PASSWORD }),
+        )
+        .await;
+    }
+    let (found, expected) = app
+        .with_db(|conn| {
+            let now = sekisho::db::now();
+            let all: Vec<(String, String, String)> = sessions::table
+                .inner_join(users::table)
+                .select((sessions::id, users::id, users::email))
+                .load_on(conn)
+                .unwrap();
+            let email = |n: usize| format!("lateral{n}@example.com");
+            let session_of = |n: usize| {
+                all.iter()
+                    .find(|(_, _, e)| *e == email(n))
+                    .map(|(sid, _, _)| sid.clone())
+                    .unwrap()
+            };
+            sekisho::db::update(
+                sessions::table.find(session_of(0)),
+                sessions::revoked_at.eq(Some(now)),
+            )
+            .execute_on(conn)
+            .unwrap();
+            sekisho::db::update(
+                sessions::table.find(session_of(1)),
+                sessions::expires_at.eq(now),
+            )
+            .execute_on(conn)
+            .unwrap();
+            let withdrawn = all.iter().find(|(_, _, e)| *e == email(2)).unwrap();
+            sekisho::db::update(
+                users::table.find(withdrawn.1.clone()),
+                users::deleted_at.eq(Some(now)),
+            )
+            .execute_on(conn)
+            .unwrap();
+            let mut ids: Vec<String> = (0..10).map(session_of).collect();
+            ids.push("no-such-session".into());
+            let found = sekisho::db::sessions::find_live_with_users(conn, &ids, now).unwrap();
+            let mut found: Vec<(String, String)> = found
+                .into_iter()
+                .map(|(user, session)| (session.id.to_string(), user.email))
+                .collect();
+            found.sort();
+            let mut expected: Vec<(String, String)> =
+                (3..10).map(|n| (session_of(n), email(n))).collect();
+            expected.sort();
+            (found, expected)
+        })
+        .await;
+    assert_eq!(found, expected);
+}
+
+/// Many sessions checked at the same moment (on PostgreSQL they are read together):
+/// each request gets its own session's answer: its own user while the session lives,
+/// 401 once it was logged out, never another request's user. One worker, so that the
+/// checks pile up behind each other.
+async fn checks_of_many_sessions_at_once_each_get_their_own_answer(db: TestDb) {
+    let app = TestApp::spawn_on(db, &[("WORKERS", "1")]).await;
+    let mut ended = Vec::new();
+    let mut live = Vec::new();
+    for i in 0..10 {
+        let email = format!("many{i}@example.com");
+        let first = client();
+        let signup = app
+            .post_with(
+                &first,
+                "/api/v1/auth/signup",
+                json!({ "email": email, "password": PASSWORD }),
+            )
+            .await;
+        assert_eq!(signup.status(), 201, "signup of {email}");
+        live.push((email.clone(), app.login_elsewhere(&email).await));
+        let logout = app
+            .post_with(&first, "/api/v1/auth/logout", json!({}))
+            .await;
+        assert_eq!(logout.status(), 200);
+        ended.push(first);
+    }
+
+    let me = app.url("/api/v1/auth/me");
+    for _ in 0..3 {
+        let checks = live
+            .iter()
+            .map(|(email, browser)| (Some(email.as_str()), browser))
+            .chain(ended.iter().map(|browser| (None, browser)))
+            .cycle()
+            .take(120)
+            .map(|(email, browser)| {
+                let me = me.clone();
+                async move {
+                    let response = browser.get(me).send().await.expect("request sent");
+                    let status = response.status().as_u16();
+                    let body: serde_json::Value = response.json().await.expect("JSON body");
+                    (email, status, body)
+                }
+            });
+        for (email, status, body) in join_all(checks).await {
+            match email {
+                Some(email) => {
+                    assert_eq!(status, 200, "{email}: {body}");
+                    assert_eq!(body["user"]["email"], email, "another request's user");
+                }
+                None => {
+                    assert_eq!(status, 401, "a logged-out session: {body}");
+                    assert_eq!(body["error"]["code"], "UNAUTHORIZED");
+                }
+            }
+        }
+    }
+}
 
 /// With the pool's only connection taken, the session check does not fail or block
 /// the worker: it waits on the blocking pool, and answers once the connection is back.

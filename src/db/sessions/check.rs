@@ -1,7 +1,11 @@
 //! The session check of every authenticated request, and the last-seen stamp.
 
 use chrono::NaiveDateTime;
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{Array, Text, Timestamp};
+use diesel::sqlite::Sqlite;
 
 use super::{LiveSession, Session};
 use crate::db::schema::{sessions, users};
@@ -24,8 +28,8 @@ pub fn find_active(
 }
 
 /// The session `sid` of user `sub` with its user, if the session is live (not revoked,
-/// not expired) and the user has not withdrawn: the check of every authenticated
-/// request, in one indexed query.
+/// not expired) and the user has not withdrawn: the check of an authenticated request,
+/// in one query that probes both primary keys.
 pub fn find_live_with_user(
     conn: &mut DbConnection,
     sid: &str,
@@ -43,6 +47,84 @@ pub fn find_live_with_user(
         .first_on(conn)
         .optional()
 }
+
+/// The live sessions among `ids` with their users (not withdrawn): the check of many
+/// requests in one query.
+pub fn find_live_with_users(
+    conn: &mut DbConnection,
+    ids: &[String],
+    now: NaiveDateTime,
+) -> QueryResult<Vec<(User, LiveSession)>> {
+    match conn {
+        DbConnection::Postgres(conn) => LiveAmong::new(ids, now).load(conn),
+        DbConnection::Sqlite(conn) => sessions::table
+            .inner_join(users::table)
+            .filter(sessions::id.eq_any(ids))
+            .filter(sessions::revoked_at.is_null())
+            .filter(sessions::expires_at.gt(now))
+            .filter(users::deleted_at.is_null())
+            .select((columns::<User>(), columns::<LiveSession>()))
+            .load(conn),
+    }
+}
+
+/// `find_live_with_users` on PostgreSQL: each id probes the sessions' primary key, then
+/// its user's (`OFFSET 0` keeps each lateral subquery a probe of its own). With
+/// `sessions.id = ANY($1)` the generic plan scanned a table of a few hundred to a few
+/// thousand sessions and compared every row with every id (PostgreSQL's default costs
+/// take a probe for a disk read): 0.27 ms for 16 ids among 814 sessions, against
+/// 0.12 ms this way. The ids are one array parameter, so the statement is prepared once
+/// whatever their number.
+struct LiveAmong<'a> {
+    columns: LiveColumns,
+    ids: &'a [String],
+    now: NaiveDateTime,
+}
+
+type LiveColumns = (
+    <User as Selectable<Sqlite>>::SelectExpression,
+    <LiveSession as Selectable<Sqlite>>::SelectExpression,
+);
+
+impl<'a> LiveAmong<'a> {
+    fn new(ids: &'a [String], now: NaiveDateTime) -> Self {
+        Self {
+            columns: (columns::<User>(), columns::<LiveSession>()),
+            ids,
+            now,
+        }
+    }
+}
+
+impl QueryId for LiveAmong<'_> {
+    type QueryId = LiveAmong<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl Query for LiveAmong<'_> {
+    type SqlType = <LiveColumns as Expression>::SqlType;
+}
+
+impl QueryFragment<Pg> for LiveAmong<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("SELECT ");
+        self.columns.walk_ast(out.reborrow())?;
+        out.push_sql(" FROM unnest(");
+        out.push_bind_param::<Array<Text>, _>(self.ids)?;
+        out.push_sql(
+            ") AS wanted(id) CROSS JOIN LATERAL (SELECT * FROM sessions \
+             WHERE sessions.id = wanted.id AND sessions.revoked_at IS NULL AND sessions.expires_at > ",
+        );
+        out.push_bind_param::<Timestamp, _>(&self.now)?;
+        out.push_sql(
+            " OFFSET 0) AS sessions CROSS JOIN LATERAL (SELECT * FROM users \
+             WHERE users.id = sessions.user_id AND users.deleted_at IS NULL OFFSET 0) AS users",
+        );
+        Ok(())
+    }
+}
+
+impl<Conn> RunQueryDsl<Conn> for LiveAmong<'_> {}
 
 pub fn touch_last_seen(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<()> {
     crate::db::update(sessions::table.find(id), sessions::last_seen_at.eq(now))
