@@ -26,12 +26,6 @@ const MOST_IN_ONE_READ: usize = 128;
 /// checks were read together, so light load keeps its latency.
 const READS_AT_ONCE: usize = 4;
 
-/// Fewer sessions than this are read one statement each on the read's connection:
-/// PostgreSQL plans the query of many afresh each time until it has seen it used for
-/// about ten (its generic plan counts on ten ids), 80 us here, more than a few
-/// single-row statements cost.
-const READ_TOGETHER_FROM: usize = 8;
-
 /// A live session and its user, or None.
 type Found = Option<(User, LiveSession)>;
 
@@ -77,19 +71,19 @@ impl SessionReads {
             })
             .await;
         }
-        let (reply, answer) = oneshot::channel();
-        let read_alone = {
+        let waiting = {
             let mut queue = self.queue();
-            let free = queue.reading < READS_AT_ONCE;
-            if free {
+            if queue.reading < READS_AT_ONCE {
                 queue.reading += 1;
+                None
             } else {
+                let (reply, answer) = oneshot::channel();
                 let (sid, sub) = (sid.clone(), sub.clone());
                 queue.waiting.push(Waiter { sid, sub, reply });
+                Some(answer)
             }
-            free
         };
-        if !read_alone {
+        if let Some(answer) = waiting {
             return answer
                 .await
                 .unwrap_or_else(|_| Err(DbError::Interrupted("the session read stopped".into())));
@@ -162,29 +156,11 @@ async fn read_while_waiting(mut reading: Reading) {
         asked.sort_unstable();
         asked.dedup();
         let found = db::run(&reading.reads.pool, move |conn| -> Result<_, DbError> {
-            Ok(read_live(conn, &asked, db::now())?)
+            Ok(sessions::find_live_with_users(conn, &asked, db::now())?)
         })
         .await;
         answer(batch, found);
     }
-}
-
-/// The sessions asked for, by (session, user): a few by the single-row statement each
-/// (both primary keys probed), more in one query of them all.
-fn read_live(
-    conn: &mut db::DbConnection,
-    asked: &[(String, String)],
-    now: chrono::NaiveDateTime,
-) -> diesel::QueryResult<Vec<(User, LiveSession)>> {
-    if asked.len() >= READ_TOGETHER_FROM {
-        let ids: Vec<String> = asked.iter().map(|(sid, _)| sid.clone()).collect();
-        return sessions::find_live_with_users(conn, &ids, now);
-    }
-    let mut found = Vec::with_capacity(asked.len());
-    for (sid, sub) in asked {
-        found.extend(sessions::find_live_with_user(conn, sid, sub, now)?);
-    }
-    Ok(found)
 }
 
 /// A reading task's read, for as long as the task runs. A task dropped before it is
@@ -283,6 +259,13 @@ mod tests {
         (waiter, answer)
     }
 
+    /// `waiter` waiting behind `reading` reads at the database.
+    fn queue_behind(reads: &SessionReads, reading: usize, waiter: Waiter) {
+        let mut queue = reads.queue();
+        queue.reading = reading;
+        queue.waiting.push(waiter);
+    }
+
     fn user_of(answer: &mut oneshot::Receiver<Result<Found, DbError>>) -> Option<String> {
         let found = answer.try_recv().expect("answered").expect("no failure");
         found.map(|(user, _)| user.id.to_string())
@@ -326,11 +309,7 @@ mod tests {
     fn a_read_stopped_before_it_is_done_answers_the_waiting_checks() {
         let reads = reads();
         let (waiting, mut waiting_answer) = waiter("s1", "alice");
-        {
-            let mut queue = reads.queue();
-            queue.reading = 2;
-            queue.waiting.push(waiting);
-        }
+        queue_behind(&reads, 2, waiting);
         drop(Reading {
             reads: reads.clone(),
             done: false,
@@ -358,11 +337,7 @@ mod tests {
         assert!(reads.next_batch().is_none());
         // A check that arrived after the read ended started its own read.
         let (later, mut later_answer) = waiter("s1", "alice");
-        {
-            let mut queue = reads.queue();
-            queue.reading = 1;
-            queue.waiting.push(later);
-        }
+        queue_behind(&reads, 1, later);
         drop(Reading {
             reads: reads.clone(),
             done: true,

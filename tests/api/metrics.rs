@@ -152,12 +152,14 @@ async fn checks_at_once_on_postgres_share_their_queries() {
     let mut browsers = Vec::new();
     for i in 0..10 {
         let email = format!("shared{i}@example.com");
-        app.post_with(
-            &client(),
-            "/api/v1/auth/signup",
-            json!({ "email": email, "password": crate::helpers::PASSWORD }),
-        )
-        .await;
+        let signup = app
+            .post_with(
+                &client(),
+                "/api/v1/auth/signup",
+                json!({ "email": email, "password": crate::helpers::PASSWORD }),
+            )
+            .await;
+        assert_eq!(signup.status(), 201);
         browsers.push(app.login_elsewhere(&email).await);
     }
     app.wait_for_outbox_to("verify-email", 10).await;
