@@ -176,7 +176,7 @@ pub fn main() -> ExitCode {
 
 fn serve(settings: Settings) -> Result<(), String> {
     actix_web::rt::System::new().block_on(async move {
-        let app = Application::build(settings)
+        let mut app = Application::build(settings)
             .await
             .map_err(|e| e.to_string())?;
         crate::lifecycle::watch_signals(app.shutdown())

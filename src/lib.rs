@@ -23,6 +23,7 @@ pub(crate) mod http;
 pub(crate) mod i18n;
 pub mod lifecycle;
 pub(crate) mod limits;
+pub mod listener_close;
 pub(crate) mod logging;
 pub(crate) mod mail;
 pub(crate) mod mail_delivery;

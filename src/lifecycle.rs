@@ -1,8 +1,9 @@
 //! Whether this instance is shutting down, and the shutdown itself: the first SIGTERM
 //! (or SIGINT) turns readiness off and makes every answer close its connection for
 //! SHUTDOWN_DRAIN_SECONDS, so that a load balancer stops sending and drops its pooled
-//! connections while they still work; then the listener stops accepting and requests
-//! in flight get SHUTDOWN_TIMEOUT_SECONDS. A second signal stops at once. Queued mail
+//! connections while they still work; then the listener stops accepting (after taking
+//! the connections already made: `listener_close`) and requests in flight get
+//! SHUTDOWN_TIMEOUT_SECONDS. A second signal stops at once. Queued mail
 //! and webhook deliveries stay in the database for another instance or the next start.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -30,6 +31,8 @@ impl Lifecycle {
 pub struct Shutdown {
     pub lifecycle: std::sync::Arc<Lifecycle>,
     pub servers: Vec<ServerHandle>,
+    /// The main listener's second handle, when there is one.
+    pub listener: Option<crate::listener_close::Listener>,
     pub drain: Duration,
 }
 
@@ -43,7 +46,7 @@ pub fn watch_signals(shutdown: Shutdown) -> std::io::Result<()> {
 
 /// Waits for a signal and shuts down as the module says; returns once the servers
 /// were told to stop.
-async fn on_signals(mut signals: Signals, shutdown: Shutdown) {
+async fn on_signals(mut signals: Signals, mut shutdown: Shutdown) {
     signals.next().await;
     shutdown.lifecycle.begin_drain();
     log::info!(
@@ -58,9 +61,15 @@ async fn on_signals(mut signals: Signals, shutdown: Shutdown) {
         stop_now(&shutdown.servers).await;
         return;
     }
+    if let Some(listener) = &shutdown.listener {
+        listener.stop_new_connections(Duration::from_secs(1)).await;
+    }
     log::info!("shutting down: no new connections; waiting for requests in flight");
     let graceful =
         futures_util::future::join_all(shutdown.servers.iter().map(|server| server.stop(true)));
+    // The stop is asked for: the socket closes with the server's own handle, and a
+    // client's SYN sent again finds the port closed instead of dropped.
+    shutdown.listener = None;
     tokio::select! {
         _ = graceful => log::info!("shutting down: every request answered"),
         () = signals.next() => stop_now(&shutdown.servers).await,

@@ -53,6 +53,9 @@ pub struct Application {
     /// The METRICS_BIND listener, when configured, and its port.
     metrics_server: Option<(u16, Server)>,
     state: AppState,
+    /// A handle on the listening socket for the shutdown (`listener_close`), until
+    /// `shutdown` takes it.
+    listener: Option<crate::listener_close::Listener>,
     /// Held while this instance serves a SQLite file: `sekisho restore` refuses then.
     _serving: Option<crate::db::backup::ServingLock>,
 }
@@ -90,6 +93,11 @@ impl Application {
                 source,
             })?
             .port();
+        // Without it a shutdown still drains, and resets what the listener's queue
+        // holds when it closes.
+        let listener_handle = crate::listener_close::Listener::of(&listener)
+            .inspect_err(|error| log::warn!("no second handle on the listener: {error}"))
+            .ok();
 
         let hasher_threads = settings.server.hasher_threads.unwrap_or_else(cores);
         let metrics = Arc::new(Metrics::new());
@@ -246,6 +254,7 @@ impl Application {
             server,
             metrics_server,
             state,
+            listener: listener_handle,
             _serving: serving,
         })
     }
@@ -263,8 +272,8 @@ impl Application {
         &self.state
     }
 
-    /// What a shutdown signal stops (`lifecycle::on_signals`).
-    pub fn shutdown(&self) -> crate::lifecycle::Shutdown {
+    /// What a shutdown signal stops (`lifecycle::on_signals`); called once.
+    pub fn shutdown(&mut self) -> crate::lifecycle::Shutdown {
         let mut servers = vec![self.server.handle()];
         servers.extend(
             self.metrics_server
@@ -274,6 +283,7 @@ impl Application {
         crate::lifecycle::Shutdown {
             lifecycle: self.state.lifecycle.clone(),
             servers,
+            listener: self.listener.take(),
             drain: self.state.settings.server.shutdown_drain,
         }
     }

@@ -310,3 +310,69 @@ async fn queued_mail_outlives_a_shutdown(db: TestDb) {
     signal(&child, "KILL");
     let _ = child.wait();
 }
+
+#[tokio::test]
+async fn a_connection_made_as_the_listener_closes_is_answered_or_refused() {
+    // A proxy sends a request on a connection as soon as the kernel has accepted it; a
+    // listener closed with connections in its queue resets them after the request went
+    // out, and a proxy passes a POST so failed to no other instance (a 502). Clients
+    // connecting without pause across the end of the drain must each be answered or
+    // refused (never connected), and never reset after sending.
+    let db = TestDb::create(Backend::Sqlite).await.unwrap();
+    let Serving {
+        mut child, port, ..
+    } = serve(sekisho(&db).env("SHUTDOWN_DRAIN_SECONDS", "1"));
+    let address = format!("127.0.0.1:{port}");
+    signal(&child, "TERM");
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let until = Instant::now() + Duration::from_millis(1800);
+    let clients = (0..16).map(|_| {
+        let address = address.clone();
+        tokio::spawn(async move {
+            let (mut answered, mut refused, mut reset) = (0u32, 0u32, Vec::new());
+            while Instant::now() < until {
+                let connecting =
+                    tokio::time::timeout(Duration::from_secs(3), TcpStream::connect(&address));
+                let Ok(Ok(mut stream)) = connecting.await else {
+                    refused += 1;
+                    continue;
+                };
+                let request = "POST /api/v1/auth/refresh HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n{\"refreshToken\":\"x\"}";
+                let mut answer = Vec::new();
+                let outcome = match stream.write_all(request.as_bytes()).await {
+                    Err(error) => Err(error),
+                    Ok(()) => tokio::time::timeout(
+                        Duration::from_secs(5),
+                        stream.read_to_end(&mut answer),
+                    )
+                    .await
+                    .unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into())),
+                };
+                match outcome {
+                    Ok(_) if answer.starts_with(b"HTTP/1.1 ") => answered += 1,
+                    Ok(_) => reset.push("closed without an answer".to_owned()),
+                    Err(error) => reset.push(error.to_string()),
+                }
+            }
+            (answered, refused, reset)
+        })
+    });
+    let (mut answered, mut refused, mut reset) = (0, 0, Vec::new());
+    for outcome in futures_util::future::join_all(clients).await {
+        let (a, r, mut lost) = outcome.unwrap();
+        answered += a;
+        refused += r;
+        reset.append(&mut lost);
+    }
+    assert!(wait_for_exit(&mut child, Duration::from_secs(10)).success());
+    assert!(
+        answered > 0 && refused > 0,
+        "{answered} answered, {refused} refused"
+    );
+    assert!(
+        reset.is_empty(),
+        "{} connections lost a sent request ({answered} answered, {refused} refused): {:?}",
+        reset.len(),
+        reset.iter().take(5).collect::<Vec<_>>()
+    );
+}
