@@ -14,7 +14,8 @@ const LAYERS: &[&[&str]] = &[
     &["config"],
     // Handing freed memory back to the system; writing the log.
     &["memory", "logging"],
-    &["private_files"],
+    // Files only the server's user reads; closing the listening socket.
+    &["private_files", "listener_close"],
     // The database, secrets, mail: each knows nothing of HTTP or of the others.
     &["db", "crypto", "mail"],
     // What a use case answers when it does not do what it was asked: no HTTP.
