@@ -154,15 +154,16 @@ pub async fn change_password(
 }
 
 /// /user/withdraw: the row is soft-deleted with its email and name obfuscated (so the
-/// address can sign up again) and every session deleted.
+/// address can sign up again) and every session deleted. Confirmed by the password,
+/// or for a user without one by a recent sign-in.
 pub async fn withdraw(
     state: &AppState,
     client: &ClientInfo,
     user: User,
     session_id: SessionId,
-    password: &str,
+    password: Option<&str>,
 ) -> Result<(), ConfirmError> {
-    credentials::confirm(state, client, &user, &session_id, password).await?;
+    credentials::confirm_identity(state, client, &user, &session_id, password).await?;
     let ip = client.ip_text();
     db::write(&state.pool, move |conn| -> Result<_, ConfirmError> {
         // Audited first: `user.deleted` carries the address the deletion obfuscates.

@@ -3,7 +3,7 @@
 //! and re-checking the signed-in user's password before a sensitive change.
 
 use crate::crypto::hasher_pool::HasherError;
-use crate::db::{self, users, users::User};
+use crate::db::{self, sessions, users, users::User};
 use crate::domain::{ClientInfo, Email, SessionId};
 use crate::failure::{Disabled, Fault, LimitError, Limited, fails_underneath};
 use crate::limits::throttle::Action;
@@ -33,6 +33,10 @@ fails_underneath!(SignInError, limited);
 pub enum ConfirmError {
     #[error("the confirmation password is wrong")]
     WrongPassword,
+    /// A user without a password whose session signed in longer ago than
+    /// RECENT_SIGN_IN: signing in again is the proof.
+    #[error("the session did not sign in recently enough")]
+    ReauthenticationRequired,
     #[error(transparent)]
     Limited(Limited),
     #[error(transparent)]
@@ -131,6 +135,46 @@ pub fn password_unchanged(
     }
     log::info!("a sign-in was refused: the password changed while it was being checked");
     Err(SignInError::WrongCredentials)
+}
+
+/// How recently a session of a user without a password must have signed in to
+/// confirm a sensitive change: a stolen session soon stops being enough.
+pub const RECENT_SIGN_IN: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
+
+/// Confirms a sensitive change (an email change, withdrawal): the password of a user
+/// who has one (`None` is a wrong one), a session signed in within RECENT_SIGN_IN for
+/// a user who has none (a password sent by such a user is not looked at).
+pub async fn confirm_identity(
+    state: &AppState,
+    client: &ClientInfo,
+    user: &User,
+    session_id: &SessionId,
+    password: Option<&str>,
+) -> Result<(), ConfirmError> {
+    if user.password_hash.is_none() {
+        return recent_sign_in(state, session_id).await;
+    }
+    confirm(
+        state,
+        client,
+        user,
+        session_id,
+        password.unwrap_or_default(),
+    )
+    .await
+}
+
+/// The session signed in within RECENT_SIGN_IN.
+pub async fn recent_sign_in(state: &AppState, session_id: &SessionId) -> Result<(), ConfirmError> {
+    let id = session_id.to_owned();
+    let signed_in_at = db::run(&state.pool, move |conn| -> Result<_, Fault> {
+        Ok(sessions::signed_in_at(conn, &id)?)
+    })
+    .await?;
+    match signed_in_at {
+        Some(at) if db::now() - at <= RECENT_SIGN_IN => Ok(()),
+        _ => Err(ConfirmError::ReauthenticationRequired),
+    }
 }
 
 /// Re-checks the signed-in user's password before a sensitive change

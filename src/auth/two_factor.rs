@@ -42,6 +42,10 @@ pub enum TwoFactorError {
     /// has none.
     #[error("the password is wrong or not the proof this account gives")]
     WrongPassword,
+    /// A user without a password turning the factor off from a session that did not
+    /// sign in recently.
+    #[error("the session did not sign in recently enough")]
+    ReauthenticationRequired,
     /// The code is wrong, used, out of its window, or its secret cannot be opened.
     #[error("the code is wrong")]
     WrongCode,
@@ -62,6 +66,7 @@ impl From<ConfirmError> for TwoFactorError {
     fn from(error: ConfirmError) -> Self {
         match error {
             ConfirmError::WrongPassword => Self::WrongPassword,
+            ConfirmError::ReauthenticationRequired => Self::ReauthenticationRequired,
             ConfirmError::Limited(limited) => Self::Limited(limited),
             ConfirmError::Fault(fault) => Self::Fault(fault),
         }
@@ -389,6 +394,11 @@ pub async fn disable(
     if user.two_factor_enabled_at.is_none() {
         // Nothing to turn off or make codes for.
         return Err(TwoFactorError::NotOn);
+    }
+    // Without a password a code alone is not enough: whoever holds the session and
+    // the phone must also have signed in lately.
+    if user.password_hash.is_none() {
+        credentials::recent_sign_in(state, session_id).await?;
     }
     check_proof(state, client, user, session_id, proof).await?;
     let letters = notices::Letters::new(state);

@@ -24,6 +24,7 @@ pub enum ErrorCode {
     AccountDisabled,
     EmailNotVerified,
     Forbidden,
+    ReauthenticationRequired,
     CsrfFailed,
     NotFound,
     MethodNotAllowed,
@@ -38,7 +39,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Generic codes before specific ones: `for_status` takes the first match.
-    pub const ALL: [ErrorCode; 25] = [
+    pub const ALL: [ErrorCode; 26] = [
         Self::ValidationError,
         Self::Unauthorized,
         Self::Forbidden,
@@ -64,6 +65,7 @@ impl ErrorCode {
         Self::AccountNotLinked,
         Self::LastSignInMethod,
         Self::EmailNotVerified,
+        Self::ReauthenticationRequired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -83,6 +85,7 @@ impl ErrorCode {
             Self::EmailNotVerified => "EMAIL_NOT_VERIFIED",
             Self::AccountDisabled => "ACCOUNT_DISABLED",
             Self::Forbidden => "FORBIDDEN",
+            Self::ReauthenticationRequired => "REAUTHENTICATION_REQUIRED",
             Self::CsrfFailed => "CSRF_FAILED",
             Self::NotFound => "NOT_FOUND",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
@@ -110,9 +113,11 @@ impl ErrorCode {
             Self::Unauthorized | Self::InvalidCredentials | Self::TokenReused => {
                 StatusCode::UNAUTHORIZED
             }
-            Self::AccountDisabled | Self::EmailNotVerified | Self::Forbidden | Self::CsrfFailed => {
-                StatusCode::FORBIDDEN
-            }
+            Self::AccountDisabled
+            | Self::EmailNotVerified
+            | Self::Forbidden
+            | Self::ReauthenticationRequired
+            | Self::CsrfFailed => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -168,6 +173,9 @@ impl ErrorCode {
                 "Please verify your email address with the link we mailed you (a new link goes out at most once a minute)"
             }
             Self::Forbidden => "You are not allowed to do this",
+            Self::ReauthenticationRequired => {
+                "Please sign in again to confirm it is you, then try again"
+            }
             Self::CsrfFailed => "The request came from an origin that is not allowed",
             Self::NotFound => "Not found",
             Self::MethodNotAllowed => "Method not allowed",
@@ -206,6 +214,9 @@ impl ErrorCode {
                 "メールアドレスの確認が必要です。メールのリンクを開いてください（新しいリンクの送信は1分に1回までです）"
             }
             Self::Forbidden => "この操作は許可されていません",
+            Self::ReauthenticationRequired => {
+                "本人確認のため、もう一度ログインしてから操作してください"
+            }
             Self::CsrfFailed => "許可されていないオリジンからのリクエストです",
             Self::NotFound => "見つかりません",
             Self::MethodNotAllowed => "このメソッドは使用できません",

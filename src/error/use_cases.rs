@@ -82,6 +82,9 @@ impl From<ConfirmError> for ApiError {
     fn from(error: ConfirmError) -> Self {
         match error {
             ConfirmError::WrongPassword => Self::new(ErrorCode::InvalidPassword),
+            ConfirmError::ReauthenticationRequired => {
+                Self::new(ErrorCode::ReauthenticationRequired)
+            }
             ConfirmError::Limited(limited) => limited.into(),
             ConfirmError::Fault(fault) => fault.into(),
         }
@@ -165,6 +168,9 @@ impl From<TwoFactorError> for ApiError {
         match error {
             TwoFactorError::Invalid(invalid) => invalid.into(),
             TwoFactorError::WrongPassword => Self::new(ErrorCode::InvalidPassword),
+            TwoFactorError::ReauthenticationRequired => {
+                Self::new(ErrorCode::ReauthenticationRequired)
+            }
             TwoFactorError::WrongCode => Self::new(ErrorCode::InvalidCode),
             TwoFactorError::NotOn => {
                 Self::new(ErrorCode::NotFound).with_cause("two-step verification is not on")

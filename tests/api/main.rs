@@ -42,6 +42,7 @@ mod passkeys;
 mod passwords;
 mod races;
 mod rate_limits;
+mod reauthentication;
 mod repository;
 mod schema;
 mod secret_rotation;

@@ -142,7 +142,11 @@ export interface SekishoClient {
   listSessionPage(options?: { limit?: number; cursor?: string }): Promise<SessionPage>;
   revokeSession(id: string): Promise<void>;
   revokeOtherSessions(): Promise<void>;
-  withdraw(confirmPassword: string): Promise<string>;
+  /**
+   * Deletes the account. A user without a password sends none: a sign-in within the
+   * last 10 minutes is the proof (else `REAUTHENTICATION_REQUIRED`).
+   */
+  withdraw(confirmPassword?: string): Promise<string>;
   /** The sign-in providers Sekisho has ready (Google, OpenID Connect providers). */
   listProviders(): Promise<Provider[]>;
   /** Starts a sign-in (or, signed in, a link) with `provider`: resolves to the
@@ -425,7 +429,8 @@ export function createClient(options: ClientOptions = {}): SekishoClient {
       await api.DELETE("/api/v1/auth/sessions");
     },
     async withdraw(confirmPassword) {
-      const message = body(await api.POST("/api/v1/user/withdraw", { body: { confirmPassword } })).message;
+      const request = confirmPassword === undefined ? {} : { confirmPassword };
+      const message = body(await api.POST("/api/v1/user/withdraw", { body: request })).message;
       keeper?.clear("SIGNED_OUT");
       return message;
     },

@@ -939,7 +939,7 @@ export interface components {
         };
         ErrorDetail: {
             /** @enum {string} */
-            code: "VALIDATION_ERROR" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "REQUEST_TIMEOUT" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_REQUEST" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "EMAIL_TAKEN" | "INVALID_TOKEN" | "INVALID_PASSWORD" | "INVALID_CODE" | "PASSKEY_FAILED" | "INVALID_CREDENTIALS" | "TOKEN_REUSED" | "ACCOUNT_DISABLED" | "CSRF_FAILED" | "OAUTH_FAILED" | "ACCOUNT_NOT_LINKED" | "LAST_SIGN_IN_METHOD" | "EMAIL_NOT_VERIFIED";
+            code: "VALIDATION_ERROR" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "REQUEST_TIMEOUT" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_REQUEST" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "EMAIL_TAKEN" | "INVALID_TOKEN" | "INVALID_PASSWORD" | "INVALID_CODE" | "PASSKEY_FAILED" | "INVALID_CREDENTIALS" | "TOKEN_REUSED" | "ACCOUNT_DISABLED" | "CSRF_FAILED" | "OAUTH_FAILED" | "ACCOUNT_NOT_LINKED" | "LAST_SIGN_IN_METHOD" | "EMAIL_NOT_VERIFIED" | "REAUTHENTICATION_REQUIRED";
             details?: components["schemas"]["ErrorDetails"];
             /**
              * @description For people: English, or Japanese when Accept-Language prefers `ja`.
@@ -1427,7 +1427,8 @@ export interface components {
             url: string;
         };
         WithdrawRequest: {
-            confirmPassword: string;
+            /** @description The password, required when the user has one. */
+            confirmPassword?: string;
         };
     };
     responses: never;
@@ -4598,7 +4599,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description CSRF_FAILED: a cookie-authenticated request whose Origin (or Referer) is not allowed, or a browser's request from a foreign origin */
+            /** @description CSRF_FAILED; REAUTHENTICATION_REQUIRED: a user without a password whose session signed in more than 10 minutes ago */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5207,7 +5208,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description CSRF_FAILED */
+            /** @description CSRF_FAILED; REAUTHENTICATION_REQUIRED: a user without a password whose session signed in more than 10 minutes ago */
             403: {
                 headers: {
                     [name: string]: unknown;

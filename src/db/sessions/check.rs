@@ -27,6 +27,15 @@ pub fn find_active(
         .optional()
 }
 
+/// When the session was signed in (a refresh keeps its row, and this time).
+pub fn signed_in_at(conn: &mut DbConnection, id: &str) -> QueryResult<Option<NaiveDateTime>> {
+    sessions::table
+        .find(id)
+        .select(sessions::created_at)
+        .first_on(conn)
+        .optional()
+}
+
 /// The session `sid` of user `sub` with its user, if the session is live (not revoked,
 /// not expired) and the user has not withdrawn: the check of an authenticated request,
 /// in one query that probes both primary keys.

@@ -12,7 +12,9 @@ mod revocation;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-pub use check::{find_active, find_live_with_user, find_live_with_users, touch_last_seen};
+pub use check::{
+    find_active, find_live_with_user, find_live_with_users, signed_in_at, touch_last_seen,
+};
 pub use listing::{
     After, count_active_for_user, last_sign_in_at, list_active, list_active_for_user,
     page_active_for_user, signed_in_from,

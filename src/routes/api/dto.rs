@@ -487,8 +487,9 @@ pub struct ChangePasswordRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WithdrawRequest {
+    /// The password, required when the user has one.
     #[serde(alias = "confirm_password")]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 128)]
+    #[schema(value_type = String, required = false, min_length = 1, max_length = 128)]
     pub confirm_password: Option<String>,
 }
 

@@ -185,6 +185,22 @@ impl TestApp {
         .await;
     }
 
+    /// Moves the sign-in of every session of `email` `minutes` into the past (the
+    /// recent-sign-in rule reads it).
+    pub async fn signed_in_minutes_ago(&self, email: &str, minutes: i64) {
+        let id = self.user_id(email).await;
+        self.with_db(move |conn| {
+            use diesel::prelude::*;
+            use sekisho::db::RunOn;
+            use sekisho::db::schema::sessions as s;
+            let then = db::now() - chrono::TimeDelta::minutes(minutes);
+            db::update(s::table.filter(s::user_id.eq(&id)), s::created_at.eq(then))
+                .execute_on(conn)
+                .unwrap();
+        })
+        .await;
+    }
+
     /// `/token` for `email` with `PASSWORD`: the token response, asserted 200.
     pub async fn issue_tokens(&self, email: &str) -> Value {
         let response = client()

@@ -95,6 +95,7 @@ pub async fn enable(
         (status = 200, body = UserResponse),
         (status = 400, description = "INVALID_PASSWORD (also a code alone from a user who has a password), INVALID_CODE, VALIDATION_ERROR", body = ErrorResponse),
         (status = 401, description = "UNAUTHORIZED", body = ErrorResponse),
+        (status = 403, description = "CSRF_FAILED; REAUTHENTICATION_REQUIRED: a user without a password whose session signed in more than 10 minutes ago", body = ErrorResponse),
         (status = 404, description = "NOT_FOUND: two-step verification is not on", body = ErrorResponse),
         (status = 429, description = "RATE_LIMITED: too many wrong passwords or codes in this session or from this address, with Retry-After", body = ErrorResponse),
     ),

@@ -22,7 +22,7 @@ use crate::state::AppState;
         (status = 400, description = "INVALID_PASSWORD or VALIDATION_ERROR", body = ErrorResponse),
         (status = 401, description = "UNAUTHORIZED", body = ErrorResponse),
         (status = 429, description = "RATE_LIMITED: too many wrong passwords or codes in this session or from this address, with Retry-After", body = ErrorResponse),
-        (status = 403, description = "CSRF_FAILED", body = ErrorResponse),
+        (status = 403, description = "CSRF_FAILED; REAUTHENTICATION_REQUIRED: a user without a password whose session signed in more than 10 minutes ago", body = ErrorResponse),
     ),
     security(("cookie" = []), ("bearer" = []))
 )]
@@ -33,9 +33,15 @@ pub async fn withdraw(
     caller: AuthUser,
     body: ApiJson<WithdrawRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut fields = Fields::default();
-    let password = fields.given_password("confirmPassword", body.confirm_password.as_deref());
-    let password = fields.validated(password)?;
+    // The password of a user who has one; a user without one proves it by a recent
+    // sign-in instead.
+    let password = if caller.user.password_hash.is_some() {
+        let mut fields = Fields::default();
+        let password = fields.given_password("confirmPassword", body.confirm_password.as_deref());
+        Some(fields.validated(password)?)
+    } else {
+        None
+    };
     account_lifecycle::withdraw(&state, &client, caller.user, caller.session.id, password).await?;
     Ok(HttpResponse::Ok()
         .cookie(cookies::cleared_cookie(&state.settings))
