@@ -12,6 +12,7 @@ pub mod frontend_link;
 pub mod notices;
 pub mod passkeys;
 pub mod password_reset;
+pub mod profile;
 pub mod second_step;
 pub mod session_check;
 pub mod session_lifecycle;

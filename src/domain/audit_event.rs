@@ -70,6 +70,13 @@ audit_events! {
     /// someone had made with it without proving it.
     UserAccountReclaimed = "user.account_reclaimed" { provider: String, removed: Removed },
     UserWithdrawn = "user.withdrawn",
+    /// The user changed their own name or picture (the names of the fields).
+    UserProfileUpdated = "user.profile_updated" { fields: Vec<String> },
+    /// A link to confirm a new address went to it; the address is unchanged yet.
+    UserEmailChangeRequested = "user.email_change_requested" { new_email: String },
+    /// The link was opened: the account's address is the new one (the entry's email),
+    /// verified.
+    UserEmailChanged = "user.email_changed" { previous_email: String },
     SessionRefreshTokenReused = "session.refresh_token_reused",
     AdminCreated = "admin.created" { email: String },
     AdminPromoted = "admin.promoted" { email: String },

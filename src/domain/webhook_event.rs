@@ -33,9 +33,11 @@ impl WebhookEventType {
             A::UserSignup { .. } | A::AdminUserCreated { .. } | A::AdminCreated { .. } => {
                 Self::UserCreated
             }
-            A::AdminRoleChanged { .. } | A::AdminPromoted { .. } | A::AdminUserUpdated { .. } => {
-                Self::UserUpdated
-            }
+            A::AdminRoleChanged { .. }
+            | A::AdminPromoted { .. }
+            | A::AdminUserUpdated { .. }
+            | A::UserProfileUpdated { .. }
+            | A::UserEmailChanged { .. } => Self::UserUpdated,
             A::UserEmailVerified => Self::UserEmailVerified,
             A::UserWithdrawn | A::AdminUserDeleted => Self::UserDeleted,
             A::AdminUserDisabled { .. } => Self::UserBanned,

@@ -40,6 +40,7 @@ mod openapi;
 mod outage;
 mod passkeys;
 mod passwords;
+mod profile;
 mod races;
 mod rate_limits;
 mod reauthentication;

@@ -34,6 +34,7 @@ const CONTRACT: &[&str] = &[
     "GET /api/v1/auth/sessions",
     "DELETE /api/v1/auth/sessions/{id}",
     "DELETE /api/v1/auth/sessions",
+    "PATCH /api/v1/user/profile",
     "POST /api/v1/user/withdraw",
     "POST /api/v1/auth/send-verification-email",
     "POST /api/v1/auth/verify-email",

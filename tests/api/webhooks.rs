@@ -41,7 +41,7 @@ async fn key(app: &TestApp, scopes: &[ManagementScope]) -> String {
 
 /// Registers `url` for `events` (all when empty) through the management API; the
 /// endpoint's JSON and its secret.
-async fn register(app: &TestApp, url: &str, events: &[&str]) -> (Value, String) {
+pub(crate) async fn register(app: &TestApp, url: &str, events: &[&str]) -> (Value, String) {
     let key = key(app, &[ManagementScope::WebhooksWrite]).await;
     let response = app
         .client

@@ -839,6 +839,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/user/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change your name or picture: each field sent is set (null clears it), each one
+         *     left out is kept. Audited; webhooks get `user.updated`.
+         */
+        patch: operations["update_profile"];
+        trace?: never;
+    };
     "/api/v1/user/withdraw": {
         parameters: {
             query?: never;
@@ -1364,6 +1384,20 @@ export interface components {
         } | {
             recoveryCode: string;
         });
+        UpdateProfileRequest: {
+            /**
+             * @description The picture's address: an `https://` URL without credentials, up to 2000
+             *     characters; null clears it; omitted leaves it.
+             * @example https://cdn.example.com/tanaka.png
+             */
+            image?: string | null;
+            /**
+             * @description The display name (up to 100 characters, no control characters; blank or null
+             *     clears it); omitted leaves it.
+             * @example 田中太郎
+             */
+            name?: string | null;
+        };
         /** @description What an action's outcome answers, when it is not done. */
         UpdateUserRequest: {
             emailVerified?: boolean | null;
@@ -5151,6 +5185,92 @@ export interface operations {
             };
             /** @description ACCOUNT_DISABLED */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the database cannot be reached (the server recovers by itself) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    update_profile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateProfileRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserResponse"];
+                };
+            };
+            /** @description VALIDATION_ERROR: a name over 100 characters or with control characters, a picture that is not an https:// URL */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description CSRF_FAILED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not `application/json` (or none where one is required) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description INVALID_REQUEST: the body is not well-formed JSON */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

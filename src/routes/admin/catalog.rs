@@ -479,6 +479,21 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ),
     ("audit.event.user.withdrawn", "Withdrew", "退会"),
     (
+        "audit.event.user.profile_updated",
+        "Changed own profile",
+        "プロフィール変更",
+    ),
+    (
+        "audit.event.user.email_change_requested",
+        "Asked to change email address (link sent to the new one)",
+        "メールアドレス変更の申請（新しいアドレスに確認リンク送信）",
+    ),
+    (
+        "audit.event.user.email_changed",
+        "Changed email address",
+        "メールアドレス変更",
+    ),
+    (
         "audit.event.session.refresh_token_reused",
         "Spent refresh token reused: session revoked",
         "使用済みリフレッシュトークンの再使用（セッション失効）",
@@ -695,6 +710,12 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "外部アカウント数",
     ),
     ("audit.field.email", "email", "メールアドレス"),
+    ("audit.field.new_email", "new address", "新しいアドレス"),
+    (
+        "audit.field.previous_email",
+        "previous address",
+        "以前のアドレス",
+    ),
     ("audit.field.reason", "reason", "理由"),
     ("audit.field.until", "until", "期限"),
     ("audit.field.role", "role", "ロール"),

@@ -484,6 +484,29 @@ pub struct ChangePasswordRequest {
     pub new_password: Option<String>,
 }
 
+/// A field that was sent, even as null (serde reads a null `Option` as absent): for
+/// updates, where null clears and absent keeps.
+pub fn present<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<serde_json::Value>, D::Error> {
+    serde_json::Value::deserialize(deserializer).map(Some)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateProfileRequest {
+    /// The display name (up to 100 characters, no control characters; blank or null
+    /// clears it); omitted leaves it.
+    #[schema(value_type = Option<String>, example = "田中太郎", max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
+    #[serde(default, deserialize_with = "present")]
+    pub name: Option<serde_json::Value>,
+    /// The picture's address: an `https://` URL without credentials, up to 2000
+    /// characters; null clears it; omitted leaves it.
+    #[schema(value_type = Option<String>, example = "https://cdn.example.com/tanaka.png", max_length = 2000, pattern = "^https://")]
+    #[serde(default, deserialize_with = "present")]
+    pub image: Option<serde_json::Value>,
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WithdrawRequest {

@@ -341,18 +341,11 @@ pub struct UpdateUserRequest {
     /// The display name (up to 100 characters, no control characters; blank or null
     /// clears it); omitted leaves it.
     #[schema(value_type = Option<String>, example = "田中太郎", max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::dto::present")]
     name: Option<serde_json::Value>,
     #[schema(schema_with = nullable_role_schema, example = "admin")]
     role: Option<String>,
     email_verified: Option<bool>,
-}
-
-/// A field that was sent, even as null (serde reads a null `Option` as absent).
-fn present<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<serde_json::Value>, D::Error> {
-    serde_json::Value::deserialize(deserializer).map(Some)
 }
 
 #[utoipa::path(
@@ -378,17 +371,9 @@ pub async fn update_user(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(ManagementScope::UsersWrite)?;
     let mut fields = Fields::default();
-    let name = match &body.name {
-        None => None,
-        Some(serde_json::Value::Null) => Some(None),
-        Some(serde_json::Value::String(raw)) => Some(fields.display_name("name", Some(raw))),
-        Some(_) => {
-            return Err(ApiError::validation_field(
-                "name",
-                "must be a string or null",
-            ));
-        }
-    };
+    let name = fields.nullable("name", body.name.as_ref(), |fields, raw| {
+        fields.display_name("name", Some(raw))
+    });
     let role = match body.role.as_deref() {
         None => None,
         Some(raw) => fields.parsed("role", Some(raw), |r| {

@@ -55,6 +55,28 @@ impl Fields {
         self.check(name, crate::domain::display_name(raw)).flatten()
     }
 
+    /// A field of an update (sent through `dto::present`): None when it was not sent,
+    /// `Some(None)` for null, `Some(parse(string))` for a string (`parse` gives None
+    /// for a value that clears, or names the field when it is invalid: `finish` then
+    /// refuses). Another JSON type names the field.
+    pub fn nullable<T>(
+        &mut self,
+        name: &str,
+        sent: Option<&serde_json::Value>,
+        parse: impl FnOnce(&mut Self, &str) -> Option<T>,
+    ) -> Option<Option<T>> {
+        match sent? {
+            serde_json::Value::Null => Some(None),
+            serde_json::Value::String(raw) => Some(parse(self, raw)),
+            _ => self.fail(name, "must be a string or null"),
+        }
+    }
+
+    /// A profile picture's address: `https://`, no credentials, at most 2000 characters.
+    pub fn profile_image(&mut self, name: &str, raw: &str) -> Option<String> {
+        self.check(name, crate::domain::profile_image(raw))
+    }
+
     fn check<T>(&mut self, name: &str, result: Result<T, &'static str>) -> Option<T> {
         result
             .map_err(|problem| self.fail::<()>(name, problem))

@@ -1,5 +1,6 @@
 //! /api/v1/user: the account itself.
 
+mod profile;
 mod withdraw;
 
 use actix_web::web;
@@ -9,6 +10,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(
         scope("/api/v1/user")
+            .service(profile::update_profile)
             .service(withdraw::withdraw)
             .default_service(web::to(super::not_found)),
     );
