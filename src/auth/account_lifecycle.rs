@@ -143,6 +143,8 @@ pub async fn change_password(
             now,
         )?;
         single_use::spend_all_for_user(conn, PasswordReset, &user.id)?;
+        // A change of address asked from a session this change ended is cancelled.
+        single_use::spend_all_for_user(conn, single_use::EmailChange, &user.id)?;
         audit::record(
             conn,
             &AuditEvent::UserPasswordChanged,

@@ -4,6 +4,7 @@
 
 use chrono::TimeDelta;
 
+use super::email_change::{self, EmailChangeError};
 use super::session_lifecycle::{self, BrowserSession, OpenedSession, SignInRecord};
 use crate::crypto::tokens;
 use crate::db::decisions::{self, Subject};
@@ -150,6 +151,9 @@ pub enum VerifyError {
     /// withdrawn.
     #[error("the verification link is not valid")]
     InvalidToken,
+    /// A link to a new address that another account took meanwhile.
+    #[error("the address has an account")]
+    EmailTaken,
     /// The address is verified, but the account is disabled: nobody is signed in.
     #[error(transparent)]
     Disabled(#[from] Disabled),
@@ -159,6 +163,20 @@ pub enum VerifyError {
     Fault(Fault),
 }
 fails_underneath!(VerifyError, limited);
+
+impl From<EmailChangeError> for VerifyError {
+    fn from(error: EmailChangeError) -> Self {
+        match error {
+            EmailChangeError::EmailTaken => Self::EmailTaken,
+            EmailChangeError::Limited(limited) => Self::Limited(limited),
+            EmailChangeError::Fault(fault) => Self::Fault(fault),
+            // Opening a link asks for no confirmation.
+            EmailChangeError::Invalid(_)
+            | EmailChangeError::WrongPassword
+            | EmailChangeError::ReauthenticationRequired => Self::InvalidToken,
+        }
+    }
+}
 
 /// /verify-email: spends the token and marks the address it was sent to verified;
 /// when `binding` is the sign-up binding of this very user (the browser that signed
@@ -186,7 +204,14 @@ pub async fn verify_and_sign_in(
         let Some((user_id, email)) =
             spent.and_then(|link| link.user_id.map(|id| (id, link.payload.email)))
         else {
-            return Err(VerifyError::InvalidToken);
+            // The same page opens a link to a new address.
+            let ip = visitor.ip_text();
+            return match email_change::open(conn, &token_hash, ip.as_deref())? {
+                Ok(email_change::Opened::Changed(user)) => Ok(Verified::Alone(*user)),
+                Ok(email_change::Opened::NotOne) | Err(email_change::Gone) => {
+                    Err(VerifyError::InvalidToken)
+                }
+            };
         };
         // The account's address changed, or it was withdrawn: the token proves
         // nothing about the account any more.

@@ -7,6 +7,7 @@ pub mod account_lifecycle;
 pub mod acting;
 mod after_answer;
 pub mod credentials;
+pub mod email_change;
 pub mod email_verification;
 pub mod frontend_link;
 pub mod notices;

@@ -171,6 +171,8 @@ pub async fn complete(
         users::set_email_verified(conn, &user.id, &user.email, now)?;
         sessions::revoke_all_for_user(conn, &user.id, None, SessionEndReason::PasswordReset, now)?;
         single_use::spend_all_for_user(conn, PasswordReset, &user.id)?;
+        // A change of address asked from a session the reset just ended is cancelled.
+        single_use::spend_all_for_user(conn, single_use::EmailChange, &user.id)?;
         limits.forget_all_failed_logins(conn, &user.email)?;
         let ip = visitor.ip_text();
         audit::record(

@@ -21,6 +21,7 @@ string_enum! {
     pub enum TokenKind {
         PasswordReset = "password_reset",
         EmailVerification = "email_verification",
+        EmailChange = "email_change",
         TwoFactorBrowser = "two_factor_browser",
         TwoFactorBearer = "two_factor_bearer",
         PasskeyCeremony = "passkey_ceremony",
@@ -218,6 +219,26 @@ impl Kind for EmailVerification {
     type Payload = SentTo;
     fn kind(self) -> TokenKind {
         TokenKind::EmailVerification
+    }
+}
+
+/// A link to confirm a new address for an account: the address it was sent to, and
+/// the account's address when it was asked for (the change holds only while that is
+/// still the account's).
+#[derive(Debug, Clone, Copy)]
+pub struct EmailChange;
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeOfAddress {
+    pub new_email: String,
+    pub previous_email: String,
+}
+
+impl Kind for EmailChange {
+    type Payload = ChangeOfAddress;
+    fn kind(self) -> TokenKind {
+        TokenKind::EmailChange
     }
 }
 

@@ -168,6 +168,30 @@ pub fn set_email_verified(
     .execute_on(conn)
 }
 
+/// Moves the account from `previous` to `new`, verified (its link was opened there):
+/// 1 when it did, 0 when the account's address is no longer `previous` or it was
+/// withdrawn. A unique violation means `new` belongs to another account.
+pub fn change_email(
+    conn: &mut DbConnection,
+    id: &str,
+    previous: &str,
+    new: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    super::update(
+        users::table
+            .find(id)
+            .filter(users::email.eq(previous))
+            .filter(users::deleted_at.is_null()),
+        (
+            users::email.eq(new),
+            users::email_verified.eq(true),
+            users::updated_at.eq(now),
+        ),
+    )
+    .execute_on(conn)
+}
+
 /// An operator's (or the app's) word on whether the address is the user's.
 pub fn set_email_verified_to(
     conn: &mut DbConnection,

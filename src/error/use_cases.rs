@@ -10,6 +10,7 @@ use crate::admin::management_keys::KeyError;
 use crate::admin::webhooks::{EndpointError, MAX_DESCRIPTION};
 use crate::auth::account_lifecycle::SignUpError;
 use crate::auth::credentials::{ConfirmError, SignInError};
+use crate::auth::email_change::EmailChangeError;
 use crate::auth::email_verification::{NotVerified, VerifyError};
 use crate::auth::passkeys::PasskeysError;
 use crate::auth::password_reset::ResetError;
@@ -91,6 +92,21 @@ impl From<ConfirmError> for ApiError {
     }
 }
 
+impl From<EmailChangeError> for ApiError {
+    fn from(error: EmailChangeError) -> Self {
+        match error {
+            EmailChangeError::EmailTaken => Self::new(ErrorCode::EmailTaken),
+            EmailChangeError::Invalid(invalid) => invalid.into(),
+            EmailChangeError::WrongPassword => Self::new(ErrorCode::InvalidPassword),
+            EmailChangeError::ReauthenticationRequired => {
+                Self::new(ErrorCode::ReauthenticationRequired)
+            }
+            EmailChangeError::Limited(limited) => limited.into(),
+            EmailChangeError::Fault(fault) => fault.into(),
+        }
+    }
+}
+
 impl From<LoginError> for ApiError {
     fn from(error: LoginError) -> Self {
         match error {
@@ -144,6 +160,7 @@ impl From<VerifyError> for ApiError {
     fn from(error: VerifyError) -> Self {
         match error {
             VerifyError::InvalidToken => Self::new(ErrorCode::InvalidToken),
+            VerifyError::EmailTaken => Self::new(ErrorCode::EmailTaken),
             VerifyError::Disabled(disabled) => disabled.into(),
             VerifyError::Limited(limited) => limited.into(),
             VerifyError::Fault(fault) => fault.into(),

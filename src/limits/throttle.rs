@@ -234,6 +234,7 @@ impl Throttle {
 pub enum MailKind {
     Reset,
     Verification,
+    EmailChange,
 }
 
 /// Per-account limits, applied inside database work.
@@ -281,6 +282,7 @@ impl AccountLimits {
         let prefix = match kind {
             MailKind::Reset => "forgot",
             MailKind::Verification => "verify-mail",
+            MailKind::EmailChange => "change-email",
         };
         let key = format!("{prefix}:{email}");
         let recorded = throttles::record_attempt(conn, &key, MAIL_PER_ADDRESS, now)?;

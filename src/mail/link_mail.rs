@@ -17,6 +17,8 @@ pub enum LinkMail {
     Verification,
     /// An operator created the account: choose a first password (7 days).
     Invitation,
+    /// The user asked for this address to become the account's (24 hours).
+    EmailChange,
 }
 
 impl LinkMail {
@@ -26,6 +28,7 @@ impl LinkMail {
             Self::Reset => "reset",
             Self::Verification => "verification",
             Self::Invitation => "invitation",
+            Self::EmailChange => "email change",
         }
     }
 
@@ -34,6 +37,7 @@ impl LinkMail {
             Self::Reset => in_lang(lang, &RESET_EN, &RESET_JA),
             Self::Verification => in_lang(lang, &VERIFICATION_EN, &VERIFICATION_JA),
             Self::Invitation => in_lang(lang, &INVITATION_EN, &INVITATION_JA),
+            Self::EmailChange => in_lang(lang, &EMAIL_CHANGE_EN, &EMAIL_CHANGE_JA),
         }
     }
 }
@@ -95,4 +99,20 @@ const INVITATION_JA: Wording = Wording {
     lead: "運用者があなたのメールアドレスでアカウントを作成しました。7日以内に次のリンクを開いて、パスワードを設定してください。",
     button: "パスワードを設定する",
     closing: "お心当たりがない場合は、このメールを破棄してください。パスワードが設定されるまで、誰もこのアカウントにサインインできません。",
+};
+
+const EMAIL_CHANGE_EN: Wording = Wording {
+    subject: "Confirm your new email address",
+    heading: "Confirm your new email address",
+    lead: "You asked for this address to become the one of your account. To make the change, open this link within 24 hours; until then your account keeps its current address.",
+    button: "Use this address",
+    closing: "If you did not ask for this, ignore this mail: nothing changes.",
+};
+
+const EMAIL_CHANGE_JA: Wording = Wording {
+    subject: "新しいメールアドレスの確認",
+    heading: "新しいメールアドレスの確認",
+    lead: "アカウントのメールアドレスをこのアドレスに変更するリクエストを受け付けました。24時間以内に次のリンクを開くと変更されます。それまでは現在のアドレスのままです。",
+    button: "このアドレスに変更する",
+    closing: "お心当たりがない場合は、このメールを破棄してください。何も変更されません。",
 };

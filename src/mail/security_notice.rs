@@ -24,6 +24,8 @@ pub enum SecurityNotice {
     /// The owner of the address signed in with a provider and took over an account
     /// that had been made with it but never confirmed.
     AccountReclaimed,
+    /// Someone signed in asked to move the account to another address (to the old one).
+    EmailChangeRequested,
 }
 
 const CLOSING_EN: &str =
@@ -167,6 +169,23 @@ const RECLAIMED: (Wording, Wording) = (
     },
 );
 
+const EMAIL_CHANGE_REQUESTED: (Wording, Wording) = (
+    Wording {
+        subject: "A new email address was asked for your account",
+        heading: "A new email address was asked for your account",
+        lead: "Someone signed in to your account asked to change its email address. A link went to the new address; the change happens only if it is opened within 24 hours.",
+        button: "Review your security settings",
+        closing: "If this was not you, change your password now: that cancels the change and signs out every other session.",
+    },
+    Wording {
+        subject: "メールアドレスの変更が申請されました",
+        heading: "メールアドレスの変更が申請されました",
+        lead: "あなたのアカウントにサインインした人が、メールアドレスの変更を申請しました。新しいアドレスに確認リンクを送りました。24時間以内にリンクが開かれた場合にのみ変更されます。",
+        button: "セキュリティ設定を確認する",
+        closing: "お心当たりがない場合は、すぐにパスワードを変更してください。変更は取り消され、他のすべてのセッションはサインアウトされます。",
+    },
+);
+
 pub fn security_notice_message(
     from: &Mailbox,
     to: &str,
@@ -184,6 +203,7 @@ pub fn security_notice_message(
         SecurityNotice::PasskeyRemoved => &PASSKEY_REMOVED,
         SecurityNotice::PasskeyDeletedByOperator => &PASSKEY_DELETED,
         SecurityNotice::AccountReclaimed => &RECLAIMED,
+        SecurityNotice::EmailChangeRequested => &EMAIL_CHANGE_REQUESTED,
     };
     compose(from, to, lang, in_lang(lang, en, ja), link)
 }

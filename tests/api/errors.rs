@@ -50,6 +50,7 @@ async fn wrong_method_inside_scopes_is_405(app: TestApp) {
         ("/api/v1/auth/me", "GET, OPTIONS"),
         ("/api/v1/user/withdraw", "POST, OPTIONS"),
         ("/api/v1/user/profile", "PATCH, OPTIONS"),
+        ("/api/v1/user/change-email", "POST, OPTIONS"),
         ("/api/v1/admin/users", "GET, POST, OPTIONS"),
         ("/api/v1/admin/users/some-id", "GET, PATCH, DELETE, OPTIONS"),
     ] {

@@ -27,6 +27,7 @@ mod cli;
 mod code_guessing;
 mod csrf_cors;
 mod doctor;
+mod email_change;
 mod email_verification;
 mod errors;
 mod files;

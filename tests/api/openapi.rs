@@ -35,6 +35,7 @@ const CONTRACT: &[&str] = &[
     "DELETE /api/v1/auth/sessions/{id}",
     "DELETE /api/v1/auth/sessions",
     "PATCH /api/v1/user/profile",
+    "POST /api/v1/user/change-email",
     "POST /api/v1/user/withdraw",
     "POST /api/v1/auth/send-verification-email",
     "POST /api/v1/auth/verify-email",

@@ -813,7 +813,8 @@ export interface paths {
         /**
          * Spend a verification token: the address it was sent to is verified. In the browser
          *     that signed up while verification was required, this also signs in (session
-         *     cookie).
+         *     cookie). A change-of-address link (`/user/change-email`) moves its account to the
+         *     new address, verified.
          */
         post: operations["verify_email"];
         delete?: never;
@@ -833,6 +834,28 @@ export interface paths {
         get: operations["greeting"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/user/change-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for a new email address: a link `{FRONTEND_URL}/verify-email?token=…` goes to
+         *     the new address (24 hours, single use) and a notice to the current one. Nothing
+         *     changes until the link is opened (`POST /api/v1/auth/verify-email`); then the
+         *     address is the new one, verified.
+         */
+        post: operations["change_email"];
         delete?: never;
         options?: never;
         head?: never;
@@ -916,6 +939,12 @@ export interface components {
              * @description When the ban ends; null: until an operator lifts it.
              */
             until: string | null;
+        };
+        ChangeEmailRequest: {
+            /** Format: email */
+            newEmail: string;
+            /** @description The password, required when the user has one. */
+            password?: string;
         };
         ChangePasswordRequest: {
             currentPassword: string;
@@ -5101,7 +5130,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserResponse"];
                 };
             };
-            /** @description INVALID_TOKEN (unknown, used or expired) or VALIDATION_ERROR */
+            /** @description INVALID_TOKEN (unknown, used or expired; a change-of-address link whose account has another address by now), EMAIL_TAKEN (the new address of a change-of-address link was taken meanwhile), or VALIDATION_ERROR */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5185,6 +5214,101 @@ export interface operations {
             };
             /** @description ACCOUNT_DISABLED */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the database cannot be reached (the server recovers by itself) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    change_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeEmailRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessResponse"];
+                };
+            };
+            /** @description EMAIL_TAKEN, INVALID_PASSWORD, VALIDATION_ERROR (also the account's own address) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description CSRF_FAILED; REAUTHENTICATION_REQUIRED: a user without a password whose session signed in more than 10 minutes ago */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not `application/json` (or none where one is required) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description INVALID_REQUEST: the body is not well-formed JSON */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many wrong passwords in this session or requests from this address, with Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -509,6 +509,17 @@ pub struct UpdateProfileRequest {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+pub struct ChangeEmailRequest {
+    #[serde(alias = "new_email")]
+    #[schema(value_type = String, required = true, format = Email, max_length = 254)]
+    pub new_email: Option<String>,
+    /// The password, required when the user has one.
+    #[schema(value_type = String, required = false, min_length = 1, max_length = 128)]
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct WithdrawRequest {
     /// The password, required when the user has one.
     #[serde(alias = "confirm_password")]

@@ -56,13 +56,14 @@ pub async fn send_verification_email(
 
 /// Spend a verification token: the address it was sent to is verified. In the browser
 /// that signed up while verification was required, this also signs in (session
-/// cookie).
+/// cookie). A change-of-address link (`/user/change-email`) moves its account to the
+/// new address, verified.
 #[utoipa::path(
     tag = "verification",
     request_body = VerifyEmailRequest,
     responses(
         (status = 200, description = "The user, with `emailVerified: true`; the session cookie is set in the browser that signed up", body = UserResponse),
-        (status = 400, description = "INVALID_TOKEN (unknown, used or expired) or VALIDATION_ERROR", body = ErrorResponse),
+        (status = 400, description = "INVALID_TOKEN (unknown, used or expired; a change-of-address link whose account has another address by now), EMAIL_TAKEN (the new address of a change-of-address link was taken meanwhile), or VALIDATION_ERROR", body = ErrorResponse),
         (status = 429, description = "RATE_LIMITED, with Retry-After", body = ErrorResponse),
     )
 )]
