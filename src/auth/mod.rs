@@ -8,6 +8,7 @@ pub mod acting;
 mod after_answer;
 pub mod credentials;
 pub mod email_change;
+pub mod email_sign_in;
 pub mod email_verification;
 pub mod frontend_link;
 pub mod notices;

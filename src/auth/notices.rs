@@ -43,6 +43,34 @@ impl Letters {
         self.queue(conn, kind.label(), built)
     }
 
+    /// A sign-in mail to `to`: `{FRONTEND_URL}/sign-in/email?token=…` (with
+    /// `callbackURL` after it when one was given) and the code.
+    pub fn mail_sign_in(
+        &self,
+        conn: &mut DbConnection,
+        to: &str,
+        lang: Lang,
+        token: &str,
+        code: &str,
+        callback: Option<&url::Url>,
+    ) -> Result<(), DbError> {
+        let link = super::frontend_link::frontend_link(
+            &self.settings.frontend.url,
+            "sign-in/email",
+            token,
+        );
+        let link = match (url::Url::parse(&link), callback) {
+            (Ok(mut url), Some(callback)) => {
+                url.query_pairs_mut()
+                    .append_pair("callbackURL", callback.as_str());
+                url.to_string()
+            }
+            _ => link,
+        };
+        let built = mail::sign_in_message(&self.from, to, lang, &link, code);
+        self.queue(conn, "email sign-in", built)
+    }
+
     pub fn notify(
         &self,
         conn: &mut DbConnection,

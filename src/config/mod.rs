@@ -177,6 +177,11 @@ pub struct AccountSettings {
     /// REQUIRE_EMAIL_VERIFICATION: login and /token of an unverified address answer
     /// 403 EMAIL_NOT_VERIFIED.
     pub require_email_verification: bool,
+    /// EMAIL_SIGN_IN (default true): sign-in by a mailed link or code.
+    pub email_sign_in: bool,
+    /// EMAIL_SIGN_IN_CREATES_USERS (default true): an address without an account gets
+    /// one (verified) at its first sign-in by email.
+    pub email_sign_in_creates_users: bool,
     /// RATE_LIMIT_ENABLED: off only for benchmarks of the login path.
     pub rate_limit_enabled: bool,
     /// IPV6_PREFIX_LENGTH: IPv6 clients count against the limits by this network
@@ -461,6 +466,12 @@ impl AccountSettings {
                 "REQUIRE_EMAIL_VERIFICATION",
                 get("REQUIRE_EMAIL_VERIFICATION"),
                 false,
+            )?,
+            email_sign_in: parse_bool("EMAIL_SIGN_IN", get("EMAIL_SIGN_IN"), true)?,
+            email_sign_in_creates_users: parse_bool(
+                "EMAIL_SIGN_IN_CREATES_USERS",
+                get("EMAIL_SIGN_IN_CREATES_USERS"),
+                true,
             )?,
             rate_limit_enabled: parse_bool("RATE_LIMIT_ENABLED", get("RATE_LIMIT_ENABLED"), true)?,
             ipv6_prefix_length: parse_number(

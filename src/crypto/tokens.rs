@@ -18,6 +18,25 @@ pub fn hash_secret(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
+/// A six-digit one-time code, uniformly drawn from the OS RNG.
+pub fn new_code() -> String {
+    use rand::Rng;
+    format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32))
+}
+
+/// Where an address's pending sign-in code is kept: HMAC under SECRET_KEY, so the
+/// stored key names no address.
+pub fn sign_in_code_slot(key: &[u8], email: &str) -> String {
+    hex::encode(keyed(key, b"sekisho email sign-in slot\0", email))
+}
+
+/// What the database keeps of a sign-in code: HMAC under SECRET_KEY over the address
+/// and the code (a million codes are too few for a plain hash to hide one).
+pub fn hash_sign_in_code(key: &[u8], email: &str, code: &str) -> String {
+    let value = format!("{email}\0{code}");
+    hex::encode(keyed(key, b"sekisho email sign-in code\0", &value))
+}
+
 /// What the database keeps of a refresh token: HMAC-SHA256 under SECRET_KEY rather than
 /// a plain hash, so that changing the key ends bearer sessions as it ends cookies and
 /// access tokens (no stored hash matches any more).

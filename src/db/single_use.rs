@@ -22,6 +22,8 @@ string_enum! {
         PasswordReset = "password_reset",
         EmailVerification = "email_verification",
         EmailChange = "email_change",
+        EmailSignInLink = "email_sign_in_link",
+        EmailSignInCode = "email_sign_in_code",
         TwoFactorBrowser = "two_factor_browser",
         TwoFactorBearer = "two_factor_bearer",
         PasskeyCeremony = "passkey_ceremony",
@@ -239,6 +241,45 @@ impl Kind for EmailChange {
     type Payload = ChangeOfAddress;
     fn kind(self) -> TokenKind {
         TokenKind::EmailChange
+    }
+}
+
+/// The link of a sign-in by email, found by its token's hash: the address it went to,
+/// and where the same mail's code is kept (spending either spends both).
+#[derive(Debug, Clone, Copy)]
+pub struct EmailSignInLink;
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInLink {
+    pub email: String,
+    pub code_slot: String,
+}
+
+impl Kind for EmailSignInLink {
+    type Payload = SignInLink;
+    fn kind(self) -> TokenKind {
+        TokenKind::EmailSignInLink
+    }
+}
+
+/// The code of a sign-in by email, found by its address's slot (one pending code per
+/// address): the code's keyed hash, and the same mail's link. Its `answers` count the
+/// codes tried.
+#[derive(Debug, Clone, Copy)]
+pub struct EmailSignInCode;
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInCode {
+    pub code_hash: String,
+    pub link_hash: String,
+}
+
+impl Kind for EmailSignInCode {
+    type Payload = SignInCode;
+    fn kind(self) -> TokenKind {
+        TokenKind::EmailSignInCode
     }
 }
 

@@ -22,6 +22,10 @@ pub enum FirstFactor {
     PasswordReset,
     /// Opening the verification link right after sign-up, in the same browser.
     EmailLink,
+    /// The link of a sign-in by email.
+    MagicLink,
+    /// The code of a sign-in by email.
+    EmailCode,
     /// A social provider, by its configured id.
     Provider(String),
 }
@@ -35,6 +39,8 @@ impl FirstFactor {
             Self::Passkey => "passkey",
             Self::PasswordReset => "password_reset",
             Self::EmailLink => "email_link",
+            Self::MagicLink => "magic_link",
+            Self::EmailCode => "email_code",
             Self::Provider(id) => {
                 out.push_str(PROVIDER_PREFIX);
                 id
@@ -49,6 +55,8 @@ impl FirstFactor {
             "passkey" => Self::Passkey,
             "password_reset" => Self::PasswordReset,
             "email_link" => Self::EmailLink,
+            "magic_link" => Self::MagicLink,
+            "email_code" => Self::EmailCode,
             other => {
                 let id = other.strip_prefix(PROVIDER_PREFIX)?;
                 let valid = !id.is_empty()

@@ -11,6 +11,7 @@ use crate::admin::webhooks::{EndpointError, MAX_DESCRIPTION};
 use crate::auth::account_lifecycle::SignUpError;
 use crate::auth::credentials::{ConfirmError, SignInError};
 use crate::auth::email_change::EmailChangeError;
+use crate::auth::email_sign_in::EmailSignInError;
 use crate::auth::email_verification::{NotVerified, VerifyError};
 use crate::auth::passkeys::PasskeysError;
 use crate::auth::password_reset::ResetError;
@@ -103,6 +104,18 @@ impl From<EmailChangeError> for ApiError {
             }
             EmailChangeError::Limited(limited) => limited.into(),
             EmailChangeError::Fault(fault) => fault.into(),
+        }
+    }
+}
+
+impl From<EmailSignInError> for ApiError {
+    fn from(error: EmailSignInError) -> Self {
+        match error {
+            EmailSignInError::InvalidToken => Self::new(ErrorCode::InvalidToken),
+            EmailSignInError::InvalidCode => Self::new(ErrorCode::InvalidCode),
+            EmailSignInError::Disabled(disabled) => disabled.into(),
+            EmailSignInError::Limited(limited) => limited.into(),
+            EmailSignInError::Fault(fault) => fault.into(),
         }
     }
 }

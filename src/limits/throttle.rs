@@ -34,6 +34,10 @@ pub enum Action {
     PasskeySignIn,
     /// A management key that is no live key (a guess): only failures are counted.
     ManagementKeyGuess,
+    /// Asking for a sign-in mail (sign-in/email).
+    EmailSignIn,
+    /// Presenting its link or code (sign-in/email/verify).
+    EmailSignInVerify,
 }
 
 impl Action {
@@ -51,6 +55,8 @@ impl Action {
             Action::PasskeyOptions => "passkey-options",
             Action::PasskeySignIn => "passkey",
             Action::ManagementKeyGuess => "management-key",
+            Action::EmailSignIn => "email-sign-in",
+            Action::EmailSignInVerify => "email-sign-in-verify",
         }
     }
 
@@ -74,6 +80,11 @@ impl Action {
             // Wrong keys from one address, as wrong passwords are limited: a backend
             // with a right key never counts here.
             Action::ManagementKeyGuess => (30, TimeDelta::minutes(5)),
+            // As forgot-password: each request may send a mail.
+            Action::EmailSignIn => (10, TimeDelta::hours(1)),
+            // Links and codes tried from one address, whatever the addresses they are
+            // for: a guesser of six-digit codes gets 30 tries an hour.
+            Action::EmailSignInVerify => (30, TimeDelta::hours(1)),
         }
     }
 }
@@ -235,6 +246,7 @@ pub enum MailKind {
     Reset,
     Verification,
     EmailChange,
+    SignIn,
 }
 
 /// Per-account limits, applied inside database work.
@@ -283,6 +295,7 @@ impl AccountLimits {
             MailKind::Reset => "forgot",
             MailKind::Verification => "verify-mail",
             MailKind::EmailChange => "change-email",
+            MailKind::SignIn => "sign-in-mail",
         };
         let key = format!("{prefix}:{email}");
         let recorded = throttles::record_attempt(conn, &key, MAIL_PER_ADDRESS, now)?;

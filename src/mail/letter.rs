@@ -27,6 +27,9 @@ struct LetterHtml<'a> {
     button: &'a str,
     fallback: &'a str,
     link: &'a str,
+    /// A one-time code the mail carries besides its link, and the words before it.
+    code: Option<&'a str>,
+    code_lead: &'a str,
     closing: &'a str,
 }
 
@@ -45,26 +48,48 @@ pub fn compose(
     wording: &Wording,
     link: &str,
 ) -> Result<Message, String> {
+    compose_with_code(from, to, lang, wording, link, None)
+}
+
+/// The same letter, with a one-time code under the link when `code` is given.
+pub fn compose_with_code(
+    from: &Mailbox,
+    to: &str,
+    lang: Lang,
+    wording: &Wording,
+    link: &str,
+    code: Option<&str>,
+) -> Result<Message, String> {
     let to: Mailbox = to.parse().map_err(|e| format!("recipient: {e}"))?;
-    let (code, fallback) = match lang {
-        Lang::En => ("en", "If the button does not work, open this link:"),
+    let (lang_code, fallback, code_lead) = match lang {
+        Lang::En => (
+            "en",
+            "If the button does not work, open this link:",
+            "Or enter this code:",
+        ),
         Lang::Ja => (
             "ja",
             "ボタンが機能しない場合は、次のリンクを開いてください。",
+            "または、次のコードを入力してください。",
         ),
     };
+    let code_text = code
+        .map(|code| format!("{code_lead}\n\n{code}\n\n"))
+        .unwrap_or_default();
     let text = format!(
-        "{}\n\n{}\n\n{link}\n\n{}\n",
+        "{}\n\n{}\n\n{link}\n\n{code_text}{}\n",
         wording.heading, wording.lead, wording.closing
     );
     let html = LetterHtml {
-        lang: code,
+        lang: lang_code,
         subject: wording.subject,
         heading: wording.heading,
         lead: wording.lead,
         button: wording.button,
         fallback,
         link,
+        code,
+        code_lead,
         closing: wording.closing,
     }
     .render()

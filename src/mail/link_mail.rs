@@ -5,7 +5,7 @@
 use lettre::Message;
 use lettre::message::Mailbox;
 
-use super::letter::{Wording, compose, in_lang};
+use super::letter::{Wording, compose, compose_with_code, in_lang};
 use crate::i18n::Lang;
 
 /// Which link a mail carries.
@@ -52,6 +52,34 @@ pub fn link_message(
 ) -> Result<Message, String> {
     compose(from, to, lang, kind.wording(lang), link)
 }
+
+/// The mail of a sign-in by email: its link, and the code to type instead.
+pub fn sign_in_message(
+    from: &Mailbox,
+    to: &str,
+    lang: Lang,
+    link: &str,
+    code: &str,
+) -> Result<Message, String> {
+    let wording = in_lang(lang, &SIGN_IN_EN, &SIGN_IN_JA);
+    compose_with_code(from, to, lang, wording, link, Some(code))
+}
+
+const SIGN_IN_EN: Wording = Wording {
+    subject: "Your sign-in link",
+    heading: "Sign in",
+    lead: "To sign in, open this link within 10 minutes. It works once.",
+    button: "Sign in",
+    closing: "If you did not ask to sign in, ignore this mail: nobody can sign in without it.",
+};
+
+const SIGN_IN_JA: Wording = Wording {
+    subject: "サインイン用リンク",
+    heading: "サインイン",
+    lead: "10分以内に次のリンクを開いてサインインしてください。リンクは1回だけ使えます。",
+    button: "サインインする",
+    closing: "サインインを申請した覚えがない場合は、このメールを破棄してください。このメールがなければ誰もサインインできません。",
+};
 
 const RESET_EN: Wording = Wording {
     subject: "Reset your password",

@@ -14,7 +14,7 @@ use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 
-pub use link_mail::{LinkMail, link_message};
+pub use link_mail::{LinkMail, link_message, sign_in_message};
 pub use security_notice::{SecurityNotice, security_notice_message};
 
 use crate::config::{ConfigError, Settings};

@@ -48,6 +48,8 @@ async fn wrong_method_inside_scopes_is_405(app: TestApp) {
     for (path, allow) in [
         ("/api/v1/auth/login", "POST, OPTIONS"),
         ("/api/v1/auth/me", "GET, OPTIONS"),
+        ("/api/v1/auth/sign-in/email", "POST, OPTIONS"),
+        ("/api/v1/auth/sign-in/email/verify", "POST, OPTIONS"),
         ("/api/v1/user/withdraw", "POST, OPTIONS"),
         ("/api/v1/user/profile", "PATCH, OPTIONS"),
         ("/api/v1/user/change-email", "POST, OPTIONS"),

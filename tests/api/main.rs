@@ -28,6 +28,7 @@ mod code_guessing;
 mod csrf_cors;
 mod doctor;
 mod email_change;
+mod email_sign_in;
 mod email_verification;
 mod errors;
 mod files;

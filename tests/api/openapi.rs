@@ -34,6 +34,8 @@ const CONTRACT: &[&str] = &[
     "GET /api/v1/auth/sessions",
     "DELETE /api/v1/auth/sessions/{id}",
     "DELETE /api/v1/auth/sessions",
+    "POST /api/v1/auth/sign-in/email",
+    "POST /api/v1/auth/sign-in/email/verify",
     "PATCH /api/v1/user/profile",
     "POST /api/v1/user/change-email",
     "POST /api/v1/user/withdraw",

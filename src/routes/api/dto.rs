@@ -509,6 +509,34 @@ pub struct UpdateProfileRequest {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+pub struct EmailSignInRequest {
+    #[schema(value_type = String, required = true, format = Email, max_length = 254)]
+    pub email: Option<String>,
+    /// Where the app's page goes once signed in: an absolute URL on FRONTEND_URL's
+    /// origin or one of CORS_ORIGINS, or a path (resolved against FRONTEND_URL). The
+    /// mailed link carries it as `callbackURL`.
+    #[serde(rename = "callbackURL", alias = "callbackUrl")]
+    #[schema(value_type = Option<String>, example = "/dashboard")]
+    pub callback_url: Option<String>,
+}
+
+/// The link's `token`, or the `email` and its `code`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailSignInVerifyRequest {
+    #[schema(value_type = Option<String>)]
+    pub token: Option<String>,
+    #[schema(value_type = Option<String>, format = Email, max_length = 254)]
+    pub email: Option<String>,
+    /// Six digits.
+    #[schema(value_type = Option<String>, pattern = "^[0-9]{6}$", example = "042917")]
+    pub code: Option<String>,
+    #[serde(alias = "remember_me")]
+    pub remember_me: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct ChangeEmailRequest {
     #[serde(alias = "new_email")]
     #[schema(value_type = String, required = true, format = Email, max_length = 254)]

@@ -2,8 +2,9 @@
 
 use actix_web::{HttpResponse, post, web};
 
-use crate::auth::session_lifecycle::{self, SignIn};
+use crate::auth::session_lifecycle::{self, BrowserSession, SignIn};
 use crate::auth::two_factor;
+use crate::db::users::User;
 use crate::domain::ClientInfo;
 use crate::error::ApiError;
 use crate::http::cookies;
@@ -36,19 +37,27 @@ pub async fn login(
 ) -> Result<HttpResponse, ApiError> {
     let (email, password) = Fields::credentials(body.email.as_deref(), body.password.as_deref())?;
     let remember = body.remember_me.unwrap_or(true);
-    match session_lifecycle::sign_in(&state, &client, email, password, remember, lang).await? {
+    let signed_in =
+        session_lifecycle::sign_in(&state, &client, email, password, remember, lang).await?;
+    Ok(answer(&state, signed_in))
+}
+
+/// A first factor's answer (/login, /sign-in/email/verify): the user and the session
+/// cookie, or `twoFactorRequired` and the challenge cookie.
+pub fn answer(state: &AppState, signed_in: SignIn<(User, BrowserSession)>) -> HttpResponse {
+    match signed_in {
         SignIn::Complete((user, session)) => {
             let cookie =
                 cookies::session_cookie(&state.settings, session.token, session.max_age_seconds);
-            Ok(HttpResponse::Ok()
+            HttpResponse::Ok()
                 .cookie(cookie)
                 .json(LoginResponse::SignedIn(UserResponse {
                     user: UserView::from(&user),
-                })))
+                }))
         }
         SignIn::SecondFactor(pending) => {
             let lifetime = two_factor::CHALLENGE_LIFETIME.num_seconds();
-            Ok(HttpResponse::Ok()
+            HttpResponse::Ok()
                 .cookie(cookies::two_factor_cookie(
                     &state.settings,
                     pending.challenge,
@@ -59,7 +68,7 @@ pub async fn login(
                         two_factor_required: true,
                         methods: vec!["totp".into(), "recovery_code".into()],
                     },
-                )))
+                ))
         }
     }
 }

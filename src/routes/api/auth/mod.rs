@@ -1,6 +1,7 @@
 //! /api/v1/auth: sign-up, login, logout, me, sessions, passwords, email
 //! verification, social sign-in, the second factor, passkeys.
 
+mod email_sign_in;
 mod introspect;
 mod login;
 mod logout;
@@ -55,6 +56,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(passkeys::remove)
             .service(passkeys::sign_in_options)
             .service(passkeys::sign_in)
+            .service(email_sign_in::sign_in_email)
+            .service(email_sign_in::verify_email_sign_in)
             // A wrong method on a path of this scope: 405 with Allow, as at /api.
             .default_service(web::to(super::not_found)),
     );
