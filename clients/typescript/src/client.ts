@@ -18,6 +18,10 @@ export type SignUpResult = components["schemas"]["SignupResponse"];
 export type LoginBody = components["schemas"]["LoginRequest"];
 export type Provider = components["schemas"]["ProviderView"];
 export type LinkedAccount = components["schemas"]["AccountView"];
+/** A profile update: a field given is set (`null` clears it), one left out is kept. */
+export type ProfileChanges = { name?: string | null; image?: string | null };
+/** What a sign-in-by-email mail gives: its link's `token`, or the address and its code. */
+export type EmailSignInProof = { token: string } | { email: string; code: string };
 
 /** A code from the authenticator app, or one of the recovery codes: one of them. */
 export type SecondFactorAnswer =
@@ -147,6 +151,20 @@ export interface SekishoClient {
    * last 10 minutes is the proof (else `REAUTHENTICATION_REQUIRED`).
    */
   withdraw(confirmPassword?: string): Promise<string>;
+  /** Sets the signed-in user's name or picture (an `https://` URL); the user after it. */
+  updateProfile(changes: ProfileChanges): Promise<User>;
+  /** Asks to move the account to `newEmail`: a link goes there, a notice to the current
+   * address, and nothing changes until the link is opened (`verifyEmail` with its
+   * token). `password` is required of a user who has one; one without proves it by a
+   * sign-in within 10 minutes (else `REAUTHENTICATION_REQUIRED`). */
+  changeEmail(newEmail: string, password?: string): Promise<string>;
+  /** Mails a sign-in link and a 6-digit code to `email`. The answer is the same
+   * whether or not the address has an account: say "if…", never "we sent". */
+  signInWithEmail(email: string, options?: { callbackURL?: string }): Promise<string>;
+  /** Signs in with the mailed link's token, or the address and code (cookie mode: a
+   * browser session). With a second factor on, throws TWO_FACTOR_REQUIRED: finish with
+   * `verifySecondFactor`. */
+  verifyEmailSignIn(proof: EmailSignInProof, options?: { rememberMe?: boolean }): Promise<User>;
   /** The sign-in providers Sekisho has ready (Google, OpenID Connect providers). */
   listProviders(): Promise<Provider[]>;
   /** Starts a sign-in (or, signed in, a link) with `provider`: resolves to the
@@ -453,6 +471,27 @@ export function createClient(options: ClientOptions = {}): SekishoClient {
     },
     async sendVerificationEmail(email) {
       return body(await api.POST("/api/v1/auth/send-verification-email", { body: email ? { email } : {} })).message;
+    },
+    async updateProfile(changes) {
+      return body(await api.PATCH("/api/v1/user/profile", { body: changes })).user;
+    },
+    async changeEmail(newEmail, password) {
+      const request = password === undefined ? { newEmail } : { newEmail, password };
+      return body(await api.POST("/api/v1/user/change-email", { body: request })).message;
+    },
+    async signInWithEmail(email, options = {}) {
+      const request = options.callbackURL === undefined ? { email } : { email, callbackURL: options.callbackURL };
+      return body(await api.POST("/api/v1/auth/sign-in/email", { body: request })).message;
+    },
+    async verifyEmailSignIn(proof, options = {}) {
+      if (keeper) {
+        throw new SekishoError(0, "EMAIL_SIGN_IN_UNSUPPORTED", "A sign-in by email makes a browser session: use cookie mode");
+      }
+      const answer = body(
+        await api.POST("/api/v1/auth/sign-in/email/verify", { body: { ...proof, rememberMe: options.rememberMe } }),
+      );
+      if ("twoFactorRequired" in answer) throw secondFactorNeeded();
+      return answer.user;
     },
     async verifyEmail(token) {
       return body(await api.POST("/api/v1/auth/verify-email", { body: { token } })).user;

@@ -16,6 +16,8 @@ export type ServerErrorCode = components["schemas"]["ErrorDetail"]["code"];
  *   it timed out (nothing to report: offer the button again);
  * - PASSKEY_UNSUPPORTED: this browser or page cannot run a passkey ceremony (or, in
  *   bearer mode, a passkey sign-in, which makes a browser session).
+ * - EMAIL_SIGN_IN_UNSUPPORTED: a sign-in by email in bearer mode (it makes a browser
+ *   session).
  * A ceremony the browser itself refused for another reason is PASSKEY_FAILED, as the
  * server's refusal is.
  */
@@ -25,7 +27,8 @@ export type ClientErrorCode =
   | "BAD_RESPONSE"
   | "TWO_FACTOR_REQUIRED"
   | "PASSKEY_CANCELLED"
-  | "PASSKEY_UNSUPPORTED";
+  | "PASSKEY_UNSUPPORTED"
+  | "EMAIL_SIGN_IN_UNSUPPORTED";
 
 export type SekishoErrorCode = ServerErrorCode | ClientErrorCode;
 

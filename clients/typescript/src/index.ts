@@ -2,11 +2,13 @@ export { createClient, defaultBaseUrl } from "./client.js";
 export type {
   ApiClient,
   ClientOptions,
+  EmailSignInProof,
   LinkedAccount,
   LoginBody,
   Passkey,
   PasskeyApi,
   PasskeySignInOptions,
+  ProfileChanges,
   Provider,
   SecondFactorAnswer,
   Session,

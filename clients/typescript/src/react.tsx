@@ -7,8 +7,10 @@ import { createContext, type ReactNode, useCallback, useContext, useEffect, useM
 import {
   type ClientOptions,
   createClient,
+  type EmailSignInProof,
   type LoginBody,
   type PasskeySignInOptions,
+  type ProfileChanges,
   type SecondFactorAnswer,
   type SekishoClient,
   type SignupBody,
@@ -45,6 +47,11 @@ export interface SessionValue {
    * `authenticated`); with a second factor, throws TWO_FACTOR_REQUIRED and `status`
    * becomes `second-factor`, as `signIn` does. `null`: nobody signed in. */
   resetPassword(token: string, newPassword: string): Promise<User | null>;
+  /** Signs in with a mailed link's token or the address and code; with a second
+   * factor, throws TWO_FACTOR_REQUIRED and `status` becomes `second-factor`. */
+  verifyEmailSignIn(proof: EmailSignInProof, options?: { rememberMe?: boolean }): Promise<User>;
+  /** Sets the name or picture; `user` is the updated one. */
+  updateProfile(changes: ProfileChanges): Promise<User>;
   client: SekishoClient;
 }
 
@@ -147,6 +154,17 @@ export function SekishoProvider({ children, client: given, options, initialUser 
         } finally {
           settle(null);
         }
+      },
+      async verifyEmailSignIn(proof, options) {
+        try {
+          return signedIn(await client.verifyEmailSignIn(proof, options));
+        } catch (caught) {
+          if ((caught as SekishoError).code === "TWO_FACTOR_REQUIRED") setStatus("second-factor");
+          throw caught;
+        }
+      },
+      async updateProfile(changes) {
+        return signedIn(await client.updateProfile(changes));
       },
       async resetPassword(token, newPassword) {
         try {

@@ -359,6 +359,39 @@ describe("social sign-in and verification", () => {
     expect(await seen[2]!.json()).toEqual({});
   });
 
+  it("updates the profile, asks for a new address and signs in by email with the contract's fields", async () => {
+    const { fetch, seen } = fakeFetch(async (request) => {
+      const path = new URL(request.url).pathname;
+      if (path === "/api/v1/user/profile") return json(200, { user: { ...USER, name: null } });
+      if (path === "/api/v1/user/change-email") return json(200, { success: true, message: "open the link" });
+      if (path === "/api/v1/auth/sign-in/email") return json(200, { success: true, message: "if possible" });
+      if (path === "/api/v1/auth/sign-in/email/verify") {
+        const sent = (await request.json()) as { code?: string };
+        if (sent.code === "000000") return envelope(400, "INVALID_CODE", "The code is not right");
+        if (sent.code === "222222") return json(200, { twoFactorRequired: true, methods: ["totp", "recovery_code"] });
+        return json(200, { user: { ...USER, emailVerified: true } });
+      }
+      return envelope(404, "NOT_FOUND", "Not found");
+    });
+    const client = createClient({ baseUrl: BASE, fetch });
+    expect((await client.updateProfile({ name: null })).name).toBeNull();
+    expect(seen[0]!.method).toBe("PATCH");
+    expect(await seen[0]!.json()).toEqual({ name: null });
+    expect(await client.changeEmail("new@example.com")).toBe("open the link");
+    expect(await seen[1]!.json()).toEqual({ newEmail: "new@example.com" });
+    expect(await client.signInWithEmail("a@example.com", { callbackURL: "/dashboard" })).toBe("if possible");
+    expect(await seen[2]!.json()).toEqual({ email: "a@example.com", callbackURL: "/dashboard" });
+    expect((await client.verifyEmailSignIn({ token: "t0ken" })).emailVerified).toBe(true);
+    expect(await seen[3]!.json()).toEqual({ token: "t0ken" });
+    const wrong = await client.verifyEmailSignIn({ email: "a@example.com", code: "000000" }).catch((e: unknown) => e);
+    expect((wrong as SekishoError).code).toBe("INVALID_CODE");
+    const second = await client.verifyEmailSignIn({ email: "a@example.com", code: "222222" }).catch((e: unknown) => e);
+    expect((second as SekishoError).code).toBe("TWO_FACTOR_REQUIRED");
+    const bearer = createClient({ baseUrl: BASE, fetch, auth: "bearer" });
+    const refused = await bearer.verifyEmailSignIn({ token: "t" }).catch((e: unknown) => e);
+    expect((refused as SekishoError).code).toBe("EMAIL_SIGN_IN_UNSUPPORTED");
+  });
+
   it("stops at TWO_FACTOR_REQUIRED and finishes with verifySecondFactor", async () => {
     const { fetch, seen } = fakeFetch(async (request) => {
       const path = new URL(request.url).pathname;
