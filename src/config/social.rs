@@ -12,6 +12,9 @@ pub enum ProviderSource {
     Google,
     /// `{issuer}/.well-known/openid-configuration`, fetched (and retried) at start-up.
     Discovery { issuer: String },
+    /// GitHub (OAuth 2.0, not OpenID Connect): `{url}/login/oauth/…` and the REST API
+    /// at `api_url` (github.com's, or a GitHub Enterprise server's).
+    GitHub { url: String, api_url: String },
 }
 
 #[derive(Debug, Clone)]
@@ -51,6 +54,9 @@ pub fn parse_providers(
             ));
         }
     }
+    if let Some(github) = github(&get)? {
+        providers.push(github);
+    }
     let Some(list) = get("OIDC_PROVIDERS") else {
         return Ok(providers);
     };
@@ -68,7 +74,9 @@ pub fn parse_providers(
         if providers.iter().any(|p| p.id == id) {
             return Err(ConfigError::new(
                 "OIDC_PROVIDERS",
-                format!("`{id}` is named twice (or is google, which GOOGLE_CLIENT_ID configures)"),
+                format!(
+                    "`{id}` is named twice (or is google or github, which GOOGLE_CLIENT_ID and GITHUB_CLIENT_ID configure)"
+                ),
             ));
         }
         let prefix = format!("OIDC_{}_", id.to_ascii_uppercase().replace('-', "_"));
@@ -107,6 +115,49 @@ pub fn parse_providers(
     Ok(providers)
 }
 
+/// GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (both or neither), GITHUB_URL and
+/// GITHUB_API_URL (github.com's by default).
+fn github(get: &impl Fn(&str) -> Option<String>) -> Result<Option<ProviderSettings>, ConfigError> {
+    let (client_id, secret) = match (get("GITHUB_CLIENT_ID"), get("GITHUB_CLIENT_SECRET")) {
+        (None, None) => return Ok(None),
+        (Some(id), Some(secret)) => (id, secret),
+        (Some(_), None) => {
+            return Err(ConfigError::new(
+                "GITHUB_CLIENT_SECRET",
+                "must be set with GITHUB_CLIENT_ID",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(ConfigError::new(
+                "GITHUB_CLIENT_ID",
+                "must be set with GITHUB_CLIENT_SECRET",
+            ));
+        }
+    };
+    let base = |var: &'static str, default: &str| -> Result<String, ConfigError> {
+        let raw = get(var).map(|v| v.trim().to_owned());
+        let raw = raw
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| default.to_owned());
+        match url::Url::parse(&raw) {
+            Ok(url) if matches!(url.scheme(), "https" | "http") && url.host().is_some() => {
+                Ok(raw.trim_end_matches('/').to_owned())
+            }
+            _ => Err(ConfigError::new(var, "must be an https URL")),
+        }
+    };
+    Ok(Some(ProviderSettings {
+        id: "github".into(),
+        name: "GitHub".into(),
+        client_id: client_id.trim().to_owned(),
+        client_secret: SecretString::from(secret.trim().to_owned()),
+        source: ProviderSource::GitHub {
+            url: base("GITHUB_URL", "https://github.com")?,
+            api_url: base("GITHUB_API_URL", "https://api.github.com")?,
+        },
+    }))
+}
+
 fn capitalized(id: &str) -> String {
     let mut chars = id.chars();
     match chars.next() {
@@ -134,6 +185,39 @@ mod tests {
         let google = parse(&[("GOOGLE_CLIENT_ID", "id"), ("GOOGLE_CLIENT_SECRET", "s")]).unwrap();
         assert_eq!(google[0].id, "google");
         assert_eq!(google[0].source, ProviderSource::Google);
+
+        let github = parse(&[("GITHUB_CLIENT_ID", "id"), ("GITHUB_CLIENT_SECRET", "s")]).unwrap();
+        assert_eq!(
+            github[0].source,
+            ProviderSource::GitHub {
+                url: "https://github.com".into(),
+                api_url: "https://api.github.com".into()
+            }
+        );
+        let enterprise = parse(&[
+            ("GITHUB_CLIENT_ID", "id"),
+            ("GITHUB_CLIENT_SECRET", "s"),
+            ("GITHUB_URL", "https://ghe.example.com/"),
+            ("GITHUB_API_URL", "https://ghe.example.com/api/v3"),
+        ])
+        .unwrap();
+        assert_eq!(
+            enterprise[0].source,
+            ProviderSource::GitHub {
+                url: "https://ghe.example.com".into(),
+                api_url: "https://ghe.example.com/api/v3".into()
+            }
+        );
+        assert_eq!(
+            parse(&[("GITHUB_CLIENT_ID", "id")]).unwrap_err().var,
+            "GITHUB_CLIENT_SECRET"
+        );
+        let bad = parse(&[
+            ("GITHUB_CLIENT_ID", "id"),
+            ("GITHUB_CLIENT_SECRET", "s"),
+            ("GITHUB_URL", "ghe.example.com"),
+        ]);
+        assert_eq!(bad.unwrap_err().var, "GITHUB_URL");
         assert_eq!(
             parse(&[("GOOGLE_CLIENT_ID", "id")]).unwrap_err().var,
             "GOOGLE_CLIENT_SECRET"

@@ -614,6 +614,20 @@ mod tests {
             "{}",
             uri.message
         );
+        // GitHub's callback URL, which its OAuth app must name exactly.
+        let mut github = right.clone();
+        github.extend([
+            ("GITHUB_CLIENT_ID", "id"),
+            ("GITHUB_CLIENT_SECRET", "secret"),
+        ]);
+        let findings = check_configuration(&settings(&github), &targets(app));
+        assert!(
+            findings.iter().any(|f| f.topic == "social sign-in"
+                && f.message.contains(
+                    "GitHub (github): the redirect URI to register is http://localhost:3000/api/v1/auth/callback/github"
+                )),
+            "{findings:#?}"
+        );
     }
 
     #[test]

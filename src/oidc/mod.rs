@@ -1,8 +1,10 @@
-//! The OpenID Connect providers: Google and any provider found by discovery.
+//! The sign-in providers: Google and any OpenID Connect provider found by discovery,
+//! and GitHub (OAuth 2.0).
 //! `SocialProviders` holds the configured providers as they become ready; `social/`
 //! runs the sign-ins with them.
 
 mod discovery;
+pub mod github;
 pub mod provider;
 
 use std::sync::{Arc, RwLock};
@@ -61,6 +63,22 @@ impl SocialProviders {
                 }
                 ProviderSource::Discovery { issuer } => {
                     social.discover_in_background(slot, provider.clone(), issuer.clone(), redirect);
+                }
+                ProviderSource::GitHub { url, api_url } => {
+                    let github = github::GitHub::new(url, api_url).map_err(|problem| {
+                        SocialSetupError::Redirect {
+                            provider: provider.id.clone(),
+                            problem,
+                        }
+                    })?;
+                    let credentials = (
+                        openidconnect::ClientId::new(provider.client_id.clone()),
+                        openidconnect::ClientSecret::new(
+                            secrecy::ExposeSecret::expose_secret(&provider.client_secret)
+                                .to_owned(),
+                        ),
+                    );
+                    social.fill(slot, Provider::github(credentials, redirect, github));
                 }
             }
         }

@@ -36,9 +36,23 @@ pub struct Provider {
     client_id: ClientId,
     client_secret: ClientSecret,
     redirect: RedirectUrl,
+    protocol: Protocol,
+}
+
+/// How the provider says who signed in (each boxed: they differ in size, and a
+/// provider lives for the process).
+enum Protocol {
+    /// A verified ID token.
+    OpenIdConnect(Box<OpenIdConnect>),
+    /// GitHub's OAuth 2.0 and its REST API.
+    GitHub(Box<super::github::GitHub>),
+}
+
+struct OpenIdConnect {
     endpoints: Endpoints,
-    /// The provider's signing keys: from discovery, or empty until first needed; fetched
-    /// again when a token names a key not in the set (the provider rotated its keys).
+    /// The provider's signing keys: from discovery, or empty until first needed;
+    /// fetched again when a token names a key not in the set (the provider rotated its
+    /// keys).
     keys: RwLock<CoreJsonWebKeySet>,
 }
 
@@ -90,6 +104,8 @@ pub enum ProviderError {
     Keys(String),
     #[error("the userinfo request failed: {0}")]
     UserInfo(String),
+    #[error("the provider's API refused or failed: {0}")]
+    Api(String),
 }
 
 impl Provider {
@@ -107,29 +123,54 @@ impl Provider {
             client_id: credentials.0,
             client_secret: credentials.1,
             redirect,
-            endpoints,
-            keys: RwLock::new(keys),
+            protocol: Protocol::OpenIdConnect(Box::new(OpenIdConnect {
+                endpoints,
+                keys: RwLock::new(keys),
+            })),
         }
     }
 
-    fn client(&self) -> ReadyClient {
-        let keys = match self.keys.read() {
+    /// GitHub (or a GitHub Enterprise server) as the provider `github`.
+    pub fn github(
+        credentials: (ClientId, ClientSecret),
+        redirect: RedirectUrl,
+        github: super::github::GitHub,
+    ) -> Self {
+        Self {
+            id: "github".into(),
+            name: "GitHub".into(),
+            client_id: credentials.0,
+            client_secret: credentials.1,
+            redirect,
+            protocol: Protocol::GitHub(Box::new(github)),
+        }
+    }
+
+    fn client(&self, endpoints: &Endpoints, keys: &RwLock<CoreJsonWebKeySet>) -> ReadyClient {
+        let keys = match keys.read() {
             Ok(keys) => keys.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         };
-        CoreClient::new(self.client_id.clone(), self.endpoints.issuer.clone(), keys)
+        CoreClient::new(self.client_id.clone(), endpoints.issuer.clone(), keys)
             .set_client_secret(self.client_secret.clone())
-            .set_auth_uri(self.endpoints.authorization.clone())
-            .set_token_uri(self.endpoints.token.clone())
+            .set_auth_uri(endpoints.authorization.clone())
+            .set_token_uri(endpoints.token.clone())
             .set_redirect_uri(self.redirect.clone())
     }
 
     /// A fresh authorization request: code flow, PKCE (S256), state and nonce, scopes
-    /// `openid email profile`.
+    /// `openid email profile` (GitHub: `read:user user:email`, and the nonce is kept
+    /// but unused: there is no ID token).
     pub fn authorization(&self) -> Authorization {
+        let (endpoints, keys) = match &self.protocol {
+            Protocol::OpenIdConnect(oidc) => (&oidc.endpoints, &oidc.keys),
+            Protocol::GitHub(github) => {
+                return github.authorization(&self.client_id, &self.redirect);
+            }
+        };
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let (url, state, nonce) = self
-            .client()
+            .client(endpoints, keys)
             .authorize_url(
                 CoreAuthenticationFlow::AuthorizationCode,
                 CsrfToken::new_random,
@@ -156,8 +197,15 @@ impl Provider {
         pkce_verifier: String,
         nonce: &str,
     ) -> Result<Identity, ProviderError> {
+        let (endpoints, keys) = match &self.protocol {
+            Protocol::OpenIdConnect(oidc) => (&oidc.endpoints, &oidc.keys),
+            Protocol::GitHub(github) => {
+                let client = (&self.client_id, &self.client_secret, &self.redirect);
+                return github.identify(http, client, code, pkce_verifier).await;
+            }
+        };
         let response = self
-            .client()
+            .client(endpoints, keys)
             .exchange_code(AuthorizationCode::new(code))
             .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier))
             .request_async(http)
@@ -165,71 +213,41 @@ impl Provider {
             .map_err(|e| ProviderError::Exchange(e.to_string()))?;
         let token = response.id_token().ok_or(ProviderError::NoIdToken)?;
         let nonce = Nonce::new(nonce.to_owned());
-        let claims = match self.verify(token, &nonce) {
+        let claims = match self.verify(endpoints, keys, token, &nonce) {
             Err(ProviderError::Claims(ClaimsVerificationError::SignatureVerification(
                 SignatureVerificationError::NoMatchingKey,
             ))) => {
-                self.fetch_keys(http).await?;
-                self.verify(token, &nonce)?
+                fetch_keys(http, endpoints, keys).await?;
+                self.verify(endpoints, keys, token, &nonce)?
             }
             other => other?,
         };
         let mut identity = identity(&claims);
         if identity.email.is_none()
-            && let Some(userinfo) = &self.endpoints.userinfo
+            && let Some(userinfo) = &endpoints.userinfo
         {
-            self.complete_from_userinfo(http, userinfo, response.access_token(), &mut identity)
-                .await?;
+            let client = self.client(endpoints, keys);
+            complete_from_userinfo(
+                &client,
+                http,
+                userinfo,
+                response.access_token(),
+                &mut identity,
+            )
+            .await?;
         }
         Ok(identity)
     }
 
-    /// Fills the email (and name, picture) from the userinfo endpoint, whose `sub`
-    /// must be the ID token's.
-    async fn complete_from_userinfo(
-        &self,
-        http: &reqwest::Client,
-        url: &UserInfoUrl,
-        access_token: &openidconnect::AccessToken,
-        identity: &mut Identity,
-    ) -> Result<(), ProviderError> {
-        let claims: openidconnect::core::CoreUserInfoClaims = self
-            .client()
-            .set_user_info_url(url.clone())
-            .user_info(
-                access_token.clone(),
-                Some(openidconnect::SubjectIdentifier::new(
-                    identity.subject.clone(),
-                )),
-            )
-            .require_issuer_match(false)
-            .request_async(http)
-            .await
-            .map_err(|e| ProviderError::UserInfo(e.to_string()))?;
-        identity.email = claims.email().map(|e| e.as_str().to_owned());
-        identity.email_verified = claims.email_verified().unwrap_or(false);
-        if identity.name.is_none() {
-            identity.name = claims
-                .name()
-                .and_then(|n| n.get(None))
-                .map(|n| n.as_str().to_owned());
-        }
-        if identity.picture.is_none() {
-            identity.picture = claims
-                .picture()
-                .and_then(|p| p.get(None))
-                .map(|p| p.as_str().to_owned());
-        }
-        Ok(())
-    }
-
     fn verify(
         &self,
+        endpoints: &Endpoints,
+        keys: &RwLock<CoreJsonWebKeySet>,
         token: &CoreIdToken,
         nonce: &Nonce,
     ) -> Result<CoreIdTokenClaims, ProviderError> {
-        let client = self.client();
-        let aliases = &self.endpoints.issuer_aliases;
+        let client = self.client(endpoints, keys);
+        let aliases = &endpoints.issuer_aliases;
         let verifier = client
             .id_token_verifier()
             .require_issuer_match(aliases.is_empty());
@@ -242,23 +260,66 @@ impl Provider {
         }
         if !aliases.is_empty() {
             let issuer = claims.issuer().as_str();
-            if issuer != self.endpoints.issuer.as_str() && !aliases.iter().any(|a| a == issuer) {
+            if issuer != endpoints.issuer.as_str() && !aliases.iter().any(|a| a == issuer) {
                 return Err(ProviderError::Issuer(issuer.to_owned()));
             }
         }
         Ok(claims)
     }
+}
 
-    async fn fetch_keys(&self, http: &reqwest::Client) -> Result<(), ProviderError> {
-        let keys = CoreJsonWebKeySet::fetch_async(&self.endpoints.jwks, http)
-            .await
-            .map_err(|e| ProviderError::Keys(e.to_string()))?;
-        match self.keys.write() {
-            Ok(mut held) => *held = keys,
-            Err(poisoned) => *poisoned.into_inner() = keys,
-        }
-        Ok(())
+/// Fills the email (and name, picture) from the userinfo endpoint, whose `sub` must
+/// be the ID token's.
+async fn complete_from_userinfo(
+    client: &ReadyClient,
+    http: &reqwest::Client,
+    url: &UserInfoUrl,
+    access_token: &openidconnect::AccessToken,
+    identity: &mut Identity,
+) -> Result<(), ProviderError> {
+    let claims: openidconnect::core::CoreUserInfoClaims = client
+        .clone()
+        .set_user_info_url(url.clone())
+        .user_info(
+            access_token.clone(),
+            Some(openidconnect::SubjectIdentifier::new(
+                identity.subject.clone(),
+            )),
+        )
+        .require_issuer_match(false)
+        .request_async(http)
+        .await
+        .map_err(|e| ProviderError::UserInfo(e.to_string()))?;
+    identity.email = claims.email().map(|e| e.as_str().to_owned());
+    identity.email_verified = claims.email_verified().unwrap_or(false);
+    if identity.name.is_none() {
+        identity.name = claims
+            .name()
+            .and_then(|n| n.get(None))
+            .map(|n| n.as_str().to_owned());
     }
+    if identity.picture.is_none() {
+        identity.picture = claims
+            .picture()
+            .and_then(|p| p.get(None))
+            .map(|p| p.as_str().to_owned());
+    }
+    Ok(())
+}
+
+async fn fetch_keys(
+    http: &reqwest::Client,
+    endpoints: &Endpoints,
+    keys: &RwLock<CoreJsonWebKeySet>,
+) -> Result<(), ProviderError> {
+    let fetched = CoreJsonWebKeySet::fetch_async(&endpoints.jwks, http)
+        .await
+        .map_err(|e| ProviderError::Keys(e.to_string()))?;
+    match keys.write() {
+        Ok(mut held) => *held = fetched,
+        Err(poisoned) => *poisoned.into_inner() = fetched,
+    }
+    Ok(())
 }
 
 fn identity(claims: &CoreIdTokenClaims) -> Identity {

@@ -6,6 +6,7 @@ pub mod authenticator;
 mod backend;
 mod browser;
 mod fixtures;
+pub mod github;
 pub mod oidc;
 mod pg_cluster;
 pub mod smtp;
