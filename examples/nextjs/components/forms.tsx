@@ -36,6 +36,7 @@ export function ErrorAlert({ error }: { error: SekishoError | null }) {
 
 export function Field({
   name,
+  id = name,
   label,
   type = "text",
   error,
@@ -43,6 +44,8 @@ export function Field({
   defaultValue,
 }: {
   name: string;
+  /** The element's id, when two forms on a page have a field of the same name. */
+  id?: string;
   label: string;
   type?: string;
   error: SekishoError | null;
@@ -52,18 +55,18 @@ export function Field({
   const problem = error?.fields[name];
   return (
     <div>
-      <label htmlFor={name}>{label}</label>
+      <label htmlFor={id}>{label}</label>
       <input
-        id={name}
+        id={id}
         name={name}
         type={type}
         autoComplete={autoComplete}
         defaultValue={defaultValue}
         aria-invalid={problem ? true : undefined}
-        aria-describedby={problem ? `${name}-error` : undefined}
+        aria-describedby={problem ? `${id}-error` : undefined}
       />
       {problem ? (
-        <p className="field-error" id={`${name}-error`}>
+        <p className="field-error" id={`${id}-error`}>
           {problem}
         </p>
       ) : null}

@@ -155,6 +155,30 @@ export function lastMailLink(outbox, page) {
   return null;
 }
 
+/** The 6-digit code of the newest sign-in mail to `to` in the outbox, or null. */
+export function lastSignInCode(outbox, to) {
+  if (!existsSync(outbox)) return null;
+  const mails = readdirSync(outbox).filter((f) => f.endsWith(".eml")).sort().reverse();
+  for (const mail of mails) {
+    const raw = readFileSync(path.join(outbox, mail), "utf8");
+    if (!raw.includes(`To: ${to}`)) continue;
+    const text = raw.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+    const found = text.match(/Or enter this code:\s+(\d{6})/)?.[1];
+    if (found) return found;
+  }
+  return null;
+}
+
+/** Waits up to ten seconds for a sign-in mail's code to `to`. */
+export async function waitForSignInCode(outbox, to) {
+  for (let i = 0; i < 100; i++) {
+    const code = lastSignInCode(outbox, to);
+    if (code) return code;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no sign-in code to ${to} in ${outbox}`);
+}
+
 /** Waits up to ten seconds for `lastMailLink` to find a link different from `previous`. */
 export async function waitForMailLink(outbox, page, previous = null) {
   for (let i = 0; i < 100; i++) {

@@ -18,13 +18,16 @@ import {
   managementKey,
   chromiumPath,
   freePort,
+  lastMailLink,
   REPO,
   startExample,
   startOidcProvider,
   startSekisho,
   stopAll,
   waitForMailLink,
+  waitForSignInCode,
 } from "./harness.mjs";
+import { startGitHub } from "./github-stand-in.mjs";
 
 const SHOTS = path.join(REPO, "target/screenshots/nextjs");
 mkdirSync(SHOTS, { recursive: true });
@@ -69,6 +72,7 @@ async function runMode(mode) {
   const apiPort = await freePort();
   const publicOrigin = mode === "cross" ? `http://localhost:${apiPort}` : app;
   const idp = await startOidcProvider({ redirectUri: `${publicOrigin}/api/v1/auth/callback/acme`, ...OIDC_CLIENT });
+  const github = await startGitHub({ id: 583231, login: `octo-${mode}`, name: "Octo Cat", email: `octo-${mode}@github.example` });
   const api = await startSekisho({
     appOrigin: app,
     port: apiPort,
@@ -80,6 +84,7 @@ async function runMode(mode) {
       OIDC_ACME_CLIENT_ID: OIDC_CLIENT.clientId,
       OIDC_ACME_CLIENT_SECRET: OIDC_CLIENT.clientSecret,
       OIDC_ACME_NAME: "ACME",
+      ...github.env,
     },
   });
   const distDir = `.next-${mode}`;
@@ -273,6 +278,21 @@ async function runMode(mode) {
     await d.context().close();
 
     await passkeys({ browser, app, mode, shot });
+    await emailSignInAndAccount({ browser, app, api, mode, shot });
+
+    // "Continue with GitHub" (shown because GITHUB_CLIENT_ID is set): the stand-in's
+    // authorize page, then the dashboard as the GitHub user's verified primary address.
+    const g = await (await browser.newContext()).newPage();
+    await g.goto(`${app}/login`);
+    await g.getByRole("button", { name: "Continue with GitHub" }).filter(VISIBLE).click();
+    await g.waitForURL((url) => url.href.startsWith(`${github.url}/login/oauth/authorize`));
+    await shot(g, "github-authorize");
+    await g.locator("#authorize").click();
+    await g.waitForURL(`${app}/dashboard`);
+    assert.equal(await shown(g, "email").innerText(), `octo-${mode}@github.example`);
+    assert.equal(await shown(g, "verified").innerText(), "yes");
+    await shot(g, "github-dashboard");
+    await g.context().close();
 
     // Sekisho goes down: the pages say so instead of crashing or hanging.
     await a.goto(`${app}/signup`);
@@ -307,8 +327,77 @@ async function runMode(mode) {
     next.kill("SIGTERM");
     api.child.kill("SIGTERM");
     idp.child.kill("SIGTERM");
+    github.close();
   }
   console.log(`e2e ${mode}: passed (${step} screenshots; build ${(buildMs / 1000).toFixed(0)} s, total ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+}
+
+/** Sign-in by email with the code, the profile, a change of address through its
+ * link, then sign-in by email with the link. */
+async function emailSignInAndAccount({ browser, app, api, mode, shot }) {
+  const address = `e2e-mail-${mode}@example.com`;
+  const moved = `e2e-moved-${mode}@example.com`;
+  const e = await (await browser.newContext()).newPage();
+  await e.goto(`${app}/login`);
+  await e.getByRole("link", { name: "Sign in with an email link or code" }).filter(VISIBLE).click();
+  await e.waitForURL(/\/sign-in\/email/);
+  await e.getByLabel("Email").filter(VISIBLE).fill(address);
+  await e.getByRole("button", { name: "Email me a link and a code" }).filter(VISIBLE).click();
+  await e.locator("#email-ask [role=status]").filter(VISIBLE).waitFor();
+  const code = await waitForSignInCode(api.outbox, address);
+  // A wrong code first: its error shows, and the right one still works.
+  await e.getByLabel("Code").filter(VISIBLE).fill(code === "000000" ? "111111" : "000000");
+  await e.getByRole("button", { name: "Sign in with the code" }).filter(VISIBLE).click();
+  await e.locator("#email-code p[role=alert]").filter(VISIBLE).waitFor();
+  assert.equal(await e.locator("#email-code p[role=alert]").filter(VISIBLE).getAttribute("data-code"), "INVALID_CODE");
+  await shot(e, "email-code-wrong");
+  await e.getByLabel("Code").filter(VISIBLE).fill(code);
+  await e.getByRole("button", { name: "Sign in with the code" }).filter(VISIBLE).click();
+  await e.waitForURL(`${app}/dashboard`);
+  assert.equal(await shown(e, "email").innerText(), address);
+  assert.equal(await shown(e, "verified").innerText(), "yes");
+
+  // The profile: a name saved, shown again after a reload.
+  await e.goto(`${app}/settings`);
+  const profile = e.locator("#profile").filter(VISIBLE);
+  await profile.getByLabel("Name").fill("メール 花子");
+  await profile.getByRole("button", { name: "Save profile" }).click();
+  await profile.getByRole("status").waitFor();
+  await e.reload();
+  assert.equal(await e.locator("#profile").filter(VISIBLE).getByLabel("Name").inputValue(), "メール 花子");
+
+  // A new address: pending until its link is opened, then the account's.
+  const before = lastMailLink(api.outbox, "verify-email");
+  const changeForm = e.locator("#change-email").filter(VISIBLE);
+  await changeForm.getByLabel("New email").fill(moved);
+  await changeForm.getByRole("button", { name: "Change email" }).click();
+  await changeForm.getByTestId("email-pending").waitFor();
+  assert.equal(await changeForm.getByTestId("current-email").innerText(), address);
+  await shot(e, "email-change-pending");
+  const changeLink = await waitForMailLink(api.outbox, "verify-email", before);
+  await e.goto(changeLink);
+  await e.getByRole("status").filter(VISIBLE).waitFor();
+  await e.goto(`${app}/settings`);
+  await e.locator("#change-email").filter(VISIBLE).getByTestId("current-email").waitFor();
+  assert.equal(await e.locator("#change-email").filter(VISIBLE).getByTestId("current-email").innerText(), moved);
+  await shot(e, "email-changed");
+
+  // Sign-in by email with the link, in another browser, at the new address.
+  const f = await (await browser.newContext()).newPage();
+  const previous = lastMailLink(api.outbox, "sign-in/email");
+  await f.goto(`${app}/sign-in/email`);
+  await f.getByLabel("Email").filter(VISIBLE).fill(moved);
+  await f.getByRole("button", { name: "Email me a link and a code" }).filter(VISIBLE).click();
+  await f.locator("#email-ask [role=status]").filter(VISIBLE).waitFor();
+  const link = await waitForMailLink(api.outbox, "sign-in/email", previous);
+  assert.ok(link.startsWith(`${app}/sign-in/email?token=`), link);
+  await f.goto(link);
+  await shot(f, "email-link-page");
+  await f.getByRole("button", { name: "Sign in" }).filter(VISIBLE).click();
+  await f.waitForURL(`${app}/dashboard`);
+  assert.equal(await shown(f, "email").innerText(), moved);
+  await e.context().close();
+  await f.context().close();
 }
 
 /** REQUIRE_EMAIL_VERIFICATION=true: sign-up shows "check your inbox" and signs nobody

@@ -64,7 +64,9 @@ function LoginForm() {
         {pending ? "Logging in…" : "Log in"}
       </button>
       <p className="muted">
-        <Link href="/forgot-password">Forgot your password?</Link> · <Link href="/signup">Create an account</Link>
+        <Link href="/forgot-password">Forgot your password?</Link> ·{" "}
+        <Link href={`/sign-in/email?next=${encodeURIComponent(next)}`}>Sign in with an email link or code</Link> ·{" "}
+        <Link href="/signup">Create an account</Link>
       </p>
     </form>
   );

@@ -3,6 +3,7 @@ import { useRouter, useSearchParams } from "next/navigation";
 import { Suspense, useState } from "react";
 import { useSession } from "@sekisho/client/react";
 
+import { EmailChange, ProfileSettings } from "../../components/account-settings";
 import { ErrorAlert, Field, text, useSubmit } from "../../components/forms";
 import { LinkedAccounts } from "../../components/linked-accounts";
 import { PasskeySettings } from "../../components/passkeys";
@@ -33,6 +34,8 @@ function Settings() {
   });
   return (
     <>
+      <ProfileSettings />
+      <EmailChange />
       <LinkedAccounts linkError={params.get("error")} />
       <TwoFactorSettings />
       <PasskeySettings />
