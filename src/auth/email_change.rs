@@ -27,27 +27,15 @@ pub enum EmailChangeError {
     /// The new address is the account's own.
     #[error(transparent)]
     Invalid(#[from] Invalid),
-    #[error("the confirmation password is wrong")]
-    WrongPassword,
-    #[error("the session did not sign in recently enough")]
-    ReauthenticationRequired,
+    /// The password is wrong, or the session of a user without one is not recent.
+    #[error(transparent)]
+    Unconfirmed(#[from] ConfirmError),
     #[error(transparent)]
     Limited(Limited),
     #[error(transparent)]
     Fault(Fault),
 }
 fails_underneath!(EmailChangeError, limited);
-
-impl From<ConfirmError> for EmailChangeError {
-    fn from(error: ConfirmError) -> Self {
-        match error {
-            ConfirmError::WrongPassword => Self::WrongPassword,
-            ConfirmError::ReauthenticationRequired => Self::ReauthenticationRequired,
-            ConfirmError::Limited(limited) => Self::Limited(limited),
-            ConfirmError::Fault(fault) => Self::Fault(fault),
-        }
-    }
-}
 
 /// /user/change-email: after the confirmation, in one transaction: the link to the
 /// new address (replacing any earlier one), the notice to the current one, the audit

@@ -171,9 +171,7 @@ impl From<EmailChangeError> for VerifyError {
             EmailChangeError::Limited(limited) => Self::Limited(limited),
             EmailChangeError::Fault(fault) => Self::Fault(fault),
             // Opening a link asks for no confirmation.
-            EmailChangeError::Invalid(_)
-            | EmailChangeError::WrongPassword
-            | EmailChangeError::ReauthenticationRequired => Self::InvalidToken,
+            EmailChangeError::Invalid(_) | EmailChangeError::Unconfirmed(_) => Self::InvalidToken,
         }
     }
 }

@@ -98,10 +98,7 @@ impl From<EmailChangeError> for ApiError {
         match error {
             EmailChangeError::EmailTaken => Self::new(ErrorCode::EmailTaken),
             EmailChangeError::Invalid(invalid) => invalid.into(),
-            EmailChangeError::WrongPassword => Self::new(ErrorCode::InvalidPassword),
-            EmailChangeError::ReauthenticationRequired => {
-                Self::new(ErrorCode::ReauthenticationRequired)
-            }
+            EmailChangeError::Unconfirmed(unconfirmed) => unconfirmed.into(),
             EmailChangeError::Limited(limited) => limited.into(),
             EmailChangeError::Fault(fault) => fault.into(),
         }
