@@ -154,14 +154,11 @@ pub async fn confirm_identity(
     if user.password_hash.is_none() {
         return recent_sign_in(state, session_id).await;
     }
-    confirm(
-        state,
-        client,
-        user,
-        session_id,
-        password.unwrap_or_default(),
-    )
-    .await
+    // Left out by a user who has one: the wrong password, with nothing to hash.
+    let Some(password) = password else {
+        return Err(ConfirmError::WrongPassword);
+    };
+    confirm(state, client, user, session_id, password).await
 }
 
 /// The session signed in within RECENT_SIGN_IN.

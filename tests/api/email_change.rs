@@ -62,7 +62,7 @@ async fn the_address_changes_when_the_link_is_opened_on_another_instance(db: Tes
         (
             json!({ "newEmail": "new@example.com" }),
             StatusCode::BAD_REQUEST,
-            "VALIDATION_ERROR",
+            "INVALID_PASSWORD",
         ),
         (
             json!({ "newEmail": "new@example.com", "password": "not the password" }),

@@ -81,7 +81,7 @@ async fn withdrawal_with_a_password_needs_it(app: TestApp) {
     app.signup("with-password@example.com").await;
     let missing = app.post("/api/v1/user/withdraw", json!({})).await;
     let (status, error) = error_code(missing).await;
-    assert_eq!((status.as_u16(), error.as_str()), (400, "VALIDATION_ERROR"));
+    assert_eq!((status.as_u16(), error.as_str()), (400, "INVALID_PASSWORD"));
     let wrong = app
         .post(
             "/api/v1/user/withdraw",

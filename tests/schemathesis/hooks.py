@@ -34,13 +34,16 @@ STATE_ERRORS = {
 }
 
 
-# Refusals the document cannot express: a webhook URL is parsed by the WHATWG URL
-# grammar (the `url` crate), which no JSON Schema pattern spells; the document says
-# `^https?://` (not `format: uri`: the grammar takes non-ASCII hosts, which a URI
-# may not hold), and these answers name what else is wrong.
+# Refusals the document cannot express: a webhook URL and a profile picture's address
+# are parsed by the WHATWG URL grammar (the `url` crate), which no JSON Schema pattern
+# spells; the document says `^https?://` or `^https://` (not `format: uri`: the grammar
+# takes non-ASCII hosts, which a URI may not hold), and these answers name what else
+# is wrong.
 GRAMMAR_ERRORS = {
     ("/api/v1/admin/webhooks", "url", "is not an absolute http(s) URL"),
     ("/api/v1/admin/webhooks", "url", "may not carry a user name or password"),
+    ("/api/v1/user/profile", "image", "must be an https:// URL"),
+    ("/api/v1/user/profile", "image", "must not contain credentials"),
 }
 
 

@@ -1050,8 +1050,14 @@ export interface components {
             /** Format: email */
             email?: string | null;
             rememberMe?: boolean | null;
+            /** @description The link's token; when it is sent, `email` and `code` are not looked at. */
             token?: string | null;
-        };
+        } & ({
+            token: string;
+        } | {
+            code: string;
+            email: string;
+        });
         ErrorDetail: {
             /** @enum {string} */
             code: "VALIDATION_ERROR" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "REQUEST_TIMEOUT" | "UNSUPPORTED_MEDIA_TYPE" | "INVALID_REQUEST" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "EMAIL_TAKEN" | "INVALID_TOKEN" | "INVALID_PASSWORD" | "INVALID_CODE" | "PASSKEY_FAILED" | "INVALID_CREDENTIALS" | "TOKEN_REUSED" | "ACCOUNT_DISABLED" | "CSRF_FAILED" | "OAUTH_FAILED" | "ACCOUNT_NOT_LINKED" | "LAST_SIGN_IN_METHOD" | "EMAIL_NOT_VERIFIED" | "REAUTHENTICATION_REQUIRED";

@@ -73,6 +73,12 @@ impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalApiJson<T>
 /// Deserializes `value`; each top-level field of the wrong type is set aside (as if
 /// missing) and named, and the rest is tried again, so one answer names them all.
 fn deserialize_naming_fields<T: DeserializeOwned>(mut value: Value) -> Result<T, ApiError> {
+    // serde reads a struct from an array of its fields in order (`[null, null]` would be
+    // a profile update); every body of the API is an object.
+    if value.is_array() {
+        return Err(ApiError::new(ErrorCode::ValidationError)
+            .with_details(json!({ "reason": "the body must be a JSON object", "fields": {} })));
+    }
     let mut wrong: BTreeMap<String, String> = BTreeMap::new();
     loop {
         let error = match serde_path_to_error::deserialize::<_, T>(&value) {

@@ -524,7 +524,8 @@ pub struct EmailSignInRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EmailSignInVerifyRequest {
-    #[schema(value_type = Option<String>)]
+    /// The link's token; when it is sent, `email` and `code` are not looked at.
+    #[schema(value_type = Option<String>, pattern = r"\S")]
     pub token: Option<String>,
     #[schema(value_type = Option<String>, format = Email, max_length = 254)]
     pub email: Option<String>,

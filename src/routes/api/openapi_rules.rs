@@ -86,6 +86,11 @@ pub fn complete(document: &mut OpenApi) {
         "TwoFactorProofRequest",
         Needs::AnyOf(&["password", "code"]),
     );
+    needs(
+        schemas,
+        "EmailSignInVerifyRequest",
+        Needs::AnyOfGroups(&[&["token"], &["email", "code"]]),
+    );
 }
 
 /// Adds `status` with the error envelope, unless the handler documented it already.
@@ -114,6 +119,8 @@ enum Needs<'a> {
     OneOf(&'a [&'a str]),
     /// At least one.
     AnyOf(&'a [&'a str]),
+    /// Every field of at least one of the groups.
+    AnyOfGroups(&'a [&'a [&'a str]]),
 }
 
 /// The schema `name`, with its fields as they are and the rule on which must be there.
@@ -137,6 +144,17 @@ fn needs(schemas: &mut BTreeMap<String, RefOr<Schema>>, name: &str, rule: Needs<
         Needs::AnyOf(names) => names
             .iter()
             .fold(AnyOfBuilder::new(), |b, field| b.item(present(field)))
+            .build()
+            .into(),
+        Needs::AnyOfGroups(groups) => groups
+            .iter()
+            .fold(AnyOfBuilder::new(), |b, group| {
+                let all = group.iter().fold(ObjectBuilder::new(), |o, field| {
+                    o.required(*field)
+                        .property(*field, ObjectBuilder::new().schema_type(Type::String))
+                });
+                b.item(all.build())
+            })
             .build()
             .into(),
     };
@@ -179,6 +197,13 @@ pub fn for_deployment(document: &mut OpenApi, settings: &Settings) {
         if let Some(RefOr::T(Schema::Object(url))) = request.properties.get_mut(field) {
             url.pattern = Some(pattern.clone());
         }
+    }
+    // Sign-in by email takes a return URL by the same rule.
+    if let Some(RefOr::T(Schema::Object(request))) =
+        components.schemas.get_mut("EmailSignInRequest")
+        && let Some(RefOr::T(Schema::Object(url))) = request.properties.get_mut("callbackURL")
+    {
+        url.pattern = Some(pattern);
     }
 }
 

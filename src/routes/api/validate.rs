@@ -77,11 +77,6 @@ impl Fields {
         self.check(name, crate::domain::profile_image(raw))
     }
 
-    /// Names `name` as wrong with `problem`, whatever else was checked.
-    pub fn fail_with(&mut self, name: &str, problem: &str) {
-        self.fail::<()>(name, problem);
-    }
-
     fn check<T>(&mut self, name: &str, result: Result<T, &'static str>) -> Option<T> {
         result
             .map_err(|problem| self.fail::<()>(name, problem))

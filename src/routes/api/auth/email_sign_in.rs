@@ -99,10 +99,6 @@ fn proof_of(body: &EmailSignInVerifyRequest) -> Result<Proof, ApiError> {
         .map(str::trim)
         .filter(|t| !t.is_empty())
     {
-        if body.code.is_some() {
-            fields.fail_with("code", "send either token, or email and code");
-        }
-        fields.finish()?;
         return Ok(Proof::Link(token.to_owned()));
     }
     let email = fields.email("email", body.email.as_deref());
