@@ -260,16 +260,9 @@ fn take_over(
     decisions::take_turn(conn, Subject::SignInMethods(&unproven.id))?;
     let stripped = users::strip_unproven(conn, &unproven, now)?;
     users::set_email_verified(conn, &unproven.id, &unproven.email, now)?;
-    let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
     let event = AuditEvent::UserAccountReclaimed {
         provider: "email".to_owned(),
-        removed: Removed {
-            password: stripped.password,
-            second_factor: stripped.second_factor,
-            sessions: count(stripped.sessions),
-            passkeys: count(stripped.passkeys),
-            identities: count(stripped.identities),
-        },
+        removed: Removed::from(stripped),
     };
     let entry = audit::Entry::by_user(&unproven.id, &unproven.email, ip);
     audit::record(conn, &event, entry)?;

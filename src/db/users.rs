@@ -299,6 +299,20 @@ pub struct Stripped {
     pub identities: usize,
 }
 
+/// The takeover's audit details (`user.account_reclaimed`'s `removed`).
+impl From<Stripped> for crate::domain::Removed {
+    fn from(stripped: Stripped) -> Self {
+        let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+        Self {
+            password: stripped.password,
+            second_factor: stripped.second_factor,
+            sessions: count(stripped.sessions),
+            passkeys: count(stripped.passkeys),
+            identities: count(stripped.identities),
+        }
+    }
+}
+
 /// Removes everything that signs in to account `id` or speaks for it: the password,
 /// every session (revoked, so they stay in the history), refresh tokens with them,
 /// the second factor and its challenges, passkeys and their ceremonies, linked

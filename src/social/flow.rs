@@ -322,7 +322,7 @@ async fn complete(
             }),
             Outcome::Reclaimed(stripped) => Some(AuditEvent::UserAccountReclaimed {
                 provider: provider.clone(),
-                removed: removed(*stripped),
+                removed: Removed::from(*stripped),
             }),
         };
         let ip = visitor.ip_text();
@@ -404,17 +404,6 @@ enum Landing {
 }
 
 /// What a takeover removed, for its audit entry.
-fn removed(stripped: db::users::Stripped) -> Removed {
-    let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
-    Removed {
-        password: stripped.password,
-        second_factor: stripped.second_factor,
-        sessions: count(stripped.sessions),
-        passkeys: count(stripped.passkeys),
-        identities: count(stripped.identities),
-    }
-}
-
 /// `{FRONTEND_URL}/two-factor?next=<callback>`: the app's page that asks for the code;
 /// `next` is a path when the callback is on the app's origin.
 fn code_page(settings: &Settings, callback: &url::Url) -> url::Url {
