@@ -29,6 +29,9 @@ pub async fn where_to_start(app: &Application) {
     } else {
         log::info!("allowed origins (CORS_ORIGINS): {}", origins.join(", "));
     }
+    for line in settings_in_force(settings) {
+        log::info!("{line}");
+    }
     for provider in &settings.social_providers {
         log::info!(
             "sign-in provider `{}` ({}): register the redirect URI {}/api/v1/auth/callback/{}",
@@ -54,6 +57,46 @@ pub async fn where_to_start(app: &Application) {
         Ok(_) => {}
         Err(error) => log::warn!("could not count the operators: {error}"),
     }
+}
+
+/// The settings people get wrong behind a Next.js app, as the server read them: a
+/// glance at the start-up log answers "which value is it running with?".
+fn settings_in_force(settings: &crate::config::Settings) -> Vec<String> {
+    let frontend = &settings.frontend;
+    let cookie = &settings.cookie;
+    let proxies: Vec<String> = settings
+        .server
+        .trusted_proxies
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    vec![
+        format!("FRONTEND_URL: {}", frontend.url),
+        format!("FRONTEND_ROUTES: {}", frontend.routes.describe()),
+        format!(
+            "PUBLIC_ORIGIN: {}",
+            settings
+                .server
+                .public_origin
+                .as_deref()
+                .unwrap_or("not set (cross-origin: the app calls this server's own origin)")
+        ),
+        format!(
+            "TRUSTED_PROXIES: {}",
+            if proxies.is_empty() {
+                "none (forwarding headers are ignored; the peer is the client)".to_owned()
+            } else {
+                proxies.join(", ")
+            }
+        ),
+        format!(
+            "cookies: COOKIE_NAME={} COOKIE_SECURE={} COOKIE_SAMESITE={:?} COOKIE_DOMAIN={}",
+            cookie.name,
+            cookie.secure,
+            cookie.same_site,
+            cookie.domain.as_deref().unwrap_or("(host-only)")
+        ),
+    ]
 }
 
 /// Social sign-in without PUBLIC_ORIGIN while the app is on another origin: when the
@@ -90,7 +133,7 @@ fn base_url(bind: &str, port: u16) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{base_url, social_origin_warning};
+    use super::{base_url, settings_in_force, social_origin_warning};
     use crate::config::Settings;
 
     fn settings(extra: &[(&str, &str)]) -> Settings {
@@ -127,6 +170,30 @@ mod tests {
         assert_eq!(social_origin_warning(&same, 8080), None);
         let none = settings(&[("OIDC_PROVIDERS", "")]);
         assert_eq!(social_origin_warning(&none, 8080), None);
+    }
+
+    #[test]
+    fn the_start_up_log_names_the_settings_in_force() {
+        let lines = settings_in_force(&settings(&[
+            ("FRONTEND_ROUTES", "settings=/account"),
+            ("TRUSTED_PROXIES", "10.0.0.0/8"),
+            ("PUBLIC_ORIGIN", "https://app.example.com"),
+            ("COOKIE_SECURE", "true"),
+        ]))
+        .join("\n");
+        for expected in [
+            "FRONTEND_URL: http://localhost:3000/",
+            "settings=/account",
+            "login=/login",
+            "PUBLIC_ORIGIN: https://app.example.com",
+            "TRUSTED_PROXIES: 10.0.0.0/8",
+            "COOKIE_NAME=access_token COOKIE_SECURE=true COOKIE_SAMESITE=Lax",
+        ] {
+            assert!(lines.contains(expected), "{expected} missing in\n{lines}");
+        }
+        let unset = settings_in_force(&settings(&[])).join("\n");
+        assert!(unset.contains("PUBLIC_ORIGIN: not set"), "{unset}");
+        assert!(unset.contains("TRUSTED_PROXIES: none"), "{unset}");
     }
 
     #[test]

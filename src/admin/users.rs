@@ -6,6 +6,7 @@
 use chrono::{NaiveDateTime, TimeDelta};
 
 use crate::auth::email_verification;
+use crate::config::FrontendRoute;
 use crate::crypto::tokens;
 use crate::db::decisions::{self, Subject};
 use crate::db::identities::Identity;
@@ -563,7 +564,14 @@ pub async fn create(
             )?;
             // The invitation is a reset link that lives longer: the same page sets it.
             let kind = mail::LinkMail::Invitation;
-            letters.mail_link(conn, &address, lang, kind, "reset-password", &token)?;
+            letters.mail_link(
+                conn,
+                &address,
+                lang,
+                kind,
+                FrontendRoute::ResetPassword,
+                &token,
+            )?;
         }
         audit::record(
             conn,

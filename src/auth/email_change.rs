@@ -5,6 +5,7 @@
 
 use super::credentials::{self, ConfirmError};
 use super::{acting, notices};
+use crate::config::FrontendRoute;
 use crate::crypto::tokens;
 use crate::db::single_use::{self, ChangeOfAddress, EmailChange};
 use crate::db::{self, DbConnection, audit, users, users::User};
@@ -99,7 +100,7 @@ pub async fn request(
                 to,
                 lang,
                 LinkMail::EmailChange,
-                "verify-email",
+                FrontendRoute::VerifyEmail,
                 &token,
             )?;
             let notice = SecurityNotice::EmailChangeRequested;

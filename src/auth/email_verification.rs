@@ -6,6 +6,7 @@ use chrono::TimeDelta;
 
 use super::email_change::{self, EmailChangeError};
 use super::session_lifecycle::{self, BrowserSession, OpenedSession, SignInRecord};
+use crate::config::FrontendRoute;
 use crate::crypto::tokens;
 use crate::db::decisions::{self, Subject};
 use crate::db::single_use::{self, EmailVerification, SentTo};
@@ -81,8 +82,14 @@ impl NewLink {
             now + LIFETIME,
         )?;
         let kind = mail::LinkMail::Verification;
-        self.letters
-            .mail_link(conn, email, lang, kind, "verify-email", &self.token)?;
+        self.letters.mail_link(
+            conn,
+            email,
+            lang,
+            kind,
+            FrontendRoute::VerifyEmail,
+            &self.token,
+        )?;
         Ok(())
     }
 }

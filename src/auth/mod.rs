@@ -10,7 +10,6 @@ pub mod credentials;
 pub mod email_change;
 pub mod email_sign_in;
 pub mod email_verification;
-pub mod frontend_link;
 pub mod notices;
 pub mod passkeys;
 pub mod password_reset;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use lettre::message::Mailbox;
 
-use crate::config::Settings;
+use crate::config::{FrontendRoute, Settings};
 use crate::db::{DbConnection, DbError};
 use crate::i18n::Lang;
 use crate::mail::{self, LinkMail, SecurityNotice};
@@ -28,22 +28,22 @@ impl Letters {
         }
     }
 
-    /// A mail carrying `{FRONTEND_URL}/{page}?token=…` to `to`, in `lang`.
+    /// A mail carrying the app's page `route` with `?token=…` to `to`, in `lang`.
     pub fn mail_link(
         &self,
         conn: &mut DbConnection,
         to: &str,
         lang: Lang,
         kind: LinkMail,
-        page: &str,
+        route: FrontendRoute,
         token: &str,
     ) -> Result<(), DbError> {
-        let link = super::frontend_link::frontend_link(&self.settings.frontend.url, page, token);
-        let built = mail::link_message(&self.from, to, lang, kind, &link);
+        let link = self.settings.frontend.link(route, token);
+        let built = mail::link_message(&self.from, to, lang, kind, link.as_str());
         self.queue(conn, kind.label(), built)
     }
 
-    /// A sign-in mail to `to`: `{FRONTEND_URL}/sign-in/email?token=…` (with
+    /// A sign-in mail to `to`: the app's sign-in/email page with `?token=…` (and
     /// `callbackURL` after it when one was given) and the code.
     pub fn mail_sign_in(
         &self,
@@ -54,20 +54,15 @@ impl Letters {
         code: &str,
         callback: Option<&url::Url>,
     ) -> Result<(), DbError> {
-        let link = super::frontend_link::frontend_link(
-            &self.settings.frontend.url,
-            "sign-in/email",
-            token,
-        );
-        let link = match (url::Url::parse(&link), callback) {
-            (Ok(mut url), Some(callback)) => {
-                url.query_pairs_mut()
-                    .append_pair("callbackURL", callback.as_str());
-                url.to_string()
-            }
-            _ => link,
-        };
-        let built = mail::sign_in_message(&self.from, to, lang, &link, code);
+        let mut link = self
+            .settings
+            .frontend
+            .link(FrontendRoute::EmailSignIn, token);
+        if let Some(callback) = callback {
+            link.query_pairs_mut()
+                .append_pair("callbackURL", callback.as_str());
+        }
+        let built = mail::sign_in_message(&self.from, to, lang, link.as_str(), code);
         self.queue(conn, "email sign-in", built)
     }
 
@@ -78,8 +73,8 @@ impl Letters {
         lang: Lang,
         notice: SecurityNotice,
     ) -> Result<(), DbError> {
-        let link = super::frontend_link::frontend_page(&self.settings.frontend.url, "settings");
-        let built = mail::security_notice_message(&self.from, email, lang, notice, &link);
+        let link = self.settings.frontend.page(FrontendRoute::Settings);
+        let built = mail::security_notice_message(&self.from, email, lang, notice, link.as_str());
         self.queue(conn, "security notice", built)
     }
 

@@ -8,6 +8,7 @@ use chrono::TimeDelta;
 
 use super::session_lifecycle::{self, BrowserSession, SignInRecord};
 use super::two_factor::{self, Holder};
+use crate::config::FrontendRoute;
 use crate::crypto::tokens;
 use crate::db::decisions::{self, Subject};
 use crate::db::single_use::{self, PasswordReset};
@@ -85,7 +86,14 @@ async fn issue_and_mail(
             audit::Entry::by_user(&user.id, &user.email, ip.as_deref()),
         )?;
         let kind = mail::LinkMail::Reset;
-        letters.mail_link(conn, &user.email, lang, kind, "reset-password", &token)?;
+        letters.mail_link(
+            conn,
+            &user.email,
+            lang,
+            kind,
+            FrontendRoute::ResetPassword,
+            &token,
+        )?;
         Ok(())
     })
     .await

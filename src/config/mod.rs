@@ -3,6 +3,7 @@
 //! invalid stops the process with one line naming the variable.
 
 mod database_url;
+mod frontend_routes;
 mod origins;
 mod passkeys;
 mod secret_files;
@@ -18,6 +19,7 @@ use std::time::Duration;
 
 use actix_web::cookie::SameSite;
 pub use database_url::DatabaseUrl;
+pub use frontend_routes::{FrontendRoute, FrontendRoutes};
 pub use origins::{AllowedOrigins, OriginRule, normalize_origin};
 pub use passkeys::{PasskeySettings, RelyingPartySettings};
 use secrecy::SecretString;
@@ -199,6 +201,8 @@ pub struct FrontendSettings {
     pub url: url::Url,
     /// CORS_ORIGINS.
     pub cors_origins: AllowedOrigins,
+    /// FRONTEND_ROUTES: the app's pages that mails and redirects name.
+    pub routes: FrontendRoutes,
 }
 
 /// SMTP_URL and MAIL_FROM; neither: mails go to the outbox folder.
@@ -508,7 +512,20 @@ impl FrontendSettings {
                     .as_deref()
                     .unwrap_or("http://localhost:3000"),
             )?,
+            routes: FrontendRoutes::parse(get("FRONTEND_ROUTES").as_deref())?,
         })
+    }
+
+    /// The app's page `route` (FRONTEND_URL and FRONTEND_ROUTES), no query.
+    pub fn page(&self, route: FrontendRoute) -> url::Url {
+        self.routes.url(&self.url, route)
+    }
+
+    /// The app's page `route` with `?token=`: the links mails carry.
+    pub fn link(&self, route: FrontendRoute, token: &str) -> url::Url {
+        let mut url = self.page(route);
+        url.query_pairs_mut().append_pair("token", token);
+        url
     }
 }
 

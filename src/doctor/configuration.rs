@@ -9,7 +9,7 @@ use super::hosts::{
 };
 use super::{Finding, Targets, origin};
 use crate::config::Settings;
-use crate::config::{OriginRule, PasskeySettings};
+use crate::config::{FrontendRoute, OriginRule, PasskeySettings};
 
 pub fn check_configuration(settings: &Settings, targets: &Targets) -> Vec<Finding> {
     let public = public_url(settings, targets);
@@ -18,6 +18,7 @@ pub fn check_configuration(settings: &Settings, targets: &Targets) -> Vec<Findin
     if targets.app_given {
         findings.push(frontend_url(settings, &targets.app));
     }
+    findings.push(frontend_routes(settings));
     findings.push(cors_origins(settings, &targets.app, public));
     findings.push(cookie_secure(settings, &targets.app));
     findings.push(same_site_rule(settings, &targets.app, public));
@@ -67,6 +68,23 @@ fn frontend_url(settings: &Settings, app: &Url) -> Finding {
             origin(app)
         ),
         fix,
+    )
+}
+
+/// The app's pages that mails and redirects open, as full URLs: what the app must
+/// serve (`@sekisho/client init --routes` writes them where these say).
+fn frontend_routes(settings: &Settings) -> Finding {
+    let pages: Vec<String> = FrontendRoute::ALL
+        .iter()
+        .map(|route| format!("{} {}", route.name(), settings.frontend.page(*route)))
+        .collect();
+    Finding::ok(
+        "FRONTEND_ROUTES",
+        format!(
+            "mails and redirects open these pages of the app: {} ({})",
+            pages.join(", "),
+            settings.frontend.routes.describe()
+        ),
     )
 }
 

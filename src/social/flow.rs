@@ -12,7 +12,7 @@ use super::linking::{self, Outcome};
 use crate::auth::email_verification;
 use crate::auth::session_lifecycle::{self, BrowserSession, SignInRecord};
 use crate::auth::two_factor::{self, Holder};
-use crate::config::Settings;
+use crate::config::{FrontendRoute, Settings};
 use crate::crypto::tokens;
 use crate::db::decisions::{self, Subject};
 use crate::db::single_use::{self, PendingSignIn, SocialSignIn};
@@ -404,12 +404,11 @@ enum Landing {
 }
 
 /// What a takeover removed, for its audit entry.
-/// `{FRONTEND_URL}/two-factor?next=<callback>`: the app's page that asks for the code;
-/// `next` is a path when the callback is on the app's origin.
+/// The app's two-factor page (FRONTEND_ROUTES) with `?next=<callback>`: the page that
+/// asks for the code; `next` is a path when the callback is on the app's origin.
 fn code_page(settings: &Settings, callback: &url::Url) -> url::Url {
-    let base = settings.frontend.url.clone();
-    let path = format!("{}/two-factor", base.path().trim_end_matches('/'));
-    let next = if callback.origin() == base.origin() {
+    let mut url = settings.frontend.page(FrontendRoute::TwoFactor);
+    let next = if callback.origin() == url.origin() {
         let mut local = callback.path().to_owned();
         if let Some(query) = callback.query() {
             local.push('?');
@@ -419,18 +418,11 @@ fn code_page(settings: &Settings, callback: &url::Url) -> url::Url {
     } else {
         callback.to_string()
     };
-    let mut url = base;
-    url.set_path(&path);
-    url.query_pairs_mut().clear().append_pair("next", &next);
+    url.query_pairs_mut().append_pair("next", &next);
     url
 }
 
-/// `{FRONTEND_URL}/login`: where errors go when the sign-in's own error URL is unknown.
+/// The app's login page: where errors go when the sign-in's own error URL is unknown.
 pub fn default_error_url(settings: &Settings) -> url::Url {
-    let base = settings.frontend.url.clone();
-    let path = format!("{}/login", base.path().trim_end_matches('/'));
-    let mut url = base;
-    url.set_path(&path);
-    url.set_query(None);
-    url
+    settings.frontend.page(FrontendRoute::Login)
 }

@@ -68,6 +68,14 @@ async fn invalid_configuration_stops_with_one_line_naming_the_variable() {
         ),
         (&[("MAIL_RETRY_SCHEDULE", "soon")], "MAIL_RETRY_SCHEDULE"),
         (
+            &[("FRONTEND_ROUTES", "signin=/auth/login")],
+            "FRONTEND_ROUTES: `signin` is not a route",
+        ),
+        (
+            &[("FRONTEND_ROUTES", "login=https://evil.example/")],
+            "FRONTEND_ROUTES",
+        ),
+        (
             &[("SMTP_URL_FILE", "/nonexistent/smtp-url")],
             "SMTP_URL_FILE",
         ),

@@ -127,6 +127,23 @@ async fn the_database_and_smtp_are_checked_for_real() {
         &[],
     );
     assert!(!report.contains("hunter2-secret"), "{report}");
+
+    // The pages mails and redirects open, as the server would build them.
+    let (_, report) = doctor(
+        sekisho(&db)
+            .env("FRONTEND_URL", "https://shop.example.com/app")
+            .env("FRONTEND_ROUTES", "settings=/account,login=/auth/login"),
+        &[],
+    );
+    let routes = finding(&report, "ok", "FRONTEND_ROUTES").expect(&report);
+    for page in [
+        "settings https://shop.example.com/app/account",
+        "login https://shop.example.com/app/auth/login",
+        "reset-password https://shop.example.com/app/reset-password",
+        "two-factor https://shop.example.com/app/two-factor",
+    ] {
+        assert!(routes.contains(page), "{page}: {routes}");
+    }
 }
 
 #[tokio::test]

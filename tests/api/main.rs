@@ -32,6 +32,7 @@ mod email_sign_in;
 mod email_verification;
 mod errors;
 mod files;
+mod frontend_routes;
 mod github;
 mod health;
 mod json_logs;
