@@ -125,6 +125,7 @@ impl Application {
             settings: settings.clone(),
             metrics,
             lifecycle: Arc::new(crate::lifecycle::Lifecycle::default()),
+            refusal_log: Arc::default(),
         };
         crate::auth::signing_keys::ensure(&state.pool, &settings, &state.jwt)
             .await

@@ -10,6 +10,7 @@ use crate::crypto::passkey::RelyingParty;
 use crate::db::Pool;
 use crate::db::session_reads::SessionReads;
 use crate::lifecycle::Lifecycle;
+use crate::limits::log_budget::LogBudget;
 use crate::limits::throttle::Throttle;
 use crate::mail::Mailer;
 use crate::metrics::Metrics;
@@ -33,4 +34,6 @@ pub struct AppState {
     pub lifecycle: Arc<Lifecycle>,
     /// The session check's reads, shared by the requests waiting at once.
     pub session_reads: Arc<SessionReads>,
+    /// How often a refused origin (CSRF, CORS) is logged.
+    pub refusal_log: Arc<LogBudget>,
 }

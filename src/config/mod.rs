@@ -80,6 +80,8 @@ impl AppEnv {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub app_env: AppEnv,
+    /// LOG_FORMAT, as the logger read it.
+    pub log_format: LogFormat,
     pub secret_key: SecretKey,
     pub server: ServerSettings,
     pub database: DatabaseSettings,
@@ -295,9 +297,8 @@ impl Settings {
         };
         let server = ServerSettings::read(&get)?;
         // Read by the logger itself (it starts first); refused here when unknown.
-        if LogFormat::parse(get("LOG_FORMAT").as_deref()).is_none() {
-            return Err(ConfigError::new("LOG_FORMAT", "must be `text` or `json`"));
-        }
+        let log_format = LogFormat::parse(get("LOG_FORMAT").as_deref())
+            .ok_or_else(|| ConfigError::new("LOG_FORMAT", "must be `text` or `json`"))?;
         let frontend = FrontendSettings::read(&get)?;
         let passkeys = PasskeySettings::read(
             get("WEBAUTHN_RP_ID").as_deref(),
@@ -308,6 +309,7 @@ impl Settings {
         let tokens = TokenSettings::read(&get, server.public_origin.as_deref(), &frontend.url)?;
         Ok(Self {
             app_env,
+            log_format,
             secret_key: SecretKey::load(get("SECRET_KEY"), app_env, &server.data_dir)?
                 .with_previous(get("PREVIOUS_SECRET_KEYS").as_deref())?,
             server,

@@ -58,6 +58,52 @@ fn own_origin(req: &HttpRequest, settings: &Settings, proxies: &TrustedProxies) 
     format!("{scheme}://{host}").to_ascii_lowercase()
 }
 
+/// Why `check` refused `req`, for the operator's log: the origin it named and the
+/// origins that would have passed. The first part names the origin alone, so that a
+/// caller can log each refused origin once in a while.
+pub fn explain_refusal(
+    req: &HttpRequest,
+    settings: &Settings,
+    proxies: &TrustedProxies,
+) -> (String, String) {
+    let claimed = request_origin(req);
+    let named = match (&claimed, req.headers().contains_key(ORIGIN)) {
+        (Some(origin), true) => format!("Origin {origin}"),
+        (Some(origin), false) => format!("Referer from {origin}"),
+        (None, _) if req.headers().contains_key(ORIGIN) || req.headers().contains_key(REFERER) => {
+            "an Origin or Referer that names no origin".to_owned()
+        }
+        (None, _) => "neither Origin nor Referer".to_owned(),
+    };
+    let cors: Vec<String> = settings
+        .frontend
+        .cors_origins
+        .rules()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let cors = if cors.is_empty() {
+        "none".to_owned()
+    } else {
+        cors.join(", ")
+    };
+    let own = own_origin(req, settings, proxies);
+    let own_from = if settings.server.public_origin.is_some() {
+        "PUBLIC_ORIGIN"
+    } else if proxies.from_trusted_proxy(req) {
+        "forwarded by a trusted proxy"
+    } else {
+        "the Host header; PUBLIC_ORIGIN is not set"
+    };
+    let line = format!(
+        "CSRF_FAILED: {} {} with the session cookie or starting one, refused: it names {named}; \
+         allowed are CORS_ORIGINS ({cors}) and this server's own origin {own} ({own_from})",
+        req.method(),
+        req.path()
+    );
+    (claimed.unwrap_or_else(|| named.clone()), line)
+}
+
 /// Whether the request's claimed origin may act with the user's cookie. A request
 /// with neither header is refused: browsers always send Origin on such requests.
 pub fn origin_allowed(req: &HttpRequest, settings: &Settings, proxies: &TrustedProxies) -> bool {

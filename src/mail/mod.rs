@@ -5,6 +5,7 @@
 
 mod letter;
 mod link_mail;
+mod readable;
 mod security_notice;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +28,10 @@ pub struct Mailer {
     from: Mailbox,
     outbox: PathBuf,
     smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
+    /// Whether a filed mail's links are logged: in development with a text log, where
+    /// the outbox is the developer's inbox. A live token never reaches a production
+    /// log, nor a JSON log (made to be shipped to a collector).
+    log_links: bool,
 }
 
 impl Mailer {
@@ -51,7 +56,13 @@ impl Mailer {
                     .build(),
             ),
         };
-        Ok(Self { from, outbox, smtp })
+        Ok(Self {
+            from,
+            outbox,
+            smtp,
+            log_links: !settings.app_env.is_production()
+                && settings.log_format == crate::config::LogFormat::Text,
+        })
     }
 
     pub fn from(&self) -> &Mailbox {
@@ -75,9 +86,19 @@ impl Mailer {
     /// Sends the mail now: by SMTP, or into the outbox folder without SMTP_URL.
     pub async fn deliver(&self, mail: &Outgoing) -> Result<Delivered, String> {
         let Some(smtp) = &self.smtp else {
-            return write_eml(&self.outbox, &mail.raw)
+            let filed = readable::readable(&mail.raw);
+            let links = if self.log_links {
+                filed.links
+            } else {
+                Vec::new()
+            };
+            return write_eml(&self.outbox, &filed.eml)
                 .await
-                .map(Delivered::Filed)
+                .map(|path| Delivered::Filed {
+                    path,
+                    to: mail.to.join(", "),
+                    links,
+                })
                 .map_err(|e| format!("cannot write to {}: {e}", self.outbox.display()));
         };
         let envelope = mail.envelope()?;
@@ -97,8 +118,13 @@ impl Mailer {
 /// Where a delivered mail went.
 pub enum Delivered {
     Sent,
-    /// Written to this file (no SMTP_URL).
-    Filed(PathBuf),
+    /// Written to this file (no SMTP_URL), readable as it is; `links` are the mail's
+    /// links, decoded (empty in production).
+    Filed {
+        path: PathBuf,
+        to: String,
+        links: Vec<String>,
+    },
 }
 
 /// A built mail as it is queued: its envelope and its formatted bytes, sealed under

@@ -136,8 +136,17 @@ async fn attempt(
             log::info!("{} mail sent by SMTP", mail.kind);
             return Outcome::Done;
         }
-        Ok(Delivered::Filed(path)) => {
-            log::info!("{} mail written to {}", mail.kind, path.display());
+        Ok(Delivered::Filed { path, to, links }) => {
+            if links.is_empty() {
+                log::info!("{} mail written to {}", mail.kind, path.display());
+            } else {
+                log::info!(
+                    "{} mail to {to} written to {} (no SMTP_URL); its link: {}",
+                    mail.kind,
+                    path.display(),
+                    links.join(" ")
+                );
+            }
             return Outcome::Done;
         }
         Err(error) => error,

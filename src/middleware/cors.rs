@@ -66,6 +66,61 @@ fn asks_within_grant(req: &ServiceRequest) -> bool {
     METHODS.contains(&method) && headers_ok
 }
 
+/// Why a preflight gets no grant: the browser then blocks the call and says only
+/// "CORS", so the operator's log says which origin and what is allowed.
+fn explain_preflight(
+    req: &ServiceRequest,
+    origin: &str,
+    allowed: bool,
+    state: &AppState,
+) -> String {
+    if allowed {
+        let header = |name| {
+            req.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        };
+        return format!(
+            "CORS: a preflight from {origin} for {} asks for method `{}` and headers `{}`; \
+             granted are {} and {} (logged once a minute per origin)",
+            req.path(),
+            header(ACCESS_CONTROL_REQUEST_METHOD),
+            header(ACCESS_CONTROL_REQUEST_HEADERS),
+            METHODS.join(", "),
+            HEADERS
+                .iter()
+                .map(HeaderName::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let rules: Vec<String> = state
+        .settings
+        .frontend
+        .cors_origins
+        .rules()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    format!(
+        "CORS: a preflight from {origin} for {} {} gets no grant: {origin} is not in CORS_ORIGINS ({}); \
+         the browser blocks the call. Add it to CORS_ORIGINS if it is your app, or open the app on an \
+         origin listed there (logged once a minute per origin)",
+        req.headers()
+            .get(ACCESS_CONTROL_REQUEST_METHOD)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(""),
+        req.path(),
+        if rules.is_empty() {
+            "none".to_owned()
+        } else {
+            rules.join(", ")
+        }
+    )
+}
+
 /// What actix-cors answers itself that the contract does not want:
 /// - a preflight from a foreign origin, or one asking for a method or header outside
 ///   the grant, gets 400 in plain text from actix-cors; here it gets 204 with no
@@ -87,7 +142,16 @@ pub async fn cors_guard(
         (Some(origin), Some(state)) => state.settings.frontend.cors_origins.allows(origin),
         _ => true,
     };
-    if is_preflight && origin.is_some() && !(allowed && asks_within_grant(&req)) {
+    let within_grant = asks_within_grant(&req);
+    if is_preflight
+        && let Some(origin) = &origin
+        && !(allowed && within_grant)
+    {
+        if let Some(state) = req.app_data::<web::Data<AppState>>()
+            && state.refusal_log.allows(&format!("cors {origin}"))
+        {
+            log::warn!("{}", explain_preflight(&req, origin, allowed, state));
+        }
         let response = HttpResponse::NoContent()
             .insert_header((
                 VARY,

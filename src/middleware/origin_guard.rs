@@ -91,6 +91,11 @@ where
                 &self.cookie_routes,
             )
         {
+            let (origin, why) =
+                origin_check::explain_refusal(req.request(), &state.settings, &state.proxies);
+            if state.refusal_log.allows(&format!("csrf {origin}")) {
+                log::warn!("{why} (logged once a minute per origin)");
+            }
             let response = req.into_response(refused.error_response());
             return Guarded::Refused {
                 response: Some(response),

@@ -31,6 +31,7 @@ mod email_change;
 mod email_sign_in;
 mod email_verification;
 mod errors;
+mod explaining_log;
 mod files;
 mod frontend_routes;
 mod github;

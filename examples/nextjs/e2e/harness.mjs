@@ -140,6 +140,14 @@ export async function startExample(distDir, port, env) {
 
 /** The reset link of the newest mail in the outbox (quoted-printable decoded), or
  * null before the first mail (the server makes the folder when it writes one). */
+/** A mail's text: an outbox file is written decoded (8bit); a quoted-printable one
+ * (as SMTP carries it) is decoded here. */
+function mailText(raw) {
+  if (!/content-transfer-encoding: quoted-printable/i.test(raw)) return raw;
+  const bytes = raw.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+  return Buffer.from(bytes, "latin1").toString("utf8");
+}
+
 /** The link to the app's `page` (`reset-password`, `verify-email`) in the newest mail
  * of the outbox that has one, or null. */
 export function lastMailLink(outbox, page) {
@@ -148,7 +156,7 @@ export function lastMailLink(outbox, page) {
   const pattern = new RegExp(`https?://[^\\s"<]+/${page}\\?token=[A-Za-z0-9_-]+`);
   for (const mail of mails) {
     const raw = readFileSync(path.join(outbox, mail), "utf8");
-    const text = raw.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+    const text = mailText(raw);
     const found = text.match(pattern)?.[0];
     if (found) return found;
   }
@@ -162,7 +170,7 @@ export function lastSignInCode(outbox, to) {
   for (const mail of mails) {
     const raw = readFileSync(path.join(outbox, mail), "utf8");
     if (!raw.includes(`To: ${to}`)) continue;
-    const text = raw.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+    const text = mailText(raw);
     const found = text.match(/Or enter this code:\s+(\d{6})/)?.[1];
     if (found) return found;
   }

@@ -134,7 +134,15 @@ pub fn token_of(link: &str) -> String {
     link.split("token=").nth(1).expect("a token").to_owned()
 }
 
+/// Undoes quoted-printable in a mail that uses it (SMTP); an outbox file is written
+/// decoded already (8bit), where `=` followed by hex digits is just text.
 fn decode_quoted_printable(text: &str) -> String {
+    if !text
+        .to_ascii_lowercase()
+        .contains("content-transfer-encoding: quoted-printable")
+    {
+        return text.to_owned();
+    }
     let joined = text.replace("=\r\n", "");
     let bytes = joined.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
