@@ -79,7 +79,10 @@ enum Command {
         /// FRONTEND_URL, checked from the configuration only.
         #[arg(long)]
         app: Option<url::Url>,
-        /// Where this machine reaches Sekisho. Default: BIND.
+        /// Sekisho's URL, e.g. http://localhost:8080: where the doctor reaches the
+        /// running server, and, when PUBLIC_ORIGIN is unset, the address the app's
+        /// pages call it at (NEXT_PUBLIC_API_URL), against which the cookie's host and
+        /// the providers' redirect URIs are checked. Default: BIND, on this machine.
         #[arg(long)]
         api: Option<url::Url>,
     },

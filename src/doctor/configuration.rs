@@ -7,11 +7,17 @@ use url::Url;
 use super::hosts::{
     domain_covers, host_of, is_ip, is_loopback, loopback_twin, loopback_twins, same_site,
 };
+use super::round_trip::Shape;
 use super::{Finding, Targets, origin};
 use crate::config::Settings;
 use crate::config::{FrontendRoute, OriginRule, PasskeySettings};
 
-pub fn check_configuration(settings: &Settings, targets: &Targets) -> Vec<Finding> {
+/// `shape`: how the app reaches Sekisho, when a round trip through it found out.
+pub fn check_configuration(
+    settings: &Settings,
+    targets: &Targets,
+    shape: Option<Shape>,
+) -> Vec<Finding> {
     let public = public_url(settings, targets);
     let public = public.as_ref();
     let mut findings = Vec::new();
@@ -19,7 +25,10 @@ pub fn check_configuration(settings: &Settings, targets: &Targets) -> Vec<Findin
         findings.push(frontend_url(settings, &targets.app));
     }
     findings.push(frontend_routes(settings));
-    findings.push(cors_origins(settings, &targets.app, public));
+    findings.push(match shape {
+        Some(Shape::SameOrigin) => same_origin_csrf(settings, &targets.app),
+        _ => cors_origins(settings, &targets.app, public),
+    });
     findings.push(cookie_secure(settings, &targets.app));
     findings.push(same_site_rule(settings, &targets.app, public));
     findings.push(cookie_domain(settings, &targets.app, public));
@@ -86,6 +95,43 @@ fn frontend_routes(settings: &Settings) -> Finding {
             settings.frontend.routes.describe()
         ),
     )
+}
+
+/// The app forwards /api: the browser never leaves the app's origin, so CORS plays no
+/// part; what decides is the CSRF rule, which must take the app's origin for
+/// Sekisho's own (PUBLIC_ORIGIN) or find it in CORS_ORIGINS.
+fn same_origin_csrf(settings: &Settings, app: &Url) -> Finding {
+    let app_origin = origin(app);
+    let fix = format!("PUBLIC_ORIGIN={app_origin}");
+    match settings.server.public_origin.as_deref() {
+        Some(public) if public == app_origin => Finding::ok(
+            "PUBLIC_ORIGIN",
+            format!(
+                "{app_origin}: the app forwards /api, so no CORS is involved, and the CSRF rule takes the app's origin for Sekisho's own"
+            ),
+        ),
+        Some(public) if settings.frontend.cors_origins.allows(&app_origin) => Finding::warning(
+            "PUBLIC_ORIGIN",
+            format!(
+                "is {public} while the app at {app_origin} forwards /api: the CSRF rule still accepts the app through CORS_ORIGINS, but providers return to {public}"
+            ),
+            fix,
+        ),
+        Some(public) => Finding::error(
+            "PUBLIC_ORIGIN",
+            format!(
+                "is {public} but the app at {app_origin} forwards /api: the CSRF rule refuses every sign-in from the app's pages (CSRF_FAILED)"
+            ),
+            fix,
+        ),
+        None => Finding::warning(
+            "PUBLIC_ORIGIN",
+            format!(
+                "unset while the app at {app_origin} forwards /api (no CORS involved): the CSRF rule then trusts the host the app forwards, and providers return to Sekisho's own address"
+            ),
+            fix,
+        ),
+    }
 }
 
 fn cors_origins(settings: &Settings, app: &Url, public: Option<&Url>) -> Finding {
@@ -337,6 +383,15 @@ fn passkeys(settings: &Settings, app: &Url) -> Finding {
     let under = host == rp.id || host.ends_with(&format!(".{}", rp.id));
     let fix = if under {
         format!("WEBAUTHN_ORIGINS={} (or FRONTEND_URL)", origin(app))
+    } else if is_ip(app) || loopback_twins(app, &settings.frontend.url) {
+        // An IP address is no relying party (the server refuses one): the page must be
+        // opened where FRONTEND_URL and the RP ID already point.
+        let mut there = app.clone();
+        let _ = there.set_host(Some(&rp.id));
+        format!(
+            "open the app at {} (the host FRONTEND_URL and WEBAUTHN_RP_ID use): passkeys need a domain name, never an IP address",
+            origin(&there)
+        )
     } else {
         format!("WEBAUTHN_RP_ID={host} and FRONTEND_URL={}", origin(app))
     };
@@ -395,7 +450,7 @@ mod tests {
 
     /// The finding about `topic` (the first, when there are several).
     fn about(vars: &[(&str, &str)], app: &str, topic: &str) -> Finding {
-        check_configuration(&settings(vars), &targets(app))
+        check_configuration(&settings(vars), &targets(app), None)
             .into_iter()
             .find(|f| f.topic == topic)
             .unwrap_or_else(|| panic!("no finding about {topic}"))
@@ -437,6 +492,78 @@ mod tests {
             "passkeys",
         );
         assert_eq!(off.level, Level::Warning);
+    }
+
+    /// The app opened at 127.0.0.1 while FRONTEND_URL says localhost: the doctor says
+    /// to open it at localhost, never to make an IP address the relying party (the
+    /// server refuses one).
+    #[test]
+    fn an_app_opened_at_an_address_is_sent_to_the_rp_host() {
+        let findings = check_configuration(&settings(&[]), &targets("http://127.0.0.1:3000"), None);
+        let passkeys = findings
+            .iter()
+            .find(|f| f.topic == "passkeys")
+            .expect("a passkeys finding");
+        assert_eq!(passkeys.level, Level::Error);
+        let fix = passkeys.fix.clone().unwrap_or_default();
+        assert!(
+            fix.contains("open the app at http://localhost:3000"),
+            "{fix}"
+        );
+        for finding in &findings {
+            let advice = finding.fix.clone().unwrap_or_default();
+            assert!(!advice.contains("WEBAUTHN_RP_ID=127.0.0.1"), "{finding:?}");
+        }
+        // What it would have said instead is refused by the server itself.
+        let refused = Settings::from_lookup(|name| match name {
+            "SECRET_KEY" => Some("doctor-test-secret-key-that-is-long-enough".into()),
+            "WEBAUTHN_RP_ID" => Some("127.0.0.1".into()),
+            _ => None,
+        });
+        assert!(
+            refused.is_err()
+                || matches!(
+                    refused.as_ref().map(|s| &s.passkeys),
+                    Ok(PasskeySettings::Off(_))
+                ),
+            "an IP relying party is not accepted"
+        );
+    }
+
+    /// The app forwards /api: the CSRF rule's finding replaces CORS's.
+    #[test]
+    fn same_origin_speaks_of_the_csrf_rule_not_cors() {
+        let app = "http://localhost:3000";
+        let findings = |vars: &[(&str, &str)]| {
+            check_configuration(&settings(vars), &targets(app), Some(Shape::SameOrigin))
+        };
+        let unset = findings(&[]);
+        assert!(unset.iter().all(|f| f.topic != "CORS_ORIGINS"), "{unset:?}");
+        let public = unset
+            .iter()
+            .find(|f| f.topic == "PUBLIC_ORIGIN")
+            .expect("PUBLIC_ORIGIN");
+        assert_eq!(public.level, Level::Warning);
+        assert_eq!(
+            public.fix.as_deref(),
+            Some("PUBLIC_ORIGIN=http://localhost:3000")
+        );
+        let set = findings(&[("PUBLIC_ORIGIN", app)]);
+        let public = set
+            .iter()
+            .find(|f| f.topic == "PUBLIC_ORIGIN")
+            .expect("PUBLIC_ORIGIN");
+        assert_eq!(public.level, Level::Ok, "{public:?}");
+        let elsewhere = findings(&[
+            ("PUBLIC_ORIGIN", "http://127.0.0.1:8080"),
+            ("CORS_ORIGINS", "https://other.example"),
+        ]);
+        let public = elsewhere
+            .iter()
+            .find(|f| f.topic == "PUBLIC_ORIGIN")
+            .expect("PUBLIC_ORIGIN");
+        assert_eq!(public.level, Level::Error, "{public:?}");
+        assert!(public.message.contains("CSRF_FAILED"), "{public:?}");
     }
 
     #[test]
@@ -620,7 +747,7 @@ mod tests {
         );
         let mut right = PROVIDER.to_vec();
         right.push(("PUBLIC_ORIGIN", app));
-        let findings = check_configuration(&settings(&right), &targets(app));
+        let findings = check_configuration(&settings(&right), &targets(app), None);
         assert!(!findings.iter().any(|f| f.topic == "PUBLIC_ORIGIN"));
         let uri = findings
             .iter()
@@ -638,7 +765,7 @@ mod tests {
             ("GITHUB_CLIENT_ID", "id"),
             ("GITHUB_CLIENT_SECRET", "secret"),
         ]);
-        let findings = check_configuration(&settings(&github), &targets(app));
+        let findings = check_configuration(&settings(&github), &targets(app), None);
         assert!(
             findings.iter().any(|f| f.topic == "social sign-in"
                 && f.message.contains(

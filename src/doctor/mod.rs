@@ -115,10 +115,15 @@ pub async fn examine(settings: &Settings, targets: &Targets) -> Vec<Finding> {
     findings.extend(services::check_smtp(settings).await);
     findings.extend(services::check_management_keys(settings).await);
     findings.extend(services::check_webhooks(settings).await);
-    findings.extend(check_configuration(settings, targets));
-    if targets.app_given {
-        findings.extend(round_trip::check(settings, targets).await);
-    }
+    // The round trip goes first: whether the app forwards /api decides which
+    // configuration findings apply (CORS or the CSRF rule), though they print before.
+    let (shape, round_trip) = if targets.app_given {
+        round_trip::check(settings, targets).await
+    } else {
+        (None, Vec::new())
+    };
+    findings.extend(check_configuration(settings, targets, shape));
+    findings.extend(round_trip);
     findings
 }
 

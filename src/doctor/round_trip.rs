@@ -18,7 +18,17 @@ use crate::http::cookies::social_binding_cookie_name;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
-pub async fn check(settings: &Settings, targets: &Targets) -> Vec<Finding> {
+/// How the app's pages reach Sekisho.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// The app forwards /api (its Route Handler proxy or rewrites).
+    SameOrigin,
+    /// The app's pages call Sekisho at its own address.
+    CrossOrigin,
+}
+
+/// The round trip's findings, and the shape it found (None when the app did not answer).
+pub async fn check(settings: &Settings, targets: &Targets) -> (Option<Shape>, Vec<Finding>) {
     let client = match reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(TIMEOUT)
@@ -26,11 +36,14 @@ pub async fn check(settings: &Settings, targets: &Targets) -> Vec<Finding> {
     {
         Ok(client) => client,
         Err(error) => {
-            return vec![Finding::error(
-                "--app",
-                format!("no HTTP client: {error}"),
-                "report this as a bug",
-            )];
+            return (
+                None,
+                vec![Finding::error(
+                    "--app",
+                    format!("no HTTP client: {error}"),
+                    "report this as a bug",
+                )],
+            );
         }
     };
     let probe = Probe {
@@ -39,14 +52,30 @@ pub async fn check(settings: &Settings, targets: &Targets) -> Vec<Finding> {
         targets,
     };
     match probe.forwards_api().await {
-        Err(error) => vec![Finding::error(
-            "--app",
-            format!("nothing answers at {}: {error}", origin(&targets.app)),
-            "start the app first, or pass its URL as --app",
-        )],
-        Ok(true) => probe.same_origin().await,
-        Ok(false) => probe.cross_origin().await,
+        Err(error) => (
+            None,
+            vec![Finding::error(
+                "--app",
+                format!("nothing answers at {}: {error}", origin(&targets.app)),
+                "start the app first, or pass its URL as --app",
+            )],
+        ),
+        Ok(true) => (Some(Shape::SameOrigin), probe.same_origin().await),
+        Ok(false) => (Some(Shape::CrossOrigin), probe.cross_origin().await),
     }
+}
+
+/// The running server refused what this configuration allows: it was started with
+/// other settings (an edited .env, another shell's environment). Advice to set what is
+/// set already would send the reader in circles.
+fn restart_finding(topic: &'static str, observed: String, configured: &str) -> Finding {
+    Finding::error(
+        topic,
+        format!(
+            "{observed}, but the configuration the doctor reads already has {configured}: the running server was started with other settings"
+        ),
+        "restart Sekisho with this configuration (the same .env and environment the doctor ran with), then run the doctor again",
+    )
 }
 
 struct Probe<'a> {
@@ -95,6 +124,7 @@ impl Probe<'_> {
             ),
         )];
         findings.push(self.trusted_proxies_for_the_app());
+        findings.push(self.csrf_through_the_app().await);
         if let Some(provider) = self.settings.social_providers.first() {
             findings.push(
                 match self.start_social(app, &provider.id).await {
@@ -104,6 +134,13 @@ impl Probe<'_> {
                         format!("{} is configured but Sekisho does not offer it: its discovery has not succeeded", provider.id),
                         "see the server's log (its issuer URL, and whether this machine reaches it)",
                     ),
+                    Err(error) if error.contains("CSRF_FAILED") && self.configuration_accepts_the_app() => {
+                        restart_finding(
+                            "PUBLIC_ORIGIN",
+                            "Sekisho refuses what the app forwards as cross-site (CSRF_FAILED)".to_owned(),
+                            &self.what_accepts_the_app(),
+                        )
+                    }
                     Err(error) if error.contains("CSRF_FAILED") => Finding::error(
                         "PUBLIC_ORIGIN",
                         format!(
@@ -145,6 +182,19 @@ impl Probe<'_> {
                     self.app_origin()
                 ),
             ),
+            Err(error)
+                if self
+                    .settings
+                    .frontend
+                    .cors_origins
+                    .allows(&self.app_origin()) =>
+            {
+                restart_finding(
+                    "CORS",
+                    error,
+                    &format!("CORS_ORIGINS allowing {}", self.app_origin()),
+                )
+            }
             Err(error) => Finding::error(
                 "CORS",
                 error,
@@ -264,6 +314,89 @@ impl Probe<'_> {
         )
     }
 
+    /// Whether this configuration's CSRF rule takes the app's origin: as Sekisho's own
+    /// (PUBLIC_ORIGIN) or through CORS_ORIGINS.
+    fn configuration_accepts_the_app(&self) -> bool {
+        let app = self.app_origin();
+        self.settings.server.public_origin.as_deref() == Some(app.as_str())
+            || self.settings.frontend.cors_origins.allows(&app)
+    }
+
+    fn what_accepts_the_app(&self) -> String {
+        let app = self.app_origin();
+        if self.settings.server.public_origin.as_deref() == Some(app.as_str()) {
+            format!("PUBLIC_ORIGIN={app}")
+        } else {
+            format!("CORS_ORIGINS allowing {app}")
+        }
+    }
+
+    /// A sign-in as the app's pages send it through the app, with an empty body: the
+    /// CSRF rule answers before anything is read (403 CSRF_FAILED), else the body's
+    /// check does (400). Nothing is created, nobody is signed in.
+    async fn csrf_through_the_app(&self) -> Finding {
+        let response = match join(&self.targets.app, "/api/v1/auth/login") {
+            Ok(url) => {
+                self.client
+                    .post(url)
+                    .header(header::ORIGIN, self.app_origin())
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body("{}")
+                    .send()
+                    .await
+            }
+            Err(error) => return Finding::error("CSRF", error, "pass the app's URL as --app"),
+        };
+        let response = match response {
+            Ok(response) => response,
+            Err(error) => {
+                return Finding::error(
+                    "CSRF",
+                    format!(
+                        "a sign-in through the app got no answer: {}",
+                        describe(error)
+                    ),
+                    "see the app's log",
+                );
+            }
+        };
+        let code = json_body(response)
+            .await
+            .pointer("/error/code")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        if code != "CSRF_FAILED" {
+            return Finding::ok(
+                "CSRF",
+                format!(
+                    "a sign-in from a page on {} passes Sekisho's origin check",
+                    self.app_origin()
+                ),
+            );
+        }
+        let observed = format!(
+            "a sign-in from a page on {} is refused (CSRF_FAILED)",
+            self.app_origin()
+        );
+        if self.configuration_accepts_the_app() {
+            return restart_finding("CSRF", observed, &self.what_accepts_the_app());
+        }
+        Finding::error(
+            "CSRF",
+            format!(
+                "{observed}: Sekisho takes its own origin to be {} and {} is not in CORS_ORIGINS",
+                self.settings
+                    .server
+                    .public_origin
+                    .as_deref()
+                    .unwrap_or("the host the app forwards"),
+                self.app_origin()
+            ),
+            format!("PUBLIC_ORIGIN={}", self.app_origin()),
+        )
+    }
+
     fn trusted_proxies_for_the_app(&self) -> Finding {
         let proxies = &self.settings.server.trusted_proxies;
         let fix = "TRUSTED_PROXIES=<the Next.js server's address> (127.0.0.1 when both run on one machine)";
@@ -376,6 +509,16 @@ impl Probe<'_> {
             );
         };
         if host_of(redirect) != host_of(called) || redirect.scheme() != called.scheme() {
+            if self.settings.server.public_origin.as_deref() == Some(origin(called).as_str()) {
+                return restart_finding(
+                    "PUBLIC_ORIGIN",
+                    format!(
+                        "the running server sends {provider}'s sign-ins back to {}",
+                        origin(redirect)
+                    ),
+                    &format!("PUBLIC_ORIGIN={}", origin(called)),
+                );
+            }
             return Finding::error(
                 "PUBLIC_ORIGIN",
                 format!(

@@ -224,8 +224,10 @@ async fn through_an_app_that_forwards_api() {
     let db = TestDb::create(Backend::Sqlite).await.unwrap();
     let provider = FakeProvider::start().await;
     let (app, upstream) = forwarding_app().await;
-    let run = |extra: &[(&str, &str)]| {
-        let configure = |command: &mut Command| {
+    // The server runs with `served`, the doctor reads `read` (the same, unless a
+    // test edits the configuration without restarting the server).
+    let run_apart = |served: &[(&str, &str)], read: &[(&str, &str)]| {
+        let configure = |command: &mut Command, extra: &[(&str, &str)]| {
             for (name, value) in provider.env() {
                 command.env(name, value);
             }
@@ -234,17 +236,18 @@ async fn through_an_app_that_forwards_api() {
             }
         };
         let mut command = sekisho(&db);
-        configure(&mut command);
+        configure(&mut command, served);
         command.env("RUST_LOG", "warn,sekisho=info");
         let server = serve(&mut command);
         upstream.store(server.port, Ordering::SeqCst);
         wait_for_provider(server.port, "acme");
         let mut check = sekisho(&db);
-        configure(&mut check);
+        configure(&mut check, read);
         let outcome = doctor(&mut check, &["--app", &app]);
         stop(server);
         outcome
     };
+    let run = |extra: &[(&str, &str)]| run_apart(extra, extra);
 
     // Wrong: no TRUSTED_PROXIES, no PUBLIC_ORIGIN (providers return to Sekisho's own
     // address, where the binding cookie set on the app's host is not).
@@ -274,14 +277,69 @@ async fn through_an_app_that_forwards_api() {
     ]);
     assert!(!passed, "{report}");
     assert!(report.contains("(CSRF_FAILED)"), "{report}");
+    let csrf = finding(&report, "ERROR", "CSRF").expect(&report);
+    assert!(
+        csrf.contains(&format!("fix: PUBLIC_ORIGIN={app}")),
+        "{csrf}"
+    );
+    // The app forwards /api: the doctor speaks of the CSRF rule, not of CORS.
+    assert!(
+        finding(&report, "WARNING", "CORS_ORIGINS").is_none(),
+        "{report}"
+    );
+    assert!(
+        finding(&report, "ERROR", "CORS_ORIGINS").is_none(),
+        "{report}"
+    );
+    assert!(
+        finding(&report, "ERROR", "PUBLIC_ORIGIN")
+            .expect(&report)
+            .contains("forwards /api"),
+        "{report}"
+    );
+
+    // Fixed in the configuration but the server not restarted: the doctor says so
+    // instead of advising PUBLIC_ORIGIN, which is set already.
+    let right = [
+        ("FRONTEND_URL", app.as_str()),
+        ("PUBLIC_ORIGIN", app.as_str()),
+        ("TRUSTED_PROXIES", "127.0.0.1"),
+    ];
+    let (passed, report) = run_apart(
+        &[
+            ("FRONTEND_URL", &app),
+            ("PUBLIC_ORIGIN", &twin),
+            ("TRUSTED_PROXIES", "127.0.0.1"),
+        ],
+        &right,
+    );
+    assert!(!passed, "{report}");
+    let stale = finding(&report, "ERROR", "CSRF").expect(&report);
+    assert!(
+        stale.contains("the running server was started with other settings"),
+        "{stale}"
+    );
+    assert!(stale.contains("fix: restart Sekisho"), "{stale}");
+    assert!(
+        !report.contains(&format!("fix: PUBLIC_ORIGIN={app}")),
+        "no advice to set what is set:\n{report}"
+    );
 
     // Right: fixed as the doctor said.
-    let (passed, report) = run(&[
-        ("FRONTEND_URL", &app),
-        ("PUBLIC_ORIGIN", &app),
-        ("TRUSTED_PROXIES", "127.0.0.1"),
-    ]);
+    let (passed, report) = run(&right);
     assert!(passed, "{report}");
+    assert!(
+        finding(&report, "ok", "CSRF")
+            .expect(&report)
+            .contains("passes Sekisho's origin check"),
+        "{report}"
+    );
+    assert!(
+        finding(&report, "ok", "PUBLIC_ORIGIN")
+            .expect(&report)
+            .contains("no CORS is involved"),
+        "{report}"
+    );
     assert!(
         finding(&report, "ok", "TRUSTED_PROXIES").is_some(),
         "{report}"
@@ -338,6 +396,28 @@ async fn through_an_app_that_calls_sekisho_directly() {
         preflight.contains(&format!("fix: CORS_ORIGINS={app}")),
         "{preflight}"
     );
+
+    // CORS_ORIGINS fixed in the configuration, the server not restarted.
+    let server = serve(
+        sekisho(&db)
+            .env("CORS_ORIGINS", &twin)
+            .env("RUST_LOG", "warn,sekisho=info"),
+    );
+    let api = format!("http://localhost:{}", server.port);
+    let (passed, report) = doctor(
+        sekisho(&db)
+            .env("CORS_ORIGINS", &app)
+            .env("FRONTEND_URL", &app),
+        &["--app", &app, "--api", &api],
+    );
+    stop(server);
+    assert!(!passed, "{report}");
+    let stale = finding(&report, "ERROR", "CORS").expect(&report);
+    assert!(
+        stale.contains("the running server was started with other settings"),
+        "{stale}"
+    );
+    assert!(!stale.contains("fix: CORS_ORIGINS="), "{stale}");
 
     let (passed, report) = run(&app);
     assert!(passed, "{report}");
