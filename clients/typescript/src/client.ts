@@ -184,6 +184,11 @@ export interface SekishoClient {
   /** Called when the session ends by itself: TOKEN_REUSED, an expired refresh token,
    * or a sign-out in another tab. */
   onSignOut(listener: (reason: SignOutReason, error?: SekishoError) => void): () => void;
+  /** Called after a call that changed the signed-in user or what protects it (a second
+   * factor on or off, a passkey added or removed, the profile, a verified address, a
+   * provider unlinked): with the user when the answer carries it, else with nothing
+   * (ask again). `<SekishoProvider>` listens, so `useSession().user` stays current. */
+  onUserChange(listener: (user?: User) => void): () => void;
   close(): void;
 }
 
@@ -220,6 +225,12 @@ export function createClient(options: ClientOptions = {}): SekishoClient {
   const timeoutMs = options.timeoutMs ?? 15_000;
   const rawFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   let language = options.language;
+
+  const userListeners = new Set<(user?: User) => void>();
+  function userChanged<T>(result: T, user?: User): T {
+    for (const listener of userListeners) listener(user);
+    return result;
+  }
 
   async function send(request: Request, init?: RequestInit): Promise<Response> {
     const controller = new AbortController();
@@ -351,10 +362,12 @@ export function createClient(options: ClientOptions = {}): SekishoClient {
         return body(await api.POST("/api/v1/auth/two-factor/setup", { body: password ? { password } : {} }));
       },
       async enable(code) {
-        return body(await api.POST("/api/v1/auth/two-factor/enable", { body: { code } }));
+        const answer = body(await api.POST("/api/v1/auth/two-factor/enable", { body: { code } }));
+        return userChanged(answer, answer.user);
       },
       async disable(proof) {
-        return body(await api.POST("/api/v1/auth/two-factor/disable", { body: proof })).user;
+        const user = body(await api.POST("/api/v1/auth/two-factor/disable", { body: proof })).user;
+        return userChanged(user, user);
       },
       async recoveryCodes(proof) {
         return body(await api.POST("/api/v1/auth/two-factor/recovery-codes", { body: proof })).recoveryCodes;
@@ -366,8 +379,10 @@ export function createClient(options: ClientOptions = {}): SekishoClient {
       async register(options = {}) {
         const { options: creation } = body(await api.POST("/api/v1/auth/passkeys/register/options"));
         const credential = await createCredential(creation as Record<string, unknown>, options.signal);
-        return body(await api.POST("/api/v1/auth/passkeys/register", { body: { credential, name: options.name } }))
-          .passkey;
+        const added = body(
+          await api.POST("/api/v1/auth/passkeys/register", { body: { credential, name: options.name } }),
+        ).passkey;
+        return userChanged(added);
       },
       async list() {
         return body(await api.GET("/api/v1/auth/passkeys")).passkeys;
@@ -377,6 +392,7 @@ export function createClient(options: ClientOptions = {}): SekishoClient {
       },
       async remove(id) {
         await api.DELETE("/api/v1/auth/passkeys/{id}", { params: { path: { id } } });
+        userChanged(undefined);
       },
       async signIn(options = {}) {
         if (keeper) {
@@ -468,12 +484,14 @@ export function createClient(options: ClientOptions = {}): SekishoClient {
     },
     async unlinkAccount(provider) {
       await api.DELETE("/api/v1/auth/accounts/{provider}", { params: { path: { provider } } });
+      userChanged(undefined);
     },
     async sendVerificationEmail(email) {
       return body(await api.POST("/api/v1/auth/send-verification-email", { body: email ? { email } : {} })).message;
     },
     async updateProfile(changes) {
-      return body(await api.PATCH("/api/v1/user/profile", { body: changes })).user;
+      const user = body(await api.PATCH("/api/v1/user/profile", { body: changes })).user;
+      return userChanged(user, user);
     },
     async changeEmail(newEmail, password) {
       const request = password === undefined ? { newEmail } : { newEmail, password };
@@ -494,10 +512,16 @@ export function createClient(options: ClientOptions = {}): SekishoClient {
       return answer.user;
     },
     async verifyEmail(token) {
-      return body(await api.POST("/api/v1/auth/verify-email", { body: { token } })).user;
+      // Not passed on: the link may be opened by a browser signed in as nobody, or as
+      // somebody else; the listener asks who is signed in.
+      return userChanged(body(await api.POST("/api/v1/auth/verify-email", { body: { token } })).user);
     },
     onSignOut(listener) {
       return keeper ? keeper.onSignOut(listener) : () => undefined;
+    },
+    onUserChange(listener) {
+      userListeners.add(listener);
+      return () => userListeners.delete(listener);
     },
     close() {
       keeper?.close();

@@ -1,7 +1,8 @@
 "use client";
 // The session for React components: <SekishoProvider> asks /me once (or starts from
 // the user a Server Component already has), and useSession() gives every component
-// the same answer, updated by signIn, signUp and signOut.
+// the same answer, updated by signIn, signUp and signOut, and by any call that changes
+// the user (a second factor, a passkey, the profile, a verified address).
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useRef, useState } from "react";
 
 import {
@@ -111,6 +112,17 @@ export function SekishoProvider({ children, client: given, options, initialUser 
   useEffect(() => {
     if (initialUser === undefined) void refetch();
   }, [initialUser, refetch]);
+
+  // A factor, passkey, profile or address changed through the client (also from a
+  // component that called it directly): the user everyone sees follows.
+  useEffect(
+    () =>
+      client.onUserChange((next) => {
+        if (next) signedIn(next);
+        else void refetch();
+      }),
+    [client, signedIn, refetch],
+  );
 
   useEffect(
     () =>

@@ -9,7 +9,7 @@ import { useSession } from "@sekisho/client/react";
 import { ErrorAlert, Field, text, useSubmit } from "./forms";
 
 export function TwoFactorSettings() {
-  const { user, client, refetch } = useSession();
+  const { user, client } = useSession();
   const [setup, setSetup] = useState<TwoFactorSetup | null>(null);
   const [codes, setCodes] = useState<string[] | null>(null);
   const start = useSubmit(async (form) => {
@@ -18,13 +18,12 @@ export function TwoFactorSettings() {
   const confirm = useSubmit(async (form) => {
     const { recoveryCodes } = await client.twoFactor.enable(text(form, "code"));
     setSetup(null);
+    // useSession().user follows by itself: the provider hears the change.
     setCodes(recoveryCodes);
-    await refetch();
   });
   const turnOff = useSubmit(async (form) => {
     await client.twoFactor.disable({ password: text(form, "password") });
     setCodes(null);
-    await refetch();
   });
   const renew = useSubmit(async (form) => {
     setCodes(await client.twoFactor.recoveryCodes({ password: text(form, "password") }));

@@ -49,7 +49,7 @@ export default function SessionsPage() {
           <thead>
             <tr>
               <th>Device</th>
-              <th>Last seen</th>
+              <th>Last seen (UTC)</th>
               <th></th>
             </tr>
           </thead>

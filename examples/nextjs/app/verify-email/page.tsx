@@ -9,7 +9,7 @@ import { useSession } from "@sekisho/client/react";
 import { ErrorAlert } from "../../components/forms";
 
 function Verify() {
-  const { client, refetch } = useSession();
+  const { client } = useSession();
   const token = useSearchParams().get("token") ?? "";
   const [state, setState] = useState<"working" | "done" | "failed">("working");
   const [error, setError] = useState<SekishoError | null>(null);
@@ -20,16 +20,13 @@ function Verify() {
     sent.current = true;
     client
       .verifyEmail(token)
-      .then(async () => {
-        setState("done");
-        await refetch();
-      })
+      .then(() => setState("done"))
       .catch((caught: unknown) => {
         if (!isSekishoError(caught)) throw caught;
         setError(caught);
         setState("failed");
       });
-  }, [client, refetch, token]);
+  }, [client, token]);
   return (
     <div className="card">
       <h1>Verify your email</h1>
