@@ -34,7 +34,7 @@ impl FrontendRoute {
         FrontendRoute::EmailSignIn,
     ];
 
-    /// Its name in FRONTEND_ROUTES (and in `@sekisho/client init --routes`).
+    /// Its name in FRONTEND_ROUTES.
     pub fn name(self) -> &'static str {
         match self {
             FrontendRoute::Login => "login",

@@ -81,7 +81,7 @@ fn frontend_url(settings: &Settings, app: &Url) -> Finding {
 }
 
 /// The app's pages that mails and redirects open, as full URLs: what the app must
-/// serve (`@sekisho/client init --routes` writes them where these say).
+/// serve.
 fn frontend_routes(settings: &Settings) -> Finding {
     let pages: Vec<String> = FrontendRoute::ALL
         .iter()
