@@ -388,9 +388,12 @@ async fn the_audit_log_exports_as_csv(app: TestApp) {
     let mut lines = csv.split("\r\n");
     assert_eq!(
         lines.next().unwrap(),
-        "id,created_at_utc,actor_id,actor_email,action,target_type,target_id,ip,details"
+        "id,When (UTC),actor id,actor email,Action,action code,target type,target id,IP,\"details (JSON, times in UTC)\""
     );
-    assert!(csv.contains(",'=cmd@example.com,user.signup,"), "{csv}");
+    assert!(
+        csv.contains(",'=cmd@example.com,Signed up,user.signup,"),
+        "{csv}"
+    );
     assert!(csv.contains("admin.login"));
 
     // Filtered by action, and nothing from another day.

@@ -8,6 +8,7 @@ crate::on_both_backends!(
     audit_events_are_shown_in_the_operators_language,
     every_page_reads_whole_in_both_languages,
     the_switch_is_remembered_and_dates_follow_the_zone,
+    the_japanese_audit_log_has_no_english_word,
 );
 
 /// Every page an operator can reach, with data on it.
@@ -97,7 +98,7 @@ async fn the_switch_is_remembered_and_dates_follow_the_zone(app: TestApp) {
     // Remembered without any Accept-Language, over a browser's English one too.
     let japanese = operator.page_in("/admin/users", "en").await;
     assert!(japanese.contains("<html lang=\"ja\">"));
-    assert!(japanese.contains("作成 (Asia/Tokyo)"), "{japanese}");
+    assert!(japanese.contains("作成（Asia/Tokyo）"), "{japanese}");
 
     // The operator's own row was created moments ago: shown nine hours ahead of UTC.
     let now_tokyo = (chrono::Utc::now() + chrono::TimeDelta::hours(9))
@@ -147,7 +148,7 @@ async fn audit_events_are_shown_in_the_operators_language(app: TestApp) {
         .await
         .unwrap();
     assert!(
-        english.contains("Signed up <code>user.signup</code>"),
+        english.contains(r#"title="user.signup">Signed up</a>"#),
         "{english}"
     );
     assert!(english.contains("method: password"), "{english}");
@@ -155,8 +156,92 @@ async fn audit_events_are_shown_in_the_operators_language(app: TestApp) {
         .page_in("/admin/audit?action=user.signup", "ja")
         .await;
     assert!(
-        japanese.contains("サインアップ <code>user.signup</code>"),
+        japanese.contains(r#"title="user.signup">サインアップ</a>"#),
         "{japanese}"
     );
-    assert!(japanese.contains("方法: password"), "{japanese}");
+    assert!(japanese.contains("方法: パスワード"), "{japanese}");
+}
+
+/// The audit log in Japanese, Tokyo time: actions, targets and details in Japanese
+/// words (codes only in links and titles), a ban's end in the operator's zone, no ASCII
+/// parentheses, and the CSV's headers in Japanese naming the zone.
+async fn the_japanese_audit_log_has_no_english_word(app: TestApp) {
+    let operator = app.operator().await;
+    let switched = operator
+        .get("/admin/preferences?lang=ja&tz=Asia%2FTokyo&back=%2Fadmin%2Faudit")
+        .await;
+    assert_eq!(switched.status(), 303);
+    app.signup("audited@example.com").await;
+    let _ = app
+        .attempt_login("audited@example.com", crate::helpers::PASSWORD)
+        .await;
+    let id = app.user_id("audited@example.com").await;
+    // Ends at 2030-01-02 09:00 in Tokyo: 00:00 UTC.
+    let banned = operator
+        .submit(
+            &format!("/admin/users/{id}/disable"),
+            &[
+                ("confirm", "yes"),
+                ("reason", "spam"),
+                ("note", "メモ"),
+                ("until", "2030-01-02T09:00"),
+            ],
+        )
+        .await;
+    assert_eq!(banned.status(), 303);
+    let page = operator.page_in("/admin/audit", "ja").await;
+    let body = page
+        .split("<tbody>")
+        .nth(1)
+        .and_then(|rest| rest.split("</tbody>").next())
+        .expect("the audit table");
+    // The text a reader sees: tags and their attributes dropped.
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in body.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    assert!(text.contains("2030-01-02 09:00（Asia/Tokyo）"), "{text}");
+    assert!(text.contains("スパム"), "{text}");
+    assert!(text.contains("パスワード"), "{text}");
+    // What may stay in Latin letters: addresses, ids, the zone's name, and acronyms.
+    let allowed = [
+        "IP", "ID", "TOTP", "URL", "API", "JSON", "Webhook", "Asia", "Tokyo",
+    ];
+    let english: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || "（）:：·,、/".contains(c))
+        .filter(|word| !word.contains('@') && !word.contains('-') && !word.contains('.'))
+        .filter(|word| word.chars().filter(char::is_ascii_alphabetic).count() >= 2)
+        .filter(|word| !allowed.contains(word))
+        .collect();
+    assert!(english.is_empty(), "English words {english:?} in\n{text}");
+    assert!(!text.contains('(') && !text.contains(')'), "{text}");
+
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let export = operator
+        .submit(
+            "/admin/audit/export",
+            &[("from", &today), ("to", &today), ("action", "")],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    let header = export.lines().next().unwrap_or_default();
+    assert!(
+        header.starts_with("ID,日時（Asia/Tokyo）,実行者ID,"),
+        "{header}"
+    );
+    assert!(
+        export.contains("+09:00,"),
+        "times in Tokyo, with the offset: {export}"
+    );
 }

@@ -42,10 +42,13 @@ impl AuditRow {
         let e = listing.entry;
         Self {
             when: t.when_exact(e.created_at),
-            actor: e
-                .actor_email
-                .or_else(|| e.actor_id.clone())
-                .unwrap_or_else(|| "—".into()),
+            // The system's own entries (housekeeping, the bootstrap) are signed `system`.
+            actor: match (&e.actor_id, e.actor_email) {
+                (None, Some(email)) if email == "system" => t.get("audit.system").into_owned(),
+                (_, Some(email)) => email,
+                (Some(id), None) => id.clone(),
+                (None, None) => "—".into(),
+            },
             actor_user: e.actor_id,
             action: t.get(&format!("audit.event.{}", e.action)).into_owned(),
             action_code: e.action.as_str(),
@@ -55,7 +58,9 @@ impl AuditRow {
                 .map(|d| details(d, t))
                 .unwrap_or_default(),
             target: match (e.target_type, e.target_id) {
-                (Some(kind), Some(id)) => format!("{kind} {id}"),
+                (Some(kind), Some(id)) => {
+                    format!("{} {id}", t.code("target_kind", kind.as_str()))
+                }
                 _ => "—".into(),
             },
             target_user: listing.target_user,
@@ -80,18 +85,53 @@ fn render_value(value: &serde_json::Value, t: &Text) -> String {
             .iter()
             .map(|(name, value)| {
                 let shown = match value {
-                    Value::Object(_) => format!("[{}]", render_value(value, t)),
+                    Value::Object(_) => match t.lang {
+                        crate::i18n::Lang::En => format!("[{}]", render_value(value, t)),
+                        crate::i18n::Lang::Ja => format!("［{}］", render_value(value, t)),
+                    },
+                    Value::String(text) => field_value(name, text, t),
                     other => render_value(other, t),
                 };
                 format!("{}: {shown}", t.get(&format!("audit.field.{name}")))
             })
             .collect::<Vec<_>>()
             .join(" · "),
-        Value::String(text) => text.clone(),
+        Value::String(text) => field_value("", text, t),
         Value::Bool(true) => t.get("common.yes").into_owned(),
         Value::Bool(false) => t.get("common.no").into_owned(),
         Value::Null => t.get("common.none").into_owned(),
         other => other.to_string(),
+    }
+}
+
+/// A detail's text in the operator's words: codes of a closed set (a sign-in method, a
+/// ban's reason, a role, a code's step) by the catalog, a time in the operator's zone;
+/// names, addresses and ids as they are.
+fn field_value(field: &str, text: &str, t: &Text) -> String {
+    match field {
+        "reason" => return t.code("reason", text).into_owned(),
+        "role" => return t.code("role", text).into_owned(),
+        "step" => return t.code("step", text).into_owned(),
+        "factor" => return t.code("method", text).into_owned(),
+        "method" => {
+            let joiner = match t.lang {
+                crate::i18n::Lang::En => " + ",
+                crate::i18n::Lang::Ja => "＋",
+            };
+            return text
+                .split('+')
+                .map(|part| match part.strip_prefix("provider:") {
+                    Some(provider) => provider.to_owned(),
+                    None => t.code("method", part).into_owned(),
+                })
+                .collect::<Vec<_>>()
+                .join(joiner);
+        }
+        _ => {}
+    }
+    match chrono::DateTime::parse_from_rfc3339(text) {
+        Ok(at) => format!("{}{}", t.when(at.naive_utc()), t.paren(t.zone_name())),
+        Err(_) => text.to_owned(),
     }
 }
 
@@ -208,24 +248,36 @@ pub async fn export(
         form.to.as_deref().unwrap_or_default().trim()
     );
     let entries = audit_log::export(&state.pool, operator.actor(), range).await?;
+    // Headers in the operator's language, the times in their zone (with the offset, so
+    // that the file stays unambiguous wherever it is opened).
+    let t = &operator.t;
+    let when_header = format!("{}{}", t.get("audit.when"), t.paren(t.zone_name()));
     let mut body = csv::record([
-        "id",
-        "created_at_utc",
-        "actor_id",
-        "actor_email",
-        "action",
-        "target_type",
-        "target_id",
-        "ip",
-        "details",
+        t.get("audit.csv.id").as_ref(),
+        when_header.as_str(),
+        t.get("audit.csv.actor_id").as_ref(),
+        t.get("audit.csv.actor_email").as_ref(),
+        t.get("audit.action").as_ref(),
+        t.get("audit.csv.action_code").as_ref(),
+        t.get("audit.csv.target_type").as_ref(),
+        t.get("audit.csv.target_id").as_ref(),
+        t.get("sessions.ip").as_ref(),
+        t.get("audit.csv.details").as_ref(),
     ]);
     for e in &entries {
-        let (id, when) = (e.id.to_string(), e.created_at.and_utc().to_rfc3339());
+        let id = e.id.to_string();
+        let when = e
+            .created_at
+            .and_utc()
+            .with_timezone(&t.zone)
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let action = t.get(&format!("audit.event.{}", e.action));
         body.push_str(&csv::record([
             id.as_str(),
             when.as_str(),
             e.actor_id.as_deref().unwrap_or_default(),
             e.actor_email.as_deref().unwrap_or_default(),
+            action.as_ref(),
             e.action.as_str(),
             e.target_type
                 .map(crate::domain::AuditTarget::as_str)

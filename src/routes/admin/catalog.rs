@@ -45,7 +45,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     (
         "login.two_factor_required",
         "The panel requires two-step verification (ADMIN_REQUIRE_TWO_FACTOR). Turn it on for your account in the app's settings (or POST /api/v1/auth/two-factor/setup, then /enable), then sign in here again.",
-        "管理画面には2段階認証が必要です(ADMIN_REQUIRE_TWO_FACTOR)。アプリの設定(または POST /api/v1/auth/two-factor/setup と /enable)でアカウントの2段階認証を有効にしてから、もう一度サインインしてください。",
+        "管理画面には2段階認証が必要です（ADMIN_REQUIRE_TWO_FACTOR）。アプリの設定（または POST /api/v1/auth/two-factor/setup と /enable）でアカウントの2段階認証をオンにしてから、もう一度サインインしてください。",
     ),
     ("login.title", "Sign in", "サインイン"),
     (
@@ -155,7 +155,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     (
         "new_user.lead",
         "The user gets a mail with a link to choose their password (valid 7 days).",
-        "ユーザーにはパスワードを設定するリンク(7日間有効)がメールで届きます。",
+        "ユーザーにはパスワードを設定するリンク（7日間有効）がメールで届きます。",
     ),
     (
         "new_user.confirm",
@@ -167,11 +167,11 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     (
         "ban.reason",
         "Reason (shown to the user)",
-        "理由(ユーザーに表示)",
+        "理由（ユーザーに表示）",
     ),
     ("ban.until", "Until", "期限"),
     ("ban.until_enabled", "until enabled", "有効化されるまで"),
-    ("ban.note", "Note (operators only)", "メモ(運用者のみ)"),
+    ("ban.note", "Note (operators only)", "メモ（運用者のみ）"),
     ("reason.spam", "spam", "スパム"),
     ("reason.abuse", "abuse", "迷惑行為"),
     ("reason.fraud", "fraud", "不正利用"),
@@ -185,11 +185,11 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     (
         "user.password_none",
         "none (signs in with a provider, or has not chosen one yet)",
-        "なし(外部プロバイダーでサインイン、または未設定)",
+        "なし（外部プロバイダーでサインイン、または未設定）",
     ),
     ("user.two_factor", "Two-step verification", "2段階認証"),
-    ("user.two_factor_on", "on since", "有効・開始"),
-    ("user.two_factor_off", "off", "無効"),
+    ("user.two_factor_on", "on since", "オン・開始"),
+    ("user.two_factor_off", "off", "オフ"),
     (
         "user.reset_two_factor",
         "Reset two-step verification",
@@ -198,13 +198,13 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     (
         "user.confirm_reset_two_factor",
         "Turn the user's second factor off and sign them out everywhere (after checking who is asking)",
-        "本人確認のうえで、このユーザーの2段階認証を無効にし、すべての端末からサインアウトさせる",
+        "本人確認のうえで、このユーザーの2段階認証をオフにし、すべての端末からサインアウトさせる",
     ),
     ("user.passkeys", "Passkeys", "パスキー"),
     ("user.no_passkeys", "No passkeys.", "パスキーはありません。"),
     ("user.passkey_name", "Name", "名前"),
     ("user.passkey_added", "Added", "追加"),
-    ("user.passkey_last_used", "Last used", "最終使用"),
+    ("user.passkey_last_used", "Last used", "最終利用"),
     (
         "user.delete_passkey",
         "Delete passkey",
@@ -232,7 +232,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     (
         "user.revoke_all",
         "Revoke all sessions",
-        "すべてのセッションを無効にする",
+        "すべてのセッションを失効させる",
     ),
     ("user.enable", "Enable account", "アカウントを有効にする"),
     (
@@ -250,7 +250,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     (
         "user.confirm_delete",
         "Delete for good (the address becomes free)",
-        "完全に削除する(アドレスは再利用可能になります)",
+        "完全に削除する（アドレスは再利用可能になります）",
     ),
     ("user.delete", "Delete account", "アカウントを削除する"),
     ("user.linked_accounts", "Linked accounts", "連携アカウント"),
@@ -286,7 +286,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     (
         "webhooks.shown_once",
         "The signing secret of the new endpoint, shown this once:",
-        "新しい送信先の署名シークレットです（表示はこの一度だけです）:",
+        "新しい送信先の署名シークレットです（表示はこの一度だけです）：",
     ),
     (
         "webhooks.none",
@@ -303,8 +303,8 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "未選択ならすべて",
     ),
     ("webhooks.state", "State", "状態"),
-    ("webhooks.enabled", "Enabled", "有効"),
-    ("webhooks.disabled", "Disabled", "無効"),
+    ("webhooks.enabled", "Enabled", "送信中"),
+    ("webhooks.disabled", "Disabled", "停止中"),
     (
         "webhooks.failing_since",
         "failing since",
@@ -313,8 +313,8 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("webhooks.created", "Created", "作成"),
     ("webhooks.new", "New endpoint", "新しい送信先"),
     ("webhooks.create", "Register the endpoint", "送信先を登録"),
-    ("webhooks.enable", "Enable", "有効にする"),
-    ("webhooks.disable", "Disable", "無効にする"),
+    ("webhooks.enable", "Enable", "再開する"),
+    ("webhooks.disable", "Disable", "停止する"),
     ("webhooks.delete", "Delete", "削除"),
     ("webhooks.deliveries", "Deliveries", "配信履歴"),
     (
@@ -337,12 +337,12 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     (
         "mkeys.explain",
         "Your app's own backend calls the management API (/api/v1/admin) with one of these keys, within its scopes; whatever a key does is audited under its name.",
-        "アプリのバックエンドは、これらのキーでスコープの範囲内で管理API (/api/v1/admin) を呼び出します。キーの操作はキーの名前で監査ログに残ります。",
+        "アプリのバックエンドは、これらのキーでスコープの範囲内で管理API（/api/v1/admin）を呼び出します。キーの操作はキーの名前で監査ログに残ります。",
     ),
     (
         "mkeys.shown_once",
         "The new key, shown this once: store it now (only its hash is kept).",
-        "新しいキーです。表示はこの一度だけです。今すぐ保存してください(保存されるのはハッシュのみです)。",
+        "新しいキーです。表示はこの一度だけです。今すぐ保存してください（保存されるのはハッシュのみです）。",
     ),
     (
         "mkeys.none",
@@ -353,14 +353,14 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("mkeys.scopes", "Scopes", "スコープ"),
     ("mkeys.created", "Created", "作成"),
     ("mkeys.expires", "Expires", "有効期限"),
-    ("mkeys.last_used", "Last used", "最終使用"),
-    ("mkeys.revoked", "Revoked", "無効化済み"),
-    ("mkeys.revoke", "Revoke", "無効化"),
+    ("mkeys.last_used", "Last used", "最終利用"),
+    ("mkeys.revoked", "Revoked", "失効済み"),
+    ("mkeys.revoke", "Revoke", "失効させる"),
     ("mkeys.new", "New key", "新しいキー"),
     (
         "mkeys.expires_in_days",
         "Expires in (days, optional)",
-        "有効日数(任意)",
+        "有効日数（任意）",
     ),
     ("mkeys.create", "Create the key", "キーを作成"),
     ("keys.title", "Signing keys", "署名鍵"),
@@ -417,7 +417,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("sessions.created", "Created", "作成"),
     ("sessions.last_seen", "Last seen", "最終利用"),
     ("sessions.expires", "Expires", "有効期限"),
-    ("sessions.revoke", "Revoke", "無効にする"),
+    ("sessions.revoke", "Revoke", "失効させる"),
     ("kind.browser", "browser", "ブラウザー"),
     ("kind.bearer", "bearer", "ベアラー"),
     ("kind.admin", "admin", "管理画面"),
@@ -586,12 +586,12 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     (
         "audit.event.user.two_factor_enabled",
         "Turned two-step verification on",
-        "2段階認証を有効化",
+        "2段階認証をオンに",
     ),
     (
         "audit.event.user.two_factor_disabled",
         "Turned two-step verification off",
-        "2段階認証を無効化",
+        "2段階認証をオフに",
     ),
     (
         "audit.event.user.recovery_code_used",
@@ -661,7 +661,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     (
         "audit.event.key.management_key_revoked",
         "Revoked a management key",
-        "管理キーを無効化",
+        "管理キーを失効",
     ),
     (
         "audit.event.admin.user_updated",
@@ -686,7 +686,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     (
         "audit.event.webhook.endpoint_disabled",
         "Disabled a webhook endpoint",
-        "Webhookの送信先を無効化",
+        "Webhookの送信先を停止",
     ),
     (
         "audit.event.webhook.delivery_resent",
@@ -748,7 +748,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     (
         "audit.action_placeholder",
         "Action, e.g. admin. or user.login",
-        "操作(例: admin. や user.login)",
+        "操作（例：admin. や user.login）",
     ),
     (
         "audit.actor_placeholder",
@@ -772,6 +772,46 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "条件に一致する記録はありません。",
     ),
     ("audit.when", "When", "日時"),
+    ("audit.system", "the system", "システム"),
+    ("method.password", "password", "パスワード"),
+    ("method.passkey", "passkey", "パスキー"),
+    (
+        "method.password_reset",
+        "password reset",
+        "パスワード再設定",
+    ),
+    ("method.email_link", "email link", "メールのリンク"),
+    (
+        "method.magic_link",
+        "sign-in link by email",
+        "メールのサインインリンク",
+    ),
+    ("method.email_code", "code by email", "メールのコード"),
+    (
+        "method.totp",
+        "authenticator app code",
+        "認証アプリのコード",
+    ),
+    ("method.recovery_code", "recovery code", "リカバリーコード"),
+    ("step.sign_in", "signing in", "サインイン時"),
+    ("step.proof", "confirming a change", "変更の確認時"),
+    ("target_kind.user", "user", "ユーザー"),
+    ("target_kind.session", "session", "セッション"),
+    ("audit.csv.id", "id", "ID"),
+    ("audit.csv.actor_id", "actor id", "実行者ID"),
+    (
+        "audit.csv.actor_email",
+        "actor email",
+        "実行者メールアドレス",
+    ),
+    ("audit.csv.action_code", "action code", "操作コード"),
+    ("audit.csv.target_type", "target type", "対象の種類"),
+    ("audit.csv.target_id", "target id", "対象ID"),
+    (
+        "audit.csv.details",
+        "details (JSON, times in UTC)",
+        "詳細（JSON、時刻はUTC）",
+    ),
     ("audit.from", "From", "開始日"),
     ("audit.to", "To", "終了日"),
     ("audit.export", "Export CSV", "CSVで書き出す"),
@@ -782,7 +822,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     (
         "flash.disabled",
         "Account disabled; its sessions were revoked.",
-        "アカウントを無効にし、そのセッションを無効にしました。",
+        "アカウントを無効にし、そのセッションを失効させました。",
     ),
     (
         "flash.enabled",
@@ -797,22 +837,22 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     (
         "flash.passkey_deleted",
         "The passkey was deleted and every session revoked.",
-        "パスキーを削除し、すべてのセッションを無効にしました。",
+        "パスキーを削除し、すべてのセッションを失効させました。",
     ),
     (
         "flash.two_factor_reset",
         "Two-step verification was turned off and every session revoked.",
-        "2段階認証を無効にし、すべてのセッションを無効にしました。",
+        "2段階認証をオフにし、すべてのセッションを失効させました。",
     ),
     (
         "flash.sessions_revoked",
         "Every session of the account was revoked.",
-        "このアカウントのすべてのセッションを無効にしました。",
+        "このアカウントのすべてのセッションを失効させました。",
     ),
     (
         "flash.verification_sent",
         "A verification link was sent (at most one a minute per address).",
-        "確認リンクを送信しました(1アドレスにつき1分に1通まで)。",
+        "確認リンクを送信しました（1アドレスにつき1分に1通まで）。",
     ),
     (
         "flash.confirm_first",
@@ -837,7 +877,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     (
         "flash.role_invalid",
         "Choose a role: user or admin.",
-        "ロール(ユーザーまたは運用者)を選んでください。",
+        "ロール（ユーザーまたは運用者）を選んでください。",
     ),
     (
         "flash.last_operator",
@@ -917,7 +957,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     (
         "flash.webhook_disabled",
         "Endpoint disabled.",
-        "送信先を無効にしました。",
+        "送信先を停止しました。",
     ),
     (
         "flash.webhook_resent",
@@ -927,12 +967,12 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     (
         "flash.key_revoked",
         "Key revoked.",
-        "キーを無効化しました。",
+        "キーを失効させました。",
     ),
     (
         "flash.key_already_revoked",
         "That key was already revoked.",
-        "そのキーはすでに無効化されています。",
+        "そのキーはすでに失効しています。",
     ),
     (
         "flash.key_name_taken",
@@ -942,7 +982,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     (
         "flash.key_invalid",
         "A key needs a name (up to 64 characters) and at least one scope.",
-        "キーには名前(64文字まで)と1つ以上のスコープが必要です。",
+        "キーには名前（64文字まで）と1つ以上のスコープが必要です。",
     ),
     (
         "flash.key_expiry_invalid",
@@ -957,7 +997,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     (
         "flash.session_revoked",
         "Session revoked.",
-        "セッションを無効にしました。",
+        "セッションを失効させました。",
     ),
     (
         "flash.session_already_ended",

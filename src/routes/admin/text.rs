@@ -104,6 +104,23 @@ impl Text {
         }
     }
 
+    /// ` (inner)` in English, `（inner）` in Japanese (full-width, no space).
+    pub fn paren(&self, inner: impl std::fmt::Display) -> String {
+        match self.lang {
+            Lang::En => format!(" ({inner})"),
+            Lang::Ja => format!("（{inner}）"),
+        }
+    }
+
+    /// `paren` of `first second`.
+    pub fn paren_two(
+        &self,
+        first: impl std::fmt::Display,
+        second: impl std::fmt::Display,
+    ) -> String {
+        self.paren(format!("{first} {second}"))
+    }
+
     pub fn zone_name(&self) -> &'static str {
         self.zone.name()
     }
