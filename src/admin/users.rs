@@ -40,6 +40,7 @@ string_enum! {
         SetRole = "role",
         RevokeSessions = "revoke-sessions",
         ResendVerification = "resend-verification",
+        ResendInvitation = "resend-invitation",
         ResetTwoFactor = "reset-two-factor",
     }
 }
@@ -86,6 +87,9 @@ pub enum UserCommand {
     SetRole(Role),
     RevokeSessions,
     ResendVerification,
+    /// A new set-your-password link for a user who has no password yet (the first
+    /// expired, or never arrived); earlier links stop working.
+    ResendInvitation,
     /// Turns the user's second factor off (a lost phone and no recovery code left)
     /// and signs them out everywhere.
     ResetTwoFactor,
@@ -100,13 +104,17 @@ impl UserCommand {
             Self::SetRole(_) => UserAction::SetRole,
             Self::RevokeSessions => UserAction::RevokeSessions,
             Self::ResendVerification => UserAction::ResendVerification,
+            Self::ResendInvitation => UserAction::ResendInvitation,
             Self::ResetTwoFactor => UserAction::ResetTwoFactor,
         }
     }
 
     /// Whether the form must carry the ticked confirmation box.
     pub fn needs_confirmation(&self) -> bool {
-        !matches!(self, Self::Enable | Self::ResendVerification)
+        !matches!(
+            self,
+            Self::Enable | Self::ResendVerification | Self::ResendInvitation
+        )
     }
 
     /// What an operator may not do to their own account here.
@@ -136,6 +144,7 @@ impl UserCommand {
             Self::SetRole(role) => AuditEvent::AdminRoleChanged { role: *role },
             Self::RevokeSessions => AuditEvent::AdminSessionsRevoked,
             Self::ResendVerification => AuditEvent::AdminVerificationResent,
+            Self::ResendInvitation => AuditEvent::AdminInvitationResent,
             Self::ResetTwoFactor => AuditEvent::AdminTwoFactorReset,
         }
     }
@@ -261,6 +270,8 @@ pub enum ActionOutcome {
     ActorNotOperator,
     /// The address was already verified: no mail.
     AlreadyVerified,
+    /// An invitation for a user who has a password already: no mail.
+    HasPassword,
     NotFound,
 }
 
@@ -344,6 +355,14 @@ fn apply(
             return Ok((ActionOutcome::AlreadyVerified, None));
         }
         UserCommand::ResendVerification => {}
+        UserCommand::ResendInvitation if user.password_hash.is_some() => {
+            return Ok((ActionOutcome::HasPassword, None));
+        }
+        UserCommand::ResendInvitation => {
+            // Only the newest invitation sets the password.
+            single_use::spend_all_for_user(conn, PasswordReset, &user.id)?;
+            invite(conn, letters, &user.id, &user.email, Lang::En, now)?;
+        }
         UserCommand::ResetTwoFactor if user.two_factor_enabled_at.is_none() => {
             return Ok((ActionOutcome::NotFound, None));
         }
@@ -511,8 +530,6 @@ pub async fn create(
     command: NewUserCommand,
     lang: Lang,
 ) -> Result<Created, Fault> {
-    let token = tokens::new_secret();
-    let token_hash = tokens::hash_secret(&token);
     let address = command.email.as_str().to_owned();
     let password_hash = match &command.password {
         Some(password) => Some(
@@ -523,7 +540,7 @@ pub async fn create(
         ),
         None => None,
     };
-    let invite = command.send_invitation;
+    let send_invitation = command.send_invitation;
     let letters = crate::auth::notices::Letters::new(state);
     let created = db::write(&state.pool, move |conn| -> Result<_, DbError> {
         if users::find_by_email(conn, command.email.as_str())?.is_some() {
@@ -550,28 +567,8 @@ pub async fn create(
             Err(e) if db::is_unique_violation(&e) => return Ok(Created::EmailTaken),
             other => other?,
         }
-        if invite {
-            let invitation = single_use::Nothing {};
-            let end = invitation_end(now);
-            single_use::insert(
-                conn,
-                PasswordReset,
-                &token_hash,
-                Some(&id),
-                &invitation,
-                now,
-                end,
-            )?;
-            // The invitation is a reset link that lives longer: the same page sets it.
-            let kind = mail::LinkMail::Invitation;
-            letters.mail_link(
-                conn,
-                &address,
-                lang,
-                kind,
-                FrontendRoute::ResetPassword,
-                &token,
-            )?;
+        if send_invitation {
+            invite(conn, &letters, &id, &address, lang, now)?;
         }
         audit::record(
             conn,
@@ -584,8 +581,38 @@ pub async fn create(
     Ok(created)
 }
 
-fn invitation_end(now: NaiveDateTime) -> NaiveDateTime {
-    now + INVITATION_LIFETIME
+/// A set-your-password link for user `id` at `address`, and its mail (queued with the
+/// transaction). The invitation is a reset link that lives longer: the same page sets
+/// the password.
+fn invite(
+    conn: &mut DbConnection,
+    letters: &crate::auth::notices::Letters,
+    id: &str,
+    address: &str,
+    lang: Lang,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    let token = tokens::new_secret();
+    let token_hash = tokens::hash_secret(&token);
+    let invitation = single_use::Nothing {};
+    single_use::insert(
+        conn,
+        PasswordReset,
+        &token_hash,
+        Some(id),
+        &invitation,
+        now,
+        now + INVITATION_LIFETIME,
+    )?;
+    let kind = mail::LinkMail::Invitation;
+    letters.mail_link(
+        conn,
+        address,
+        lang,
+        kind,
+        FrontendRoute::ResetPassword,
+        &token,
+    )
 }
 
 /// Enables the accounts whose ban has ended, each with its audit entry (the system

@@ -95,6 +95,7 @@ audit_events! {
     AdminSessionsRevoked = "admin.sessions_revoked",
     AdminSessionRevoked = "admin.session_revoked",
     AdminVerificationResent = "admin.verification_resent",
+    AdminInvitationResent = "admin.invitation_resent",
     AdminRoleChanged = "admin.role_changed" { role: Role },
     AdminUserCreated = "admin.user_created" { role: Role },
     /// The management API changed these of the user's fields (`name`, `role`,

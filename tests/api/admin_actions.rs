@@ -19,6 +19,7 @@ crate::on_both_backends!(
     the_audit_log_exports_as_csv,
     the_new_forms_need_the_form_token,
     an_operator_resets_a_lost_second_factor,
+    an_invitation_is_sent_again_and_only_the_newest_works,
 );
 
 async fn audit_actions(app: &TestApp) -> Vec<(String, Option<String>)> {
@@ -516,4 +517,78 @@ async fn an_operator_resets_a_lost_second_factor(app: TestApp) {
         actions.iter().any(|(a, _)| a == "admin.two_factor_reset"),
         "{actions:?}"
     );
+}
+
+/// An invited user lost the mail: the operator sends it again; the new link sets the
+/// password, the old one no longer does, and a user with a password gets no invitation.
+async fn an_invitation_is_sent_again_and_only_the_newest_works(app: TestApp) {
+    let operator = app.operator().await;
+    let created = operator
+        .submit(
+            "/admin/users/new",
+            &[
+                ("email", "again@example.com"),
+                ("role", "user"),
+                ("confirm", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status(), 303);
+    let first = token_of(&reset_link(
+        &app.wait_for_outbox_to("reset-password", 1).await.remove(0),
+    ));
+    let id = app.user_id("again@example.com").await;
+    let page = operator.page(&format!("/admin/users/{id}")).await;
+    assert!(
+        page.contains("resend-invitation"),
+        "offered to a user without a password"
+    );
+
+    let resent = operator
+        .submit(&format!("/admin/users/{id}/resend-invitation"), &[])
+        .await;
+    assert_eq!(resent.status(), 303);
+    let mails = app.wait_for_outbox_to("reset-password", 2).await;
+    let newest = mails
+        .iter()
+        .map(|mail| token_of(&reset_link(mail)))
+        .find(|token| *token != first)
+        .expect("a second link");
+    assert!(mails.iter().all(|m| m.contains("To: again@example.com")));
+
+    let old = app
+        .post_with(
+            &client(),
+            "/api/v1/auth/reset-password",
+            json!({ "token": first, "newPassword": "an old link password" }),
+        )
+        .await;
+    let (status, code) = crate::helpers::error_code(old).await;
+    assert_eq!((status.as_u16(), code.as_str()), (400, "INVALID_TOKEN"));
+    let set = app
+        .post_with(
+            &client(),
+            "/api/v1/auth/reset-password",
+            json!({ "token": newest, "newPassword": "the newest link" }),
+        )
+        .await;
+    assert_eq!(set.status(), 200);
+    assert!(
+        audit_actions(&app)
+            .await
+            .iter()
+            .any(|(action, _)| action == "admin.invitation_resent")
+    );
+
+    // Now the user has a password: nothing is sent, the operator is told why.
+    let page = operator.page(&format!("/admin/users/{id}")).await;
+    assert!(!page.contains("resend-invitation"));
+    let refused = operator
+        .submit(&format!("/admin/users/{id}/resend-invitation"), &[])
+        .await;
+    assert_eq!(refused.status(), 303);
+    let shown = operator.page(&format!("/admin/users/{id}")).await;
+    assert!(shown.contains("has a password already"), "{shown}");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(app.outbox_mails_to("reset-password").len(), 2);
 }

@@ -772,6 +772,26 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "条件に一致する記録はありません。",
     ),
     ("audit.when", "When", "日時"),
+    (
+        "audit.event.admin.invitation_resent",
+        "Sent an invitation again",
+        "招待を再送",
+    ),
+    (
+        "user.resend_invitation",
+        "Send the invitation again",
+        "招待を再送する",
+    ),
+    (
+        "flash.invitation_sent",
+        "A new set-your-password link was sent; earlier ones no longer work.",
+        "パスワード設定用の新しいリンクを送信しました。以前のリンクは使えなくなります。",
+    ),
+    (
+        "flash.has_password",
+        "This user has a password already: no invitation was sent.",
+        "このユーザーはすでにパスワードを設定しています。招待は送信していません。",
+    ),
     ("audit.system", "the system", "システム"),
     ("method.password", "password", "パスワード"),
     ("method.passkey", "passkey", "パスキー"),

@@ -274,6 +274,7 @@ impl ActionForm {
             ),
             UserAction::RevokeSessions => UserCommand::RevokeSessions,
             UserAction::ResendVerification => UserCommand::ResendVerification,
+            UserAction::ResendInvitation => UserCommand::ResendInvitation,
             UserAction::ResetTwoFactor => UserCommand::ResetTwoFactor,
         })
     }
@@ -335,6 +336,7 @@ pub async fn act(
         ActionOutcome::NotOnYourself => (FlashKind::Error, "flash.not_yourself"),
         ActionOutcome::LastOperator => (FlashKind::Error, "flash.last_operator"),
         ActionOutcome::AlreadyVerified => (FlashKind::Error, "flash.already_verified"),
+        ActionOutcome::HasPassword => (FlashKind::Error, "flash.has_password"),
         ActionOutcome::NotFound => return Err(AdminError::NotFound),
         ActionOutcome::ActorNotOperator => return Err(AdminError::Forbidden),
     };
@@ -351,6 +353,7 @@ fn done_message(action: UserAction) -> &'static str {
         UserAction::SetRole => "flash.role_changed",
         UserAction::RevokeSessions => "flash.sessions_revoked",
         UserAction::ResendVerification => "flash.verification_sent",
+        UserAction::ResendInvitation => "flash.invitation_sent",
         UserAction::ResetTwoFactor => "flash.two_factor_reset",
     }
 }

@@ -409,7 +409,8 @@ fn refused(outcome: ActionOutcome) -> Result<(), ApiError> {
         ActionOutcome::NeedsConfirmation
         | ActionOutcome::NotOnYourself
         | ActionOutcome::ActorNotOperator
-        | ActionOutcome::AlreadyVerified => Err(ApiError::internal(format!(
+        | ActionOutcome::AlreadyVerified
+        | ActionOutcome::HasPassword => Err(ApiError::internal(format!(
             "a management call ended as {outcome:?}"
         ))),
     }
