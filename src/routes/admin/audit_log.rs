@@ -32,6 +32,8 @@ pub struct AuditRow {
     /// none.
     pub details: String,
     pub target: String,
+    /// The target's whole id (the table shows the start of it).
+    pub target_id: String,
     /// The user page the target belongs to: the user itself, or the session's user.
     pub target_user: Option<String>,
     pub ip: String,
@@ -57,9 +59,11 @@ impl AuditRow {
                 .as_deref()
                 .map(|d| details(d, t))
                 .unwrap_or_default(),
+            target_id: e.target_id.clone().unwrap_or_default(),
             target: match (e.target_type, e.target_id) {
+                // The id's first eight characters: the link leads to the whole.
                 (Some(kind), Some(id)) => {
-                    format!("{} {id}", t.code("target_kind", kind.as_str()))
+                    format!("{} {}", t.code("target_kind", kind.as_str()), short_id(&id))
                 }
                 _ => "—".into(),
             },
@@ -67,6 +71,15 @@ impl AuditRow {
             ip: e.ip.unwrap_or_else(|| "—".into()),
         }
     }
+}
+
+/// An id as a table shows it: its first eight characters and an ellipsis (ids are
+/// UUIDs; the first eight tell entries apart on one page).
+fn short_id(id: &str) -> String {
+    if id.chars().count() <= 8 {
+        return id.to_owned();
+    }
+    format!("{}…", id.chars().take(8).collect::<String>())
 }
 
 /// Stored details (a JSON object) as `field: value` pairs in the operator's words;
