@@ -15,19 +15,15 @@ pub async fn where_to_start(app: &Application) {
     );
     log::info!("admin panel: {base}/admin");
     log::info!("API reference: {base}/api/docs");
-    let origins: Vec<String> = settings
-        .frontend
-        .cors_origins
-        .rules()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    if origins.is_empty() {
+    if settings.frontend.cors_origins.rules().is_empty() {
         log::info!(
             "allowed origins (CORS_ORIGINS): none, so no browser app on another origin can call the API"
         );
     } else {
-        log::info!("allowed origins (CORS_ORIGINS): {}", origins.join(", "));
+        log::info!(
+            "allowed origins (CORS_ORIGINS): {}",
+            settings.frontend.cors_origins.describe()
+        );
     }
     for line in settings_in_force(settings) {
         log::info!("{line}");

@@ -50,6 +50,19 @@ impl AllowedOrigins {
         &self.0
     }
 
+    /// The rules as written in CORS_ORIGINS, comma-separated; `none` when empty (for
+    /// the log and the doctor).
+    pub fn describe(&self) -> String {
+        if self.0.is_empty() {
+            return "none".to_owned();
+        }
+        self.0
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// Whether an `Origin` header value is allowed (exact match, case-insensitive host).
     pub fn allows(&self, origin: &str) -> bool {
         let Some(origin) = normalize_origin(origin) else {

@@ -75,18 +75,7 @@ pub fn explain_refusal(
         }
         (None, _) => "neither Origin nor Referer".to_owned(),
     };
-    let cors: Vec<String> = settings
-        .frontend
-        .cors_origins
-        .rules()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    let cors = if cors.is_empty() {
-        "none".to_owned()
-    } else {
-        cors.join(", ")
-    };
+    let cors = settings.frontend.cors_origins.describe();
     let own = own_origin(req, settings, proxies);
     let own_from = if settings.server.public_origin.is_some() {
         "PUBLIC_ORIGIN"

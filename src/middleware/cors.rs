@@ -96,14 +96,6 @@ fn explain_preflight(
                 .join(", ")
         );
     }
-    let rules: Vec<String> = state
-        .settings
-        .frontend
-        .cors_origins
-        .rules()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
     format!(
         "CORS: a preflight from {origin} for {} {} gets no grant: {origin} is not in CORS_ORIGINS ({}); \
          the browser blocks the call. Add it to CORS_ORIGINS if it is your app, or open the app on an \
@@ -113,11 +105,7 @@ fn explain_preflight(
             .and_then(|v| v.to_str().ok())
             .unwrap_or(""),
         req.path(),
-        if rules.is_empty() {
-            "none".to_owned()
-        } else {
-            rules.join(", ")
-        }
+        state.settings.frontend.cors_origins.describe()
     )
 }
 
