@@ -158,8 +158,22 @@ async function main() {
     const email = `stranger-${Date.now()}@example.com`;
     const password = "correct horse battery";
 
+    // (main's alert: Next.js keeps a route announcer with role="alert" of its own)
+    const alert = page.locator('main [role="alert"]').filter(VISIBLE);
+
+    // A provider sign-in that failed comes back with ?error=: the page says so.
+    await page.goto(`${origin}/login?error=OAUTH_FAILED`);
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /did not complete/, "the login page words ?error=");
+
+    // A password the server refuses: the field and what is wrong with it, not "Invalid input".
     await page.goto(`${origin}/login`);
     await page.locator('input[name="email"]').filter(VISIBLE).fill(email);
+    await page.locator('input[name="password"]').filter(VISIBLE).fill("short");
+    await page.getByRole("button", { name: "Sign up", exact: true }).filter(VISIBLE).click();
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /password: must be at least 8 characters/);
+
     await page.locator('input[name="password"]').filter(VISIBLE).fill(password);
     await page.getByRole("button", { name: "Sign up", exact: true }).filter(VISIBLE).click();
     await page.waitForURL(`${origin}/dashboard`);
@@ -190,8 +204,6 @@ async function main() {
     await page.locator('input[name="email"]').filter(VISIBLE).fill(email);
     await page.locator('input[name="password"]').filter(VISIBLE).fill("wrong password entirely");
     await page.getByRole("button", { name: "Sign in", exact: true }).filter(VISIBLE).click();
-    // (main's alert: Next.js keeps a route announcer with role="alert" of its own)
-    const alert = page.locator('main [role="alert"]').filter(VISIBLE);
     await alert.waitFor();
     assert.match(await alert.innerText(), /password/i, "a wrong password shows the server's message");
 
@@ -214,9 +226,10 @@ async function main() {
     await page.goto(`${origin}/dashboard`);
     await page.waitForURL((url) => url.pathname === "/login" && url.searchParams.get("next") === "/dashboard");
 
-    // The only expected console error: the wrong password's 401.
-    const unexpected = consoleErrors.filter((text) => !/401/.test(text));
-    assert.deepEqual(unexpected, [], "no errors in the browser's console besides the wrong password's 401");
+    // The only expected console errors: the short password's 400 and the wrong password's 401.
+    const unexpected = consoleErrors.filter((text) => !/401|400/.test(text));
+    assert.deepEqual(unexpected, [], "no errors in the browser's console besides the refused password's 400 and 401");
+    assert.equal(consoleErrors.filter((text) => /400/.test(text)).length, 1, "the short password's 400 only");
     assert.equal(consoleErrors.filter((text) => /401/.test(text)).length, 1, "a signed-out page logs no 401 of its own");
   } finally {
     await browser.close();
