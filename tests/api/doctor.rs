@@ -537,3 +537,26 @@ async fn failing_webhook_endpoints_are_warned_of() {
         "{report}"
     );
 }
+
+/// `doctor --help` says what --api is for, not only its default.
+#[test]
+fn the_help_explains_api() {
+    let output = Command::new(env!("CARGO_BIN_EXE_sekisho"))
+        .args(["doctor", "--help"])
+        .output()
+        .unwrap();
+    // Wrapped to the terminal: compared as one line.
+    let help = String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(output.status.success(), "{help}");
+    for words in [
+        "--api",
+        "running server",
+        "NEXT_PUBLIC_API_URL",
+        "redirect URIs",
+    ] {
+        assert!(help.contains(words), "{words} in\n{help}");
+    }
+}
