@@ -17,8 +17,17 @@ pub fn readable(raw: &[u8]) -> Readable {
     let mut part_is_qp = false;
     let mut part_is_text = false;
     let mut body: Vec<&str> = Vec::new();
+    // Only the multipart's own delimiter lines end a part: a body line may start with
+    // `--` too (a signature, CSS).
+    let delimiter = boundary(&text).map(|b| format!("--{b}"));
+    let is_delimiter = |line: &str| {
+        delimiter.as_deref().is_some_and(|d| {
+            line.strip_prefix(d)
+                .is_some_and(|rest| rest.is_empty() || rest == "--")
+        })
+    };
     for line in text.split("\r\n") {
-        if line.starts_with("--") {
+        if is_delimiter(line) {
             flush(&mut out, &mut body, part_is_qp, part_is_text, &mut links);
             out.push_str(line);
             out.push_str("\r\n");
@@ -56,6 +65,14 @@ pub fn readable(raw: &[u8]) -> Readable {
         eml: out.into_bytes(),
         links,
     }
+}
+
+/// The `boundary` parameter of the mail's own Content-Type (in its header block).
+fn boundary(text: &str) -> Option<&str> {
+    let headers = text.split("\r\n\r\n").next()?;
+    let at = headers.find("boundary=\"")? + "boundary=\"".len();
+    let rest = headers.get(at..)?;
+    rest.split('"').next().filter(|b| !b.is_empty())
 }
 
 /// Writes a part's body, decoded when it was quoted-printable; collects its links.
@@ -121,5 +138,24 @@ mod tests {
         assert!(text.contains("メール"), "Japanese is readable: {text}");
         assert!(text.contains("Subject: "), "{text}");
         assert_eq!(filed.links, vec![link.to_owned()]);
+    }
+
+    #[test]
+    fn only_the_mails_own_delimiter_ends_a_part() {
+        let raw = "Content-Type: multipart/alternative;\r\n boundary=\"B1\"\r\n\r\n--B1\r\n\
+                   Content-Type: text/plain; charset=utf-8\r\n\
+                   Content-Transfer-Encoding: quoted-printable\r\n\r\n\
+                   Open https://example.com/verify-email?token=3Dab=\r\ncd\r\n-- \r\nSekisho\r\n--B1--\r\n";
+        let filed = readable(raw.as_bytes());
+        let text = String::from_utf8(filed.eml).expect("UTF-8");
+        // (quoted-printable drops a line's trailing space)
+        assert!(
+            text.contains("token=abcd\r\n--\r\nSekisho\r\n--B1--"),
+            "{text}"
+        );
+        assert_eq!(
+            filed.links,
+            vec!["https://example.com/verify-email?token=abcd".to_owned()]
+        );
     }
 }
