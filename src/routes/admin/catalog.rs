@@ -681,7 +681,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     (
         "audit.event.webhook.endpoint_enabled",
         "Enabled a webhook endpoint",
-        "Webhookの送信先を有効化",
+        "Webhookの送信先を再開",
     ),
     (
         "audit.event.webhook.endpoint_disabled",
@@ -972,7 +972,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     (
         "flash.webhook_enabled",
         "Endpoint enabled.",
-        "送信先を有効にしました。",
+        "送信先を再開しました。",
     ),
     (
         "flash.webhook_disabled",
