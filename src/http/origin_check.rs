@@ -59,13 +59,8 @@ fn own_origin(req: &HttpRequest, settings: &Settings, proxies: &TrustedProxies) 
 }
 
 /// Why `check` refused `req`, for the operator's log: the origin it named and the
-/// origins that would have passed. The first part names the origin alone, so that a
-/// caller can log each refused origin once in a while.
-pub fn explain_refusal(
-    req: &HttpRequest,
-    settings: &Settings,
-    proxies: &TrustedProxies,
-) -> (String, String) {
+/// origins that would have passed.
+pub fn explain_refusal(req: &HttpRequest, settings: &Settings, proxies: &TrustedProxies) -> String {
     let claimed = request_origin(req);
     let named = match (&claimed, req.headers().contains_key(ORIGIN)) {
         (Some(origin), true) => format!("Origin {origin}"),
@@ -90,7 +85,7 @@ pub fn explain_refusal(
         req.method(),
         req.path()
     );
-    (claimed.unwrap_or_else(|| named.clone()), line)
+    line
 }
 
 /// Whether the request's claimed origin may act with the user's cookie. A request

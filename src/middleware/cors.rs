@@ -45,16 +45,18 @@ pub fn layer(origins: AllowedOrigins) -> Cors {
         .block_on_origin_mismatch(false)
 }
 
+/// A request header as text; empty when absent or not text.
+fn header_text(req: &ServiceRequest, name: HeaderName) -> &str {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
 /// Whether a preflight asks only for what the contract grants.
 fn asks_within_grant(req: &ServiceRequest) -> bool {
-    let header = |name| {
-        req.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    };
-    let method = header(ACCESS_CONTROL_REQUEST_METHOD).trim();
-    let headers_ok = header(ACCESS_CONTROL_REQUEST_HEADERS)
+    let method = header_text(req, ACCESS_CONTROL_REQUEST_METHOD).trim();
+    let headers_ok = header_text(req, ACCESS_CONTROL_REQUEST_HEADERS)
         .split(',')
         .map(str::trim)
         .filter(|h| !h.is_empty())
@@ -74,20 +76,13 @@ fn explain_preflight(
     allowed: bool,
     state: &AppState,
 ) -> String {
+    let method = header_text(req, ACCESS_CONTROL_REQUEST_METHOD);
     if allowed {
-        let header = |name| {
-            req.headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_owned()
-        };
         return format!(
-            "CORS: a preflight from {origin} for {} asks for method `{}` and headers `{}`; \
+            "CORS: a preflight from {origin} for {} asks for method `{method}` and headers `{}`; \
              granted are {} and {} (logged once a minute per origin)",
             req.path(),
-            header(ACCESS_CONTROL_REQUEST_METHOD),
-            header(ACCESS_CONTROL_REQUEST_HEADERS),
+            header_text(req, ACCESS_CONTROL_REQUEST_HEADERS),
             METHODS.join(", "),
             HEADERS
                 .iter()
@@ -97,13 +92,9 @@ fn explain_preflight(
         );
     }
     format!(
-        "CORS: a preflight from {origin} for {} {} gets no grant: {origin} is not in CORS_ORIGINS ({}); \
+        "CORS: a preflight from {origin} for {method} {} gets no grant: {origin} is not in CORS_ORIGINS ({}); \
          the browser blocks the call. Add it to CORS_ORIGINS if it is your app, or open the app on an \
          origin listed there (logged once a minute per origin)",
-        req.headers()
-            .get(ACCESS_CONTROL_REQUEST_METHOD)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or(""),
         req.path(),
         state.settings.frontend.cors_origins.describe()
     )
@@ -130,10 +121,10 @@ pub async fn cors_guard(
         (Some(origin), Some(state)) => state.settings.frontend.cors_origins.allows(origin),
         _ => true,
     };
-    let within_grant = asks_within_grant(&req);
+    // The grant is read only for a preflight, not on every request.
     if is_preflight
         && let Some(origin) = &origin
-        && !(allowed && within_grant)
+        && !(allowed && asks_within_grant(&req))
     {
         if let Some(state) = req.app_data::<web::Data<AppState>>()
             && state.refusal_log.allows(&format!("cors {origin}"))

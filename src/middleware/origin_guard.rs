@@ -91,9 +91,12 @@ where
                 &self.cookie_routes,
             )
         {
-            let (origin, why) =
-                origin_check::explain_refusal(req.request(), &state.settings, &state.proxies);
-            if state.refusal_log.allows(&format!("csrf {origin}")) {
+            // Explained only when it is logged: once a minute per claimed origin.
+            let origin = origin_check::request_origin(req.request());
+            let key = format!("csrf {}", origin.as_deref().unwrap_or("(none)"));
+            if state.refusal_log.allows(&key) {
+                let why =
+                    origin_check::explain_refusal(req.request(), &state.settings, &state.proxies);
                 log::warn!("{why} (logged once a minute per origin)");
             }
             let response = req.into_response(refused.error_response());
