@@ -33,7 +33,7 @@ function diagnostics(file: string): string[] {
 }
 
 describe("README", () => {
-  it("its admin-client snippet type-checks", () => {
+  it("its admin-client snippet type-checks", { timeout: 60_000 }, () => {
     const file = join(here, ".readme-admin.ts");
     const code = snippet("## Your server code")
       .replace('"@sekisho/client/admin"', '"../src/admin.js"')
@@ -56,6 +56,41 @@ describe("README", () => {
       rmSync(file, { force: true });
     }
   });
+
+  // Snippets that call the client: their imports stay at the top, the calls run in a
+  // function where the names they take for granted are declared.
+  function checkCalls(heading: string, name: string) {
+    const file = join(here, `.readme-${name}.ts`);
+    const lines = snippet(heading).replaceAll('"@sekisho/client"', '"../src/index.js"').split("\n");
+    const imports = lines.filter((line) => line.startsWith("import "));
+    const body = lines.filter((line) => !line.startsWith("import "));
+    writeFileSync(
+      file,
+      [
+        'import type { SekishoClient } from "../src/index.js";',
+        ...imports,
+        "declare const sekisho: SekishoClient;",
+        "declare const email: string, password: string, typed: string, firstCode: string;",
+        "declare const token: string, code: string;",
+        "export async function run() {",
+        ...body,
+        "}",
+      ].join("\n"),
+    );
+    try {
+      expect(diagnostics(file)).toEqual([]);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  }
+
+  // A tsc program takes seconds on a busy machine.
+  const TSC = { timeout: 60_000 };
+
+  it("its account calls type-check", TSC, () => checkCalls("The account, signed in:", "account"));
+
+  it("its second-factor and passkey calls type-check", TSC, () =>
+    checkCalls("## Second factors and passkeys", "second-factor"));
 
   it("its webhook Route Handler is the example's", () => {
     const route = readFileSync(join(here, "../../../examples/nextjs/app/webhooks/sekisho/route.ts"), "utf8");
