@@ -21,14 +21,17 @@ export type ServerErrorCode = components["schemas"]["ErrorDetail"]["code"];
  * A ceremony the browser itself refused for another reason is PASSKEY_FAILED, as the
  * server's refusal is.
  */
-export type ClientErrorCode =
-  | "NETWORK_ERROR"
-  | "TIMEOUT"
-  | "BAD_RESPONSE"
-  | "TWO_FACTOR_REQUIRED"
-  | "PASSKEY_CANCELLED"
-  | "PASSKEY_UNSUPPORTED"
-  | "EMAIL_SIGN_IN_UNSUPPORTED";
+export const CLIENT_ERROR_CODES = [
+  "NETWORK_ERROR",
+  "TIMEOUT",
+  "BAD_RESPONSE",
+  "TWO_FACTOR_REQUIRED",
+  "PASSKEY_CANCELLED",
+  "PASSKEY_UNSUPPORTED",
+  "EMAIL_SIGN_IN_UNSUPPORTED",
+] as const;
+
+export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
 
 export type SekishoErrorCode = ServerErrorCode | ClientErrorCode;
 

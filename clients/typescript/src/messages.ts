@@ -3,7 +3,7 @@
 // provider sign-in came back with. The server words its own messages in the language
 // the client asked for (`setLanguage`); failures with no answer, and the `?error=`
 // codes, are worded here.
-import { isSekishoError } from "./errors.js";
+import { CLIENT_ERROR_CODES, type ClientErrorCode, isSekishoError } from "./errors.js";
 
 export type Language = "en" | "ja";
 
@@ -19,7 +19,9 @@ export interface ErrorDisplay {
   fields: Readonly<Record<string, string>>;
 }
 
-const WORDS: Record<string, Record<Language, string>> = {
+type Words = Record<Language, string>;
+/** Every client code must have words (the type says so); server codes are optional. */
+const WORDS: Record<ClientErrorCode, Words> & Partial<Record<string, Words>> = {
   NETWORK_ERROR: {
     en: "Could not reach the server. Check your connection and try again.",
     ja: "サーバーに接続できませんでした。接続を確認して、もう一度お試しください。",
@@ -88,15 +90,7 @@ const UNKNOWN: Record<Language, string> = {
 };
 
 /** Codes the client makes itself: no server words them. */
-const CLIENT_CODES = new Set([
-  "NETWORK_ERROR",
-  "TIMEOUT",
-  "BAD_RESPONSE",
-  "PASSKEY_CANCELLED",
-  "PASSKEY_UNSUPPORTED",
-  "EMAIL_SIGN_IN_UNSUPPORTED",
-  "TWO_FACTOR_REQUIRED",
-]);
+const CLIENT_CODES: ReadonlySet<string> = new Set(CLIENT_ERROR_CODES);
 
 /**
  * What to show for a failed call: the server's message (in the language the client
