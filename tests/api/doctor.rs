@@ -560,3 +560,41 @@ fn the_help_explains_api() {
         assert!(help.contains(words), "{words} in\n{help}");
     }
 }
+
+/// The app calls Sekisho directly and the configuration names PUBLIC_ORIGIN, but the
+/// running server was started without it: providers would return to the server's own
+/// address. The doctor says to restart rather than to set PUBLIC_ORIGIN, which is set.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_started_without_the_configured_public_origin_is_told_to_restart() {
+    let db = TestDb::create(Backend::Sqlite).await.unwrap();
+    let provider = FakeProvider::start().await;
+    let app = plain_app();
+    let mut command = sekisho(&db);
+    for (name, value) in provider.env() {
+        command.env(name, value);
+    }
+    command
+        .env("CORS_ORIGINS", &app)
+        .env("RUST_LOG", "warn,sekisho=info");
+    let server = serve(&mut command);
+    wait_for_provider(server.port, "acme");
+    let public = format!("http://localhost:{}", server.port);
+    let mut check = sekisho(&db);
+    for (name, value) in provider.env() {
+        check.env(name, value);
+    }
+    check
+        .env("CORS_ORIGINS", &app)
+        .env("FRONTEND_URL", &app)
+        .env("PUBLIC_ORIGIN", &public)
+        .env("BIND", format!("127.0.0.1:{}", server.port));
+    let (passed, report) = doctor(&mut check, &["--app", &app]);
+    stop(server);
+    assert!(!passed, "{report}");
+    let stale = finding(&report, "ERROR", "PUBLIC_ORIGIN").expect(&report);
+    assert!(
+        stale.contains("the running server was started with other settings"),
+        "{stale}"
+    );
+    assert!(stale.contains("fix: restart Sekisho"), "{stale}");
+}
