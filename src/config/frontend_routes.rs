@@ -58,30 +58,10 @@ impl FrontendRoute {
     }
 }
 
-/// Each route's path, defaults where FRONTEND_ROUTES names none.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FrontendRoutes {
-    login: String,
-    verify_email: String,
-    reset_password: String,
-    two_factor: String,
-    settings: String,
-    email_sign_in: String,
-}
-
-impl Default for FrontendRoutes {
-    fn default() -> Self {
-        let path = |route: FrontendRoute| route.default_path().to_owned();
-        Self {
-            login: path(FrontendRoute::Login),
-            verify_email: path(FrontendRoute::VerifyEmail),
-            reset_password: path(FrontendRoute::ResetPassword),
-            two_factor: path(FrontendRoute::TwoFactor),
-            settings: path(FrontendRoute::Settings),
-            email_sign_in: path(FrontendRoute::EmailSignIn),
-        }
-    }
-}
+/// The routes FRONTEND_ROUTES names, with their paths; every other route keeps its
+/// default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FrontendRoutes(Vec<(FrontendRoute, String)>);
 
 impl FrontendRoutes {
     /// Reads `login=/auth/login,settings=/account`; unset or blank keeps every
@@ -92,7 +72,6 @@ impl FrontendRoutes {
         let Some(raw) = raw.map(str::trim).filter(|raw| !raw.is_empty()) else {
             return Ok(routes);
         };
-        let mut seen = Vec::new();
         for pair in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let Some((name, path)) = pair.split_once('=') else {
                 return Err(ConfigError::new(
@@ -110,37 +89,22 @@ impl FrontendRoutes {
                         format!("`{name}` is not a route; the routes are {}", names()),
                     )
                 })?;
-            if seen.contains(&route) {
+            if routes.0.iter().any(|(given, _)| *given == route) {
                 return Err(ConfigError::new(VAR, format!("`{name}` is given twice")));
             }
-            seen.push(route);
             check_path(name, path)?;
             let trimmed = path.trim_end_matches('/');
-            *routes.slot(route) = if trimmed.is_empty() { "/" } else { trimmed }.to_owned();
+            let path = if trimmed.is_empty() { "/" } else { trimmed };
+            routes.0.push((route, path.to_owned()));
         }
         Ok(routes)
     }
 
     pub fn path(&self, route: FrontendRoute) -> &str {
-        match route {
-            FrontendRoute::Login => &self.login,
-            FrontendRoute::VerifyEmail => &self.verify_email,
-            FrontendRoute::ResetPassword => &self.reset_password,
-            FrontendRoute::TwoFactor => &self.two_factor,
-            FrontendRoute::Settings => &self.settings,
-            FrontendRoute::EmailSignIn => &self.email_sign_in,
-        }
-    }
-
-    fn slot(&mut self, route: FrontendRoute) -> &mut String {
-        match route {
-            FrontendRoute::Login => &mut self.login,
-            FrontendRoute::VerifyEmail => &mut self.verify_email,
-            FrontendRoute::ResetPassword => &mut self.reset_password,
-            FrontendRoute::TwoFactor => &mut self.two_factor,
-            FrontendRoute::Settings => &mut self.settings,
-            FrontendRoute::EmailSignIn => &mut self.email_sign_in,
-        }
+        self.0
+            .iter()
+            .find(|(given, _)| *given == route)
+            .map_or(route.default_path(), |(_, path)| path.as_str())
     }
 
     /// `name=/path` for every route, in the variable's own format (doctor, start-up log).
