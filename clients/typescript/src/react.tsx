@@ -68,7 +68,18 @@ export interface SekishoProviderProps {
   initialUser?: User | null;
 }
 
-export function SekishoProvider({ children, client: given, options, initialUser }: SekishoProviderProps) {
+/**
+ * The session for everything inside it. Inside another SekishoProvider it adds
+ * nothing: the outer one's session is used, so that pages bringing their own provider
+ * (those `sekisho-client init` writes) share the app's.
+ */
+export function SekishoProvider(props: SekishoProviderProps) {
+  const outer = useContext(SessionContext);
+  if (outer) return <>{props.children}</>;
+  return <OwnSession {...props} />;
+}
+
+function OwnSession({ children, client: given, options, initialUser }: SekishoProviderProps) {
   // Made once and kept for the page's life: closing it on unmount would break it under
   // StrictMode, which unmounts and mounts again with the same ref.
   const clientRef = useRef<SekishoClient | null>(given ?? null);
