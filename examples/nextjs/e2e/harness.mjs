@@ -142,7 +142,7 @@ export async function startExample(distDir, port, env) {
  * null before the first mail (the server makes the folder when it writes one). */
 /** A mail's text: an outbox file is written decoded (8bit); a quoted-printable one
  * (as SMTP carries it) is decoded here. */
-function mailText(raw) {
+export function mailText(raw) {
   if (!/content-transfer-encoding: quoted-printable/i.test(raw)) return raw;
   const bytes = raw.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
   return Buffer.from(bytes, "latin1").toString("utf8");

@@ -488,7 +488,7 @@ async function secondFactor({ browser, app, apiPort, publicOrigin, shot }) {
     await section.getByRole("button", { name: "Set up" }).click();
     const secret = await section.getByTestId("totp-secret").innerText();
     assert.match(secret, /^[A-Z2-7]{32}$/);
-    assert.equal(await section.locator(".qr svg").count(), 1, "the QR code is drawn");
+    assert.equal(await section.locator("[data-testid=qr] svg").count(), 1, "the QR code is drawn");
     await shot(page, "two-factor-setup");
     await section.getByLabel("Code").fill(totp(secret));
     await section.getByRole("button", { name: "Turn on" }).click();

@@ -3,7 +3,7 @@ import { Suspense } from "react";
 import { isSekishoError } from "@sekisho/client";
 import { getSession, type ServerSession } from "@sekisho/client/next";
 
-import { ResendVerification } from "../../components/verification";
+import { ResendVerification } from "../../sekisho/verification";
 
 // The session is request data: under cacheComponents it is read inside a Suspense
 // boundary (the page's shell stays prerendered), never in "use cache".
