@@ -1,7 +1,7 @@
 // What the README tells users to type, held to the code: its admin-client and guard
 // snippets compile against the package's types, and its webhook Route Handler is the example's
 // file, which the example's end-to-end test runs.
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 import ts from "typescript";
@@ -18,9 +18,18 @@ function snippet(heading: string): string {
   return match[1];
 }
 
+/** The ```tsx blocks after `heading`, up to the next `## `. */
+function tsxSnippets(heading: string): string[] {
+  const start = readme.indexOf(heading);
+  const end = readme.indexOf("\n## ", start + heading.length);
+  const section = readme.slice(start, end === -1 ? undefined : end);
+  return [...section.matchAll(/```tsx\n([\s\S]*?)```/g)].map((m) => m[1] ?? "");
+}
+
 /** What tsc says of `file` (strict, resolving as a Next.js app's bundler does). */
 function diagnostics(file: string): string[] {
   const program = ts.createProgram([file], {
+    jsx: ts.JsxEmit.ReactJSX,
     strict: true,
     noEmit: true,
     target: ts.ScriptTarget.ES2022,
@@ -33,6 +42,9 @@ function diagnostics(file: string): string[] {
 }
 
 describe("README", () => {
+  // A tsc program takes seconds on a busy machine.
+  const TSC = { timeout: 60_000 };
+
   it("its admin-client snippet type-checks", { timeout: 60_000 }, () => {
     const file = join(here, ".readme-admin.ts");
     const code = snippet("## Your server code")
@@ -46,7 +58,7 @@ describe("README", () => {
     }
   });
 
-  it("its guard with verify type-checks", () => {
+  it("its guard with verify type-checks", TSC, () => {
     const file = join(here, ".readme-guard.ts");
     const code = snippet("With `verify`, the guard");
     writeFileSync(file, `import { createAuthGuard } from "../src/guard.js";\n${code}`);
@@ -84,13 +96,32 @@ describe("README", () => {
     }
   }
 
-  // A tsc program takes seconds on a busy machine.
-  const TSC = { timeout: 60_000 };
-
   it("its account calls type-check", TSC, () => checkCalls("The account, signed in:", "account"));
 
   it("its second-factor and passkey calls type-check", TSC, () =>
     checkCalls("## Second factors and passkeys", "second-factor"));
+
+  it("its own-pages layout, protected page and sign-out button type-check", TSC, () => {
+    const dir = join(here, ".readme-own");
+    mkdirSync(dir, { recursive: true });
+    const local = (code: string) =>
+      code.replaceAll('"@sekisho/client/react"', '"../../src/react.js"').replaceAll('"@sekisho/client/next"', '"../../src/next.js"');
+    const [layout, page, button, ...rest] = tsxSnippets("## Your own pages");
+    expect(rest).toEqual([]);
+    // Next.js generates LayoutProps and takes the CSS import; here they are declared.
+    writeFileSync(join(dir, "globals.css.d.ts"), "export {};\n");
+    writeFileSync(
+      join(dir, "layout.tsx"),
+      `type LayoutProps<_ extends string> = { children: import("react").ReactNode };\n${local(layout ?? "").replace('import "./globals.css";', "")}`,
+    );
+    writeFileSync(join(dir, "page.tsx"), local(page ?? ""));
+    writeFileSync(join(dir, "sign-out-button.tsx"), local(button ?? ""));
+    try {
+      for (const file of ["layout.tsx", "page.tsx"]) expect(diagnostics(join(dir, file)), file).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it("its webhook Route Handler is the example's", () => {
     const route = readFileSync(join(here, "../../../examples/nextjs/app/webhooks/sekisho/route.ts"), "utf8");
