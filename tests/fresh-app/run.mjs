@@ -1,23 +1,26 @@
 // The client README, followed by a stranger: a copy of what create-next-app generates
 // (my-app/, see regenerate.sh), the README's "Install" and "Quick start" commands run
-// as written, its file snippets written where they say, `next build`, then sign-up,
-// sign-out, the guard, sign-in and the protected page in Chromium against a release
-// Sekisho started by the README's own command. A README snippet that breaks breaks
-// this test.
+// as written (`npx @sekisho/client init` writes every page; nobody writes a file),
+// `next build`, then in Chromium, in English and in Japanese, every link Sekisho
+// sends into the app: the verification, sign-in, reset and invitation mails, a
+// security notice's settings link, and a provider sign-in that lands on the
+// two-factor page. No 404, no console error, the pages in the browser's language.
 //
-// The only liberty taken: the README's ports (localhost:3000, 127.0.0.1:8080) become
-// free ports, so that the check can run beside anything else.
+// The liberties taken: the README's ports (localhost:3000, 127.0.0.1:8080) become
+// free ports, so that the check can run beside anything else; Sekisho also gets the
+// test OpenID provider's variables (the README's closing paragraph) and, for the
+// invitation, a management key made by its own command line.
 //
 //   node run.mjs
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { chromium } from "playwright-core";
 
-import { CHROMIUM_ARGS, chromiumPath, freePort, REPO, waitFor, waitForMailLink } from "../../examples/nextjs/e2e/harness.mjs";
+import { CHROMIUM_ARGS, chromiumPath, freePort, mailText, REPO, startOidcProvider, totp, waitFor } from "../../examples/nextjs/e2e/harness.mjs";
 
 // Under cacheComponents Next.js keeps the pages a browser left in the DOM, hidden
 // (React <Activity>), and streamed Suspense content sits hidden until revealed:
@@ -82,12 +85,87 @@ function runCommands(block, cwd, env, { server = false } = {}) {
   return null;
 }
 
+/** Waits up to ten seconds for a mail to `to` whose text holds a link to the app's
+ * `pathname` (a token or not) that is not in `seen`; returns the link. */
+async function mailLink(outbox, to, pathname, seen) {
+  const pattern = new RegExp(`https?://[^\\s"<>]+${pathname.replaceAll("/", "\\/")}(\\?token=[A-Za-z0-9_-]+)?(?=[\\s"<>]|$)`, "g");
+  for (let i = 0; i < 100; i++) {
+    if (existsSync(outbox)) {
+      for (const file of readdirSync(outbox).filter((f) => f.endsWith(".eml")).sort()) {
+        const text = mailText(readFileSync(path.join(outbox, file), "utf8"));
+        const headers = text.split(/\r?\n\r?\n/, 1)[0] ?? "";
+        if (!new RegExp(`^To:.*${to.replaceAll(".", "\\.")}`, "mi").test(headers)) continue;
+        for (const [link] of text.matchAll(pattern)) {
+          if (!seen.has(link)) {
+            seen.add(link);
+            return link;
+          }
+        }
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no new mail to ${to} with a link to ${pathname} in ${outbox}`);
+}
+
+/** From "Continue with ACME" or "Link ACME" to the app's page that `arrived` knows:
+ * the test provider's login and consent pages when it asks (the first time), none
+ * when it remembers the browser. */
+async function throughProvider(page, idp, login, arrived) {
+  const inApp = (url) => !url.href.startsWith(idp.issuer) && arrived(url);
+  await page.waitForURL((url) => url.href.startsWith(`${idp.issuer}/interaction/`) || inApp(url));
+  while (page.url().startsWith(`${idp.issuer}/interaction/`)) {
+    const before = page.url();
+    const loginField = page.locator("input[name=login]").filter(VISIBLE);
+    if (await loginField.count()) {
+      await loginField.fill(login);
+      await page.locator("input[name=password]").filter(VISIBLE).fill("any password");
+      await page.getByRole("button", { name: "Sign-in" }).filter(VISIBLE).click();
+    } else {
+      await page.getByRole("button", { name: "Continue" }).filter(VISIBLE).click();
+    }
+    await page.waitForURL((url) => url.href !== before);
+  }
+  await page.waitForURL(inApp);
+}
+
+/** The words the walk checks each page by: its heading, in each language. */
+const WORDS = {
+  en: {
+    login: "Log in",
+    signup: "Create an account",
+    settings: "Settings",
+    verify: "Verify your email",
+    emailSignIn: "Sign in by email",
+    emailLink: "Sign in",
+    forgot: "Forgot your password?",
+    reset: "Choose a new password",
+    twoFactor: "Two-step verification",
+    oauthFailed: /did not complete|did not work/i,
+    passwordTooShort: /at least 8/,
+  },
+  ja: {
+    login: "ログイン",
+    signup: "アカウントを作成",
+    settings: "設定",
+    verify: "メールアドレスの確認",
+    emailSignIn: "メールでログイン",
+    emailLink: "ログイン",
+    forgot: "パスワードをお忘れですか？",
+    reset: "新しいパスワードを決める",
+    twoFactor: "2 段階認証",
+    oauthFailed: /[ぁ-んァ-ン一-龯]/,
+    passwordTooShort: /8/,
+  },
+};
+
 async function main() {
   const started = Date.now();
   mkdirSync(SHOTS, { recursive: true });
   const appPort = await freePort();
   const apiPort = await freePort();
   const localize = (text) => text.replaceAll("localhost:3000", `localhost:${appPort}`).replaceAll("127.0.0.1:8080", `127.0.0.1:${apiPort}`);
+  const origin = `http://localhost:${appPort}`;
 
   // The layout the README assumes: a checkout of Sekisho and the app side by side.
   const work = mkdtempSync(path.join(tmpdir(), "sekisho-fresh-app-"));
@@ -95,6 +173,10 @@ async function main() {
   cpSync(path.join(import.meta.dirname, "my-app"), path.join(work, "my-app"), { recursive: true });
   const app = path.join(work, "my-app");
   const data = path.join(work, "sekisho-data");
+  const outbox = path.join(data, "outbox");
+  const oidc = { clientId: "fresh-app", clientSecret: "fresh-app-secret" };
+  const idp = await startOidcProvider({ redirectUri: `${origin}/api/v1/auth/callback/acme`, ...oidc });
+  groups.add(idp.child.pid);
   const env = {
     ...process.env,
     NEXT_TELEMETRY_DISABLED: "1",
@@ -105,6 +187,11 @@ async function main() {
     DATA_DIR: data,
     BIND: `127.0.0.1:${apiPort}`,
     RUST_LOG: "warn",
+    OIDC_PROVIDERS: "acme",
+    OIDC_ACME_ISSUER: idp.issuer,
+    OIDC_ACME_CLIENT_ID: oidc.clientId,
+    OIDC_ACME_CLIENT_SECRET: oidc.clientSecret,
+    OIDC_ACME_NAME: "ACME",
     // `npm start` (next start) listens on PORT.
     PORT: String(appPort),
   };
@@ -115,17 +202,8 @@ async function main() {
 
   const blocks = readmeBlocks(readFileSync(README, "utf8"), ["Install", "Quick start"]).map((b) => ({ ...b, text: localize(b.text) }));
   const commands = blocks.filter((b) => !b.file && b.lang === "sh");
-  const files = blocks.filter((b) => b.file);
-  assert.ok(commands.length >= 4 && files.length >= 5, `the README's quick start lost its blocks (${commands.length} commands, ${files.length} files)`);
-
-  console.log("== the README's snippets");
-  for (const block of files) {
-    const target = path.join(work, block.file);
-    assert.ok(target.startsWith(app + path.sep), `README line ${block.line}: ${block.file} is outside the app`);
-    mkdirSync(path.dirname(target), { recursive: true });
-    writeFileSync(target, block.text);
-    console.log(`   wrote ${block.file}`);
-  }
+  assert.deepEqual(blocks.filter((b) => b.file).map((b) => b.file), [], "the quick start asks nobody to write a file");
+  assert.ok(commands.some((b) => /npx @sekisho\/client init/.test(b.text)), "the quick start runs init");
 
   console.log("== the README's commands");
   // `cargo run --release` alone serves; `cargo run --release -- doctor` is a check
@@ -141,100 +219,179 @@ async function main() {
       await waitFor(`http://127.0.0.1:${apiPort}/api/health`, "sekisho (README's cargo run)", 600_000);
     } else {
       next = runCommands(block, work, env, { server: true });
-      await waitFor(`http://localhost:${appPort}/login`, "the app (README's npm run build && npm start)", 600_000);
+      await waitFor(`${origin}/login`, "the app (README's npm run build && npm start)", 600_000);
     }
   }
   assert.ok(sekisho && next, "the README's quick start must start both Sekisho and the app");
+  for (const page of ["login", "signup", "verify-email", "forgot-password", "reset-password", "sign-in/email", "two-factor", "settings"]) {
+    assert.ok(existsSync(path.join(app, "app/(sekisho)", page, "page.tsx")), `init wrote ${page}`);
+  }
 
-  console.log("== Chromium: sign up, sign out, the guard, sign in, the protected page");
-  const origin = `http://localhost:${appPort}`;
+  // The operator's side of the invitation: a management key from Sekisho's own
+  // command line, against the same database.
+  const made = spawnSync(path.join(REPO, "target/release/sekisho"), ["management-key", "create", "fresh-app", "--scopes", "users:write"], {
+    env: { PATH: process.env.PATH, DATABASE_URL: env.DATABASE_URL, DATA_DIR: data },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  assert.equal(made.status, 0, "management-key create failed");
+  const managementKey = made.stdout.toString().trim();
+
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
   try {
-    const page = await browser.newPage();
-    const consoleErrors = [];
-    page.on("console", (message) => {
-      if (message.type() === "error") consoleErrors.push(message.text());
-    });
-    const email = `stranger-${Date.now()}@example.com`;
-    const password = "correct horse battery";
-
-    // (main's alert: Next.js keeps a route announcer with role="alert" of its own)
-    const alert = page.locator('main [role="alert"]').filter(VISIBLE);
-
-    // A provider sign-in that failed comes back with ?error=: the page says so.
-    await page.goto(`${origin}/login?error=OAUTH_FAILED`);
-    await alert.waitFor();
-    assert.match(await alert.innerText(), /did not complete/, "the login page words ?error=");
-
-    // A password the server refuses: the field and what is wrong with it, not "Invalid input".
-    await page.goto(`${origin}/login`);
-    await page.locator('input[name="email"]').filter(VISIBLE).fill(email);
-    await page.locator('input[name="password"]').filter(VISIBLE).fill("short");
-    await page.getByRole("button", { name: "Sign up", exact: true }).filter(VISIBLE).click();
-    await alert.waitFor();
-    assert.match(await alert.innerText(), /password: must be at least 8 characters/);
-
-    await page.locator('input[name="password"]').filter(VISIBLE).fill(password);
-    await page.getByRole("button", { name: "Sign up", exact: true }).filter(VISIBLE).click();
-    await page.waitForURL(`${origin}/dashboard`);
-    await page.getByText(`Signed in as ${email}`).filter(VISIBLE).waitFor();
-    await page.screenshot({ path: path.join(SHOTS, "1-signed-up.png") });
-
-    // The sign-up's verification mail links to the README's verify-email page.
-    const link = await waitForMailLink(path.join(data, "outbox"), "verify-email");
-    assert.ok(link.startsWith(`${origin}/verify-email?token=`), link);
-    await page.goto(link);
-    await page.getByText(`${email} is verified.`).filter(VISIBLE).waitFor();
-    await page.goto(`${origin}/dashboard`);
-    await page.getByText(`Signed in as ${email}`).filter(VISIBLE).waitFor();
-
-    await page.getByRole("button", { name: "Sign out", exact: true }).filter(VISIBLE).click();
-    await page.waitForURL(`${origin}/login`);
-
-    // The guard (proxy.ts): no cookie, so the page is never rendered.
-    const guarded = await fetch(`${origin}/dashboard`, { redirect: "manual" });
-    assert.equal(guarded.status, 307, "the guard redirects a signed-out visitor");
-    assert.equal(new URL(guarded.headers.get("location"), origin).pathname + new URL(guarded.headers.get("location"), origin).search, "/login?next=%2Fdashboard");
-    // Its matcher keeps it off /api.
-    const health = await fetch(`${origin}/api/health`, { redirect: "manual" });
-    assert.equal(health.status, 200, "/api/health goes through the app's proxy, not the guard");
-
-    await page.goto(`${origin}/dashboard`);
-    await page.waitForURL(`${origin}/login?next=%2Fdashboard`);
-    await page.locator('input[name="email"]').filter(VISIBLE).fill(email);
-    await page.locator('input[name="password"]').filter(VISIBLE).fill("wrong password entirely");
-    await page.getByRole("button", { name: "Sign in", exact: true }).filter(VISIBLE).click();
-    await alert.waitFor();
-    assert.match(await alert.innerText(), /password/i, "a wrong password shows the server's message");
-
-    await page.locator('input[name="password"]').filter(VISIBLE).fill(password);
-    await page.getByRole("button", { name: "Sign in", exact: true }).filter(VISIBLE).click();
-    await page.waitForURL(`${origin}/dashboard`);
-    await page.getByText(`Signed in as ${email}`).filter(VISIBLE).waitFor();
-    await page.screenshot({ path: path.join(SHOTS, "2-signed-in.png") });
-
-    // A session revoked from elsewhere: the cookie is still there, the page's own
-    // check (getSession, asking Sekisho) sends the browser to the login page.
-    const cookies = await page.context().cookies(origin);
-    const session = cookies.find((c) => c.name === "access_token");
-    assert.ok(session?.httpOnly, "the session cookie is on the app's origin, HttpOnly");
-    const logout = await fetch(`http://127.0.0.1:${apiPort}/api/v1/auth/logout`, {
-      method: "POST",
-      headers: { Cookie: `access_token=${session.value}`, Origin: origin },
-    });
-    assert.equal(logout.status, 200, "the session ends at Sekisho");
-    await page.goto(`${origin}/dashboard`);
-    await page.waitForURL((url) => url.pathname === "/login" && url.searchParams.get("next") === "/dashboard");
-
-    // The only expected console errors: the short password's 400 and the wrong password's 401.
-    const unexpected = consoleErrors.filter((text) => !/401|400/.test(text));
-    assert.deepEqual(unexpected, [], "no errors in the browser's console besides the refused password's 400 and 401");
-    assert.equal(consoleErrors.filter((text) => /400/.test(text)).length, 1, "the short password's 400 only");
-    assert.equal(consoleErrors.filter((text) => /401/.test(text)).length, 1, "a signed-out page logs no 401 of its own");
+    for (const language of ["en", "ja"]) {
+      await walk({ browser, language, origin, apiPort, outbox, idp, managementKey });
+    }
   } finally {
     await browser.close();
   }
   console.log(`fresh app: ok in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
+/** Every link Sekisho sends, followed in a browser whose language is `language`. */
+async function walk({ browser, language, origin, apiPort, outbox, idp, managementKey }) {
+  console.log(`== Chromium (${language}): every link Sekisho sends`);
+  const words = WORDS[language];
+  const context = await browser.newContext({ locale: language === "ja" ? "ja-JP" : "en-US" });
+  const problems = [];
+  const watch = (page) => {
+    page.on("console", (message) => {
+      if (message.type() === "error") problems.push(`console error on ${page.url()}: ${message.text()}`);
+    });
+    page.on("pageerror", (error) => problems.push(`page error on ${page.url()}: ${error.message}`));
+    page.on("response", (response) => {
+      if (response.status() === 404 && response.url().startsWith(origin)) problems.push(`404: ${response.url()}`);
+    });
+  };
+  context.on("page", watch);
+  const page = await context.newPage();
+  const heading = page.locator("h1").filter(VISIBLE);
+  const alert = page.locator('[role="alert"][data-code]').filter(VISIBLE);
+  const shot = (name) => page.screenshot({ path: path.join(SHOTS, `${language}-${name}.png`), fullPage: true });
+  /** Opens `url` (a link from a mail): the app answers it, and the page's heading says `title`. */
+  const open = async (url, title) => {
+    assert.ok(url.startsWith(origin), `${url} is the app's`);
+    const response = await page.goto(url);
+    assert.equal(response?.status(), 200, `${url} answers 200`);
+    await heading.filter({ hasText: title }).first().waitFor();
+  };
+  /** Clicks the visible submit button of the form holding `field`. */
+  const submit = (form) => form.locator('button[type="submit"]').filter(VISIBLE).click();
+  const seen = new Set();
+  const stamp = Date.now();
+  const login = `walker-${language}-${stamp}`;
+  const email = `${login}@acme.example`;
+  const password = "correct horse battery";
+  const newPassword = "another staple 2026";
+
+  // A provider sign-in that failed comes back with ?error=: the page says so, in words.
+  await open(`${origin}/login?error=OAUTH_FAILED`, words.login);
+  assert.equal(await alert.first().getAttribute("data-code"), "OAUTH_FAILED");
+  assert.match(await alert.first().innerText(), words.oauthFailed);
+
+  // Sign-up: a password the server refuses is named beside its field, in the language.
+  await open(`${origin}/signup`, words.signup);
+  const signup = page.locator("form").filter(VISIBLE);
+  await signup.locator('input[name="email"]').fill(email);
+  await signup.locator('input[name="password"]').fill("short");
+  await submit(signup);
+  await page.locator("#password-error").filter(VISIBLE).waitFor();
+  assert.match(await page.locator("#password-error").filter(VISIBLE).innerText(), words.passwordTooShort);
+  await signup.locator('input[name="password"]').fill(password);
+  await submit(signup);
+  await page.waitForURL(`${origin}/settings`);
+  await page.getByTestId("signed-in-email").filter({ hasText: email }).waitFor();
+  await shot("1-signed-up");
+
+  // 1. The verification mail.
+  await open(await mailLink(outbox, email, "/verify-email", seen), words.verify);
+  await page.getByRole("status").filter(VISIBLE).waitFor();
+
+  // 2. The sign-in mail: asked for from the login page's own link, opened, one click.
+  await page.context().clearCookies();
+  await open(`${origin}/login`, words.login);
+  await page.locator(`a[href^="/sign-in/email"]`).filter(VISIBLE).click();
+  await heading.filter({ hasText: words.emailSignIn }).waitFor();
+  const ask = page.locator("#email-ask").filter(VISIBLE);
+  await ask.locator('input[name="email"]').fill(email);
+  await submit(ask);
+  await ask.getByRole("status").waitFor();
+  await open(await mailLink(outbox, email, "/sign-in/email", seen), words.emailLink);
+  await submit(page.locator("#email-link").filter(VISIBLE));
+  await page.waitForURL(`${origin}/settings`);
+  await page.getByTestId("signed-in-email").filter({ hasText: email }).waitFor();
+
+  // 3. The reset mail: asked for from the login page's link; the new password signs in.
+  await page.context().clearCookies();
+  await open(`${origin}/login`, words.login);
+  await page.locator('a[href="/forgot-password"]').filter(VISIBLE).click();
+  await heading.filter({ hasText: words.forgot }).waitFor();
+  const forgot = page.locator("form").filter(VISIBLE);
+  await forgot.locator('input[name="email"]').fill(email);
+  await submit(forgot);
+  await page.getByRole("status").filter(VISIBLE).waitFor();
+  await open(await mailLink(outbox, email, "/reset-password", seen), words.reset);
+  const reset = page.locator("form").filter(VISIBLE);
+  await reset.locator('input[name="newPassword"]').fill(newPassword);
+  await submit(reset);
+  await page.waitForURL(`${origin}/settings`);
+  await page.getByTestId("signed-in-email").filter({ hasText: email }).waitFor();
+
+  // Two-step verification on, in Settings: the QR code, a first code, the recovery codes.
+  const twoFactor = page.locator("#two-factor").filter(VISIBLE);
+  await twoFactor.locator('#start-two-factor input[name="password"]').fill(newPassword);
+  await submit(twoFactor.locator("#start-two-factor"));
+  const secret = await twoFactor.getByTestId("totp-secret").innerText();
+  assert.equal(await twoFactor.locator("[data-testid=qr] svg").count(), 1, "the QR code is drawn");
+  await twoFactor.locator('input[name="code"]').fill(totp(secret));
+  await submit(twoFactor.locator("#confirm-two-factor"));
+  await twoFactor.getByTestId("recovery-codes").waitFor();
+  await shot("2-recovery-codes");
+
+  // 4. The security notice that went out for it: its settings link.
+  await open(await mailLink(outbox, email, "/settings", seen), words.settings);
+  await page.getByTestId("signed-in-email").filter({ hasText: email }).waitFor();
+
+  // Link the provider in Settings (its login and consent pages), back on Settings.
+  await page.locator("#linked-accounts button").filter({ hasText: "ACME" }).filter(VISIBLE).click();
+  await throughProvider(page, idp, login, (url) => url.pathname === "/settings");
+  await page.locator("#linked-accounts tr[data-provider=acme]").filter(VISIBLE).waitFor();
+
+  // 5. A provider sign-in of a user with a second factor: Sekisho sends the browser to
+  // the app's two-factor page; the next step's code finishes it.
+  await page.locator("#signed-in-as button").filter(VISIBLE).click();
+  await page.waitForURL(`${origin}/login`);
+  await page.locator("button").filter({ hasText: "ACME" }).filter(VISIBLE).click();
+  await throughProvider(page, idp, login, (url) => url.pathname === "/two-factor");
+  await heading.filter({ hasText: words.twoFactor }).waitFor();
+  await shot("3-two-factor-after-provider");
+  const code = page.locator("form").filter(VISIBLE);
+  await code.locator('input[name="code"]').fill(totp(secret, Date.now() / 1000 + 30));
+  await submit(code);
+  await page.waitForURL(`${origin}/settings`);
+  await page.getByTestId("signed-in-email").filter({ hasText: email }).waitFor();
+
+  // 6. An operator's invitation: a set-your-password mail to the new account.
+  const invitee = `invited-${language}-${stamp}@example.com`;
+  const invited = await fetch(`http://127.0.0.1:${apiPort}/api/v1/admin/users`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${managementKey}`, "Content-Type": "application/json", "Accept-Language": language },
+    body: JSON.stringify({ email: invitee, sendInvitation: true }),
+  });
+  assert.equal(invited.status, 201, await invited.text());
+  await page.context().clearCookies();
+  await open(await mailLink(outbox, invitee, "/reset-password", seen), words.reset);
+  const choose = page.locator("form").filter(VISIBLE);
+  await choose.locator('input[name="newPassword"]').fill(password);
+  await submit(choose);
+  await page.waitForURL(`${origin}/settings`);
+  await page.getByTestId("signed-in-email").filter({ hasText: invitee }).waitFor();
+  await shot("4-invited-and-signed-in");
+
+  // The expected console errors: the short password's 400 only.
+  const unexpected = problems.filter((text) => !/status of 400/.test(text));
+  assert.deepEqual(unexpected, [], `no 404, no page error, no console error (${language})`);
+  assert.equal(problems.length, 1, `the short password's 400 only (${language}): ${problems.join("; ")}`);
+  await context.close();
 }
 
 if (process.argv[1] === import.meta.filename) {

@@ -6,7 +6,6 @@
 //
 // Screenshots of every step go to target/screenshots/nextjs/.
 import assert from "node:assert/strict";
-import { createHmac } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 
@@ -24,6 +23,7 @@ import {
   startOidcProvider,
   startSekisho,
   stopAll,
+  totp,
   waitForMailLink,
   waitForSignInCode,
 } from "./harness.mjs";
@@ -448,20 +448,6 @@ async function verificationRequired({ browser, app, apiPort, publicOrigin, shot 
     api.child.kill("SIGTERM");
     await new Promise((resolve) => api.child.once("exit", resolve));
   }
-}
-
-/** The code an authenticator app shows for a base32 `secret` at `unixSeconds`
- * (RFC 6238: HMAC-SHA1, 30 s steps, 6 digits). */
-function totp(secret, unixSeconds = Date.now() / 1000) {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  let bits = "";
-  for (const char of secret.replace(/=+$/, "")) bits += alphabet.indexOf(char).toString(2).padStart(5, "0");
-  const key = Buffer.from(bits.match(/.{8}/g).map((byte) => parseInt(byte, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(unixSeconds / 30)));
-  const mac = createHmac("sha1", key).update(counter).digest();
-  const offset = mac[19] & 0xf;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
 }
 
 /** Two-step verification: turned on in Settings with the QR code's key and a first
