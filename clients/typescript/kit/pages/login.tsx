@@ -57,7 +57,7 @@ function LoginForm() {
       {/* `webauthn`: the browser may offer passkeys in this field's autofill. */}
       <Field name="email" label={t.fields.email} type="email" error={error} autoComplete="username webauthn" />
       <Field name="password" label={t.fields.password} type="password" error={error} autoComplete="current-password" />
-      <label style={{ display: "flex", gap: "0.5rem", alignItems: "center", marginTop: "0.75rem" }}>
+      <label style={{ display: "flex", gap: "0.5rem", alignItems: "center", marginTop: "0.75rem", fontWeight: 400 }}>
         <input type="checkbox" name="rememberMe" defaultChecked /> {t.login.remember}
       </label>
       <Button disabled={pending}>{pending ? t.login.pending : t.login.submit}</Button>
