@@ -7,14 +7,16 @@
 // two-factor page. No 404, no console error, the pages in the browser's language.
 //
 // The liberties taken: the README's ports (localhost:3000, 127.0.0.1:8080) become
-// free ports, so that the check can run beside anything else; Sekisho also gets the
+// free ports, so that the check can run beside anything else; Google Fonts, which CI
+// cannot reach, are served from a local font (offlineGoogleFonts); Sekisho also gets the
 // test OpenID provider's variables (the README's closing paragraph) and, for the
 // invitation, a management key made by its own command line.
 //
 //   node run.mjs
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -86,16 +88,17 @@ function runCommands(block, cwd, env, { server = false } = {}) {
 }
 
 /** Waits up to ten seconds for a mail to `to` whose text holds a link to the app's
- * `pathname` (a token or not) that is not in `seen`; returns the link. */
+ * `pathname` (with a query or not) that is not in `seen`; returns the link. */
 async function mailLink(outbox, to, pathname, seen) {
-  const pattern = new RegExp(`https?://[^\\s"<>]+${pathname.replaceAll("/", "\\/")}(\\?token=[A-Za-z0-9_-]+)?(?=[\\s"<>]|$)`, "g");
+  const pattern = new RegExp(`https?://[^\\s"<>]+${pathname.replaceAll("/", "\\/")}(\\?[^\\s"<>]*)?(?=[\\s"<>]|$)`, "g");
   for (let i = 0; i < 100; i++) {
     if (existsSync(outbox)) {
       for (const file of readdirSync(outbox).filter((f) => f.endsWith(".eml")).sort()) {
         const text = mailText(readFileSync(path.join(outbox, file), "utf8"));
         const headers = text.split(/\r?\n\r?\n/, 1)[0] ?? "";
         if (!new RegExp(`^To:.*${to.replaceAll(".", "\\.")}`, "mi").test(headers)) continue;
-        for (const [link] of text.matchAll(pattern)) {
+        for (const [found] of text.matchAll(pattern)) {
+          const link = found.replaceAll("&amp;", "&");
           if (!seen.has(link)) {
             seen.add(link);
             return link;
@@ -108,11 +111,13 @@ async function mailLink(outbox, to, pathname, seen) {
   throw new Error(`no new mail to ${to} with a link to ${pathname} in ${outbox}`);
 }
 
-/** From "Continue with ACME" or "Link ACME" to the app's page that `arrived` knows:
- * the test provider's login and consent pages when it asks (the first time), none
- * when it remembers the browser. */
-async function throughProvider(page, idp, login, arrived) {
-  const inApp = (url) => !url.href.startsWith(idp.issuer) && arrived(url);
+/** Clicks `button` ("Continue with ACME", "Link ACME") and follows the provider to
+ * the app's page that `arrived` knows: through the test provider's login and consent
+ * pages when it asks (the first time), through none when it remembers the browser. */
+async function throughProvider(page, idp, login, button, arrived) {
+  const from = page.url();
+  const inApp = (url) => url.href !== from && !url.href.startsWith(idp.issuer) && arrived(url);
+  await button.click();
   await page.waitForURL((url) => url.href.startsWith(`${idp.issuer}/interaction/`) || inApp(url));
   while (page.url().startsWith(`${idp.issuer}/interaction/`)) {
     const before = page.url();
@@ -127,6 +132,40 @@ async function throughProvider(page, idp, login, arrived) {
     await page.waitForURL((url) => url.href !== before);
   }
   await page.waitForURL(inApp);
+}
+
+/**
+ * create-next-app's layout loads Geist through next/font/google, which `next build`
+ * fetches from fonts.googleapis.com; CI reaches only the package registries. Next.js
+ * reads the stylesheets from the file NEXT_FONT_GOOGLE_MOCKED_RESPONSES names instead
+ * (its own tests' switch), and each family's font file comes from a local HTTP server
+ * serving a font of this machine. The app's files stay as create-next-app wrote them.
+ * Returns the file's path.
+ */
+async function offlineGoogleFonts(work) {
+  const dirs = ["/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/liberation", "/usr/share/fonts/truetype"];
+  const font = dirs
+    .filter((dir) => existsSync(dir))
+    .flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith(".ttf")).map((f) => path.join(dir, f)))[0];
+  assert.ok(font, "a .ttf font under /usr/share/fonts/truetype (fonts-dejavu-core or fonts-liberation) stands in for Google Fonts");
+  const bytes = readFileSync(font);
+  const server = createServer((_, response) => {
+    response.writeHead(200, { "Content-Type": "font/ttf", "Content-Length": bytes.length });
+    response.end(bytes);
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  server.unref();
+  const fontUrl = `http://127.0.0.1:${server.address().port}/font.ttf`;
+  // Turbopack looks the stylesheet URL up in the file's exports: the URLs of the
+  // families create-next-app's layout asks for (Geist, Geist Mono), exactly.
+  const stylesheets = {};
+  for (const family of ["Geist", "Geist Mono"]) {
+    const url = `https://fonts.googleapis.com/css2?family=${family.replaceAll(" ", "+")}:wght@100..900&display=swap`;
+    stylesheets[url] = `@font-face { font-family: '${family}'; font-style: normal; font-weight: 100 900; font-display: swap; src: url(${fontUrl}) format('truetype'); }`;
+  }
+  const file = path.join(work, "google-fonts-offline.cjs");
+  writeFileSync(file, `module.exports = ${JSON.stringify(stylesheets, null, 2)};\n`);
+  return file;
 }
 
 /** The words the walk checks each page by: its heading, in each language. */
@@ -192,10 +231,13 @@ async function main() {
     OIDC_ACME_CLIENT_ID: oidc.clientId,
     OIDC_ACME_CLIENT_SECRET: oidc.clientSecret,
     OIDC_ACME_NAME: "ACME",
-    // `npm start` (next start) listens on PORT.
+    // `npm start` (next start) listens on PORT; init's .env.local says 127.0.0.1:8080,
+    // which the process environment overrides for the free port.
     PORT: String(appPort),
+    SEKISHO_INTERNAL_URL: `http://127.0.0.1:${apiPort}`,
   };
   mkdirSync(data);
+  env.NEXT_FONT_GOOGLE_MOCKED_RESPONSES = await offlineGoogleFonts(work);
 
   console.log(`== the generated app: npm ci (${app})`);
   assert.equal(spawnSync("npm", ["ci"], { cwd: app, env, stdio: "inherit" }).status, 0, "npm ci in the generated app failed");
@@ -223,6 +265,7 @@ async function main() {
     }
   }
   assert.ok(sekisho && next, "the README's quick start must start both Sekisho and the app");
+  assert.equal(readFileSync(path.join(app, ".env.local"), "utf8"), "SEKISHO_INTERNAL_URL=http://127.0.0.1:8080\n", "init wrote .env.local");
   for (const page of ["login", "signup", "verify-email", "forgot-password", "reset-password", "sign-in/email", "two-factor", "settings"]) {
     assert.ok(existsSync(path.join(app, "app/(sekisho)", page, "page.tsx")), `init wrote ${page}`);
   }
@@ -254,10 +297,14 @@ async function walk({ browser, language, origin, apiPort, outbox, idp, managemen
   const context = await browser.newContext({ locale: language === "ja" ? "ja-JP" : "en-US" });
   const problems = [];
   const watch = (page) => {
+    // The app's pages only: the test provider's own pages load fonts from the internet.
+    const onApp = () => page.url().startsWith(origin);
     page.on("console", (message) => {
-      if (message.type() === "error") problems.push(`console error on ${page.url()}: ${message.text()}`);
+      if (message.type() === "error" && onApp()) problems.push(`console error on ${page.url()}: ${message.text()}`);
     });
-    page.on("pageerror", (error) => problems.push(`page error on ${page.url()}: ${error.message}`));
+    page.on("pageerror", (error) => {
+      if (onApp()) problems.push(`page error on ${page.url()}: ${error.message}`);
+    });
     page.on("response", (response) => {
       if (response.status() === 404 && response.url().startsWith(origin)) problems.push(`404: ${response.url()}`);
     });
@@ -291,6 +338,14 @@ async function walk({ browser, language, origin, apiPort, outbox, idp, managemen
   // Sign-up: a password the server refuses is named beside its field, in the language.
   await open(`${origin}/signup`, words.signup);
   const signup = page.locator("form").filter(VISIBLE);
+  // Styled as generated, whatever the app's CSS rules do to .module.css files: a
+  // field has its border and the button its background.
+  const looks = await signup.evaluate((form) => ({
+    border: getComputedStyle(form.querySelector('input[name="email"]')).borderTopWidth,
+    button: getComputedStyle(form.querySelector('button[type="submit"]')).backgroundColor,
+  }));
+  assert.equal(looks.border, "1px", "the generated stylesheet reaches the page");
+  assert.notEqual(looks.button, "rgba(0, 0, 0, 0)", "the submit button has its background");
   await signup.locator('input[name="email"]').fill(email);
   await signup.locator('input[name="password"]').fill("short");
   await submit(signup);
@@ -352,16 +407,16 @@ async function walk({ browser, language, origin, apiPort, outbox, idp, managemen
   await page.getByTestId("signed-in-email").filter({ hasText: email }).waitFor();
 
   // Link the provider in Settings (its login and consent pages), back on Settings.
-  await page.locator("#linked-accounts button").filter({ hasText: "ACME" }).filter(VISIBLE).click();
-  await throughProvider(page, idp, login, (url) => url.pathname === "/settings");
+  const linkAcme = page.locator("#linked-accounts button").filter({ hasText: "ACME" }).filter(VISIBLE);
+  await throughProvider(page, idp, login, linkAcme, (url) => url.pathname === "/settings");
   await page.locator("#linked-accounts tr[data-provider=acme]").filter(VISIBLE).waitFor();
 
   // 5. A provider sign-in of a user with a second factor: Sekisho sends the browser to
   // the app's two-factor page; the next step's code finishes it.
   await page.locator("#signed-in-as button").filter(VISIBLE).click();
   await page.waitForURL(`${origin}/login`);
-  await page.locator("button").filter({ hasText: "ACME" }).filter(VISIBLE).click();
-  await throughProvider(page, idp, login, (url) => url.pathname === "/two-factor");
+  const continueWithAcme = page.locator("button").filter({ hasText: "ACME" }).filter(VISIBLE);
+  await throughProvider(page, idp, login, continueWithAcme, (url) => url.pathname === "/two-factor");
   await heading.filter({ hasText: words.twoFactor }).waitFor();
   await shot("3-two-factor-after-provider");
   const code = page.locator("form").filter(VISIBLE);

@@ -23,7 +23,7 @@ export const USAGE = `Usage: npx @sekisho/client init [options]
 
 Writes Sekisho's pages into this Next.js app as its own code: login, signup,
 verify-email, forgot-password, reset-password, sign-in/email, two-factor and
-settings, their components and CSS modules, the English and Japanese strings
+settings, their components and stylesheet, the English and Japanese strings
 (sekisho/strings.ts), the guard (proxy.ts, or middleware.ts before Next.js 16),
 the /api proxy (same-origin) and .env.local entries. A file that exists is left
 as it is unless --force.

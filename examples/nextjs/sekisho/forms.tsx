@@ -5,7 +5,7 @@ import { type FormEvent, type ReactNode, useState } from "react";
 import { describeError, isSekishoError, type SekishoError } from "@sekisho/client";
 
 import { useLanguage, useStrings } from "./language";
-import styles from "./forms.module.css";
+import "./sekisho.css";
 
 export function useSubmit(action: (form: FormData) => Promise<void>) {
   const [pending, setPending] = useState(false);
@@ -32,7 +32,7 @@ export function ErrorAlert({ error }: { error: SekishoError | null }) {
   const t = useStrings();
   if (!error) return null;
   return (
-    <p className={`${styles.alert} ${styles.error}`} role="alert" data-code={error.code}>
+    <p className="sekisho-alert sekisho-error" role="alert" data-code={error.code}>
       {describeError(error, language).message}
       {error.retryAfter ? ` ${t.forms.tryAgainIn(error.retryAfter)}` : ""}
     </p>
@@ -52,7 +52,7 @@ export function Notice({
   code?: string;
 }) {
   return (
-    <p className={`${styles.alert} ${styles[kind]}`} role={kind === "ok" ? "status" : "alert"} data-testid={testId} data-code={code}>
+    <p className={`sekisho-alert sekisho-${kind}`} role={kind === "ok" ? "status" : "alert"} data-testid={testId} data-code={code}>
       {children}
     </p>
   );
@@ -78,22 +78,22 @@ export function Field({
 }) {
   const problem = error?.fields[name];
   return (
-    <div className={styles.field}>
-      <label htmlFor={id} className={styles.label}>
+    <div className="sekisho-field">
+      <label htmlFor={id} className="sekisho-label">
         {label}
       </label>
       <input
         id={id}
         name={name}
         type={type}
-        className={styles.input}
+        className="sekisho-input"
         autoComplete={autoComplete}
         defaultValue={defaultValue}
         aria-invalid={problem ? true : undefined}
         aria-describedby={problem ? `${id}-error` : undefined}
       />
       {problem ? (
-        <p className={styles.fieldError} id={`${id}-error`}>
+        <p className="sekisho-field-error" id={`${id}-error`}>
           {problem}
         </p>
       ) : null}
@@ -115,7 +115,7 @@ export function Button({
   "data-testid"?: string;
 }) {
   return (
-    <button type={type} className={secondary ? `${styles.button} ${styles.secondary}` : styles.button} {...rest}>
+    <button type={type} className={secondary ? "sekisho-button sekisho-secondary" : "sekisho-button"} {...rest}>
       {children}
     </button>
   );
@@ -135,13 +135,13 @@ export function Card({
 }) {
   if (onSubmit) {
     return (
-      <form className={styles.card} id={id} onSubmit={onSubmit} noValidate data-testid={testId}>
+      <form className="sekisho-card" id={id} onSubmit={onSubmit} noValidate data-testid={testId}>
         {children}
       </form>
     );
   }
   return (
-    <section className={styles.card} id={id} data-testid={testId}>
+    <section className="sekisho-card" id={id} data-testid={testId}>
       {children}
     </section>
   );
@@ -149,14 +149,14 @@ export function Card({
 
 export function Muted({ children, testId, status = false }: { children: ReactNode; testId?: string; status?: boolean }) {
   return (
-    <p className={styles.muted} data-testid={testId} role={status ? "status" : undefined}>
+    <p className="sekisho-muted" data-testid={testId} role={status ? "status" : undefined}>
       {children}
     </p>
   );
 }
 
 export function Heading({ children }: { children: ReactNode }) {
-  return <h1 className={styles.heading}>{children}</h1>;
+  return <h1 className="sekisho-heading">{children}</h1>;
 }
 
 export function text(form: FormData, name: string): string {

@@ -9,7 +9,6 @@ import { Button, Card, ErrorAlert, Heading, Muted, Notice } from "./forms";
 import { useStrings } from "./language";
 import { routes } from "./routes";
 import { useProviders, useSocialStart } from "./social";
-import styles from "./settings.module.css";
 
 export function LinkedAccounts({ linkError }: { linkError: string | null }) {
   const t = useStrings();
@@ -57,7 +56,7 @@ export function LinkedAccounts({ linkError }: { linkError: string | null }) {
       ) : accounts.length === 0 ? (
         <Muted>{t.linked.none}</Muted>
       ) : (
-        <table className={styles.table}>
+        <table className="sekisho-table">
           <tbody>
             {accounts.map((account) => (
               <tr key={account.provider} data-provider={account.provider}>

@@ -7,7 +7,6 @@ import { useSession } from "@sekisho/client/react";
 
 import { Button, Card, ErrorAlert, Field, Heading, Muted, text, useSubmit } from "./forms";
 import { useLanguage, useStrings } from "./language";
-import styles from "./settings.module.css";
 
 export function PasskeySettings() {
   const t = useStrings();
@@ -55,11 +54,11 @@ export function PasskeySettings() {
       ) : passkeys.length === 0 ? (
         <Muted testId="no-passkeys">{t.passkeys.none}</Muted>
       ) : (
-        <ul className={styles.list}>
+        <ul className="sekisho-list">
           {passkeys.map((passkey) => (
             <li key={passkey.id} data-testid="passkey">
               <strong>{passkey.name}</strong>{" "}
-              <span className={styles.muted}>{t.passkeys.used(when(passkey.createdAt), passkey.lastUsedAt ? when(passkey.lastUsedAt) : null)}</span>{" "}
+              <span className="sekisho-note">{t.passkeys.used(when(passkey.createdAt), passkey.lastUsedAt ? when(passkey.lastUsedAt) : null)}</span>{" "}
               <Button
                 type="button"
                 secondary

@@ -9,7 +9,6 @@ import { useSekisho } from "@sekisho/client/react";
 import { Button, Card, ErrorAlert, Heading, Muted } from "./forms";
 import { useLanguage, useStrings } from "./language";
 import { routes } from "./routes";
-import styles from "./settings.module.css";
 
 export function SessionList({ returnTo = routes.settings }: { returnTo?: string }) {
   const t = useStrings();
@@ -54,7 +53,7 @@ export function SessionList({ returnTo = routes.settings }: { returnTo?: string 
       <ErrorAlert error={error} />
       {sessions === null && !error ? <Muted>{t.forms.loading}</Muted> : null}
       {sessions ? (
-        <table className={styles.table}>
+        <table className="sekisho-table">
           <thead>
             <tr>
               <th>{t.sessions.device}</th>
@@ -68,7 +67,7 @@ export function SessionList({ returnTo = routes.settings }: { returnTo?: string 
                 <td>
                   {s.userAgent ?? t.sessions.unknownDevice}
                   <br />
-                  <span className={styles.muted}>
+                  <span className="sekisho-note">
                     {s.kind} · {s.ip ?? t.sessions.unknownAddress}
                     {s.signInMethod ? ` · ${t.sessions.method(s.signInMethod)}` : ""}
                   </span>

@@ -7,7 +7,6 @@ import { useSekisho } from "@sekisho/client/react";
 
 import { Button, ErrorAlert, Notice } from "./forms";
 import { useLanguage, useStrings } from "./language";
-import styles from "./social.module.css";
 
 /** The providers of `/providers`; an empty list while loading or when none is set up. */
 export function useProviders(): Provider[] {
@@ -51,14 +50,14 @@ export function SocialButtons({ next, loginPath }: { next: string; loginPath: st
   const { start, error, pending } = useSocialStart(next, `${loginPath}?next=${encodeURIComponent(next)}`);
   if (providers.length === 0) return null;
   return (
-    <div className={styles.social}>
+    <div className="sekisho-social">
       <ErrorAlert error={error} />
       {providers.map((provider) => (
         <Button key={provider.id} type="button" secondary disabled={pending !== null} onClick={() => start(provider.id)}>
           {pending === provider.id ? t.social.redirecting : t.social.continueWith(provider.name)}
         </Button>
       ))}
-      <p className={styles.divider}>{t.social.orWithEmail}</p>
+      <p className="sekisho-divider">{t.social.orWithEmail}</p>
     </div>
   );
 }

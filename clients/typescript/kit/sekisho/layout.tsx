@@ -5,13 +5,12 @@ import { type ReactNode, useEffect } from "react";
 import { SekishoProvider, useSekisho } from "@sekisho/client/react";
 
 import { useLanguage } from "./language";
-import styles from "./forms.module.css";
 
 function AskInLanguage({ children }: { children: ReactNode }) {
   const client = useSekisho();
   const language = useLanguage();
   useEffect(() => client.setLanguage(language), [client, language]);
-  return <div className={styles.page}>{children}</div>;
+  return <div className="sekisho-page">{children}</div>;
 }
 
 export function SekishoPages({ children }: { children: ReactNode }) {

@@ -8,7 +8,6 @@ import { useSession } from "@sekisho/client/react";
 
 import { Button, ErrorAlert } from "./forms";
 import { useStrings } from "./language";
-import styles from "./social.module.css";
 
 /** Failures of the silent autofill offer that nobody asked to see. */
 const QUIET: string[] = [
@@ -82,7 +81,7 @@ export function PasskeySignIn({ onSignedIn }: { onSignedIn: (user: User) => void
     }
   }
   return (
-    <div className={styles.social}>
+    <div className="sekisho-social">
       <ErrorAlert error={error} />
       <Button type="button" secondary onClick={() => void withButton()} disabled={pending}>
         {pending ? t.passkeys.waiting : t.passkeys.signIn}

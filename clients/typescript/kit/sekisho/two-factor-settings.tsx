@@ -8,7 +8,6 @@ import { useSession } from "@sekisho/client/react";
 
 import { Button, Card, ErrorAlert, Field, Heading, Muted, text, useSubmit } from "./forms";
 import { useStrings } from "./language";
-import styles from "./settings.module.css";
 
 export function TwoFactorSettings() {
   const t = useStrings();
@@ -37,9 +36,9 @@ export function TwoFactorSettings() {
     <Card id="two-factor">
       <Heading>{t.twoFactor.title}</Heading>
       {codes ? (
-        <div className={styles.codesBox} data-testid="recovery-codes">
+        <div className="sekisho-codes-box" data-testid="recovery-codes">
           <p>{t.twoFactor.saveCodes}</p>
-          <ul className={styles.codes}>
+          <ul className="sekisho-codes">
             {codes.map((code) => (
               <li key={code}>
                 <code>{code}</code>
@@ -73,7 +72,7 @@ export function TwoFactorSettings() {
         <form onSubmit={confirm.onSubmit} noValidate id="confirm-two-factor">
           <p>{t.twoFactor.scan}</p>
           {/* Drawn by Sekisho from the otpauth URI: an SVG of squares, no script. */}
-          <div className={styles.qr} data-testid="qr" dangerouslySetInnerHTML={{ __html: setup.qrSvg }} />
+          <div className="sekisho-qr" data-testid="qr" dangerouslySetInnerHTML={{ __html: setup.qrSvg }} />
           <Muted>
             {t.twoFactor.orType} <code data-testid="totp-secret">{setup.secret}</code>
           </Muted>
