@@ -15,7 +15,7 @@
 //   node run.mjs
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -143,11 +143,13 @@ async function throughProvider(page, idp, login, button, arrived) {
  * Returns the file's path.
  */
 async function offlineGoogleFonts(work) {
-  const dirs = ["/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/liberation", "/usr/share/fonts/truetype"];
-  const font = dirs
-    .filter((dir) => existsSync(dir))
+  // Any /usr/share/fonts/truetype/*/*.ttf: what .ci/run checks before installing one.
+  const root = "/usr/share/fonts/truetype";
+  const font = (existsSync(root) ? readdirSync(root) : [])
+    .map((dir) => path.join(root, dir))
+    .filter((dir) => statSync(dir).isDirectory())
     .flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith(".ttf")).map((f) => path.join(dir, f)))[0];
-  assert.ok(font, "a .ttf font under /usr/share/fonts/truetype (fonts-dejavu-core or fonts-liberation) stands in for Google Fonts");
+  assert.ok(font, "a .ttf font under /usr/share/fonts/truetype/*/ (fonts-dejavu-core) stands in for Google Fonts");
   const bytes = readFileSync(font);
   const server = createServer((_, response) => {
     response.writeHead(200, { "Content-Type": "font/ttf", "Content-Length": bytes.length });

@@ -133,6 +133,39 @@ describe("init", () => {
     expect(() => parseArgs(["--mode"])).toThrow(/needs a value/);
   });
 
+  it("refuses a bad --app-dir, --after-sign-in, --api-url or --app-url with the flag named, writing nothing", async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [["--app-dir", "pages"], /--app-dir must be app or src\/app/],
+      [["--after-sign-in", "dashboard"], /--after-sign-in must be a path/],
+      [["--after-sign-in", "//evil.example"], /--after-sign-in must be a path/],
+      [["--api-url", "ftp://auth.example"], /--api-url must be an http\(s\) URL/],
+      [["--app-url", "localhost:3000"], /--app-url must be an http\(s\) URL/],
+    ];
+    for (const [flags, message] of cases) {
+      const dir = app();
+      await expect(init(parseArgs(["--dir", dir, "--yes", ...flags])), flags.join(" ")).rejects.toThrow(message);
+      expect(existsSync(join(dir, "sekisho")), flags.join(" ")).toBe(false);
+    }
+  });
+
+  it("says so when the app has the other guard file too, and leaves it alone", async () => {
+    const dir = app();
+    writeFileSync(join(dir, "middleware.ts"), "// mine\n");
+    const lines: string[] = [];
+    await init(parseArgs(["--dir", dir, "--yes"]), { log: (line: string) => lines.push(line) });
+    expect(lines.join("\n")).toContain("note: middleware.ts exists too: Next.js 16 reads proxy.ts; merge the two.");
+    expect(read(dir, "middleware.ts")).toBe("// mine\n");
+  });
+
+  it("knows the server's default pages, as docs/configuration.md lists FRONTEND_ROUTES' default", () => {
+    const table = readFileSync(join(here, "../../../docs/configuration.md"), "utf8");
+    const documented = table.match(/^\| `FRONTEND_ROUTES` \| `([^`]+)`/m)?.[1];
+    expect(documented).toBeTruthy();
+    const defaults = parseRoutes(undefined);
+    const server = Object.fromEntries((documented ?? "").split(",").map((pair) => pair.split("=")));
+    for (const [name, path] of Object.entries(server)) expect(defaults[name], name).toBe(path);
+  });
+
   it("refuses a directory that is not an app", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sekisho-init-"));
     made.push(dir);
